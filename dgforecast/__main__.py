@@ -1,0 +1,3 @@
+from dgforecast.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,87 @@
+"""Command line: parse, call one function, turn errors into one line and an exit code.
+
+Heavy libraries (pandas, statsmodels, papermill) are imported only inside the command that
+needs them, so ``dgforecast --help`` answers at once. Exit codes: 0 success, 1 a run that
+completed with failures (some series or notebooks failed), 2 a user error (bad file, option or
+parameter), 130 interrupted.
+"""
+
+import argparse
+import logging
+import sys
+
+from dgforecast import __version__
+from dgforecast.errors import DgforecastError
+
+log = logging.getLogger("dgforecast")
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but usage errors are one line and exit code 2."""
+
+    def error(self, message):
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+# ---------------------------------------------------------------- commands
+def cmd_data(args) -> int:
+    from dgforecast.pipeline import build_data
+
+    print(build_data(args.project))
+    return 0
+
+
+def cmd_targets(args) -> int:
+    from dgforecast.pipeline import show_targets
+
+    print(show_targets(args.project, as_json=args.json))
+    return 0
+
+
+def _add_data(sub):
+    p = sub.add_parser("data", help="check data/raw/, write data/processed/, print the derived figures")
+    p.set_defaults(func=cmd_data)
+
+
+def _add_targets(sub):
+    p = sub.add_parser("targets", help="list the plan's targets with baselines and required growth")
+    p.add_argument("--json", action="store_true", help="print a JSON list instead of a table")
+    p.set_defaults(func=cmd_targets)
+
+
+#: Each entry adds one subcommand; a new command adds its own ``_add_<name>`` here.
+COMMANDS = [_add_data, _add_targets]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="dgforecast", description=(
+        "Scenario forecasts for the Dongguan high-end equipment plan: fit growth models to the "
+        "plan's baselines and published history, simulate scenarios, and say how likely each "
+        "target is to be met."))
+    parser.add_argument("--version", action="version", version=f"dgforecast {__version__}")
+    parser.add_argument("--project", metavar="DIR", default=None,
+                        help="the workbook folder (holds params.yaml and data/); default: found from "
+                             "the current folder upward")
+    parser.add_argument("-v", "--verbose", action="store_true", help="say what happens at each step")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    for add in COMMANDS:
+        add(sub)
+    return parser
+
+
+def main(argv=None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
+                        format="dgforecast: %(message)s", stream=sys.stderr)
+    try:
+        return args.func(args)
+    except DgforecastError as exc:
+        print(f"dgforecast: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("dgforecast: interrupted", file=sys.stderr)
+        return 130

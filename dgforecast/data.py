@@ -1,0 +1,450 @@
+"""Load and check the raw files, derive what the plan implies, write data/processed/.
+
+Every raw file is read as text and checked row by row, so a bad value is reported with its file,
+line and column rather than surfacing later as a NaN. Nothing here writes under data/raw/; the
+processed tables are written atomically and only after every check has passed.
+"""
+
+import logging
+import math
+import re
+from pathlib import Path
+
+import pandas as pd
+
+from dgforecast.errors import DataError
+from dgforecast.fileio import write_csv_atomic
+
+log = logging.getLogger(__name__)
+
+BASELINES_FILE = "plan_baselines.csv"
+DIVISIONS_FILE = "plan_divisions.csv"
+TARGETS_FILE = "plan_targets.csv"
+HISTORY_FILE = "dongguan_published_to_2021.csv"
+PROGRESS_FILE = "target_progress.csv"
+
+#: Units the raw files may use. 亿元 = 100 million yuan.
+UNITS = {"亿元", "%", "家", "万家", "户", "个", "项", "名", "套"}
+#: From most to least trusted (data/dongguan README).
+RELIABILITY = ("press_or_official", "preliminary", "low")
+PRICE_BASES = {"current", "comparable", "unknown", "not_applicable"}
+TARGET_KINDS = {"level", "cumulative_count", "milestone"}
+COMPARISONS = {">=", ">"}
+YEAR_RANGE = (1949, 2100)
+PERIOD_PATTERN = re.compile(r"^(year|YTD_M(1[0-2]|[1-9])|YTD_H1|YTD_Q[1-3])$")
+ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
+
+BASELINE_COLUMNS = ["variable", "name_zh", "scope", "unit", "year", "value", "basis",
+                    "price_basis", "section", "note"]
+DIVISION_COLUMNS = ["cic_code", "name_zh", "name_en", "section"]
+TARGET_COLUMNS = ["id", "name_zh", "name_en", "kind", "unit", "threshold", "comparison",
+                  "deadline", "start_year", "section", "baseline_variable", "baseline_conversion", "note"]
+HISTORY_COLUMNS = ["series_id", "region", "industry", "metric", "unit", "year", "period", "value",
+                   "basis", "price_basis", "reliability", "source_url", "source_phrase"]
+PROGRESS_COLUMNS = ["target_id", "year", "count", "source"]
+
+# Plan figures the derivations rest on: (variable, basis) in plan_baselines.csv.
+OUTPUT = "Gross Output|Electrical Machinery and Equipment"
+VALUE_ADDED = "Value Added|Electrical Machinery and Equipment"
+
+
+# ---------------------------------------------------------------- reading and cell checks
+def read_table(path, columns) -> pd.DataFrame:
+    """Read a UTF-8 CSV as text, checking that it exists and has the expected columns."""
+    path = Path(path)
+    if not path.is_file():
+        raise DataError(path, "", "file not found; restore it from git (data/raw/ is never written by code)")
+    try:
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+    except UnicodeDecodeError:
+        raise DataError(path, "", "not UTF-8 text; save the file as UTF-8") from None
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        raise DataError(path, "", f"not a readable CSV ({str(exc).strip()})") from None
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise DataError(path, "header", f"missing column(s) {', '.join(missing)}; expected {', '.join(columns)}")
+    return frame.apply(lambda col: col.str.strip())
+
+
+def _line(index) -> str:
+    # index 0 is the first data row, which is line 2 of the file (line 1 is the header).
+    return f"line {index + 2}"
+
+
+def _number(path, index, column, text) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value):
+        raise DataError(path, f"{_line(index)}, column {column}", f"{text!r} is not a number; write a plain number such as 4621.25")
+    return value
+
+
+def _year(path, index, column, text) -> int:
+    if not re.fullmatch(r"\d{4}", text or ""):
+        raise DataError(path, f"{_line(index)}, column {column}", f"{text!r} is not a year; write four digits such as 2021")
+    year = int(text)
+    if not YEAR_RANGE[0] <= year <= YEAR_RANGE[1]:
+        raise DataError(path, f"{_line(index)}, column {column}", f"year {year} is outside {YEAR_RANGE[0]}-{YEAR_RANGE[1]}")
+    return year
+
+
+def _choice(path, index, column, text, allowed) -> str:
+    if text not in allowed:
+        raise DataError(path, f"{_line(index)}, column {column}",
+                        f"unknown {column} {text!r}; use one of {', '.join(sorted(allowed))}")
+    return text
+
+
+def _required(path, index, column, text) -> str:
+    if not text:
+        raise DataError(path, f"{_line(index)}, column {column}", "is empty; every row needs it")
+    return text
+
+
+def _check_rate(path, index, basis, value):
+    if basis == "share_pct" and not 0 <= value <= 100:
+        raise DataError(path, f"{_line(index)}, column value", f"share {value} is outside 0-100 %")
+    if basis == "yoy_pct" and value <= -100:
+        raise DataError(path, f"{_line(index)}, column value", f"growth {value} % would make the level negative")
+
+
+def _check_unit_matches_basis(path, index, basis, unit):
+    if basis in ("yoy_pct", "share_pct") and unit != "%":
+        raise DataError(path, f"{_line(index)}, column unit", f"a {basis} row must be in %, not {unit!r}")
+    if basis in ("level", "count") and unit == "%":
+        raise DataError(path, f"{_line(index)}, column unit", f"a {basis} row cannot be in %; give the level's unit")
+
+
+def _no_duplicates(path, frame, keys, what):
+    dup = frame.duplicated(subset=keys, keep="first")
+    if dup.any():
+        index = int(dup.to_numpy().nonzero()[0][0])
+        row = frame.iloc[index]
+        key = ", ".join(f"{k}={row[k]}" for k in keys)
+        raise DataError(path, _line(index), f"duplicate {what} ({key}); keep one row per {what}")
+
+
+# ---------------------------------------------------------------- loaders
+def load_baselines(raw_dir) -> pd.DataFrame:
+    """The plan's 2021 figures (section 一（一）), checked.
+
+    Returns
+    -------
+    DataFrame
+        One row per figure: variable, name_zh, scope, unit, year (int), value (float), basis
+        (``level``, ``yoy_pct``, ``share_pct`` or ``count``), price_basis, section, note.
+    """
+    path = Path(raw_dir) / BASELINES_FILE
+    frame = read_table(path, BASELINE_COLUMNS)
+    if frame.empty:
+        raise DataError(path, "", "has no rows; it must hold the plan's 2021 baselines")
+    years, values = [], []
+    for i, row in frame.iterrows():
+        _required(path, i, "variable", row["variable"])
+        _required(path, i, "section", row["section"])
+        _choice(path, i, "unit", row["unit"], UNITS)
+        basis = _choice(path, i, "basis", row["basis"], {"level", "yoy_pct", "share_pct", "count"})
+        _choice(path, i, "price_basis", row["price_basis"], PRICE_BASES)
+        _check_unit_matches_basis(path, i, basis, row["unit"])
+        years.append(_year(path, i, "year", row["year"]))
+        values.append(_number(path, i, "value", row["value"]))
+        _check_rate(path, i, basis, values[-1])
+    frame = frame.assign(year=years, value=values)
+    _no_duplicates(path, frame, ["variable", "year", "basis"], "figure")
+    return frame
+
+
+def load_divisions(raw_dir) -> pd.DataFrame:
+    """The six national industry divisions that make up 电气机械及设备制造业 (section 一（一）)."""
+    path = Path(raw_dir) / DIVISIONS_FILE
+    frame = read_table(path, DIVISION_COLUMNS)
+    for i, row in frame.iterrows():
+        if not re.fullmatch(r"\d{2}", row["cic_code"]):
+            raise DataError(path, f"{_line(i)}, column cic_code", f"{row['cic_code']!r} is not a two-digit industry code")
+        _required(path, i, "name_zh", row["name_zh"])
+    _no_duplicates(path, frame, ["cic_code"], "division")
+    return frame
+
+
+def load_targets(raw_dir) -> pd.DataFrame:
+    """The registry of the plan's targets with a number or a deadline, checked.
+
+    Returns
+    -------
+    DataFrame
+        One row per target: id, name_zh, name_en, kind, unit, threshold (float), comparison
+        (``>=`` or ``>``), deadline (int), start_year (int), section, baseline_variable, note.
+    """
+    path = Path(raw_dir) / TARGETS_FILE
+    frame = read_table(path, TARGET_COLUMNS)
+    if frame.empty:
+        raise DataError(path, "", "has no rows; it must hold the plan's targets")
+    thresholds, deadlines, starts = [], [], []
+    for i, row in frame.iterrows():
+        if not ID_PATTERN.fullmatch(row["id"]):
+            raise DataError(path, f"{_line(i)}, column id", f"{row['id']!r} is not a valid id; use lower-case letters, digits and _")
+        where = f"{_line(i)} (target {row['id']})"
+        _choice(path, i, "kind", row["kind"], TARGET_KINDS)
+        _choice(path, i, "unit", row["unit"], UNITS)
+        _choice(path, i, "comparison", row["comparison"], COMPARISONS)
+        _required(path, i, "section", row["section"])
+        threshold = _number(path, i, "threshold", row["threshold"])
+        if threshold <= 0:
+            raise DataError(path, f"{where}, column threshold", f"threshold {threshold} must be positive")
+        deadline = _year(path, i, "deadline", row["deadline"])
+        start = _year(path, i, "start_year", row["start_year"])
+        if deadline <= start:
+            raise DataError(path, f"{where}, column deadline",
+                            f"deadline {deadline} is not after start_year {start}; fix one of them")
+        if row["kind"] == "level" and not row["baseline_variable"]:
+            raise DataError(path, f"{where}, column baseline_variable", "a level target needs the variable it grows from")
+        thresholds.append(threshold)
+        deadlines.append(deadline)
+        starts.append(start)
+    frame = frame.assign(threshold=thresholds, deadline=deadlines, start_year=starts)
+    _no_duplicates(path, frame, ["id"], "target id")
+    return frame
+
+
+def load_history(raw_dir, reliability=("press_or_official", "preliminary", "low")) -> pd.DataFrame:
+    """Published Dongguan statistics up to 2021, checked, filtered by reliability.
+
+    Parameters
+    ----------
+    raw_dir : str or Path
+        The workbook's data/raw/ folder.
+    reliability : iterable of str
+        Which reliability flags to keep (``press_or_official``, ``preliminary``, ``low``).
+
+    Returns
+    -------
+    DataFrame
+        The rows of the source file with ``year`` as int and ``value`` as float.
+    """
+    path = Path(raw_dir) / HISTORY_FILE
+    unknown = set(reliability) - set(RELIABILITY)
+    if unknown:
+        raise DataError(path, "reliability filter", f"unknown flag(s) {', '.join(sorted(unknown))}; use {', '.join(RELIABILITY)}")
+    frame = read_table(path, HISTORY_COLUMNS)
+    years, values = [], []
+    for i, row in frame.iterrows():
+        _required(path, i, "series_id", row["series_id"])
+        _required(path, i, "source_url", row["source_url"])
+        _choice(path, i, "unit", row["unit"], UNITS)
+        basis = _choice(path, i, "basis", row["basis"], {"level", "yoy_pct", "share_pct"})
+        _choice(path, i, "price_basis", row["price_basis"], PRICE_BASES)
+        _choice(path, i, "reliability", row["reliability"], set(RELIABILITY))
+        if not PERIOD_PATTERN.fullmatch(row["period"]):
+            raise DataError(path, f"{_line(i)}, column period", f"unknown period {row['period']!r}; use year, YTD_M1..YTD_M11, YTD_H1 or YTD_Q1..3")
+        _check_unit_matches_basis(path, i, basis, row["unit"])
+        years.append(_year(path, i, "year", row["year"]))
+        values.append(_number(path, i, "value", row["value"]))
+        _check_rate(path, i, basis, values[-1])
+    frame = frame.assign(year=years, value=values)
+    _no_duplicates(path, frame, ["series_id", "year", "period", "basis"], "series-year")
+    kept = frame[frame["reliability"].isin(list(reliability))].reset_index(drop=True)
+    dropped = len(frame) - len(kept)
+    if dropped:
+        log.info("%d of %d published figures dropped by the reliability filter", dropped, len(frame))
+    return kept
+
+
+def load_progress(raw_dir, targets) -> pd.DataFrame:
+    """Counts achieved so far towards count targets (``target_progress.csv``), if the file exists.
+
+    Returns an empty table with the right columns when the file is absent.
+    """
+    path = Path(raw_dir) / PROGRESS_FILE
+    if not path.exists():
+        return pd.DataFrame({"target_id": pd.Series(dtype=str), "year": pd.Series(dtype=int),
+                             "count": pd.Series(dtype=float), "source": pd.Series(dtype=str)})
+    frame = read_table(path, PROGRESS_COLUMNS)
+    known = set(targets["id"])
+    years, counts = [], []
+    for i, row in frame.iterrows():
+        if row["target_id"] not in known:
+            raise DataError(path, f"{_line(i)}, column target_id", f"unknown target {row['target_id']!r}; see plan_targets.csv")
+        _required(path, i, "source", row["source"])
+        years.append(_year(path, i, "year", row["year"]))
+        counts.append(_number(path, i, "count", row["count"]))
+        if counts[-1] < 0:
+            raise DataError(path, f"{_line(i)}, column count", f"count {counts[-1]} cannot be negative")
+    frame = frame.assign(year=years, count=counts)
+    _no_duplicates(path, frame, ["target_id", "year"], "target-year")
+    return frame
+
+
+def history_series(history, series_id, basis="level", period="year") -> pd.Series:
+    """One published series as a year-indexed ``pd.Series`` (values in the file's unit).
+
+    Raises
+    ------
+    DataError
+        When the series has no rows with that basis and period.
+    """
+    rows = history[(history["series_id"] == series_id) & (history["basis"] == basis) & (history["period"] == period)]
+    if rows.empty:
+        ids = ", ".join(sorted(history.loc[history["basis"] == basis, "series_id"].unique()))
+        raise DataError(HISTORY_FILE, f"series {series_id}", f"no {basis} figures for period {period}; series with {basis}: {ids}")
+    series = rows.set_index("year")["value"].sort_index().astype(float)
+    series.index.name = "year"
+    series.name = series_id
+    return series
+
+
+# ---------------------------------------------------------------- what the plan implies
+def plan_figure(baselines, variable, basis, year=2021) -> float:
+    """One figure of the plan's baselines (for example the 2021 output level)."""
+    rows = baselines[(baselines["variable"] == variable) & (baselines["basis"] == basis) & (baselines["year"] == year)]
+    if rows.empty:
+        raise DataError(BASELINES_FILE, f"variable {variable}", f"no {basis} figure for {year}; the derivations need it")
+    return float(rows["value"].iloc[0])
+
+
+def implied_total_range(part, share_pct, decimals=1) -> tuple[float, float, float]:
+    """The whole implied by a part and its rounded share, with the range the rounding allows.
+
+    Parameters
+    ----------
+    part : float
+        The part's level (for example 1081.30 亿元).
+    share_pct : float
+        Its published share of the whole, in %, rounded to ``decimals`` places.
+
+    Returns
+    -------
+    (central, low, high) : tuple of float
+        ``part / share``, and the totals at the upper and lower edge of the rounding interval.
+    """
+    half = 0.5 * 10.0 ** (-decimals)
+    return part / (share_pct / 100), part / ((share_pct + half) / 100), part / ((share_pct - half) / 100)
+
+
+def derive_plan_figures(baselines) -> pd.DataFrame:
+    """Figures the plan's baselines imply, each with its formula.
+
+    Returns
+    -------
+    DataFrame
+        Columns variable, year, value, unit, formula: the 2020 gross output from the 2021 growth,
+        the city totals implied by the shares, and the value-added to gross-output ratio.
+    """
+    output = plan_figure(baselines, OUTPUT, "level")
+    output_growth = plan_figure(baselines, OUTPUT, "yoy_pct")
+    output_share = plan_figure(baselines, OUTPUT, "share_pct")
+    va = plan_figure(baselines, VALUE_ADDED, "level")
+    va_share = plan_figure(baselines, VALUE_ADDED, "share_pct")
+    city_output, _, _ = implied_total_range(output, output_share)
+    city_va, _, _ = implied_total_range(va, va_share)
+    rows = [
+        (OUTPUT, 2020, output / (1 + output_growth / 100), "亿元",
+         f"{output} / (1 + {output_growth}%)  (nominal growth)"),
+        ("Gross Output|Industry above scale|Implied by share", 2021, city_output, "亿元", f"{output} / {output_share}%"),
+        ("Value Added|Industry above scale|Implied by share", 2021, city_va, "亿元", f"{va} / {va_share}%"),
+        ("Value Added to Gross Output ratio|Electrical Machinery and Equipment", 2021, va / output, "1",
+         f"{va} / {output}"),
+    ]
+    return pd.DataFrame(rows, columns=["variable", "year", "value", "unit", "formula"])
+
+
+def cross_checks(baselines, history) -> pd.DataFrame:
+    """Check the plan's figures against published ones, within the rounding of the published share.
+
+    Returns
+    -------
+    DataFrame
+        Columns check, implied, low, high, published, passed. A published figure that is absent
+        gives ``passed = NaN`` (not checked) rather than a failure.
+    """
+    checks = []
+    va = plan_figure(baselines, VALUE_ADDED, "level")
+    central, low, high = implied_total_range(va, plan_figure(baselines, VALUE_ADDED, "share_pct"))
+    published = _published(history, "DG_IVA", "level", 2021)
+    checks.append(("city 规上工业增加值 2021 implied by the plan's 21.6% share", central, low, high, published))
+    growth = plan_figure(baselines, VALUE_ADDED, "yoy_pct")
+    published = _published(history, "DG_EM_IVA", "yoy_pct", 2021)
+    checks.append(("电气机械及设备制造业 增加值 growth 2021 (%)", growth, growth - 0.05, growth + 0.05, published))
+    frame = pd.DataFrame(checks, columns=["check", "implied", "low", "high", "published"])
+    inside = (frame["published"] >= frame["low"]) & (frame["published"] <= frame["high"])
+    frame["passed"] = inside.where(frame["published"].notna())
+    failed = frame[frame["passed"] == False]  # noqa: E712 (NaN means not checked)
+    if not failed.empty:
+        log.warning("%d of %d cross-checks fail: %s", len(failed), len(frame), "; ".join(failed["check"]))
+    return frame
+
+
+def _published(history, series_id, basis, year):
+    rows = history[(history["series_id"] == series_id) & (history["basis"] == basis)
+                   & (history["period"] == "year") & (history["year"] == year)]
+    return float(rows["value"].iloc[0]) if len(rows) else math.nan
+
+
+# ---------------------------------------------------------------- processed tables
+IAMC_COLUMNS = ["model", "scenario", "region", "variable", "unit", "year", "value"]
+_BASIS_SUFFIX = {"level": "", "count": "", "yoy_pct": "|Growth", "share_pct": "|Share of City"}
+
+
+def to_iamc(baselines, history, derived) -> pd.DataFrame:
+    """One tidy long table (IAMC columns plus provenance) of every figure the workbook uses."""
+    plan = pd.DataFrame({
+        "model": "Plan (2022 draft)", "scenario": "Historical", "region": "Dongguan",
+        "variable": baselines["variable"] + baselines["basis"].map(_BASIS_SUFFIX),
+        "unit": baselines["unit"], "year": baselines["year"], "value": baselines["value"],
+        "price_basis": baselines["price_basis"], "reliability": "press_or_official",
+        "source": "plan section " + baselines["section"],
+    })
+    yearly = history[history["period"] == "year"]
+    published = pd.DataFrame({
+        "model": "Published statistics", "scenario": "Historical", "region": yearly["region"],
+        "variable": yearly["series_id"] + yearly["basis"].map(_BASIS_SUFFIX),
+        "unit": yearly["unit"], "year": yearly["year"], "value": yearly["value"],
+        "price_basis": yearly["price_basis"], "reliability": yearly["reliability"], "source": yearly["source_url"],
+    })
+    implied = pd.DataFrame({
+        "model": "dgforecast derived", "scenario": "Historical", "region": "Dongguan",
+        "variable": derived["variable"], "unit": derived["unit"], "year": derived["year"], "value": derived["value"],
+        "price_basis": "current", "reliability": "derived", "source": derived["formula"],
+    })
+    return pd.concat([plan, published, implied], ignore_index=True)
+
+
+def build_processed(raw_dir, processed_dir, revenue_to_output_ratio=1.0) -> dict:
+    """Check every raw file, then write the processed tables atomically.
+
+    Parameters
+    ----------
+    raw_dir, processed_dir : str or Path
+        The workbook's data/raw/ (read only) and data/processed/ folders.
+    revenue_to_output_ratio : float
+        营业收入 / 总产值, used to turn the 2021 gross output into a revenue baseline for the
+        cluster revenue target (1.0 = revenue equals gross output; see ``targets``).
+
+    Returns
+    -------
+    dict
+        ``derived``, ``checks`` and ``targets`` tables and ``paths`` written. Nothing is written
+        unless all raw files pass their checks.
+    """
+    from dgforecast.targets import targets_table
+
+    baselines = load_baselines(raw_dir)
+    divisions = load_divisions(raw_dir)
+    targets = load_targets(raw_dir)
+    history = load_history(raw_dir)
+    load_progress(raw_dir, targets)
+    derived = derive_plan_figures(baselines)
+    checks = cross_checks(baselines, history)
+    table = targets_table(targets, baselines, revenue_to_output_ratio=revenue_to_output_ratio)
+    processed_dir = Path(processed_dir)
+    outputs = {
+        "timeseries.csv": to_iamc(baselines, history, derived),
+        "derived.csv": derived,
+        "checks.csv": checks,
+        "targets.csv": table,
+        "divisions.csv": divisions,
+    }
+    paths = [write_csv_atomic(frame, processed_dir / name) for name, frame in outputs.items()]
+    log.info("wrote %d processed tables to %s", len(paths), processed_dir)
+    return {"derived": derived, "checks": checks, "targets": table, "paths": paths}
