@@ -45,7 +45,7 @@ def test_year_override_key_is_accepted():
     ("growth=a:0.08:0.01", "start 'a' is not a number"),
     ("growth=0.01,,0.02", "empty value"),
     ("growth=0.01,0.01", "0.01 given twice"),
-    ("growth_overrides={2022: -0.1}", "not a single value"),
+    ("engine=[lognormal]", "not a single value"),
 ])
 def test_grid_syntax_errors_name_the_argument(spec, message):
     with pytest.raises(ParamsError, match=message) as caught:
