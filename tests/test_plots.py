@@ -1,0 +1,76 @@
+import io
+import warnings
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import pandas as pd  # noqa: E402
+import pytest  # noqa: E402
+
+from dgforecast import plots  # noqa: E402
+
+
+def _render(fig):
+    """Draw to PNG in memory and return the warnings matplotlib raised."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fig.savefig(io.BytesIO(), format="png")
+    plt.close(fig)
+    return [str(w.message) for w in caught]
+
+
+def _fan():
+    deciles = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9]
+    return pd.DataFrame({q: [4800 + 400 * q, 5000 + 800 * q] for q in deciles}, index=[2022, 2023])
+
+
+def test_cjk_font_is_the_one_mplfonts_ships():
+    assert plots.cjk_font_path().name == "NotoSansCJKsc-Regular.otf"
+    assert plots.use_cjk_font() == "Noto Sans CJK SC"
+    assert matplotlib.rcParams["font.sans-serif"][0] == "Noto Sans CJK SC"
+
+
+def test_chinese_title_renders_without_missing_glyph_warnings():
+    plots.use_cjk_font()
+    fig, ax = plt.subplots()
+    ax.set_title("中文 装备制造业产业集群营业收入 −5%")
+    ax.set_xlabel("年份 year")
+    messages = _render(fig)
+    assert not [m for m in messages if "missing from" in m or "Glyph" in m], messages
+
+
+def test_fan_chart_draws_threshold_median_and_actual_points():
+    actuals = pd.Series([4900.0], index=[2022])
+    fig = plots.fan_chart(_fan(), threshold=5400, actuals=actuals, base=(2021, 4621.25))
+    ax = fig.axes[0]
+    threshold = [l for l in ax.get_lines() if list(l.get_ydata()) == [5400, 5400]]
+    assert len(threshold) == 1
+    median = [l for l in ax.get_lines() if l.get_label() == "中位数 median"][0]
+    # The median starts from the shared base point, then follows the 0.5 column.
+    assert list(median.get_xdata()) == [2021, 2022, 2023]
+    assert list(median.get_ydata()) == [4621.25, 5000.0, 5400.0]
+    assert ax.collections[-1].get_offsets().tolist() == [[2022.0, 4900.0]]
+    assert not [m for m in _render(fig) if "missing from" in m]
+
+
+def test_fan_chart_accepts_quantiles_as_rows():
+    fig = plots.fan_chart(_fan().T)
+    median = [l for l in fig.axes[0].get_lines() if l.get_label() == "中位数 median"][0]
+    assert list(median.get_ydata()) == [5000.0, 5400.0]
+    plt.close(fig)
+
+
+def test_fan_chart_refuses_a_fan_without_median():
+    with pytest.raises(ValueError, match="0.5"):
+        plots.fan_chart(pd.DataFrame({0.1: [1.0], 0.9: [2.0]}, index=[2022]))
+
+
+def test_growth_chart_draws_one_bar_per_known_rate_in_percent():
+    growth = pd.Series({"所需 required": 0.0397, "历史 historical": 0.183, "模型 model": float("nan")})
+    fig = plots.growth_chart(growth)
+    bars = fig.axes[0].patches
+    assert [round(b.get_width(), 2) for b in bars] == [3.97, 18.3]
+    assert "模型 model" in fig.axes[0].get_title()
+    assert not [m for m in _render(fig) if "missing from" in m]
