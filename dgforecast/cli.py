@@ -49,8 +49,23 @@ def _add_targets(sub):
     p.set_defaults(func=cmd_targets)
 
 
+def cmd_params(args) -> int:
+    from dgforecast.params import params_yaml_for
+
+    print(params_yaml_for(args.scenario, args.param, args.project), end="")
+    return 0
+
+
+def _add_params(sub):
+    p = sub.add_parser("params", help="print a scenario's resolved parameters as YAML for papermill -f")
+    p.add_argument("scenario", help="a scenario name from params.yaml")
+    p.add_argument("-p", "--param", action="append", default=[], metavar="KEY=VALUE",
+                   help="override one parameter (value read as YAML, e.g. -p growth=0.02); repeatable")
+    p.set_defaults(func=cmd_params)
+
+
 #: Each entry adds one subcommand; a new command adds its own ``_add_<name>`` here.
-COMMANDS = [_add_data, _add_targets]
+COMMANDS = [_add_data, _add_targets, _add_params]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,0 +1,435 @@
+"""Scenario parameters: the schema, params.yaml (defaults + named scenarios) and ``-p`` overrides.
+
+A scenario is the ``defaults:`` mapping of params.yaml with the scenario's own changes laid over
+it, then any ``-p KEY=VALUE`` overrides from the command line. Mappings (``growth_overrides``,
+``status_thresholds``) are merged key by key at each layer; everything else is replaced.
+
+Everything is validated here, before any kernel starts. Each problem becomes one ``ParamsError``
+line naming the file, the key, the value and what to do.
+"""
+
+import difflib
+import math
+import re
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from dgforecast.errors import ParamsError
+
+#: Scenario names become folder and file names in reports/, so they are kept to a safe alphabet.
+SCENARIO_NAME = re.compile(r"^[a-z][a-z0-9_-]{0,39}$")
+STATUS_LABELS = ("提前实现", "快于预期", "基本符合预期", "存在风险", "难以实现")
+STATUS_LABELS_EN = ("achieved early", "ahead of plan", "on track", "at risk", "unlikely")
+TOP_KEYS = ("defaults", "scenarios")
+
+
+def _meta(unit, label_zh, label_en):
+    return {"unit": unit, "label_zh": label_zh, "label_en": label_en}
+
+
+class StatusThresholds(BaseModel):
+    """Probability cut-offs that turn P(target met) into a status label.
+
+    The rule (``assess.status_label``), first match wins:
+
+    * 提前实现 (achieved early): P(met already in a year before the deadline) >= ``early``;
+    * 快于预期 (ahead of plan): P(met by the deadline) >= ``ahead``;
+    * 基本符合预期 (on track): P(met) >= ``on_track``;
+    * 存在风险 (at risk): P(met) >= ``at_risk``;
+    * 难以实现 (unlikely): otherwise.
+    """
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+    early: float = Field(0.9, ge=0.5, le=1.0, json_schema_extra=_meta(
+        "probability", "提前实现门槛", "achieved-early cut-off"))
+    ahead: float = Field(0.8, ge=0.0, le=1.0, json_schema_extra=_meta(
+        "probability", "快于预期门槛", "ahead-of-plan cut-off"))
+    on_track: float = Field(0.5, ge=0.0, le=1.0, json_schema_extra=_meta(
+        "probability", "基本符合预期门槛", "on-track cut-off"))
+    at_risk: float = Field(0.2, ge=0.0, le=1.0, json_schema_extra=_meta(
+        "probability", "存在风险门槛", "at-risk cut-off"))
+
+    @model_validator(mode="after")
+    def _ordered(self):
+        if not self.ahead > self.on_track > self.at_risk:
+            raise ValueError(f"needs ahead > on_track > at_risk, got {self.ahead}, {self.on_track}, {self.at_risk}; "
+                             "order the cut-offs from high to low")
+        return self
+
+
+class ScenarioParams(BaseModel):
+    """One resolved scenario: every assumption a simulation and its assessment rest on.
+
+    Each field carries its unit, allowed range and Chinese and English labels (``FIELDS``).
+    Growth figures are fractions per year (0.06 = 6 %/yr); levels are in 亿元.
+    """
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+    scenario: str = Field(pattern=SCENARIO_NAME.pattern, json_schema_extra=_meta(
+        "name", "情景", "scenario"))
+    label_zh: str = Field(min_length=1, max_length=60, json_schema_extra=_meta(
+        "text", "情景名称（中文）", "scenario label (Chinese)"))
+    label_en: str = Field(min_length=1, max_length=80, json_schema_extra=_meta(
+        "text", "情景名称（英文）", "scenario label (English)"))
+    as_of_year: int = Field(2021, ge=2021, le=2034, json_schema_extra=_meta(
+        "year", "实际数据截至年份", "last year of actual data used"))
+    target_year: int = Field(2025, ge=2022, le=2035, json_schema_extra=_meta(
+        "year", "预测终止年份", "last simulated year"))
+    engine: Literal["lognormal", "fitted"] = Field("lognormal", json_schema_extra=_meta(
+        "lognormal | fitted", "模拟引擎", "simulation engine"))
+    growth: float = Field(ge=-0.5, le=0.5, json_schema_extra=_meta(
+        "fraction per year", "年均增长率", "annual growth"))
+    volatility: float = Field(ge=0.0, le=0.5, json_schema_extra=_meta(
+        "sd of annual log growth", "增长波动率", "growth volatility"))
+    growth_overrides: dict[int, float] = Field(default_factory=dict, json_schema_extra=_meta(
+        "year: fraction per year, each in -0.9..1.0", "分年增长率设定（冲击）", "growth overrides by year (shocks)"))
+    revenue_to_output_ratio: float = Field(1.0, ge=0.5, le=2.0, json_schema_extra=_meta(
+        "营业收入 / 总产值 (1)", "营业收入与总产值之比", "revenue to output ratio"))
+    revenue_to_output_ratio_sd: float = Field(0.0, ge=0.0, le=0.5, json_schema_extra=_meta(
+        "sd of the ratio (1)", "营收产值比不确定性", "revenue to output ratio sd"))
+    price_basis: Literal["nominal", "real"] = Field("nominal", json_schema_extra=_meta(
+        "nominal | real", "增长率价格口径", "price basis of growth"))
+    deflator: float = Field(0.0, ge=-0.1, le=0.2, json_schema_extra=_meta(
+        "fraction per year", "价格平减指数年增长", "annual price growth (deflator)"))
+    n_sims: int = Field(10000, ge=10, le=2_000_000, json_schema_extra=_meta(
+        "paths", "模拟路径数", "simulated paths"))
+    seed: int = Field(20220101, ge=0, le=2**32 - 1, json_schema_extra=_meta(
+        "integer", "随机种子", "random seed"))
+    status_thresholds: StatusThresholds = Field(default_factory=StatusThresholds, json_schema_extra=_meta(
+        "probabilities: early, ahead, on_track, at_risk", "状态判定门槛", "status thresholds"))
+
+    @field_validator("growth_overrides", mode="before")
+    @classmethod
+    def _year_keys(cls, value):
+        # YAML, JSON and papermill may hand years over as strings; a year is still a year.
+        if isinstance(value, dict):
+            return {int(k) if isinstance(k, str) and k.strip().isdigit() else k: v for k, v in value.items()}
+        return value
+
+    @model_validator(mode="after")
+    def _consistent(self):
+        if self.as_of_year >= self.target_year:
+            raise ValueError(f"as_of_year {self.as_of_year} must be before target_year {self.target_year}")
+        for year, g in self.growth_overrides.items():
+            if not self.as_of_year < year <= self.target_year:
+                raise ValueError(f"growth_overrides year {year} is outside the simulated years "
+                                 f"{self.as_of_year + 1}-{self.target_year}")
+            if not -0.9 <= g <= 1.0:
+                raise ValueError(f"growth_overrides {year}: {g} is outside -0.9..1.0 (fraction per year)")
+        return self
+
+    def nominal_growth(self, year) -> float:
+        """Growth assumed for ``year`` as a nominal fraction (override if any, deflator applied)."""
+        g = self.growth_overrides.get(int(year), self.growth)
+        return to_nominal(g, self.deflator) if self.price_basis == "real" else g
+
+
+def to_nominal(growth_real, deflator) -> float:
+    """Nominal growth from real growth and price growth: (1 + g_real)(1 + deflator) - 1.
+
+    >>> round(to_nominal(0.05, 0.02), 4)
+    0.071
+    """
+    return (1.0 + growth_real) * (1.0 + deflator) - 1.0
+
+
+# ---------------------------------------------------------------- the schema as a table
+def _describe(name, field) -> dict:
+    extra = field.json_schema_extra or {}
+    bounds = {type(m).__name__: getattr(m, type(m).__name__.lower(), None) for m in field.metadata}
+    low, high = bounds.get("Ge"), bounds.get("Le")
+    kind = getattr(field.annotation, "__name__", None) or str(field.annotation).replace("typing.", "")
+    default = None if field.is_required() else field.get_default(call_default_factory=True)
+    if isinstance(default, BaseModel):
+        default = default.model_dump()
+    return {"name": name, "type": kind, "unit": extra.get("unit", ""),
+            "range": "" if low is None else f"{low}..{high}", "default": default,
+            "required": field.is_required(), "label_zh": extra.get("label_zh", ""),
+            "label_en": extra.get("label_en", "")}
+
+
+#: name -> {name, type, unit, range, default, required, label_zh, label_en} for every parameter.
+FIELDS = {name: _describe(name, f) for name, f in ScenarioParams.model_fields.items()}
+THRESHOLD_FIELDS = {name: _describe(name, f) for name, f in StatusThresholds.model_fields.items()}
+
+
+def field_table():
+    """The parameters as a DataFrame (name, type, unit, range, default, required, labels)."""
+    import pandas as pd
+
+    return pd.DataFrame(list(FIELDS.values()))
+
+
+def labels(name, lang="zh") -> str:
+    """The Chinese (``lang="zh"``) or English label of a parameter or status-threshold key."""
+    entry = FIELDS.get(name) or THRESHOLD_FIELDS.get(name)
+    if entry is None:
+        raise KeyError(name)
+    return entry[f"label_{lang}"]
+
+
+# ---------------------------------------------------------------- reading params.yaml
+def did_you_mean(key, choices):
+    """The choice closest to a mistyped ``key``, or None when nothing is close."""
+    match = difflib.get_close_matches(str(key), [str(c) for c in choices], n=1, cutoff=0.6)
+    return match[0] if match else None
+
+
+def _hint(key, choices) -> str:
+    guess = did_you_mean(key, choices)
+    return f"did you mean {guess!r}?" if guess else f"use one of {', '.join(sorted(map(str, choices)))}"
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """SafeLoader that refuses a key written twice in one mapping (PyYAML keeps the last silently)."""
+
+
+def _construct_mapping(loader, node, deep=False):
+    seen = set()
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node, deep=deep)
+        if key in seen:
+            mark = key_node.start_mark
+            raise yaml.constructor.ConstructorError(
+                None, None, f"key {key!r} appears twice in one mapping; keep one", mark)
+        seen.add(key)
+    return loader.construct_mapping(node, deep=deep)
+
+
+_UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+def _read_yaml(path):
+    path = Path(path)
+    if not path.is_file():
+        raise ParamsError(f"{path}: file not found; create it with defaults: and scenarios: (see the README)")
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ParamsError(f"{path}: byte {exc.start}: not UTF-8 text; save the file as UTF-8") from None
+    try:
+        return yaml.load(text, Loader=_UniqueKeyLoader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise ParamsError(f"{path}: {where}malformed YAML ({problem}); fix the syntax there") from None
+
+
+def load_params_file(path) -> dict:
+    """Read params.yaml (UTF-8) and check its shape: ``defaults`` and ``scenarios`` mappings.
+
+    Returns
+    -------
+    dict
+        ``{"defaults": {...}, "scenarios": {name: {...}, ...}}``, keys checked against the schema
+        (values are checked when a scenario is resolved).
+
+    Raises
+    ------
+    ParamsError
+        Not UTF-8, malformed YAML, a missing or unknown section, a bad scenario name or an
+        unknown parameter (with a did-you-mean).
+    """
+    path = Path(path)
+    data = _read_yaml(path)
+    if not isinstance(data, dict):
+        raise ParamsError(f"{path}: top level must be a mapping with defaults: and scenarios:, "
+                          f"found {type(data).__name__}")
+    for key in data:
+        if key not in TOP_KEYS:
+            raise ParamsError(f"{path}: {key}: unknown section; {_hint(key, TOP_KEYS)}")
+    defaults = data.get("defaults") or {}
+    scenarios = data.get("scenarios")
+    if not isinstance(defaults, dict):
+        raise ParamsError(f"{path}: defaults: must be a mapping of parameter: value")
+    if not isinstance(scenarios, dict) or not scenarios:
+        raise ParamsError(f"{path}: scenarios: must map at least one scenario name to its changes")
+    _check_keys(defaults, f"{path}: defaults")
+    for name, changes in scenarios.items():
+        if not isinstance(name, str) or not SCENARIO_NAME.fullmatch(name):
+            raise ParamsError(f"{path}: scenarios.{name}: bad scenario name; use lower-case letters, "
+                              "digits, - and _ (it names report files), starting with a letter")
+        if changes is not None and not isinstance(changes, dict):
+            raise ParamsError(f"{path}: scenarios.{name}: must be a mapping of parameter: value (or {{}})")
+        _check_keys(changes or {}, f"{path}: scenarios.{name}")
+    return {"defaults": defaults, "scenarios": {n: (c or {}) for n, c in scenarios.items()}}
+
+
+def _at(where, key) -> str:
+    # "params.yaml: defaults" + "growth" -> "params.yaml: defaults.growth"; "-p" + "growth" -> "-p growth"
+    return f"{where} {key}" if where == "-p" else f"{where}.{key}"
+
+
+def _check_keys(mapping, where):
+    allowed = [k for k in FIELDS if k != "scenario"]
+    for key, value in mapping.items():
+        if key == "scenario":
+            raise ParamsError(f"{_at(where, key)}: is set from the scenario's name; remove this key")
+        if key not in FIELDS:
+            raise ParamsError(f"{_at(where, key)}: unknown parameter; {_hint(key, allowed)}")
+        if key == "status_thresholds" and isinstance(value, dict):
+            for sub in value:
+                if sub not in THRESHOLD_FIELDS:
+                    raise ParamsError(f"{_at(where, key)}.{sub}: unknown cut-off; {_hint(sub, THRESHOLD_FIELDS)}")
+
+
+def scenario_names(path) -> list[str]:
+    """The scenario names of params.yaml, in file order."""
+    return list(load_params_file(path)["scenarios"])
+
+
+# ---------------------------------------------------------------- resolving one scenario
+def _merge(base: dict, changes: dict) -> dict:
+    merged = dict(base)
+    for key, value in changes.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = {**merged[key], **value}
+        else:
+            merged[key] = value
+    return merged
+
+
+def _origin(key, layers) -> str:
+    # The last layer that sets the key is the one the user should edit.
+    for where, mapping in reversed(layers):
+        if key in mapping:
+            return where
+    return "defaults"
+
+
+def resolve_scenario(path, name, overrides: dict | None = None) -> ScenarioParams:
+    """The parameters of scenario ``name``: defaults, then the scenario's changes, then ``overrides``.
+
+    Parameters
+    ----------
+    path : str or Path
+        params.yaml.
+    name : str
+        A scenario under ``scenarios:``.
+    overrides : dict, optional
+        Parameter values from the command line (``parse_overrides``); they win over the file.
+
+    Raises
+    ------
+    ParamsError
+        Unknown scenario or key (with a did-you-mean), wrong type, value out of range, missing
+        parameter — one line naming the file, key and value.
+    """
+    path = Path(path)
+    spec = load_params_file(path)
+    if name not in spec["scenarios"]:
+        raise ParamsError(f"{path}: scenario {name!r} not found; {_hint(name, spec['scenarios'])}")
+    overrides = dict(overrides or {})
+    _check_keys(overrides, "-p")
+    layers = [(f"{path}: defaults", spec["defaults"]), (f"{path}: scenarios.{name}", spec["scenarios"][name]),
+              ("-p", overrides)]
+    merged = {"scenario": name}
+    for _, mapping in layers:
+        merged = _merge(merged, mapping)
+    try:
+        return ScenarioParams.model_validate(merged)
+    except ValidationError as exc:
+        raise ParamsError(_one_line(exc, merged, layers)) from None
+
+
+_TYPE_WORDS = {"float_type": "a number", "int_type": "a whole number", "string_type": "text",
+               "dict_type": "a mapping", "literal_error": None, "bool_type": "true or false",
+               "model_type": "a mapping", "int_from_float": "a whole number"}
+
+
+def _one_line(exc: ValidationError, merged: dict, layers) -> str:
+    """The first validation error as: where.key = value: what is wrong; what to do."""
+    err = exc.errors()[0]
+    loc = [str(p) for p in err["loc"] if p != "[key]"] or [_guess_key(err)]
+    key = loc[0]
+    where = _origin(key, layers)
+    prefix = _at(where, ".".join(loc)) if key else where
+    value = err.get("input")
+    entry = FIELDS.get(key, {})
+    unit = f" ({entry['unit']})" if entry.get("unit") else ""
+    kind = err["type"]
+    if kind == "missing":
+        return f"{prefix}: missing{unit}; add it under defaults: with a comment saying why"
+    if kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
+        rng = entry.get("range") or THRESHOLD_FIELDS.get(loc[-1], {}).get("range", "")
+        return f"{prefix} = {value!r}: out of range{unit}; use a value in {rng}"
+    if kind == "literal_error":
+        return f"{prefix} = {value!r}: not allowed; {err['msg'].replace('Input should be', 'use')}"
+    if kind == "string_pattern_mismatch":
+        return f"{prefix} = {value!r}: bad name; use lower-case letters, digits, - and _"
+    if kind in _TYPE_WORDS or kind.endswith("_type") or kind.endswith("_parsing"):
+        want = _TYPE_WORDS.get(kind) or err["msg"].replace("Input should be ", "")
+        return f"{prefix} = {value!r}: wrong type, must be {want}{unit}"
+    if kind == "value_error":
+        return f"{prefix}: {err['msg'].removeprefix('Value error, ')}"
+    return f"{prefix} = {value!r}: {err['msg']}"
+
+
+def _guess_key(err) -> str:
+    # Model-level checks have no location; name the parameter their message starts with.
+    message = err["msg"].removeprefix("Value error, ")
+    for key in sorted(FIELDS, key=len, reverse=True):
+        if message.startswith(key):
+            return key
+    return ""
+
+
+# ---------------------------------------------------------------- command-line overrides
+def parse_overrides(items) -> dict:
+    """``["growth=0.02", "growth_overrides.2022=-0.1"]`` -> ``{"growth": 0.02, "growth_overrides": {2022: -0.1}}``.
+
+    Values are parsed as YAML scalars (``0.02`` a number, ``real`` text, ``{2022: -0.1}`` a mapping);
+    a dotted key sets one entry of a mapping parameter.
+    """
+    result = {}
+    for item in items or ():
+        key, sep, text = str(item).partition("=")
+        key = key.strip()
+        if not sep or not key:
+            raise ParamsError(f"-p {item}: expected KEY=VALUE, e.g. -p growth=0.02")
+        try:
+            value = yaml.safe_load(text) if text.strip() else None
+        except yaml.YAMLError:
+            raise ParamsError(f"-p {key}={text}: value is not a YAML scalar; quote it or write a plain number") from None
+        head, _, sub = key.partition(".")
+        if sub:
+            sub_key = int(sub) if sub.isdigit() else sub
+            if not isinstance(result.get(head, {}), dict):
+                raise ParamsError(f"-p {key}: {head} is already set to a single value")
+            result.setdefault(head, {})[sub_key] = value
+        else:
+            result[key] = value
+    return result
+
+
+# ---------------------------------------------------------------- for papermill
+def to_papermill_yaml(params: ScenarioParams) -> str:
+    """The resolved parameters as YAML that plain ``papermill -f`` accepts (one key per parameter).
+
+    ``yaml.safe_load`` of the text gives back the same values (years in ``growth_overrides`` stay
+    integers), so ``ScenarioParams.model_validate(yaml.safe_load(text))`` round-trips.
+    """
+    data = params.model_dump(mode="python")
+    data["growth_overrides"] = {int(k): float(v) for k, v in sorted(data["growth_overrides"].items())}
+    for key, value in data.items():
+        if isinstance(value, float) and not math.isfinite(value):
+            raise ParamsError(f"{key} = {value}: not a finite number; papermill cannot pass it")
+    return yaml.safe_dump(data, allow_unicode=True, sort_keys=False, default_flow_style=False)
+
+
+def resolve_from_project(name, overrides=None, project=None) -> ScenarioParams:
+    """``resolve_scenario`` on the params.yaml of the workbook found from ``project`` (or the cwd)."""
+    from dgforecast.config import find_project
+
+    return resolve_scenario(find_project(project).params_file, name, overrides)
+
+
+def params_yaml_for(name, items=None, project=None) -> str:
+    """What ``dgforecast params NAME -p ...`` prints: the resolved scenario as papermill YAML."""
+    return to_papermill_yaml(resolve_from_project(name, parse_overrides(items), project))
