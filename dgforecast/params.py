@@ -82,6 +82,8 @@ class ScenarioParams(BaseModel):
         "year", "预测终止年份", "last simulated year"))
     engine: Literal["lognormal", "fitted"] = Field("lognormal", json_schema_extra=_meta(
         "lognormal | fitted", "模拟引擎", "simulation engine"))
+    history_series: str = Field("DG_IVA", pattern=r"^[A-Z][A-Z0-9_]{0,39}$", json_schema_extra=_meta(
+        "series_id in data/raw/dongguan_published_to_2021.csv", "拟合所用历史序列", "history fitted (engine fitted)"))
     growth: float = Field(ge=-0.5, le=0.5, json_schema_extra=_meta(
         "fraction per year", "年均增长率", "annual growth"))
     volatility: float = Field(ge=0.0, le=0.5, json_schema_extra=_meta(

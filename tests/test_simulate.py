@@ -1,0 +1,160 @@
+"""Simulated paths: the lognormal engine against its closed form and against hand-worked numbers."""
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from dgforecast.errors import ParamsError
+from dgforecast.params import ScenarioParams
+from dgforecast.simulate import closed_form_for, closed_form_p_met, simulate_paths
+
+OUTPUT_2021 = 4621.25  # 规上工业总产值 2021, plan 一（一）
+TARGET = 5400.0  # 营业收入 2025, plan 二（一）
+
+
+def scenario(**changes) -> ScenarioParams:
+    values = dict(scenario="t", label_zh="测试", label_en="test", growth=0.0397, volatility=0.05,
+                  n_sims=20000, seed=1)
+    return ScenarioParams(**{**values, **changes})
+
+
+def p_simulated(params, base=OUTPUT_2021, **kw):
+    paths = simulate_paths(base, 2021, params, np.random.default_rng(params.seed), **kw)
+    return float((paths[2025] >= TARGET).mean())
+
+
+# ---------------------------------------------------------------- closed form, by hand
+def test_closed_form_is_one_half_at_the_required_growth():
+    # ln(5400/4621.25) = 0.155734 and 4 ln(1.0397) = 0.155729: the median lands on the target.
+    assert closed_form_p_met(TARGET, OUTPUT_2021, 4, 0.0397, 0.05) == pytest.approx(0.5, abs=1e-4)
+
+
+def test_closed_form_without_growth_needs_a_lucky_draw():
+    # z = 0.155734 / (0.10 * 2) = 0.7787 -> 1 - Φ(0.7787) = 0.2181
+    assert closed_form_p_met(TARGET, OUTPUT_2021, 4, 0.0, 0.10) == pytest.approx(0.2181, abs=1e-4)
+
+
+def test_closed_form_at_six_percent_growth():
+    # z = (0.155734 - 4 ln 1.06 = 0.233076) / (0.06 * 2) = -0.6445 -> Φ(0.6445) = 0.7404
+    assert closed_form_p_met(TARGET, OUTPUT_2021, 4, 0.06, 0.06) == pytest.approx(0.7404, abs=1e-4)
+
+
+def test_closed_form_with_a_revenue_ratio_of_1_1():
+    # z = (0.155734 - ln 1.1 - 0.155729) / 0.1 = -0.9531 -> Φ(0.9531) = 0.8297
+    assert closed_form_p_met(TARGET, OUTPUT_2021, 4, 0.0397, 0.05, ratio=1.1) == pytest.approx(0.8297, abs=1e-4)
+
+
+def test_closed_form_without_volatility_is_certain_either_way():
+    assert closed_form_p_met(TARGET, OUTPUT_2021, 4, 0.05, 0.0) == 1.0
+    assert closed_form_p_met(TARGET, OUTPUT_2021, 4, 0.03, 0.0) == 0.0
+
+
+# ---------------------------------------------------------------- simulation agrees with it
+@pytest.mark.parametrize("changes, expected", [
+    (dict(growth=0.0397, volatility=0.05), 0.5),
+    (dict(growth=0.0, volatility=0.10), 0.2181),
+    (dict(growth=0.06, volatility=0.06), 0.7404),
+    (dict(growth=0.0397, volatility=0.05, revenue_to_output_ratio=1.1), 0.8297),
+])
+def test_simulated_p_met_within_three_monte_carlo_se_of_closed_form(changes, expected):
+    params = scenario(**changes)
+    se = math.sqrt(expected * (1 - expected) / params.n_sims)
+    assert abs(p_simulated(params) - expected) < 3 * se
+
+
+def test_ratio_uncertainty_matches_its_closed_form():
+    params = scenario(growth=0.06, volatility=0.06, revenue_to_output_ratio_sd=0.1)
+    exact = closed_form_for(params, TARGET, OUTPUT_2021)
+    assert exact < 0.7404  # more spread around a median above the target lowers P(met)
+    se = math.sqrt(exact * (1 - exact) / params.n_sims)
+    assert abs(p_simulated(params) - exact) < 3 * se
+
+
+def test_shock_years_match_closed_form_with_yearly_growth():
+    params = scenario(growth=0.06, volatility=0.06, growth_overrides={2022: -0.05, 2023: 0.0})
+    exact = closed_form_p_met(TARGET, OUTPUT_2021, 4, [-0.05, 0.0, 0.06, 0.06], 0.06)
+    assert exact == pytest.approx(closed_form_for(params, TARGET, OUTPUT_2021))
+    se = math.sqrt(exact * (1 - exact) / params.n_sims)
+    assert abs(p_simulated(params) - exact) < 3 * se
+
+
+# ---------------------------------------------------------------- shape of the paths
+def test_paths_have_one_row_per_simulation_and_one_column_per_year():
+    paths = simulate_paths(OUTPUT_2021, 2021, scenario(n_sims=50), np.random.default_rng(0))
+    assert paths.shape == (50, 4)
+    assert list(paths.columns) == [2022, 2023, 2024, 2025]
+
+
+def test_median_path_grows_at_growth():
+    params = scenario(growth=0.10, volatility=0.0)
+    paths = simulate_paths(100.0, 2021, params, np.random.default_rng(0))
+    assert paths.median().round(4).tolist() == [110.0, 121.0, 133.1, 146.41]
+
+
+def test_median_path_grows_at_growth_with_volatility():
+    params = scenario(growth=0.10, volatility=0.05, n_sims=40000)
+    median = simulate_paths(100.0, 2021, params, np.random.default_rng(3)).median()
+    assert median[2025] == pytest.approx(146.41, rel=0.005)
+
+
+def test_growth_overrides_apply_to_exactly_their_years():
+    params = scenario(growth=0.10, volatility=0.0, n_sims=10, growth_overrides={2023: -0.5})
+    path = simulate_paths(100.0, 2021, params, np.random.default_rng(0)).iloc[0]
+    assert path.round(4).tolist() == [110.0, 55.0, 60.5, 66.55]
+
+
+def test_revenue_ratio_multiplies_every_year():
+    params = scenario(growth=0.10, volatility=0.0, n_sims=10, revenue_to_output_ratio=0.8)
+    path = simulate_paths(100.0, 2021, params, np.random.default_rng(0)).iloc[0]
+    assert path.round(4).tolist() == [88.0, 96.8, 106.48, 117.128]
+
+
+def test_revenue_ratio_can_be_left_out():
+    params = scenario(growth=0.10, volatility=0.0, n_sims=10, revenue_to_output_ratio=0.8)
+    path = simulate_paths(100.0, 2021, params, np.random.default_rng(0), apply_ratio=False).iloc[0]
+    assert path[2022] == pytest.approx(110.0)
+
+
+def test_uncertain_ratio_keeps_its_mean():
+    params = scenario(growth=0.0, volatility=0.0, n_sims=40000, revenue_to_output_ratio_sd=0.1)
+    level = simulate_paths(100.0, 2021, params, np.random.default_rng(5))[2022]
+    assert level.mean() == pytest.approx(100.0, rel=0.003)
+    assert level.std() == pytest.approx(10.0, rel=0.03)
+
+
+def test_real_growth_is_made_nominal_with_the_deflator():
+    # (1 + 0.05)(1 + 0.02) - 1 = 0.071
+    params = scenario(growth=0.05, volatility=0.0, n_sims=10, price_basis="real", deflator=0.02)
+    path = simulate_paths(100.0, 2021, params, np.random.default_rng(0)).iloc[0]
+    assert path[2022] == pytest.approx(107.1)
+    assert path[2023] == pytest.approx(114.7041)
+
+
+def test_nominal_growth_ignores_the_deflator():
+    params = scenario(growth=0.05, volatility=0.0, n_sims=10, price_basis="nominal", deflator=0.02)
+    assert simulate_paths(100.0, 2021, params, np.random.default_rng(0)).iloc[0, 0] == pytest.approx(105.0)
+
+
+def test_same_seed_gives_the_same_paths():
+    params = scenario(n_sims=200, revenue_to_output_ratio_sd=0.05)
+    first = simulate_paths(OUTPUT_2021, 2021, params, np.random.default_rng(42))
+    again = simulate_paths(OUTPUT_2021, 2021, params, np.random.default_rng(42))
+    other = simulate_paths(OUTPUT_2021, 2021, params, np.random.default_rng(43))
+    pd.testing.assert_frame_equal(first, again)
+    assert not first.equals(other)
+
+
+# ---------------------------------------------------------------- actuals condition the start
+def test_actuals_up_to_as_of_year_are_kept_and_the_simulation_starts_from_the_last():
+    params = scenario(growth=0.10, volatility=0.0, n_sims=10, as_of_year=2023)
+    actuals = pd.Series({2022: 5000.0, 2023: 5200.0, 2024: 9999.0})  # 2024 is after as_of_year: unused
+    paths = simulate_paths(OUTPUT_2021, 2021, params, np.random.default_rng(0), actuals=actuals)
+    assert paths.iloc[0].round(4).tolist() == [5000.0, 5200.0, 5720.0, 6292.0]
+
+
+def test_as_of_year_without_its_actual_is_refused():
+    params = scenario(as_of_year=2023)
+    with pytest.raises(ParamsError, match=r"as_of_year = 2023: no actual figure for 2023.*use as_of_year = 2022"):
+        simulate_paths(OUTPUT_2021, 2021, params, np.random.default_rng(0), actuals=pd.Series({2022: 5000.0}))
