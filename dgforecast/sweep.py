@@ -16,6 +16,7 @@ sd) in chunks that run in a local process pool or on a Dask cluster.
 import logging
 import math
 import re
+from dataclasses import dataclass
 
 from dgforecast.errors import ParamsError
 
@@ -163,3 +164,451 @@ def grid_points(grid):
 
     index = pd.MultiIndex.from_product(list(grid.values()), names=list(grid))
     return index.to_frame(index=False)
+
+
+# ---------------------------------------------------------------- the vectorised engine
+#: Quantiles reported for each level target, with their column prefixes.
+QUANTILES = {"median": 0.5, "q10": 0.1, "q90": 0.9}
+
+
+def _order_positions(n, q):
+    # numpy's default ("linear") quantile: position (n - 1) q between two order statistics.
+    position = (n - 1) * q
+    low = min(int(math.floor(position)), n - 1)
+    return low, min(low + 1, n - 1), position - low
+
+
+def _count_met(sorted_values, bounds, comparison):
+    """How many of the sorted values pass ``value >= bound`` (or ``>``), for each bound."""
+    import numpy as np
+
+    side = "left" if comparison == ">=" else "right"
+    return len(sorted_values) - np.searchsorted(sorted_values, bounds, side=side)
+
+
+def lognormal_level_stats(shift, volatility, sorted_shock_sum, threshold, comparison=">="):
+    """P(met) and quantiles of a level target when the revenue ratio is a fixed number.
+
+    A path's target-year value is ``exp(shift + volatility * S)``, with ``S`` the sum of that
+    path's standard-normal shocks over the simulated years. The value rises with ``S``, so every
+    point shares one sorted ``S``: P(met) is a binary search and each quantile is the
+    interpolated order statistic (numpy's default "linear" rule), as the brute force over all
+    paths gives it.
+
+    Parameters
+    ----------
+    shift : ndarray, shape (points,)
+        ln(start level in 亿元) + sum over the years of ln(1 + nominal growth) + ln(ratio).
+    volatility : ndarray, shape (points,)
+        sd of annual log growth; the sum of ``n`` years has sd ``volatility * sqrt(n)``.
+    sorted_shock_sum : ndarray, shape (n_sims,)
+        Each path's sum of shared standard-normal draws over the years to the deadline, sorted.
+    threshold : float
+        The target level K in 亿元.
+    comparison : {">=", ">"}
+
+    Returns
+    -------
+    dict of ndarray
+        ``p_met`` (probability), ``q10``, ``median``, ``q90`` (亿元), each of shape (points,).
+    """
+    import numpy as np
+
+    shift = np.asarray(shift, dtype=float)
+    sigma = np.broadcast_to(np.asarray(volatility, dtype=float), shift.shape)
+    n = len(sorted_shock_sum)
+    gap = math.log(threshold) - shift
+    positive = sigma > 0
+    met = np.where(gap <= 0, n, 0) if comparison == ">=" else np.where(gap < 0, n, 0)
+    met = np.where(positive, _count_met(sorted_shock_sum, gap / np.where(positive, sigma, 1.0), comparison), met)
+    stats = {"p_met": met / n}
+    for name, q in QUANTILES.items():
+        low, high, frac = _order_positions(n, q)
+        at_low = np.exp(shift + sigma * sorted_shock_sum[low])
+        at_high = np.exp(shift + sigma * sorted_shock_sum[high])
+        stats[name] = at_low + frac * (at_high - at_low)
+    return stats
+
+
+def sampled_level_stats(shift, group, sorted_group_logs, threshold, comparison=">="):
+    """P(met) and quantiles when each point's log values are a shared sample plus ``shift``.
+
+    Used when the revenue ratio is uncertain: a path's log value is then ``shift + volatility * S
+    + s * W`` with ``W`` its ratio draw, no longer a function of ``S`` alone. Points that share
+    (volatility, s) share the sample ``volatility * S + s * W``; it is sorted once per group.
+
+    Parameters
+    ----------
+    shift : ndarray, shape (points,)
+        ln(start level in 亿元) + summed ln(1 + growth) + the ratio's log-mean.
+    group : ndarray of int, shape (points,)
+        Row of ``sorted_group_logs`` each point belongs to.
+    sorted_group_logs : ndarray, shape (groups, n_sims)
+        Each group's sample of log values at zero shift, sorted along the rows.
+    threshold : float
+        K in 亿元.
+    comparison : {">=", ">"}
+    """
+    import numpy as np
+
+    shift = np.asarray(shift, dtype=float)
+    n = sorted_group_logs.shape[1]
+    bound = math.log(threshold) - shift
+    met = np.empty(len(shift))
+    for g in np.unique(group):
+        rows = group == g
+        met[rows] = _count_met(sorted_group_logs[g], bound[rows], comparison)
+    stats = {"p_met": met / n}
+    for name, q in QUANTILES.items():
+        low, high, frac = _order_positions(n, q)
+        at_low = np.exp(shift + sorted_group_logs[group, low])
+        at_high = np.exp(shift + sorted_group_logs[group, high])
+        stats[name] = at_low + frac * (at_high - at_low)
+    return stats
+
+
+# ---------------------------------------------------------------- grid keys against the schema
+#: Keys whose values change the shape of the simulation; points are grouped by them.
+STRUCTURAL_KEYS = ("engine", "as_of_year", "target_year", "n_sims", "seed")
+#: Keys evaluated point by point inside a group.
+POINT_KEYS = ("growth", "volatility", "revenue_to_output_ratio", "revenue_to_output_ratio_sd", "price_basis",
+              "deflator")
+OVERRIDE_PREFIX = "growth_overrides."
+#: Above this many distinct values a numeric key is checked at its smallest and largest value only
+#: (the schema's ranges are intervals).
+CHECK_EVERY_VALUE_UP_TO = 1000
+
+
+def sweepable_keys() -> list[str]:
+    """Keys a ``--grid`` may vary (plus ``growth_overrides.YEAR``)."""
+    return [*POINT_KEYS, *STRUCTURAL_KEYS]
+
+
+def _as_override(key, value) -> dict:
+    if key.startswith(OVERRIDE_PREFIX):
+        return {"growth_overrides": {int(key[len(OVERRIDE_PREFIX):]): value}}
+    return {key: value}
+
+
+def _check_key(key):
+    from dgforecast.params import FIELDS, did_you_mean
+
+    if key in sweepable_keys() or key.startswith(OVERRIDE_PREFIX):
+        return
+    if key in FIELDS:
+        raise ParamsError(f"--grid {key}: cannot be swept (it does not change the numbers, or is a whole "
+                          f"mapping); sweep one of {', '.join(sweepable_keys())} or growth_overrides.YEAR")
+    guess = did_you_mean(key, [*sweepable_keys(), "growth_overrides.YEAR"])
+    hint = f"did you mean {guess!r}?" if guess else f"use one of {', '.join(sweepable_keys())}"
+    raise ParamsError(f"--grid {key}: unknown parameter; {hint}")
+
+
+def _values_to_check(values) -> list:
+    numeric = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values)
+    if numeric and len(values) > CHECK_EVERY_VALUE_UP_TO:
+        return [min(values), max(values)]
+    return list(values)
+
+
+def _validate(base, overrides, params_file):
+    """``base`` with ``overrides`` laid over it, or the params module's one-line error for them."""
+    from pydantic import ValidationError
+
+    from dgforecast.params import ScenarioParams, resolve_scenario
+
+    merged = base.model_dump()
+    for key, value in overrides.items():
+        if isinstance(value, dict):
+            merged[key] = {**merged.get(key, {}), **value}
+        else:
+            merged[key] = value
+    try:
+        return ScenarioParams.model_validate(merged)
+    except ValidationError:
+        pass
+    try:  # resolving through the file gives the schema's own message (file, key, value, what to do)
+        resolve_scenario(params_file, base.scenario, overrides)
+    except ParamsError as exc:
+        text = str(exc)
+        raise ParamsError(f"--grid {text[3:]}" if text.startswith("-p ") else f"--grid: {text}") from None
+    raise ParamsError(f"--grid {overrides}: not a valid combination for scenario {base.scenario!r}")
+
+
+def validate_grid(grid, base, params_file) -> None:
+    """Check every key and value of the grid against the schema before any work starts.
+
+    Each value is checked on its own against the scenario ``base``; then every combination of the
+    structural keys is checked with the year overrides, which depend on the simulated years.
+
+    Raises
+    ------
+    ParamsError
+        Unknown or unsweepable key (with a did-you-mean), a value of the wrong type or out of range.
+    """
+    import itertools
+
+    for key, values in grid.items():
+        _check_key(key)
+        for value in _values_to_check(values):
+            _validate(base, _as_override(key, value), params_file)
+    joint = [k for k in grid if k in STRUCTURAL_KEYS or k.startswith(OVERRIDE_PREFIX)]
+    choices = [_values_to_check(grid[k]) if k.startswith(OVERRIDE_PREFIX) else grid[k] for k in joint]
+    for combination in itertools.islice(itertools.product(*choices), 10_000):
+        overrides = {}
+        for key, value in zip(joint, combination):
+            for name, item in _as_override(key, value).items():
+                overrides[name] = {**overrides.get(name, {}), **item} if isinstance(item, dict) else item
+        _validate(base, overrides, params_file)
+
+
+# ---------------------------------------------------------------- what a sweep evaluates
+@dataclass(frozen=True)
+class LevelTarget:
+    """A level target as the engine needs it (from data/raw/plan_targets.csv and the baselines)."""
+
+    target_id: str
+    threshold: float       # K, 亿元
+    comparison: str        # ">=" or ">"
+    deadline: int
+    base_level: float      # the baseline measure at base_year, 亿元 (before any revenue ratio)
+    base_year: int
+    apply_ratio: bool      # the target is 营业收入 grown from 总产值
+
+
+@dataclass(frozen=True)
+class SweepSetup:
+    """Everything a chunk of points needs besides the points: picklable, so it travels to workers."""
+
+    base: dict             # ScenarioParams.model_dump() of the scenario the grid overrides
+    targets: tuple         # of LevelTarget
+    actuals: tuple = ()    # ((year, level), ...) of the baseline measure after base_year
+
+
+def level_targets(raw_dir) -> tuple:
+    """The plan's level targets with their baselines, as ``LevelTarget`` records."""
+    from dgforecast.data import load_baselines, load_targets, plan_figure
+
+    targets, baselines = load_targets(raw_dir), load_baselines(raw_dir)
+    records = []
+    for row in targets[targets["kind"] == "level"].itertuples():
+        records.append(LevelTarget(
+            target_id=row.id, threshold=float(row.threshold), comparison=row.comparison,
+            deadline=int(row.deadline), base_year=int(row.start_year),
+            base_level=plan_figure(baselines, row.baseline_variable, "level", int(row.start_year)),
+            apply_ratio=row.baseline_conversion == "revenue_to_output_ratio"))
+    return tuple(records)
+
+
+def result_columns(targets) -> list[str]:
+    """The columns a sweep adds after the grid values, for each level target."""
+    return [f"{stat}.{t.target_id}" for t in targets for stat in ("p_met", *QUANTILES, "required_cagr")]
+
+
+def _point_frame(points, base: dict):
+    """Every parameter the engine reads, one row per point: grid value where swept, else the scenario's."""
+    frame = points.copy()
+    for key in (*POINT_KEYS, *STRUCTURAL_KEYS):
+        if key not in frame.columns:
+            frame[key] = base[key]
+    return frame
+
+
+def _group_params(base: dict, structural: dict):
+    from dgforecast.params import ScenarioParams
+
+    overrides = {k: v for k, v in base["growth_overrides"].items()
+                 if structural["as_of_year"] < k <= structural["target_year"]}
+    return ScenarioParams.model_validate({**base, **structural, "growth_overrides": overrides})
+
+
+def _log_growth(frame, base: dict, years):
+    """ln(1 + nominal growth), shape (points, years): overrides, then real growth made nominal."""
+    import numpy as np
+
+    growth = frame["growth"].to_numpy(dtype=float)
+    columns = []
+    for year in years:
+        key = f"{OVERRIDE_PREFIX}{year}"
+        if key in frame.columns:
+            columns.append(frame[key].to_numpy(dtype=float))
+        elif year in base["growth_overrides"]:
+            columns.append(np.full(len(frame), float(base["growth_overrides"][year])))
+        else:
+            columns.append(growth)
+    g = np.column_stack(columns) if columns else np.empty((len(frame), 0))
+    real = (frame["price_basis"] == "real").to_numpy()[:, None]
+    deflator = frame["deflator"].to_numpy(dtype=float)[:, None]
+    return np.log1p(np.where(real, (1.0 + g) * (1.0 + deflator) - 1.0, g))
+
+
+def _ratio_log_moments(frame, apply_ratio):
+    """Log-mean and log-sd of the lognormal revenue ratio per point (see ``simulate.ratio_lognormal``)."""
+    import numpy as np
+
+    if not apply_ratio:
+        return np.zeros(len(frame)), np.zeros(len(frame))
+    mean = frame["revenue_to_output_ratio"].to_numpy(dtype=float)
+    sd = frame["revenue_to_output_ratio_sd"].to_numpy(dtype=float)
+    s2 = np.log1p((sd / mean) ** 2)
+    return np.log(mean) - s2 / 2.0, np.sqrt(s2)
+
+
+#: Bytes of one block of sorted group samples (groups x n_sims float64); keeps peak memory low.
+BLOCK_BYTES = 32 * 2 ** 20
+
+
+def _uncertain_ratio_stats(shift, sigma, s, shock_sum, ratio_shock, threshold, comparison):
+    """``sampled_level_stats`` over the distinct (volatility, ratio log-sd) pairs, block by block."""
+    import numpy as np
+
+    pairs, group = np.unique(np.column_stack([sigma, s]), axis=0, return_inverse=True)
+    group = group.ravel()
+    per_block = max(1, BLOCK_BYTES // (8 * len(shock_sum)))
+    out = {name: np.empty(len(shift)) for name in ("p_met", *QUANTILES)}
+    for first in range(0, len(pairs), per_block):
+        block = pairs[first:first + per_block]
+        logs = block[:, :1] * shock_sum[None, :] + block[:, 1:] * ratio_shock[None, :]
+        logs.sort(axis=1)
+        rows = (group >= first) & (group < first + len(block))
+        stats = sampled_level_stats(shift[rows], group[rows] - first, logs, threshold, comparison)
+        for name, values in stats.items():
+            out[name][rows] = values
+    return out
+
+
+def _lognormal_group(frame, setup: SweepSetup, params):
+    """Result columns for points that share engine, years, n_sims and seed (lognormal engine)."""
+    import numpy as np
+
+    from dgforecast.simulate import simulated_years, start_point
+
+    years = simulated_years(params)
+    rng = np.random.default_rng(params.seed)
+    # The same draws, in the same order, as simulate.simulate_paths: the yearly shocks, then one
+    # ratio draw per path. Every point of the group reuses them (common random numbers).
+    shocks = rng.standard_normal((params.n_sims, len(years)))
+    ratio_shock = rng.standard_normal(params.n_sims)
+    log_growth = _log_growth(frame, setup.base, years)
+    sigma = frame["volatility"].to_numpy(dtype=float)
+    actuals = _actuals_series(setup)
+    out = {}
+    for target in setup.targets:
+        n_years = target.deadline - params.as_of_year
+        if not 0 < n_years <= len(years):
+            log.warning("%s: deadline %d is not simulated from as_of_year %d to target_year %d; left empty",
+                        target.target_id, target.deadline, params.as_of_year, params.target_year)
+            continue
+        start, _ = start_point(target.base_level, target.base_year, params, actuals)
+        shock_sum = shocks[:, :n_years].sum(axis=1)
+        mu_r, s = _ratio_log_moments(frame, target.apply_ratio)
+        shift = math.log(start) + log_growth[:, :n_years].sum(axis=1) + mu_r
+        fixed = s == 0
+        stats = {name: np.empty(len(frame)) for name in ("p_met", *QUANTILES)}
+        if fixed.any():
+            part = lognormal_level_stats(shift[fixed], sigma[fixed], np.sort(shock_sum), target.threshold,
+                                         target.comparison)
+            for name, values in part.items():
+                stats[name][fixed] = values
+        if (~fixed).any():
+            part = _uncertain_ratio_stats(shift[~fixed], sigma[~fixed], s[~fixed], shock_sum, ratio_shock,
+                                          target.threshold, target.comparison)
+            for name, values in part.items():
+                stats[name][~fixed] = values
+        for name, values in stats.items():
+            out[f"{name}.{target.target_id}"] = values
+        ratio = frame["revenue_to_output_ratio"].to_numpy(dtype=float) if target.apply_ratio else 1.0
+        out[f"required_cagr.{target.target_id}"] = (target.threshold / (start * ratio)) ** (1.0 / n_years) - 1.0
+    return out
+
+
+def _actuals_series(setup):
+    import pandas as pd
+
+    if not setup.actuals:
+        return None
+    years, levels = zip(*setup.actuals)
+    return pd.Series(levels, index=list(years), dtype=float)
+
+
+def _python(value):
+    # numpy scalars become plain Python ones, which the strict schema accepts.
+    return value.item() if hasattr(value, "item") else value
+
+
+def _point_params(row: dict, base: dict):
+    from dgforecast.params import ScenarioParams
+
+    merged = {**base, "growth_overrides": dict(base["growth_overrides"])}
+    for key, value in row.items():
+        if key.startswith(OVERRIDE_PREFIX):
+            merged["growth_overrides"][int(key[len(OVERRIDE_PREFIX):])] = _python(value)
+        elif key in merged:
+            merged[key] = _python(value)
+    years = range(merged["as_of_year"] + 1, merged["target_year"] + 1)
+    merged["growth_overrides"] = {y: g for y, g in merged["growth_overrides"].items() if y in years}
+    return ScenarioParams.model_validate(merged)
+
+
+def _paths_group(frame, setup: SweepSetup, points_history=None):
+    """Result columns by simulating every point's paths (the ``fitted`` engine; one run per point).
+
+    Each point starts a generator from its seed, so points still share their draws where the
+    engine draws the same way.
+    """
+    import numpy as np
+
+    from dgforecast.simulate import simulate_paths
+
+    out = {c: np.full(len(frame), np.nan) for c in result_columns(setup.targets)}
+    actuals = _actuals_series(setup)
+    for i, row in enumerate(frame.to_dict(orient="records")):
+        params = _point_params(row, setup.base)
+        for target in setup.targets:
+            if not params.as_of_year < target.deadline <= params.target_year:
+                continue
+            paths = simulate_paths(target.base_level, target.base_year, params, np.random.default_rng(params.seed),
+                                   actuals=actuals, history=points_history, apply_ratio=target.apply_ratio)
+            values = paths[target.deadline].to_numpy()
+            met = values >= target.threshold if target.comparison == ">=" else values > target.threshold
+            out[f"p_met.{target.target_id}"][i] = met.mean()
+            for name, q in QUANTILES.items():
+                out[f"{name}.{target.target_id}"][i] = np.quantile(values, q)
+            start = paths[params.as_of_year].iloc[0] if params.as_of_year in paths else target.base_level
+            ratio = params.revenue_to_output_ratio if target.apply_ratio else 1.0
+            start = start / ratio if params.as_of_year in paths else start
+            out[f"required_cagr.{target.target_id}"][i] = (
+                (target.threshold / (start * ratio)) ** (1.0 / (target.deadline - params.as_of_year)) - 1.0)
+    return out
+
+
+def evaluate_points(points, setup: SweepSetup):
+    """The result columns for any set of grid points: the same numbers however the grid is split.
+
+    Parameters
+    ----------
+    points : DataFrame
+        One row per point, one column per grid key (``growth``, ``growth_overrides.2022``, ...).
+    setup : SweepSetup
+        The scenario the grid overrides and the level targets.
+
+    Returns
+    -------
+    DataFrame
+        Indexed like ``points``; columns ``result_columns(setup.targets)``: P(met) (probability),
+        quantiles of the deadline-year value (亿元) and the required growth (fraction a year).
+    """
+    import numpy as np
+    import pandas as pd
+
+    frame = _point_frame(points, setup.base)
+    result = pd.DataFrame(np.nan, index=points.index, columns=result_columns(setup.targets))
+    for key, rows in frame.groupby(list(STRUCTURAL_KEYS), sort=False):
+        structural = {k: _python(v) for k, v in zip(STRUCTURAL_KEYS, key)}
+        params = _group_params(setup.base, structural)
+        if params.engine == "lognormal":
+            columns = _lognormal_group(rows, setup, params)
+        else:
+            columns = _paths_group(rows, setup)
+        for name, values in columns.items():
+            result.loc[rows.index, name] = values
+    return result
