@@ -1,0 +1,236 @@
+"""Execute one notebook with papermill on this environment's kernel, and export it to HTML.
+
+Whatever kernel a notebook's metadata names, it runs on ipykernel under the interpreter that runs
+dgforecast (``sys.executable``): the kernel manager below builds its kernelspec in memory, so
+nothing is registered globally and a stale ``python3`` kernelspec elsewhere cannot be picked up.
+
+The other half of the contract between runner and notebook is ``scenario_from_parameters``: the
+runner injects ``project_dir``, ``scenario`` and the resolved scenario fields; the notebook turns
+them back into paths and a validated ``ScenarioParams``. With plain ``papermill`` (no runner)
+``project_dir`` is ``None`` and the workbook is found from the kernel's folder upward.
+"""
+
+import logging
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+#: Names the runner injects besides the scenario's own fields.
+RUNNER_PARAMETERS = ("project_dir", "scenario", "scenarios", "summary_csv")
+#: Kernel name handed to papermill; only the language lookup uses it (see CurrentEnvKernelManager).
+KERNEL_NAME = "python3"
+#: Seconds a single cell may run before the notebook counts as failed.
+CELL_TIMEOUT = 1800
+
+
+def kernel_argv() -> list[str]:
+    """Command line of the kernel: ipykernel on the interpreter running this code."""
+    return [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"]
+
+
+def _kernel_manager_class():
+    from jupyter_client.kernelspec import KernelSpec
+    from jupyter_client.manager import AsyncKernelManager
+
+    class CurrentEnvKernelManager(AsyncKernelManager):
+        """Starts ipykernel on ``sys.executable`` whatever kernel name it is given."""
+
+        @property
+        def kernel_spec(self):
+            if self._kernel_spec is None:
+                self._kernel_spec = KernelSpec(argv=kernel_argv(), language="python",
+                                               display_name=f"Python ({sys.executable})")
+            return self._kernel_spec
+
+        async def start_kernel(self, **kw):
+            # The kernel's own log (e.g. ipykernel's transport warning) would print once per
+            # notebook between the progress lines; cell output travels over ZMQ, not stderr.
+            if not log.isEnabledFor(logging.DEBUG):
+                kw.setdefault("stderr", subprocess.DEVNULL)
+            return await super().start_kernel(**kw)
+
+    return CurrentEnvKernelManager
+
+
+@dataclass(frozen=True)
+class CellFailure:
+    """Where and how a notebook failed."""
+
+    cell_index: int
+    execution_count: int | None
+    ename: str
+    evalue: str
+    source: str = ""
+
+    def __str__(self):
+        cell = f"cell {self.cell_index}" + (f" (In [{self.execution_count}])" if self.execution_count else "")
+        return f"{cell}: {self.ename}: {self.evalue}"
+
+
+@dataclass
+class NotebookRun:
+    """The outcome of executing one notebook."""
+
+    source: Path
+    output: Path
+    html: Path | None
+    seconds: float
+    failure: CellFailure | None = None
+    parameters: dict = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return self.failure is None
+
+
+def _temp_sibling(path: Path, suffix: str) -> Path:
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=suffix, dir=path.parent)
+    os.close(fd)
+    return Path(tmp)
+
+
+def _failure_of(nb, exc) -> CellFailure:
+    """The first cell with an error output (papermill's exception only knows its count)."""
+    for index, cell in enumerate(nb.cells):
+        for out in cell.get("outputs", []):
+            if out.get("output_type") == "error":
+                return CellFailure(index, cell.get("execution_count"), out.get("ename", ""),
+                                   out.get("evalue", ""), cell.get("source", ""))
+    return CellFailure(-1, getattr(exc, "exec_count", None), getattr(exc, "ename", type(exc).__name__),
+                       getattr(exc, "evalue", str(exc)))
+
+
+def execute_notebook(source, output, parameters=None, cwd=None, html=None, show_code=False,
+                     preamble_html="", timeout=CELL_TIMEOUT) -> NotebookRun:
+    """Run ``source`` with papermill, write the executed copy to ``output`` and, optionally, HTML.
+
+    Parameters
+    ----------
+    source, output : str or Path
+        The notebook to run and where the executed copy goes. ``output`` is replaced atomically,
+        also when a cell fails (the copy then holds the error).
+    parameters : dict, optional
+        Injected after the cell tagged ``parameters``.
+    cwd : str or Path, optional
+        The kernel's working folder; default: the folder of ``output``.
+    html : str or Path, optional
+        Where to write the HTML page (written for failed runs too).
+    show_code : bool
+        Keep code cells in the HTML (default: outputs and markdown only).
+    preamble_html : str
+        Trusted HTML placed at the top of the page (callers escape what they put in it).
+    timeout : int
+        Seconds a cell may run.
+
+    Returns
+    -------
+    NotebookRun
+        Timing and, if a cell raised, where and what.
+    """
+    import nbformat
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    source, output = Path(source), Path(output)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    tmp = _temp_sibling(output, ".ipynb")
+    started = time.perf_counter()
+    failure = None
+    try:
+        try:
+            papermill.execute_notebook(
+                str(source), str(tmp), parameters=dict(parameters or {}), kernel_name=KERNEL_NAME,
+                language="python", progress_bar=False, log_output=False, cwd=str(cwd or output.parent),
+                execution_timeout=timeout, kernel_manager_class=_kernel_manager_class())
+        except PapermillExecutionError as exc:
+            failure = _failure_of(nbformat.read(tmp, as_version=4), exc)
+        os.replace(tmp, output)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+    seconds = time.perf_counter() - started
+    if html is not None:
+        export_html(output, html, show_code=show_code, preamble_html=preamble_html)
+    log.info("%s: %s in %.1f s", source.name, "ok" if failure is None else f"failed at {failure}", seconds)
+    return NotebookRun(source, output, Path(html) if html else None, seconds, failure, dict(parameters or {}))
+
+
+def export_html(notebook, html, show_code=False, preamble_html="", title=None) -> Path:
+    """Export an executed notebook to a self-contained HTML page, atomically.
+
+    Parameters
+    ----------
+    notebook : str or Path
+        The executed ``.ipynb``.
+    html : str or Path
+        The page to write.
+    show_code : bool
+        Keep the code cells (default: hide them, as ``jupyter nbconvert --no-input`` does).
+    preamble_html : str
+        Trusted HTML inserted at the top of the page body.
+    title : str, optional
+        The page title (default: the notebook's file name). It is escaped here.
+    """
+    import html as html_lib
+
+    import nbformat
+    from nbconvert import HTMLExporter
+
+    from dgforecast.fileio import write_text_atomic
+
+    notebook = Path(notebook)
+    exporter = HTMLExporter(template_name="lab", exclude_input=not show_code,
+                            exclude_input_prompt=not show_code, exclude_output_prompt=True)
+    nb = nbformat.read(notebook, as_version=4)
+    name = html_lib.escape(title or notebook.stem)
+    body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": name}})
+    return write_text_atomic(html, insert_preamble(body, preamble_html))
+
+
+def insert_preamble(page: str, preamble_html: str) -> str:
+    """``page`` with ``preamble_html`` placed right after the opening ``<main>`` (or ``<body>``) tag."""
+    if not preamble_html:
+        return page
+    for tag in ("<main", "<body"):
+        start = page.find(tag)
+        if start >= 0:
+            end = page.index(">", start) + 1
+            return page[:end] + "\n" + preamble_html + "\n" + page[end:]
+    return preamble_html + page
+
+
+# ---------------------------------------------------------------- the notebook side
+def scenario_from_parameters(namespace: dict):
+    """The workbook paths and validated scenario parameters a notebook was given.
+
+    Parameters
+    ----------
+    namespace : dict
+        The notebook's ``globals()`` after its parameters cell (and papermill's injected cell):
+        ``project_dir`` (None: found from the current folder upward), ``scenario`` (a name in
+        params.yaml) and any scenario field (``growth``, ``n_sims``, ...) that is not None, which
+        then overrides the value in params.yaml.
+
+    Returns
+    -------
+    (ProjectPaths, ScenarioParams)
+
+    Raises
+    ------
+    ParamsError, ProjectNotFound
+        With one line that says what to fix.
+    """
+    from dgforecast.config import find_project
+    from dgforecast.params import FIELDS, resolve_scenario
+
+    paths = find_project(namespace.get("project_dir"))
+    name = namespace.get("scenario") or "base"
+    overrides = {key: namespace[key] for key in FIELDS
+                 if key != "scenario" and namespace.get(key) is not None}
+    return paths, resolve_scenario(paths.params_file, name, overrides)

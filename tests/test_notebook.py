@@ -1,0 +1,72 @@
+"""Executing one notebook: this environment's kernel, parameters, failures, HTML without code."""
+
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from dgforecast.notebook import CellFailure, execute_notebook, insert_preamble, kernel_argv
+
+FIXTURES = Path(__file__).parent / "notebooks"
+
+
+def _stream_text(nb, cell_index):
+    return "".join(o.get("text", "") for o in nb.cells[cell_index].outputs if o.output_type == "stream")
+
+
+def test_kernel_runs_this_interpreter_whatever_the_metadata_names(tmp_path):
+    run = execute_notebook(FIXTURES / "kernel_named_nowhere.ipynb", tmp_path / "out.ipynb")
+    assert run.ok
+    executable, cwd = _stream_text(nbformat.read(run.output, as_version=4), 1).split()
+    assert executable == sys.executable
+    # The kernel works in the output's folder unless told otherwise.
+    assert Path(cwd) == tmp_path.resolve()
+    assert kernel_argv()[:3] == [sys.executable, "-m", "ipykernel_launcher"]
+
+
+def test_parameters_are_injected_and_html_hides_code_but_escapes_strings(tmp_path):
+    label = "<script>alert('x')</script>"
+    run = execute_notebook(FIXTURES / "echoes_parameters.ipynb", tmp_path / "out.ipynb",
+                           {"answer": 21, "label": label}, html=tmp_path / "out.html",
+                           preamble_html="<p id='preamble'>params</p>")
+    nb = nbformat.read(run.output, as_version=4)
+    assert "injected-parameters" in nb.cells[2].metadata.tags
+    assert _stream_text(nb, 3) == f"42\n{label}\n"
+    page = (tmp_path / "out.html").read_text(encoding="utf-8")
+    assert label not in page and "&lt;script&gt;alert" in page
+    assert "print(answer * 2)" not in page          # no code
+    assert "<b>bold output</b>" in page              # the notebook's own HTML output stays
+    assert page.index("id='preamble'") < page.index("<pre>42")
+
+
+def test_show_code_keeps_the_cells_in_the_html(tmp_path):
+    execute_notebook(FIXTURES / "echoes_parameters.ipynb", tmp_path / "out.ipynb", html=tmp_path / "out.html",
+                     show_code=True)
+    page = (tmp_path / "out.html").read_text(encoding="utf-8")
+    assert "answer" in page and "label" in page
+
+
+def test_failure_names_the_cell_and_still_writes_notebook_and_html(tmp_path):
+    run = execute_notebook(FIXTURES / "raises_in_cell3.ipynb", tmp_path / "out.ipynb", html=tmp_path / "out.html")
+    assert not run.ok
+    assert isinstance(run.failure, CellFailure)
+    # papermill adds a warning cell on top, so source cell 3 is cell 4 of the executed copy
+    assert (run.failure.ename, run.failure.evalue) == ("ValueError", "boom at cell 3")
+    assert run.failure.source == "raise ValueError('boom at cell 3')"
+    assert "ValueError: boom at cell 3" in str(run.failure)
+    assert run.output.is_file() and (tmp_path / "out.html").is_file()
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]   # no temporary left behind
+
+
+def test_a_missing_notebook_raises_before_writing_anything(tmp_path):
+    with pytest.raises(Exception):
+        execute_notebook(FIXTURES / "nope.ipynb", tmp_path / "out.ipynb")
+    assert not (tmp_path / "out.ipynb").exists()
+
+
+def test_preamble_goes_right_after_the_opening_main_tag():
+    page = "<html><body class='x'><main>\n<p>body</p></main></body></html>"
+    assert insert_preamble(page, "<h2>P</h2>") == "<html><body class='x'><main>\n<h2>P</h2>\n\n<p>body</p></main></body></html>"
+    assert insert_preamble("<body><p>b</p></body>", "<i>p</i>") == "<body>\n<i>p</i>\n<p>b</p></body>"
+    assert insert_preamble(page, "") == page
