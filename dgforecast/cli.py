@@ -64,8 +64,37 @@ def _add_params(sub):
     p.set_defaults(func=cmd_params)
 
 
+def cmd_sweep(args) -> int:
+    from dgforecast.sweep import run_sweep
+
+    print(run_sweep(args.grid, project=args.project, scenario=args.scenario, n_sims=args.sims, seed=args.seed,
+                    out=args.out, jobs=args.jobs, scheduler=args.scheduler, yes=args.yes,
+                    notebooks=args.notebooks))
+    return 0
+
+
+def _add_sweep(sub):
+    p = sub.add_parser("sweep", help="P(target met) over a grid of assumptions, all points at once")
+    p.add_argument("--scenario", default="base", metavar="NAME", help="scenario the grid overrides (default base)")
+    p.add_argument("--grid", action="append", default=[], metavar="KEY=START:STOP:STEP|KEY=V1,V2,...",
+                   help="a parameter and its values (stop inclusive), e.g. growth=0:0.08:0.01; repeatable, "
+                        "the points are every combination")
+    p.add_argument("--sims", type=int, default=None, metavar="N", help="paths per point (default: the scenario's n_sims)")
+    p.add_argument("--seed", type=int, default=None, metavar="S", help="random seed (default: the scenario's)")
+    p.add_argument("--out", default=None, metavar="FILE.csv|FILE.parquet",
+                   help="results file (default reports/sweep_<scenario>.csv)")
+    p.add_argument("-j", "--jobs", type=int, default=None, metavar="N",
+                   help="local worker processes (default: number of CPUs)")
+    p.add_argument("--scheduler", default=None, metavar="tcp://HOST:PORT",
+                   help="run on this Dask cluster instead of local processes (extra dgforecast[dask])")
+    p.add_argument("--notebooks", action="store_true",
+                   help="also render the scenario notebook and its HTML for every point (resumable)")
+    p.add_argument("--yes", action="store_true", help="allow more than a million points")
+    p.set_defaults(func=cmd_sweep)
+
+
 #: Each entry adds one subcommand; a new command adds its own ``_add_<name>`` here.
-COMMANDS = [_add_data, _add_targets, _add_params]
+COMMANDS = [_add_data, _add_targets, _add_params, _add_sweep]
 
 
 def build_parser() -> argparse.ArgumentParser:

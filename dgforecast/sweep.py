@@ -612,3 +612,278 @@ def evaluate_points(points, setup: SweepSetup):
         for name, values in columns.items():
             result.loc[rows.index, name] = values
     return result
+
+
+# ---------------------------------------------------------------- running the chunks
+#: Sorting work (groups x paths) below which a process pool costs more than it saves.
+POOL_WORTH_IT = 20_000_000
+
+
+def _group_order(frame):
+    # Points that share a sample (structural keys, volatility, ratio) end up in the same chunk.
+    return frame.sort_values([*STRUCTURAL_KEYS, "volatility", "revenue_to_output_ratio_sd",
+                              "revenue_to_output_ratio"], kind="stable").index
+
+
+def split_points(points, setup: SweepSetup, n_chunks) -> list:
+    """The points in at most ``n_chunks`` contiguous pieces, points sharing a sample kept together."""
+    import numpy as np
+
+    order = _group_order(_point_frame(points, setup.base))
+    return [points.loc[index] for index in np.array_split(order, max(1, min(n_chunks, len(points)))) if len(index)]
+
+
+def sorting_work(points, setup: SweepSetup) -> int:
+    """Paths to sort for the points whose revenue ratio is uncertain (the part worth parallelising)."""
+    frame = _point_frame(points, setup.base)
+    uncertain = frame[(frame["revenue_to_output_ratio_sd"] > 0) | (frame["engine"] != "lognormal")]
+    keys = [*STRUCTURAL_KEYS, "volatility", "revenue_to_output_ratio_sd", "revenue_to_output_ratio"]
+    groups = uncertain.drop_duplicates(keys)
+    return int(groups["n_sims"].sum())
+
+
+def _single_threaded_workers():
+    # Two processes on two cores: each must not start its own BLAS/OpenMP thread pool.
+    import os
+
+    os.environ["OMP_NUM_THREADS"] = "1"
+    os.environ["OPENBLAS_NUM_THREADS"] = "1"
+
+
+def _run_pool(chunks, setup, jobs) -> list:
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_single_threaded_workers) as pool:
+        return list(pool.map(evaluate_points, chunks, [setup] * len(chunks)))
+
+
+def _connect(scheduler):
+    try:
+        from distributed import Client
+    except ImportError:
+        raise ParamsError(f"--scheduler {scheduler}: Dask is not installed; install the extra "
+                          "dgforecast[dask] or drop --scheduler to use local processes") from None
+    try:
+        return Client(scheduler, timeout="10s", set_as_default=False)
+    except (OSError, TimeoutError) as exc:
+        raise ParamsError(f"--scheduler {scheduler}: cannot reach the Dask scheduler ({exc}); start it "
+                          "(dask scheduler) or check the address") from None
+
+
+def _run_dask(points, setup, scheduler) -> list:
+    client = _connect(scheduler)
+    try:
+        threads = sum(client.nthreads().values()) or 1
+        chunks = split_points(points, setup, 2 * threads)
+        log.info("running %d chunks on %d Dask worker threads at %s", len(chunks), threads, scheduler)
+        futures = client.map(evaluate_points, chunks, setup=setup, pure=False)
+        return client.gather(futures)
+    finally:
+        client.close()
+
+
+def run_engine(points, setup: SweepSetup, jobs=1, scheduler=None):
+    """Evaluate every point, inline, in a local process pool (``jobs`` > 1) or on a Dask cluster.
+
+    Each chunk draws its shocks again from the seed, so the numbers do not depend on where or in
+    how many pieces the points were evaluated.
+
+    Parameters
+    ----------
+    points : DataFrame
+        The grid points (``grid_points``).
+    setup : SweepSetup
+    jobs : int
+        Local worker processes. The pool is used only when the sorting work is large enough to
+        pay for starting it.
+    scheduler : str, optional
+        Address of a Dask scheduler (``tcp://HOST:PORT``); the workers need dgforecast installed.
+
+    Returns
+    -------
+    DataFrame
+        ``evaluate_points`` for all points, in the order of ``points``.
+    """
+    import pandas as pd
+
+    if scheduler:
+        parts = _run_dask(points, setup, scheduler)
+    elif jobs > 1 and sorting_work(points, setup) >= POOL_WORTH_IT:
+        chunks = split_points(points, setup, 2 * jobs)
+        log.info("running %d chunks in %d local processes", len(chunks), jobs)
+        parts = _run_pool(chunks, setup, jobs)
+    else:
+        parts = [evaluate_points(points, setup)]
+    return pd.concat(parts).loc[points.index]
+
+
+# ---------------------------------------------------------------- outputs
+OUTPUT_FORMATS = (".csv", ".parquet")
+
+
+def check_output_path(out, raw_dir=None):
+    """The results file as a Path, refusing unknown extensions and anything under data/raw/."""
+    from pathlib import Path
+
+    path = Path(out)
+    if path.suffix.lower() not in OUTPUT_FORMATS:
+        raise ParamsError(f"--out {out}: unknown format {path.suffix or '(none)'!r}; end the name in .csv or .parquet")
+    if raw_dir is not None and Path(raw_dir).resolve() in path.resolve().parents:
+        raise ParamsError(f"--out {out}: data/raw/ holds the sources and is never written; write to reports/")
+    return path
+
+
+def write_results(frame, out):
+    """Write the sweep table atomically: CSV (UTF-8) or parquet, chosen by the extension."""
+    from dgforecast.fileio import atomic_path, write_csv_atomic
+
+    path = check_output_path(out)
+    if path.suffix.lower() == ".csv":
+        return write_csv_atomic(frame, path)
+    with atomic_path(path) as tmp:
+        frame.to_parquet(tmp, index=False)
+    return path
+
+
+def read_results(path):
+    """A sweep table written by ``write_results`` (CSV or parquet)."""
+    import pandas as pd
+
+    from dgforecast.errors import DataError
+
+    path = check_output_path(path)
+    if not path.is_file():
+        raise DataError(path, "", "no such sweep results file; run dgforecast sweep --out FILE first")
+    return pd.read_csv(path, encoding="utf-8") if path.suffix.lower() == ".csv" else pd.read_parquet(path)
+
+
+def grid_keys(results) -> list[str]:
+    """The grid columns of a sweep table: those before the first result column."""
+    first = next((i for i, c in enumerate(results.columns) if c.startswith("p_met.")), len(results.columns))
+    return list(results.columns[:first])
+
+
+# ---------------------------------------------------------------- the command
+def _check_start_levels(grid, base, setup):
+    # A point whose as_of_year has no actual figure must fail now, not halfway through the sweep.
+    from dgforecast.simulate import start_point
+
+    for as_of_year in grid.get("as_of_year", [base.as_of_year]):
+        params = _group_params(setup.base, {k: getattr(base, k) for k in STRUCTURAL_KEYS} | {"as_of_year": as_of_year})
+        for target in setup.targets:
+            start_point(target.base_level, target.base_year, params, _actuals_series(setup))
+
+
+def _check_engines(grid, base):
+    if "fitted" in grid.get("engine", [base.engine]):
+        try:
+            from dgforecast.forecast import simulate_series  # noqa: F401
+        except ImportError:
+            raise ParamsError("--grid engine=fitted: the growth models (dgforecast.forecast) are not available "
+                              "in this version; sweep engine=lognormal") from None
+
+
+def prepare_sweep(paths, scenario, specs, n_sims=None, seed=None, yes=False):
+    """Parse and check everything a sweep needs, before any simulation.
+
+    Returns
+    -------
+    (grid, setup) : (dict, SweepSetup)
+
+    Raises
+    ------
+    ParamsError
+        On any bad grid argument, key or value, too many points without ``yes``, a scenario
+        that does not resolve, or an as_of_year without actual figures.
+    """
+    from dgforecast.params import resolve_scenario
+
+    grid = parse_grid(specs)
+    check_grid_size(grid, yes=yes)
+    overrides = {k: v for k, v in (("n_sims", n_sims), ("seed", seed)) if v is not None}
+    base = resolve_scenario(paths.params_file, scenario, overrides)
+    validate_grid(grid, base, paths.params_file)
+    setup = SweepSetup(base=base.model_dump(), targets=level_targets(paths.raw))
+    if not setup.targets:
+        raise ParamsError(f"{paths.raw / 'plan_targets.csv'}: no level targets; a sweep needs at least one")
+    _check_start_levels(grid, base, setup)
+    _check_engines(grid, base)
+    return grid, setup
+
+
+def sweep(points, setup, jobs=1, scheduler=None):
+    """The sweep table: the grid values, then ``result_columns`` for each point."""
+    return points.join(run_engine(points, setup, jobs=jobs, scheduler=scheduler))
+
+
+def describe_results(results, setup, out, seconds) -> str:
+    """A few lines for the terminal: what ran, where it went, the range of P(met) per target."""
+    keys = grid_keys(results)
+    lines = [f"swept {len(results):,} points ({' x '.join(keys)}) x {setup.base['n_sims']:,} paths "
+             f"(scenario {setup.base['scenario']}, seed {setup.base['seed']}) in {seconds:.1f} s; wrote {out}"]
+    for target in setup.targets:
+        p = results[f"p_met.{target.target_id}"]
+        if p.notna().any():
+            best = results.loc[p.idxmax(), keys].to_dict()
+            lines.append(f"  {target.target_id}: P(met) {p.min():.1%} to {p.max():.1%}; highest at "
+                         + ", ".join(f"{k}={v}" for k, v in best.items()))
+    return "\n".join(lines)
+
+
+def _check_jobs(jobs) -> int:
+    import os
+
+    if jobs is None:
+        return os.cpu_count() or 1
+    if jobs < 1:
+        raise ParamsError(f"-j {jobs}: give a positive number of worker processes, such as -j 2")
+    return jobs
+
+
+def run_sweep(specs, project=None, scenario="base", n_sims=None, seed=None, out=None, jobs=1, scheduler=None,
+              yes=False, notebooks=False) -> str:
+    """``dgforecast sweep``: evaluate a grid of overrides on a scenario and write one row per point.
+
+    Parameters
+    ----------
+    specs : list of str
+        ``--grid`` arguments, ``KEY=START:STOP:STEP`` (stop inclusive) or ``KEY=V1,V2,...``.
+    project : str or Path, optional
+        The workbook; default: found from the current folder upward.
+    scenario : str
+        The scenario of params.yaml the grid overrides.
+    n_sims, seed : int, optional
+        Override the scenario's number of paths and seed.
+    out : str or Path, optional
+        ``.csv`` or ``.parquet``; default ``reports/sweep_<scenario>.csv``.
+    jobs : int
+        Local worker processes (for the engine, and for notebooks with ``notebooks``).
+    scheduler : str, optional
+        Dask scheduler address; the engine's chunks then run on that cluster.
+    yes : bool
+        Allow more than a million points.
+    notebooks : bool
+        Also render the scenario notebook and its HTML for every point (resumable).
+
+    Returns
+    -------
+    str
+        What was done, for the terminal.
+    """
+    import time
+
+    from dgforecast.config import find_project
+
+    jobs = _check_jobs(jobs)
+    paths = find_project(project)
+    out = check_output_path(out or paths.reports / f"sweep_{scenario}.csv", paths.raw)
+    grid, setup = prepare_sweep(paths, scenario, specs, n_sims=n_sims, seed=seed, yes=yes)
+    started = time.perf_counter()
+    results = sweep(grid_points(grid), setup, jobs=jobs, scheduler=scheduler)
+    write_results(results, out)
+    text = describe_results(results, setup, out, time.perf_counter() - started)
+    if notebooks:
+        raise ParamsError("--notebooks: not available yet in this version; the results table was written")
+    return text
