@@ -1,9 +1,21 @@
 """Parameter sweeps: grid syntax, the vectorised engine against the closed form, outputs, scale-out."""
 
+import math
+
+import numpy as np
 import pytest
 
+from dgforecast.cli import main
 from dgforecast.errors import ParamsError
-from dgforecast.sweep import check_grid_size, grid_points, parse_grid, parse_grid_spec, parse_range
+from dgforecast.params import resolve_scenario
+from dgforecast.simulate import closed_form_p_met, simulate_paths
+from dgforecast.sweep import (
+    SweepSetup, check_grid_size, evaluate_points, grid_points, level_targets, parse_grid, parse_grid_spec,
+    parse_range, read_results, run_engine, sweep, write_results,
+)
+from tests.conftest import ROOT
+
+TARGET = "cluster_revenue_2025"
 
 
 # ---------------------------------------------------------------- grid syntax
@@ -72,3 +84,137 @@ def test_more_than_a_million_points_needs_yes():
     with pytest.raises(ParamsError, match="1,002,001 points .* add --yes"):
         check_grid_size(grid)
     assert check_grid_size(grid, yes=True) == 1_002_001
+
+
+# ---------------------------------------------------------------- the engine
+def _setup(**overrides):
+    base = resolve_scenario(ROOT / "params.yaml", "base", overrides)
+    return SweepSetup(base=base.model_dump(), targets=level_targets(ROOT / "data" / "raw"))
+
+
+def _sweep(specs, **overrides):
+    points = grid_points(parse_grid(specs))
+    return sweep(points, _setup(**overrides))
+
+
+def test_without_volatility_the_target_year_value_is_compound_growth():
+    results = _sweep(["growth=0.03,0.04", "volatility=0", "revenue_to_output_ratio_sd=0"], n_sims=100)
+    # 4621.25 * 1.03**4 = 5201.26 < 5400 ; 4621.25 * 1.04**4 = 5406.21 >= 5400
+    assert results[f"median.{TARGET}"].tolist() == pytest.approx([5201.26, 5406.21], abs=0.01)
+    assert results[f"q10.{TARGET}"].tolist() == pytest.approx([5201.26, 5406.21], abs=0.01)
+    assert results[f"p_met.{TARGET}"].tolist() == [0.0, 1.0]
+
+
+def test_required_growth_rises_as_revenue_falls_short_of_output():
+    results = _sweep(["revenue_to_output_ratio=0.95,1.0"], n_sims=100)
+    # (5400 / (4621.25 * 0.95)) ** (1/4) - 1 = 0.053120 ; (5400 / 4621.25) ** (1/4) - 1 = 0.039701
+    assert results[f"required_cagr.{TARGET}"].tolist() == pytest.approx([0.053120, 0.039701], abs=1e-6)
+
+
+def test_columns_are_grid_values_then_stats_per_level_target():
+    results = _sweep(["growth=0.05", "volatility=0.05"], n_sims=100)
+    assert list(results.columns) == ["growth", "volatility", f"p_met.{TARGET}", f"median.{TARGET}",
+                                     f"q10.{TARGET}", f"q90.{TARGET}", f"required_cagr.{TARGET}"]
+
+
+@pytest.mark.parametrize("ratio_sd", [0.0, 0.05])
+def test_p_met_matches_the_closed_form_within_three_standard_errors(ratio_sd):
+    n = 20_000
+    results = _sweep(["growth=0:0.08:0.02", "volatility=0.03,0.06,0.1", "revenue_to_output_ratio=0.9,1.0"],
+                     n_sims=n, revenue_to_output_ratio_sd=ratio_sd)
+    for row in results.to_dict(orient="records"):
+        exact = closed_form_p_met(5400, 4621.25, 4, row["growth"], row["volatility"],
+                                  row["revenue_to_output_ratio"], ratio_sd)
+        mc_se = math.sqrt(max(exact * (1 - exact), 1e-4) / n)
+        assert abs(row[f"p_met.{TARGET}"] - exact) <= 3 * mc_se, row
+
+
+def test_sweep_equals_simulating_each_point_with_the_same_seed():
+    results = _sweep(["growth=0.02,0.06", "revenue_to_output_ratio_sd=0,0.05", "growth_overrides.2022=-0.05"],
+                     n_sims=2000)
+    base = resolve_scenario(ROOT / "params.yaml", "base", {"n_sims": 2000})
+    for row in results.to_dict(orient="records"):
+        params = base.model_copy(update={"growth": row["growth"], "growth_overrides": {2022: -0.05},
+                                         "revenue_to_output_ratio_sd": row["revenue_to_output_ratio_sd"]})
+        values = simulate_paths(4621.25, 2021, params, np.random.default_rng(params.seed))[2025].to_numpy()
+        assert row[f"p_met.{TARGET}"] == (values >= 5400).mean()
+        assert row[f"median.{TARGET}"] == pytest.approx(np.median(values), rel=1e-12)
+        assert row[f"q10.{TARGET}"] == pytest.approx(np.quantile(values, 0.1), rel=1e-12)
+        assert row[f"q90.{TARGET}"] == pytest.approx(np.quantile(values, 0.9), rel=1e-12)
+
+
+def test_common_random_numbers_make_p_met_rise_with_growth_at_every_step():
+    results = _sweep(["revenue_to_output_ratio=0.9,1.0", "growth=0:0.08:0.005"], n_sims=2000)
+    for _, block in results.groupby("revenue_to_output_ratio"):
+        assert np.all(np.diff(block[f"p_met.{TARGET}"].to_numpy()) >= 0)
+        assert np.all(np.diff(block[f"median.{TARGET}"].to_numpy()) > 0)
+
+
+def test_splitting_the_grid_does_not_change_the_numbers():
+    points = grid_points(parse_grid(["growth=0:0.08:0.02", "volatility=0.04,0.08"]))
+    setup = _setup(n_sims=1000)
+    whole = evaluate_points(points, setup)
+    halves = [evaluate_points(points.iloc[:3], setup), evaluate_points(points.iloc[3:], setup)]
+    assert np.array_equal(whole.to_numpy(), np.vstack([h.to_numpy() for h in halves]))
+
+
+# ---------------------------------------------------------------- outputs and the command
+@pytest.mark.parametrize("name", ["sweep.csv", "sweep.parquet"])
+def test_results_round_trip_through_csv_and_parquet(tmp_path, name):
+    results = _sweep(["growth=0.02,0.06"], n_sims=100)
+    write_results(results, tmp_path / name)
+    assert [p.name for p in tmp_path.iterdir()] == [name]
+    back = read_results(tmp_path / name)
+    assert list(back.columns) == list(results.columns)
+    assert back[f"p_met.{TARGET}"].tolist() == pytest.approx(results[f"p_met.{TARGET}"].tolist())
+
+
+def test_sweep_command_writes_one_row_per_point(workbook, capsys):
+    out = workbook / "reports" / "grid.csv"
+    code = main(["--project", str(workbook), "sweep", "--grid", "growth=0:0.08:0.01",
+                 "--grid", "revenue_to_output_ratio=0.9,0.95,1.0", "--sims", "500", "--out", str(out), "-j", "1"])
+    assert code == 0
+    results = read_results(out)
+    assert len(results) == 27
+    assert "swept 27 points" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--grid", "grwth=0:0.08:0.01"], "unknown parameter; did you mean 'growth'"),
+    (["--grid", "growth=0.08:0:0.01"], "wrong sign"),
+    (["--grid", "growth=0:0.9:0.1"], "growth = 0.6: out of range"),
+    (["--grid", "growth=0:0.1:0.0001", "--grid", "volatility=0:0.1:0.0001"], "add --yes"),
+    (["--grid", "growth=0.02", "--out", "grid.txt"], "end the name in .csv or .parquet"),
+    (["--grid", "as_of_year=2022"], "no actual figure for 2022"),
+    (["--grid", "growth=0.02", "--scenario", "bse"], "did you mean 'base'"),
+    (["--grid", "label_zh=x"], "cannot be swept"),
+])
+def test_bad_sweep_input_is_one_line_and_exit_2(workbook, capsys, args, message):
+    code = main(["--project", str(workbook), "sweep", *args])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert message in err
+    assert err.count("\n") == 1
+    assert not (workbook / "reports").exists()
+
+
+# ---------------------------------------------------------------- scale-out
+def test_local_processes_give_the_same_numbers_as_one_process(monkeypatch):
+    import dgforecast.sweep as sweep_module
+
+    monkeypatch.setattr(sweep_module, "POOL_WORTH_IT", 0)
+    points = grid_points(parse_grid(["volatility=0.03,0.06", "revenue_to_output_ratio=0.9,1.0"]))
+    setup = _setup(n_sims=1000)
+    assert run_engine(points, setup, jobs=2).equals(run_engine(points, setup, jobs=1))
+
+
+def test_dask_cluster_gives_the_same_numbers_as_the_local_run():
+    distributed = pytest.importorskip("distributed")
+    points = grid_points(parse_grid(["growth=0:0.08:0.02", "volatility=0.03,0.06",
+                                     "revenue_to_output_ratio_sd=0,0.05"]))
+    setup = _setup(n_sims=1000)
+    local = run_engine(points, setup, jobs=1)
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False, protocol="tcp://",
+                                  host="127.0.0.1", dashboard_address=None) as cluster:
+        remote = run_engine(points, setup, scheduler=cluster.scheduler_address)
+    assert remote.equals(local)
