@@ -302,7 +302,8 @@ def _origin(key, layers) -> str:
     for where, mapping in reversed(layers):
         if key in mapping:
             return where
-    return "defaults"
+    # Nobody sets it: labels belong to each scenario, every other assumption to the defaults.
+    return layers[1][0] if key in ("label_zh", "label_en") else layers[0][0]
 
 
 def resolve_scenario(path, name, overrides: dict | None = None) -> ScenarioParams:
@@ -356,6 +357,8 @@ def _one_line(exc: ValidationError, merged: dict, layers) -> str:
     entry = FIELDS.get(key, {})
     unit = f" ({entry['unit']})" if entry.get("unit") else ""
     kind = err["type"]
+    if kind == "missing" and key in ("label_zh", "label_en"):
+        return f"{prefix}: missing; give every scenario a Chinese (label_zh) and an English (label_en) label"
     if kind == "missing":
         return f"{prefix}: missing{unit}; add it under defaults: with a comment saying why"
     if kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):

@@ -1,0 +1,169 @@
+"""params.yaml: the schema, resolving scenarios, -p overrides, papermill YAML and one-line errors."""
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from dgforecast.cli import main
+from dgforecast.errors import ParamsError
+from dgforecast.params import (
+    FIELDS, ScenarioParams, did_you_mean, field_table, parse_overrides, resolve_scenario, scenario_names,
+    to_nominal, to_papermill_yaml,
+)
+
+ROOT = Path(__file__).resolve().parents[1]
+PARAMS = ROOT / "params.yaml"
+
+
+def run(capsys, *argv):
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def write_params(workbook, text, encoding="utf-8"):
+    (workbook / "params.yaml").write_bytes(text.encode(encoding))
+
+
+MINIMAL = "defaults:\n  growth: 0.06\n  volatility: 0.06\nscenarios:\n  base:\n    label_zh: 基准\n    label_en: Base\n"
+
+
+# ---------------------------------------------------------------- the shipped params.yaml
+def test_params_yaml_has_the_four_required_scenarios():
+    assert {"base", "optimistic", "pessimistic", "shock"} <= set(scenario_names(PARAMS))
+
+
+def test_every_shipped_scenario_resolves_with_both_labels():
+    for name in scenario_names(PARAMS):
+        params = resolve_scenario(PARAMS, name)
+        assert params.scenario == name and params.label_zh and params.label_en
+
+
+def test_shock_is_a_two_year_demand_shock_over_base_growth():
+    shock = resolve_scenario(PARAMS, "shock")
+    assert shock.growth_overrides == {2022: -0.05, 2023: 0.0}
+    assert shock.growth == resolve_scenario(PARAMS, "base").growth == 0.06
+
+
+def test_every_assumed_number_in_params_yaml_carries_a_comment():
+    for line in PARAMS.read_text(encoding="utf-8").splitlines():
+        key, _, value = line.partition(":")
+        value = value.split("#")[0].strip()
+        if value and value[0].isdigit() or value.startswith("-0"):
+            assert "#" in line, f"no comment saying why: {line!r}"
+
+
+# ---------------------------------------------------------------- schema
+def test_every_field_has_type_unit_and_both_labels():
+    table = field_table()
+    assert list(table["name"]) == list(ScenarioParams.model_fields)
+    assert (table["unit"] != "").all() and (table["label_zh"] != "").all() and (table["label_en"] != "").all()
+    assert FIELDS["growth"]["range"] == "-0.5..0.5" and FIELDS["growth"]["unit"] == "fraction per year"
+
+
+def test_real_growth_becomes_nominal_with_the_deflator():
+    # (1 + 0.05)(1 + 0.02) - 1 = 0.071
+    assert to_nominal(0.05, 0.02) == pytest.approx(0.071)
+    params = ScenarioParams(scenario="r", label_zh="实", label_en="real", growth=0.05, volatility=0.0,
+                            price_basis="real", deflator=0.02, growth_overrides={2022: -0.05})
+    assert params.nominal_growth(2023) == pytest.approx(0.071)
+    assert params.nominal_growth(2022) == pytest.approx(0.95 * 1.02 - 1)  # overrides are real too
+
+
+def test_override_years_given_as_text_are_years():
+    # papermill hands dict keys to the notebook as strings.
+    params = ScenarioParams(scenario="s", label_zh="冲", label_en="s", growth=0.06, volatility=0.06,
+                            growth_overrides={"2022": -0.05})
+    assert params.growth_overrides == {2022: -0.05}
+
+
+def test_did_you_mean_finds_the_close_key():
+    assert did_you_mean("growht", FIELDS) == "growth"
+    assert did_you_mean("zzz", FIELDS) is None
+
+
+# ---------------------------------------------------------------- overrides
+def test_parse_overrides_reads_yaml_scalars_and_dotted_keys():
+    assert parse_overrides(["growth=0.02", "engine=fitted", "n_sims=500", "growth_overrides.2024=-0.1"]) == {
+        "growth": 0.02, "engine": "fitted", "n_sims": 500, "growth_overrides": {2024: -0.1}}
+
+
+def test_overrides_win_and_mappings_merge_key_by_key():
+    params = resolve_scenario(PARAMS, "shock", parse_overrides(["growth=0.02", "growth_overrides.2024=0.1",
+                                                                "status_thresholds.ahead=0.85"]))
+    assert params.growth == 0.02
+    assert params.growth_overrides == {2022: -0.05, 2023: 0.0, 2024: 0.1}
+    assert (params.status_thresholds.ahead, params.status_thresholds.on_track) == (0.85, 0.5)
+
+
+# ---------------------------------------------------------------- dgforecast params
+def test_params_command_prints_yaml_that_round_trips(capsys):
+    code, out, _ = run(capsys, "--project", str(ROOT), "params", "base", "-p", "growth=0.02")
+    assert code == 0
+    data = yaml.safe_load(out)
+    assert data["growth"] == 0.02 and data["scenario"] == "base"
+    assert ScenarioParams.model_validate(data) == resolve_scenario(PARAMS, "base", {"growth": 0.02})
+
+
+def test_params_yaml_is_what_plain_papermill_reads(tmp_path, capsys):
+    from papermill.iorw import read_yaml_file
+
+    _, out, _ = run(capsys, "--project", str(ROOT), "params", "shock")
+    (tmp_path / "shock.yaml").write_text(out, encoding="utf-8")
+    data = read_yaml_file(str(tmp_path / "shock.yaml"))
+    assert data["growth_overrides"] == {2022: -0.05, 2023: 0.0} and data["label_zh"] == "需求冲击情景"
+    assert to_papermill_yaml(ScenarioParams.model_validate(data)) == out
+
+
+# ---------------------------------------------------------------- bad parameters: one line, exit 2
+@pytest.mark.parametrize("argv, message", [
+    (["params", "bse"], "scenario 'bse' not found; did you mean 'base'?"),
+    (["params", "base", "-p", "grwth=0.02"], "-p grwth: unknown parameter; did you mean 'growth'?"),
+    (["params", "base", "-p", "growth=fast"], "-p growth = 'fast': wrong type, must be a number (fraction per year)"),
+    (["params", "base", "-p", "n_sims=1.5"], "-p n_sims = 1.5: wrong type, must be a whole number"),
+    (["params", "base", "-p", "growth=0.9"], "-p growth = 0.9: out of range (fraction per year); use a value in -0.5..0.5"),
+    (["params", "base", "-p", "volatility=-0.1"], "-p volatility = -0.1: out of range"),
+    (["params", "base", "-p", "engine=arima"], "-p engine = 'arima': not allowed; use 'lognormal' or 'fitted'"),
+    (["params", "base", "-p", "growth_overrides.2030=0.1"], "growth_overrides year 2030 is outside the simulated years 2022-2025"),
+    (["params", "base", "-p", "status_thresholds.ahead=0.3"], "needs ahead > on_track > at_risk"),
+    (["params", "base", "-p", "status_thresholds.ahed=0.9"], "-p status_thresholds.ahed: unknown cut-off; did you mean 'ahead'?"),
+    (["params", "base", "-p", "as_of_year=2025"], "as_of_year 2025 must be before target_year 2025"),
+    (["params", "base", "-p", "growth"], "-p growth: expected KEY=VALUE"),
+])
+def test_bad_command_line_parameter_gives_one_line_and_exit_2(capsys, argv, message):
+    code, out, err = run(capsys, "--project", str(ROOT), *argv)
+    assert code == 2 and out == ""
+    assert err.count("\n") == 1 and message in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize("text, message", [
+    (MINIMAL.replace("growth:", "growht:"), "defaults.growht: unknown parameter; did you mean 'growth'?"),
+    (MINIMAL.replace("0.06\n  vol", "fast\n  vol"), "defaults.growth = 'fast': wrong type, must be a number"),
+    (MINIMAL.replace("volatility: 0.06", "volatility: 2"), "defaults.volatility = 2: out of range (sd of annual log growth); use a value in 0.0..0.5"),
+    (MINIMAL + "    volatility: 0.9\n", "scenarios.base.volatility = 0.9: out of range"),
+    (MINIMAL.replace("  volatility: 0.06\n", ""), "defaults.volatility: missing (sd of annual log growth); add it under defaults:"),
+    (MINIMAL.replace("    label_en: Base\n", ""), "scenarios.base.label_en: missing"),
+    (MINIMAL.replace("scenarios:", "scenaros:"), "scenaros: unknown section; did you mean 'scenarios'?"),
+    (MINIMAL.replace("  base:", "  ../evil:"), "bad scenario name"),
+    (MINIMAL + "    seed: 1\n    seed: 2\n", "line 9, column 5: malformed YAML (key 'seed' appears twice in one mapping; keep one)"),
+    ("defaults: [growth: 0.06\nscenarios: {}\n", "malformed YAML"),
+    ("- just\n- a list\n", "top level must be a mapping with defaults: and scenarios:"),
+])
+def test_bad_params_file_gives_one_line_and_exit_2(workbook, capsys, text, message):
+    write_params(workbook, text)
+    code, out, err = run(capsys, "--project", str(workbook), "params", "base")
+    assert code == 2 and out == ""
+    assert err.count("\n") == 1 and message in err and "params.yaml" in err
+
+
+def test_params_file_not_in_utf8_is_refused(workbook, capsys):
+    write_params(workbook, MINIMAL, encoding="gbk")
+    code, _, err = run(capsys, "--project", str(workbook), "params", "base")
+    assert code == 2 and err.count("\n") == 1
+    assert "not UTF-8 text; save the file as UTF-8" in err
+
+
+def test_resolve_scenario_raises_params_error_for_unknown_scenario():
+    with pytest.raises(ParamsError, match="did you mean 'shock'"):
+        resolve_scenario(PARAMS, "shok")
