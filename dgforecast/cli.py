@@ -64,6 +64,51 @@ def _add_params(sub):
     p.set_defaults(func=cmd_params)
 
 
+def cmd_run(args) -> int:
+    from dgforecast.report import describe_run
+
+    text, code = describe_run(args.scenario, args.param, args.out, args.project, args.show_code)
+    print(text)
+    return code
+
+
+def _add_run(sub):
+    p = sub.add_parser("run", help="run one scenario's notebook: executed .ipynb, HTML page and summary")
+    p.add_argument("scenario", help="a scenario name from params.yaml")
+    p.add_argument("-p", "--param", action="append", default=[], metavar="KEY=VALUE",
+                   help="override one parameter (value read as YAML, e.g. -p growth=0.02); repeatable")
+    p.add_argument("--out", metavar="DIR", default=None, help="output folder (default reports/runs/<date>/)")
+    p.add_argument("--show-code", action="store_true", help="keep code cells in the HTML page")
+    p.set_defaults(func=cmd_run)
+
+
+def cmd_report(args) -> int:
+    from dgforecast.report import describe_report
+
+    text, code = describe_report(args.scenarios, args.param, args.out, args.jobs, args.show_code, args.project)
+    print(text)
+    return code
+
+
+def _positive_int(text):
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a positive whole number")
+    return int(text)
+
+
+def _add_report(sub):
+    p = sub.add_parser("report", help="run every notebook for the scenarios and write the HTML report")
+    p.add_argument("--scenarios", default="all", metavar="a,b|all", help="scenarios to run (default: all)")
+    p.add_argument("-p", "--param", action="append", default=[], metavar="KEY=VALUE",
+                   help="override one parameter in every scenario (e.g. -p n_sims=2000); repeatable")
+    p.add_argument("--out", metavar="DIR", default=None,
+                   help="report folder (default reports/<YYYY-MM-DD>/, then reports/latest points at it)")
+    p.add_argument("-j", "--jobs", type=_positive_int, default=None, metavar="N",
+                   help="notebooks run in parallel (default: number of CPUs)")
+    p.add_argument("--show-code", action="store_true", help="keep code cells in the HTML pages")
+    p.set_defaults(func=cmd_report)
+
+
 def cmd_sweep(args) -> int:
     from dgforecast.sweep import run_sweep
 
@@ -94,7 +139,7 @@ def _add_sweep(sub):
 
 
 #: Each entry adds one subcommand; a new command adds its own ``_add_<name>`` here.
-COMMANDS = [_add_data, _add_targets, _add_params, _add_sweep]
+COMMANDS = [_add_data, _add_targets, _add_params, _add_run, _add_report, _add_sweep]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -25,6 +25,8 @@ log = logging.getLogger(__name__)
 RUNNER_PARAMETERS = ("project_dir", "scenario", "scenarios", "summary_csv")
 #: Kernel name handed to papermill; only the language lookup uses it (see CurrentEnvKernelManager).
 KERNEL_NAME = "python3"
+#: Tags of the cells papermill adds to the executed copy.
+PAPERMILL_TAGS = {"injected-parameters", "papermill-error-cell-tag"}
 #: Seconds a single cell may run before the notebook counts as failed.
 CELL_TIMEOUT = 1800
 
@@ -96,12 +98,20 @@ def _temp_sibling(path: Path, suffix: str) -> Path:
 
 
 def _failure_of(nb, exc) -> CellFailure:
-    """The first cell with an error output (papermill's exception only knows its count)."""
-    for index, cell in enumerate(nb.cells):
+    """The first cell with an error output, numbered as in the source notebook (from 0).
+
+    papermill's exception only knows the execution count, and papermill inserts cells of its
+    own (the injected parameters, an error banner) which the numbering skips.
+    """
+    index = 0
+    for cell in nb.cells:
+        if set(cell.get("metadata", {}).get("tags", [])) & PAPERMILL_TAGS:
+            continue
         for out in cell.get("outputs", []):
             if out.get("output_type") == "error":
                 return CellFailure(index, cell.get("execution_count"), out.get("ename", ""),
                                    out.get("evalue", ""), cell.get("source", ""))
+        index += 1
     return CellFailure(-1, getattr(exc, "exec_count", None), getattr(exc, "ename", type(exc).__name__),
                        getattr(exc, "evalue", str(exc)))
 
@@ -138,6 +148,8 @@ def execute_notebook(source, output, parameters=None, cwd=None, html=None, show_
     from papermill.exceptions import PapermillExecutionError
 
     source, output = Path(source), Path(output)
+    # The runner injects every scenario field; notebooks that use a few need not declare the rest.
+    logging.getLogger("papermill").setLevel(logging.INFO if log.isEnabledFor(logging.INFO) else logging.ERROR)
     output.parent.mkdir(parents=True, exist_ok=True)
     tmp = _temp_sibling(output, ".ipynb")
     started = time.perf_counter()

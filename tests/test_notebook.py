@@ -51,7 +51,8 @@ def test_failure_names_the_cell_and_still_writes_notebook_and_html(tmp_path):
     run = execute_notebook(FIXTURES / "raises_in_cell3.ipynb", tmp_path / "out.ipynb", html=tmp_path / "out.html")
     assert not run.ok
     assert isinstance(run.failure, CellFailure)
-    # papermill adds a warning cell on top, so source cell 3 is cell 4 of the executed copy
+    # numbered as in the source, not counting the cells papermill adds (banner, injected parameters)
+    assert run.failure.cell_index == 3
     assert (run.failure.ename, run.failure.evalue) == ("ValueError", "boom at cell 3")
     assert run.failure.source == "raise ValueError('boom at cell 3')"
     assert "ValueError: boom at cell 3" in str(run.failure)

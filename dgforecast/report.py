@@ -1,0 +1,552 @@
+"""Scenario runs and the report: executed notebooks, HTML pages, index, summary tables, manifest.
+
+``build_report`` runs the workbook's notebooks (01 and 02 once, 03 for every scenario, 04 across
+the scenarios) in parallel worker processes, then writes into one folder::
+
+    index.html            scenario x target table: P(met), status colour, links, failures
+    summary.csv / .xlsx   tidy: scenario, target_id, p_met, median, q10, q90, status
+    manifest.json         parameters, sha256 of the data files, package versions, git, timings
+    scenarios/<name>.ipynb and .html, and the notebooks 01, 02 and 04 (.ipynb and .html)
+
+Every parameter is validated before any kernel starts. The folder is built under a hidden name
+and renamed into place when done; ``reports/latest`` is swapped atomically to the new folder only
+when every notebook succeeded, so a failed run leaves the previous ``latest`` intact.
+"""
+
+import datetime as dt
+import hashlib
+import html
+import json
+import logging
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import quote
+
+import pandas as pd
+
+from dgforecast.config import find_project
+from dgforecast.errors import ParamsError
+from dgforecast.fileio import atomic_path, write_csv_atomic, write_text_atomic
+from dgforecast.notebook import NotebookRun, execute_notebook
+
+log = logging.getLogger(__name__)
+
+PLAN_NOTEBOOK = "01_plan_baselines.ipynb"
+HISTORY_NOTEBOOK = "02_history_and_models.ipynb"
+SCENARIO_NOTEBOOK = "03_scenario.ipynb"
+ACROSS_NOTEBOOK = "04_targets_across_scenarios.ipynb"
+SUMMARY_COLUMNS = ["scenario", "target_id", "p_met", "median", "q10", "q90", "status"]
+#: Background colours of the status labels in index.html.
+STATUS_COLOURS = {"提前实现": "#1b7837", "快于预期": "#5aae61", "基本符合预期": "#d9f0a3",
+                  "存在风险": "#fdae61", "难以实现": "#d73027", "failed": "#bbbbbb"}
+#: Packages whose versions go into manifest.json.
+MANIFEST_PACKAGES = ("dgforecast", "numpy", "pandas", "scipy", "statsmodels", "matplotlib", "mplfonts",
+                     "pydantic", "pyyaml", "papermill", "nbclient", "nbconvert", "ipykernel", "openpyxl")
+#: Thread limits for worker processes and the kernels they start (2-core machines).
+WORKER_ENV = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+
+
+@dataclass(frozen=True)
+class NotebookJob:
+    """One notebook to execute: what, with which parameters, where its outputs go."""
+
+    name: str                 # output stem relative to the report folder, e.g. "scenarios/base"
+    source: Path
+    folder: Path              # the report folder; also the kernel's working folder
+    parameters: dict
+    preamble_html: str = ""
+    show_code: bool = False
+
+    @property
+    def output(self) -> Path:
+        return self.folder / f"{self.name}.ipynb"
+
+    @property
+    def html(self) -> Path:
+        return self.folder / f"{self.name}.html"
+
+
+@dataclass
+class ReportResult:
+    """What ``build_report`` produced."""
+
+    folder: Path
+    runs: dict                # job name -> NotebookRun
+    summary: pd.DataFrame
+    seconds: float
+    latest: Path | None = None
+    failures: list = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.failures
+
+
+# ---------------------------------------------------------------- parameters, before any kernel
+def scenario_list(params_file, scenarios=None) -> list[str]:
+    """The scenarios to run: ``None`` or ``"all"`` for every one in params.yaml, else the names given.
+
+    Raises
+    ------
+    ParamsError
+        For an unknown name (with a did-you-mean) or an empty list.
+    """
+    from dgforecast.params import did_you_mean, scenario_names
+
+    known = scenario_names(params_file)
+    if scenarios is None or scenarios == "all" or list(scenarios) == ["all"]:
+        return known
+    names = [s.strip() for s in (scenarios.split(",") if isinstance(scenarios, str) else scenarios) if s.strip()]
+    if not names:
+        raise ParamsError("--scenarios: no scenario named; give a,b or all")
+    for name in names:
+        if name not in known:
+            guess = did_you_mean(name, known)
+            hint = f"did you mean {guess!r}?" if guess else f"use one of {', '.join(known)} or all"
+            raise ParamsError(f"{params_file}: scenario {name!r} not found; {hint}")
+    return list(dict.fromkeys(names))
+
+
+def safe_child(folder, name) -> Path:
+    """``folder / name``, refusing names that would land outside ``folder`` (``..``, ``/``)."""
+    folder = Path(folder).resolve()
+    target = (folder / name).resolve()
+    if target.parent != folder or name in ("", ".", "..") or "/" in name or "\\" in name:
+        raise ParamsError(f"scenario name {name!r}: would write outside {folder}; use letters, digits, - and _")
+    return folder / name
+
+
+def notebook_parameters(params, project_root) -> dict:
+    """What the runner injects into a notebook: the resolved scenario and the workbook folder."""
+    values = params.model_dump(mode="python")
+    values["growth_overrides"] = {int(k): float(v) for k, v in values["growth_overrides"].items()}
+    values["project_dir"] = str(project_root)
+    return values
+
+
+# ---------------------------------------------------------------- HTML pieces (all escaped)
+def _e(value) -> str:
+    return html.escape("" if value is None else str(value), quote=True)
+
+
+def _href(path) -> str:
+    return _e(quote(str(path).replace(os.sep, "/")))
+
+
+def parameters_table_html(params) -> str:
+    """The table a scenario page opens with: every parameter, its value, unit and labels."""
+    from dgforecast.params import FIELDS
+
+    values = params.model_dump(mode="json")
+    rows = []
+    for name, entry in FIELDS.items():
+        value = values.get(name)
+        if isinstance(value, dict):
+            value = ", ".join(f"{k}: {v}" for k, v in value.items()) or "—"
+        rows.append(f"<tr><td><code>{_e(name)}</code></td><td>{_e(entry['label_zh'])}</td>"
+                    f"<td>{_e(entry['label_en'])}</td><td>{_e(value)}</td><td>{_e(entry['unit'])}</td></tr>")
+    return ("<section class='dgf-params' style='margin:1em 2em'>"
+            f"<h2>情景参数 Parameters: {_e(params.label_zh)} / {_e(params.label_en)} "
+            f"(<code>{_e(params.scenario)}</code>)</h2>"
+            "<table border='1' style='border-collapse:collapse'><thead><tr><th>key</th><th>参数</th>"
+            "<th>parameter</th><th>value</th><th>unit</th></tr></thead><tbody>"
+            + "".join(rows) + "</tbody></table></section>")
+
+
+def _status_cell(row) -> str:
+    status = row.get("status")
+    status = "" if pd.isna(status) else str(status)
+    p = row.get("p_met")
+    prob = "—" if p is None or pd.isna(p) else f"{p:.1%}"
+    colour = STATUS_COLOURS.get(status, "#eeeeee")
+    return f"<td style='background:{colour}'>{_e(prob)}<br><small>{_e(status)}</small></td>"
+
+
+def index_html(summary, targets, scenarios, runs, labels, created) -> str:
+    """index.html: scenario x target table with P(met) and status colours, links, failures.
+
+    Parameters
+    ----------
+    summary : DataFrame
+        SUMMARY_COLUMNS, one row per scenario and target.
+    targets : DataFrame
+        The target registry (``id``, ``name_zh``, ``name_en``), for column order and headings.
+    scenarios : list of str
+    runs : dict
+        Job name -> NotebookRun (their HTML pages are linked, failures listed with their cell).
+    labels : dict
+        Scenario -> (label_zh, label_en).
+    created : str
+        Time stamp shown in the heading.
+    """
+    ids = [t for t in targets["id"] if t in set(summary["target_id"])] if len(summary) else []
+    names = targets.set_index("id")
+    head = "".join(f"<th title='{_e(names.loc[t, 'name_en'])}'>{_e(names.loc[t, 'name_zh'])}<br>"
+                   f"<code>{_e(t)}</code></th>" for t in ids)
+    body = []
+    for name in scenarios:
+        run = runs.get(f"scenarios/{name}")
+        link = f"<a href='{_href(f'scenarios/{name}.html')}'>{_e(name)}</a>"
+        zh, en = labels.get(name, ("", ""))
+        cells = []
+        rows = summary[summary["scenario"] == name].set_index("target_id") if len(summary) else pd.DataFrame()
+        for t in ids:
+            cells.append(_status_cell(rows.loc[t]) if t in rows.index
+                         else "<td style='background:#bbbbbb'>failed</td>")
+        state = "" if run is None or run.ok else " <strong>(failed)</strong>"
+        body.append(f"<tr><th>{link}{state}<br><small>{_e(zh)} {_e(en)}</small></th>{''.join(cells)}</tr>")
+    legend = "".join(f"<span style='background:{c};padding:0 .5em;margin-right:.3em'>{_e(s)}</span>"
+                     for s, c in STATUS_COLOURS.items())
+    pages = "".join(f"<li><a href='{_href(name + '.html')}'>{_e(name)}</a> ({run.seconds:.1f} s"
+                    f"{'' if run.ok else ', failed'})</li>" for name, run in runs.items())
+    failures = "".join(f"<li><a href='{_href(name + '.html')}'>{_e(name)}</a>: {_e(run.failure)}"
+                       f"<pre>{_e(run.failure.source)}</pre></li>" for name, run in runs.items() if not run.ok)
+    failed_block = (f"<h2 style='color:#b2182b'>失败 Failures</h2><ul>{failures}</ul>" if failures else "")
+    return f"""<!DOCTYPE html>
+<html lang="zh-CN"><head><meta charset="utf-8"><title>dgforecast report {_e(created)}</title>
+<style>body{{font-family:sans-serif;margin:2em}} td,th{{padding:.3em .6em;border:1px solid #999;text-align:center}}
+table{{border-collapse:collapse}} pre{{background:#f4f4f4;padding:.5em;text-align:left}}</style></head>
+<body><h1>东莞高端装备制造业目标评估 Dongguan high-end equipment targets: {_e(created)}</h1>
+<p>每格为目标实现概率 P(target met) 与状态。Each cell: probability the target is met by its deadline, and its
+status. “—”: no probability (count targets without progress data show their required pace in notebook 04).</p>
+{failed_block}
+<table><thead><tr><th>情景 scenario</th>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>
+<p>{legend}</p>
+<p><a href="summary.csv">summary.csv</a> · <a href="summary.xlsx">summary.xlsx</a> ·
+<a href="manifest.json">manifest.json</a></p>
+<h2>页面 Pages</h2><ul>{pages}</ul>
+</body></html>
+"""
+
+
+# ---------------------------------------------------------------- running notebooks
+def _limit_threads():
+    os.environ.update(WORKER_ENV)
+
+
+def run_job(job: NotebookJob) -> NotebookRun:
+    """Execute one job (in a worker process or in this one)."""
+    _limit_threads()
+    return execute_notebook(job.source, job.output, job.parameters, cwd=job.folder, html=job.html,
+                            show_code=job.show_code, preamble_html=job.preamble_html)
+
+
+class Progress:
+    """One line per finished notebook; on a terminal the line is rewritten in place instead."""
+
+    def __init__(self, total, stream=None):
+        self.total, self.done, self.stream = total, 0, stream or sys.stderr
+        self.tty = hasattr(self.stream, "isatty") and self.stream.isatty()
+
+    def __call__(self, name, run):
+        self.done += 1
+        state = "ok" if run.ok else f"FAILED at {run.failure}"
+        line = f"[{self.done}/{self.total}] {name}: {state} ({run.seconds:.1f} s)"
+        if self.tty and run.ok:
+            end = "\n" if self.done == self.total else ""
+            self.stream.write(f"\r\033[K{line}{end}")
+        else:
+            self.stream.write(("\r\033[K" if self.tty else "") + line + "\n")
+        self.stream.flush()
+
+
+def run_jobs(jobs, workers=1, progress=None) -> dict:
+    """Execute ``jobs`` with ``workers`` processes; a failing notebook does not stop the others.
+
+    Returns
+    -------
+    dict
+        Job name -> NotebookRun, in the order of ``jobs``.
+    """
+    progress = progress or (lambda name, run: None)
+    runs = {}
+    for job in jobs:
+        job.output.parent.mkdir(parents=True, exist_ok=True)
+    if workers <= 1 or len(jobs) <= 1:
+        for job in jobs:
+            runs[job.name] = run_job(job)
+            progress(job.name, runs[job.name])
+    else:
+        with ProcessPoolExecutor(max_workers=min(workers, len(jobs)), initializer=_limit_threads) as pool:
+            futures = {pool.submit(run_job, job): job.name for job in jobs}
+            for future in as_completed(futures):
+                runs[futures[future]] = future.result()
+                progress(futures[future], runs[futures[future]])
+    return {job.name: runs[job.name] for job in jobs}
+
+
+# ---------------------------------------------------------------- summaries, manifest, folders
+def read_summaries(folder, scenarios, runs) -> pd.DataFrame:
+    """The summary rows each successful scenario notebook wrote, as one tidy table."""
+    frames = []
+    for name in scenarios:
+        path = Path(folder) / "scenarios" / f"{name}_summary.csv"
+        if runs[f"scenarios/{name}"].ok and path.is_file():
+            frames.append(pd.read_csv(path, encoding="utf-8"))
+    if not frames:
+        return pd.DataFrame(columns=SUMMARY_COLUMNS)
+    return pd.concat(frames, ignore_index=True)[SUMMARY_COLUMNS]
+
+
+def write_excel_atomic(frame, path) -> Path:
+    """Write a DataFrame as an .xlsx workbook (one sheet, no index) atomically."""
+    with atomic_path(path) as tmp:
+        frame.to_excel(tmp, index=False, sheet_name="summary", engine="openpyxl")
+    return Path(path)
+
+
+def sha256_of(path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def data_hashes(root) -> dict:
+    """sha256 of params.yaml and every file under data/raw/, keyed by path relative to ``root``."""
+    root = Path(root)
+    files = [root / "params.yaml", *sorted(p for p in (root / "data" / "raw").rglob("*") if p.is_file())]
+    return {f.relative_to(root).as_posix(): sha256_of(f) for f in files if f.is_file()}
+
+
+def package_versions() -> dict:
+    from importlib.metadata import PackageNotFoundError, version
+
+    found = {"python": sys.version.split()[0]}
+    for name in MANIFEST_PACKAGES:
+        try:
+            found[name] = version(name)
+        except PackageNotFoundError:
+            found[name] = None
+    return found
+
+
+def git_state(root) -> dict | None:
+    """The commit of the workbook's git checkout and whether it has changes; None outside git."""
+    def git(*args):
+        return subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True,
+                              timeout=20, check=True).stdout.strip()
+
+    try:
+        commit = git("rev-parse", "HEAD")
+        dirty = bool(git("status", "--porcelain", "--untracked-files=no"))
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return {"commit": commit, "dirty": dirty}
+
+
+def manifest(paths, params, overrides, runs, seconds, workers) -> dict:
+    """The record of a run: enough to say which inputs and software produced the numbers."""
+    return {
+        "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "project": str(paths.root),
+        "overrides": overrides,
+        "parameters": {name: p.model_dump(mode="json") for name, p in params.items()},
+        "data_files_sha256": data_hashes(paths.root),
+        "packages": package_versions(),
+        "git": git_state(paths.root),
+        "workers": workers,
+        "timings": {"total_seconds": round(seconds, 2),
+                    "notebooks_seconds": {name: round(run.seconds, 2) for name, run in runs.items()}},
+        "failures": {name: str(run.failure) for name, run in runs.items() if not run.ok},
+    }
+
+
+def _default_folder(reports: Path) -> Path:
+    """reports/<YYYY-MM-DD>, or <YYYY-MM-DD>_<HHMMSS> when today's folder exists (never overwritten)."""
+    now = dt.datetime.now()
+    folder = reports / now.strftime("%Y-%m-%d")
+    return folder if not folder.exists() else reports / now.strftime("%Y-%m-%d_%H%M%S")
+
+
+def _move_into_place(staging: Path, final: Path):
+    """Rename the finished staging folder to ``final``, replacing an existing ``final``."""
+    if final.exists():
+        old = Path(tempfile.mkdtemp(prefix=f".{final.name}.old-", dir=final.parent))
+        os.replace(final, old / final.name)
+        os.replace(staging, final)
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        os.replace(staging, final)
+
+
+def point_latest(reports: Path, folder: Path) -> Path:
+    """Swap ``reports/latest`` to a relative symlink to ``folder`` atomically."""
+    link = reports / "latest"
+    tmp = reports / f".latest-{os.getpid()}"
+    if tmp.is_symlink() or tmp.exists():
+        tmp.unlink()
+    os.symlink(os.path.relpath(folder, reports), tmp, target_is_directory=True)
+    os.replace(tmp, link)
+    return link
+
+
+# ---------------------------------------------------------------- the two entry points
+def _jobs(paths, names, params, overrides, folder, show_code) -> list:
+    nb = paths.notebooks
+    first = "base" if "base" in names else names[0]
+    shared = notebook_parameters(params[first], paths.root)
+    jobs = [NotebookJob("scenarios/" + n, nb / SCENARIO_NOTEBOOK, folder,
+                        {**notebook_parameters(params[n], paths.root), "summary_csv": f"scenarios/{n}_summary.csv"},
+                        parameters_table_html(params[n]), show_code) for n in names]
+    jobs += [NotebookJob(Path(PLAN_NOTEBOOK).stem, nb / PLAN_NOTEBOOK, folder, shared,
+                         parameters_table_html(params[first]), show_code),
+             NotebookJob(Path(HISTORY_NOTEBOOK).stem, nb / HISTORY_NOTEBOOK, folder, shared,
+                         parameters_table_html(params[first]), show_code),
+             NotebookJob(Path(ACROSS_NOTEBOOK).stem, nb / ACROSS_NOTEBOOK, folder,
+                         {"project_dir": str(paths.root), "scenarios": names, "overrides": overrides},
+                         "", show_code)]
+    for job in jobs:
+        if not job.source.is_file():
+            raise ParamsError(f"{job.source}: notebook not found; restore it from git")
+    return jobs
+
+
+def build_report(project=None, scenarios=None, out=None, workers=None, show_code=False, overrides=None,
+                 progress_stream=None) -> ReportResult:
+    """Run every notebook for the chosen scenarios and write the report folder.
+
+    Parameters
+    ----------
+    project : str or Path, optional
+        The workbook; default: found from the current folder upward.
+    scenarios : str or list of str, optional
+        ``"a,b"``, a list, or ``None``/``"all"`` for every scenario in params.yaml.
+    out : str or Path, optional
+        The report folder (replaced if it exists). Default ``reports/<YYYY-MM-DD>/``, and then
+        ``reports/latest`` points at it if every notebook succeeded.
+    workers : int, optional
+        Worker processes (default: the number of CPUs).
+    show_code : bool
+        Keep code cells in the HTML pages.
+    overrides : dict, optional
+        Parameter values laid over every scenario (as ``-p KEY=VALUE``).
+    progress_stream : file, optional
+        Where progress lines go (default: stderr).
+
+    Raises
+    ------
+    ParamsError
+        Before any notebook runs, for an unknown scenario or a bad parameter.
+    """
+    from dgforecast.data import load_targets
+    from dgforecast.params import resolve_scenario
+
+    started = time.perf_counter()
+    paths = find_project(project)
+    overrides = dict(overrides or {})
+    names = scenario_list(paths.params_file, scenarios)
+    params = {n: resolve_scenario(paths.params_file, n, overrides) for n in names}
+    targets = load_targets(paths.raw)
+    reports = paths.reports if out is None else Path(out).resolve().parent
+    final = _default_folder(paths.reports) if out is None else Path(out).resolve()
+    for name in names:
+        safe_child(final / "scenarios", name)
+    reports.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{final.name}.partial-", dir=reports))
+    try:
+        workers = workers or os.cpu_count() or 1
+        jobs = _jobs(paths, names, params, overrides, staging, show_code)
+        runs = run_jobs(jobs, workers, Progress(len(jobs), progress_stream))
+        summary = read_summaries(staging, names, runs)
+        write_csv_atomic(summary, staging / "summary.csv")
+        write_excel_atomic(summary, staging / "summary.xlsx")
+        created = dt.datetime.now().strftime("%Y-%m-%d %H:%M")
+        labels = {n: (p.label_zh, p.label_en) for n, p in params.items()}
+        write_text_atomic(staging / "index.html", index_html(summary, targets, names, runs, labels, created))
+        seconds = time.perf_counter() - started
+        record = manifest(paths, params, overrides, runs, seconds, workers)
+        write_text_atomic(staging / "manifest.json", json.dumps(record, ensure_ascii=False, indent=2, default=str))
+        _move_into_place(staging, final)
+    finally:
+        if staging.exists():
+            shutil.rmtree(staging, ignore_errors=True)
+    failures = [name for name, run in runs.items() if not run.ok]
+    result = ReportResult(final, runs, summary, seconds, failures=failures)
+    if not failures and final.parent == paths.reports.resolve():
+        result.latest = point_latest(paths.reports, final)
+    return result
+
+
+def run_scenario(scenario, overrides=None, out=None, project=None, show_code=False) -> tuple:
+    """Run the scenario notebook (03) once: executed notebook, HTML page and summary table.
+
+    Parameters
+    ----------
+    scenario : str
+        A scenario name from params.yaml.
+    overrides : dict, optional
+        Parameter values that win over params.yaml (``-p KEY=VALUE``).
+    out : str or Path, optional
+        Output folder; default ``reports/runs/<YYYY-MM-DD>/``. Files ``<scenario>.ipynb``,
+        ``<scenario>.html`` and ``<scenario>_summary.csv`` in it are replaced atomically.
+
+    Returns
+    -------
+    (NotebookRun, DataFrame)
+        The run, and its summary (empty when the notebook failed).
+    """
+    from dgforecast.params import resolve_scenario
+
+    paths = find_project(project)
+    params = resolve_scenario(paths.params_file, scenario, overrides)
+    folder = Path(out) if out is not None else paths.reports / "runs" / dt.date.today().isoformat()
+    safe_child(folder, scenario)
+    folder.mkdir(parents=True, exist_ok=True)
+    job = NotebookJob(scenario, paths.notebooks / SCENARIO_NOTEBOOK, folder.resolve(),
+                      {**notebook_parameters(params, paths.root), "summary_csv": f"{scenario}_summary.csv"},
+                      parameters_table_html(params), show_code)
+    if not job.source.is_file():
+        raise ParamsError(f"{job.source}: notebook not found; restore it from git")
+    run = run_job(job)
+    summary_file = job.folder / f"{scenario}_summary.csv"
+    summary = (pd.read_csv(summary_file, encoding="utf-8") if run.ok and summary_file.is_file()
+               else pd.DataFrame(columns=SUMMARY_COLUMNS))
+    return run, summary
+
+
+# ---------------------------------------------------------------- what the commands print
+def _summary_text(summary) -> str:
+    if summary.empty:
+        return "(no summary)"
+    view = summary.copy()
+    for column in ("p_met",):
+        view[column] = view[column].map(lambda v: "—" if pd.isna(v) else f"{v:.1%}")
+    for column in ("median", "q10", "q90"):
+        view[column] = view[column].map(lambda v: "" if pd.isna(v) else f"{v:,.1f}")
+    return view.fillna("").to_string(index=False)
+
+
+def describe_run(scenario, items=None, out=None, project=None, show_code=False) -> tuple[str, int]:
+    """What ``dgforecast run`` prints and its exit code (0 ok, 1 the notebook failed)."""
+    from dgforecast.params import parse_overrides
+
+    run, summary = run_scenario(scenario, parse_overrides(items), out, project, show_code)
+    lines = [f"notebook: {run.output}", f"html:     {run.html}", f"time:     {run.seconds:.1f} s"]
+    if not run.ok:
+        lines.append(f"FAILED at {run.failure} (see the executed notebook)")
+        return "\n".join(lines), 1
+    return "\n".join(lines + ["", _summary_text(summary)]), 0
+
+
+def describe_report(scenarios="all", items=None, out=None, workers=None, show_code=False,
+                    project=None) -> tuple[str, int]:
+    """What ``dgforecast report`` prints and its exit code (0 ok, 1 some notebook failed)."""
+    from dgforecast.params import parse_overrides
+
+    result = build_report(project, scenarios, out, workers, show_code, parse_overrides(items))
+    lines = [f"report:  {result.folder / 'index.html'}",
+             f"latest:  {result.latest or 'not updated'}",
+             f"time:    {result.seconds:.1f} s for {len(result.runs)} notebooks"]
+    if not result.ok:
+        lines += [f"FAILED:  {name}: {result.runs[name].failure}" for name in result.failures]
+        return "\n".join(lines), 1
+    return "\n".join(lines + ["", _summary_text(result.summary)]), 0

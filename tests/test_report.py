@@ -1,0 +1,123 @@
+"""The report: folder layout, index, summary tables, manifest, latest pointer, failures, escaping."""
+
+import io
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from dgforecast import report
+from dgforecast.cli import main
+from dgforecast.errors import ParamsError
+
+FIXTURES = Path(__file__).parent / "notebooks"
+
+
+@pytest.fixture
+def fake_workbook(workbook):
+    """The workbook with tiny stand-in notebooks, so the report machinery is tested in seconds."""
+    nb = workbook / "notebooks"
+    shutil.rmtree(nb, ignore_errors=True)
+    nb.mkdir()
+    shutil.copy(FIXTURES / "writes_summary_fails_for_shock.ipynb", nb / report.SCENARIO_NOTEBOOK)
+    for name in (report.PLAN_NOTEBOOK, report.HISTORY_NOTEBOOK, report.ACROSS_NOTEBOOK):
+        shutil.copy(FIXTURES / "echoes_parameters.ipynb", nb / name)
+    return workbook
+
+
+def test_report_writes_index_summary_excel_manifest_and_points_latest(fake_workbook):
+    stream = io.StringIO()
+    result = report.build_report(fake_workbook, "base,optimistic", workers=2, progress_stream=stream)
+    assert result.ok
+    folder = result.folder
+    assert folder.parent == fake_workbook / "reports"
+    assert os.readlink(fake_workbook / "reports" / "latest") == folder.name
+    summary = pd.read_csv(folder / "summary.csv")
+    assert list(summary.columns) == ["scenario", "target_id", "p_met", "median", "q10", "q90", "status"]
+    # the stand-in notebook writes p_met = 10 x growth: 0.6 in base, 1.0 in optimistic (params.yaml)
+    assert summary["p_met"].round(6).tolist() == [0.6, 1.0]
+    pd.testing.assert_frame_equal(pd.read_excel(folder / "summary.xlsx"), summary, check_dtype=False)
+    record = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    assert record["parameters"]["optimistic"]["growth"] == 0.10
+    assert len(record["data_files_sha256"]["data/raw/plan_targets.csv"]) == 64
+    assert record["packages"]["papermill"] and set(record["timings"]["notebooks_seconds"]) == {
+        "scenarios/base", "scenarios/optimistic", "01_plan_baselines", "02_history_and_models",
+        "04_targets_across_scenarios"}
+    page = (folder / "index.html").read_text(encoding="utf-8")
+    assert "href='scenarios/base.html'" in page and "60.0%" in page and "存在风险" in page
+    scenario_page = (folder / "scenarios" / "base.html").read_text(encoding="utf-8")
+    assert scenario_page.index("情景参数 Parameters") < scenario_page.index("<pre>base 0.06")
+    # one line per notebook when not on a terminal, and no staging folder left behind
+    assert len(stream.getvalue().splitlines()) == 5
+    assert [p.name for p in (fake_workbook / "reports").iterdir() if p.name.startswith(".")] == []
+
+
+def test_a_failing_notebook_does_not_stop_the_others_nor_move_latest(fake_workbook, capsys):
+    first = report.build_report(fake_workbook, "base", workers=1, progress_stream=io.StringIO())
+    code = main(["--project", str(fake_workbook), "report", "--scenarios", "base,shock", "-j", "2"])
+    assert code == 1
+    out = capsys.readouterr().out
+    assert "FAILED:  scenarios/shock: cell 3 (In [4])" in out and "RuntimeError: shock fails here" in out
+    assert os.readlink(fake_workbook / "reports" / "latest") == first.folder.name
+    failed = sorted((fake_workbook / "reports").glob("*_*"))[-1]
+    summary = pd.read_csv(failed / "summary.csv")
+    assert summary["scenario"].tolist() == ["base"]
+    page = (failed / "index.html").read_text(encoding="utf-8")
+    assert "失败 Failures" in page and "raise RuntimeError(&#x27;shock fails here&#x27;)" in page
+    assert (failed / "scenarios" / "shock.html").is_file()
+
+
+def test_unknown_scenario_is_refused_before_any_folder_is_made(fake_workbook):
+    with pytest.raises(ParamsError, match="scenario 'bsae' not found; did you mean 'base'"):
+        report.build_report(fake_workbook, "bsae")
+    assert not (fake_workbook / "reports").exists()
+
+
+def test_bad_parameter_is_one_line_and_exit_2(fake_workbook, capsys):
+    code = main(["--project", str(fake_workbook), "report", "-p", "growth=fast"])
+    assert code == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "growth" in err[0] and "'fast'" in err[0]
+    assert not (fake_workbook / "reports").exists()
+
+
+def test_scenario_names_cannot_escape_the_output_folder(tmp_path):
+    assert report.safe_child(tmp_path, "base") == tmp_path / "base"
+    for name in ("../evil", "..", "a/b", "/etc/passwd", ""):
+        with pytest.raises(ParamsError, match="outside"):
+            report.safe_child(tmp_path, name)
+
+
+def test_user_strings_are_escaped_in_index_and_parameter_table(fake_workbook):
+    params_file = fake_workbook / "params.yaml"
+    text = params_file.read_text(encoding="utf-8").replace("label_zh: 基准情景", "label_zh: \"<script>x</script>\"")
+    params_file.write_text(text, encoding="utf-8")
+    result = report.build_report(fake_workbook, "base", out=fake_workbook / "out", workers=1,
+                                 progress_stream=io.StringIO())
+    for page in (result.folder / "index.html", result.folder / "scenarios" / "base.html"):
+        content = page.read_text(encoding="utf-8")
+        assert "<script>x</script>" not in content and "&lt;script&gt;x&lt;/script&gt;" in content
+    # --out names the folder itself; reports/latest is only for the default location
+    assert result.folder == fake_workbook / "out" and not (fake_workbook / "reports" / "latest").exists()
+
+
+def test_run_passes_overrides_to_the_notebook_and_prints_the_summary(fake_workbook, capsys):
+    code = main(["--project", str(fake_workbook), "run", "base", "-p", "growth=0.02", "--out", str(fake_workbook / "r")])
+    assert code == 0
+    out = capsys.readouterr().out
+    assert "cluster_revenue_2025" in out and "20.0%" in out
+    assert pd.read_csv(fake_workbook / "r" / "base_summary.csv")["p_met"].round(6).tolist() == [0.2]
+    assert (fake_workbook / "r" / "base.html").is_file()
+
+
+def test_index_marks_missing_probability_with_a_dash_and_status_colour():
+    summary = pd.DataFrame([["base", "t1", float("nan"), float("nan"), float("nan"), float("nan"), "无法评估"],
+                            ["base", "t2", 0.85, 5600.0, 5000.0, 6100.0, "快于预期"]], columns=report.SUMMARY_COLUMNS)
+    targets = pd.DataFrame({"id": ["t2", "t1"], "name_zh": ["乙", "甲"], "name_en": ["B", "A"]})
+    page = report.index_html(summary, targets, ["base"], {}, {"base": ("基准", "Base")}, "2025-01-01")
+    assert page.index("<code>t2</code>") < page.index("<code>t1</code>")     # registry order
+    assert "<td style='background:#5aae61'>85.0%<br><small>快于预期</small></td>" in page
+    assert "<td style='background:#eeeeee'>—<br><small>无法评估</small></td>" in page
