@@ -339,9 +339,10 @@ def _growth_rows(row, params, inputs, base, paths) -> list[dict]:
     if len(sector):
         rows.append(("historical_sector", float(sector["value"].iloc[0]) / 100, f"{start}年行业增长",
                      f"sector growth {start}", f"plan {sector['section'].iloc[0]}, {sector['price_basis'].iloc[0]}"))
-    assumed = [params.nominal_growth(y) for y in range(params.as_of_year + 1, deadline + 1)]
-    rows.append(("scenario", float(np.exp(np.mean(np.log1p(assumed))) - 1), "情景假设增长", "scenario assumption",
-                 f"nominal, {params.as_of_year + 1}-{deadline}"))
+    if params.engine == "lognormal":  # the fitted engine ignores growth; its growth is the simulated one
+        assumed = [params.nominal_growth(y) for y in range(params.as_of_year + 1, deadline + 1)]
+        rows.append(("scenario", float(np.exp(np.mean(np.log1p(assumed))) - 1), "情景假设增长",
+                     "scenario assumption", f"nominal, {params.as_of_year + 1}-{deadline}"))
     rows.append(("simulated_median", (float(paths[deadline].median()) / (base * ratio)) ** (1 / n) - 1,
                  "模拟中位增长", "simulated median", f"median path {start}-{deadline}"))
     return [{"target_id": row["id"], "measure": m, "growth": g, "label_zh": zh, "label_en": en, "basis": b}

@@ -91,23 +91,40 @@ def lognormal_factors(params, years, rng) -> np.ndarray:
     return np.exp(np.cumsum(steps, axis=1))
 
 
+def fill_gaps(y) -> pd.Series:
+    """A yearly level series with missing interior years filled log-linearly (geometric interpolation)."""
+    years = range(int(y.index.min()), int(y.index.max()) + 1)
+    filled = np.exp(np.log(y.astype(float)).reindex(years).interpolate())
+    gaps = [yr for yr in years if yr not in y.index]
+    if gaps:
+        log.info("%s: %s filled by geometric interpolation before fitting", y.name, ", ".join(map(str, gaps)))
+    filled.index.name, filled.name = "year", y.name
+    return filled
+
+
 def fitted_factors(params, years, rng, history) -> np.ndarray:
-    """Cumulative growth factors from the growth models' ``auto`` method fitted on ``history``."""
+    """Cumulative growth factors from the growth models' ``auto`` method fitted on ``history``.
+
+    The models continue ``history`` after its last year; the factors are their paths divided by the
+    level at ``as_of_year`` (the last observation, or the simulated value when history ends earlier).
+    """
     try:
         from dgforecast.forecast import simulate_series
     except ImportError:
         raise ParamsError("engine = 'fitted': the growth models (dgforecast.forecast) are not available in "
                           "this version; use engine: lognormal") from None
-    if history is None or len(history) == 0:
-        raise ParamsError(f"engine = 'fitted': no history to fit (history_series = {params.history_series!r}); "
-                          "name a published level series or use engine: lognormal")
-    y = history[history.index <= params.as_of_year].astype(float)
-    paths = np.asarray(simulate_series(y, len(years), params.n_sims, rng, method="auto"), dtype=float)
-    if paths.shape != (params.n_sims, len(years)):
-        raise ParamsError(f"engine = 'fitted': the growth models returned shape {paths.shape}, "
-                          f"expected {(params.n_sims, len(years))}")
-    # The model's paths continue the history from its last value; only their growth is used.
-    return paths / float(y.iloc[-1])
+    if history is None or len(history.dropna()) < 2:
+        raise ParamsError(f"engine = 'fitted': history_series = {params.history_series!r} has fewer than 2 "
+                          "published levels; name a longer series or use engine: lognormal")
+    y = fill_gaps(history[history.index <= params.as_of_year].dropna())
+    last = int(y.index[-1])
+    horizon = params.target_year - last
+    paths, info = simulate_series(y, horizon, params.n_sims, rng, method="auto")
+    paths = np.asarray(paths, dtype=float)
+    log.info("%s: fitted %s on %s %s", params.scenario, info.get("model"), y.name, info.get("years"))
+    lead = params.as_of_year - last  # simulated years between the history's end and as_of_year
+    start = paths[:, lead - 1:lead] if lead > 0 else float(y.iloc[-1])
+    return paths[:, lead:] / start
 
 
 def simulate_paths(base_level, base_year, params, rng, actuals=None, history=None,

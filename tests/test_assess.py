@@ -175,3 +175,10 @@ def test_actuals_in_data_raw_condition_the_start(inputs):
     assert result.paths[2022].eq(5000.0).all()
     assert result.paths[2025].iloc[0] == pytest.approx(5000.0 * 1.06 ** 3)
     assert result.actuals.to_dict() == {2021: 4621.25, 2022: 5000.0}
+
+
+def test_fitted_engine_runs_on_the_published_history(inputs):
+    result = assess_inputs(resolved("base", engine="fitted", n_sims=500), inputs)
+    assert result.paths.shape == (500, 4) and 0 <= result.summary.loc[0, "p_met"] <= 1
+    assert "scenario" not in set(result.growth_table["measure"])  # growth is not used by this engine
+    assert result.closed_form.empty

@@ -158,3 +158,38 @@ def test_as_of_year_without_its_actual_is_refused():
     params = scenario(as_of_year=2023)
     with pytest.raises(ParamsError, match=r"as_of_year = 2023: no actual figure for 2023.*use as_of_year = 2022"):
         simulate_paths(OUTPUT_2021, 2021, params, np.random.default_rng(0), actuals=pd.Series({2022: 5000.0}))
+
+
+# ---------------------------------------------------------------- fitted engine
+def fake_models(monkeypatch, growth=0.1):
+    # Stands in for the growth models: every path grows 10 % a year from the last observation.
+    import dgforecast.forecast
+
+    def simulate_series(y, horizon, n_paths, rng, method="auto"):
+        assert list(y.index) == list(range(y.index[0], y.index[-1] + 1)) and method == "auto"
+        row = float(y.iloc[-1]) * (1 + growth) ** np.arange(1, horizon + 1)
+        return np.tile(row, (n_paths, 1)), {"model": "fake", "years": f"{y.index[0]}-{y.index[-1]}"}
+
+    monkeypatch.setattr(dgforecast.forecast, "simulate_series", simulate_series)
+
+
+def test_fitted_engine_applies_the_models_growth_to_the_start_level(monkeypatch):
+    fake_models(monkeypatch)
+    history = pd.Series({2018: 50.0, 2020: 80.0, 2021: 90.0})  # 2019 is filled before fitting
+    params = scenario(engine="fitted", n_sims=10)
+    path = simulate_paths(100.0, 2021, params, np.random.default_rng(0), history=history).iloc[0]
+    assert path.round(4).tolist() == [110.0, 121.0, 133.1, 146.41]
+
+
+def test_fitted_engine_starts_from_the_actual_when_history_ends_earlier(monkeypatch):
+    fake_models(monkeypatch)
+    history = pd.Series({2020: 80.0, 2021: 90.0})
+    params = scenario(engine="fitted", n_sims=10, as_of_year=2022)
+    paths = simulate_paths(100.0, 2021, params, np.random.default_rng(0), actuals=pd.Series({2022: 200.0}),
+                           history=history)
+    assert paths.iloc[0].round(4).tolist() == [200.0, 220.0, 242.0, 266.2]
+
+
+def test_fitted_engine_without_history_is_refused():
+    with pytest.raises(ParamsError, match="engine = 'fitted': history_series = 'DG_IVA' has fewer than 2"):
+        simulate_paths(100.0, 2021, scenario(engine="fitted"), np.random.default_rng(0), history=pd.Series({2021: 9.0}))
