@@ -30,6 +30,11 @@ def _meta(unit, label_zh, label_en):
     return {"unit": unit, "label_zh": label_zh, "label_en": label_en}
 
 
+def _meta_range(unit, label_zh, label_en, span):
+    # For fields whose allowed values are not a ge/le pair (names, per-year mappings).
+    return {**_meta(unit, label_zh, label_en), "range": span}
+
+
 class StatusThresholds(BaseModel):
     """Probability cut-offs that turn P(target met) into a status label.
 
@@ -70,26 +75,28 @@ class ScenarioParams(BaseModel):
 
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
 
-    scenario: str = Field(pattern=SCENARIO_NAME.pattern, json_schema_extra=_meta(
-        "name", "情景", "scenario"))
-    label_zh: str = Field(min_length=1, max_length=60, json_schema_extra=_meta(
-        "text", "情景名称（中文）", "scenario label (Chinese)"))
-    label_en: str = Field(min_length=1, max_length=80, json_schema_extra=_meta(
-        "text", "情景名称（英文）", "scenario label (English)"))
+    scenario: str = Field(pattern=SCENARIO_NAME.pattern, json_schema_extra=_meta_range(
+        "name", "情景", "scenario", "a-z first, then a-z 0-9 _ -, at most 40"))
+    label_zh: str = Field(min_length=1, max_length=60, json_schema_extra=_meta_range(
+        "text", "情景名称（中文）", "scenario label (Chinese)", "1-60 characters"))
+    label_en: str = Field(min_length=1, max_length=80, json_schema_extra=_meta_range(
+        "text", "情景名称（英文）", "scenario label (English)", "1-80 characters"))
     as_of_year: int = Field(2021, ge=2021, le=2034, json_schema_extra=_meta(
         "year", "实际数据截至年份", "last year of actual data used"))
     target_year: int = Field(2025, ge=2022, le=2035, json_schema_extra=_meta(
         "year", "预测终止年份", "last simulated year"))
     engine: Literal["lognormal", "fitted"] = Field("lognormal", json_schema_extra=_meta(
         "lognormal | fitted", "模拟引擎", "simulation engine"))
-    history_series: str = Field("DG_IVA", pattern=r"^[A-Z][A-Z0-9_]{0,39}$", json_schema_extra=_meta(
-        "series_id in data/raw/dongguan_published_to_2021.csv", "拟合所用历史序列", "history fitted (engine fitted)"))
+    history_series: str = Field("DG_IVA", pattern=r"^[A-Z][A-Z0-9_]{0,39}$", json_schema_extra=_meta_range(
+        "series_id in data/raw/dongguan_published_to_2021.csv", "拟合所用历史序列", "history fitted (engine fitted)",
+        "A-Z first, then A-Z 0-9 _"))
     growth: float = Field(ge=-0.5, le=0.5, json_schema_extra=_meta(
         "fraction per year", "年均增长率", "annual growth"))
     volatility: float = Field(ge=0.0, le=0.5, json_schema_extra=_meta(
         "sd of annual log growth", "增长波动率", "growth volatility"))
-    growth_overrides: dict[int, float] = Field(default_factory=dict, json_schema_extra=_meta(
-        "year: fraction per year, each in -0.9..1.0", "分年增长率设定（冲击）", "growth overrides by year (shocks)"))
+    growth_overrides: dict[int, float] = Field(default_factory=dict, json_schema_extra=_meta_range(
+        "year: fraction per year", "分年增长率设定（冲击）", "growth overrides by year (shocks)",
+        "years as_of_year+1..target_year, each -0.9..1.0"))
     revenue_to_output_ratio: float = Field(1.0, ge=0.5, le=2.0, json_schema_extra=_meta(
         "营业收入 / 总产值 (1)", "营业收入与总产值之比", "revenue to output ratio"))
     revenue_to_output_ratio_sd: float = Field(0.0, ge=0.0, le=0.5, json_schema_extra=_meta(
@@ -102,8 +109,9 @@ class ScenarioParams(BaseModel):
         "paths", "模拟路径数", "simulated paths"))
     seed: int = Field(20220101, ge=0, le=2**32 - 1, json_schema_extra=_meta(
         "integer", "随机种子", "random seed"))
-    status_thresholds: StatusThresholds = Field(default_factory=StatusThresholds, json_schema_extra=_meta(
-        "probabilities: early, ahead, on_track, at_risk", "状态判定门槛", "status thresholds"))
+    status_thresholds: StatusThresholds = Field(default_factory=StatusThresholds, json_schema_extra=_meta_range(
+        "probabilities: early, ahead, on_track, at_risk", "状态判定门槛", "status thresholds",
+        "each 0..1, early >= 0.5, ahead > on_track > at_risk"))
 
     @field_validator("growth_overrides", mode="before")
     @classmethod
@@ -145,12 +153,17 @@ def _describe(name, field) -> dict:
     extra = field.json_schema_extra or {}
     bounds = {type(m).__name__: getattr(m, type(m).__name__.lower(), None) for m in field.metadata}
     low, high = bounds.get("Ge"), bounds.get("Le")
-    kind = getattr(field.annotation, "__name__", None) or str(field.annotation).replace("typing.", "")
+    choices = getattr(field.annotation, "__args__", ()) if "Literal" in str(field.annotation) else ()
+    if choices:
+        kind, span = "str", " | ".join(choices)
+    else:
+        kind = str(field.annotation) if hasattr(field.annotation, "__args__") else field.annotation.__name__
+        span = extra.get("range") or ("" if low is None else f"{low}..{high}")
     default = None if field.is_required() else field.get_default(call_default_factory=True)
     if isinstance(default, BaseModel):
         default = default.model_dump()
     return {"name": name, "type": kind, "unit": extra.get("unit", ""),
-            "range": "" if low is None else f"{low}..{high}", "default": default,
+            "range": span, "default": default,
             "required": field.is_required(), "label_zh": extra.get("label_zh", ""),
             "label_en": extra.get("label_en", "")}
 

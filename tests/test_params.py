@@ -58,7 +58,8 @@ def test_every_assumed_number_in_params_yaml_carries_a_comment():
 def test_every_field_has_type_unit_and_both_labels():
     table = field_table()
     assert list(table["name"]) == list(ScenarioParams.model_fields)
-    assert (table["unit"] != "").all() and (table["label_zh"] != "").all() and (table["label_en"] != "").all()
+    for column in ("type", "unit", "range", "label_zh", "label_en"):
+        assert (table[column] != "").all(), column
     assert FIELDS["growth"]["range"] == "-0.5..0.5" and FIELDS["growth"]["unit"] == "fraction per year"
 
 
