@@ -15,10 +15,12 @@ sd) in chunks that run in a local process pool or on a Dask cluster.
 
 import logging
 import math
+import os
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
-from dgforecast.errors import ParamsError
+from dgforecast.errors import DgforecastError, ParamsError
 
 log = logging.getLogger(__name__)
 
@@ -467,7 +469,8 @@ def _uncertain_ratio_stats(shift, sigma, s, shock_sum, ratio_shock, threshold, c
     out = {name: np.empty(len(shift)) for name in ("p_met", *QUANTILES)}
     for first in range(0, len(pairs), per_block):
         block = pairs[first:first + per_block]
-        logs = block[:, :1] * shock_sum[None, :] + block[:, 1:] * ratio_shock[None, :]
+        logs = np.multiply.outer(block[:, 0], shock_sum)
+        logs += np.multiply.outer(block[:, 1], ratio_shock)
         logs.sort(axis=1)
         rows = (group >= first) & (group < first + len(block))
         stats = sampled_level_stats(shift[rows], group[rows] - first, logs, threshold, comparison)
@@ -615,8 +618,10 @@ def evaluate_points(points, setup: SweepSetup):
 
 
 # ---------------------------------------------------------------- running the chunks
-#: Sorting work (groups x paths) below which a process pool costs more than it saves.
-POOL_WORTH_IT = 20_000_000
+#: Sorting work (groups x paths) below which a process pool costs more than it saves: one process
+#: sorts 10,000 groups of 10,000 paths (1e8) in about a second, and starting a pool takes a good
+#: part of one.
+POOL_WORTH_IT = 300_000_000
 
 
 def _group_order(frame):
@@ -725,8 +730,6 @@ OUTPUT_FORMATS = (".csv", ".parquet")
 
 def check_output_path(out, raw_dir=None):
     """The results file as a Path, refusing unknown extensions and anything under data/raw/."""
-    from pathlib import Path
-
     path = Path(out)
     if path.suffix.lower() not in OUTPUT_FORMATS:
         raise ParamsError(f"--out {out}: unknown format {path.suffix or '(none)'!r}; end the name in .csv or .parquet")
@@ -763,6 +766,162 @@ def grid_keys(results) -> list[str]:
     """The grid columns of a sweep table: those before the first result column."""
     first = next((i for i, c in enumerate(results.columns) if c.startswith("p_met.")), len(results.columns))
     return list(results.columns[:first])
+
+
+# ---------------------------------------------------------------- a notebook per point (--notebooks)
+#: Where the pages of ``sweep_base.csv`` go: ``sweep_base_notebooks/``.
+NOTEBOOKS_SUFFIX = "_notebooks"
+#: Exceptions (not cell errors) survived by starting the kernel again; cell errors are never retried.
+KERNEL_RETRIES = 1
+
+
+def point_hash(params) -> str:
+    """12 hex digits identifying a point's resolved parameters (sha256 of their papermill YAML)."""
+    import hashlib
+
+    from dgforecast.params import to_papermill_yaml
+
+    return hashlib.sha256(to_papermill_yaml(params).encode("utf-8")).hexdigest()[:12]
+
+
+def notebook_job(params, root, folder, grid_values, source=None):
+    """The scenario notebook run for one point, named after its parameter hash."""
+    from dgforecast.report import SCENARIO_NOTEBOOK, NotebookJob, notebook_parameters, parameters_table_html
+
+    name = f"point_{point_hash(params)}"
+    source = source or root / "notebooks" / SCENARIO_NOTEBOOK
+    parameters = {**notebook_parameters(params, root), "summary_csv": f"{name}_summary.csv"}
+    values = ", ".join(f"{k} = {v}" for k, v in grid_values.items())
+    preamble = f"<p>Sweep point: {html_escape(values)}</p>" + parameters_table_html(params)
+    return NotebookJob(name, Path(source), Path(folder).resolve(), parameters, preamble)
+
+
+def html_escape(text) -> str:
+    import html
+
+    return html.escape(str(text), quote=True)
+
+
+def is_rendered(job) -> bool:
+    """True when the point's executed notebook and its HTML page (written last) both exist."""
+    return job.output.is_file() and job.html.is_file()
+
+
+def render_point(job):
+    """Execute one point's notebook and HTML; a kernel that fails to start is started once more.
+
+    A run whose cell raised keeps its files under ``<name>.failed.*`` so that a rerun tries again.
+    """
+    from dgforecast.report import run_job
+
+    for attempt in range(KERNEL_RETRIES + 1):
+        try:
+            run = run_job(job)
+            break
+        except Exception as exc:  # a kernel that died or never answered; cell errors do not raise
+            if attempt == KERNEL_RETRIES:
+                raise
+            log.warning("%s: kernel failed (%s); starting it again", job.name, exc)
+    for path in (job.output, job.html):
+        failed = path.with_suffix(".failed" + path.suffix)
+        if not run.ok and path.exists():
+            os.replace(path, failed)
+        elif run.ok:
+            failed.unlink(missing_ok=True)
+    return run
+
+
+def _remove_stale_temporaries(folder):
+    # An interrupted run (Ctrl-C, kill) can leave hidden temporary files beside the outputs.
+    for path in Path(folder).glob(".point_*"):
+        path.unlink(missing_ok=True)
+
+
+def _run_notebook_jobs(pending, jobs):
+    """Run ``pending`` jobs with ``jobs`` processes; yields (job, NotebookRun or exception)."""
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
+    if jobs <= 1 or len(pending) <= 1:
+        for job in pending:
+            try:
+                yield job, render_point(job)
+            except Exception as exc:
+                yield job, exc
+        return
+    with ProcessPoolExecutor(max_workers=min(jobs, len(pending)), initializer=_single_threaded_workers) as pool:
+        futures = {pool.submit(render_point, job): job for job in pending}
+        for future in as_completed(futures):
+            exc = future.exception()
+            yield futures[future], exc if exc is not None else future.result()
+
+
+def render_point_notebooks(points, setup, paths, out, jobs=1, source=None, stream=None) -> str:
+    """Render the scenario notebook and its HTML for every grid point, skipping finished ones.
+
+    Parameters
+    ----------
+    points : DataFrame
+        The grid points.
+    setup : SweepSetup
+        The scenario the grid overrides.
+    paths : ProjectPaths
+        The workbook.
+    out : Path
+        The sweep's results file; the pages go to the folder ``<stem>_notebooks`` beside it.
+    jobs : int
+        Notebooks executed at once, each in its own process and kernel.
+    source : Path, optional
+        The notebook to run (default notebooks/03_scenario.ipynb).
+    stream : file, optional
+        Where one progress line per point goes (default stderr).
+
+    Returns
+    -------
+    str
+        How many points were rendered, skipped and failed, and where ``index.csv`` lists them.
+    """
+    import sys
+
+    import pandas as pd
+
+    from dgforecast.fileio import write_csv_atomic
+
+    stream = stream or sys.stderr
+    folder = Path(out).with_name(Path(out).stem + NOTEBOOKS_SUFFIX)
+    folder.mkdir(parents=True, exist_ok=True)
+    _remove_stale_temporaries(folder)
+    rows, all_jobs = points.to_dict(orient="records"), []
+    for row in rows:
+        all_jobs.append(notebook_job(_point_params(row, setup.base), paths.root, folder, row, source))
+    if not all_jobs[0].source.is_file():
+        raise ParamsError(f"{all_jobs[0].source}: notebook not found; restore it from git")
+    pending = list({job.name: job for job in all_jobs if not is_rendered(job)}.values())
+    failed = {}
+    for done, (job, run) in enumerate(_run_notebook_jobs(pending, jobs), start=1):
+        if isinstance(run, Exception) or not run.ok:
+            failed[job.name] = str(run if isinstance(run, Exception) else run.failure)
+        state = f"FAILED: {failed[job.name]}" if job.name in failed else f"ok ({run.seconds:.1f} s)"
+        print(f"[{done}/{len(pending)}] {job.name}: {state}", file=stream, flush=True)
+    index = points.copy()
+    index["point"] = [job.name for job in all_jobs]
+    index["status"] = ["failed" if job.name in failed else "ok" for job in all_jobs]
+    kept = [(job.output, job.html) if job.name not in failed else
+            (job.output.with_suffix(".failed.ipynb"), job.html.with_suffix(".failed.html")) for job in all_jobs]
+    index["notebook"] = [notebook.name for notebook, _ in kept]
+    index["html"] = [page.name for _, page in kept]
+    write_csv_atomic(pd.DataFrame(index), folder / "index.csv")
+    skipped = len(all_jobs) - len(pending)
+    text = (f"notebooks: {len(pending) - len(failed)} rendered, {skipped} already there (same parameter hash), "
+            f"{len(failed)} failed; listed in {folder / 'index.csv'}")
+    if failed:
+        raise NotebooksFailed(text + "; rerun the same command to retry the failed points")
+    return text
+
+
+class NotebooksFailed(DgforecastError):
+    """Some points' notebooks failed; the others are kept and a rerun retries only the failures."""
+
+    exit_code = 1
 
 
 # ---------------------------------------------------------------- the command
@@ -885,5 +1044,5 @@ def run_sweep(specs, project=None, scenario="base", n_sims=None, seed=None, out=
     write_results(results, out)
     text = describe_results(results, setup, out, time.perf_counter() - started)
     if notebooks:
-        raise ParamsError("--notebooks: not available yet in this version; the results table was written")
+        text += "\n" + render_point_notebooks(grid_points(grid), setup, paths, out, jobs=jobs)
     return text

@@ -218,3 +218,93 @@ def test_dask_cluster_gives_the_same_numbers_as_the_local_run():
                                   host="127.0.0.1", dashboard_address=None) as cluster:
         remote = run_engine(points, setup, scheduler=cluster.scheduler_address)
     assert remote.equals(local)
+
+
+# ---------------------------------------------------------------- a notebook per point
+def _toy_notebook(folder):
+    """A scenario-notebook stand-in: prints its growth and fails above 5 %/yr."""
+    import nbformat
+
+    parameters = nbformat.v4.new_code_cell("project_dir = None\nscenario = 'base'\ngrowth = None\nsummary_csv = None")
+    parameters.metadata["tags"] = ["parameters"]
+    nb = nbformat.v4.new_notebook(cells=[
+        parameters, nbformat.v4.new_code_cell("print('growth', growth)\nassert growth <= 0.05, 'growth above 5 %'")])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    path = folder / "toy.ipynb"
+    nbformat.write(nb, path)
+    return path
+
+
+def _render(workbook, specs, jobs=1, source=None):
+    from dgforecast.config import find_project
+    from dgforecast.sweep import prepare_sweep, render_point_notebooks
+
+    paths = find_project(workbook)
+    grid, setup = prepare_sweep(paths, "base", specs, n_sims=100)
+    return render_point_notebooks(grid_points(grid), setup, paths, workbook / "reports" / "grid.csv", jobs=jobs,
+                                  source=source)
+
+
+def test_notebooks_render_each_point_once_and_a_rerun_skips_them(workbook, monkeypatch):
+    import dgforecast.report
+    from dgforecast.sweep import NotebooksFailed
+
+    source = _toy_notebook(workbook)
+    with pytest.raises(NotebooksFailed, match="2 rendered, 0 already there .* 1 failed"):
+        _render(workbook, ["growth=0.02,0.04,0.06"], jobs=2, source=source)
+    folder = workbook / "reports" / "grid_notebooks"
+    index = read_results_index(folder)
+    assert index["status"].tolist() == ["ok", "ok", "failed"]
+    assert index["html"].iloc[2].endswith(".failed.html")
+    assert all((folder / name).is_file() for name in [*index["notebook"], *index["html"]])
+    assert not [p for p in folder.iterdir() if p.name.startswith(".")]
+
+    ran = []
+    monkeypatch.setattr(dgforecast.report, "run_job", lambda job: ran.append(job.name) or _ok_run(job))
+    assert "1 rendered, 2 already there" in _render(workbook, ["growth=0.02,0.04,0.06"], source=source)
+    assert ran == [index["point"].iloc[2]]
+
+
+def read_results_index(folder):
+    import pandas as pd
+
+    return pd.read_csv(folder / "index.csv", encoding="utf-8")
+
+
+def _ok_run(job):
+    from dgforecast.notebook import NotebookRun
+
+    for path in (job.output, job.html):
+        path.write_text("{}", encoding="utf-8")
+    return NotebookRun(job.source, job.output, job.html, 0.0)
+
+
+def test_a_kernel_that_fails_to_start_is_started_once_more(workbook, monkeypatch):
+    import dgforecast.report
+
+    attempts = []
+
+    def flaky(job):
+        attempts.append(job.name)
+        if len(attempts) == 1:
+            raise RuntimeError("Kernel died before replying to kernel_info")
+        return _ok_run(job)
+
+    monkeypatch.setattr(dgforecast.report, "run_job", flaky)
+    assert "1 rendered" in _render(workbook, ["growth=0.02"], source=_toy_notebook(workbook))
+    assert len(attempts) == 2
+
+
+def test_interrupted_sweep_leaves_no_partial_file_and_rerun_finishes(workbook, monkeypatch):
+    import dgforecast.report
+
+    folder = workbook / "reports" / "grid_notebooks"
+    folder.mkdir(parents=True)
+    # what a kill during the first point leaves: papermill's and the HTML writer's temporaries
+    (folder / ".point_0123456789ab.x1y2.ipynb").write_text("{", encoding="utf-8")
+    (folder / ".point_0123456789ab.html.z3.tmp").write_text("<ht", encoding="utf-8")
+    monkeypatch.setattr(dgforecast.report, "run_job", _ok_run)
+    assert "2 rendered, 0 already there" in _render(workbook, ["growth=0.02,0.03"], source=_toy_notebook(workbook))
+    names = sorted(p.name for p in folder.iterdir())
+    assert not [n for n in names if n.startswith(".")]
+    assert len([n for n in names if n.endswith(".html")]) == 2

@@ -1,0 +1,93 @@
+"""How fast is a sweep? 10,000 points x 10,000 paths, against one papermill run per point.
+
+Run from the workbook: ``.venv/bin/python benchmarks/sweep_speed.py [--sample 3]``. Each sweep runs
+in a fresh interpreter, as ``dgforecast sweep`` would, so its wall time includes start-up and its
+peak memory (ru_maxrss of that process and of any worker it starts) is its own. The papermill
+figure is the mean over a few grid points of executing the scenario notebook and its HTML;
+multiplied by the number of points it is what a notebook per point would cost.
+
+Targets (issue 5): <= 5 s wall and <= 1 GiB peak for 10,000 x 10,000 on a 2-core machine.
+"""
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+POINTS_GRID = {
+    # the question of the issue: growth against the revenue ratio, ratio uncertain (sd 0.05)
+    "growth x ratio, ratio sd 0.05": ["growth=0:0.099:0.001", "revenue_to_output_ratio=0.9:1.098:0.002"],
+    # every point its own sample: 10,000 distinct (volatility, ratio) pairs to sort
+    "volatility x ratio, ratio sd 0.05 (worst case)": ["volatility=0.001:0.1:0.001",
+                                                      "revenue_to_output_ratio=0.9:1.098:0.002"],
+    # ratio known: one sorted sample serves every point
+    "growth x volatility, ratio sd 0": ["growth=0:0.099:0.001", "volatility=0.001:0.1:0.001",
+                                        "revenue_to_output_ratio_sd=0"],
+}
+
+CHILD = r"""
+import json, resource, sys, time
+started = time.perf_counter()
+from dgforecast.sweep import run_sweep
+text = run_sweep(json.loads(sys.argv[1]), project=sys.argv[2], n_sims=int(sys.argv[3]), out=sys.argv[4],
+                 jobs=int(sys.argv[5]))
+seconds = time.perf_counter() - started
+peak_kib = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+print(json.dumps({"seconds": seconds, "peak_mib": peak_kib / 1024, "text": text}))
+"""
+
+
+def time_sweep(specs, n_sims, jobs, out) -> dict:
+    """Wall time (s, whole process) and peak resident memory (MiB) of one sweep in a fresh interpreter."""
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
+    started = time.perf_counter()
+    done = subprocess.run([sys.executable, "-c", CHILD, json.dumps(specs), str(ROOT), str(n_sims), str(out), str(jobs)],
+                          capture_output=True, text=True, encoding="utf-8", env=env, check=True)
+    wall = time.perf_counter() - started
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    return {"wall_s": wall, "in_process_s": result["seconds"], "peak_mib": result["peak_mib"]}
+
+
+def time_papermill(sample, workdir) -> float:
+    """Mean seconds to execute the scenario notebook and export its HTML, over ``sample`` points."""
+    from dgforecast.params import resolve_scenario
+    from dgforecast.sweep import notebook_job, render_point
+
+    seconds = []
+    for i in range(sample):
+        params = resolve_scenario(ROOT / "params.yaml", "base", {"growth": 0.02 + 0.01 * i})
+        job = notebook_job(params, ROOT, Path(workdir), {"growth": params.growth})
+        started = time.perf_counter()
+        render_point(job)
+        seconds.append(time.perf_counter() - started)
+    return sum(seconds) / len(seconds)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sims", type=int, default=10_000)
+    parser.add_argument("-j", "--jobs", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--sample", type=int, default=3, help="points run through papermill (0: skip)")
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory() as workdir:
+        rows = {}
+        for name, specs in POINTS_GRID.items():
+            rows[name] = time_sweep(specs, args.sims, args.jobs, Path(workdir) / "sweep.parquet")
+            r = rows[name]
+            print(f"{name}: 10,000 points x {args.sims:,} paths, -j {args.jobs}: {r['wall_s']:.2f} s wall "
+                  f"({r['in_process_s']:.2f} s after start-up), peak {r['peak_mib']:.0f} MiB", flush=True)
+        if args.sample:
+            per_point = time_papermill(args.sample, workdir)
+            slowest = max(r["wall_s"] for r in rows.values())
+            print(f"papermill: {per_point:.2f} s per point (mean of {args.sample}, notebook + HTML), so "
+                  f"10,000 points would take {per_point * 10_000 / 3600:.1f} h on one core; the slowest sweep "
+                  f"above is {per_point * 10_000 / slowest:,.0f} times faster")
+
+
+if __name__ == "__main__":
+    main()
