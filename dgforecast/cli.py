@@ -138,8 +138,61 @@ def _add_sweep(sub):
     p.set_defaults(func=cmd_sweep)
 
 
+def cmd_forecast(args) -> int:
+    from dgforecast.forecast import describe_forecast_file
+
+    text, csv, failed = describe_forecast_file(args.input, args.horizon, args.levels, args.method, args.output,
+                                               args.jobs, progress=sys.stderr.isatty())
+    if csv:
+        sys.stdout.write(csv)
+    print(text, file=sys.stderr)
+    return 1 if failed else 0
+
+
+def _levels(text):
+    try:
+        levels = tuple(float(v) for v in text.split(","))
+    except ValueError:
+        levels = ()
+    if not levels or not all(0 < v < 100 for v in levels):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a list of percentages between 0 and 100, e.g. 80,95")
+    return levels
+
+
+def _add_forecast(sub):
+    p = sub.add_parser("forecast", help="forecast every series of a CSV (series_id, year, value) with intervals")
+    p.add_argument("--input", required=True, metavar="FILE", help="CSV with columns series_id, year, value")
+    p.add_argument("--horizon", required=True, type=_positive_int, metavar="H", help="years ahead")
+    p.add_argument("--levels", type=_levels, default=(80, 95), metavar="80,95",
+                   help="central interval levels in percent (default 80,95)")
+    p.add_argument("--method", default="auto", metavar="auto|NAME",
+                   help="auto (default) or a model: cagr, loglinear, drift, logdrift, damped_drift, ses, dotm, "
+                        "ets, arima, theta, logistic, gompertz")
+    p.add_argument("--output", default=None, metavar="FILE", help="output CSV (default: standard output)")
+    p.add_argument("-j", "--jobs", type=_positive_int, default=None, metavar="N",
+                   help="processes (default: all cores)")
+    p.set_defaults(func=cmd_forecast)
+
+
+def cmd_fit(args) -> int:
+    from dgforecast.forecast import fit_report
+
+    print(fit_report(args.series_id, args.as_of, args.year, args.project, args.gaps))
+    return 0
+
+
+def _add_fit(sub):
+    p = sub.add_parser("fit", help="every model fitted to one published series: parameters, backtest, forecast")
+    p.add_argument("series_id", help="a yearly level series of the published data, e.g. DG_GDP, DG_IVA, DG_IND2")
+    p.add_argument("--as-of", type=int, default=None, metavar="YEAR", help="use only data up to this year")
+    p.add_argument("--year", type=int, default=2025, metavar="YEAR", help="target year shown (default 2025)")
+    p.add_argument("--gaps", choices=("interpolate", "longest"), default="interpolate",
+                   help="missing years: fill log-linearly (default) or keep the longest consecutive run")
+    p.set_defaults(func=cmd_fit)
+
+
 #: Each entry adds one subcommand; a new command adds its own ``_add_<name>`` here.
-COMMANDS = [_add_data, _add_targets, _add_params, _add_run, _add_report, _add_sweep]
+COMMANDS = [_add_data, _add_targets, _add_params, _add_run, _add_report, _add_sweep, _add_forecast, _add_fit]
 
 
 def build_parser() -> argparse.ArgumentParser:

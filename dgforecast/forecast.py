@@ -326,11 +326,11 @@ def _series_job(job):
     """Worker: point forecast, scale and (optionally) rolling-origin errors for one series."""
     sid, y, horizon, method, with_errors = job
     try:
-        y = check_series(y, min_points(method), f"series {sid}: {method}")
+        y = check_series(y, min_points(method), method)
         forecaster = point_forecaster(method)
         point = forecaster(y.to_numpy(), horizon)
         if not np.all(np.isfinite(point)):
-            raise ModelError(f"series {sid}: {method} gave non-finite forecasts")
+            raise ModelError(f"{method} gave non-finite forecasts")
         errors = (rolling_origin_errors(y.to_numpy(), forecaster, horizon, max_origins=MAX_ORIGINS,
                                         min_train=max(min_points(method), AUTO_MIN_POINTS))
                   if with_errors else None)
@@ -400,6 +400,7 @@ def forecast_file(input_path, horizon, levels=(80, 95), method="auto", output=No
     if int(horizon) != horizon or horizon < 1:
         raise ModelError(f"horizon must be a whole number of years >= 1, got {horizon}")
     level_columns(levels)
+    point_forecaster(method)  # an unknown method is a bad option, not a failed series
     series = read_series_file(input_path)
     backtestable = sum(len(y) >= AUTO_MIN_POINTS + 2 for y in series.values())
     pooled = backtestable >= POOL_MIN_SERIES
@@ -426,9 +427,8 @@ def forecast_file(input_path, horizon, levels=(80, 95), method="auto", output=No
     table = pd.concat(frames, ignore_index=True)[columns] if frames else pd.DataFrame(columns=columns)
     source = own.describe() if own else "reference pool of M3 yearly errors, per series (see dgforecast.reference_errors)"
     if output is not None:
-        write_csv_atomic(table, output)
-    for sid, reason in failures.items():
-        log.warning("series %s not forecast: %s", sid, reason)
+        write_csv_atomic(table.round(6), output)
+    log.info("%d series forecast, %d failed", len(frames), len(failures))
     return FileForecast(table, failures, source)
 
 
@@ -513,3 +513,70 @@ def _auto_reason(y, table) -> str:
                 "choosing per series on short histories overfits (on M3 yearly it beat every single model)")
     return (f"{what}. Lowest backtest MASE on this series: {best} (rolling origins, 1-3 years ahead; "
             f"few origins, so a hint, not a choice). Intervals: pooled reference errors from M3 yearly.")
+
+
+def fit_report(series_id, as_of=None, target_year=2025, project=None, gaps="interpolate", level=80) -> str:
+    """The ``dgforecast fit`` table for one published Dongguan series, as text.
+
+    Parameters
+    ----------
+    series_id : str
+        A series of data/raw/dongguan_published_to_2021.csv with yearly levels (e.g. DG_GDP, 亿元).
+    as_of : int, optional
+        Use only data up to and including this year.
+    target_year : int
+        The year whose forecast and interval are shown (the plan's deadline, 2025).
+    project : str or Path, optional
+        The workbook folder (default: found from the current folder upward).
+    gaps : {"interpolate", "longest"}
+        How missing years are handled (see :func:`fill_gaps`); the output says what was done.
+    """
+    from dgforecast.config import find_project
+    from dgforecast.data import history_series, load_history
+
+    paths = find_project(project)
+    y = history_series(load_history(paths.raw), series_id, basis="level", period="year")
+    if as_of is not None:
+        y = y.loc[:int(as_of)]
+        if y.empty:
+            raise ModelError(f"{series_id}: no yearly levels up to {as_of}")
+    y, gap_note = fill_gaps(y, gaps)
+    table = fit_table(y, target_year, level)
+    shown = table.assign(
+        backtest=table["backtest_smape"].map(lambda v: "" if pd.isna(v) else f"{v:.1f}") + " / "
+        + table["backtest_mase"].map(lambda v: "" if pd.isna(v) else f"{v:.2f}"),
+        forecast=table["forecast"].map(lambda v: "" if pd.isna(v) else f"{v:,.0f}"),
+        interval=[("" if pd.isna(lo) else f"{lo:,.0f} - {hi:,.0f}") for lo, hi in zip(table["lo"], table["hi"])],
+        model_interval=[("" if pd.isna(lo) else f"{lo:,.0f} - {hi:,.0f}")
+                        for lo, hi in zip(table.get("model_lo", np.nan), table.get("model_hi", np.nan))],
+    )
+    shown.loc[shown["status"] != "ok", ["backtest", "forecast", "interval", "model_interval"]] = ""
+    shown["params"] = np.where(shown["status"] == "ok", shown["params"], "refused: " + shown["status"])
+    shown = shown[["model", "forecast", "interval", "model_interval", "backtest", "params"]].rename(columns={
+        "forecast": f"{target_year} forecast", "interval": f"{level:g}% interval (pooled)",
+        "model_interval": f"{level:g}% (model's own)", "backtest": "backtest sMAPE / MASE"})
+    head = [f"{series_id}: {len(y)} yearly levels {int(y.index[0])}-{int(y.index[-1])}"
+            + (f" (as of {as_of})" if as_of is not None else "") + f"; forecasting {target_year}"]
+    if gap_note:
+        head.append(gap_note)
+    with pd.option_context("display.max_colwidth", 90, "display.width", 250):
+        body = shown.to_string(index=False)
+    foot = [table.attrs["auto"],
+            "Backtest: rolling origins inside the series, 1-3 years ahead (sMAPE in %, MASE in mean yearly changes).",
+            "Model's own intervals are shown for comparison; on M3 yearly they cover far less than nominal."]
+    return "\n".join(head + ["", body, ""] + foot)
+
+
+def describe_forecast_file(input_path, horizon, levels=(80, 95), method="auto", output=None, n_jobs=None,
+                           progress=False):
+    """Run :func:`forecast_file` and say what happened: ``(text for stderr, table CSV or "", n_failed)``.
+
+    The CSV text is returned only when ``output`` is None (the CLI then prints it to stdout).
+    """
+    result = forecast_file(input_path, horizon, levels, method, output, n_jobs, progress)
+    lines = [f"series {sid}: not forecast: {reason}" for sid, reason in result.failures.items()]
+    n_ok = result.table["series_id"].nunique()
+    where = f" to {output}" if output is not None else ""
+    lines.append(f"{n_ok} series forecast{where}, {len(result.failures)} failed; intervals: {result.interval_source}")
+    csv = "" if output is not None else result.table.round(6).to_csv(index=False)
+    return "\n".join(lines), csv, len(result.failures)
