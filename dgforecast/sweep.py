@@ -375,6 +375,8 @@ class LevelTarget:
     base_level: float      # the baseline measure at base_year, 亿元 (before any revenue ratio)
     base_year: int
     apply_ratio: bool      # the target is 营业收入 grown from 总产值
+    group: int = 0         # targets grown from the same baseline share paths (as in assess)
+    actuals: tuple = ()    # ((year, level), ...) of the baseline measure after base_year, 亿元
 
 
 @dataclass(frozen=True)
@@ -383,22 +385,64 @@ class SweepSetup:
 
     base: dict             # ScenarioParams.model_dump() of the scenario the grid overrides
     targets: tuple         # of LevelTarget
-    actuals: tuple = ()    # ((year, level), ...) of the baseline measure after base_year
+    history: tuple = ()    # ((year, level), ...) of base["history_series"], for the fitted engine
+
+    @property
+    def n_groups(self) -> int:
+        return 1 + max((t.group for t in self.targets), default=0)
+
+
+def _pairs(series) -> tuple:
+    return () if series is None else tuple((int(y), float(v)) for y, v in series.dropna().items())
+
+
+def _series(pairs):
+    import pandas as pd
+
+    if not pairs:
+        return None
+    years, levels = zip(*pairs)
+    return pd.Series(levels, index=list(years), dtype=float)
+
+
+def _published(history, series_id):
+    from dgforecast.data import history_series
+
+    if series_id is None or not (history["series_id"] == series_id).any():
+        return None
+    return history_series(history, series_id)
 
 
 def level_targets(raw_dir) -> tuple:
-    """The plan's level targets with their baselines, as ``LevelTarget`` records."""
-    from dgforecast.data import load_baselines, load_targets, plan_figure
+    """The plan's level targets with their baselines and actuals, as ``LevelTarget`` records.
 
-    targets, baselines = load_targets(raw_dir), load_baselines(raw_dir)
-    records = []
+    Targets are grouped as ``assess.assess_inputs`` groups them (baseline variable, conversion,
+    start year), so a sweep point and the scenario notebook for the same parameters draw alike.
+    """
+    from dgforecast.assess import ACTUALS_SERIES
+    from dgforecast.data import load_baselines, load_history, load_targets, plan_figure
+
+    targets, baselines, history = load_targets(raw_dir), load_baselines(raw_dir), load_history(raw_dir)
+    groups, records = {}, []
     for row in targets[targets["kind"] == "level"].itertuples():
+        conversion = row.baseline_conversion or ""
+        group = groups.setdefault((row.baseline_variable, conversion, int(row.start_year)), len(groups))
+        actuals = _published(history, ACTUALS_SERIES.get(row.baseline_variable))
+        if actuals is not None:
+            actuals = actuals[actuals.index > int(row.start_year)]
         records.append(LevelTarget(
             target_id=row.id, threshold=float(row.threshold), comparison=row.comparison,
             deadline=int(row.deadline), base_year=int(row.start_year),
             base_level=plan_figure(baselines, row.baseline_variable, "level", int(row.start_year)),
-            apply_ratio=row.baseline_conversion == "revenue_to_output_ratio"))
+            apply_ratio=conversion == "revenue_to_output_ratio", group=group, actuals=_pairs(actuals)))
     return tuple(records)
+
+
+def history_for(raw_dir, series_id) -> tuple:
+    """The published level series the fitted engine learns from, as ((year, level), ...)."""
+    from dgforecast.data import load_history
+
+    return _pairs(_published(load_history(raw_dir), series_id))
 
 
 def result_columns(targets) -> list[str]:
@@ -479,6 +523,20 @@ def _uncertain_ratio_stats(shift, sigma, s, shock_sum, ratio_shock, threshold, c
     return out
 
 
+def _common_draws(params, n_years, n_groups):
+    """Shared standard-normal draws per target group: (yearly shocks n_sims x years, ratio draw n_sims).
+
+    The same draws, in the same order, as ``assess_inputs`` -> ``simulate.simulate_paths``: one
+    generator from the seed (spawned per group when targets grow from different baselines), the
+    yearly shocks first, then one ratio draw per path.
+    """
+    import numpy as np
+
+    rng = np.random.default_rng(params.seed)
+    rngs = [rng] if n_groups == 1 else rng.spawn(n_groups)
+    return [(r.standard_normal((params.n_sims, n_years)), r.standard_normal(params.n_sims)) for r in rngs]
+
+
 def _lognormal_group(frame, setup: SweepSetup, params):
     """Result columns for points that share engine, years, n_sims and seed (lognormal engine)."""
     import numpy as np
@@ -486,14 +544,9 @@ def _lognormal_group(frame, setup: SweepSetup, params):
     from dgforecast.simulate import simulated_years, start_point
 
     years = simulated_years(params)
-    rng = np.random.default_rng(params.seed)
-    # The same draws, in the same order, as simulate.simulate_paths: the yearly shocks, then one
-    # ratio draw per path. Every point of the group reuses them (common random numbers).
-    shocks = rng.standard_normal((params.n_sims, len(years)))
-    ratio_shock = rng.standard_normal(params.n_sims)
+    draws = _common_draws(params, len(years), setup.n_groups)  # reused by every point of the group
     log_growth = _log_growth(frame, setup.base, years)
     sigma = frame["volatility"].to_numpy(dtype=float)
-    actuals = _actuals_series(setup)
     out = {}
     for target in setup.targets:
         n_years = target.deadline - params.as_of_year
@@ -501,7 +554,8 @@ def _lognormal_group(frame, setup: SweepSetup, params):
             log.warning("%s: deadline %d is not simulated from as_of_year %d to target_year %d; left empty",
                         target.target_id, target.deadline, params.as_of_year, params.target_year)
             continue
-        start, _ = start_point(target.base_level, target.base_year, params, actuals)
+        start, _ = start_point(target.base_level, target.base_year, params, _series(target.actuals))
+        shocks, ratio_shock = draws[target.group]
         shock_sum = shocks[:, :n_years].sum(axis=1)
         mu_r, s = _ratio_log_moments(frame, target.apply_ratio)
         shift = math.log(start) + log_growth[:, :n_years].sum(axis=1) + mu_r
@@ -524,15 +578,6 @@ def _lognormal_group(frame, setup: SweepSetup, params):
     return out
 
 
-def _actuals_series(setup):
-    import pandas as pd
-
-    if not setup.actuals:
-        return None
-    years, levels = zip(*setup.actuals)
-    return pd.Series(levels, index=list(years), dtype=float)
-
-
 def _python(value):
     # numpy scalars become plain Python ones, which the strict schema accepts.
     return value.item() if hasattr(value, "item") else value
@@ -552,35 +597,39 @@ def _point_params(row: dict, base: dict):
     return ScenarioParams.model_validate(merged)
 
 
-def _paths_group(frame, setup: SweepSetup, points_history=None):
-    """Result columns by simulating every point's paths (the ``fitted`` engine; one run per point).
+def _paths_group(frame, setup: SweepSetup):
+    """Result columns by simulating every point's paths (the ``fitted`` engine: one fit per point).
 
-    Each point starts a generator from its seed, so points still share their draws where the
-    engine draws the same way.
+    Each point starts a generator from its seed, spawned per target group as in ``assess``.
     """
     import numpy as np
 
-    from dgforecast.simulate import simulate_paths
+    from dgforecast.simulate import simulate_paths, start_point
 
     out = {c: np.full(len(frame), np.nan) for c in result_columns(setup.targets)}
-    actuals = _actuals_series(setup)
+    history = _series(setup.history)
     for i, row in enumerate(frame.to_dict(orient="records")):
         params = _point_params(row, setup.base)
+        rng = np.random.default_rng(params.seed)
+        rngs = [rng] if setup.n_groups == 1 else rng.spawn(setup.n_groups)
+        paths_of = {}
         for target in setup.targets:
             if not params.as_of_year < target.deadline <= params.target_year:
                 continue
-            paths = simulate_paths(target.base_level, target.base_year, params, np.random.default_rng(params.seed),
-                                   actuals=actuals, history=points_history, apply_ratio=target.apply_ratio)
-            values = paths[target.deadline].to_numpy()
+            actuals = _series(target.actuals)
+            if target.group not in paths_of:
+                paths_of[target.group] = simulate_paths(target.base_level, target.base_year, params,
+                                                        rngs[target.group], actuals=actuals, history=history,
+                                                        apply_ratio=target.apply_ratio)
+            values = paths_of[target.group][target.deadline].to_numpy()
             met = values >= target.threshold if target.comparison == ">=" else values > target.threshold
             out[f"p_met.{target.target_id}"][i] = met.mean()
             for name, q in QUANTILES.items():
                 out[f"{name}.{target.target_id}"][i] = np.quantile(values, q)
-            start = paths[params.as_of_year].iloc[0] if params.as_of_year in paths else target.base_level
+            start, _ = start_point(target.base_level, target.base_year, params, actuals)
             ratio = params.revenue_to_output_ratio if target.apply_ratio else 1.0
-            start = start / ratio if params.as_of_year in paths else start
-            out[f"required_cagr.{target.target_id}"][i] = (
-                (target.threshold / (start * ratio)) ** (1.0 / (target.deadline - params.as_of_year)) - 1.0)
+            n_years = target.deadline - params.as_of_year
+            out[f"required_cagr.{target.target_id}"][i] = (target.threshold / (start * ratio)) ** (1 / n_years) - 1
     return out
 
 
@@ -932,16 +981,25 @@ def _check_start_levels(grid, base, setup):
     for as_of_year in grid.get("as_of_year", [base.as_of_year]):
         params = _group_params(setup.base, {k: getattr(base, k) for k in STRUCTURAL_KEYS} | {"as_of_year": as_of_year})
         for target in setup.targets:
-            start_point(target.base_level, target.base_year, params, _actuals_series(setup))
+            start_point(target.base_level, target.base_year, params, _series(target.actuals))
 
 
-def _check_engines(grid, base):
-    if "fitted" in grid.get("engine", [base.engine]):
-        try:
-            from dgforecast.forecast import simulate_series  # noqa: F401
-        except ImportError:
-            raise ParamsError("--grid engine=fitted: the growth models (dgforecast.forecast) are not available "
-                              "in this version; sweep engine=lognormal") from None
+def _check_fitted(setup, base):
+    try:
+        from dgforecast.forecast import simulate_series  # noqa: F401
+    except ImportError:
+        raise ParamsError("--grid engine=fitted: the growth models (dgforecast.forecast) are not available "
+                          "in this version; sweep engine=lognormal") from None
+    if len(setup.history) < 2:
+        raise ParamsError(f"engine = fitted: history_series = {base.history_series!r} has fewer than 2 published "
+                          "levels in data/raw/; name another series or sweep engine=lognormal")
+
+
+def make_setup(raw_dir, base, engines=None) -> SweepSetup:
+    """The ``SweepSetup`` for scenario ``base``: its targets, and the history when ``fitted`` is swept."""
+    engines = engines or [base.engine]
+    history = history_for(raw_dir, base.history_series) if "fitted" in engines else ()
+    return SweepSetup(base=base.model_dump(), targets=level_targets(raw_dir), history=history)
 
 
 def prepare_sweep(paths, scenario, specs, n_sims=None, seed=None, yes=False):
@@ -964,11 +1022,12 @@ def prepare_sweep(paths, scenario, specs, n_sims=None, seed=None, yes=False):
     overrides = {k: v for k, v in (("n_sims", n_sims), ("seed", seed)) if v is not None}
     base = resolve_scenario(paths.params_file, scenario, overrides)
     validate_grid(grid, base, paths.params_file)
-    setup = SweepSetup(base=base.model_dump(), targets=level_targets(paths.raw))
+    setup = make_setup(paths.raw, base, grid.get("engine"))
     if not setup.targets:
         raise ParamsError(f"{paths.raw / 'plan_targets.csv'}: no level targets; a sweep needs at least one")
     _check_start_levels(grid, base, setup)
-    _check_engines(grid, base)
+    if "fitted" in grid.get("engine", [base.engine]):
+        _check_fitted(setup, base)
     return grid, setup
 
 

@@ -10,7 +10,7 @@ from dgforecast.errors import ParamsError
 from dgforecast.params import resolve_scenario
 from dgforecast.simulate import closed_form_p_met, simulate_paths
 from dgforecast.sweep import (
-    SweepSetup, check_grid_size, evaluate_points, grid_points, level_targets, parse_grid, parse_grid_spec,
+    check_grid_size, evaluate_points, grid_points, make_setup, parse_grid, parse_grid_spec,
     parse_range, read_results, run_engine, sweep, write_results,
 )
 from tests.conftest import ROOT
@@ -87,14 +87,14 @@ def test_more_than_a_million_points_needs_yes():
 
 
 # ---------------------------------------------------------------- the engine
-def _setup(**overrides):
+def _setup(engines=None, **overrides):
     base = resolve_scenario(ROOT / "params.yaml", "base", overrides)
-    return SweepSetup(base=base.model_dump(), targets=level_targets(ROOT / "data" / "raw"))
+    return make_setup(ROOT / "data" / "raw", base, engines)
 
 
 def _sweep(specs, **overrides):
-    points = grid_points(parse_grid(specs))
-    return sweep(points, _setup(**overrides))
+    grid = parse_grid(specs)
+    return sweep(grid_points(grid), _setup(grid.get("engine"), **overrides))
 
 
 def test_without_volatility_the_target_year_value_is_compound_growth():
@@ -308,3 +308,17 @@ def test_interrupted_sweep_leaves_no_partial_file_and_rerun_finishes(workbook, m
     names = sorted(p.name for p in folder.iterdir())
     assert not [n for n in names if n.startswith(".")]
     assert len([n for n in names if n.endswith(".html")]) == 2
+
+
+@pytest.mark.parametrize("engine", ["lognormal", "fitted"])
+def test_a_sweep_point_agrees_with_the_scenario_assessment(engine):
+    from dgforecast.assess import assess_inputs, load_inputs
+
+    results = _sweep([f"engine={engine}", "growth=0.06", "growth_overrides.2023=0.0"], n_sims=500)
+    params = resolve_scenario(ROOT / "params.yaml", "base",
+                              {"n_sims": 500, "growth": 0.06, "engine": engine, "growth_overrides": {2023: 0.0}})
+    summary = assess_inputs(params, load_inputs(ROOT)).summary.set_index("target_id").loc[TARGET]
+    row = results.iloc[0]
+    assert row[f"p_met.{TARGET}"] == summary["p_met"]
+    for stat in ("median", "q10", "q90"):
+        assert row[f"{stat}.{TARGET}"] == pytest.approx(summary[stat], rel=1e-12)
