@@ -197,7 +197,10 @@ def export_html(notebook, html, show_code=False, preamble_html="", title=None) -
     from dgforecast.fileio import write_text_atomic
 
     notebook = Path(notebook)
-    exporter = HTMLExporter(template_name="lab", exclude_input=not show_code,
+    # nbconvert's accessibility hint (charts without alt text) is not the reader's concern here.
+    quiet = logging.getLogger(f"{__name__}.nbconvert")
+    quiet.setLevel(logging.DEBUG if log.isEnabledFor(logging.DEBUG) else logging.ERROR)
+    exporter = HTMLExporter(template_name="lab", exclude_input=not show_code, log=quiet,
                             exclude_input_prompt=not show_code, exclude_output_prompt=True)
     nb = nbformat.read(notebook, as_version=4)
     name = html_lib.escape(title or notebook.stem)

@@ -44,8 +44,8 @@ SCENARIO_NOTEBOOK = "03_scenario.ipynb"
 ACROSS_NOTEBOOK = "04_targets_across_scenarios.ipynb"
 SUMMARY_COLUMNS = ["scenario", "target_id", "p_met", "median", "q10", "q90", "status"]
 #: Background colours of the status labels in index.html.
-STATUS_COLOURS = {"提前实现": "#1b7837", "快于预期": "#5aae61", "基本符合预期": "#d9f0a3",
-                  "存在风险": "#fdae61", "难以实现": "#d73027", "failed": "#bbbbbb"}
+STATUS_COLOURS = {"提前实现": "#7fbc41", "快于预期": "#b8e186", "基本符合预期": "#e6f5d0",
+                  "存在风险": "#fdae61", "难以实现": "#f46d43", "failed": "#bbbbbb"}
 #: Packages whose versions go into manifest.json.
 MANIFEST_PACKAGES = ("dgforecast", "numpy", "pandas", "scipy", "statsmodels", "matplotlib", "mplfonts",
                      "pydantic", "pyyaml", "papermill", "nbclient", "nbconvert", "ipykernel", "openpyxl")
@@ -131,6 +131,71 @@ def notebook_parameters(params, project_root) -> dict:
     return values
 
 
+# ---------------------------------------------------------------- tables the notebooks display
+def parameters_frame(params) -> pd.DataFrame:
+    """Every parameter of a scenario with its labels, value and unit (the table pages open with)."""
+    from dgforecast.params import FIELDS
+
+    values = params.model_dump(mode="json")
+    rows = []
+    for name, entry in FIELDS.items():
+        value = values.get(name)
+        if isinstance(value, dict):
+            value = ", ".join(f"{k}: {v}" for k, v in value.items()) or "—"
+        rows.append({"key": name, "参数": entry["label_zh"], "parameter": entry["label_en"],
+                     "value": value, "unit": entry["unit"]})
+    return pd.DataFrame(rows)
+
+
+def _percent(value) -> str:
+    return "—" if value is None or pd.isna(value) else f"{value:.1%}"
+
+
+def _level(value) -> str:
+    return "" if value is None or pd.isna(value) else f"{value:,.1f}"
+
+
+def summary_view(summary, targets) -> pd.DataFrame:
+    """The summary table for reading: target names, P(met) in %, levels with separators, status in both languages.
+
+    Parameters
+    ----------
+    summary : DataFrame
+        SUMMARY_COLUMNS (``assess`` or summary.csv).
+    targets : DataFrame
+        The target registry (``data.load_targets``), for names, units and thresholds.
+    """
+    from dgforecast.assess import STATUS_EN
+
+    names = targets.set_index("id")
+    view = pd.DataFrame({
+        "scenario": summary["scenario"],
+        "target": [f"{names.loc[t, 'name_zh']} ({t})" if t in names.index else t for t in summary["target_id"]],
+        "threshold": [f"{names.loc[t, 'comparison']} {names.loc[t, 'threshold']:,.0f} {names.loc[t, 'unit']} "
+                      f"by {names.loc[t, 'deadline']}" if t in names.index else "" for t in summary["target_id"]],
+        "P(met)": summary["p_met"].map(_percent),
+        "median": summary["median"].map(_level),
+        "q10": summary["q10"].map(_level),
+        "q90": summary["q90"].map(_level),
+        "status": [f"{s} {STATUS_EN.get(s, '')}".strip() for s in summary["status"].fillna("")],
+    })
+    return view
+
+
+def crossing_view(crossing, last_year) -> pd.DataFrame:
+    """When each level target is first met: median year and 80 % band (10th-90th percentile).
+
+    A percentile the paths do not reach by ``last_year`` reads "after <last_year>".
+    """
+    def year(value):
+        return f"after {last_year}" if value is None else str(value)
+
+    rows = [{"target_id": t, "median year": year(c["median"]), "q10 year": year(c["q10"]),
+             "q90 year": year(c["q90"]), "never by last year": _percent(c["never_share"])}
+            for t, c in crossing.items()]
+    return pd.DataFrame(rows)
+
+
 # ---------------------------------------------------------------- HTML pieces (all escaped)
 def _e(value) -> str:
     return html.escape("" if value is None else str(value), quote=True)
@@ -142,16 +207,8 @@ def _href(path) -> str:
 
 def parameters_table_html(params) -> str:
     """The table a scenario page opens with: every parameter, its value, unit and labels."""
-    from dgforecast.params import FIELDS
-
-    values = params.model_dump(mode="json")
-    rows = []
-    for name, entry in FIELDS.items():
-        value = values.get(name)
-        if isinstance(value, dict):
-            value = ", ".join(f"{k}: {v}" for k, v in value.items()) or "—"
-        rows.append(f"<tr><td><code>{_e(name)}</code></td><td>{_e(entry['label_zh'])}</td>"
-                    f"<td>{_e(entry['label_en'])}</td><td>{_e(value)}</td><td>{_e(entry['unit'])}</td></tr>")
+    rows = [f"<tr><td><code>{_e(r.key)}</code></td><td>{_e(r.参数)}</td><td>{_e(r.parameter)}</td>"
+            f"<td>{_e(r.value)}</td><td>{_e(r.unit)}</td></tr>" for r in parameters_frame(params).itertuples()]
     return ("<section class='dgf-params' style='margin:1em 2em'>"
             f"<h2>情景参数 Parameters: {_e(params.label_zh)} / {_e(params.label_en)} "
             f"(<code>{_e(params.scenario)}</code>)</h2>"
@@ -367,6 +424,14 @@ def _default_folder(reports: Path) -> Path:
     return folder if not folder.exists() else reports / now.strftime("%Y-%m-%d_%H%M%S")
 
 
+def _make_readable(folder: Path):
+    """Give the report the usual permissions (temporary files start private): rw-r--r--, rwxr-xr-x."""
+    mask = os.umask(0)
+    os.umask(mask)
+    for path in [folder, *folder.rglob("*")]:
+        path.chmod((0o777 if path.is_dir() else 0o666) & ~mask)
+
+
 def _move_into_place(staging: Path, final: Path):
     """Rename the finished staging folder to ``final``, replacing an existing ``final``."""
     if final.exists():
@@ -465,6 +530,7 @@ def build_report(project=None, scenarios=None, out=None, workers=None, show_code
         seconds = time.perf_counter() - started
         record = manifest(paths, params, overrides, runs, seconds, workers)
         write_text_atomic(staging / "manifest.json", json.dumps(record, ensure_ascii=False, indent=2, default=str))
+        _make_readable(staging)
         _move_into_place(staging, final)
     finally:
         if staging.exists():
@@ -507,6 +573,7 @@ def run_scenario(scenario, overrides=None, out=None, project=None, show_code=Fal
     if not job.source.is_file():
         raise ParamsError(f"{job.source}: notebook not found; restore it from git")
     run = run_job(job)
+    _make_readable(job.folder)
     summary_file = job.folder / f"{scenario}_summary.csv"
     summary = (pd.read_csv(summary_file, encoding="utf-8") if run.ok and summary_file.is_file()
                else pd.DataFrame(columns=SUMMARY_COLUMNS))
@@ -515,14 +582,21 @@ def run_scenario(scenario, overrides=None, out=None, project=None, show_code=Fal
 
 # ---------------------------------------------------------------- what the commands print
 def _summary_text(summary) -> str:
+    """The assessed rows as text; targets without a probability are counted, not listed."""
     if summary.empty:
         return "(no summary)"
-    view = summary.copy()
+    unassessed = summary[summary["p_met"].isna()]
+    view = summary[summary["p_met"].notna()].copy()
     for column in ("p_met",):
         view[column] = view[column].map(lambda v: "—" if pd.isna(v) else f"{v:.1%}")
     for column in ("median", "q10", "q90"):
         view[column] = view[column].map(lambda v: "" if pd.isna(v) else f"{v:,.1f}")
-    return view.fillna("").to_string(index=False)
+    text = view.fillna("").to_string(index=False)
+    if len(unassessed):
+        per = unassessed.groupby("scenario", sort=False).size()
+        text += (f"\n\n{per.iloc[0]} target(s) per scenario without a probability ({unassessed['status'].iloc[0]}: "
+                 "count targets with no progress counts in data/raw/); see notebook 04 for their required pace")
+    return text
 
 
 def describe_run(scenario, items=None, out=None, project=None, show_code=False) -> tuple[str, int]:

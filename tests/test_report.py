@@ -119,5 +119,5 @@ def test_index_marks_missing_probability_with_a_dash_and_status_colour():
     targets = pd.DataFrame({"id": ["t2", "t1"], "name_zh": ["乙", "甲"], "name_en": ["B", "A"]})
     page = report.index_html(summary, targets, ["base"], {}, {"base": ("基准", "Base")}, "2025-01-01")
     assert page.index("<code>t2</code>") < page.index("<code>t1</code>")     # registry order
-    assert "<td style='background:#5aae61'>85.0%<br><small>快于预期</small></td>" in page
+    assert "<td style='background:#b8e186'>85.0%<br><small>快于预期</small></td>" in page
     assert "<td style='background:#eeeeee'>—<br><small>无法评估</small></td>" in page
