@@ -817,6 +817,109 @@ def grid_keys(results) -> list[str]:
     return list(results.columns[:first])
 
 
+# ---------------------------------------------------------------- reading a sweep for a chart
+def axes_slice(results, x_key, y_key, fixed=None):
+    """The points of a sweep table that vary only ``x_key`` and ``y_key``.
+
+    Parameters
+    ----------
+    results : DataFrame
+        A sweep table (``read_results``).
+    x_key, y_key : str
+        Two of its grid keys.
+    fixed : dict, optional
+        Values of the other grid keys; a key not given is held at its first value.
+
+    Raises
+    ------
+    ParamsError
+        When a key is not a grid key of the table, or a fixed value is not on the grid.
+    """
+    keys = grid_keys(results)
+    for key in (x_key, y_key, *(fixed or {})):
+        if key not in keys:
+            raise ParamsError(f"{key}: not a grid key of this sweep; use one of {', '.join(keys)}")
+    if x_key == y_key:
+        raise ParamsError(f"x_key and y_key are both {x_key}; choose two different grid keys")
+    rows = results
+    for key in keys:
+        if key in (x_key, y_key):
+            continue
+        value = (fixed or {}).get(key, results[key].iloc[0])
+        rows = rows[rows[key] == value]
+        if rows.empty:
+            raise ParamsError(f"{key} = {value!r}: not on the grid; use one of {', '.join(map(str, results[key].unique()))}")
+    return rows
+
+
+def p_met_matrix(sliced, x_key, y_key, target_id):
+    """P(met) of ``target_id`` as a table: one row per ``y_key`` value, one column per ``x_key`` value."""
+    return sliced.pivot_table(index=y_key, columns=x_key, values=f"p_met.{target_id}", aggfunc="first")
+
+
+def break_even(sliced, x_key, y_key, target_id, threshold):
+    """Where the median path just reaches the target, as points (x, y) to draw over the heat map.
+
+    When one axis is ``growth`` the line is the required growth at each value of the other axis
+    (exact). Otherwise it is where the median crosses ``threshold`` (亿元) along ``x_key``, by linear
+    interpolation between grid points, at each ``y_key`` value; rows without a crossing are left out.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``x_key`` and ``y_key``, sorted along the line.
+    """
+    import numpy as np
+    import pandas as pd
+
+    required = f"required_cagr.{target_id}"
+    if x_key == "growth":
+        line = sliced.groupby(y_key)[required].first()
+        return pd.DataFrame({x_key: line.to_numpy(), y_key: line.index.to_numpy()})
+    if y_key == "growth":
+        line = sliced.groupby(x_key)[required].first()
+        return pd.DataFrame({x_key: line.index.to_numpy(), y_key: line.to_numpy()})
+    medians = sliced.pivot_table(index=y_key, columns=x_key, values=f"median.{target_id}", aggfunc="first")
+    xs, points = medians.columns.to_numpy(dtype=float), []
+    for y, row in medians.iterrows():
+        gap = row.to_numpy(dtype=float) - threshold
+        crossings = np.nonzero(np.sign(gap[:-1]) * np.sign(gap[1:]) < 0)[0]
+        if len(crossings):
+            i = crossings[0]
+            points.append((xs[i] + (xs[i + 1] - xs[i]) * gap[i] / (gap[i] - gap[i + 1]), y))
+    return pd.DataFrame(points, columns=[x_key, y_key])
+
+
+def x_needed(sliced, x_key, y_key, target_id, probability):
+    """The smallest ``x_key`` value at which P(met) reaches ``probability``, for each ``y_key`` value.
+
+    Interpolated linearly between the two grid points around the first crossing (in increasing
+    ``x_key``); NaN where P(met) stays below ``probability`` on the grid, the first grid value
+    where it is already above at the lowest ``x_key``.
+
+    Examples
+    --------
+    Growth needed for a 50 % chance: P = 0.40 at growth 0.06 and 0.52 at 0.07 gives
+    0.06 + 0.01 * (0.50 - 0.40) / (0.52 - 0.40) = 0.0683.
+    """
+    import numpy as np
+    import pandas as pd
+
+    table = p_met_matrix(sliced, x_key, y_key, target_id).sort_index(axis=1)
+    xs, needed = table.columns.to_numpy(dtype=float), {}
+    for y, row in table.iterrows():
+        p = row.to_numpy(dtype=float)
+        above = np.nonzero(p >= probability)[0]
+        if not len(above):
+            needed[y] = np.nan
+        elif above[0] == 0:
+            needed[y] = xs[0]
+        else:
+            i = above[0]
+            needed[y] = xs[i - 1] + (xs[i] - xs[i - 1]) * (probability - p[i - 1]) / (p[i] - p[i - 1])
+    return pd.Series(needed, name=f"{x_key} for P >= {probability:g}").rename_axis(y_key)
+
+
 # ---------------------------------------------------------------- a notebook per point (--notebooks)
 #: Where the pages of ``sweep_base.csv`` go: ``sweep_base_notebooks/``.
 NOTEBOOKS_SUFFIX = "_notebooks"

@@ -250,19 +250,20 @@ def test_notebooks_render_each_point_once_and_a_rerun_skips_them(workbook, monke
     from dgforecast.sweep import NotebooksFailed
 
     source = _toy_notebook(workbook)
-    with pytest.raises(NotebooksFailed, match="2 rendered, 0 already there .* 1 failed"):
-        _render(workbook, ["growth=0.02,0.04,0.06"], jobs=2, source=source)
+    with pytest.raises(NotebooksFailed, match="1 rendered, 0 already there .* 1 failed"):
+        _render(workbook, ["growth=0.04,0.06"], jobs=2, source=source)
     folder = workbook / "reports" / "grid_notebooks"
     index = read_results_index(folder)
-    assert index["status"].tolist() == ["ok", "ok", "failed"]
-    assert index["html"].iloc[2].endswith(".failed.html")
+    assert index["status"].tolist() == ["ok", "failed"]
+    assert index["html"].iloc[1].endswith(".failed.html")
     assert all((folder / name).is_file() for name in [*index["notebook"], *index["html"]])
     assert not [p for p in folder.iterdir() if p.name.startswith(".")]
 
     ran = []
     monkeypatch.setattr(dgforecast.report, "run_job", lambda job: ran.append(job.name) or _ok_run(job))
-    assert "1 rendered, 2 already there" in _render(workbook, ["growth=0.02,0.04,0.06"], source=source)
-    assert ran == [index["point"].iloc[2]]
+    assert "1 rendered, 1 already there" in _render(workbook, ["growth=0.04,0.06"], source=source)
+    assert ran == [index["point"].iloc[1]]
+    assert not list(folder.glob("*.failed.*"))
 
 
 def read_results_index(folder):
@@ -322,3 +323,66 @@ def test_a_sweep_point_agrees_with_the_scenario_assessment(engine):
     assert row[f"p_met.{TARGET}"] == summary["p_met"]
     for stat in ("median", "q10", "q90"):
         assert row[f"{stat}.{TARGET}"] == pytest.approx(summary[stat], rel=1e-12)
+
+
+# ---------------------------------------------------------------- reading a sweep for the heat map
+def _table(rows):
+    import pandas as pd
+
+    return pd.DataFrame(rows, columns=["growth", "revenue_to_output_ratio", f"p_met.{TARGET}",
+                                       f"median.{TARGET}", f"required_cagr.{TARGET}"])
+
+
+def test_growth_needed_for_a_probability_is_interpolated_between_grid_points():
+    from dgforecast.sweep import x_needed
+
+    table = _table([(0.05, 1.0, 0.30, 0, 0), (0.06, 1.0, 0.40, 0, 0), (0.07, 1.0, 0.52, 0, 0),
+                    (0.05, 0.9, 0.10, 0, 0), (0.06, 0.9, 0.15, 0, 0), (0.07, 0.9, 0.20, 0, 0)])
+    needed = x_needed(table, "growth", "revenue_to_output_ratio", TARGET, 0.5)
+    # 0.06 + 0.01 * (0.50 - 0.40) / (0.52 - 0.40) = 0.068333 ; never reached at ratio 0.9
+    assert needed[1.0] == pytest.approx(0.068333, abs=1e-6)
+    assert math.isnan(needed[0.9])
+    assert x_needed(table, "growth", "revenue_to_output_ratio", TARGET, 0.3)[1.0] == 0.05
+
+
+def test_break_even_on_a_growth_axis_is_the_required_growth():
+    from dgforecast.sweep import break_even
+
+    table = _table([(0.03, 0.95, 0.1, 5000, 0.053120), (0.06, 0.95, 0.6, 5600, 0.053120),
+                    (0.03, 1.0, 0.2, 5200, 0.039701), (0.06, 1.0, 0.7, 5800, 0.039701)])
+    line = break_even(table, "growth", "revenue_to_output_ratio", TARGET, 5400)
+    assert line.to_dict("list") == {"growth": [0.053120, 0.039701], "revenue_to_output_ratio": [0.95, 1.0]}
+    # along the ratio instead: the median crosses 5400 between 5000 and 5600, two thirds of the way
+    other = break_even(table, "revenue_to_output_ratio", "growth", TARGET, 5400)
+    assert other["growth"].tolist() == [0.053120, 0.039701]
+
+
+def test_heat_map_slice_holds_further_keys_and_refuses_unknown_ones():
+    from dgforecast.sweep import axes_slice
+
+    results = _sweep(["growth=0.02,0.04", "volatility=0.05,0.1", "revenue_to_output_ratio=0.9,1.0"], n_sims=100)
+    sliced = axes_slice(results, "growth", "volatility", {"revenue_to_output_ratio": 1.0})
+    assert len(sliced) == 4 and set(sliced["revenue_to_output_ratio"]) == {1.0}
+    assert set(axes_slice(results, "growth", "volatility")["revenue_to_output_ratio"]) == {0.9}
+    with pytest.raises(ParamsError, match="deflator: not a grid key"):
+        axes_slice(results, "growth", "deflator")
+    with pytest.raises(ParamsError, match="revenue_to_output_ratio = 0.95: not on the grid"):
+        axes_slice(results, "growth", "volatility", {"revenue_to_output_ratio": 0.95})
+
+
+def test_sweep_notebook_runs_on_a_results_file_and_is_committed_without_outputs(workbook):
+    import nbformat
+
+    from dgforecast.notebook import execute_notebook
+
+    committed = nbformat.read(ROOT / "notebooks" / "05_sweep.ipynb", as_version=4)
+    assert all(not cell.get("outputs") for cell in committed.cells if cell.cell_type == "code")
+    results = workbook / "reports" / "grid.parquet"
+    assert main(["--project", str(workbook), "sweep", "--grid", "growth=0:0.08:0.01",
+                 "--grid", "revenue_to_output_ratio=0.9,1.0", "--sims", "500", "--out", str(results)]) == 0
+    run = execute_notebook(workbook / "notebooks" / "05_sweep.ipynb", workbook / "reports" / "05.ipynb",
+                           {"project_dir": str(workbook), "results_file": str(results)})
+    assert run.ok, run.failure
+    executed = nbformat.read(workbook / "reports" / "05.ipynb", as_version=4)
+    images = [o for c in executed.cells for o in c.get("outputs", []) if "image/png" in o.get("data", {})]
+    assert len(images) == 1
