@@ -309,7 +309,7 @@ def theta_states(x, alpha):
 def fit_theta(x, alpha_grid=ALPHA_GRID, trend=True):
     """Least-squares fit of the dynamic optimised theta model (or SES when ``trend=False``).
 
-    For each alpha on the grid, ``l0`` and ``k = 1 - 1/theta`` (clipped to [0, 1), i.e.
+    For each alpha on the grid, ``l0`` and ``k = 1 - 1/theta`` (clipped to [0, 0.999], i.e.
     theta >= 1) are solved in closed form; the alpha with the smallest one-step sum of squares wins.
 
     Returns
@@ -334,7 +334,7 @@ def fit_theta(x, alpha_grid=ALPHA_GRID, trend=True):
 
 
 def _two_regressor_ls(target, w, d):
-    """Per row, least squares of target on (w, d) with the d-coefficient clipped to [0, 0.99].
+    """Per row, least squares of target on (w, d) with the d-coefficient clipped to [0, 0.999] (1 <= theta <= 1000).
 
     When ``w`` vanishes (alpha = 1: the initial level is forgotten at once) ``l0`` is set to 0.
     """
@@ -344,7 +344,7 @@ def _two_regressor_ls(target, w, d):
     det = sww * sdd - swd ** 2
     with np.errstate(divide="ignore", invalid="ignore"):
         k = np.where(has_w & (np.abs(det) > 1e-12 * sww * sdd), (sww * sdt - swd * swt) / det, sdt / sdd)
-        k = np.clip(np.nan_to_num(k), 0.0, 0.99)
+        k = np.clip(np.nan_to_num(k), 0.0, 0.999)
         l0 = np.where(has_w, (swt - k * swd) / np.where(has_w, sww, 1.0), 0.0)
     return l0, k
 
@@ -472,7 +472,7 @@ class ArimaDrift(GrowthModel):
     refused.
     """
 
-    name, min_points = "arima", 6
+    name, min_points = "arima", 7
     description = "ARIMA with drift (statsmodels)"
 
     def _fit(self, x, order=(0, 1, 1), drift=True, constant=False):
