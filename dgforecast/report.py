@@ -262,7 +262,7 @@ def index_html(summary, targets, scenarios, runs, labels, created) -> str:
     legend = "".join(f"<span style='background:{c};padding:0 .5em;margin-right:.3em'>{_e(s)}</span>"
                      for s, c in STATUS_COLOURS.items())
     pages = "".join(f"<li><a href='{_href(name + '.html')}'>{_e(name)}</a> ({run.seconds:.1f} s"
-                    f"{'' if run.ok else ', failed'})</li>" for name, run in runs.items())
+                    f"{'' if run.ok else ', failed'})</li>" for name, run in sorted(runs.items()))
     failures = "".join(f"<li><a href='{_href(name + '.html')}'>{_e(name)}</a>: {_e(run.failure)}"
                        f"<pre>{_e(run.failure.source)}</pre></li>" for name, run in runs.items() if not run.ok)
     failed_block = (f"<h2 style='color:#b2182b'>失败 Failures</h2><ul>{failures}</ul>" if failures else "")
@@ -455,20 +455,28 @@ def point_latest(reports: Path, folder: Path) -> Path:
 
 
 # ---------------------------------------------------------------- the two entry points
-def _jobs(paths, names, params, overrides, folder, show_code) -> list:
+def report_jobs(paths, names, params, overrides, folder, show_code) -> list:
+    """The notebooks of a report, slowest first so parallel workers finish together.
+
+    01 and 02 run once with the first scenario (``base`` if chosen), 03 once per scenario (writing
+    ``scenarios/<name>_summary.csv``), 04 once across all scenarios with the ``overrides``.
+
+    Raises
+    ------
+    ParamsError
+        When a notebook is missing from the workbook's notebooks/ folder.
+    """
     nb = paths.notebooks
     first = "base" if "base" in names else names[0]
     shared = notebook_parameters(params[first], paths.root)
-    jobs = [NotebookJob("scenarios/" + n, nb / SCENARIO_NOTEBOOK, folder,
-                        {**notebook_parameters(params[n], paths.root), "summary_csv": f"scenarios/{n}_summary.csv"},
-                        parameters_table_html(params[n]), show_code) for n in names]
-    jobs += [NotebookJob(Path(PLAN_NOTEBOOK).stem, nb / PLAN_NOTEBOOK, folder, shared,
-                         parameters_table_html(params[first]), show_code),
-             NotebookJob(Path(HISTORY_NOTEBOOK).stem, nb / HISTORY_NOTEBOOK, folder, shared,
-                         parameters_table_html(params[first]), show_code),
-             NotebookJob(Path(ACROSS_NOTEBOOK).stem, nb / ACROSS_NOTEBOOK, folder,
-                         {"project_dir": str(paths.root), "scenarios": names, "overrides": overrides},
-                         "", show_code)]
+    opening = parameters_table_html(params[first])
+    jobs = [NotebookJob(Path(HISTORY_NOTEBOOK).stem, nb / HISTORY_NOTEBOOK, folder, shared, opening, show_code)]
+    jobs += [NotebookJob("scenarios/" + n, nb / SCENARIO_NOTEBOOK, folder,
+                         {**notebook_parameters(params[n], paths.root), "summary_csv": f"scenarios/{n}_summary.csv"},
+                         parameters_table_html(params[n]), show_code) for n in names]
+    jobs += [NotebookJob(Path(ACROSS_NOTEBOOK).stem, nb / ACROSS_NOTEBOOK, folder,
+                         {"project_dir": str(paths.root), "scenarios": names, "overrides": overrides}, "", show_code),
+             NotebookJob(Path(PLAN_NOTEBOOK).stem, nb / PLAN_NOTEBOOK, folder, shared, opening, show_code)]
     for job in jobs:
         if not job.source.is_file():
             raise ParamsError(f"{job.source}: notebook not found; restore it from git")
@@ -519,7 +527,7 @@ def build_report(project=None, scenarios=None, out=None, workers=None, show_code
     staging = Path(tempfile.mkdtemp(prefix=f".{final.name}.partial-", dir=reports))
     try:
         workers = workers or os.cpu_count() or 1
-        jobs = _jobs(paths, names, params, overrides, staging, show_code)
+        jobs = report_jobs(paths, names, params, overrides, staging, show_code)
         runs = run_jobs(jobs, workers, Progress(len(jobs), progress_stream))
         summary = read_summaries(staging, names, runs)
         write_csv_atomic(summary, staging / "summary.csv")

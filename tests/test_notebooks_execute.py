@@ -119,3 +119,30 @@ def test_every_workbook_notebook_has_a_parameters_cell():
     for name in (report.PLAN_NOTEBOOK, report.HISTORY_NOTEBOOK, report.SCENARIO_NOTEBOOK, report.ACROSS_NOTEBOOK):
         nb = nbformat.read(NOTEBOOKS / name, as_version=4)
         assert [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])], name
+
+
+def test_base_closed_form_is_the_hand_worked_value():
+    from dgforecast.simulate import closed_form_p_met
+
+    # gap = ln(5400/4621.25) - 4 ln 1.06 + s²/2 = -0.0761, spread = sqrt(4 x 0.06² + ln(1 + 0.05²)) = 0.1300
+    assert round(closed_form_p_met(5400, 4621.25, 4, 0.06, 0.06, 1.0, 0.05), 4) == 0.7209
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS)
+def test_scenario_notebook_agrees_with_the_closed_form(executed, scenario):
+    import math
+
+    import pandas as pd
+
+    from dgforecast.simulate import closed_form_p_met
+
+    params = resolve_scenario(ROOT / "params.yaml", scenario, SMALL)
+    if params.engine != "lognormal" or params.as_of_year != 2021:
+        pytest.skip("closed form checked for the lognormal engine from the 2021 baseline")
+    run = executed[f"03_scenario/{scenario}"]
+    summary = pd.read_csv(run.output.parent.parent / f"{scenario}.csv").set_index("target_id")
+    growth = [params.nominal_growth(y) for y in range(2022, 2026)]
+    exact = closed_form_p_met(5400, 4621.25, 4, growth, params.volatility, params.revenue_to_output_ratio,
+                              params.revenue_to_output_ratio_sd)
+    se = math.sqrt(exact * (1 - exact) / params.n_sims)
+    assert abs(summary.loc["cluster_revenue_2025", "p_met"] - exact) < 4 * se
