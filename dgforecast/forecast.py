@@ -559,8 +559,9 @@ def fit_report(series_id, as_of=None, target_year=2025, project=None, gaps="inte
             + (f" (as of {as_of})" if as_of is not None else "") + f"; forecasting {target_year}"]
     if gap_note:
         head.append(gap_note)
-    with pd.option_context("display.max_colwidth", 90, "display.width", 250):
-        body = shown.to_string(index=False)
+    width = int(shown["params"].str.len().max())
+    with pd.option_context("display.max_colwidth", 200, "display.width", 300):
+        body = shown.to_string(index=False, formatters={"params": lambda v: f"{v:<{width}}"})
     foot = [table.attrs["auto"],
             "Backtest: rolling origins inside the series, 1-3 years ahead (sMAPE in %, MASE in mean yearly changes).",
             "Model's own intervals are shown for comparison; on M3 yearly they cover far less than nominal."]
