@@ -713,15 +713,28 @@ def _run_pool(chunks, setup, jobs) -> list:
         return list(pool.map(evaluate_points, chunks, [setup] * len(chunks)))
 
 
-def _connect(scheduler):
+_SCHEDULER = re.compile(r"^(?:(?:tcp|tls|ws|wss|ucx)://[^\s/]+:\d{1,5}|inproc://\S+)$")
+
+
+def check_scheduler(scheduler) -> None:
+    """Refuse a malformed Dask address, or ``--scheduler`` without Dask installed, before any work."""
+    if not _SCHEDULER.match(str(scheduler)):
+        raise ParamsError(f"--scheduler {scheduler}: not a Dask scheduler address; write tcp://HOST:PORT, "
+                          "e.g. tcp://127.0.0.1:8786")
     try:
-        from distributed import Client
+        import distributed  # noqa: F401
     except ImportError:
         raise ParamsError(f"--scheduler {scheduler}: Dask is not installed; install the extra "
                           "dgforecast[dask] or drop --scheduler to use local processes") from None
+
+
+def _connect(scheduler):
+    from distributed import Client
+
+    check_scheduler(scheduler)
     try:
         return Client(scheduler, timeout="10s", set_as_default=False)
-    except (OSError, TimeoutError) as exc:
+    except (OSError, TimeoutError, ValueError) as exc:
         raise ParamsError(f"--scheduler {scheduler}: cannot reach the Dask scheduler ({exc}); start it "
                           "(dask scheduler) or check the address") from None
 
@@ -1198,6 +1211,8 @@ def run_sweep(specs, project=None, scenario="base", n_sims=None, seed=None, out=
     from dgforecast.config import find_project
 
     jobs = _check_jobs(jobs)
+    if scheduler:
+        check_scheduler(scheduler)
     paths = find_project(project)
     out = check_output_path(out or paths.reports / f"sweep_{scenario}.csv", paths.raw)
     grid, setup = prepare_sweep(paths, scenario, specs, n_sims=n_sims, seed=seed, yes=yes)

@@ -188,6 +188,8 @@ def test_sweep_command_writes_one_row_per_point(workbook, capsys):
     (["--grid", "as_of_year=2022"], "no actual figure for 2022"),
     (["--grid", "growth=0.02", "--scenario", "bse"], "did you mean 'base'"),
     (["--grid", "label_zh=x"], "cannot be swept"),
+    (["--grid", "growth=0.02", "--scheduler", "localhost"], "write tcp://HOST:PORT"),
+    (["--grid", "growth=0.02", "-j", "0"], "-j 0: give a positive number"),
 ])
 def test_bad_sweep_input_is_one_line_and_exit_2(workbook, capsys, args, message):
     code = main(["--project", str(workbook), "sweep", *args])
