@@ -120,10 +120,12 @@ def fan_chart(fan, threshold=None, actuals=None, base=None, ax=None, title=None,
     if threshold is not None and math.isfinite(threshold):
         ax.axhline(threshold, color=THRESHOLD_COLOUR, linestyle="--", linewidth=1.5,
                    label=threshold_label or f"目标 target {threshold:,.0f} {unit}")
+    ticks = set(years.tolist())
     if actuals is not None and len(actuals):
         ax.scatter(actuals.index.astype(int), actuals.to_numpy(dtype=float), color="black", zorder=5,
                    label="实际 actual")
-    ax.set_xticks(years)
+        ticks |= set(actuals.index.astype(int).tolist())
+    ax.set_xticks(sorted(ticks))
     ax.set_xlabel("年份 year")
     ax.set_ylabel(unit)
     ax.set_title(title or "模拟路径分位数 simulated deciles")

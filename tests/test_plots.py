@@ -52,6 +52,14 @@ def test_fan_chart_draws_threshold_median_and_actual_points():
     assert list(median.get_xdata()) == [2021, 2022, 2023]
     assert list(median.get_ydata()) == [4621.25, 5000.0, 5400.0]
     assert ax.collections[-1].get_offsets().tolist() == [[2022.0, 4900.0]]
+    assert list(ax.get_xticks()) == [2021, 2022, 2023]
+
+
+def test_fan_chart_ticks_every_year_with_an_actual_point():
+    actuals = pd.Series([2593.0, 2711.1, 4145.7], index=[2014, 2015, 2020])
+    fig = plots.fan_chart(_fan(), actuals=actuals)
+    assert list(fig.axes[0].get_xticks()) == [2014, 2015, 2020, 2022, 2023]
+    plt.close(fig)
     assert not [m for m in _render(fig) if "missing from" in m]
 
 
