@@ -673,6 +673,10 @@ def evaluate_points(points, setup: SweepSetup):
 POOL_WORTH_IT = 300_000_000
 
 
+#: Points evaluated at once in one process (about 100 MiB of working arrays).
+POINTS_PER_CHUNK = 200_000
+
+
 def _group_order(frame):
     # Points that share a sample (structural keys, volatility, ratio) end up in the same chunk.
     return frame.sort_values([*STRUCTURAL_KEYS, "volatility", "revenue_to_output_ratio_sd",
@@ -781,8 +785,9 @@ def run_engine(points, setup: SweepSetup, jobs=1, scheduler=None):
         chunks = split_points(points, setup, 2 * jobs)
         log.info("running %d chunks in %d local processes", len(chunks), jobs)
         parts = _run_pool(chunks, setup, jobs)
-    else:
-        parts = [evaluate_points(points, setup)]
+    else:  # one process, a bounded number of points at a time so memory stays flat on huge grids
+        parts = [evaluate_points(points.iloc[i:i + POINTS_PER_CHUNK], setup)
+                 for i in range(0, len(points), POINTS_PER_CHUNK)]
     return pd.concat(parts).loc[points.index]
 
 
