@@ -121,3 +121,36 @@ def test_index_marks_missing_probability_with_a_dash_and_status_colour():
     assert page.index("<code>t2</code>") < page.index("<code>t1</code>")     # registry order
     assert "<td style='background:#b8e186'>85.0%<br><small>快于预期</small></td>" in page
     assert "<td style='background:#eeeeee'>—<br><small>无法评估</small></td>" in page
+
+
+def test_real_scenario_page_escapes_a_hostile_label_even_with_code_shown(workbook):
+    hostile = "<img src=x onerror=alert(1)>"
+    run, summary = report.run_scenario("base", {"label_zh": hostile, "n_sims": 200}, workbook / "out",
+                                       workbook, show_code=True)
+    assert run.ok, str(run.failure)
+    page = run.html.read_text(encoding="utf-8")
+    assert hostile not in page and "&lt;img src=x onerror=alert(1)&gt;" in page
+    assert summary.loc[summary["target_id"] == "cluster_revenue_2025", "scenario"].tolist() == ["base"]
+
+
+class _Terminal(io.StringIO):
+    def isatty(self):
+        return True
+
+
+def test_progress_rewrites_one_line_on_a_terminal_and_prints_lines_otherwise():
+    from dgforecast.notebook import CellFailure, NotebookRun
+
+    ok = NotebookRun(Path("a.ipynb"), Path("a.ipynb"), None, 1.25)
+    bad = NotebookRun(Path("b.ipynb"), Path("b.ipynb"), None, 2.0, CellFailure(3, 4, "ValueError", "boom"))
+    plain = io.StringIO()
+    progress = report.Progress(2, plain)
+    progress("a", ok)
+    progress("b", bad)
+    assert plain.getvalue() == ("[1/2] a: ok (1.2 s)\n"
+                                "[2/2] b: FAILED at cell 3 (In [4]): ValueError: boom (2.0 s)\n")
+    terminal = _Terminal()
+    progress = report.Progress(2, terminal)
+    progress("a", ok)
+    progress("a2", ok)
+    assert terminal.getvalue() == "\r\033[K[1/2] a: ok (1.2 s)\r\033[K[2/2] a2: ok (1.2 s)\n"
