@@ -9,10 +9,13 @@ For the lognormal engine the target-year log level of a path is its start level 
 years' mean log growths plus ``volatility`` times the sum of its shared normal draws. Each path is
 therefore reduced to one number per target, sorted once; a point's P(met) is then a binary search
 and its quantiles are order statistics, whatever the number of points. Only revenue-ratio
-uncertainty breaks that shortcut; such points are evaluated per distinct (volatility, ratio, ratio
-sd) in chunks that run in a local process pool or on a Dask cluster.
+uncertainty breaks that shortcut; such points share one sorted sample per distinct (volatility,
+ratio log-sd), and those samples are sorted in chunks that can run in a local process pool or on
+a Dask cluster. The draws are made exactly as ``assess`` makes them, so a sweep row and the
+scenario notebook for the same parameters give the same numbers.
 """
 
+import html
 import logging
 import math
 import os
@@ -941,7 +944,7 @@ def x_needed(sliced, x_key, y_key, target_id, probability):
 # ---------------------------------------------------------------- a notebook per point (--notebooks)
 #: Where the pages of ``sweep_base.csv`` go: ``sweep_base_notebooks/``.
 NOTEBOOKS_SUFFIX = "_notebooks"
-#: Exceptions (not cell errors) survived by starting the kernel again; cell errors are never retried.
+#: Times a kernel that fails to start or dies (an exception, not a cell error) is started again.
 KERNEL_RETRIES = 1
 
 
@@ -962,14 +965,8 @@ def notebook_job(params, root, folder, grid_values, source=None):
     source = source or root / "notebooks" / SCENARIO_NOTEBOOK
     parameters = {**notebook_parameters(params, root), "summary_csv": f"{name}_summary.csv"}
     values = ", ".join(f"{k} = {v}" for k, v in grid_values.items())
-    preamble = f"<p>Sweep point: {html_escape(values)}</p>" + parameters_table_html(params)
+    preamble = f"<p>Sweep point: {html.escape(values)}</p>" + parameters_table_html(params)
     return NotebookJob(name, Path(source), Path(folder).resolve(), parameters, preamble)
-
-
-def html_escape(text) -> str:
-    import html
-
-    return html.escape(str(text), quote=True)
 
 
 def is_rendered(job) -> bool:
