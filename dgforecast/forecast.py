@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from dgforecast.backtest import (ErrorDistribution, gaussian_log_spread, mase, mase_scale,
+from dgforecast.backtest import (ErrorDistribution, gaussian_log_spread, mase, spread_scale,
                                  origins_available, rolling_origin_errors, smape)
 from dgforecast.errors import DataError, ModelError
 from dgforecast.models import (MODELS, check_series, drift_forecast, fit_model, fit_theta,
@@ -175,7 +175,7 @@ def plan_series(y, horizon, method="auto", spread=None) -> SeriesForecast:
     label = model_label(method, len(y), positive)
     info = {"model": label, "points": len(y), "years": f"{int(y.index[0])}-{int(y.index[-1])}",
             "spread_source": dist.describe(), "spread_kind": dist.kind}
-    return SeriesForecast(years, point, mase_scale(y.to_numpy()), dist, label, info)
+    return SeriesForecast(years, point, spread_scale(y.to_numpy()), dist, label, info)
 
 
 def forecast_series(y, horizon, method="auto", levels=(80, 95), spread=None) -> pd.DataFrame:
@@ -419,7 +419,7 @@ def forecast_file(input_path, horizon, levels=(80, 95), method="auto", output=No
         try:
             dist = own or choose_spread(y, int(horizon), method, None)
             plan = SeriesForecast(pd.Index(range(int(y.index[-1]) + 1, int(y.index[-1]) + 1 + int(horizon))),
-                                  r["point"], mase_scale(y.to_numpy()), dist, r["model"])
+                                  r["point"], spread_scale(y.to_numpy()), dist, r["model"])
             frames.append(plan.frame(levels).assign(series_id=sid))
         except ModelError as exc:
             failures[sid] = str(exc)
