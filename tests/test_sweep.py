@@ -313,13 +313,18 @@ def test_interrupted_sweep_leaves_no_partial_file_and_rerun_finishes(workbook, m
     assert len([n for n in names if n.endswith(".html")]) == 2
 
 
-@pytest.mark.parametrize("engine", ["lognormal", "fitted"])
-def test_a_sweep_point_agrees_with_the_scenario_assessment(engine):
+@pytest.mark.parametrize("engine, scenario, price_basis", [
+    ("lognormal", "base", "nominal"), ("lognormal", "shock", "real"), ("fitted", "base", "nominal")])
+def test_a_sweep_point_agrees_with_the_scenario_assessment(engine, scenario, price_basis):
     from dgforecast.assess import assess_inputs, load_inputs
+    from dgforecast.sweep import make_setup
 
-    results = _sweep([f"engine={engine}", "growth=0.06", "growth_overrides.2023=0.0"], n_sims=500)
-    params = resolve_scenario(ROOT / "params.yaml", "base",
-                              {"n_sims": 500, "growth": 0.06, "engine": engine, "growth_overrides": {2023: 0.0}})
+    base = resolve_scenario(ROOT / "params.yaml", scenario, {"n_sims": 500})
+    grid = parse_grid([f"engine={engine}", "growth=0.06", "growth_overrides.2024=0.0", f"price_basis={price_basis}"])
+    results = sweep(grid_points(grid), make_setup(ROOT / "data" / "raw", base, [engine]))
+    overrides = {"n_sims": 500, "growth": 0.06, "engine": engine, "growth_overrides": {2024: 0.0},
+                 "price_basis": price_basis}
+    params = resolve_scenario(ROOT / "params.yaml", scenario, overrides)
     summary = assess_inputs(params, load_inputs(ROOT)).summary.set_index("target_id").loc[TARGET]
     row = results.iloc[0]
     assert row[f"p_met.{TARGET}"] == summary["p_met"]
