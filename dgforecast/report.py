@@ -432,6 +432,27 @@ def _make_readable(folder: Path):
         path.chmod((0o777 if path.is_dir() else 0o666) & ~mask)
 
 
+def check_replaceable(folder: Path, project_root: Path):
+    """Refuse an output folder whose replacement would lose anything but an earlier report.
+
+    Raises
+    ------
+    ParamsError
+        When ``folder`` is a file, holds or is the workbook, or is a non-empty folder without a
+        ``manifest.json`` (so not a dgforecast report).
+    """
+    folder, root = Path(folder).resolve(), Path(project_root).resolve()
+    if not folder.exists():
+        return
+    if not folder.is_dir():
+        raise ParamsError(f"--out {folder}: is a file; give a folder for the report")
+    if folder == root or folder in root.parents:
+        raise ParamsError(f"--out {folder}: holds the workbook and would be replaced; give a new folder")
+    if any(folder.iterdir()) and not (folder / "manifest.json").is_file():
+        raise ParamsError(f"--out {folder}: exists and is not a dgforecast report (no manifest.json); "
+                          "give a new or empty folder")
+
+
 def _move_into_place(staging: Path, final: Path):
     """Rename the finished staging folder to ``final``, replacing an existing ``final``."""
     if final.exists():
@@ -521,6 +542,7 @@ def build_report(project=None, scenarios=None, out=None, workers=None, show_code
     targets = load_targets(paths.raw)
     reports = paths.reports if out is None else Path(out).resolve().parent
     final = _default_folder(paths.reports) if out is None else Path(out).resolve()
+    check_replaceable(final, paths.root)
     for name in names:
         safe_child(final / "scenarios", name)
     reports.mkdir(parents=True, exist_ok=True)

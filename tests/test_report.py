@@ -154,3 +154,25 @@ def test_progress_rewrites_one_line_on_a_terminal_and_prints_lines_otherwise():
     progress("a", ok)
     progress("a2", ok)
     assert terminal.getvalue() == "\r\033[K[1/2] a: ok (1.2 s)\r\033[K[2/2] a2: ok (1.2 s)\n"
+
+
+def test_out_folder_that_is_not_a_report_is_never_replaced(fake_workbook, tmp_path):
+    precious = tmp_path / "precious"
+    precious.mkdir()
+    (precious / "thesis.docx").write_text("years of work", encoding="utf-8")
+    for out, what in ((precious, "not a dgforecast report"), (fake_workbook, "holds the workbook"),
+                      (fake_workbook / "params.yaml", "is a file")):
+        with pytest.raises(ParamsError, match=what):
+            report.build_report(fake_workbook, "base", out=out)
+    assert (precious / "thesis.docx").read_text(encoding="utf-8") == "years of work"
+
+
+def test_an_earlier_report_at_out_is_swapped_for_the_new_one(tmp_path):
+    old, new = tmp_path / "report", tmp_path / ".report.partial-1"
+    for folder, text in ((old, "old"), (new, "new")):
+        folder.mkdir()
+        (folder / "manifest.json").write_text(text, encoding="utf-8")
+    report.check_replaceable(old, tmp_path / "elsewhere")
+    report._move_into_place(new, old)
+    assert (old / "manifest.json").read_text(encoding="utf-8") == "new"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["report"]
