@@ -119,11 +119,16 @@ def cmd_sweep(args) -> int:
 
 
 def _add_sweep(sub):
-    p = sub.add_parser("sweep", help="P(target met) over a grid of assumptions, all points at once")
+    p = sub.add_parser("sweep", help="P(target met) over a grid of assumptions, all points at once",
+                       description="Evaluate every combination of the --grid values as overrides on a scenario, "
+                                   "on the same random shocks, and write one row per point. Example: dgforecast "
+                                   "sweep --grid growth=0:0.08:0.01 --grid revenue_to_output_ratio=0.9,0.95,1.0")
     p.add_argument("--scenario", default="base", metavar="NAME", help="scenario the grid overrides (default base)")
     p.add_argument("--grid", action="append", default=[], metavar="KEY=START:STOP:STEP|KEY=V1,V2,...",
                    help="a parameter and its values (stop inclusive), e.g. growth=0:0.08:0.01; repeatable, "
-                        "the points are every combination")
+                        "the points are every combination. Keys: growth, volatility, revenue_to_output_ratio, "
+                        "revenue_to_output_ratio_sd, price_basis, deflator, engine, as_of_year, target_year, "
+                        "n_sims, seed, growth_overrides.YEAR")
     p.add_argument("--sims", type=int, default=None, metavar="N", help="paths per point (default: the scenario's n_sims)")
     p.add_argument("--seed", type=int, default=None, metavar="S", help="random seed (default: the scenario's)")
     p.add_argument("--out", default=None, metavar="FILE.csv|FILE.parquet",
