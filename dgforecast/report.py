@@ -114,6 +114,27 @@ def scenario_list(params_file, scenarios=None) -> list[str]:
     return list(dict.fromkeys(names))
 
 
+def preflight(params_by_name, project) -> None:
+    """Assess every scenario with a handful of paths, so errors that depend on the data (an
+    ``as_of_year`` without actual figures, a target beyond ``target_year``, a series too short for
+    the fitted engine) stop the command with one line before any kernel starts.
+
+    Raises
+    ------
+    DgforecastError
+        The first scenario's problem, prefixed with its name.
+    """
+    from dgforecast.assess import assess_inputs, load_inputs
+    from dgforecast.errors import DgforecastError
+
+    inputs = load_inputs(project)
+    for name, params in params_by_name.items():
+        try:
+            assess_inputs(params.model_copy(update={"n_sims": 10}), inputs)
+        except DgforecastError as exc:
+            raise ParamsError(f"scenario {name}: {exc}") from None
+
+
 def safe_child(folder, name) -> Path:
     """``folder / name``, refusing names that would land outside ``folder`` (``..``, ``/``)."""
     folder = Path(folder).resolve()
@@ -539,6 +560,7 @@ def build_report(project=None, scenarios=None, out=None, workers=None, show_code
     overrides = dict(overrides or {})
     names = scenario_list(paths.params_file, scenarios)
     params = {n: resolve_scenario(paths.params_file, n, overrides) for n in names}
+    preflight(params, paths.root)
     targets = load_targets(paths.raw)
     reports = paths.reports if out is None else Path(out).resolve().parent
     final = _default_folder(paths.reports) if out is None else Path(out).resolve()
@@ -594,6 +616,7 @@ def run_scenario(scenario, overrides=None, out=None, project=None, show_code=Fal
 
     paths = find_project(project)
     params = resolve_scenario(paths.params_file, scenario, overrides)
+    preflight({scenario: params}, paths.root)
     folder = Path(out) if out is not None else paths.reports / "runs" / dt.date.today().isoformat()
     safe_child(folder, scenario)
     folder.mkdir(parents=True, exist_ok=True)

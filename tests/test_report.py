@@ -176,3 +176,12 @@ def test_an_earlier_report_at_out_is_swapped_for_the_new_one(tmp_path):
     report._move_into_place(new, old)
     assert (old / "manifest.json").read_text(encoding="utf-8") == "new"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["report"]
+
+
+def test_data_dependent_problems_stop_before_any_kernel_with_exit_2(fake_workbook, capsys):
+    code = main(["--project", str(fake_workbook), "run", "base", "-p", "as_of_year=2022"])
+    assert code == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == ["dgforecast: error: scenario base: as_of_year = 2022: no actual figure for 2022 in data/raw/; "
+                   "use as_of_year = 2021 or add the figures"]
+    assert not (fake_workbook / "reports").exists()
