@@ -13,6 +13,8 @@ models' own formulas. Where the spread comes from is always said:
 - ``"pooled"`` (default): errors pooled across many series, scale-free. For a file of at least
   :data:`POOL_MIN_SERIES` series, the file's own series; otherwise the reference pool measured on the
   training parts of the 645 M3 yearly series (:mod:`dgforecast.reference_errors`).
+  For a single series forecast by a named model, the reference pool of ``auto``'s errors is used
+  as an approximation (``interval_source`` says so by naming it).
 - ``"own"``: the series' own rolling-origin errors (needs a long series).
 - a number: the standard deviation of annual log growth, given as a parameter.
 - a ``pd.Series``: a related, longer series whose annual log growth gives that standard deviation.
