@@ -238,6 +238,14 @@ def parameters_table_html(params) -> str:
             + "".join(rows) + "</tbody></table></section>")
 
 
+def _goal_html(target) -> str:
+    """The target's goal under its heading, e.g. ``>= 5,400 亿元 by 2025`` (escaped)."""
+    if "threshold" not in target or pd.isna(target["threshold"]):
+        return ""
+    goal = f"{target.get('comparison', '')} {target['threshold']:,.0f} {target.get('unit', '')} by {target.get('deadline', '')}"
+    return f"<br><small>{_e(goal)}</small>"
+
+
 def _status_cell(row) -> str:
     status = row.get("status")
     status = "" if pd.isna(status) else str(status)
@@ -267,7 +275,7 @@ def index_html(summary, targets, scenarios, runs, labels, created) -> str:
     ids = [t for t in targets["id"] if t in set(summary["target_id"])] if len(summary) else []
     names = targets.set_index("id")
     head = "".join(f"<th title='{_e(names.loc[t, 'name_en'])}'>{_e(names.loc[t, 'name_zh'])}<br>"
-                   f"<code>{_e(t)}</code></th>" for t in ids)
+                   f"<code>{_e(t)}</code>{_goal_html(names.loc[t])}</th>" for t in ids)
     body = []
     for name in scenarios:
         run = runs.get(f"scenarios/{name}")

@@ -119,6 +119,10 @@ def test_index_marks_missing_probability_with_a_dash_and_status_colour():
     targets = pd.DataFrame({"id": ["t2", "t1"], "name_zh": ["乙", "甲"], "name_en": ["B", "A"]})
     page = report.index_html(summary, targets, ["base"], {}, {"base": ("基准", "Base")}, "2025-01-01")
     assert page.index("<code>t2</code>") < page.index("<code>t1</code>")     # registry order
+    goal = pd.DataFrame({"id": ["t1"], "name_zh": ["甲"], "name_en": ["A"], "comparison": [">="],
+                         "threshold": [5400.0], "unit": ["亿元"], "deadline": [2025]})
+    headed = report.index_html(summary[summary["target_id"] == "t1"], goal, ["base"], {}, {}, "")
+    assert "<code>t1</code><br><small>&gt;= 5,400 亿元 by 2025</small>" in headed
     assert "<td style='background:#b8e186'>85.0%<br><small>快于预期</small></td>" in page
     assert "<td style='background:#eeeeee'>—<br><small>无法评估</small></td>" in page
 
