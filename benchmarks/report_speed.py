@@ -82,7 +82,8 @@ def main(argv=None) -> int:
         plain = baseline(paths, Path(tmp) / "plain")
         ours = dgforecast_report(root, Path(tmp) / "report", args.jobs)
     ratio = ours / plain
-    print(f"cpus: {os.cpu_count()}")
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg()) if hasattr(os, "getloadavg") else "n/a"
+    print(f"cpus: {os.cpu_count()}, load average after the run: {load} (other work on the machine skews both)")
     print(f"papermill + nbconvert, one after another: {plain:.1f} s")
     print(f"dgforecast report:                        {ours:.1f} s")
     print(f"ratio: {ratio:.2f} (goal <= {GOAL})")
