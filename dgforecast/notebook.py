@@ -27,6 +27,8 @@ RUNNER_PARAMETERS = ("project_dir", "scenario", "scenarios", "summary_csv")
 KERNEL_NAME = "python3"
 #: Tags of the cells papermill adds to the executed copy.
 PAPERMILL_TAGS = {"injected-parameters", "papermill-error-cell-tag"}
+#: Thread limits for kernels: notebooks run side by side, one core each (2-core machines).
+KERNEL_THREAD_ENV = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 #: Seconds a single cell may run before the notebook counts as failed.
 CELL_TIMEOUT = 1800
 
@@ -55,6 +57,7 @@ def _kernel_manager_class():
             # notebook between the progress lines; cell output travels over ZMQ, not stderr.
             if not log.isEnabledFor(logging.DEBUG):
                 kw.setdefault("stderr", subprocess.DEVNULL)
+            kw.setdefault("env", {**os.environ, **KERNEL_THREAD_ENV})
             return await super().start_kernel(**kw)
 
     return CurrentEnvKernelManager

@@ -31,10 +31,11 @@ from urllib.parse import quote
 
 import pandas as pd
 
+from dgforecast.assess import SUMMARY_COLUMNS
 from dgforecast.config import find_project
 from dgforecast.errors import ParamsError
 from dgforecast.fileio import atomic_path, write_csv_atomic, write_text_atomic
-from dgforecast.notebook import NotebookRun, execute_notebook
+from dgforecast.notebook import KERNEL_THREAD_ENV, NotebookRun, execute_notebook
 
 log = logging.getLogger(__name__)
 
@@ -42,15 +43,12 @@ PLAN_NOTEBOOK = "01_plan_baselines.ipynb"
 HISTORY_NOTEBOOK = "02_history_and_models.ipynb"
 SCENARIO_NOTEBOOK = "03_scenario.ipynb"
 ACROSS_NOTEBOOK = "04_targets_across_scenarios.ipynb"
-SUMMARY_COLUMNS = ["scenario", "target_id", "p_met", "median", "q10", "q90", "status"]
 #: Background colours of the status labels in index.html.
 STATUS_COLOURS = {"提前实现": "#7fbc41", "快于预期": "#b8e186", "基本符合预期": "#e6f5d0",
                   "存在风险": "#fdae61", "难以实现": "#f46d43", "failed": "#bbbbbb"}
 #: Packages whose versions go into manifest.json.
 MANIFEST_PACKAGES = ("dgforecast", "numpy", "pandas", "scipy", "statsmodels", "matplotlib", "mplfonts",
                      "pydantic", "pyyaml", "papermill", "nbclient", "nbconvert", "ipykernel", "openpyxl")
-#: Thread limits for worker processes and the kernels they start (2-core machines).
-WORKER_ENV = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 
 
 @dataclass(frozen=True)
@@ -121,8 +119,9 @@ def preflight(params_by_name, project) -> None:
 
     Raises
     ------
-    DgforecastError
-        The first scenario's problem, prefixed with its name.
+    ParamsError
+        The first scenario's problem (a ParamsError, DataError or ModelError underneath),
+        prefixed with its name.
     """
     from dgforecast.assess import assess_inputs, load_inputs
     from dgforecast.errors import DgforecastError
@@ -176,6 +175,13 @@ def _level(value) -> str:
     return "" if value is None or pd.isna(value) else f"{value:,.1f}"
 
 
+def goal_text(target) -> str:
+    """A target's goal in one phrase, e.g. ``>= 5,400 亿元 by 2025`` ("" without a threshold)."""
+    if "threshold" not in target or pd.isna(target["threshold"]):
+        return ""
+    return f"{target.get('comparison', '')} {target['threshold']:,.0f} {target.get('unit', '')} by {target.get('deadline', '')}"
+
+
 def summary_view(summary, targets) -> pd.DataFrame:
     """The summary table for reading: target names, P(met) in %, levels with separators, status in both languages.
 
@@ -192,8 +198,7 @@ def summary_view(summary, targets) -> pd.DataFrame:
     view = pd.DataFrame({
         "scenario": summary["scenario"],
         "target": [f"{names.loc[t, 'name_zh']} ({t})" if t in names.index else t for t in summary["target_id"]],
-        "threshold": [f"{names.loc[t, 'comparison']} {names.loc[t, 'threshold']:,.0f} {names.loc[t, 'unit']} "
-                      f"by {names.loc[t, 'deadline']}" if t in names.index else "" for t in summary["target_id"]],
+        "threshold": [goal_text(names.loc[t]) if t in names.index else "" for t in summary["target_id"]],
         "P(met)": summary["p_met"].map(_percent),
         "median": summary["median"].map(_level),
         "q10": summary["q10"].map(_level),
@@ -239,20 +244,15 @@ def parameters_table_html(params) -> str:
 
 
 def _goal_html(target) -> str:
-    """The target's goal under its heading, e.g. ``>= 5,400 亿元 by 2025`` (escaped)."""
-    if "threshold" not in target or pd.isna(target["threshold"]):
-        return ""
-    goal = f"{target.get('comparison', '')} {target['threshold']:,.0f} {target.get('unit', '')} by {target.get('deadline', '')}"
-    return f"<br><small>{_e(goal)}</small>"
+    goal = goal_text(target)
+    return f"<br><small>{_e(goal)}</small>" if goal else ""
 
 
 def _status_cell(row) -> str:
     status = row.get("status")
     status = "" if pd.isna(status) else str(status)
-    p = row.get("p_met")
-    prob = "—" if p is None or pd.isna(p) else f"{p:.1%}"
     colour = STATUS_COLOURS.get(status, "#eeeeee")
-    return f"<td style='background:{colour}'>{_e(prob)}<br><small>{_e(status)}</small></td>"
+    return f"<td style='background:{colour}'>{_e(_percent(row.get('p_met')))}<br><small>{_e(status)}</small></td>"
 
 
 def index_html(summary, targets, scenarios, runs, labels, created) -> str:
@@ -314,12 +314,12 @@ status. “—”: no probability (count targets without progress data show thei
 
 # ---------------------------------------------------------------- running notebooks
 def _limit_threads():
-    os.environ.update(WORKER_ENV)
+    # In worker processes only: this process's own numpy stays as it is.
+    os.environ.update(KERNEL_THREAD_ENV)
 
 
 def run_job(job: NotebookJob) -> NotebookRun:
-    """Execute one job (in a worker process or in this one)."""
-    _limit_threads()
+    """Execute one job (in a worker process or in this one); kernels get one thread each."""
     return execute_notebook(job.source, job.output, job.parameters, cwd=job.folder, html=job.html,
                             show_code=job.show_code, preamble_html=job.preamble_html)
 

@@ -1,5 +1,6 @@
 """Executing one notebook: this environment's kernel, parameters, failures, HTML without code."""
 
+import os
 import sys
 from pathlib import Path
 
@@ -15,11 +16,14 @@ def _stream_text(nb, cell_index):
     return "".join(o.get("text", "") for o in nb.cells[cell_index].outputs if o.output_type == "stream")
 
 
-def test_kernel_runs_this_interpreter_whatever_the_metadata_names(tmp_path):
+def test_kernel_runs_this_interpreter_whatever_the_metadata_names(tmp_path, monkeypatch):
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
     run = execute_notebook(FIXTURES / "kernel_named_nowhere.ipynb", tmp_path / "out.ipynb")
     assert run.ok
-    executable, cwd = _stream_text(nbformat.read(run.output, as_version=4), 1).split()
+    executable, cwd, threads = _stream_text(nbformat.read(run.output, as_version=4), 1).split()
     assert executable == sys.executable
+    # the kernel is limited to one thread; the caller's environment is left alone
+    assert threads == "1" and "OMP_NUM_THREADS" not in os.environ
     # The kernel works in the output's folder unless told otherwise.
     assert Path(cwd) == tmp_path.resolve()
     assert kernel_argv()[:3] == [sys.executable, "-m", "ipykernel_launcher"]
