@@ -38,7 +38,7 @@ def executed(tmp_path_factory):
                                     {**parameters, "summary_csv": f"{name}.csv"}) for nb in PER_SCENARIO]
     jobs.append(report.NotebookJob("04/all", paths.notebooks / report.ACROSS_NOTEBOOK, out,
                                    {"project_dir": str(root), "scenarios": SCENARIOS, "overrides": SMALL}))
-    return report.run_jobs(jobs, workers=os.cpu_count() or 2)
+    return report.run_jobs(jobs, workers=min(os.cpu_count() or 2, 4))  # 4 kernels at most: memory
 
 
 def _errors(path):
