@@ -1004,6 +1004,23 @@ def _remove_stale_temporaries(folder):
         path.unlink(missing_ok=True)
 
 
+def _notebook_worker():
+    # Ctrl-C is the main process's to handle: it stops the pool, instead of each worker's kernel
+    # dying and the worker retrying it as a kernel failure.
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _single_threaded_workers()
+
+
+def _stop_pool(pool):
+    """Cancel what has not started and end the workers now (their kernels exit with them)."""
+    workers = list((getattr(pool, "_processes", None) or {}).values())  # no public API; shutdown clears it
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in workers:
+        process.terminate()
+
+
 def _run_notebook_jobs(pending, jobs):
     """Run ``pending`` jobs with ``jobs`` processes; yields (job, NotebookRun or exception)."""
     from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -1015,11 +1032,16 @@ def _run_notebook_jobs(pending, jobs):
             except Exception as exc:
                 yield job, exc
         return
-    with ProcessPoolExecutor(max_workers=min(jobs, len(pending)), initializer=_single_threaded_workers) as pool:
+    pool = ProcessPoolExecutor(max_workers=min(jobs, len(pending)), initializer=_notebook_worker)
+    try:
         futures = {pool.submit(render_point, job): job for job in pending}
         for future in as_completed(futures):
             exc = future.exception()
             yield futures[future], exc if exc is not None else future.result()
+    except BaseException:  # Ctrl-C, or the caller stopped early: finished points stay, the rest reruns
+        _stop_pool(pool)
+        raise
+    pool.shutdown()
 
 
 def render_point_notebooks(points, setup, paths, out, jobs=1, source=None, stream=None) -> str:

@@ -393,3 +393,30 @@ def test_sweep_notebook_runs_on_a_results_file_and_is_committed_without_outputs(
     executed = nbformat.read(workbook / "reports" / "05.ipynb", as_version=4)
     images = [o for c in executed.cells for o in c.get("outputs", []) if "image/png" in o.get("data", {})]
     assert len(images) == 1
+
+
+def _fast_or_stuck(job):
+    import time
+
+    if job.name != "point_fast":
+        time.sleep(120)  # a notebook that would run for minutes
+    return _ok_run(job)
+
+
+def test_stopping_a_notebook_sweep_ends_its_workers_at_once(tmp_path, monkeypatch):
+    import multiprocessing
+
+    import dgforecast.report
+    from dgforecast.report import NotebookJob
+    from dgforecast.sweep import _run_notebook_jobs
+
+    monkeypatch.setattr(dgforecast.report, "run_job", _fast_or_stuck)  # inherited by the forked workers
+    jobs = [NotebookJob(name, tmp_path / "toy.ipynb", tmp_path, {}) for name in ("point_fast", "point_a", "point_b")]
+    running = _run_notebook_jobs(jobs, 2)
+    job, run = next(running)
+    assert job.name == "point_fast" and run.ok
+    running.close()  # what Ctrl-C does to the loop that reads it
+    for child in multiprocessing.active_children():
+        child.join(timeout=30)
+    assert not multiprocessing.active_children()
+    assert not (tmp_path / "point_a.html").exists()
