@@ -711,13 +711,36 @@ def _single_threaded_workers():
     os.environ["OPENBLAS_NUM_THREADS"] = "1"
 
 
+def _pool_worker():
+    # Ctrl-C is the main process's to handle: it stops the pool at once (``_stop_pool``), instead
+    # of each worker (and each notebook kernel) dying on its own, seen as a failure and retried.
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _single_threaded_workers()
+
+
+def _stop_pool(pool):
+    """Cancel what has not started and end the workers now (their kernels exit with them)."""
+    workers = list((getattr(pool, "_processes", None) or {}).values())  # no public API; shutdown clears it
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in workers:
+        process.terminate()
+
+
 def _run_pool(chunks, setup, jobs) -> list:
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
     context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_single_threaded_workers) as pool:
-        return list(pool.map(evaluate_points, chunks, [setup] * len(chunks)))
+    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_pool_worker)
+    try:
+        parts = list(pool.map(evaluate_points, chunks, [setup] * len(chunks)))
+    except BaseException:
+        _stop_pool(pool)
+        raise
+    pool.shutdown()
+    return parts
 
 
 _SCHEDULER = re.compile(r"^(?:(?:tcp|tls|ws|wss|ucx)://[^\s/]+:\d{1,5}|inproc://\S+)$")
@@ -1004,23 +1027,6 @@ def _remove_stale_temporaries(folder):
         path.unlink(missing_ok=True)
 
 
-def _notebook_worker():
-    # Ctrl-C is the main process's to handle: it stops the pool, instead of each worker's kernel
-    # dying and the worker retrying it as a kernel failure.
-    import signal
-
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    _single_threaded_workers()
-
-
-def _stop_pool(pool):
-    """Cancel what has not started and end the workers now (their kernels exit with them)."""
-    workers = list((getattr(pool, "_processes", None) or {}).values())  # no public API; shutdown clears it
-    pool.shutdown(wait=False, cancel_futures=True)
-    for process in workers:
-        process.terminate()
-
-
 def _run_notebook_jobs(pending, jobs):
     """Run ``pending`` jobs with ``jobs`` processes; yields (job, NotebookRun or exception)."""
     from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -1032,7 +1038,7 @@ def _run_notebook_jobs(pending, jobs):
             except Exception as exc:
                 yield job, exc
         return
-    pool = ProcessPoolExecutor(max_workers=min(jobs, len(pending)), initializer=_notebook_worker)
+    pool = ProcessPoolExecutor(max_workers=min(jobs, len(pending)), initializer=_pool_worker)
     try:
         futures = {pool.submit(render_point, job): job for job in pending}
         for future in as_completed(futures):
