@@ -705,8 +705,6 @@ def sorting_work(points, setup: SweepSetup) -> int:
 
 def _single_threaded_workers():
     # Two processes on two cores: each must not start its own BLAS/OpenMP thread pool.
-    import os
-
     os.environ["OMP_NUM_THREADS"] = "1"
     os.environ["OPENBLAS_NUM_THREADS"] = "1"
 
