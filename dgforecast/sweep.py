@@ -1195,8 +1195,6 @@ def describe_results(results, setup, out, seconds) -> str:
 
 
 def _check_jobs(jobs) -> int:
-    import os
-
     if jobs is None:
         return os.cpu_count() or 1
     if jobs < 1:
