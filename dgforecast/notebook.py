@@ -74,6 +74,8 @@ class CellFailure:
     source: str = ""
 
     def __str__(self):
+        if self.cell_index < 0:
+            return f"{self.ename}: {self.evalue}"
         cell = f"cell {self.cell_index}" + (f" (In [{self.execution_count}])" if self.execution_count else "")
         return f"{cell}: {self.ename}: {self.evalue}"
 
@@ -119,6 +121,29 @@ def _failure_of(nb, exc) -> CellFailure:
                        getattr(exc, "evalue", str(exc)))
 
 
+def _failure_outside_cells(nb, exc) -> CellFailure:
+    """A failure no cell reported (the kernel died, a cell timed out): blame the last cell started."""
+    evalue = (str(exc).strip().splitlines() or [""])[0]
+    failure = CellFailure(-1, None, type(exc).__name__, evalue)
+    index = 0
+    for cell in (nb.cells if nb is not None else []):
+        if set(cell.get("metadata", {}).get("tags", [])) & PAPERMILL_TAGS:
+            continue
+        if cell.get("metadata", {}).get("papermill", {}).get("start_time"):
+            failure = CellFailure(index, None, type(exc).__name__, evalue, cell.get("source", ""))
+        index += 1
+    return failure
+
+
+def _read_or_none(path):
+    import nbformat
+
+    try:
+        return nbformat.read(path, as_version=4)
+    except Exception:  # noqa: BLE001 (an empty or half-written file: nothing to show)
+        return None
+
+
 def execute_notebook(source, output, parameters=None, cwd=None, html=None, show_code=False,
                      preamble_html="", timeout=CELL_TIMEOUT) -> NotebookRun:
     """Run ``source`` with papermill, write the executed copy to ``output`` and, optionally, HTML.
@@ -151,6 +176,8 @@ def execute_notebook(source, output, parameters=None, cwd=None, html=None, show_
     from papermill.exceptions import PapermillExecutionError
 
     source, output = Path(source), Path(output)
+    if not source.is_file():
+        raise FileNotFoundError(f"{source}: notebook not found")
     # The runner injects every scenario field; notebooks that use a few need not declare the rest.
     logging.getLogger("papermill").setLevel(logging.INFO if log.isEnabledFor(logging.INFO) else logging.ERROR)
     output.parent.mkdir(parents=True, exist_ok=True)
@@ -165,6 +192,11 @@ def execute_notebook(source, output, parameters=None, cwd=None, html=None, show_
                 execution_timeout=timeout, kernel_manager_class=_kernel_manager_class())
         except PapermillExecutionError as exc:
             failure = _failure_of(nbformat.read(tmp, as_version=4), exc)
+        except Exception as exc:  # noqa: BLE001 (a dead kernel or a timeout fails this notebook only)
+            partial = _read_or_none(tmp)
+            failure = _failure_outside_cells(partial, exc)
+            if partial is None:
+                nbformat.write(nbformat.read(source, as_version=4), tmp)
         os.replace(tmp, output)
     finally:
         if tmp.exists():

@@ -35,7 +35,7 @@ from dgforecast.assess import SUMMARY_COLUMNS
 from dgforecast.config import find_project
 from dgforecast.errors import ParamsError
 from dgforecast.fileio import atomic_path, write_csv_atomic, write_text_atomic
-from dgforecast.notebook import KERNEL_THREAD_ENV, NotebookRun, execute_notebook
+from dgforecast.notebook import KERNEL_THREAD_ENV, CellFailure, NotebookRun, execute_notebook
 
 log = logging.getLogger(__name__)
 
@@ -343,6 +343,10 @@ class Progress:
         self.stream.flush()
 
 
+def _crashed(job, exc) -> NotebookRun:
+    return NotebookRun(job.source, job.output, None, 0.0, CellFailure(-1, None, type(exc).__name__, str(exc)))
+
+
 def run_jobs(jobs, workers=1, progress=None) -> dict:
     """Execute ``jobs`` with ``workers`` processes; a failing notebook does not stop the others.
 
@@ -357,14 +361,21 @@ def run_jobs(jobs, workers=1, progress=None) -> dict:
         job.output.parent.mkdir(parents=True, exist_ok=True)
     if workers <= 1 or len(jobs) <= 1:
         for job in jobs:
-            runs[job.name] = run_job(job)
+            try:
+                runs[job.name] = run_job(job)
+            except Exception as exc:  # noqa: BLE001 (as in a worker: this notebook fails, the rest run)
+                runs[job.name] = _crashed(job, exc)
             progress(job.name, runs[job.name])
     else:
         with ProcessPoolExecutor(max_workers=min(workers, len(jobs)), initializer=_limit_threads) as pool:
-            futures = {pool.submit(run_job, job): job.name for job in jobs}
+            futures = {pool.submit(run_job, job): job for job in jobs}
             for future in as_completed(futures):
-                runs[futures[future]] = future.result()
-                progress(futures[future], runs[futures[future]])
+                job = futures[future]
+                try:
+                    runs[job.name] = future.result()
+                except Exception as exc:  # noqa: BLE001 (a worker that died fails its notebook only)
+                    runs[job.name] = _crashed(job, exc)
+                progress(job.name, runs[job.name])
     return {job.name: runs[job.name] for job in jobs}
 
 

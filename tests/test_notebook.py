@@ -64,8 +64,15 @@ def test_failure_names_the_cell_and_still_writes_notebook_and_html(tmp_path):
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]   # no temporary left behind
 
 
+def test_a_dead_kernel_fails_the_notebook_at_its_cell_instead_of_raising(tmp_path):
+    run = execute_notebook(FIXTURES / "kills_its_kernel.ipynb", tmp_path / "out.ipynb", html=tmp_path / "out.html")
+    assert (run.failure.cell_index, run.failure.ename) == (1, "DeadKernelError")
+    assert run.failure.source == "import os\nos._exit(1)"
+    assert (tmp_path / "out.html").is_file()
+
+
 def test_a_missing_notebook_raises_before_writing_anything(tmp_path):
-    with pytest.raises(Exception):
+    with pytest.raises(FileNotFoundError, match="nope.ipynb: notebook not found"):
         execute_notebook(FIXTURES / "nope.ipynb", tmp_path / "out.ipynb")
     assert not (tmp_path / "out.ipynb").exists()
 

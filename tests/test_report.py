@@ -189,3 +189,12 @@ def test_data_dependent_problems_stop_before_any_kernel_with_exit_2(fake_workboo
     assert err == ["dgforecast: error: scenario base: as_of_year = 2022: no actual figure for 2022 in data/raw/; "
                    "use as_of_year = 2021 or add the figures"]
     assert not (fake_workbook / "reports").exists()
+
+
+def test_a_missing_notebook_in_a_batch_fails_that_job_only(tmp_path):
+    good = report.NotebookJob("good", FIXTURES / "echoes_parameters.ipynb", tmp_path, {"answer": 1})
+    gone = report.NotebookJob("gone", FIXTURES / "no_such_notebook.ipynb", tmp_path, {})
+    for workers in (1, 2):
+        runs = report.run_jobs([gone, good], workers=workers)
+        assert runs["good"].ok
+        assert runs["gone"].failure.ename == "FileNotFoundError" and "no_such_notebook" in str(runs["gone"].failure)
