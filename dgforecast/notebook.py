@@ -21,8 +21,6 @@ from pathlib import Path
 
 log = logging.getLogger(__name__)
 
-#: Names the runner injects besides the scenario's own fields.
-RUNNER_PARAMETERS = ("project_dir", "scenario", "scenarios", "summary_csv")
 #: Kernel name handed to papermill; only the language lookup uses it (see CurrentEnvKernelManager).
 KERNEL_NAME = "python3"
 #: Tags of the cells papermill adds to the executed copy.
