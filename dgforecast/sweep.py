@@ -47,7 +47,8 @@ def _grid_error(spec, what) -> ParamsError:
 def _range_number(spec, text, part):
     text = text.strip()
     if not _NUMBER.fullmatch(text):
-        raise _grid_error(spec, f"{part} {text!r} is not a number; write KEY=START:STOP:STEP such as growth=0:0.08:0.01")
+        raise _grid_error(spec, f"{part} {text!r} is not a number; write KEY=START:STOP:STEP such as "
+                                "growth=0:0.08:0.01")
     return int(text) if _INTEGER.fullmatch(text) else float(text)
 
 
@@ -890,7 +891,8 @@ def axes_slice(results, x_key, y_key, fixed=None):
         value = (fixed or {}).get(key, results[key].iloc[0])
         rows = rows[rows[key] == value]
         if rows.empty:
-            raise ParamsError(f"{key} = {value!r}: not on the grid; use one of {', '.join(map(str, results[key].unique()))}")
+            choices = ", ".join(map(str, results[key].unique()))
+            raise ParamsError(f"{key} = {value!r}: not on the grid; use one of {choices}")
     return rows
 
 
