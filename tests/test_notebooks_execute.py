@@ -50,6 +50,8 @@ def _errors(path):
                 found.append(f"cell {index}: {out.ename}: {out.evalue}")
             elif out.output_type == "stream" and out.name == "stderr" and "Traceback" in out.text:
                 found.append(f"cell {index}: traceback on stderr")
+            elif out.output_type == "stream" and out.name == "stderr" and "missing from font" in out.text:
+                found.append(f"cell {index}: a chart label lacks glyphs (boxes instead of 中文)")
     return found
 
 
