@@ -27,6 +27,8 @@ KERNEL_NAME = "python3"
 PAPERMILL_TAGS = {"injected-parameters", "papermill-error-cell-tag"}
 #: Thread limits for kernels: notebooks run side by side, one core each (2-core machines).
 KERNEL_THREAD_ENV = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+#: Attempts at a notebook whose kernel dies before its first cell (busy machines).
+KERNEL_START_ATTEMPTS = 2
 #: Seconds a single cell may run before the notebook counts as failed.
 CELL_TIMEOUT = 1800
 
@@ -169,10 +171,6 @@ def execute_notebook(source, output, parameters=None, cwd=None, html=None, show_
     NotebookRun
         Timing and, if a cell raised, where and what.
     """
-    import nbformat
-    import papermill
-    from papermill.exceptions import PapermillExecutionError
-
     source, output = Path(source), Path(output)
     if not source.is_file():
         raise FileNotFoundError(f"{source}: notebook not found")
@@ -181,20 +179,13 @@ def execute_notebook(source, output, parameters=None, cwd=None, html=None, show_
     output.parent.mkdir(parents=True, exist_ok=True)
     tmp = _temp_sibling(output, ".ipynb")
     started = time.perf_counter()
-    failure = None
     try:
-        try:
-            papermill.execute_notebook(
-                str(source), str(tmp), parameters=dict(parameters or {}), kernel_name=KERNEL_NAME,
-                language="python", progress_bar=False, log_output=False, cwd=str(cwd or output.parent),
-                execution_timeout=timeout, kernel_manager_class=_kernel_manager_class())
-        except PapermillExecutionError as exc:
-            failure = _failure_of(nbformat.read(tmp, as_version=4), exc)
-        except Exception as exc:  # noqa: BLE001 (a dead kernel or a timeout fails this notebook only)
-            partial = _read_or_none(tmp)
-            failure = _failure_outside_cells(partial, exc)
-            if partial is None:
-                nbformat.write(nbformat.read(source, as_version=4), tmp)
+        for attempt in range(1, KERNEL_START_ATTEMPTS + 1):
+            failure = _run_papermill(source, tmp, parameters, cwd or output.parent, timeout)
+            if failure is None or failure.cell_index >= 0 or attempt == KERNEL_START_ATTEMPTS:
+                break
+            # No cell started: the kernel did not come up (a busy machine); that is worth one more try.
+            log.warning("%s: kernel did not start (%s); starting it again", source.name, failure)
         os.replace(tmp, output)
     finally:
         if tmp.exists():
@@ -204,6 +195,27 @@ def execute_notebook(source, output, parameters=None, cwd=None, html=None, show_
         export_html(output, html, show_code=show_code, preamble_html=preamble_html)
     log.info("%s: %s in %.1f s", source.name, "ok" if failure is None else f"failed at {failure}", seconds)
     return NotebookRun(source, output, Path(html) if html else None, seconds, failure, dict(parameters or {}))
+
+
+def _run_papermill(source, tmp, parameters, cwd, timeout):
+    """Execute ``source`` into ``tmp`` once: None, or the CellFailure (a dead kernel or a timeout too)."""
+    import nbformat
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    try:
+        papermill.execute_notebook(
+            str(source), str(tmp), parameters=dict(parameters or {}), kernel_name=KERNEL_NAME,
+            language="python", progress_bar=False, log_output=False, cwd=str(cwd),
+            execution_timeout=timeout, kernel_manager_class=_kernel_manager_class())
+    except PapermillExecutionError as exc:
+        return _failure_of(nbformat.read(tmp, as_version=4), exc)
+    except Exception as exc:  # noqa: BLE001 (a dead kernel or a timeout fails this notebook only)
+        partial = _read_or_none(tmp)
+        if partial is None:
+            nbformat.write(nbformat.read(source, as_version=4), tmp)
+        return _failure_outside_cells(partial, exc)
+    return None
 
 
 def export_html(notebook, html, show_code=False, preamble_html="", title=None) -> Path:

@@ -313,9 +313,21 @@ status. “—”: no probability (count targets without progress data show thei
 
 
 # ---------------------------------------------------------------- running notebooks
-def _limit_threads():
-    # In worker processes only: this process's own numpy stays as it is.
+def _worker_start():
+    # Worker processes only. Ctrl-C belongs to the main process, which ends the pool at once
+    # (``_stop_pool``) rather than each worker dying mid-notebook and the queue running on.
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     os.environ.update(KERNEL_THREAD_ENV)
+
+
+def _stop_pool(pool):
+    """Cancel the notebooks not started and end the workers now (their kernels exit with them)."""
+    workers = list((getattr(pool, "_processes", None) or {}).values())  # shutdown forgets them
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in workers:
+        process.terminate()
 
 
 def run_job(job: NotebookJob) -> NotebookRun:
@@ -367,7 +379,8 @@ def run_jobs(jobs, workers=1, progress=None) -> dict:
                 runs[job.name] = _crashed(job, exc)
             progress(job.name, runs[job.name])
     else:
-        with ProcessPoolExecutor(max_workers=min(workers, len(jobs)), initializer=_limit_threads) as pool:
+        pool = ProcessPoolExecutor(max_workers=min(workers, len(jobs)), initializer=_worker_start)
+        try:
             futures = {pool.submit(run_job, job): job for job in jobs}
             for future in as_completed(futures):
                 job = futures[future]
@@ -376,6 +389,10 @@ def run_jobs(jobs, workers=1, progress=None) -> dict:
                 except Exception as exc:  # noqa: BLE001 (a worker that died fails its notebook only)
                     runs[job.name] = _crashed(job, exc)
                 progress(job.name, runs[job.name])
+        except BaseException:  # Ctrl-C: stop now; the caller removes the half-built folder
+            _stop_pool(pool)
+            raise
+        pool.shutdown()
     return {job.name: runs[job.name] for job in jobs}
 
 

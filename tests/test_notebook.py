@@ -82,3 +82,25 @@ def test_preamble_goes_right_after_the_opening_main_tag():
     assert insert_preamble(page, "<h2>P</h2>") == "<html><body class='x'><main>\n<h2>P</h2>\n\n<p>body</p></main></body></html>"
     assert insert_preamble("<body><p>b</p></body>", "<i>p</i>") == "<body>\n<i>p</i>\n<p>b</p></body>"
     assert insert_preamble(page, "") == page
+
+
+def test_a_kernel_that_does_not_start_is_started_once_more(tmp_path, monkeypatch):
+    from dgforecast import notebook
+
+    calls, to_fail = [], [1]
+    real = notebook._run_papermill
+
+    def flaky(source, tmp, parameters, cwd, timeout):
+        calls.append(1)
+        if to_fail:
+            to_fail.pop()
+            return CellFailure(-1, None, "RuntimeError", "Kernel died before replying to kernel_info")
+        return real(source, tmp, parameters, cwd, timeout)
+
+    monkeypatch.setattr(notebook, "_run_papermill", flaky)
+    run = execute_notebook(FIXTURES / "echoes_parameters.ipynb", tmp_path / "out.ipynb", {"answer": 2})
+    assert run.ok and len(calls) == 2
+    # a cell that fails is not retried
+    calls.clear()
+    assert not execute_notebook(FIXTURES / "raises_in_cell3.ipynb", tmp_path / "bad.ipynb").ok
+    assert len(calls) == 1
