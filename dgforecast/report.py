@@ -243,6 +243,17 @@ def parameters_table_html(params) -> str:
             + "".join(rows) + "</tbody></table></section>")
 
 
+def assumptions_text(params) -> str:
+    """The scenario's main assumptions in a few words, e.g. ``growth 6.0%/yr, volatility 6.0%; 2022: -5.0%``."""
+    basis = " real" if params.price_basis == "real" else ""
+    text = f"{params.engine}: growth {params.growth:.1%}/yr{basis}, volatility {params.volatility:.1%}"
+    if params.growth_overrides:
+        text += "; " + ", ".join(f"{y}: {g:.1%}" for y, g in sorted(params.growth_overrides.items()))
+    if params.revenue_to_output_ratio != 1.0:
+        text += f"; revenue/output {params.revenue_to_output_ratio:g}"
+    return text
+
+
 def _goal_html(target) -> str:
     goal = goal_text(target)
     return f"<br><small>{_e(goal)}</small>" if goal else ""
@@ -268,7 +279,7 @@ def index_html(summary, targets, scenarios, runs, labels, created) -> str:
     runs : dict
         Job name -> NotebookRun (their HTML pages are linked, failures listed with their cell).
     labels : dict
-        Scenario -> (label_zh, label_en).
+        Scenario -> (label_zh, label_en) or (label_zh, label_en, assumptions in a few words).
     created : str
         Time stamp shown in the heading.
     """
@@ -280,14 +291,15 @@ def index_html(summary, targets, scenarios, runs, labels, created) -> str:
     for name in scenarios:
         run = runs.get(f"scenarios/{name}")
         link = f"<a href='{_href(f'scenarios/{name}.html')}'>{_e(name)}</a>"
-        zh, en = labels.get(name, ("", ""))
+        zh, en, *assumed = labels.get(name, ("", ""))
         cells = []
         rows = summary[summary["scenario"] == name].set_index("target_id") if len(summary) else pd.DataFrame()
         for t in ids:
             cells.append(_status_cell(rows.loc[t]) if t in rows.index
                          else "<td style='background:#bbbbbb'>failed</td>")
         state = "" if run is None or run.ok else " <strong>(failed)</strong>"
-        body.append(f"<tr><th>{link}{state}<br><small>{_e(zh)} {_e(en)}</small></th>{''.join(cells)}</tr>")
+        note = f"<br><small>{_e(assumed[0])}</small>" if assumed else ""
+        body.append(f"<tr><th>{link}{state}<br><small>{_e(zh)} {_e(en)}</small>{note}</th>{''.join(cells)}</tr>")
     legend = "".join(f"<span style='background:{c};padding:0 .5em;margin-right:.3em'>{_e(s)}</span>"
                      for s, c in STATUS_COLOURS.items())
     pages = "".join(f"<li><a href='{_href(name + '.html')}'>{_e(name)}</a> ({run.seconds:.1f} s"
@@ -613,7 +625,7 @@ def build_report(project=None, scenarios=None, out=None, workers=None, show_code
         write_csv_atomic(summary, staging / "summary.csv")
         write_excel_atomic(summary, staging / "summary.xlsx")
         created = dt.datetime.now().strftime("%Y-%m-%d %H:%M")
-        labels = {n: (p.label_zh, p.label_en) for n, p in params.items()}
+        labels = {n: (p.label_zh, p.label_en, assumptions_text(p)) for n, p in params.items()}
         write_text_atomic(staging / "index.html", index_html(summary, targets, names, runs, labels, created))
         seconds = time.perf_counter() - started
         record = manifest(paths, params, overrides, runs, seconds, workers)

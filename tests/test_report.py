@@ -48,6 +48,7 @@ def test_report_writes_index_summary_excel_manifest_and_points_latest(fake_workb
         "04_targets_across_scenarios"}
     page = (folder / "index.html").read_text(encoding="utf-8")
     assert "href='scenarios/base.html'" in page and "60.0%" in page and "存在风险" in page
+    assert "<small>lognormal: growth 10.0%/yr, volatility 5.0%</small>" in page  # optimistic's assumptions
     scenario_page = (folder / "scenarios" / "base.html").read_text(encoding="utf-8")
     assert scenario_page.index("情景参数 Parameters") < scenario_page.index("<pre>base 0.06")
     # one line per notebook when not on a terminal, and no staging folder left behind
@@ -198,3 +199,11 @@ def test_a_missing_notebook_in_a_batch_fails_that_job_only(tmp_path):
         runs = report.run_jobs([gone, good], workers=workers)
         assert runs["good"].ok
         assert runs["gone"].failure.ename == "FileNotFoundError" and "no_such_notebook" in str(runs["gone"].failure)
+
+
+def test_assumptions_text_names_growth_shocks_and_ratio(fake_workbook):
+    from dgforecast.params import resolve_scenario
+
+    shock = resolve_scenario(fake_workbook / "params.yaml", "shock", {"revenue_to_output_ratio": 0.9})
+    assert report.assumptions_text(shock) == ("lognormal: growth 6.0%/yr, volatility 6.0%; 2022: -5.0%, 2023: 0.0%; "
+                                              "revenue/output 0.9")
