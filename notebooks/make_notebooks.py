@@ -180,6 +180,19 @@ print(fits.attrs.get("auto", ""))
 display(fits)
 """),
     md("""
+## 预测区间 Forecast with calibrated intervals
+
+The `auto` forecast of the city series to the target year, with central 80 % and 95 % intervals (亿元).
+"""),
+    code("""
+from dgforecast.forecast import forecast_series
+
+horizon = params.target_year - int(consecutive.index[-1])
+forecast = forecast_series(consecutive, horizon)
+print(forecast.attrs.get("interval_source", ""))
+display(forecast)
+"""),
+    md("""
 ## 扇形图 Fan chart of the `auto` forecast
 
 Deciles of simulated paths of the city series (亿元) with the calibrated spread; black points are the
@@ -191,7 +204,6 @@ import numpy as np
 from dgforecast.assess import fan_quantiles
 from dgforecast.forecast import simulate_series
 
-horizon = params.target_year - int(consecutive.index[-1])
 sims, info = simulate_series(consecutive, horizon, params.n_sims, np.random.default_rng(params.seed))
 sims = pd.DataFrame(sims, columns=range(info["first_year"], info["first_year"] + horizon))
 print(f"model: {info['model']}; spread: {info['spread_source']}")
