@@ -1,4 +1,4 @@
-"""Write notebooks 01-04 from the cell texts below, without outputs.
+"""Write notebooks 01-05 from the cell texts below, without outputs.
 
 The notebooks are generated, so edit this file and run it (``python notebooks/make_notebooks.py``)
 rather than saving an edited notebook: the committed copies then stay free of outputs and the
@@ -399,9 +399,127 @@ display(status)
 """),
 ]
 
+NB05 = [
+    md("""
+# 05 参数扫描 · Sweep: how likely is the target over a grid of assumptions
+
+一个情景只回答"在这组假设下"的问题；经济学家常问的是"增长率要多高，目标才更可能实现？若营业收入只有总产值的 95% 呢？"。
+本笔记本读取 `dgforecast sweep` 的结果文件，把某一目标实现的概率 P(met) 画成两个参数的热力图：
+50% 与 80% 两条等值线（与状态门槛"基本符合预期""快于预期"对应），以及盈亏平衡线——中位路径恰好达到目标值所需的条件。
+
+A scenario answers "under these assumptions"; this notebook answers "over which assumptions". It reads the table written by
+`dgforecast sweep` (one row per grid point, every point on the same random shocks, so neighbouring cells differ by the
+assumptions and not by noise) and draws P(met) of one target over two grid keys, with the 50 % and 80 % contours
+and the break-even line: where the median path reaches the target exactly. Make a results file first, for example:
+
+```
+dgforecast sweep --grid growth=0:0.08:0.0025 --grid revenue_to_output_ratio=0.9:1.1:0.01 --out reports/sweep_base.csv
+```
+
+The main target (plan 二（一）) is cluster 营业收入 of at least 5400 亿元 by 2025, grown from the 2021 规上工业总产值 of
+4621.25 亿元 (plan 一（一）) through `revenue_to_output_ratio`.
+"""),
+    new_code_cell("\n".join([
+        "# Parameters (papermill). Run by hand, the values below are used; None picks the default shown.",
+        "project_dir = None      # 工作簿目录 workbook folder; None: found from the current folder upward",
+        "results_file = None     # 扫描结果文件 sweep results (.csv or .parquet); None: reports/sweep_base.csv",
+        "x_key = None            # 横轴参数 grid key on the x axis; None: the first grid key",
+        "y_key = None            # 纵轴参数 grid key on the y axis; None: the second grid key",
+        "target_id = None        # 目标 target; None: the first target in the file (cluster_revenue_2025)",
+        "fixed = {}              # 其余参数取值 values of further grid keys (default: their first value)",
+        "contours = [0.5, 0.8]   # 等值线 P(met) contours: 基本符合预期 and 快于预期 cut-offs",
+    ]), metadata={"tags": ["parameters"]}),
+    code("""
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from IPython.display import display
+
+from dgforecast import plots, sweep
+from dgforecast.config import find_project
+from dgforecast.data import load_targets
+from dgforecast.params import FIELDS
+
+paths = find_project(project_dir)
+results_path = Path(results_file) if results_file else paths.reports / "sweep_base.csv"
+if not results_path.is_absolute():
+    results_path = paths.root / results_path
+results = sweep.read_results(results_path)
+keys = sweep.grid_keys(results)
+if len(keys) < 2:
+    raise ValueError(f"{results_path}: the sweep has one grid key ({keys[0]}); a heat map needs two --grid keys")
+x_key, y_key = x_key or keys[0], y_key or keys[1]
+targets = sorted({c.split(".", 1)[1] for c in results.columns if c.startswith("p_met.")},
+                 key=lambda t: [c for c in results.columns if c.startswith("p_met.")].index(f"p_met.{t}"))
+target_id = target_id or targets[0]
+target = load_targets(paths.raw).set_index("id").loc[target_id]
+sliced = sweep.axes_slice(results, x_key, y_key, fixed)
+plots.use_cjk_font()
+
+
+def axis_label(key):
+    # Chinese and English label with the unit, from the scenario schema.
+    if key.startswith("growth_overrides."):
+        year = key.split(".", 1)[1]
+        return f"{year}年增长率 growth in {year} (fraction per year)"
+    entry = FIELDS.get(key, {})
+    return f"{entry.get('label_zh', key)} {entry.get('label_en', '')} ({entry.get('unit', '')})"
+
+
+print(f"{results_path}: {len(results):,} points over {', '.join(keys)}; drawing {target_id} "
+      f"({target['name_zh']}, {target['comparison']} {target['threshold']:,.0f} {target['unit']} by {target['deadline']})")
+others = [k for k in keys if k not in (x_key, y_key)]
+if others:
+    print("held at: " + ", ".join(f"{k} = {sliced[k].iloc[0]}" for k in others))
+"""),
+    md("""
+## 热力图 Heat map of P(met)
+
+颜色为目标在期限内实现的概率；实线为 50% 和 80% 等值线；虚线为盈亏平衡线（中位路径恰好达到目标）。
+
+Colour is the probability of meeting the target by its deadline. Solid lines: the contours. Dashed line: break-even,
+where the median path just reaches the threshold (when one axis is `growth`, it is the growth the target requires).
+"""),
+    code("""
+table = sweep.p_met_matrix(sliced, x_key, y_key, target_id)
+line = sweep.break_even(sliced, x_key, y_key, target_id, float(target["threshold"]))
+xs, ys, p = table.columns.to_numpy(dtype=float), table.index.to_numpy(dtype=float), table.to_numpy(dtype=float)
+
+fig, ax = plt.subplots(figsize=(8, 5.5), layout="constrained")
+mesh = ax.pcolormesh(xs, ys, p, shading="nearest", cmap="RdYlGn", vmin=0, vmax=1)
+fig.colorbar(mesh, ax=ax, label="P(met) 实现概率")
+if len(xs) > 1 and len(ys) > 1:
+    drawn = ax.contour(xs, ys, p, levels=sorted(contours), colors="black", linewidths=1.2)
+    ax.clabel(drawn, fmt=lambda v: f"{v:.0%}")
+if len(line):
+    ax.plot(line[x_key], line[y_key], "k--", linewidth=1.5, label="盈亏平衡 break-even (median = target)")
+    ax.legend(loc="lower right")
+ax.set_xlabel(axis_label(x_key))
+ax.set_ylabel(axis_label(y_key))
+ax.set_title(f"{target['name_zh']} {target['comparison']} {target['threshold']:,.0f} {target['unit']} "
+             f"({target['deadline']}) · P(met)")
+plt.show()
+"""),
+    md("""
+## 达到 50% 与 80% 概率所需的取值 What it takes
+
+For each value on the y axis: the smallest x-axis value at which P(met) reaches each contour (interpolated between
+grid points; empty where the grid never gets there), and the break-even line.
+"""),
+    code("""
+needed = {f"P ≥ {q:.0%}": sweep.x_needed(sliced, x_key, y_key, target_id, q) for q in sorted(contours)}
+summary = pd.DataFrame(needed)
+if len(line):
+    summary[f"break-even {x_key}"] = line.set_index(y_key)[x_key]
+display(summary.style.format("{:.4f}", na_rep="—"))
+"""),
+]
+
 
 NOTEBOOKS = {"01_plan_baselines.ipynb": NB01, "02_history_and_models.ipynb": NB02,
-             "03_scenario.ipynb": NB03, "04_targets_across_scenarios.ipynb": NB04}
+             "03_scenario.ipynb": NB03, "04_targets_across_scenarios.ipynb": NB04, "05_sweep.ipynb": NB05}
 
 
 def write(name, cells, folder=HERE):

@@ -111,6 +111,8 @@ def test_committed_notebooks_are_what_the_generator_writes(tmp_path):
     spec = importlib.util.spec_from_file_location("make_notebooks", NOTEBOOKS / "make_notebooks.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
+    assert sorted(module.NOTEBOOKS) == [p.name for p in sorted(NOTEBOOKS.glob("*.ipynb"))], (
+        "every notebook in notebooks/ comes from make_notebooks.py")
     for name, cells in module.NOTEBOOKS.items():
         fresh = module.write(name, cells, tmp_path)
         assert fresh.read_text(encoding="utf-8") == (NOTEBOOKS / name).read_text(encoding="utf-8"), (
