@@ -223,7 +223,7 @@ class ScenarioResult:
     paths_by_target: dict = field(default_factory=dict)
 
 
-#: Published series (in data/raw/dongguan_published_to_2021.csv) holding actual yearly levels of a
+#: Published series (in data/raw/actuals.csv) holding actual yearly levels of a
 #: baseline variable after the plan's base year; rows added there condition the simulation.
 ACTUALS_SERIES = {OUTPUT: "DG_EM_OUT"}
 

@@ -21,6 +21,7 @@ BASELINES_FILE = "plan_baselines.csv"
 DIVISIONS_FILE = "plan_divisions.csv"
 TARGETS_FILE = "plan_targets.csv"
 HISTORY_FILE = "dongguan_published_to_2021.csv"
+ACTUALS_FILE = "actuals.csv"
 PROGRESS_FILE = "target_progress.csv"
 
 #: Units the raw files may use. 亿元 = 100 million yuan.
@@ -208,26 +209,7 @@ def load_targets(raw_dir) -> pd.DataFrame:
     return frame
 
 
-def load_history(raw_dir, reliability=("press_or_official", "preliminary", "low")) -> pd.DataFrame:
-    """Published Dongguan statistics up to 2021, checked, filtered by reliability.
-
-    Parameters
-    ----------
-    raw_dir : str or Path
-        The workbook's data/raw/ folder.
-    reliability : iterable of str
-        Which reliability flags to keep (``press_or_official``, ``preliminary``, ``low``).
-
-    Returns
-    -------
-    DataFrame
-        The rows of the source file with ``year`` as int and ``value`` as float.
-    """
-    path = Path(raw_dir) / HISTORY_FILE
-    unknown = set(reliability) - set(RELIABILITY)
-    if unknown:
-        raise DataError(path, "reliability filter", f"unknown flag(s) {', '.join(sorted(unknown))}; use {', '.join(RELIABILITY)}")
-    frame = read_table(path, HISTORY_COLUMNS)
+def _check_history(path, frame) -> pd.DataFrame:
     years, values = [], []
     for i, row in frame.iterrows():
         _required(path, i, "series_id", row["series_id"])
@@ -244,6 +226,44 @@ def load_history(raw_dir, reliability=("press_or_official", "preliminary", "low"
         _check_rate(path, i, basis, values[-1])
     frame = frame.assign(year=years, value=values)
     _no_duplicates(path, frame, ["series_id", "year", "period", "basis"], "series-year")
+    return frame
+
+
+def load_history(raw_dir, reliability=("press_or_official", "preliminary", "low")) -> pd.DataFrame:
+    """Published Dongguan statistics, checked, filtered by reliability.
+
+    Reads ``dongguan_published_to_2021.csv`` and, when present, ``actuals.csv``: figures published
+    after the plan's base year (same columns), for example the cluster's 2022 output as series
+    ``DG_EM_OUT``. A figure may stand in only one of the two files.
+
+    Parameters
+    ----------
+    raw_dir : str or Path
+        The workbook's data/raw/ folder.
+    reliability : iterable of str
+        Which reliability flags to keep (``press_or_official``, ``preliminary``, ``low``).
+
+    Returns
+    -------
+    DataFrame
+        The rows of the source files with ``year`` as int and ``value`` as float.
+    """
+    path = Path(raw_dir) / HISTORY_FILE
+    unknown = set(reliability) - set(RELIABILITY)
+    if unknown:
+        raise DataError(path, "reliability filter", f"unknown flag(s) {', '.join(sorted(unknown))}; use {', '.join(RELIABILITY)}")
+    frame = _check_history(path, read_table(path, HISTORY_COLUMNS))
+    actuals_path = Path(raw_dir) / ACTUALS_FILE
+    if actuals_path.exists():
+        actuals = _check_history(actuals_path, read_table(actuals_path, HISTORY_COLUMNS))
+        both = pd.concat([frame, actuals], ignore_index=True)
+        clash = both.duplicated(["series_id", "year", "period", "basis"], keep="first").to_numpy()[len(frame):]
+        if clash.any():
+            i = int(clash.nonzero()[0][0])
+            row = actuals.iloc[i]
+            raise DataError(actuals_path, _line(i), f"{row['series_id']} {row['year']} ({row['basis']}) is already in "
+                            f"{HISTORY_FILE}; keep it in one file")
+        frame = both
     kept = frame[frame["reliability"].isin(list(reliability))].reset_index(drop=True)
     dropped = len(frame) - len(kept)
     if dropped:

@@ -210,3 +210,44 @@ def test_code_never_writes_raw_data(workbook):
     before = {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in raw.iterdir()}
     assert main(["--project", str(workbook), "data"]) == 0
     assert {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in raw.iterdir()} == before
+
+
+# ------------------------------------------------------------------ actuals after the base year
+ACTUAL_2022 = ("DG_EM_OUT,Dongguan,电气机械及设备制造业,规上工业总产值,亿元,2022,year,5000.00,level,current,"
+               "press_or_official,https://example.org/dg-2022,总产值5000亿元\n")
+
+
+def test_actuals_file_conditions_the_simulation(workbook):
+    from dgforecast.assess import assess_scenario
+    from dgforecast.params import resolve_scenario
+
+    with open(workbook / "data" / "raw" / "actuals.csv", "a", encoding="utf-8") as f:
+        f.write(ACTUAL_2022)
+    params = resolve_scenario(workbook / "params.yaml", "base",
+                              {"as_of_year": 2022, "n_sims": 200, "volatility": 0.0, "revenue_to_output_ratio_sd": 0.0})
+    result = assess_scenario(params, project=workbook)
+    assert result.paths[2022].eq(5000.0).all()
+    # 5000 * 1.06 ** 3 = 5955.08
+    assert result.paths[2025].iloc[0] == pytest.approx(5955.08, abs=0.01)
+
+
+def test_actual_also_in_history_file_is_refused(workbook, capsys):
+    row = ("DG_GDP,Dongguan,全市,地区生产总值,亿元,2021,year,10855.35,level,current,press_or_official,"
+           "https://example.org/gdp,10855.35亿元\n")
+    with open(workbook / "data" / "raw" / "actuals.csv", "a", encoding="utf-8") as f:
+        f.write(row)
+    assert main(["--project", str(workbook), "data"]) == 2
+    err = capsys.readouterr().err
+    assert "actuals.csv: line 2: DG_GDP 2021 (level) is already in dongguan_published_to_2021.csv" in err
+
+
+def test_processed_tables_are_readable_by_the_group_as_umask_allows(workbook):
+    import os
+
+    old = os.umask(0o022)
+    try:
+        assert main(["--project", str(workbook), "data"]) == 0
+    finally:
+        os.umask(old)
+    mode = (workbook / "data" / "processed" / "targets.csv").stat().st_mode & 0o777
+    assert mode == 0o644
