@@ -6,6 +6,32 @@ from contextlib import contextmanager
 from pathlib import Path
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def temp_sibling(path, suffix=".tmp") -> Path:
+    """A new empty hidden file beside ``path``, with the permissions a plain ``open`` would give.
+
+    ``tempfile.mkstemp`` creates files readable by their owner only; a report or table moved
+    into place from it would then be hidden from colleagues sharing the workbook.
+    """
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=suffix, dir=path.parent)
+    os.fchmod(fd, 0o666 & ~_umask())
+    os.close(fd)
+    return Path(tmp)
+
+
+def temp_folder(parent, prefix) -> Path:
+    """A new hidden folder in ``parent`` with the permissions a plain ``mkdir`` would give."""
+    folder = Path(tempfile.mkdtemp(prefix=prefix, dir=parent))
+    folder.chmod(0o777 & ~_umask())
+    return folder
+
+
 @contextmanager
 def atomic_path(path):
     """Yield a temporary path beside ``path``; move it into place only if the block succeeds.
@@ -17,8 +43,7 @@ def atomic_path(path):
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
+    tmp = temp_sibling(path)
     try:
         yield Path(tmp)
         os.replace(tmp, path)

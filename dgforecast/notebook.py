@@ -14,10 +14,11 @@ import logging
 import os
 import subprocess
 import sys
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from dgforecast.fileio import temp_sibling
 
 log = logging.getLogger(__name__)
 
@@ -96,12 +97,6 @@ class NotebookRun:
         return self.failure is None
 
 
-def _temp_sibling(path: Path, suffix: str) -> Path:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=suffix, dir=path.parent)
-    os.close(fd)
-    return Path(tmp)
-
-
 def _failure_of(nb, exc) -> CellFailure:
     """The first cell with an error output, numbered as in the source notebook (from 0).
 
@@ -177,7 +172,7 @@ def execute_notebook(source, output, parameters=None, cwd=None, html=None, show_
     # The runner injects every scenario field; notebooks that use a few need not declare the rest.
     logging.getLogger("papermill").setLevel(logging.INFO if log.isEnabledFor(logging.INFO) else logging.ERROR)
     output.parent.mkdir(parents=True, exist_ok=True)
-    tmp = _temp_sibling(output, ".ipynb")
+    tmp = temp_sibling(output, ".ipynb")
     started = time.perf_counter()
     try:
         for attempt in range(1, KERNEL_START_ATTEMPTS + 1):
