@@ -9,7 +9,7 @@ STAMP := $(VENV)/.dgforecast-installed
 
 report: $(STAMP)
 	$(BIN)/dgforecast data
-	$(BIN)/dgforecast targets
+	$(BIN)/dgforecast report
 
 data: $(STAMP)
 	$(BIN)/dgforecast data
