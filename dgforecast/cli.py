@@ -85,7 +85,8 @@ def _add_run(sub):
 def cmd_report(args) -> int:
     from dgforecast.report import describe_report
 
-    text, code = describe_report(args.scenarios, args.param, args.out, args.jobs, args.show_code, args.project)
+    text, code = describe_report(args.scenarios, args.param, args.out, args.jobs, args.show_code, args.project,
+                                 args.sweep)
     print(text)
     return code
 
@@ -106,6 +107,9 @@ def _add_report(sub):
     p.add_argument("-j", "--jobs", type=_positive_int, default=None, metavar="N",
                    help="notebooks run in parallel (default: number of CPUs)")
     p.add_argument("--show-code", action="store_true", help="keep code cells in the HTML pages")
+    p.add_argument("--sweep", default=None, metavar="FILE.csv|FILE.parquet",
+                   help="also draw the P(met) heat map of this dgforecast sweep results file (two or more "
+                        "--grid keys) with notebook 05, linked from index.html")
     p.set_defaults(func=cmd_report)
 
 

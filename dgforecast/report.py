@@ -7,6 +7,7 @@ the scenarios) in parallel worker processes, then writes into one folder::
     summary.csv / .xlsx   tidy: scenario, target_id, p_met, median, q10, q90, status
     manifest.json         parameters, sha256 of the data files, package versions, git, timings
     scenarios/<name>.ipynb and .html, and the notebooks 01, 02 and 04 (.ipynb and .html)
+    05_sweep.ipynb and .html   with ``sweep_file`` only: the P(met) heat map of a sweep results file
 
 Every parameter is validated before any kernel starts. The folder is built under a hidden name
 and renamed into place when done; ``reports/latest`` is swapped atomically to the new folder only
@@ -43,6 +44,7 @@ PLAN_NOTEBOOK = "01_plan_baselines.ipynb"
 HISTORY_NOTEBOOK = "02_history_and_models.ipynb"
 SCENARIO_NOTEBOOK = "03_scenario.ipynb"
 ACROSS_NOTEBOOK = "04_targets_across_scenarios.ipynb"
+SWEEP_NOTEBOOK = "05_sweep.ipynb"
 #: Background colours of the status labels in index.html.
 STATUS_COLOURS = {"提前实现": "#7fbc41", "快于预期": "#b8e186", "基本符合预期": "#e6f5d0",
                   "存在风险": "#fdae61", "难以实现": "#f46d43", "failed": "#bbbbbb"}
@@ -307,6 +309,11 @@ def index_html(summary, targets, scenarios, runs, labels, created) -> str:
     failures = "".join(f"<li><a href='{_href(name + '.html')}'>{_e(name)}</a>: {_e(run.failure)}"
                        f"<pre>{_e(run.failure.source)}</pre></li>" for name, run in runs.items() if not run.ok)
     failed_block = (f"<h2 style='color:#b2182b'>失败 Failures</h2><ul>{failures}</ul>" if failures else "")
+    sweep_page = Path(SWEEP_NOTEBOOK).stem
+    sweep_run = runs.get(sweep_page)
+    sweep_line = ("" if sweep_run is None else
+                  f"<p>参数扫描 Sweep: <a href='{_href(sweep_page + '.html')}'>P(met) over two assumptions "
+                  f"(heat map)</a>{'' if sweep_run.ok else ' <strong>(failed)</strong>'}</p>")
     return f"""<!DOCTYPE html>
 <html lang="zh-CN"><head><meta charset="utf-8"><title>dgforecast report {_e(created)}</title>
 <style>body{{font-family:sans-serif;margin:2em}} td,th{{padding:.3em .6em;border:1px solid #999;text-align:center}}
@@ -317,6 +324,7 @@ status. “—”: no probability (count targets without progress data show thei
 {failed_block}
 <table><thead><tr><th>情景 scenario</th>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>
 <p>{legend}</p>
+{sweep_line}
 <p><a href="summary.csv">summary.csv</a> · <a href="summary.xlsx">summary.xlsx</a> ·
 <a href="manifest.json">manifest.json</a></p>
 <h2>页面 Pages</h2><ul>{pages}</ul>
@@ -469,14 +477,16 @@ def git_state(root) -> dict | None:
     return {"commit": commit, "dirty": dirty}
 
 
-def manifest(paths, params, overrides, runs, seconds, workers) -> dict:
+def manifest(paths, params, overrides, runs, seconds, workers, sweep_file=None) -> dict:
     """The record of a run: enough to say which inputs and software produced the numbers."""
+    sweep = None if sweep_file is None else {"file": str(sweep_file), "sha256": sha256_of(sweep_file)}
     return {
         "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         "project": str(paths.root),
         "overrides": overrides,
         "parameters": {name: p.model_dump(mode="json") for name, p in params.items()},
         "data_files_sha256": data_hashes(paths.root),
+        "sweep": sweep,
         "packages": package_versions(),
         "git": git_state(paths.root),
         "workers": workers,
@@ -545,11 +555,12 @@ def point_latest(reports: Path, folder: Path) -> Path:
 
 
 # ---------------------------------------------------------------- the two entry points
-def report_jobs(paths, names, params, overrides, folder, show_code) -> list:
+def report_jobs(paths, names, params, overrides, folder, show_code, sweep_file=None) -> list:
     """The notebooks of a report, slowest first so parallel workers finish together.
 
     01 and 02 run once with the first scenario (``base`` if chosen), 03 once per scenario (writing
-    ``scenarios/<name>_summary.csv``), 04 once across all scenarios with the ``overrides``.
+    ``scenarios/<name>_summary.csv``), 04 once across all scenarios with the ``overrides``, and 05
+    on ``sweep_file`` when one is given.
 
     Raises
     ------
@@ -567,6 +578,9 @@ def report_jobs(paths, names, params, overrides, folder, show_code) -> list:
     jobs += [NotebookJob(Path(ACROSS_NOTEBOOK).stem, nb / ACROSS_NOTEBOOK, folder,
                          {"project_dir": str(paths.root), "scenarios": names, "overrides": overrides}, "", show_code),
              NotebookJob(Path(PLAN_NOTEBOOK).stem, nb / PLAN_NOTEBOOK, folder, shared, opening, show_code)]
+    if sweep_file is not None:
+        jobs.append(NotebookJob(Path(SWEEP_NOTEBOOK).stem, nb / SWEEP_NOTEBOOK, folder,
+                                {"project_dir": str(paths.root), "results_file": str(sweep_file)}, "", show_code))
     for job in jobs:
         if not job.source.is_file():
             raise ParamsError(f"{job.source}: notebook not found; restore it from git")
@@ -574,7 +588,7 @@ def report_jobs(paths, names, params, overrides, folder, show_code) -> list:
 
 
 def build_report(project=None, scenarios=None, out=None, workers=None, show_code=False, overrides=None,
-                 progress_stream=None) -> ReportResult:
+                 progress_stream=None, sweep_file=None) -> ReportResult:
     """Run every notebook for the chosen scenarios and write the report folder.
 
     Parameters
@@ -594,14 +608,18 @@ def build_report(project=None, scenarios=None, out=None, workers=None, show_code
         Parameter values laid over every scenario (as ``-p KEY=VALUE``).
     progress_stream : file, optional
         Where progress lines go (default: stderr).
+    sweep_file : str or Path, optional
+        A ``dgforecast sweep`` results file (.csv or .parquet, two or more grid keys); notebook 05
+        then draws its P(met) heat map and index.html links the page.
 
     Raises
     ------
     ParamsError
-        Before any notebook runs, for an unknown scenario or a bad parameter.
+        Before any notebook runs, for an unknown scenario, a bad parameter or sweep file.
     """
     from dgforecast.data import load_targets
     from dgforecast.params import resolve_scenario
+    from dgforecast.sweep import check_heat_map_file
 
     started = time.perf_counter()
     paths = find_project(project)
@@ -610,6 +628,8 @@ def build_report(project=None, scenarios=None, out=None, workers=None, show_code
     params = {n: resolve_scenario(paths.params_file, n, overrides) for n in names}
     preflight(params, paths.root)
     targets = load_targets(paths.raw)
+    if sweep_file is not None:
+        sweep_file = check_heat_map_file(sweep_file, set(targets["id"]))
     reports = paths.reports if out is None else Path(out).resolve().parent
     final = _default_folder(paths.reports) if out is None else Path(out).resolve()
     check_replaceable(final, paths.root)
@@ -619,7 +639,7 @@ def build_report(project=None, scenarios=None, out=None, workers=None, show_code
     staging = Path(tempfile.mkdtemp(prefix=f".{final.name}.partial-", dir=reports))
     try:
         workers = workers or os.cpu_count() or 1
-        jobs = report_jobs(paths, names, params, overrides, staging, show_code)
+        jobs = report_jobs(paths, names, params, overrides, staging, show_code, sweep_file)
         runs = run_jobs(jobs, workers, Progress(len(jobs), progress_stream))
         summary = read_summaries(staging, names, runs)
         write_csv_atomic(summary, staging / "summary.csv")
@@ -628,7 +648,7 @@ def build_report(project=None, scenarios=None, out=None, workers=None, show_code
         labels = {n: (p.label_zh, p.label_en, assumptions_text(p)) for n, p in params.items()}
         write_text_atomic(staging / "index.html", index_html(summary, targets, names, runs, labels, created))
         seconds = time.perf_counter() - started
-        record = manifest(paths, params, overrides, runs, seconds, workers)
+        record = manifest(paths, params, overrides, runs, seconds, workers, sweep_file)
         write_text_atomic(staging / "manifest.json", json.dumps(record, ensure_ascii=False, indent=2, default=str))
         _make_readable(staging)
         _move_into_place(staging, final)
@@ -713,11 +733,12 @@ def describe_run(scenario, items=None, out=None, project=None, show_code=False) 
 
 
 def describe_report(scenarios="all", items=None, out=None, workers=None, show_code=False,
-                    project=None) -> tuple[str, int]:
+                    project=None, sweep_file=None) -> tuple[str, int]:
     """What ``dgforecast report`` prints and its exit code (0 ok, 1 some notebook failed)."""
     from dgforecast.params import parse_overrides
 
-    result = build_report(project, scenarios, out, workers, show_code, parse_overrides(items))
+    result = build_report(project, scenarios, out, workers, show_code, parse_overrides(items),
+                          sweep_file=sweep_file)
     lines = [f"report:  {result.folder / 'index.html'}",
              f"latest:  {result.latest or 'not updated'}",
              f"time:    {result.seconds:.1f} s for {len(result.runs)} notebooks"]

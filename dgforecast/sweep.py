@@ -860,6 +860,48 @@ def grid_keys(results) -> list[str]:
     return list(results.columns[:first])
 
 
+def check_heat_map_file(path, target_ids=None) -> Path:
+    """``path`` made absolute, once it is a sweep table the heat-map notebook (05) can draw.
+
+    Parameters
+    ----------
+    path : str or Path
+        A ``.csv`` or ``.parquet`` file written by ``dgforecast sweep`` (``--sweep`` of the report).
+    target_ids : collection of str, optional
+        The workbook's target ids; every ``p_met.<target>`` column must name one of them.
+
+    Raises
+    ------
+    ParamsError
+        When the file is missing, unreadable, has no ``p_met.`` column, targets of another
+        workbook, or fewer than two grid keys (a heat map needs two).
+    """
+    where = f"--sweep {path}"
+    path = Path(path)
+    if path.suffix.lower() not in OUTPUT_FORMATS:
+        raise ParamsError(f"{where}: unknown format {path.suffix or '(none)'!r}; give the .csv or .parquet "
+                          "that dgforecast sweep wrote")
+    if not path.is_file():
+        raise ParamsError(f"{where}: no such file; make one with dgforecast sweep --out FILE")
+    try:
+        results = read_results(path)
+    except Exception as exc:  # noqa: BLE001 (any parser's complaint means the same: not a sweep table)
+        reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        raise ParamsError(f"{where}: cannot be read ({reason}); give a file dgforecast sweep wrote") from None
+    targets = [c.split(".", 1)[1] for c in results.columns if c.startswith("p_met.")]
+    if not targets or results.empty:
+        raise ParamsError(f"{where}: no p_met.<target> column or no rows; not a dgforecast sweep results file")
+    known = set(targets if target_ids is None else target_ids)
+    unknown = [t for t in targets if t not in known]
+    if unknown:
+        raise ParamsError(f"{where}: target {unknown[0]!r} is not in this workbook's data/raw/plan_targets.csv")
+    keys = grid_keys(results)
+    if len(keys) < 2:
+        raise ParamsError(f"{where}: grid key(s) {', '.join(keys) or '(none)'}; the heat map needs a sweep over "
+                          "two --grid keys")
+    return path.resolve()
+
+
 # ---------------------------------------------------------------- reading a sweep for a chart
 def axes_slice(results, x_key, y_key, fixed=None):
     """The points of a sweep table that vary only ``x_key`` and ``y_key``.

@@ -120,7 +120,8 @@ def test_committed_notebooks_are_what_the_generator_writes(tmp_path):
 
 
 def test_every_workbook_notebook_has_a_parameters_cell():
-    for name in (report.PLAN_NOTEBOOK, report.HISTORY_NOTEBOOK, report.SCENARIO_NOTEBOOK, report.ACROSS_NOTEBOOK):
+    for name in (report.PLAN_NOTEBOOK, report.HISTORY_NOTEBOOK, report.SCENARIO_NOTEBOOK, report.ACROSS_NOTEBOOK,
+                 report.SWEEP_NOTEBOOK):
         nb = nbformat.read(NOTEBOOKS / name, as_version=4)
         assert [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])], name
 

@@ -12,6 +12,7 @@ import pytest
 from dgforecast import report
 from dgforecast.cli import main
 from dgforecast.errors import ParamsError
+from tests.conftest import ROOT
 
 FIXTURES = Path(__file__).parent / "notebooks"
 
@@ -207,3 +208,67 @@ def test_assumptions_text_names_growth_shocks_and_ratio(fake_workbook):
     shock = resolve_scenario(fake_workbook / "params.yaml", "shock", {"revenue_to_output_ratio": 0.9})
     assert report.assumptions_text(shock) == ("lognormal: growth 6.0%/yr, volatility 6.0%; 2022: -5.0%, 2023: 0.0%; "
                                               "revenue/output 0.9")
+
+
+def _write_sweep(path, specs):
+    """A small sweep results file made with the sweep API (few paths: only the page is under test)."""
+    from dgforecast.params import resolve_scenario
+    from dgforecast.sweep import grid_points, make_setup, parse_grid, sweep, write_results
+
+    base = resolve_scenario(ROOT / "params.yaml", "base", {"n_sims": 200})
+    grid = parse_grid(specs)
+    return write_results(sweep(grid_points(grid), make_setup(ROOT / "data" / "raw", base)), path)
+
+
+def test_sweep_file_adds_the_heat_map_page_linked_from_the_index(fake_workbook):
+    import nbformat
+
+    shutil.copy(ROOT / "notebooks" / report.SWEEP_NOTEBOOK, fake_workbook / "notebooks" / report.SWEEP_NOTEBOOK)
+    results = _write_sweep(fake_workbook / "grid.parquet", ["growth=0.02,0.04,0.06", "revenue_to_output_ratio=0.9,1.0"])
+    stream = io.StringIO()
+    result = report.build_report(fake_workbook, "base", workers=2, progress_stream=stream, sweep_file=results)
+    assert result.ok, [str(result.runs[name].failure) for name in result.failures]
+    folder = result.folder
+    assert (folder / "05_sweep.html").is_file()
+    executed = nbformat.read(folder / "05_sweep.ipynb", as_version=4)
+    assert [o for c in executed.cells for o in c.get("outputs", []) if "image/png" in o.get("data", {})]
+    page = (folder / "index.html").read_text(encoding="utf-8")
+    assert "参数扫描 Sweep: <a href='05_sweep.html'>" in page and "<li><a href='05_sweep.html'>05_sweep</a>" in page
+    record = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    assert record["sweep"] == {"file": str(results.resolve()), "sha256": report.sha256_of(results)}
+    assert len(stream.getvalue().splitlines()) == 5  # 01, 02, 03 for base, 04 and 05
+
+
+def test_index_shows_a_failed_sweep_page_as_failed():
+    from dgforecast.notebook import CellFailure, NotebookRun
+
+    failed = NotebookRun(Path("05.ipynb"), Path("05.ipynb"), None, 1.0, CellFailure(2, 3, "KeyError", "'x'", "boom()"))
+    targets = pd.DataFrame({"id": ["t1"], "name_zh": ["甲"], "name_en": ["A"]})
+    page = report.index_html(pd.DataFrame(columns=report.SUMMARY_COLUMNS), targets, [], {"05_sweep": failed}, {}, "")
+    assert "(heat map)</a> <strong>(failed)</strong>" in page and "<pre>boom()</pre>" in page
+    assert "参数扫描" not in report.index_html(pd.DataFrame(columns=report.SUMMARY_COLUMNS), targets, [], {}, {}, "")
+
+
+@pytest.mark.parametrize("name, message", [
+    ("missing.csv", "no such file; make one with dgforecast sweep --out FILE"),
+    ("sweep.txt", "unknown format '.txt'"),
+    ("not_a_sweep.csv", "no p_met.<target> column"),
+    ("one_key.csv", "grid key(s) growth; the heat map needs a sweep over two --grid keys"),
+    ("other_workbook.csv", "target 'elsewhere_2030' is not in this workbook"),
+    ("broken.parquet", "cannot be read"),
+])
+def test_bad_sweep_file_is_one_line_and_exit_2_before_any_kernel(fake_workbook, capsys, name, message):
+    path = fake_workbook / name
+    if name == "sweep.txt" or name == "broken.parquet":
+        path.write_text("growth,p_met.cluster_revenue_2025\n0.02,0.5\n", encoding="utf-8")
+    elif name == "not_a_sweep.csv":
+        shutil.copy(fake_workbook / "data" / "raw" / "plan_targets.csv", path)
+    elif name == "one_key.csv":
+        _write_sweep(path, ["growth=0.02,0.04"])
+    elif name == "other_workbook.csv":
+        path.write_text("growth,volatility,p_met.elsewhere_2030\n0.02,0.05,0.5\n", encoding="utf-8")
+    code = main(["--project", str(fake_workbook), "report", "--scenarios", "base", "--sweep", str(path)])
+    assert code == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith(f"dgforecast: error: --sweep {path}: ") and message in err[0]
+    assert not (fake_workbook / "reports").exists()
