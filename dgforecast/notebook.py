@@ -28,6 +28,9 @@ KERNEL_NAME = "python3"
 PAPERMILL_TAGS = {"injected-parameters", "papermill-error-cell-tag"}
 #: Thread limits for kernels: notebooks run side by side, one core each (2-core machines).
 KERNEL_THREAD_ENV = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+#: Variables a kernel must not inherit: MPLBACKEND=Agg (common on servers and in CI) would stop
+#: ipykernel's inline backend, and every chart would silently vanish from the reports.
+KERNEL_DROPPED_ENV = ("MPLBACKEND",)
 #: Attempts at a notebook whose kernel dies before its first cell (busy machines).
 KERNEL_START_ATTEMPTS = 2
 #: Seconds a single cell may run before the notebook counts as failed.
@@ -58,7 +61,7 @@ def _kernel_manager_class():
             # notebook between the progress lines; cell output travels over ZMQ, not stderr.
             if not log.isEnabledFor(logging.DEBUG):
                 kw.setdefault("stderr", subprocess.DEVNULL)
-            kw.setdefault("env", {**os.environ, **KERNEL_THREAD_ENV})
+            kw.setdefault("env", kernel_environment())
             return await super().start_kernel(**kw)
 
     return CurrentEnvKernelManager
@@ -137,6 +140,13 @@ def _read_or_none(path):
         return nbformat.read(path, as_version=4)
     except Exception:  # noqa: BLE001 (an empty or half-written file: nothing to show)
         return None
+
+
+def kernel_environment(environ=None) -> dict:
+    """The environment a notebook kernel starts with: ours, one thread, inline charts."""
+    environ = os.environ if environ is None else environ
+    env = {k: v for k, v in environ.items() if k not in KERNEL_DROPPED_ENV}
+    return {**env, **KERNEL_THREAD_ENV}
 
 
 def execute_notebook(source, output, parameters=None, cwd=None, html=None, show_code=False,

@@ -104,3 +104,11 @@ def test_a_kernel_that_does_not_start_is_started_once_more(tmp_path, monkeypatch
     calls.clear()
     assert not execute_notebook(FIXTURES / "raises_in_cell3.ipynb", tmp_path / "bad.ipynb").ok
     assert len(calls) == 1
+
+
+def test_kernels_keep_inline_charts_when_the_shell_sets_mplbackend():
+    from dgforecast.notebook import kernel_environment
+
+    env = kernel_environment({"MPLBACKEND": "Agg", "LANG": "C.UTF-8"})
+    assert "MPLBACKEND" not in env
+    assert env["LANG"] == "C.UTF-8" and env["OMP_NUM_THREADS"] == "1"
