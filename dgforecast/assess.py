@@ -25,7 +25,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy.stats import nbinom
 
 from dgforecast.data import OUTPUT, history_series, plan_figure
 from dgforecast.errors import ParamsError
@@ -169,6 +168,8 @@ def count_target_assessment(target_row, progress, as_of_year, thresholds=None) -
 
 
 def _pace_prediction(achieved, observed, remaining, threshold, comparison, has_counts) -> dict:
+    from scipy.stats import nbinom  # here, not at the top: scipy.stats takes half a second to import
+
     if not has_counts or observed == 0:
         return {"p_met": math.nan, "median": math.nan, "q10": math.nan, "q90": math.nan,
                 "note": "no progress counts entered in data/raw/target_progress.csv after the start year; "

@@ -19,7 +19,6 @@ import math
 
 import numpy as np
 import pandas as pd
-from scipy.stats import norm
 
 from dgforecast.errors import ParamsError
 
@@ -198,6 +197,8 @@ def closed_form_p_met(threshold, base_level, years, growth, volatility, ratio=1.
     >>> round(closed_form_p_met(5400, 4621.25, 4, 0.0397, 0.05), 3)
     0.5
     """
+    from scipy.stats import norm  # here, not at the top: scipy.stats takes half a second to import
+
     g = np.broadcast_to(np.asarray(growth, dtype=float), (years,))
     drift = float(np.sum(np.log1p(g)))
     if ratio_sd > 0:
