@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from dgforecast.fileio import temp_sibling
+from dgforecast.workers import SINGLE_THREAD_ENV
 
 log = logging.getLogger(__name__)
 
@@ -27,7 +28,7 @@ KERNEL_NAME = "python3"
 #: Tags of the cells papermill adds to the executed copy.
 PAPERMILL_TAGS = {"injected-parameters", "papermill-error-cell-tag"}
 #: Thread limits for kernels: notebooks run side by side, one core each (2-core machines).
-KERNEL_THREAD_ENV = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+KERNEL_THREAD_ENV = SINGLE_THREAD_ENV
 #: Variables a kernel must not inherit: MPLBACKEND=Agg (common on servers and in CI) would stop
 #: ipykernel's inline backend, and every chart would silently vanish from the reports.
 KERNEL_DROPPED_ENV = ("MPLBACKEND",)

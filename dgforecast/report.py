@@ -36,7 +36,8 @@ from dgforecast.assess import SUMMARY_COLUMNS
 from dgforecast.config import find_project
 from dgforecast.errors import ParamsError
 from dgforecast.fileio import atomic_path, write_csv_atomic, write_text_atomic
-from dgforecast.notebook import KERNEL_THREAD_ENV, CellFailure, NotebookRun, execute_notebook
+from dgforecast.notebook import CellFailure, NotebookRun, execute_notebook
+from dgforecast.workers import stop_pool, worker_start
 
 log = logging.getLogger(__name__)
 
@@ -333,23 +334,6 @@ status. “—”: no probability (count targets without progress data show thei
 
 
 # ---------------------------------------------------------------- running notebooks
-def _worker_start():
-    # Worker processes only. Ctrl-C belongs to the main process, which ends the pool at once
-    # (``_stop_pool``) rather than each worker dying mid-notebook and the queue running on.
-    import signal
-
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    os.environ.update(KERNEL_THREAD_ENV)
-
-
-def _stop_pool(pool):
-    """Cancel the notebooks not started and end the workers now (their kernels exit with them)."""
-    workers = list((getattr(pool, "_processes", None) or {}).values())  # shutdown forgets them
-    pool.shutdown(wait=False, cancel_futures=True)
-    for process in workers:
-        process.terminate()
-
-
 def run_job(job: NotebookJob) -> NotebookRun:
     """Execute one job (in a worker process or in this one); kernels get one thread each."""
     return execute_notebook(job.source, job.output, job.parameters, cwd=job.folder, html=job.html,
@@ -399,7 +383,7 @@ def run_jobs(jobs, workers=1, progress=None) -> dict:
                 runs[job.name] = _crashed(job, exc)
             progress(job.name, runs[job.name])
     else:
-        pool = ProcessPoolExecutor(max_workers=min(workers, len(jobs)), initializer=_worker_start)
+        pool = ProcessPoolExecutor(max_workers=min(workers, len(jobs)), initializer=worker_start)
         try:
             futures = {pool.submit(run_job, job): job for job in jobs}
             for future in as_completed(futures):
@@ -410,7 +394,7 @@ def run_jobs(jobs, workers=1, progress=None) -> dict:
                     runs[job.name] = _crashed(job, exc)
                 progress(job.name, runs[job.name])
         except BaseException:  # Ctrl-C: stop now; the caller removes the half-built folder
-            _stop_pool(pool)
+            stop_pool(pool)
             raise
         pool.shutdown()
     return {job.name: runs[job.name] for job in jobs}

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from dgforecast.errors import DgforecastError, ParamsError
+from dgforecast.workers import stop_pool, worker_start
 
 log = logging.getLogger(__name__)
 
@@ -704,39 +705,16 @@ def sorting_work(points, setup: SweepSetup) -> int:
     return int(groups["n_sims"].sum())
 
 
-def _single_threaded_workers():
-    # Two processes on two cores: each must not start its own BLAS/OpenMP thread pool.
-    os.environ["OMP_NUM_THREADS"] = "1"
-    os.environ["OPENBLAS_NUM_THREADS"] = "1"
-
-
-def _pool_worker():
-    # Ctrl-C is the main process's to handle: it stops the pool at once (``_stop_pool``), instead
-    # of each worker (and each notebook kernel) dying on its own, seen as a failure and retried.
-    import signal
-
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    _single_threaded_workers()
-
-
-def _stop_pool(pool):
-    """Cancel what has not started and end the workers now (their kernels exit with them)."""
-    workers = list((getattr(pool, "_processes", None) or {}).values())  # no public API; shutdown clears it
-    pool.shutdown(wait=False, cancel_futures=True)
-    for process in workers:
-        process.terminate()
-
-
 def _run_pool(chunks, setup, jobs) -> list:
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
     context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
-    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_pool_worker)
+    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=worker_start)
     try:
         parts = list(pool.map(evaluate_points, chunks, [setup] * len(chunks)))
     except BaseException:
-        _stop_pool(pool)
+        stop_pool(pool)
         raise
     pool.shutdown()
     return parts
@@ -1080,14 +1058,14 @@ def _run_notebook_jobs(pending, jobs):
             except Exception as exc:
                 yield job, exc
         return
-    pool = ProcessPoolExecutor(max_workers=min(jobs, len(pending)), initializer=_pool_worker)
+    pool = ProcessPoolExecutor(max_workers=min(jobs, len(pending)), initializer=worker_start)
     try:
         futures = {pool.submit(render_point, job): job for job in pending}
         for future in as_completed(futures):
             exc = future.exception()
             yield futures[future], exc if exc is not None else future.result()
     except BaseException:  # Ctrl-C, or the caller stopped early: finished points stay, the rest reruns
-        _stop_pool(pool)
+        stop_pool(pool)
         raise
     pool.shutdown()
 
