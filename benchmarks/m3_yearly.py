@@ -229,6 +229,16 @@ def main(argv=None) -> int:
     parser.add_argument("--write-reference", action="store_true",
                         help="regenerate dgforecast/reference_errors.py from the training parts and stop")
     args = parser.parse_args(argv)
+    data = Path(args.bench_dir) / "m3_yearly.csv"
+    if not data.is_file():
+        print(f"m3_yearly.py: error: {data}: not found; give the folder holding m3_yearly.csv with --bench-dir",
+              file=sys.stderr)
+        return 2
+    unknown = set(args.only.split(",")) - {"auto", "drift+pooled", *MODELS} if args.only else set()
+    if unknown:
+        print(f"m3_yearly.py: error: --only {','.join(sorted(unknown))}: unknown; use auto, drift+pooled or "
+              f"{', '.join(MODELS)}", file=sys.stderr)
+        return 2
     train, test = load(args.bench_dir)
     if args.write_reference:
         print(write_reference(train, ROOT / "dgforecast" / "reference_errors.py"))
