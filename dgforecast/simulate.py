@@ -90,17 +90,6 @@ def lognormal_factors(params, years, rng) -> np.ndarray:
     return np.exp(np.cumsum(steps, axis=1))
 
 
-def fill_gaps(y) -> pd.Series:
-    """A yearly level series with missing interior years filled log-linearly (geometric interpolation)."""
-    years = range(int(y.index.min()), int(y.index.max()) + 1)
-    filled = np.exp(np.log(y.astype(float)).reindex(years).interpolate())
-    gaps = [yr for yr in years if yr not in y.index]
-    if gaps:
-        log.info("%s: %s filled by geometric interpolation before fitting", y.name, ", ".join(map(str, gaps)))
-    filled.index.name, filled.name = "year", y.name
-    return filled
-
-
 def fitted_factors(params, years, rng, history) -> np.ndarray:
     """Cumulative growth factors from the growth models' ``auto`` method fitted on ``history``.
 
@@ -108,14 +97,16 @@ def fitted_factors(params, years, rng, history) -> np.ndarray:
     level at ``as_of_year`` (the last observation, or the simulated value when history ends earlier).
     """
     try:
-        from dgforecast.forecast import simulate_series
+        from dgforecast.forecast import fill_gaps, simulate_series
     except ImportError:
         raise ParamsError("engine = 'fitted': the growth models (dgforecast.forecast) are not available in "
                           "this version; use engine: lognormal") from None
     if history is None or len(history.dropna()) < 2:
         raise ParamsError(f"engine = 'fitted': history_series = {params.history_series!r} has fewer than 2 "
                           "published levels; name a longer series or use engine: lognormal")
-    y = fill_gaps(history[history.index <= params.as_of_year].dropna())
+    y, gap_note = fill_gaps(history[history.index <= params.as_of_year].dropna())
+    if gap_note:
+        log.info("%s", gap_note)
     last = int(y.index[-1])
     horizon = params.target_year - last
     paths, info = simulate_series(y, horizon, params.n_sims, rng, method="auto")
