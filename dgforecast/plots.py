@@ -165,3 +165,41 @@ def growth_chart(growth, ax=None, title=None):
     ax.set_title(heading + (f"\n(无数据 no figure: {', '.join(missing)})" if missing else ""), fontsize=10)
     ax.grid(axis="x", alpha=0.3)
     return fig
+
+
+def sweep_heatmap(table, x_label, y_label, title, contours=(0.5, 0.8), break_even=None, ax=None):
+    """Heat map of P(met) over two swept assumptions, with probability contours and break-even line.
+
+    Parameters
+    ----------
+    table : DataFrame
+        P(met) (0-1) with the y-axis values as index and the x-axis values as columns
+        (``sweep.p_met_matrix``).
+    x_label, y_label, title : str
+        Axis labels (with units) and title; Chinese text renders with the CJK font.
+    contours : sequence of float
+        Probabilities drawn as labelled contour lines (default 50 % and 80 %).
+    break_even : DataFrame, optional
+        Two columns, x then y: where the median path just reaches the threshold (``sweep.break_even``).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    use_cjk_font()
+    fig, ax = _axes(ax, figsize=(8, 5.5))
+    xs, ys = table.columns.to_numpy(dtype=float), table.index.to_numpy(dtype=float)
+    p = table.to_numpy(dtype=float)
+    mesh = ax.pcolormesh(xs, ys, p, shading="nearest", cmap="RdYlGn", vmin=0, vmax=1)
+    fig.colorbar(mesh, ax=ax, label="P(met) 实现概率")
+    if len(xs) > 1 and len(ys) > 1:
+        drawn = ax.contour(xs, ys, p, levels=sorted(contours), colors="black", linewidths=1.2)
+        ax.clabel(drawn, fmt=lambda v: f"{v:.0%}")
+    if break_even is not None and len(break_even):
+        ax.plot(break_even.iloc[:, 0], break_even.iloc[:, 1], "k--", linewidth=1.5,
+                label="盈亏平衡 break-even (median = target)")
+        ax.legend(loc="lower right")
+    ax.set_xlabel(x_label)
+    ax.set_ylabel(y_label)
+    ax.set_title(title)
+    return fig

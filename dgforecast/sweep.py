@@ -838,6 +838,22 @@ def grid_keys(results) -> list[str]:
     return list(results.columns[:first])
 
 
+def result_targets(results) -> list[str]:
+    """The target ids of a sweep table, in the order of their ``p_met.<target_id>`` columns."""
+    return [c.split(".", 1)[1] for c in results.columns if c.startswith("p_met.")]
+
+
+def axis_label(key) -> str:
+    """Chinese and English label of a grid key, with its unit, from the scenario schema."""
+    from dgforecast.params import FIELDS
+
+    if key.startswith("growth_overrides."):
+        year = key.split(".", 1)[1]
+        return f"{year}年增长率 growth in {year} (fraction per year)"
+    entry = FIELDS.get(key, {})
+    return f"{entry.get('label_zh', key)} {entry.get('label_en', '')} ({entry.get('unit', '')})"
+
+
 def check_heat_map_file(path, target_ids=None) -> Path:
     """``path`` made absolute, once it is a sweep table the heat-map notebook (05) can draw.
 

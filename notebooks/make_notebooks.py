@@ -433,14 +433,12 @@ The main target (plan 二（一）) is cluster 营业收入 of at least 5400 亿
 from pathlib import Path
 
 import matplotlib.pyplot as plt
-import numpy as np
 import pandas as pd
 from IPython.display import display
 
 from dgforecast import plots, sweep
 from dgforecast.config import find_project
 from dgforecast.data import load_targets
-from dgforecast.params import FIELDS
 
 paths = find_project(project_dir)
 results_path = Path(results_file) if results_file else paths.reports / "sweep_base.csv"
@@ -451,22 +449,9 @@ keys = sweep.grid_keys(results)
 if len(keys) < 2:
     raise ValueError(f"{results_path}: the sweep has one grid key ({keys[0]}); a heat map needs two --grid keys")
 x_key, y_key = x_key or keys[0], y_key or keys[1]
-targets = sorted({c.split(".", 1)[1] for c in results.columns if c.startswith("p_met.")},
-                 key=lambda t: [c for c in results.columns if c.startswith("p_met.")].index(f"p_met.{t}"))
-target_id = target_id or targets[0]
+target_id = target_id or sweep.result_targets(results)[0]
 target = load_targets(paths.raw).set_index("id").loc[target_id]
 sliced = sweep.axes_slice(results, x_key, y_key, fixed)
-plots.use_cjk_font()
-
-
-def axis_label(key):
-    # Chinese and English label with the unit, from the scenario schema.
-    if key.startswith("growth_overrides."):
-        year = key.split(".", 1)[1]
-        return f"{year}年增长率 growth in {year} (fraction per year)"
-    entry = FIELDS.get(key, {})
-    return f"{entry.get('label_zh', key)} {entry.get('label_en', '')} ({entry.get('unit', '')})"
-
 
 print(f"{results_path}: {len(results):,} points over {', '.join(keys)}; drawing {target_id} "
       f"({target['name_zh']}, {target['comparison']} {target['threshold']:,.0f} {target['unit']} by {target['deadline']})")
@@ -485,21 +470,9 @@ where the median path just reaches the threshold (when one axis is `growth`, it 
     code("""
 table = sweep.p_met_matrix(sliced, x_key, y_key, target_id)
 line = sweep.break_even(sliced, x_key, y_key, target_id, float(target["threshold"]))
-xs, ys, p = table.columns.to_numpy(dtype=float), table.index.to_numpy(dtype=float), table.to_numpy(dtype=float)
-
-fig, ax = plt.subplots(figsize=(8, 5.5), layout="constrained")
-mesh = ax.pcolormesh(xs, ys, p, shading="nearest", cmap="RdYlGn", vmin=0, vmax=1)
-fig.colorbar(mesh, ax=ax, label="P(met) 实现概率")
-if len(xs) > 1 and len(ys) > 1:
-    drawn = ax.contour(xs, ys, p, levels=sorted(contours), colors="black", linewidths=1.2)
-    ax.clabel(drawn, fmt=lambda v: f"{v:.0%}")
-if len(line):
-    ax.plot(line[x_key], line[y_key], "k--", linewidth=1.5, label="盈亏平衡 break-even (median = target)")
-    ax.legend(loc="lower right")
-ax.set_xlabel(axis_label(x_key))
-ax.set_ylabel(axis_label(y_key))
-ax.set_title(f"{target['name_zh']} {target['comparison']} {target['threshold']:,.0f} {target['unit']} "
-             f"({target['deadline']}) · P(met)")
+title = (f"{target['name_zh']} {target['comparison']} {target['threshold']:,.0f} {target['unit']} "
+         f"({target['deadline']}) · P(met)")
+fig = plots.sweep_heatmap(table, sweep.axis_label(x_key), sweep.axis_label(y_key), title, contours, line)
 plt.show()
 """),
     md("""

@@ -82,3 +82,16 @@ def test_growth_chart_draws_one_bar_per_known_rate_in_percent():
     assert [round(b.get_width(), 2) for b in bars] == [3.97, 18.3]
     assert "模型 model" in fig.axes[0].get_title()
     assert not [m for m in _render(fig) if "missing from" in m]
+
+
+def test_sweep_heatmap_draws_contours_and_break_even_line_with_chinese_labels():
+    # P(met) rises with growth (columns) and falls as the revenue ratio drops (rows).
+    table = pd.DataFrame([[0.1, 0.45, 0.85], [0.2, 0.6, 0.9]], index=[0.95, 1.0], columns=[0.02, 0.04, 0.06])
+    line = pd.DataFrame({"growth": [0.0531, 0.0397], "revenue_to_output_ratio": [0.95, 1.0]})
+    fig = plots.sweep_heatmap(table, "年均增长率 growth", "营业收入与总产值之比 ratio", "P(met) 实现概率", (0.5, 0.8), line)
+    ax = fig.axes[0]
+    dashed = [l for l in ax.get_lines() if l.get_linestyle() == "--"]
+    assert len(dashed) == 1 and list(dashed[0].get_xdata()) == [0.0531, 0.0397]
+    assert len(ax.collections) >= 2  # the mesh and the contour set
+    messages = _render(fig)
+    assert not [m for m in messages if "missing from" in m or "Glyph" in m], messages

@@ -420,3 +420,19 @@ def test_stopping_a_notebook_sweep_ends_its_workers_at_once(tmp_path, monkeypatc
         child.join(timeout=30)
     assert not multiprocessing.active_children()
     assert not (tmp_path / "point_a.html").exists()
+
+
+def test_axis_labels_come_from_the_schema_with_units():
+    from dgforecast.sweep import axis_label
+
+    assert axis_label("growth_overrides.2022") == "2022年增长率 growth in 2022 (fraction per year)"
+    assert axis_label("growth").startswith("年均增长率 annual growth (")
+
+
+def test_result_targets_keep_column_order():
+    import pandas as pd
+
+    from dgforecast.sweep import result_targets
+
+    frame = pd.DataFrame(columns=["growth", "p_met.b_2025", "median.b_2025", "p_met.a_2025"])
+    assert result_targets(frame) == ["b_2025", "a_2025"]
