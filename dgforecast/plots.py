@@ -196,8 +196,11 @@ def sweep_heatmap(table, x_label, y_label, title, contours=(0.5, 0.8), break_eve
         drawn = ax.contour(xs, ys, p, levels=sorted(contours), colors="black", linewidths=1.2)
         ax.clabel(drawn, fmt=lambda v: f"{v:.0%}")
     if break_even is not None and len(break_even):
+        limits = ax.get_xlim(), ax.get_ylim()  # the line may run past the grid; the map sets the frame
         ax.plot(break_even.iloc[:, 0], break_even.iloc[:, 1], "k--", linewidth=1.5,
                 label="盈亏平衡 break-even (median = target)")
+        ax.set_xlim(limits[0])
+        ax.set_ylim(limits[1])
         ax.legend(loc="lower right")
     ax.set_xlabel(x_label)
     ax.set_ylabel(y_label)

@@ -95,3 +95,12 @@ def test_sweep_heatmap_draws_contours_and_break_even_line_with_chinese_labels():
     assert len(ax.collections) >= 2  # the mesh and the contour set
     messages = _render(fig)
     assert not [m for m in messages if "missing from" in m or "Glyph" in m], messages
+
+
+def test_sweep_heatmap_frame_stays_on_the_grid_when_break_even_runs_past_it():
+    table = pd.DataFrame([[0.1, 0.4], [0.3, 0.7]], index=[0.9, 1.0], columns=[0.02, 0.04])
+    line = pd.DataFrame({"growth": [0.07, 0.0397], "revenue_to_output_ratio": [0.9, 1.0]})
+    fig = plots.sweep_heatmap(table, "x", "y", "t", (0.5,), line)
+    # cells of width 0.02 centred on 0.02 and 0.04: the frame is 0.01-0.05, not out to 0.07
+    assert fig.axes[0].get_xlim() == pytest.approx((0.01, 0.05))
+    plt.close(fig)
