@@ -144,6 +144,11 @@ The `fitted` engine simulates with the same `auto` method.
     code(SETUP),
     md("""
 ## 已发布的历史 Published history
+
+每个数字都带有来源和可靠性标记：`low` 表示来自已知有误差的二手网站，只能作为弱证据。
+
+Every figure carries its source and a reliability flag: `low` marks a secondary site known to get some numbers
+wrong (weak evidence only), `preliminary` an estimate made before the final figure.
 """),
     code("""
 from dgforecast.data import history_series, load_history
@@ -151,14 +156,17 @@ from dgforecast.data import history_series, load_history
 history = load_history(paths.raw)
 series = history_series(history, params.history_series)
 series = series[series.index <= params.as_of_year]
-display(series.to_frame(f"{params.history_series} (亿元)").T)
+rows = history[(history["series_id"] == params.history_series) & (history["basis"] == "level")
+               & (history["period"] == "year") & (history["year"] <= params.as_of_year)]
+display(rows[["year", "value", "unit", "price_basis", "reliability", "metric", "source_url"]].set_index("year"))
 levels = history[(history["basis"] == "level") & (history["period"] == "year")]
 display(levels.pivot_table(index="series_id", columns="year", values="value"))
 """),
     md("""
 ## 缺失年份 Gaps
 
-Missing inner years are filled by log-linear interpolation so the models see consecutive years.
+Missing inner years are filled by log-linear interpolation so the models see consecutive years. A filled year
+is not data: the growth of the two years around a gap is the same by construction.
 """),
     code("""
 from dgforecast.forecast import fill_gaps
