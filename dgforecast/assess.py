@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from dgforecast.data import OUTPUT, history_series, plan_figure
+from dgforecast.data import OUTPUT, history_series_or_none, plan_figure
 from dgforecast.errors import ParamsError
 from dgforecast.params import STATUS_LABELS, STATUS_LABELS_EN, ScenarioParams, StatusThresholds
 from dgforecast.targets import required_cagr, targets_table
@@ -240,12 +240,6 @@ def load_inputs(project=None) -> dict:
             "progress": load_progress(raw, targets)}
 
 
-def _series_or_none(history, series_id):
-    if series_id is None or not (history["series_id"] == series_id).any():
-        return None
-    return history_series(history, series_id)
-
-
 def historical_cagr(series, end_year, span=5) -> tuple[float, int, int]:
     """CAGR of a level series over ``span`` years ending at the last year <= ``end_year``.
 
@@ -274,10 +268,10 @@ def _simulate_group(key, params, inputs, rng):
 
     variable, conversion, start = key
     base = plan_figure(inputs["baselines"], variable, "level", year=start)
-    actuals = _series_or_none(inputs["history"], ACTUALS_SERIES.get(variable))
+    actuals = history_series_or_none(inputs["history"], ACTUALS_SERIES.get(variable))
     if actuals is not None:
         actuals = actuals[actuals.index > start]
-    history = _series_or_none(inputs["history"], params.history_series) if params.engine == "fitted" else None
+    history = history_series_or_none(inputs["history"], params.history_series) if params.engine == "fitted" else None
     paths = simulate_paths(base, start, params, rng, actuals=actuals, history=history,
                            apply_ratio=conversion == "revenue_to_output_ratio")
     return base, actuals, paths
@@ -329,7 +323,7 @@ def _growth_rows(row, params, inputs, base, paths) -> list[dict]:
     n = deadline - start
     rows = [("required", required_cagr(base * ratio, row["threshold"], n), "所需年均增长", "required",
              f"{base * ratio:,.2f} ({start}) -> {row['threshold']:,.0f} ({deadline})")]
-    history = _series_or_none(inputs["history"], params.history_series)
+    history = history_series_or_none(inputs["history"], params.history_series)
     if history is not None:
         g, first, last = historical_cagr(history, min(params.as_of_year, start))
         rows.append(("historical_city", g, "历史年均增长（全市）", "historical (city)",

@@ -314,6 +314,13 @@ def history_series(history, series_id, basis="level", period="year") -> pd.Serie
     return series
 
 
+def history_series_or_none(history, series_id):
+    """Like ``history_series``, but ``None`` when ``series_id`` is None or has no rows (optional inputs)."""
+    if series_id is None or not (history["series_id"] == series_id).any():
+        return None
+    return history_series(history, series_id)
+
+
 # ---------------------------------------------------------------- what the plan implies
 def plan_figure(baselines, variable, basis, year=2021) -> float:
     """One figure of the plan's baselines (for example the 2021 output level)."""

@@ -410,14 +410,6 @@ def _series(pairs):
     return pd.Series(levels, index=list(years), dtype=float)
 
 
-def _published(history, series_id):
-    from dgforecast.data import history_series
-
-    if series_id is None or not (history["series_id"] == series_id).any():
-        return None
-    return history_series(history, series_id)
-
-
 def level_targets(raw_dir) -> tuple:
     """The plan's level targets with their baselines and actuals, as ``LevelTarget`` records.
 
@@ -425,14 +417,14 @@ def level_targets(raw_dir) -> tuple:
     start year), so a sweep point and the scenario notebook for the same parameters draw alike.
     """
     from dgforecast.assess import ACTUALS_SERIES
-    from dgforecast.data import load_baselines, load_history, load_targets, plan_figure
+    from dgforecast.data import history_series_or_none, load_baselines, load_history, load_targets, plan_figure
 
     targets, baselines, history = load_targets(raw_dir), load_baselines(raw_dir), load_history(raw_dir)
     groups, records = {}, []
     for row in targets[targets["kind"] == "level"].itertuples():
         conversion = row.baseline_conversion or ""
         group = groups.setdefault((row.baseline_variable, conversion, int(row.start_year)), len(groups))
-        actuals = _published(history, ACTUALS_SERIES.get(row.baseline_variable))
+        actuals = history_series_or_none(history, ACTUALS_SERIES.get(row.baseline_variable))
         if actuals is not None:
             actuals = actuals[actuals.index > int(row.start_year)]
         records.append(LevelTarget(
@@ -445,9 +437,9 @@ def level_targets(raw_dir) -> tuple:
 
 def history_for(raw_dir, series_id) -> tuple:
     """The published level series the fitted engine learns from, as ((year, level), ...)."""
-    from dgforecast.data import load_history
+    from dgforecast.data import history_series_or_none, load_history
 
-    return _pairs(_published(load_history(raw_dir), series_id))
+    return _pairs(history_series_or_none(load_history(raw_dir), series_id))
 
 
 def result_columns(targets) -> list[str]:
