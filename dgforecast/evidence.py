@@ -1,0 +1,300 @@
+"""The evidence table: figures published after the baseline, checked and selected.
+
+``data/raw/evidence.csv`` holds one observation a row (a level, a bound or a growth rate of one
+measure for one period, with the month it was published and how far it can be trusted). This module
+only reads, checks and selects rows; how a row weighs on the simulated paths is the measurement
+model's business. Every check reports the file, line and column of the row at fault, as
+``dgforecast.data`` does for the other raw files.
+"""
+
+import logging
+import re
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+
+from dgforecast.data import _number, read_table
+from dgforecast.errors import DataError, ParamsError
+from dgforecast.params import did_you_mean
+
+log = logging.getLogger(__name__)
+
+EVIDENCE_FILE = "evidence.csv"
+COLUMNS = ["evidence_id", "measure", "year", "period", "kind", "value", "unit", "price_basis",
+           "published", "reliability", "source_url", "source_phrase", "note"]
+
+#: What each measure is, and the unit of its levels and bounds (growth rows are always in %).
+MEASURES = {
+    "cluster_output": {"unit": "亿元", "meaning": "the cluster's 总产值 (gross output), current prices"},
+    "cluster_revenue": {"unit": "亿元", "meaning": "the cluster's 营业收入 (operating revenue), current prices"},
+    "cluster_value_added": {"unit": "%", "meaning": "the cluster's 增加值 (value added); growth rows only"},
+    "revenue_to_output_ratio": {"unit": "1", "meaning": "the cluster's 营业收入 / 总产值"},
+    "city_revenue_to_output_ratio": {"unit": "1", "meaning": "the city's 规上工业 营业收入 / 总产值 (all industry, "
+                                                             "not the cluster; its link to the cluster's ratio is a parameter)"},
+}
+#: Which kinds each measure takes: ratios have no growth, value added has only growth.
+MEASURE_KINDS = {
+    "cluster_output": ("level", "at_least", "at_most", "growth"),
+    "cluster_revenue": ("level", "at_least", "at_most", "growth"),
+    "cluster_value_added": ("growth",),
+    "revenue_to_output_ratio": ("level", "at_least", "at_most"),
+    "city_revenue_to_output_ratio": ("level", "at_least", "at_most"),
+}
+KINDS = {
+    "level": "an exact figure (a rounded round figure too: its rounding goes into the level sd)",
+    "at_least": "a lower bound (突破 / 超过 / 以上)",
+    "at_most": "an upper bound",
+    "growth": "growth on the same period of the year before, in %",
+}
+PRICE_BASES = ("nominal", "real")
+#: ``year`` (January-December) or ``YTD_M01`` ... ``YTD_M11`` (January to that month).
+PERIOD = re.compile(r"^(year|YTD_M(0[1-9]|1[01]))$")
+#: From most to least trusted (data/raw/README.md).
+RELIABILITY_ORDER = ("official", "press_or_official", "preliminary", "low", "unverified")
+ID = re.compile(r"^[a-z][a-z0-9_]*$")
+MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+
+
+def period_months(period) -> int:
+    """How many months a period covers: 12 for ``year``, m for ``YTD_Mm``."""
+    return 12 if period == "year" else int(period[len("YTD_M"):])
+
+
+# ---------------------------------------------------------------- cell checks
+def _where(index, column) -> str:
+    # index 0 is the first data row, which is line 2 of the file (line 1 is the header).
+    return f"line {index + 2}, column {column}"
+
+
+def _known(path, index, column, text, allowed) -> str:
+    if text in allowed:
+        return text
+    guess = did_you_mean(text, allowed)
+    hint = f"did you mean {guess!r}?" if guess else f"use one of {', '.join(allowed)}"
+    raise DataError(path, _where(index, column), f"unknown {column} {text!r}; {hint}")
+
+
+def _month(path, index, text) -> str:
+    if not MONTH.fullmatch(text):
+        raise DataError(path, _where(index, "published"),
+                        f"{text!r} is not a month; write YYYY-MM with a month 01-12, such as 2025-06")
+    return text
+
+
+def _value(path, index, kind, text) -> float:
+    value = _number(path, index, "value", text)
+    if kind == "growth" and value <= -100:
+        raise DataError(path, _where(index, "value"), f"growth {value} % would make the level negative")
+    if kind != "growth" and value <= 0:
+        raise DataError(path, _where(index, "value"), f"a {kind} must be positive, not {value}")
+    return value
+
+
+def _check_row(path, index, row, today) -> tuple[int, float]:
+    """Check one row; return its year and value."""
+    if not ID.fullmatch(row["evidence_id"]):
+        raise DataError(path, _where(index, "evidence_id"),
+                        f"{row['evidence_id']!r} is not a valid id; use lower-case letters, digits and _")
+    measure = _known(path, index, "measure", row["measure"], tuple(MEASURES))
+    kind = _known(path, index, "kind", row["kind"], tuple(KINDS))
+    if kind not in MEASURE_KINDS[measure]:
+        raise DataError(path, _where(index, "kind"),
+                        f"{measure} takes no {kind} rows; use {', '.join(MEASURE_KINDS[measure])}")
+    if not re.fullmatch(r"\d{4}", row["year"]) or not 2000 <= int(row["year"]) <= 2100:
+        raise DataError(path, _where(index, "year"), f"{row['year']!r} is not a year; write four digits such as 2024")
+    if not PERIOD.fullmatch(row["period"]):
+        raise DataError(path, _where(index, "period"), f"unknown period {row['period']!r}; use year or "
+                        "YTD_M01 ... YTD_M11 (January to that month)")
+    if kind == "growth" and not row["price_basis"]:
+        raise DataError(path, _where(index, "price_basis"), "a growth row needs its price basis: nominal or real")
+    if kind == "growth":
+        _known(path, index, "price_basis", row["price_basis"], PRICE_BASES)
+    elif row["price_basis"]:
+        raise DataError(path, _where(index, "price_basis"),
+                        f"only growth rows have a price basis; leave it empty on a {kind} row")
+    unit = "%" if kind == "growth" else MEASURES[measure]["unit"]
+    if row["unit"] != unit:
+        raise DataError(path, _where(index, "unit"), f"a {measure} {kind} row is in {unit!r}, not {row['unit']!r}")
+    value = _value(path, index, kind, row["value"])
+    _check_published(path, index, row, today)
+    _known(path, index, "reliability", row["reliability"], RELIABILITY_ORDER)
+    if not row["source_url"]:
+        raise DataError(path, _where(index, "source_url"), "is empty; every row needs its source")
+    return int(row["year"]), value
+
+
+def _check_published(path, index, row, today):
+    """A figure cannot be published after today, nor before the last month of its period.
+
+    "Not before the last month" rather than "after the period": an end-of-year statement such as
+    2025's 突破5000亿 is made in December, on data to November, and is a fair statement on the year.
+    """
+    published = _month(path, index, row["published"])
+    now = f"{today.year:04d}-{today.month:02d}"
+    if published > now:
+        raise DataError(path, _where(index, "published"), f"{published} is in the future (today is {now})")
+    last = f"{row['year']}-{period_months(row['period']):02d}"
+    if published < last:
+        raise DataError(path, _where(index, "published"), f"{published} is before the period {row['year']} "
+                        f"{row['period']} ended (its last month is {last}); check the year, period or month")
+
+
+# ---------------------------------------------------------------- table checks
+def _no_duplicate(path, frame, keys, what, fix):
+    dup = frame.duplicated(subset=keys, keep="first").to_numpy()
+    if dup.any():
+        i = int(dup.nonzero()[0][0])
+        first = int((frame[keys] == frame.loc[i, keys]).all(axis=1).to_numpy().nonzero()[0][0])
+        raise DataError(path, _where(i, keys[0]), f"{what} as line {first + 2} ({frame.loc[first, 'evidence_id']}); {fix}")
+
+
+def _no_contradiction(path, frame):
+    """An at_least above an exact level, an at_most below it, or an at_least above an at_most."""
+    ordered = {("at_least", "level"), ("level", "at_most"), ("at_least", "at_most")}   # low must not exceed high
+    for _, rows in frame.groupby(["measure", "year", "period"], sort=False):
+        for i, low in rows.iterrows():
+            for j, high in rows.iterrows():
+                if (low["kind"], high["kind"]) not in ordered:
+                    continue
+                if low["value"] > high["value"]:
+                    later = max(i, j)
+                    raise DataError(path, _where(later, "value"),
+                                    f"{low['kind']} {low['value']:g} ({low['evidence_id']}, line {i + 2}) is above "
+                                    f"{high['kind']} {high['value']:g} ({high['evidence_id']}, line {j + 2}) for "
+                                    f"{low['measure']} {low['year']} {low['period']}; one of them is wrong")
+
+
+def load_evidence(path, today=None) -> pd.DataFrame:
+    """Read and check an evidence table.
+
+    Parameters
+    ----------
+    path : str or Path
+        The CSV (``data/raw/evidence.csv`` or a user's alternative), UTF-8, columns ``COLUMNS``.
+    today : datetime.date, optional
+        The date against which a ``published`` month counts as in the future; default today.
+
+    Returns
+    -------
+    DataFrame
+        The rows in file order, ``year`` as int, ``value`` as float (levels in the measure's unit,
+        growth in %), plus ``months``: how many months the period covers (12 or m of YTD_Mm).
+
+    Raises
+    ------
+    DataError
+        On the first row that fails a check, naming file, line and column.
+    """
+    path = Path(path)
+    today = today or date.today()
+    frame = read_table(path, COLUMNS)
+    checked = [_check_row(path, i, row, today) for i, row in frame.iterrows()]
+    frame = frame.assign(year=pd.Series([y for y, _ in checked], index=frame.index, dtype=int),
+                         value=pd.Series([v for _, v in checked], index=frame.index, dtype=float),
+                         months=pd.Series([period_months(p) for p in frame["period"]], index=frame.index, dtype=int))
+    _no_duplicate(path, frame, ["evidence_id"], "the same evidence_id", "give each row its own id")
+    _no_duplicate(path, frame, ["measure", "year", "period", "kind", "price_basis", "published"],
+                  "the same measure, year, period, kind, price basis and month",
+                  "keep one row and name the second source in its note")
+    _no_contradiction(path, frame)
+    return frame
+
+
+# ---------------------------------------------------------------- selection
+@dataclass(frozen=True)
+class Selection:
+    """Which evidence rows a forecast uses, and why the others are left out.
+
+    Attributes
+    ----------
+    used : DataFrame
+        The rows to condition on, in file order (columns of ``load_evidence``; the index is the
+        row's position in the file, so line = index + 2).
+    left_out : DataFrame
+        The other rows, in file order, with a ``reason`` column (one sentence each).
+    as_of : str or None
+        The as-of month (YYYY-MM), or None for everything published.
+    min_reliability : str
+        The least trusted flag kept.
+    """
+
+    used: pd.DataFrame
+    left_out: pd.DataFrame
+    as_of: str | None
+    min_reliability: str
+
+
+def _check_selection_args(as_of, min_reliability):
+    if as_of is not None and not MONTH.fullmatch(str(as_of)):
+        raise ParamsError(f"as_of {as_of!r} is not a month; write YYYY-MM such as 2024-01")
+    if min_reliability not in RELIABILITY_ORDER:
+        guess = did_you_mean(min_reliability, RELIABILITY_ORDER)
+        hint = f"did you mean {guess!r}?" if guess else f"use one of {', '.join(RELIABILITY_ORDER)}"
+        raise ParamsError(f"unknown min_reliability {min_reliability!r}; {hint}")
+
+
+def _superseded(rows) -> dict:
+    """Reasons for rows a newer or longer figure replaces, keyed by index; ``rows`` survived the filters.
+
+    A later month's figure for the same measure, year, period, kind and price basis is a revision; within one
+    measure, year, kind and price basis the longest period wins (January-August contains
+    January-May, and the full year contains both: counting them all would count the months twice).
+    """
+    reasons = {}
+    for _, same in rows.groupby(["measure", "year", "period", "kind", "price_basis"], sort=False):
+        newest = same.sort_values("published", kind="stable").iloc[-1]
+        for i in same.index.drop(newest.name):
+            reasons[i] = f"revised by {newest['evidence_id']} (published {newest['published']})"
+    rest = rows.drop(index=list(reasons))
+    for _, same in rest.groupby(["measure", "year", "kind", "price_basis"], sort=False):
+        longest = same.sort_values("months", kind="stable").iloc[-1]
+        what = "the full year" if longest["period"] == "year" else "a later period of the same year"
+        for i in same.index[same["months"] < longest["months"]]:
+            reasons[i] = f"superseded by {longest['evidence_id']} ({what})"
+    return reasons
+
+
+def select_evidence(evidence, as_of=None, min_reliability="press_or_official") -> Selection:
+    """The evidence a forecast made in month ``as_of`` can use.
+
+    Parameters
+    ----------
+    evidence : DataFrame
+        As returned by ``load_evidence``.
+    as_of : str or None
+        ``"YYYY-MM"``: only rows published in or before that month; None: every row.
+    min_reliability : str
+        The least trusted flag kept (order: ``RELIABILITY_ORDER``, most trusted first).
+
+    Returns
+    -------
+    Selection
+        ``used`` and ``left_out`` (with ``reason``). Rows are left out, in this order, for being
+        published after ``as_of``, for reliability below ``min_reliability``, and for being revised
+        or superseded by a row that is itself used.
+
+    Raises
+    ------
+    ParamsError
+        When ``as_of`` is not YYYY-MM or ``min_reliability`` is not a known flag.
+    """
+    _check_selection_args(as_of, min_reliability)
+    reasons = {}
+    if as_of is not None:
+        late = evidence["published"] > as_of
+        reasons.update({i: f"published {p}, after the as-of month {as_of}"
+                        for i, p in evidence.loc[late, "published"].items()})
+    rank = evidence["reliability"].map(RELIABILITY_ORDER.index)
+    weak = (rank > RELIABILITY_ORDER.index(min_reliability)) & ~evidence.index.isin(list(reasons))
+    reasons.update({i: f"reliability {r} is below {min_reliability}"
+                    for i, r in evidence.loc[weak, "reliability"].items()})
+    reasons.update(_superseded(evidence.drop(index=list(reasons))))
+    out = evidence.index.isin(list(reasons))
+    left_out = evidence[out].assign(reason=[reasons[i] for i in evidence.index[out]])
+    used = evidence[~out]
+    if len(left_out):
+        log.info("%d of %d evidence rows left out (as of %s, min reliability %s)",
+                 len(left_out), len(evidence), as_of or "now", min_reliability)
+    return Selection(used=used, left_out=left_out, as_of=as_of, min_reliability=min_reliability)
