@@ -12,7 +12,9 @@ Status rule (thresholds from params.yaml ``status_thresholds``), first match win
 无法评估          P(met) unknown (a count target with no progress counts entered)
 ===============  ==========================================================================
 
-Count targets (``cumulative_count``, ``milestone``) use a Poisson–Gamma pace model: the number
+Each kind of target is judged its own way (``kinds``): level targets on simulated paths;
+``milestone`` targets as events (``milestone_assessment``); count targets (``cumulative_count``)
+by a Poisson–Gamma pace model: the number
 achieved in each year after ``start_year`` is Poisson(λ), λ has the Jeffreys prior Gamma(½, 0), so
 after T observed years with total C it is Gamma(½ + C, T), and the count still to come in the R
 years up to the deadline is negative binomial (n = ½ + C, p = T / (T + R)). Progress counts in
@@ -25,11 +27,14 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+from scipy.special import betaln
 
-from dgforecast.data import OUTPUT, history_series_or_none, plan_figure
+from dgforecast.data import history_series_or_none
 from dgforecast.errors import ParamsError
+from dgforecast.kinds import kind_of
 from dgforecast.params import STATUS_LABELS, STATUS_LABELS_EN, ScenarioParams, StatusThresholds
-from dgforecast.targets import required_cagr, targets_table
+from dgforecast.simulate import closed_form_for, simulate_targets
+from dgforecast.targets import level_targets, required_cagr, targets_table
 
 log = logging.getLogger(__name__)
 
@@ -168,12 +173,12 @@ def count_target_assessment(target_row, progress, as_of_year, thresholds=None) -
 
 
 def _pace_prediction(achieved, observed, remaining, threshold, comparison, has_counts) -> dict:
-    from scipy.stats import nbinom  # here, not at the top: scipy.stats takes half a second to import
-
     if not has_counts or observed == 0:
         return {"p_met": math.nan, "median": math.nan, "q10": math.nan, "q90": math.nan,
                 "note": "no progress counts entered in data/raw/target_progress.csv after the start year; "
                         "required pace only"}
+    from scipy.stats import nbinom  # here, not at the top: scipy.stats takes half a second to import
+
     shape, rate = PRIOR_SHAPE + achieved, PRIOR_RATE + observed
     # Still to come in the remaining years: negative binomial with n = shape, p = rate / (rate + R).
     future = nbinom(shape, rate / (rate + remaining)) if remaining else None
@@ -186,6 +191,44 @@ def _pace_prediction(achieved, observed, remaining, threshold, comparison, has_c
          for name, level in (("median", 0.5), ("q10", 0.1), ("q90", 0.9))}
     return {"p_met": min(1.0, max(0.0, p)), **q,
             "note": f"Poisson–Gamma pace: {achieved:g} in {observed} year(s), {remaining} year(s) to go"}
+
+
+def milestone_assessment(target_row, progress, as_of_year, thresholds=None) -> dict:
+    """Judge an event target (kind ``milestone``: one innovation centre, one platform).
+
+    Done once the progress entered reaches the threshold. Before that, each year is a chance p that
+    it happens, with the Jeffreys prior Beta(½, ½); after T observed years without it p is
+    Beta(½, ½ + T), and P(it happens in the R years left) = 1 − B(½, ½ + T + R) / B(½, ½ + T).
+
+    Parameters and returns are those of ``count_target_assessment``; ``median``, ``q10`` and
+    ``q90`` are quantiles of the count at the deadline (what is achieved now, or the threshold).
+    """
+    tid, threshold = target_row["id"], float(target_row["threshold"])
+    start, deadline = int(target_row["start_year"]), int(target_row["deadline"])
+    comparison = target_row.get("comparison", ">=")
+    rows = progress[(progress["target_id"] == tid) & (progress["year"] > start) & (progress["year"] <= as_of_year)]
+    observed = max(0, min(as_of_year, deadline) - start)
+    remaining = max(0, deadline - max(as_of_year, start))
+    achieved = float(rows["count"].sum())
+    done = bool(meets([achieved], threshold, comparison)[0])
+    result = {"target_id": tid, "achieved": achieved, "years_observed": observed,
+              "required_pace": threshold / (deadline - start),
+              "pace_needed_now": max(0.0, threshold - achieved) / remaining if remaining else math.nan,
+              "observed_pace": achieved / observed if observed and len(rows) else math.nan}
+    if not len(rows) or observed == 0:
+        result |= {"p_met": math.nan, "median": math.nan, "q10": math.nan, "q90": math.nan,
+                   "note": "no progress entered in data/raw/target_progress.csv after the start year; "
+                           "a milestone is judged once a year is reported (0 if it has not happened)"}
+    else:
+        p = 1.0 if done else (1.0 - math.exp(betaln(0.5, 0.5 + observed + remaining) - betaln(0.5, 0.5 + observed))
+                              if remaining else 0.0)
+        result |= {"p_met": p, **{name: threshold if done or level > 1.0 - p else achieved
+                                  for name, level in (("median", 0.5), ("q10", 0.1), ("q90", 0.9))},
+                   "note": ("done: reported in data/raw/target_progress.csv" if done else
+                            f"Beta–Bernoulli: not yet after {observed} year(s), {remaining} year(s) to go")}
+    result["status"] = status_label(result["p_met"], thresholds or StatusThresholds(),
+                                    p_met_early=(1.0 if done else 0.0) if not math.isnan(result["p_met"]) else None)
+    return result
 
 
 # ---------------------------------------------------------------- one scenario, every target
@@ -224,22 +267,6 @@ class ScenarioResult:
     paths_by_target: dict = field(default_factory=dict)
 
 
-#: Published series (in data/raw/actuals.csv) holding actual yearly levels of a
-#: baseline variable after the plan's base year; rows added there condition the simulation.
-ACTUALS_SERIES = {OUTPUT: "DG_EM_OUT"}
-
-
-def load_inputs(project=None) -> dict:
-    """The checked raw tables an assessment needs: targets, baselines, history, progress."""
-    from dgforecast.config import find_project
-    from dgforecast.data import load_baselines, load_history, load_progress, load_targets
-
-    raw = find_project(project).raw
-    targets = load_targets(raw)
-    return {"targets": targets, "baselines": load_baselines(raw), "history": load_history(raw),
-            "progress": load_progress(raw, targets)}
-
-
 def historical_cagr(series, end_year, span=5) -> tuple[float, int, int]:
     """CAGR of a level series over ``span`` years ending at the last year <= ``end_year``.
 
@@ -251,30 +278,7 @@ def historical_cagr(series, end_year, span=5) -> tuple[float, int, int]:
     last = int(usable.index[-1])
     earlier = usable[usable.index >= last - span]
     first = int(earlier.index[0])
-    return (usable[last] / usable[first]) ** (1.0 / (last - first)) - 1.0, first, last
-
-
-def _level_groups(levels) -> dict:
-    # Targets that grow from the same baseline share their simulated paths (so the joint is right).
-    groups = {}
-    for _, row in levels.iterrows():
-        key = (row["baseline_variable"], row.get("baseline_conversion", "") or "", int(row["start_year"]))
-        groups.setdefault(key, []).append(row)
-    return groups
-
-
-def _simulate_group(key, params, inputs, rng):
-    from dgforecast.simulate import simulate_paths
-
-    variable, conversion, start = key
-    base = plan_figure(inputs["baselines"], variable, "level", year=start)
-    actuals = history_series_or_none(inputs["history"], ACTUALS_SERIES.get(variable))
-    if actuals is not None:
-        actuals = actuals[actuals.index > start]
-    history = history_series_or_none(inputs["history"], params.history_series) if params.engine == "fitted" else None
-    paths = simulate_paths(base, start, params, rng, actuals=actuals, history=history,
-                           apply_ratio=conversion == "revenue_to_output_ratio")
-    return base, actuals, paths
+    return required_cagr(usable[first], usable[last], last - first), first, last
 
 
 def _check_horizon(params, levels):
@@ -305,15 +309,10 @@ def _p_met_early(row, paths) -> float:
     return float(meets(paths[before].to_numpy(), row["threshold"], row["comparison"]).any(axis=1).mean())
 
 
-def _closed_form_row(row, params, start_level, ratio_applies, p_sim) -> dict:
-    from dgforecast.simulate import closed_form_p_met
-
-    years = list(range(params.as_of_year + 1, int(row["deadline"]) + 1))
-    ratio, sd = (params.revenue_to_output_ratio, params.revenue_to_output_ratio_sd) if ratio_applies else (1.0, 0.0)
-    exact = closed_form_p_met(row["threshold"], start_level, len(years), [params.nominal_growth(y) for y in years],
-                              params.volatility, ratio, sd)
+def _closed_form_row(target, params, start_level, p_sim) -> dict:
+    exact = closed_form_for(params, target.threshold, start_level, target.deadline, target.apply_ratio)
     se = math.sqrt(max(exact * (1 - exact), 1e-12) / params.n_sims)
-    return {"target_id": row["id"], "p_met": p_sim, "p_closed_form": exact, "mc_se": se,
+    return {"target_id": target.target_id, "p_met": p_sim, "p_closed_form": exact, "mc_se": se,
             "z": (p_sim - exact) / se}
 
 
@@ -338,41 +337,51 @@ def _growth_rows(row, params, inputs, base, paths) -> list[dict]:
         assumed = [params.nominal_growth(y) for y in range(params.as_of_year + 1, deadline + 1)]
         rows.append(("scenario", float(np.exp(np.mean(np.log1p(assumed))) - 1), "情景假设增长",
                      "scenario assumption", f"nominal, {params.as_of_year + 1}-{deadline}"))
-    rows.append(("simulated_median", (float(paths[deadline].median()) / (base * ratio)) ** (1 / n) - 1,
+    rows.append(("simulated_median", required_cagr(base * ratio, float(paths[deadline].median()), n),
                  "模拟中位增长", "simulated median", f"median path {start}-{deadline}"))
     return [{"target_id": row["id"], "measure": m, "growth": g, "label_zh": zh, "label_en": en, "basis": b}
             for m, g, zh, en, b in rows]
 
 
+def judge_counts(table, progress, params) -> pd.DataFrame:
+    """Every target not judged on paths, each by its kind's model (``kinds``): pace or event."""
+    judges = {"pace": count_target_assessment, "event": milestone_assessment}
+    rows = [judges[kind_of(r["kind"]).judged_on](r, progress, params.as_of_year, params.status_thresholds)
+            for _, r in table.iterrows() if not kind_of(r["kind"]).is_level]
+    return pd.DataFrame(rows)
+
+
 def assess_inputs(params: ScenarioParams, inputs: dict) -> ScenarioResult:
-    """``assess_scenario`` on tables already loaded (``load_inputs``); pure apart from logging."""
+    """Simulate one scenario on the workbook's tables (``pipeline.load_inputs``) and judge every target.
+
+    Pure apart from logging: the tables come in, nothing is read or written.
+    """
     table = targets_table(inputs["targets"], inputs["baselines"], 1.0)
-    levels = table[table["kind"] == "level"]
+    levels = table[table["kind"].map(lambda k: kind_of(k).is_level).astype(bool)]
     _check_horizon(params, levels)
-    groups = _level_groups(levels)
-    rng = np.random.default_rng(params.seed)
-    rngs = [rng] if len(groups) == 1 else rng.spawn(len(groups))
-    summary, growth, closed, crossing, by_target, joint = [], [], [], {}, {}, 1.0
+    targets = level_targets(inputs["targets"], inputs["baselines"], inputs["history"])
+    history = history_series_or_none(inputs["history"], params.history_series) if params.engine == "fitted" else None
+    paths_of = simulate_targets(targets, params, history)
+    rows_by_id = {row["id"]: row for _, row in levels.iterrows()}
+    summary, growth, closed, crossing, by_target = [], [], [], {}, {}
+    met_all = {group: np.ones(params.n_sims, dtype=bool) for group in paths_of}
     first_actuals = None
-    for (key, rows), group_rng in zip(groups.items(), rngs):
-        base, actuals, paths = _simulate_group(key, params, inputs, group_rng)
-        ratio_applies = key[1] == "revenue_to_output_ratio"
-        start_level = actuals[params.as_of_year] if params.as_of_year > key[2] else base
-        met_all = np.ones(len(paths), dtype=bool)
-        for row in rows:
-            summary.append(_level_rows(row, paths, params, _p_met_early(row, paths)))
-            crossing[row["id"]] = crossing_year(paths, row["threshold"], row["comparison"])
-            growth += _growth_rows(row, params, inputs, base, paths)
-            if params.engine == "lognormal":
-                closed.append(_closed_form_row(row, params, start_level, ratio_applies, summary[-1]["p_met"]))
-            met_all &= meets(paths[int(row["deadline"])], row["threshold"], row["comparison"])
-            by_target[row["id"]] = paths
-        joint *= float(met_all.mean())  # groups are simulated independently
+    for target in targets:
+        row, paths = rows_by_id[target.target_id], paths_of[target.group]
+        actuals = target.actuals_series()
+        start_level = actuals[params.as_of_year] if params.as_of_year > target.base_year else target.base_level
+        summary.append(_level_rows(row, paths, params, _p_met_early(row, paths)))
+        crossing[target.target_id] = crossing_year(paths, row["threshold"], row["comparison"])
+        growth += _growth_rows(row, params, inputs, target.base_level, paths)
+        if params.engine == "lognormal":
+            closed.append(_closed_form_row(target, params, start_level, summary[-1]["p_met"]))
+        met_all[target.group] &= meets(paths[target.deadline], target.threshold, target.comparison)
+        by_target[target.target_id] = paths
         if first_actuals is None:
-            scale = params.revenue_to_output_ratio if ratio_applies else 1.0
-            first_actuals = _actual_points(base, key[2], actuals, params.as_of_year) * scale
-    counts = pd.DataFrame([count_target_assessment(r, inputs["progress"], params.as_of_year, params.status_thresholds)
-                           for _, r in table[table["kind"] != "level"].iterrows()])
+            scale = params.revenue_to_output_ratio if target.apply_ratio else 1.0
+            first_actuals = _actual_points(target.base_level, target.base_year, actuals, params.as_of_year) * scale
+    joint = float(np.prod([m.mean() for m in met_all.values()]))  # groups are simulated independently
+    counts = judge_counts(table, inputs["progress"], params)
     for c in counts.to_dict(orient="records"):
         summary.append({"scenario": params.scenario, **{k: c[k] for k in SUMMARY_COLUMNS[1:]}})
     paths = next(iter(by_target.values())) if by_target else pd.DataFrame()
@@ -386,6 +395,26 @@ def assess_inputs(params: ScenarioParams, inputs: dict) -> ScenarioResult:
                           paths_by_target=by_target)
 
 
+def summary_records(result) -> list[dict]:
+    """One JSON-ready object per target: what ``dgforecast assess --json`` prints.
+
+    Keys: target_id, scenario, n_sims, p_met, median, q10, q90, status, closed_form (P(met) in
+    closed form on the lognormal engine, None where there is none); NaN becomes None.
+    """
+    closed = {} if result.closed_form.empty else dict(zip(result.closed_form["target_id"],
+                                                          result.closed_form["p_closed_form"]))
+    records = []
+    for row in result.summary.to_dict(orient="records"):
+        record = {"target_id": row["target_id"], "scenario": row["scenario"], "n_sims": result.params.n_sims}
+        for key in ("p_met", "median", "q10", "q90"):
+            value = row[key]
+            record[key] = None if value is None or (isinstance(value, float) and math.isnan(value)) else float(value)
+        record["status"] = row["status"]
+        record["closed_form"] = closed.get(row["target_id"])
+        records.append(record)
+    return records
+
+
 def _actual_points(base, base_year, actuals, as_of_year) -> pd.Series:
     # The base year and every actual up to as_of_year: the points charts draw over the fan.
     points = pd.Series({base_year: float(base)}, dtype=float)
@@ -393,23 +422,3 @@ def _actual_points(base, base_year, actuals, as_of_year) -> pd.Series:
         points = pd.concat([points, actuals[actuals.index <= as_of_year].astype(float)])
     points.index.name = "year"
     return points
-
-
-def assess_scenario(params: ScenarioParams, project=None) -> ScenarioResult:
-    """Simulate one scenario and judge every target of the plan.
-
-    Parameters
-    ----------
-    params : ScenarioParams
-        From ``params.resolve_scenario``.
-    project : str or Path, optional
-        The workbook folder; default: found from the current folder upward.
-
-    Returns
-    -------
-    ScenarioResult
-        ``summary`` (one row per target), ``paths``, ``fan``, ``growth_table``, ``crossing``,
-        ``joint_p_all_levels``, ``params``; also ``counts`` (count-target detail),
-        ``closed_form`` (lognormal engine: simulated vs exact P(met)), ``actuals`` (points to draw).
-    """
-    return assess_inputs(params, load_inputs(project))

@@ -64,6 +64,23 @@ def _add_params(sub):
     p.set_defaults(func=cmd_params)
 
 
+def cmd_assess(args) -> int:
+    from dgforecast.pipeline import describe_assessment
+
+    print(describe_assessment(args.scenario, args.param, args.project, as_json=args.json))
+    return 0
+
+
+def _add_assess(sub):
+    p = sub.add_parser("assess", help="P(met), median and 10-90 %% range of every target for one scenario, "
+                                      "at once and without a notebook kernel")
+    p.add_argument("scenario", help="a scenario name from params.yaml")
+    p.add_argument("-p", "--param", action="append", default=[], metavar="KEY=VALUE",
+                   help="override one parameter (value read as YAML, e.g. -p growth=0.02); repeatable")
+    p.add_argument("--json", action="store_true", help="print a JSON list of objects, one per target")
+    p.set_defaults(func=cmd_assess)
+
+
 def cmd_run(args) -> int:
     from dgforecast.report import describe_run
 
@@ -130,9 +147,8 @@ def _add_sweep(sub):
     p.add_argument("--scenario", default="base", metavar="NAME", help="scenario the grid overrides (default base)")
     p.add_argument("--grid", action="append", default=[], metavar="KEY=START:STOP:STEP|KEY=V1,V2,...",
                    help="a parameter and its values (stop inclusive), e.g. growth=0:0.08:0.01; repeatable, "
-                        "the points are every combination. Keys: growth, volatility, revenue_to_output_ratio, "
-                        "revenue_to_output_ratio_sd, price_basis, deflator, engine, as_of_year, target_year, "
-                        "n_sims, seed, growth_overrides.YEAR")
+                        "the points are every combination. Keys: any scenario parameter that changes the numbers "
+                        "(dgforecast params base lists them), BLOCK.NAME for a nested one, growth_overrides.YEAR")
     p.add_argument("--sims", type=int, default=None, metavar="N", help="paths per point (default: the scenario's n_sims)")
     p.add_argument("--seed", type=int, default=None, metavar="S", help="random seed (default: the scenario's)")
     p.add_argument("--out", default=None, metavar="FILE.csv|FILE.parquet",
@@ -184,9 +200,9 @@ def _add_forecast(sub):
 
 
 def cmd_fit(args) -> int:
-    from dgforecast.forecast import fit_report
+    from dgforecast.pipeline import fit_series
 
-    print(fit_report(args.series_id, args.as_of, args.year, args.project, args.gaps))
+    print(fit_series(args.series_id, args.as_of, args.year, args.project, args.gaps))
     return 0
 
 
@@ -201,7 +217,7 @@ def _add_fit(sub):
 
 
 #: Each entry adds one subcommand; a new command adds its own ``_add_<name>`` here.
-COMMANDS = [_add_data, _add_targets, _add_params, _add_run, _add_report, _add_sweep, _add_forecast, _add_fit]
+COMMANDS = [_add_data, _add_targets, _add_params, _add_assess, _add_run, _add_report, _add_sweep, _add_forecast, _add_fit]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,8 +1,8 @@
-"""Load and check the raw files, derive what the plan implies, write data/processed/.
+"""Load and check the raw files, and derive what the plan implies (pure functions on the tables).
 
 Every raw file is read as text and checked row by row, so a bad value is reported with its file,
-line and column rather than surfacing later as a NaN. Nothing here writes under data/raw/; the
-processed tables are written atomically and only after every check has passed.
+line and column rather than surfacing later as a NaN. Nothing here writes anything: the stage
+layer (``pipeline.build_processed``) writes data/processed/ once every check has passed.
 """
 
 import logging
@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from dgforecast.errors import DataError
-from dgforecast.fileio import write_csv_atomic
+from dgforecast.kinds import TARGET_KINDS, kind_of
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +29,6 @@ UNITS = {"亿元", "%", "家", "万家", "户", "个", "项", "名", "套"}
 #: From most to least trusted (data/dongguan README).
 RELIABILITY = ("press_or_official", "preliminary", "low")
 PRICE_BASES = {"current", "comparable", "unknown", "not_applicable"}
-TARGET_KINDS = {"level", "cumulative_count", "milestone"}
 COMPARISONS = {">=", ">"}
 YEAR_RANGE = (1949, 2100)
 PERIOD_PATTERN = re.compile(r"^(year|YTD_M(1[0-2]|[1-9])|YTD_H1|YTD_Q[1-3])$")
@@ -199,7 +198,7 @@ def load_targets(raw_dir) -> pd.DataFrame:
         if deadline <= start:
             raise DataError(path, f"{where}, column deadline",
                             f"deadline {deadline} is not after start_year {start}; fix one of them")
-        if row["kind"] == "level" and not row["baseline_variable"]:
+        if kind_of(row["kind"]).needs_baseline and not row["baseline_variable"]:
             raise DataError(path, f"{where}, column baseline_variable", "a level target needs the variable it grows from")
         thresholds.append(threshold)
         deadlines.append(deadline)
@@ -435,43 +434,3 @@ def to_iamc(baselines, history, derived) -> pd.DataFrame:
         "price_basis": "current", "reliability": "derived", "source": derived["formula"],
     })
     return pd.concat([plan, published, implied], ignore_index=True)
-
-
-def build_processed(raw_dir, processed_dir, revenue_to_output_ratio=1.0) -> dict:
-    """Check every raw file, then write the processed tables atomically.
-
-    Parameters
-    ----------
-    raw_dir, processed_dir : str or Path
-        The workbook's data/raw/ (read only) and data/processed/ folders.
-    revenue_to_output_ratio : float
-        营业收入 / 总产值, used to turn the 2021 gross output into a revenue baseline for the
-        cluster revenue target (1.0 = revenue equals gross output; see ``targets``).
-
-    Returns
-    -------
-    dict
-        ``derived``, ``checks`` and ``targets`` tables and ``paths`` written. Nothing is written
-        unless all raw files pass their checks.
-    """
-    from dgforecast.targets import targets_table
-
-    baselines = load_baselines(raw_dir)
-    divisions = load_divisions(raw_dir)
-    targets = load_targets(raw_dir)
-    history = load_history(raw_dir)
-    load_progress(raw_dir, targets)
-    derived = derive_plan_figures(baselines)
-    checks = cross_checks(baselines, history)
-    table = targets_table(targets, baselines, revenue_to_output_ratio=revenue_to_output_ratio)
-    processed_dir = Path(processed_dir)
-    outputs = {
-        "timeseries.csv": to_iamc(baselines, history, derived),
-        "derived.csv": derived,
-        "checks.csv": checks,
-        "targets.csv": table,
-        "divisions.csv": divisions,
-    }
-    paths = [write_csv_atomic(frame, processed_dir / name) for name, frame in outputs.items()]
-    log.info("wrote %d processed tables to %s", len(paths), processed_dir)
-    return {"derived": derived, "checks": checks, "targets": table, "paths": paths}

@@ -33,6 +33,7 @@ from dgforecast.backtest import (ErrorDistribution, gaussian_log_spread, mase, s
 from dgforecast.errors import DataError, ModelError
 from dgforecast.models import (MODELS, check_series, drift_forecast, fit_model, fit_theta,
                                level_columns, theta_forecast)
+from dgforecast.workers import map_pool
 
 log = logging.getLogger(__name__)
 
@@ -342,29 +343,27 @@ def _series_job(job):
         return sid, str(exc)
 
 
-def _init_worker():
-    # tiny arrays: BLAS threads only fight for the cores
-    os.environ["OMP_NUM_THREADS"] = os.environ["OPENBLAS_NUM_THREADS"] = "1"
+#: Jobs below which worker processes cost more than they save.
+PARALLEL_MIN_JOBS = 8
 
 
-def run_jobs(func, jobs, n_jobs=None, progress=False, what="series"):
-    """Map ``func`` over ``jobs`` on ``n_jobs`` processes (default: all cores), in order."""
+def map_series(func, jobs, n_jobs=None, progress=False, what="series") -> list:
+    """Map ``func`` over ``jobs`` on ``n_jobs`` processes (default: all cores), in order.
+
+    The processes are ``workers.run_pool``'s (one thread each; tiny arrays, so BLAS threads would
+    only fight for the cores); each takes about an eighth of its share of the jobs at a time.
+    ``progress`` shows a bar on stderr, counting ``what``.
+    """
     n_jobs = n_jobs or os.cpu_count() or 1
+    if len(jobs) < PARALLEL_MIN_JOBS:
+        n_jobs = 1
     bar = _progress(len(jobs), what) if progress else None
-    results = []
-    if n_jobs == 1 or len(jobs) < 8:
-        for job in jobs:
-            results.append(func(job))
-            bar and bar.update()
-    else:
-        from concurrent.futures import ProcessPoolExecutor
-
-        with ProcessPoolExecutor(max_workers=n_jobs, initializer=_init_worker) as pool:
-            for result in pool.map(func, jobs, chunksize=max(1, len(jobs) // (8 * n_jobs))):
-                results.append(result)
-                bar and bar.update()
-    bar and bar.close()
-    return results
+    try:
+        return map_pool(func, jobs, n_jobs, batch=max(1, len(jobs) // (8 * n_jobs)),
+                        done=bar.update if bar else None)
+    finally:
+        if bar:
+            bar.close()
 
 
 def _progress(total, what):
@@ -407,7 +406,7 @@ def forecast_file(input_path, horizon, levels=(80, 95), method="auto", output=No
     backtestable = sum(len(y) >= AUTO_MIN_POINTS + 2 for y in series.values())
     pooled = backtestable >= POOL_MIN_SERIES
     jobs = [(sid, y, int(horizon), method, pooled) for sid, y in series.items()]
-    done = dict(run_jobs(_series_job, jobs, n_jobs, progress))
+    done = dict(map_series(_series_job, jobs, n_jobs, progress))
     failures = {sid: r for sid, r in done.items() if isinstance(r, str)}
     fitted = {sid: r for sid, r in done.items() if not isinstance(r, str)}
     own = None
@@ -517,27 +516,22 @@ def _auto_reason(y, table) -> str:
             f"few origins, so a hint, not a choice). Intervals: pooled reference errors from M3 yearly.")
 
 
-def fit_report(series_id, as_of=None, target_year=2025, project=None, gaps="interpolate", level=80) -> str:
-    """The ``dgforecast fit`` table for one published Dongguan series, as text.
+def fit_report(y, as_of=None, target_year=2025, gaps="interpolate", level=80) -> str:
+    """The ``dgforecast fit`` table for one published series, as text.
 
     Parameters
     ----------
-    series_id : str
-        A series of data/raw/dongguan_published_to_2021.csv with yearly levels (e.g. DG_GDP, 亿元).
+    y : pd.Series
+        Yearly levels indexed by year, named by their series id (e.g. DG_GDP, 亿元); the stage layer
+        (``pipeline.fit_series``) reads it from the workbook.
     as_of : int, optional
         Use only data up to and including this year.
     target_year : int
         The year whose forecast and interval are shown (the plan's deadline, 2025).
-    project : str or Path, optional
-        The workbook folder (default: found from the current folder upward).
     gaps : {"interpolate", "longest"}
         How missing years are handled (see :func:`fill_gaps`); the output says what was done.
     """
-    from dgforecast.config import find_project
-    from dgforecast.data import history_series, load_history
-
-    paths = find_project(project)
-    y = history_series(load_history(paths.raw), series_id, basis="level", period="year")
+    series_id = y.name
     if as_of is not None:
         y = y.loc[:int(as_of)]
         if y.empty:

@@ -278,7 +278,7 @@ def load_params_file(path) -> dict:
 
 def _at(where, key) -> str:
     # "params.yaml: defaults" + "growth" -> "params.yaml: defaults.growth"; "-p" + "growth" -> "-p growth"
-    return f"{where} {key}" if where == "-p" else f"{where}.{key}"
+    return f"{where} {key}" if where.startswith("-") else f"{where}.{key}"
 
 
 def _check_keys(mapping, where):
@@ -300,7 +300,11 @@ def scenario_names(path) -> list[str]:
 
 
 # ---------------------------------------------------------------- resolving one scenario
-def _merge(base: dict, changes: dict) -> dict:
+def merge_changes(base: dict, changes: dict) -> dict:
+    """``base`` with ``changes`` laid over it: mappings merged key by key, everything else replaced.
+
+    The one rule for every layer (defaults, a scenario, ``-p``, a sweep point); ``base`` is not changed.
+    """
     merged = dict(base)
     for key, value in changes.items():
         if isinstance(value, dict) and isinstance(merged.get(key), dict):
@@ -308,6 +312,49 @@ def _merge(base: dict, changes: dict) -> dict:
         else:
             merged[key] = value
     return merged
+
+
+def nest_dotted(flat: dict) -> dict:
+    """``{"growth_overrides.2022": -0.1, "growth": 0.05}`` -> ``{"growth_overrides": {2022: -0.1}, "growth": 0.05}``.
+
+    A dotted key sets one entry of a mapping parameter; year-like entries become integers.
+    """
+    nested = {}
+    for key, value in flat.items():
+        head, _, sub = str(key).partition(".")
+        if sub:
+            nested.setdefault(head, {})[int(sub) if sub.isdigit() else sub] = value
+        else:
+            nested[key] = value
+    return nested
+
+
+def changed(params: ScenarioParams, changes: dict, validate=True, where="-p") -> ScenarioParams:
+    """``params`` with ``changes`` (dotted keys allowed) laid over it by ``merge_changes``.
+
+    With ``validate`` the result is checked against the schema and a problem is one ``ParamsError``
+    line naming ``where`` and the key; without, the values are taken as they are (the caller has
+    checked them), which is fast enough for a sweep's every point.
+    """
+    nested = nest_dotted(changes)
+    if validate:
+        _check_keys(nested, where)
+        merged = merge_changes(params.model_dump(), nested)
+        try:
+            return type(params).model_validate(merged)
+        except ValidationError as exc:
+            raise ParamsError(_one_line(exc, merged, [(f"scenario {params.scenario}", {}),
+                                                      (f"scenario {params.scenario}", {}), (where, nested)])) from None
+    update = {}
+    for key, value in nested.items():
+        current = getattr(params, key, None)
+        if isinstance(value, dict) and isinstance(current, BaseModel):
+            update[key] = current.model_copy(update=value)
+        elif isinstance(value, dict) and isinstance(current, dict):
+            update[key] = {**current, **value}
+        else:
+            update[key] = value
+    return params.model_copy(update=update)
 
 
 def _origin(key, layers) -> str:
@@ -347,7 +394,7 @@ def resolve_scenario(path, name, overrides: dict | None = None) -> ScenarioParam
               ("-p", overrides)]
     merged = {"scenario": name}
     for _, mapping in layers:
-        merged = _merge(merged, mapping)
+        merged = merge_changes(merged, mapping)
     try:
         return ScenarioParams.model_validate(merged)
     except ValidationError as exc:

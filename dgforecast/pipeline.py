@@ -1,8 +1,73 @@
-"""The workbook's stages as functions with default paths, the same from the shell or a notebook."""
+"""The workbook's stages: read data/raw/ and params.yaml here, hand tables to pure functions.
+
+Data flows one way — raw files (``data``: load and check) → tables (``targets``) → paths
+(``simulate``) → assessment (``assess``) → views and reports (``views``, ``plots``, ``report``).
+This module is the one layer below the commands that reads the workbook; everything it calls takes
+tables and parameters, never a path. Each stage runs the same from the shell or a notebook.
+"""
 
 import json
+import logging
+from pathlib import Path
 
+from dgforecast.assess import assess_inputs, summary_records
 from dgforecast.config import find_project
+from dgforecast.data import (cross_checks, derive_plan_figures, history_series, load_baselines, load_divisions,
+                             load_history, load_progress, load_targets, to_iamc)
+from dgforecast.fileio import write_csv_atomic
+from dgforecast.kinds import is_level
+from dgforecast.params import parse_overrides, resolve_scenario
+from dgforecast.targets import targets_records, targets_table
+
+log = logging.getLogger(__name__)
+
+
+# ---------------------------------------------------------------- reading the workbook
+def load_inputs(project=None) -> dict:
+    """The checked raw tables an assessment needs: ``targets``, ``baselines``, ``history``, ``progress``."""
+    raw = find_project(project).raw
+    targets = load_targets(raw)
+    return {"targets": targets, "baselines": load_baselines(raw), "history": load_history(raw),
+            "progress": load_progress(raw, targets)}
+
+
+# ---------------------------------------------------------------- dgforecast data
+def build_processed(raw_dir, processed_dir, revenue_to_output_ratio=1.0) -> dict:
+    """Check every raw file, then write the processed tables atomically.
+
+    Parameters
+    ----------
+    raw_dir, processed_dir : str or Path
+        The workbook's data/raw/ (read only) and data/processed/ folders.
+    revenue_to_output_ratio : float
+        营业收入 / 总产值, used to turn the 2021 gross output into a revenue baseline for the
+        cluster revenue target (1.0 = revenue equals gross output; see ``targets``).
+
+    Returns
+    -------
+    dict
+        ``derived``, ``checks`` and ``targets`` tables and ``paths`` written. Nothing is written
+        unless all raw files pass their checks.
+    """
+    baselines = load_baselines(raw_dir)
+    divisions = load_divisions(raw_dir)
+    targets = load_targets(raw_dir)
+    history = load_history(raw_dir)
+    load_progress(raw_dir, targets)
+    derived = derive_plan_figures(baselines)
+    checks = cross_checks(baselines, history)
+    table = targets_table(targets, baselines, revenue_to_output_ratio=revenue_to_output_ratio)
+    processed_dir = Path(processed_dir)
+    outputs = {
+        "timeseries.csv": to_iamc(baselines, history, derived),
+        "derived.csv": derived,
+        "checks.csv": checks,
+        "targets.csv": table,
+        "divisions.csv": divisions,
+    }
+    paths = [write_csv_atomic(frame, processed_dir / name) for name, frame in outputs.items()]
+    log.info("wrote %d processed tables to %s", len(paths), processed_dir)
+    return {"derived": derived, "checks": checks, "targets": table, "paths": paths}
 
 
 def build_data(project=None, revenue_to_output_ratio=1.0) -> str:
@@ -15,8 +80,6 @@ def build_data(project=None, revenue_to_output_ratio=1.0) -> str:
     revenue_to_output_ratio : float
         营业收入 / 总产值 for the cluster revenue target's baseline (1.0 by default).
     """
-    from dgforecast.data import build_processed
-
     paths = find_project(project)
     result = build_processed(paths.raw, paths.processed, revenue_to_output_ratio=revenue_to_output_ratio)
     lines = [f"wrote {len(result['paths'])} tables to {paths.processed}", "", "What the plan's 2021 figures imply:"]
@@ -29,7 +92,7 @@ def build_data(project=None, revenue_to_output_ratio=1.0) -> str:
         lines.append(f"  {row.check}: implied {row.implied:,.2f} (allowed {row.low:,.2f}-{row.high:,.2f}), "
                      f"published {row.published:,.2f}: {verdict}")
     lines += ["", "Level targets:"]
-    levels = result["targets"][result["targets"]["kind"] == "level"]
+    levels = result["targets"][result["targets"]["kind"].map(is_level).astype(bool)]
     for row in levels.itertuples():
         lines.append(f"  {row.id}: {row.threshold:,.0f} {row.unit} by {row.deadline} from {row.baseline:,.2f} in "
                      f"{row.start_year} needs {row.required_cagr:.2%} a year "
@@ -37,14 +100,12 @@ def build_data(project=None, revenue_to_output_ratio=1.0) -> str:
     return "\n".join(lines)
 
 
+# ---------------------------------------------------------------- dgforecast targets
 def show_targets(project=None, as_json=False, revenue_to_output_ratio=1.0) -> str:
     """Every target with threshold, deadline, baseline, required growth and plan section.
 
     Returns JSON (a list of objects) when ``as_json``, otherwise an aligned text table.
     """
-    from dgforecast.data import load_baselines, load_targets
-    from dgforecast.targets import targets_records, targets_table
-
     paths = find_project(project)
     table = targets_table(load_targets(paths.raw), load_baselines(paths.raw), revenue_to_output_ratio)
     if as_json:
@@ -54,5 +115,63 @@ def show_targets(project=None, as_json=False, revenue_to_output_ratio=1.0) -> st
     view["threshold"] = view["threshold"].map("{:,.0f}".format)
     view["baseline"] = view["baseline"].map(lambda v: "" if v != v else f"{v:,.2f}")
     view["required_cagr"] = view["required_cagr"].map(lambda v: "" if v != v else f"{v:.2%}/yr")
-    view["required_pace"] = view["required_pace"].map(lambda v: "" if v != v else f"{v:.1f}/yr")
+    view["required_pace"] = view["required_pace"].map(lambda v: "" if v != v else f"{v:.2f}/yr")
     return view.to_string(index=False)
+
+
+# ---------------------------------------------------------------- dgforecast assess
+def assess_scenario(params, project=None):
+    """Simulate one resolved scenario on the workbook's tables and judge every target (``assess_inputs``).
+
+    Returns
+    -------
+    ScenarioResult
+        ``summary`` (one row per target), ``paths``, ``fan``, ``growth_table``, ``crossing``,
+        ``joint_p_all_levels``, ``params``; also ``counts`` (count-target detail), ``closed_form``
+        (lognormal engine: simulated vs exact P(met)), ``actuals`` (points to draw).
+    """
+    return assess_inputs(params, load_inputs(project))
+
+
+def describe_assessment(scenario, items=None, project=None, as_json=False) -> str:
+    """What ``dgforecast assess`` prints: per target p_met, median, q10, q90, status and the closed form,
+    from the same core as notebook 03 and the report, with no kernel."""
+    paths = find_project(project)
+    params = resolve_scenario(paths.params_file, scenario, parse_overrides(items))
+    records = summary_records(assess_scenario(params, paths.root))
+    if as_json:
+        return json.dumps(records, ensure_ascii=False, indent=2)
+    return _assessment_text(records, params)
+
+
+def _assessment_text(records, params) -> str:
+    def percent(value):
+        return "—" if value is None else f"{value:.1%}"
+
+    def level(value):
+        return "" if value is None else f"{value:,.1f}"
+
+    head = (f"{params.scenario} ({params.label_zh} / {params.label_en}): {params.n_sims:,} paths, seed {params.seed}, "
+            f"{params.engine} engine")
+    lines = [head, f"{'target_id':<34} {'P(met)':>7} {'closed':>7} {'median':>9} {'q10':>9} {'q90':>9}  status"]
+    unassessed = 0
+    for r in records:
+        if r["p_met"] is None:
+            unassessed += 1
+            continue
+        lines.append(f"{r['target_id']:<34} {percent(r['p_met']):>7} {percent(r['closed_form']) if r['closed_form'] is not None else '':>7} "
+                     f"{level(r['median']):>9} {level(r['q10']):>9} {level(r['q90']):>9}  {r['status']}")
+    if unassessed:
+        lines.append(f"{unassessed} target(s) without a probability (无法评估: no progress entered in "
+                     "data/raw/target_progress.csv); dgforecast targets shows their required pace")
+    return "\n".join(lines)
+
+
+# ---------------------------------------------------------------- dgforecast fit
+def fit_series(series_id, as_of=None, target_year=2025, project=None, gaps="interpolate", level=80) -> str:
+    """``dgforecast fit``: every growth model on one published yearly level series of the workbook."""
+    from dgforecast.forecast import fit_report  # deferred like simulate's: scipy.stats costs 0.6 s
+
+    paths = find_project(project)
+    y = history_series(load_history(paths.raw), series_id, basis="level", period="year")
+    return fit_report(y.rename(series_id), as_of, target_year, gaps, level)

@@ -1,31 +1,83 @@
-"""Simulated paths of a target's measure under one scenario, and the lognormal closed form.
+"""The one simulation core: common random numbers, the two engines, and what they give a target.
+
+Every path that needs simulated numbers — ``assess`` (notebooks, ``run``, ``report``, the
+``assess`` command) and ``sweep`` — comes here, so a parameter or a piece of evidence added to
+the engine reaches all of them.
 
 Two engines:
 
 * ``lognormal``: annual log growth ~ Normal(ln(1 + g_t), volatility²), independent across years,
   where g_t is ``growth`` unless ``growth_overrides`` names year t. The median path therefore
   grows at exactly g_t a year, and P(level >= K) has a closed form (``closed_form_p_met``).
-* ``fitted``: the growth-models package (``dgforecast.forecast.simulate_series``, method ``auto``)
-  fitted on a published history; its simulated growth factors are applied to the start level.
+* ``fitted``: the growth models' ``auto`` method (``dgforecast.forecast.simulate_series``) fitted
+  on a published history; its simulated growth factors are applied to the start level.
 
 Growth in ``real`` price basis is turned nominal with the deflator, because the targets are in
 current 亿元. The revenue ratio (营业收入 / 总产值) is drawn once per path — it is a structural
 property of the cluster, not a yearly shock — from a lognormal with mean ``revenue_to_output_ratio``
 and sd ``revenue_to_output_ratio_sd``.
+
+Randomness: one generator from the scenario's ``seed`` (``group_generators``), spawned once per
+group of targets that grow from different baselines; the lognormal engine takes its yearly shocks
+(paths x years) first, then one ratio draw per path. A batch of parameter points
+(``evaluate_points``) reuses those same draws for every point (common random numbers), so the
+differences between points are the assumptions' and not noise, and a point gives the same numbers
+as ``simulate_paths`` for the same parameters.
+
+For a batch on the lognormal engine the deadline log level of a path is a point's ``shift`` plus
+``volatility`` times the path's sum of shocks ``S``; the value rises with ``S``, so one sort of
+``S`` serves every point (P(met) is a binary search and the quantiles are order statistics).
+Only revenue-ratio uncertainty breaks that shortcut; such points share one sorted sample per
+distinct (volatility, ratio log-sd).
 """
 
 import logging
 import math
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from scipy.special import ndtr
 
 from dgforecast.errors import ParamsError
+from dgforecast.params import changed
+from dgforecast.targets import required_cagr
 
 log = logging.getLogger(__name__)
 
+#: Parameters that shape the draws themselves; a batch is evaluated in groups that share them.
+#: Every other parameter is read point by point through ``ScenarioParams`` (``lognormal_inputs``).
+STRUCTURAL_KEYS = ("engine", "as_of_year", "target_year", "n_sims", "seed")
+#: Quantiles reported for each level target, with their names.
+QUANTILES = {"median": 0.5, "q10": 0.1, "q90": 0.9}
+#: Bytes of one block of sorted group samples (groups x n_sims float64); keeps peak memory low.
+BLOCK_BYTES = 32 * 2 ** 20
 
-# ---------------------------------------------------------------- building blocks
+
+# ---------------------------------------------------------------- randomness
+def group_generators(seed, n_groups) -> list:
+    """The generators of one simulation: one from ``seed``, spawned per target group when there are several.
+
+    This is the only place a seed becomes random numbers.
+    """
+    rng = np.random.default_rng(seed)
+    return [rng] if n_groups == 1 else rng.spawn(n_groups)
+
+
+@dataclass(frozen=True)
+class Draws:
+    """Standard-normal draws of the lognormal engine: yearly shocks (paths x years), one ratio draw a path."""
+
+    shocks: np.ndarray
+    ratio: np.ndarray
+
+
+def lognormal_draws(rng, n_sims, n_years) -> Draws:
+    """The shocks first, then the ratio draws: the order every caller relies on."""
+    return Draws(rng.standard_normal((n_sims, n_years)), rng.standard_normal(n_sims))
+
+
+# ---------------------------------------------------------------- what a scenario assumes
 def simulated_years(params) -> list[int]:
     """Years the engine draws: ``as_of_year + 1`` .. ``target_year``."""
     return list(range(params.as_of_year + 1, params.target_year + 1))
@@ -42,13 +94,21 @@ def ratio_lognormal(mean, sd) -> tuple[float, float]:
     return math.log(mean) - s2 / 2.0, math.sqrt(s2)
 
 
-def draw_ratios(params, n, rng) -> np.ndarray:
-    """One revenue-to-output ratio per path (all equal to the mean when its sd is 0)."""
+def ratio_log_moments(params, apply_ratio=True) -> tuple[float, float]:
+    """Log-mean and log-sd of the scenario's revenue ratio ((0, 0) when the target has no ratio)."""
+    if not apply_ratio:
+        return 0.0, 0.0
+    mean, sd = params.revenue_to_output_ratio, params.revenue_to_output_ratio_sd
+    return ratio_lognormal(mean, sd) if sd > 0 else (math.log(mean), 0.0)
+
+
+def ratio_values(params, z) -> np.ndarray:
+    """One revenue-to-output ratio per path from its standard-normal draw ``z`` (the mean when sd is 0)."""
     mean, sd = params.revenue_to_output_ratio, params.revenue_to_output_ratio_sd
     if sd == 0:
-        return np.full(n, mean)
+        return np.full(len(z), mean)
     mu, s = ratio_lognormal(mean, sd)
-    return np.exp(rng.normal(mu, s, size=n))
+    return np.exp(mu + s * z)
 
 
 def start_point(base_level, base_year, params, actuals=None) -> tuple[float, dict]:
@@ -82,12 +142,20 @@ def start_point(base_level, base_year, params, actuals=None) -> tuple[float, dic
     return start, kept
 
 
-# ---------------------------------------------------------------- engines
-def lognormal_factors(params, years, rng) -> np.ndarray:
-    """Cumulative growth factors, shape n_sims x len(years): exp of summed Normal log growths."""
-    means = log_growth_means(params, years)
-    steps = rng.normal(0.0, 1.0, size=(params.n_sims, len(years))) * params.volatility + means
-    return np.exp(np.cumsum(steps, axis=1))
+# ---------------------------------------------------------------- the engines: growth factors
+def lognormal_factors(log_growth, volatility, shocks) -> np.ndarray:
+    """Cumulative growth factors, paths x years: exp of the summed yearly log growths.
+
+    Parameters
+    ----------
+    log_growth : ndarray, shape (years,)
+        ln(1 + nominal growth) of each year.
+    volatility : float
+        sd of annual log growth.
+    shocks : ndarray, shape (paths, years)
+        Standard-normal draws (``Draws.shocks``).
+    """
+    return np.exp(np.cumsum(shocks * volatility + log_growth, axis=1))
 
 
 def fitted_factors(params, years, rng, history) -> np.ndarray:
@@ -96,11 +164,10 @@ def fitted_factors(params, years, rng, history) -> np.ndarray:
     The models continue ``history`` after its last year; the factors are their paths divided by the
     level at ``as_of_year`` (the last observation, or the simulated value when history ends earlier).
     """
-    try:
-        from dgforecast.forecast import fill_gaps, simulate_series
-    except ImportError:
-        raise ParamsError("engine = 'fitted': the growth models (dgforecast.forecast) are not available in "
-                          "this version; use engine: lognormal") from None
+    # Deferred import, measured: the growth models pull in scipy.stats (0.6 s), which the lognormal
+    # engine never needs, so `dgforecast assess` stays well under a second.
+    from dgforecast.forecast import fill_gaps, simulate_series
+
     if history is None or len(history.dropna()) < 2:
         raise ParamsError(f"engine = 'fitted': history_series = {params.history_series!r} has fewer than 2 "
                           "published levels; name a longer series or use engine: lognormal")
@@ -147,18 +214,300 @@ def simulate_paths(base_level, base_year, params, rng, actuals=None, history=Non
     start, kept = start_point(base_level, base_year, params, actuals)
     years = simulated_years(params)
     if params.engine == "lognormal":
-        factors = lognormal_factors(params, years, rng)
+        draws = lognormal_draws(rng, params.n_sims, len(years))
+        factors = lognormal_factors(log_growth_means(params, years), params.volatility, draws.shocks)
+        ratio_z = draws.ratio
     else:
         factors = fitted_factors(params, years, rng, history)
+        ratio_z = rng.standard_normal(params.n_sims)
     levels = start * factors
     if kept:
         levels = np.hstack([np.tile(list(kept.values()), (params.n_sims, 1)), levels])
     if apply_ratio:
-        levels = levels * draw_ratios(params, params.n_sims, rng)[:, None]
+        levels = levels * ratio_values(params, ratio_z)[:, None]
     columns = pd.Index(list(kept) + years, name="year")
     log.info("%s: %d paths %d-%d from %.2f at %d (%s engine)", params.scenario, params.n_sims,
              columns[0], columns[-1], start, params.as_of_year, params.engine)
     return pd.DataFrame(levels, columns=columns)
+
+
+def simulate_targets(targets, params, history=None) -> dict:
+    """Paths for every group of level targets: ``{group: DataFrame}`` (``simulate_paths`` each).
+
+    Parameters
+    ----------
+    targets : sequence of LevelTarget
+        From ``targets.level_targets``; targets of one group share their paths.
+    params : ScenarioParams
+    history : pd.Series, optional
+        The ``fitted`` engine's history (``params.history_series``).
+    """
+    groups = {}
+    for target in targets:
+        groups.setdefault(target.group, target)
+    rngs = group_generators(params.seed, 1 + max(groups, default=0))
+    return {group: simulate_paths(t.base_level, t.base_year, params, rngs[group], actuals=t.actuals_series(),
+                                  history=history, apply_ratio=t.apply_ratio)
+            for group, t in groups.items()}
+
+
+# ---------------------------------------------------------------- a batch of parameter points
+@dataclass(frozen=True)
+class EngineSetup:
+    """Everything a batch of points needs besides the points: picklable, so it travels to workers."""
+
+    base: object           # the ScenarioParams every point's changes are laid over
+    targets: tuple         # of targets.LevelTarget
+    history: tuple = ()    # ((year, level), ...) of base.history_series, for the fitted engine
+
+    @property
+    def n_groups(self) -> int:
+        return 1 + max((t.group for t in self.targets), default=0)
+
+    def history_series(self):
+        if not self.history:
+            return None
+        years, levels = zip(*self.history)
+        return pd.Series(levels, index=list(years), dtype=float)
+
+
+def result_columns(targets) -> list[str]:
+    """The columns a batch gives for each level target: P(met), the quantiles, the required growth."""
+    return [f"{stat}.{t.target_id}" for t in targets for stat in ("p_met", *QUANTILES, "required_cagr")]
+
+
+def _python(value):
+    # numpy scalars become plain Python ones, which the strict schema accepts.
+    return value.item() if hasattr(value, "item") else value
+
+
+def point_params(points, base) -> list:
+    """Each row of ``points`` (grid key -> value, ``growth_overrides.YEAR`` too) laid over ``base``.
+
+    The values are not validated again (the sweep checks its grid before any work), so a batch of
+    10,000 points costs milliseconds; every schema field, also one added later, reaches the engine.
+    """
+    return [changed(base, {k: _python(v) for k, v in row.items()}, validate=False)
+            for row in points.to_dict(orient="records")]
+
+
+def lognormal_inputs(params_list, years, apply_ratio) -> dict:
+    """The numbers the lognormal engine reads from each point: log growths, volatility, ratio moments.
+
+    Returns
+    -------
+    dict of ndarray
+        ``log_growth`` (points x years, ln(1 + nominal growth)), ``volatility`` (points,),
+        ``ratio_mu`` and ``ratio_s`` (points,; zeros when the target has no ratio).
+    """
+    moments = np.array([ratio_log_moments(p, apply_ratio) for p in params_list]).reshape(-1, 2)
+    return {"log_growth": np.array([log_growth_means(p, years) for p in params_list]).reshape(len(params_list), -1),
+            "volatility": np.array([p.volatility for p in params_list], dtype=float),
+            "ratio_mu": moments[:, 0], "ratio_s": moments[:, 1]}
+
+
+def _order_positions(n, q):
+    # numpy's default ("linear") quantile: position (n - 1) q between two order statistics.
+    position = (n - 1) * q
+    low = min(int(math.floor(position)), n - 1)
+    return low, min(low + 1, n - 1), position - low
+
+
+def _count_met(sorted_values, bounds, comparison):
+    """How many of the sorted values pass ``value >= bound`` (or ``>``), for each bound."""
+    side = "left" if comparison == ">=" else "right"
+    return len(sorted_values) - np.searchsorted(sorted_values, bounds, side=side)
+
+
+def lognormal_level_stats(shift, volatility, sorted_shock_sum, threshold, comparison=">="):
+    """P(met) and quantiles of a level target when the revenue ratio is a fixed number.
+
+    A path's deadline value is ``exp(shift + volatility * S)``, with ``S`` the sum of that path's
+    standard-normal shocks over the simulated years. The value rises with ``S``, so every point
+    shares one sorted ``S``: P(met) is a binary search and each quantile is the interpolated order
+    statistic (numpy's default "linear" rule), as the brute force over all paths gives it.
+
+    Parameters
+    ----------
+    shift : ndarray, shape (points,)
+        ln(start level in 亿元) + sum over the years of ln(1 + nominal growth) + ln(ratio).
+    volatility : ndarray, shape (points,)
+        sd of annual log growth.
+    sorted_shock_sum : ndarray, shape (n_sims,)
+        Each path's sum of shared standard-normal draws over the years to the deadline, sorted.
+    threshold : float
+        The target level K in 亿元.
+    comparison : {">=", ">"}
+
+    Returns
+    -------
+    dict of ndarray
+        ``p_met`` (probability), ``median``, ``q10``, ``q90`` (亿元), each of shape (points,).
+    """
+    shift = np.asarray(shift, dtype=float)
+    sigma = np.broadcast_to(np.asarray(volatility, dtype=float), shift.shape)
+    n = len(sorted_shock_sum)
+    gap = math.log(threshold) - shift
+    positive = sigma > 0
+    met = np.where(gap <= 0, n, 0) if comparison == ">=" else np.where(gap < 0, n, 0)
+    met = np.where(positive, _count_met(sorted_shock_sum, gap / np.where(positive, sigma, 1.0), comparison), met)
+    stats = {"p_met": met / n}
+    for name, q in QUANTILES.items():
+        low, high, frac = _order_positions(n, q)
+        at_low = np.exp(shift + sigma * sorted_shock_sum[low])
+        at_high = np.exp(shift + sigma * sorted_shock_sum[high])
+        stats[name] = at_low + frac * (at_high - at_low)
+    return stats
+
+
+def sampled_level_stats(shift, group, sorted_group_logs, threshold, comparison=">="):
+    """P(met) and quantiles when each point's log values are a shared sample plus ``shift``.
+
+    Used when the revenue ratio is uncertain: a path's log value is then ``shift + volatility * S
+    + s * W`` with ``W`` its ratio draw, no longer a function of ``S`` alone. Points that share
+    (volatility, s) share the sample ``volatility * S + s * W``; it is sorted once per group.
+
+    Parameters
+    ----------
+    shift : ndarray, shape (points,)
+        ln(start level in 亿元) + summed ln(1 + growth) + the ratio's log-mean.
+    group : ndarray of int, shape (points,)
+        Row of ``sorted_group_logs`` each point belongs to.
+    sorted_group_logs : ndarray, shape (groups, n_sims)
+        Each group's sample of log values at zero shift, sorted along the rows.
+    threshold : float
+        K in 亿元.
+    comparison : {">=", ">"}
+    """
+    shift = np.asarray(shift, dtype=float)
+    n = sorted_group_logs.shape[1]
+    bound = math.log(threshold) - shift
+    met = np.empty(len(shift))
+    for g in np.unique(group):
+        rows = group == g
+        met[rows] = _count_met(sorted_group_logs[g], bound[rows], comparison)
+    stats = {"p_met": met / n}
+    for name, q in QUANTILES.items():
+        low, high, frac = _order_positions(n, q)
+        at_low = np.exp(shift + sorted_group_logs[group, low])
+        at_high = np.exp(shift + sorted_group_logs[group, high])
+        stats[name] = at_low + frac * (at_high - at_low)
+    return stats
+
+
+def _uncertain_ratio_stats(shift, sigma, s, shock_sum, ratio_shock, threshold, comparison):
+    """``sampled_level_stats`` over the distinct (volatility, ratio log-sd) pairs, block by block."""
+    pairs, group = np.unique(np.column_stack([sigma, s]), axis=0, return_inverse=True)
+    group = group.ravel()
+    per_block = max(1, BLOCK_BYTES // (8 * len(shock_sum)))
+    out = {name: np.empty(len(shift)) for name in ("p_met", *QUANTILES)}
+    for first in range(0, len(pairs), per_block):
+        block = pairs[first:first + per_block]
+        logs = np.multiply.outer(block[:, 0], shock_sum)
+        logs += np.multiply.outer(block[:, 1], ratio_shock)
+        logs.sort(axis=1)
+        rows = (group >= first) & (group < first + len(block))
+        stats = sampled_level_stats(shift[rows], group[rows] - first, logs, threshold, comparison)
+        for name, values in stats.items():
+            out[name][rows] = values
+    return out
+
+
+def _deadline_years(target, params, years):
+    n_years = target.deadline - params.as_of_year
+    if not 0 < n_years <= len(years):
+        log.warning("%s: deadline %d is not simulated from as_of_year %d to target_year %d; left empty",
+                    target.target_id, target.deadline, params.as_of_year, params.target_year)
+        return None
+    return n_years
+
+
+def _lognormal_group(params_list, setup: EngineSetup, params):
+    """Result columns for points that share engine, years, n_sims and seed (lognormal engine)."""
+    years = simulated_years(params)
+    draws = [lognormal_draws(rng, params.n_sims, len(years))  # reused by every point of the group
+             for rng in group_generators(params.seed, setup.n_groups)]
+    out = {}
+    for target in setup.targets:
+        n_years = _deadline_years(target, params, years)
+        if n_years is None:
+            continue
+        start, _ = start_point(target.base_level, target.base_year, params, target.actuals_series())
+        inputs = lognormal_inputs(params_list, years[:n_years], target.apply_ratio)
+        shock_sum = draws[target.group].shocks[:, :n_years].sum(axis=1)
+        shift = math.log(start) + inputs["log_growth"].sum(axis=1) + inputs["ratio_mu"]
+        sigma, s = inputs["volatility"], inputs["ratio_s"]
+        fixed = s == 0
+        stats = {name: np.empty(len(params_list)) for name in ("p_met", *QUANTILES)}
+        if fixed.any():
+            part = lognormal_level_stats(shift[fixed], sigma[fixed], np.sort(shock_sum), target.threshold,
+                                         target.comparison)
+            for name, values in part.items():
+                stats[name][fixed] = values
+        if (~fixed).any():
+            part = _uncertain_ratio_stats(shift[~fixed], sigma[~fixed], s[~fixed], shock_sum,
+                                          draws[target.group].ratio, target.threshold, target.comparison)
+            for name, values in part.items():
+                stats[name][~fixed] = values
+        for name, values in stats.items():
+            out[f"{name}.{target.target_id}"] = values
+        ratio = np.array([p.revenue_to_output_ratio if target.apply_ratio else 1.0 for p in params_list])
+        out[f"required_cagr.{target.target_id}"] = required_cagr(start * ratio, target.threshold, n_years)
+    return out
+
+
+def _paths_group(params_list, setup: EngineSetup):
+    """Result columns by simulating every point's paths (the ``fitted`` engine: one fit per point)."""
+    out = {c: np.full(len(params_list), np.nan) for c in result_columns(setup.targets)}
+    history = setup.history_series()
+    for i, params in enumerate(params_list):
+        paths = simulate_targets(setup.targets, params, history)
+        for target in setup.targets:
+            if not params.as_of_year < target.deadline <= params.target_year:
+                continue
+            values = paths[target.group][target.deadline].to_numpy()
+            met = values >= target.threshold if target.comparison == ">=" else values > target.threshold
+            out[f"p_met.{target.target_id}"][i] = met.mean()
+            for name, q in QUANTILES.items():
+                out[f"{name}.{target.target_id}"][i] = np.quantile(values, q)
+            start, _ = start_point(target.base_level, target.base_year, params, target.actuals_series())
+            ratio = params.revenue_to_output_ratio if target.apply_ratio else 1.0
+            out[f"required_cagr.{target.target_id}"][i] = required_cagr(
+                start * ratio, target.threshold, target.deadline - params.as_of_year)
+    return out
+
+
+def evaluate_points(points, setup: EngineSetup) -> pd.DataFrame:
+    """P(met), quantiles and required growth for any set of parameter points: the same numbers
+    however the points are split.
+
+    Parameters
+    ----------
+    points : DataFrame
+        One row per point, one column per changed key (``growth``, ``growth_overrides.2022``, ...).
+    setup : EngineSetup
+        The scenario the points change and the level targets.
+
+    Returns
+    -------
+    DataFrame
+        Indexed like ``points``; columns ``result_columns(setup.targets)``: P(met) (probability),
+        quantiles of the deadline-year value (亿元) and the required growth (fraction a year).
+    """
+    params_list = point_params(points, setup.base)
+    result = pd.DataFrame(np.nan, index=points.index, columns=result_columns(setup.targets))
+    shapes = {}
+    for i, params in enumerate(params_list):
+        shapes.setdefault(tuple(getattr(params, k) for k in STRUCTURAL_KEYS), []).append(i)
+    for rows in shapes.values():
+        members = [params_list[i] for i in rows]
+        if members[0].engine == "lognormal":
+            columns = _lognormal_group(members, setup, members[0])
+        else:
+            columns = _paths_group(members, setup)
+        for name, values in columns.items():
+            result.iloc[rows, result.columns.get_loc(name)] = values
+    return result
 
 
 # ---------------------------------------------------------------- closed form
@@ -188,8 +537,6 @@ def closed_form_p_met(threshold, base_level, years, growth, volatility, ratio=1.
     >>> round(closed_form_p_met(5400, 4621.25, 4, 0.0397, 0.05), 3)
     0.5
     """
-    from scipy.stats import norm  # here, not at the top: scipy.stats takes half a second to import
-
     g = np.broadcast_to(np.asarray(growth, dtype=float), (years,))
     drift = float(np.sum(np.log1p(g)))
     if ratio_sd > 0:
@@ -200,12 +547,13 @@ def closed_form_p_met(threshold, base_level, years, growth, volatility, ratio=1.
     gap = math.log(threshold / base_level) - mu_r - drift
     if spread == 0:
         return 1.0 if gap <= 0 else 0.0
-    return float(norm.sf(gap / spread))
+    return float(ndtr(-gap / spread))  # the normal's upper tail, as scipy.stats.norm.sf computes it
 
 
-def closed_form_for(params, threshold, start_level) -> float:
+def closed_form_for(params, threshold, start_level, deadline=None, apply_ratio=True) -> float:
     """``closed_form_p_met`` with the scenario's yearly growths, volatility and ratio (lognormal engine)."""
-    years = simulated_years(params)
+    years = [y for y in simulated_years(params) if deadline is None or y <= deadline]
     growth = [params.nominal_growth(y) for y in years]
-    return closed_form_p_met(threshold, start_level, len(years), growth, params.volatility,
-                             params.revenue_to_output_ratio, params.revenue_to_output_ratio_sd)
+    ratio, sd = ((params.revenue_to_output_ratio, params.revenue_to_output_ratio_sd) if apply_ratio
+                 else (1.0, 0.0))
+    return closed_form_p_met(threshold, start_level, len(years), growth, params.volatility, ratio, sd)

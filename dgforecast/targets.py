@@ -6,11 +6,14 @@ names the conversion in ``baseline_conversion`` and the ratio is an explicit par
 """
 
 import math
+from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
-from dgforecast.data import TARGETS_FILE, plan_figure
+from dgforecast.data import OUTPUT, TARGETS_FILE, history_series_or_none, plan_figure
 from dgforecast.errors import DataError
+from dgforecast.kinds import is_level
 
 #: Conversions a target may name, with their meaning.
 CONVERSIONS = {
@@ -31,24 +34,27 @@ def required_cagr(start_value, target_value, years) -> float:
 
     Returns
     -------
-    float
-        Growth per year as a fraction (0.0397 = 3.97 % a year).
+    float or ndarray
+        Growth per year as a fraction (0.0397 = 3.97 % a year); an array when any input is one
+        (the sweep asks for a whole grid at once).
 
     Examples
     --------
     >>> round(required_cagr(4621.25, 5400, 4), 4)
     0.0397
     """
-    if years <= 0:
+    start, target, n = (np.asarray(v, dtype=float) for v in (start_value, target_value, years))
+    if np.any(n <= 0):
         raise ValueError(f"years must be positive, got {years}")
-    if start_value <= 0 or target_value <= 0:
+    if np.any(start <= 0) or np.any(target <= 0):
         raise ValueError("levels must be positive to compound")
-    return (target_value / start_value) ** (1.0 / years) - 1.0
+    growth = (target / start) ** (1.0 / n) - 1.0
+    return float(growth) if growth.ndim == 0 else growth
 
 
 def baseline_of(target, baselines, revenue_to_output_ratio=1.0) -> float:
     """The start-year level a level target grows from, after its conversion (NaN for counts)."""
-    if target["kind"] != "level":
+    if not is_level(target["kind"]):
         return math.nan
     conversion = target.get("baseline_conversion", "") or ""
     if conversion not in CONVERSIONS:
@@ -81,13 +87,14 @@ def targets_table(targets, baselines, revenue_to_output_ratio=1.0) -> pd.DataFra
         raise ValueError(f"revenue_to_output_ratio must be positive, got {revenue_to_output_ratio}")
     table = targets.copy()
     table["baseline"] = [baseline_of(t, baselines, revenue_to_output_ratio) for _, t in targets.iterrows()]
-    table["baseline_year"] = table["start_year"].where(table["kind"] == "level")
+    level = table["kind"].map(is_level).astype(bool)
+    table["baseline_year"] = table["start_year"].where(level)
     years = table["deadline"] - table["start_year"]
     table["required_cagr"] = [
-        required_cagr(b, k, n) if t == "level" else math.nan
-        for b, k, n, t in zip(table["baseline"], table["threshold"], years, table["kind"])
+        required_cagr(b, k, n) if lv else math.nan
+        for b, k, n, lv in zip(table["baseline"], table["threshold"], years, level)
     ]
-    table["required_pace"] = (table["threshold"] / years).where(table["kind"] != "level")
+    table["required_pace"] = (table["threshold"] / years).where(~level)
     return table
 
 
@@ -104,3 +111,54 @@ def targets_records(table) -> list[dict]:
             clean[key] = value
         records.append(clean)
     return records
+
+
+# ---------------------------------------------------------------- level targets as the engine sees them
+#: Published series (data/raw/actuals.csv) holding actual yearly levels of a baseline variable
+#: after the plan's base year; rows added there condition the simulation from ``as_of_year`` on.
+ACTUALS_SERIES = {OUTPUT: "DG_EM_OUT"}
+
+
+@dataclass(frozen=True)
+class LevelTarget:
+    """A level target as the simulation core needs it: plain numbers, picklable for workers."""
+
+    target_id: str
+    threshold: float       # K, 亿元
+    comparison: str        # ">=" or ">"
+    deadline: int
+    base_level: float      # the baseline measure at base_year, 亿元 (before any revenue ratio)
+    base_year: int
+    apply_ratio: bool      # the target is 营业收入 grown from 总产值
+    baseline_variable: str = ""
+    group: int = 0         # targets grown from the same baseline share their paths (so the joint is right)
+    actuals: tuple = ()    # ((year, level), ...) of the baseline measure after base_year, 亿元
+
+    def actuals_series(self):
+        """The actual levels as a year-indexed Series, or None when there are none."""
+        if not self.actuals:
+            return None
+        years, levels = zip(*self.actuals)
+        return pd.Series(levels, index=list(years), dtype=float)
+
+
+def level_targets(targets, baselines, history) -> tuple:
+    """The plan's level targets with their baselines and actual levels, as ``LevelTarget`` records.
+
+    Targets that grow from the same baseline (variable, conversion, start year) share a ``group``
+    and therefore one set of simulated paths.
+    """
+    groups, records = {}, []
+    for row in targets[targets["kind"].map(is_level).astype(bool)].itertuples():
+        conversion = row.baseline_conversion or ""
+        group = groups.setdefault((row.baseline_variable, conversion, int(row.start_year)), len(groups))
+        actuals = history_series_or_none(history, ACTUALS_SERIES.get(row.baseline_variable))
+        pairs = () if actuals is None else tuple(
+            (int(y), float(v)) for y, v in actuals[actuals.index > int(row.start_year)].dropna().items())
+        records.append(LevelTarget(
+            target_id=row.id, threshold=float(row.threshold), comparison=row.comparison,
+            deadline=int(row.deadline), base_year=int(row.start_year),
+            base_level=plan_figure(baselines, row.baseline_variable, "level", int(row.start_year)),
+            apply_ratio=conversion == "revenue_to_output_ratio", baseline_variable=row.baseline_variable,
+            group=group, actuals=pairs))
+    return tuple(records)

@@ -8,11 +8,12 @@ import pandas as pd
 import pytest
 
 from dgforecast.assess import (
-    SUMMARY_COLUMNS, assess_inputs, count_target_assessment, crossing_year, fan_quantiles, load_inputs,
+    SUMMARY_COLUMNS, assess_inputs, count_target_assessment, crossing_year, fan_quantiles,
     p_target_met, status_label,
 )
 from dgforecast.errors import ParamsError
 from dgforecast.params import StatusThresholds, resolve_scenario
+from dgforecast.pipeline import load_inputs
 from dgforecast.simulate import closed_form_p_met
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -218,7 +218,7 @@ ACTUAL_2022 = ("DG_EM_OUT,Dongguan,电气机械及设备制造业,规上工业�
 
 
 def test_actuals_file_conditions_the_simulation(workbook):
-    from dgforecast.assess import assess_scenario
+    from dgforecast.pipeline import assess_scenario
     from dgforecast.params import resolve_scenario
 
     with open(workbook / "data" / "raw" / "actuals.csv", "a", encoding="utf-8") as f:

@@ -8,9 +8,10 @@ import pytest
 from dgforecast.cli import main
 from dgforecast.errors import ParamsError
 from dgforecast.params import resolve_scenario
-from dgforecast.simulate import closed_form_p_met, simulate_paths
+from dgforecast.pipeline import load_inputs
+from dgforecast.simulate import closed_form_p_met, evaluate_points, simulate_paths
 from dgforecast.sweep import (
-    check_grid_size, evaluate_points, grid_points, make_setup, parse_grid, parse_grid_spec,
+    check_grid_size, grid_points, make_setup, parse_grid, parse_grid_spec,
     parse_range, read_results, run_engine, sweep, write_results,
 )
 from tests.conftest import ROOT
@@ -89,7 +90,7 @@ def test_more_than_a_million_points_needs_yes():
 # ---------------------------------------------------------------- the engine
 def _setup(engines=None, **overrides):
     base = resolve_scenario(ROOT / "params.yaml", "base", overrides)
-    return make_setup(ROOT / "data" / "raw", base, engines)
+    return make_setup(load_inputs(ROOT), base, engines)
 
 
 def _sweep(specs, **overrides):
@@ -202,7 +203,7 @@ def test_bad_sweep_input_is_one_line_and_exit_2(workbook, capsys, args, message)
 
 # ---------------------------------------------------------------- scale-out
 def test_local_processes_give_the_same_numbers_as_one_process(monkeypatch):
-    import dgforecast.sweep as sweep_module
+    import dgforecast.sweep.run as sweep_module
 
     monkeypatch.setattr(sweep_module, "POOL_WORTH_IT", 0)
     points = grid_points(parse_grid(["volatility=0.03,0.06", "revenue_to_output_ratio=0.9,1.0"]))
@@ -316,12 +317,11 @@ def test_interrupted_sweep_leaves_no_partial_file_and_rerun_finishes(workbook, m
 @pytest.mark.parametrize("engine, scenario, price_basis", [
     ("lognormal", "base", "nominal"), ("lognormal", "shock", "real"), ("fitted", "base", "nominal")])
 def test_a_sweep_point_agrees_with_the_scenario_assessment(engine, scenario, price_basis):
-    from dgforecast.assess import assess_inputs, load_inputs
-    from dgforecast.sweep import make_setup
+    from dgforecast.assess import assess_inputs
 
     base = resolve_scenario(ROOT / "params.yaml", scenario, {"n_sims": 500})
     grid = parse_grid([f"engine={engine}", "growth=0.06", "growth_overrides.2024=0.0", f"price_basis={price_basis}"])
-    results = sweep(grid_points(grid), make_setup(ROOT / "data" / "raw", base, [engine]))
+    results = sweep(grid_points(grid), make_setup(load_inputs(ROOT), base, [engine]))
     overrides = {"n_sims": 500, "growth": 0.06, "engine": engine, "growth_overrides": {2024: 0.0},
                  "price_basis": price_basis}
     params = resolve_scenario(ROOT / "params.yaml", scenario, overrides)

@@ -1,0 +1,142 @@
+"""``dgforecast sweep``: check a grid against the scenario, run it through the engine, write the table."""
+
+import os
+import time
+
+from dgforecast.config import find_project
+from dgforecast.data import history_series_or_none
+from dgforecast.errors import ParamsError
+from dgforecast.params import resolve_scenario
+from dgforecast.pipeline import load_inputs
+from dgforecast.simulate import EngineSetup, start_point
+from dgforecast.sweep.grid import check_grid_size, grid_points, parse_grid, validate_grid
+from dgforecast.sweep.pages import render_point_notebooks
+from dgforecast.sweep.results import check_output_path, grid_keys, write_results
+from dgforecast.sweep.run import check_scheduler, run_engine
+from dgforecast.targets import level_targets
+
+
+def _check_start_levels(grid, setup):
+    # A point whose as_of_year has no actual figure must fail now, not halfway through the sweep.
+    for as_of_year in grid.get("as_of_year", [setup.base.as_of_year]):
+        params = setup.base.model_copy(update={"as_of_year": as_of_year})
+        for target in setup.targets:
+            start_point(target.base_level, target.base_year, params, target.actuals_series())
+
+
+def _check_fitted(setup):
+    if len(setup.history) < 2:
+        raise ParamsError(f"engine = fitted: history_series = {setup.base.history_series!r} has fewer than 2 "
+                          "published levels in data/raw/; name another series or sweep engine=lognormal")
+
+
+def make_setup(inputs, base, engines=None) -> EngineSetup:
+    """The ``EngineSetup`` for scenario ``base`` on the workbook's tables (``pipeline.load_inputs``):
+    its level targets, and the history when the ``fitted`` engine is used."""
+    engines = engines or [base.engine]
+    history = None
+    if "fitted" in engines:
+        history = history_series_or_none(inputs["history"], base.history_series)
+    pairs = () if history is None else tuple((int(y), float(v)) for y, v in history.dropna().items())
+    targets = level_targets(inputs["targets"], inputs["baselines"], inputs["history"])
+    return EngineSetup(base=base, targets=targets, history=pairs)
+
+
+def prepare_sweep(paths, scenario, specs, n_sims=None, seed=None, yes=False):
+    """Parse and check everything a sweep needs, before any simulation.
+
+    Returns
+    -------
+    (grid, setup) : (dict, EngineSetup)
+
+    Raises
+    ------
+    ParamsError
+        On any bad grid argument, key or value, too many points without ``yes``, a scenario
+        that does not resolve, or an as_of_year without actual figures.
+    """
+    grid = parse_grid(specs)
+    check_grid_size(grid, yes=yes)
+    overrides = {k: v for k, v in (("n_sims", n_sims), ("seed", seed)) if v is not None}
+    base = resolve_scenario(paths.params_file, scenario, overrides)
+    validate_grid(grid, base)
+    setup = make_setup(load_inputs(paths.root), base, grid.get("engine"))
+    if not setup.targets:
+        raise ParamsError(f"{paths.raw / 'plan_targets.csv'}: no level targets; a sweep needs at least one")
+    _check_start_levels(grid, setup)
+    if "fitted" in grid.get("engine", [base.engine]):
+        _check_fitted(setup)
+    return grid, setup
+
+
+def sweep(points, setup, jobs=1, scheduler=None):
+    """The sweep table: the grid values, then ``result_columns`` for each point."""
+    return points.join(run_engine(points, setup, jobs=jobs, scheduler=scheduler))
+
+
+def describe_results(results, setup, out, seconds) -> str:
+    """A few lines for the terminal: what ran, where it went, the range of P(met) per target."""
+    keys = grid_keys(results)
+    lines = [f"swept {len(results):,} points ({' x '.join(keys)}) x {setup.base.n_sims:,} paths "
+             f"(scenario {setup.base.scenario}, seed {setup.base.seed}) in {seconds:.1f} s; wrote {out}"]
+    for target in setup.targets:
+        p = results[f"p_met.{target.target_id}"]
+        if p.notna().any():
+            best = results.loc[p.idxmax(), keys].to_dict()
+            lines.append(f"  {target.target_id}: P(met) {p.min():.1%} to {p.max():.1%}; highest at "
+                         + ", ".join(f"{k}={v}" for k, v in best.items()))
+    return "\n".join(lines)
+
+
+def _check_jobs(jobs) -> int:
+    if jobs is None:
+        return os.cpu_count() or 1
+    if jobs < 1:
+        raise ParamsError(f"-j {jobs}: give a positive number of worker processes, such as -j 2")
+    return jobs
+
+
+def run_sweep(specs, project=None, scenario="base", n_sims=None, seed=None, out=None, jobs=1, scheduler=None,
+              yes=False, notebooks=False) -> str:
+    """``dgforecast sweep``: evaluate a grid of overrides on a scenario and write one row per point.
+
+    Parameters
+    ----------
+    specs : list of str
+        ``--grid`` arguments, ``KEY=START:STOP:STEP`` (stop inclusive) or ``KEY=V1,V2,...``.
+    project : str or Path, optional
+        The workbook; default: found from the current folder upward.
+    scenario : str
+        The scenario of params.yaml the grid overrides.
+    n_sims, seed : int, optional
+        Override the scenario's number of paths and seed.
+    out : str or Path, optional
+        ``.csv`` or ``.parquet``; default ``reports/sweep_<scenario>.csv``.
+    jobs : int
+        Local worker processes (for the engine, and for notebooks with ``notebooks``).
+    scheduler : str, optional
+        Dask scheduler address; the engine's chunks then run on that cluster.
+    yes : bool
+        Allow more than a million points.
+    notebooks : bool
+        Also render the scenario notebook and its HTML for every point (resumable).
+
+    Returns
+    -------
+    str
+        What was done, for the terminal.
+    """
+    jobs = _check_jobs(jobs)
+    if scheduler:
+        check_scheduler(scheduler)
+    paths = find_project(project)
+    out = check_output_path(out or paths.reports / f"sweep_{scenario}.csv", paths.raw)
+    grid, setup = prepare_sweep(paths, scenario, specs, n_sims=n_sims, seed=seed, yes=yes)
+    started = time.perf_counter()
+    results = sweep(grid_points(grid), setup, jobs=jobs, scheduler=scheduler)
+    write_results(results, out)
+    text = describe_results(results, setup, out, time.perf_counter() - started)
+    if notebooks:
+        text += "\n" + render_point_notebooks(grid_points(grid), setup, paths, out, jobs=jobs)
+    return text
+

@@ -1,0 +1,208 @@
+"""Sweep results files: writing and reading them, and slicing them for a heat map.
+
+One row per point: the grid values, then ``p_met.<target_id>``, ``median.``, ``q10.``, ``q90.`` and
+``required_cagr.`` for each level target; ``.csv`` (UTF-8) or ``.parquet``.
+"""
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from dgforecast.errors import DataError, ParamsError
+from dgforecast.fileio import atomic_path, write_csv_atomic
+from dgforecast.params import FIELDS
+
+OUTPUT_FORMATS = (".csv", ".parquet")
+
+
+def check_output_path(out, raw_dir=None):
+    """The results file as a Path, refusing unknown extensions and anything under data/raw/."""
+    path = Path(out)
+    if path.suffix.lower() not in OUTPUT_FORMATS:
+        raise ParamsError(f"--out {out}: unknown format {path.suffix or '(none)'!r}; end the name in .csv or .parquet")
+    if raw_dir is not None and Path(raw_dir).resolve() in path.resolve().parents:
+        raise ParamsError(f"--out {out}: data/raw/ holds the sources and is never written; write to reports/")
+    return path
+
+
+def write_results(frame, out):
+    """Write the sweep table atomically: CSV (UTF-8) or parquet, chosen by the extension."""
+    path = check_output_path(out)
+    if path.suffix.lower() == ".csv":
+        return write_csv_atomic(frame, path)
+    with atomic_path(path) as tmp:
+        frame.to_parquet(tmp, index=False)
+    return path
+
+
+def read_results(path):
+    """A sweep table written by ``write_results`` (CSV or parquet)."""
+
+
+    path = check_output_path(path)
+    if not path.is_file():
+        raise DataError(path, "", "no such sweep results file; run dgforecast sweep --out FILE first")
+    return pd.read_csv(path, encoding="utf-8") if path.suffix.lower() == ".csv" else pd.read_parquet(path)
+
+
+def grid_keys(results) -> list[str]:
+    """The grid columns of a sweep table: those before the first result column."""
+    first = next((i for i, c in enumerate(results.columns) if c.startswith("p_met.")), len(results.columns))
+    return list(results.columns[:first])
+
+
+def result_targets(results) -> list[str]:
+    """The target ids of a sweep table, in the order of their ``p_met.<target_id>`` columns."""
+    return [c.split(".", 1)[1] for c in results.columns if c.startswith("p_met.")]
+
+
+def axis_label(key) -> str:
+    """Chinese and English label of a grid key, with its unit, from the scenario schema."""
+    if key.startswith("growth_overrides."):
+        year = key.split(".", 1)[1]
+        return f"{year}年增长率 growth in {year} (fraction per year)"
+    entry = FIELDS.get(key, {})
+    return f"{entry.get('label_zh', key)} {entry.get('label_en', '')} ({entry.get('unit', '')})"
+
+
+def check_heat_map_file(path, target_ids=None) -> Path:
+    """``path`` made absolute, once it is a sweep table the heat-map notebook (05) can draw.
+
+    Parameters
+    ----------
+    path : str or Path
+        A ``.csv`` or ``.parquet`` file written by ``dgforecast sweep`` (``--sweep`` of the report).
+    target_ids : collection of str, optional
+        The workbook's target ids; every ``p_met.<target>`` column must name one of them.
+
+    Raises
+    ------
+    ParamsError
+        When the file is missing, unreadable, has no ``p_met.`` column, targets of another
+        workbook, or fewer than two grid keys (a heat map needs two).
+    """
+    where = f"--sweep {path}"
+    path = Path(path)
+    if path.suffix.lower() not in OUTPUT_FORMATS:
+        raise ParamsError(f"{where}: unknown format {path.suffix or '(none)'!r}; give the .csv or .parquet "
+                          "that dgforecast sweep wrote")
+    if not path.is_file():
+        raise ParamsError(f"{where}: no such file; make one with dgforecast sweep --out FILE")
+    try:
+        results = read_results(path)
+    except Exception as exc:  # noqa: BLE001 (any parser's complaint means the same: not a sweep table)
+        reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        raise ParamsError(f"{where}: cannot be read ({reason}); give a file dgforecast sweep wrote") from None
+    targets = [c.split(".", 1)[1] for c in results.columns if c.startswith("p_met.")]
+    if not targets or results.empty:
+        raise ParamsError(f"{where}: no p_met.<target> column or no rows; not a dgforecast sweep results file")
+    known = set(targets if target_ids is None else target_ids)
+    unknown = [t for t in targets if t not in known]
+    if unknown:
+        raise ParamsError(f"{where}: target {unknown[0]!r} is not in this workbook's data/raw/plan_targets.csv")
+    keys = grid_keys(results)
+    if len(keys) < 2:
+        raise ParamsError(f"{where}: grid key(s) {', '.join(keys) or '(none)'}; the heat map needs a sweep over "
+                          "two --grid keys")
+    return path.resolve()
+
+
+# ---------------------------------------------------------------- reading a sweep for a chart
+def axes_slice(results, x_key, y_key, fixed=None):
+    """The points of a sweep table that vary only ``x_key`` and ``y_key``.
+
+    Parameters
+    ----------
+    results : DataFrame
+        A sweep table (``read_results``).
+    x_key, y_key : str
+        Two of its grid keys.
+    fixed : dict, optional
+        Values of the other grid keys; a key not given is held at its first value.
+
+    Raises
+    ------
+    ParamsError
+        When a key is not a grid key of the table, or a fixed value is not on the grid.
+    """
+    keys = grid_keys(results)
+    for key in (x_key, y_key, *(fixed or {})):
+        if key not in keys:
+            raise ParamsError(f"{key}: not a grid key of this sweep; use one of {', '.join(keys)}")
+    if x_key == y_key:
+        raise ParamsError(f"x_key and y_key are both {x_key}; choose two different grid keys")
+    rows = results
+    for key in keys:
+        if key in (x_key, y_key):
+            continue
+        value = (fixed or {}).get(key, results[key].iloc[0])
+        rows = rows[rows[key] == value]
+        if rows.empty:
+            choices = ", ".join(map(str, results[key].unique()))
+            raise ParamsError(f"{key} = {value!r}: not on the grid; use one of {choices}")
+    return rows
+
+
+def p_met_matrix(sliced, x_key, y_key, target_id):
+    """P(met) of ``target_id`` as a table: one row per ``y_key`` value, one column per ``x_key`` value."""
+    return sliced.pivot_table(index=y_key, columns=x_key, values=f"p_met.{target_id}", aggfunc="first")
+
+
+def break_even(sliced, x_key, y_key, target_id, threshold):
+    """Where the median path just reaches the target, as points (x, y) to draw over the heat map.
+
+    When one axis is ``growth`` the line is the required growth at each value of the other axis
+    (exact). Otherwise it is where the median crosses ``threshold`` (亿元) along ``x_key``, by linear
+    interpolation between grid points, at each ``y_key`` value; rows without a crossing are left out.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``x_key`` and ``y_key``, sorted along the line.
+    """
+    required = f"required_cagr.{target_id}"
+    if x_key == "growth":
+        line = sliced.groupby(y_key)[required].first()
+        return pd.DataFrame({x_key: line.to_numpy(), y_key: line.index.to_numpy()})
+    if y_key == "growth":
+        line = sliced.groupby(x_key)[required].first()
+        return pd.DataFrame({x_key: line.index.to_numpy(), y_key: line.to_numpy()})
+    medians = sliced.pivot_table(index=y_key, columns=x_key, values=f"median.{target_id}", aggfunc="first")
+    xs, points = medians.columns.to_numpy(dtype=float), []
+    for y, row in medians.iterrows():
+        gap = row.to_numpy(dtype=float) - threshold
+        crossings = np.nonzero(np.sign(gap[:-1]) * np.sign(gap[1:]) < 0)[0]
+        if len(crossings):
+            i = crossings[0]
+            points.append((xs[i] + (xs[i + 1] - xs[i]) * gap[i] / (gap[i] - gap[i + 1]), y))
+    return pd.DataFrame(points, columns=[x_key, y_key])
+
+
+def x_needed(sliced, x_key, y_key, target_id, probability):
+    """The smallest ``x_key`` value at which P(met) reaches ``probability``, for each ``y_key`` value.
+
+    Interpolated linearly between the two grid points around the first crossing (in increasing
+    ``x_key``); NaN where P(met) stays below ``probability`` on the grid, the first grid value
+    where it is already above at the lowest ``x_key``.
+
+    Examples
+    --------
+    Growth needed for a 50 % chance: P = 0.40 at growth 0.06 and 0.52 at 0.07 gives
+    0.06 + 0.01 * (0.50 - 0.40) / (0.52 - 0.40) = 0.0683.
+    """
+    table = p_met_matrix(sliced, x_key, y_key, target_id).sort_index(axis=1)
+    xs, needed = table.columns.to_numpy(dtype=float), {}
+    for y, row in table.iterrows():
+        p = row.to_numpy(dtype=float)
+        above = np.nonzero(p >= probability)[0]
+        if not len(above):
+            needed[y] = np.nan
+        elif above[0] == 0:
+            needed[y] = xs[0]
+        else:
+            i = above[0]
+            needed[y] = xs[i - 1] + (xs[i] - xs[i - 1]) * (probability - p[i - 1]) / (p[i] - p[i - 1])
+    return pd.Series(needed, name=f"{x_key} for P >= {probability:g}").rename_axis(y_key)
+
+
