@@ -33,6 +33,7 @@ from dgforecast.data import history_series_or_none
 from dgforecast.errors import ParamsError
 from dgforecast.kinds import kind_of
 from dgforecast.params import STATUS_LABELS, STATUS_LABELS_EN, ScenarioParams, StatusThresholds
+from dgforecast.condition import weighted_stats
 from dgforecast.simulate import closed_form_for, simulate_targets
 from dgforecast.targets import level_targets, required_cagr, targets_table
 
@@ -265,6 +266,8 @@ class ScenarioResult:
     closed_form: pd.DataFrame = field(default_factory=pd.DataFrame)
     actuals: pd.Series = field(default_factory=lambda: pd.Series(dtype=float))
     paths_by_target: dict = field(default_factory=dict)
+    evidence: dict = field(default_factory=dict)   # target_id -> {"ess", "evidence_used"} (level targets)
+    simulation: object = None                      # simulate.Simulation: n_sims drawn, selection, note
 
 
 def historical_cagr(series, end_year, span=5) -> tuple[float, int, int]:
@@ -293,10 +296,14 @@ def _check_horizon(params, levels):
                           f"target {early.iloc[0]['id']} is already past; judge it on its actual figure instead")
 
 
-def _level_rows(row, paths, params, p_early):
-    at_deadline = paths[int(row["deadline"])]
-    p = p_target_met(at_deadline, row["threshold"], row["comparison"])
-    q10, median, q90 = np.quantile(at_deadline, [0.1, 0.5, 0.9])
+def _level_rows(row, group, params, p_early):
+    at_deadline = group.paths[int(row["deadline"])]
+    if group.weights is None:
+        p = p_target_met(at_deadline, row["threshold"], row["comparison"])
+        q10, median, q90 = np.quantile(at_deadline, [0.1, 0.5, 0.9])
+    else:  # under the evidence: the weighted share and the weighted quantiles, as the sweep gives them
+        stats = weighted_stats(at_deadline.to_numpy(), group.weights, row["threshold"], row["comparison"])
+        p, q10, median, q90 = stats["p_met"], stats["q10"], stats["median"], stats["q90"]
     return {"scenario": params.scenario, "target_id": row["id"], "p_met": p, "median": float(median),
             "q10": float(q10), "q90": float(q90),
             "status": status_label(p, params.status_thresholds, p_early)}
@@ -309,11 +316,12 @@ def _p_met_early(row, paths) -> float:
     return float(meets(paths[before].to_numpy(), row["threshold"], row["comparison"]).any(axis=1).mean())
 
 
-def _closed_form_row(target, params, start_level, p_sim) -> dict:
+def _closed_form_row(target, params, start_level, p_sim, unconditioned=True) -> dict:
+    # The closed form is the plan-time (prior) probability; under evidence it is shown for comparison.
     exact = closed_form_for(params, target.threshold, start_level, target.deadline, target.apply_ratio)
     se = math.sqrt(max(exact * (1 - exact), 1e-12) / params.n_sims)
     return {"target_id": target.target_id, "p_met": p_sim, "p_closed_form": exact, "mc_se": se,
-            "z": (p_sim - exact) / se}
+            "z": (p_sim - exact) / se if unconditioned else math.nan, "conditioned": not unconditioned}
 
 
 def _growth_rows(row, params, inputs, base, paths) -> list[dict]:
@@ -361,22 +369,25 @@ def assess_inputs(params: ScenarioParams, inputs: dict) -> ScenarioResult:
     _check_horizon(params, levels)
     targets = level_targets(inputs["targets"], inputs["baselines"], inputs["history"])
     history = history_series_or_none(inputs["history"], params.history_series) if params.engine == "fitted" else None
-    paths_of = simulate_targets(targets, params, history)
+    simulation = simulate_targets(targets, params, history, inputs.get("evidence"))
     rows_by_id = {row["id"]: row for _, row in levels.iterrows()}
-    summary, growth, closed, crossing, by_target = [], [], [], {}, {}
-    met_all = {group: np.ones(params.n_sims, dtype=bool) for group in paths_of}
+    summary, growth, closed, crossing, by_target, evidence = [], [], [], {}, {}, {}
+    met_all = {}
     first_actuals = None
     for target in targets:
-        row, paths = rows_by_id[target.target_id], paths_of[target.group]
+        row, group = rows_by_id[target.target_id], simulation.groups[target.group]
+        paths = group.resampled  # equally weighted paths for the fan, crossing years and joint
         actuals = target.actuals_series()
         start_level = actuals[params.as_of_year] if params.as_of_year > target.base_year else target.base_level
-        summary.append(_level_rows(row, paths, params, _p_met_early(row, paths)))
+        summary.append(_level_rows(row, group, params, _p_met_early(row, paths)))
         crossing[target.target_id] = crossing_year(paths, row["threshold"], row["comparison"])
         growth += _growth_rows(row, params, inputs, target.base_level, paths)
         if params.engine == "lognormal":
-            closed.append(_closed_form_row(target, params, start_level, summary[-1]["p_met"]))
-        met_all[target.group] &= meets(paths[target.deadline], target.threshold, target.comparison)
+            closed.append(_closed_form_row(target, params, start_level, summary[-1]["p_met"], group.weights is None))
+        hit = meets(paths[target.deadline], target.threshold, target.comparison)
+        met_all[target.group] = met_all.get(target.group, True) & hit
         by_target[target.target_id] = paths
+        evidence[target.target_id] = {"ess": group.ess, "evidence_used": list(group.evidence_used)}
         if first_actuals is None:
             scale = params.revenue_to_output_ratio if target.apply_ratio else 1.0
             first_actuals = _actual_points(target.base_level, target.base_year, actuals, params.as_of_year) * scale
@@ -392,25 +403,32 @@ def assess_inputs(params: ScenarioParams, inputs: dict) -> ScenarioResult:
                           joint_p_all_levels=joint if by_target else math.nan, params=params,
                           counts=counts, closed_form=pd.DataFrame(closed),
                           actuals=first_actuals if first_actuals is not None else pd.Series(dtype=float),
-                          paths_by_target=by_target)
+                          paths_by_target=by_target, evidence=evidence, simulation=simulation)
 
 
 def summary_records(result) -> list[dict]:
     """One JSON-ready object per target: what ``dgforecast assess --json`` prints.
 
-    Keys: target_id, scenario, n_sims, p_met, median, q10, q90, status, closed_form (P(met) in
-    closed form on the lognormal engine, None where there is none); NaN becomes None.
+    Keys: target_id, scenario, n_sims (paths drawn), p_met, median, q10, q90, status, closed_form
+    (P(met) in closed form on the lognormal engine without evidence, None where there is none), ess
+    (effective sample size under the evidence; None for count targets) and evidence_used (ids);
+    NaN becomes None.
     """
-    closed = {} if result.closed_form.empty else dict(zip(result.closed_form["target_id"],
-                                                          result.closed_form["p_closed_form"]))
+    closed = {} if result.closed_form.empty else {
+        r["target_id"]: r["p_closed_form"] for r in result.closed_form.to_dict(orient="records")
+        if not r.get("conditioned")}
     records = []
     for row in result.summary.to_dict(orient="records"):
-        record = {"target_id": row["target_id"], "scenario": row["scenario"], "n_sims": result.params.n_sims}
+        n_sims = result.simulation.n_sims if result.simulation is not None else result.params.n_sims
+        record = {"target_id": row["target_id"], "scenario": row["scenario"], "n_sims": n_sims}
         for key in ("p_met", "median", "q10", "q90"):
             value = row[key]
             record[key] = None if value is None or (isinstance(value, float) and math.isnan(value)) else float(value)
         record["status"] = row["status"]
         record["closed_form"] = closed.get(row["target_id"])
+        info = result.evidence.get(row["target_id"])
+        record["ess"] = None if info is None or math.isnan(info["ess"]) else round(info["ess"], 1)
+        record["evidence_used"] = [] if info is None else info["evidence_used"]
         records.append(record)
     return records
 

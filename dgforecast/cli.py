@@ -67,7 +67,8 @@ def _add_params(sub):
 def cmd_assess(args) -> int:
     from dgforecast.pipeline import describe_assessment
 
-    print(describe_assessment(args.scenario, args.param, args.project, as_json=args.json))
+    print(describe_assessment(args.scenario, args.param, args.project, as_json=args.json, as_of=args.as_of,
+                              evidence_file=args.evidence))
     return 0
 
 
@@ -78,6 +79,10 @@ def _add_assess(sub):
     p.add_argument("-p", "--param", action="append", default=[], metavar="KEY=VALUE",
                    help="override one parameter (value read as YAML, e.g. -p growth=0.02); repeatable")
     p.add_argument("--json", action="store_true", help="print a JSON list of objects, one per target")
+    p.add_argument("--as-of", default=None, metavar="YYYY-MM",
+                   help="use only evidence published by this month (default: as_of in params.yaml, today)")
+    p.add_argument("--evidence", default=None, metavar="FILE",
+                   help="an evidence table to use instead of data/raw/evidence.csv (same columns)")
     p.set_defaults(func=cmd_assess)
 
 

@@ -66,6 +66,61 @@ class StatusThresholds(BaseModel):
         return self
 
 
+RELIABILITY_FLAGS = ("official", "press_or_official", "preliminary", "low", "unverified")
+#: ``as_of``: a month YYYY-MM, or ``today`` (the month the command runs in).
+AS_OF = re.compile(r"^(today|\d{4}-(0[1-9]|1[0-2]))$")
+
+
+class EvidenceParams(BaseModel):
+    """The measurement model: how each row of data/raw/evidence.csv weighs on the simulated paths.
+
+    s_t is the cluster's nominal log output growth in year t (what the engine simulates), X_t its
+    output level, r its revenue-to-output ratio. A row's likelihood (README "How the numbers are
+    made" has the equations; defaults: benchmarks/results/evidence_defaults.md):
+
+    * real 增加值 growth g for January–m: ln(1+g) + ln(1+deflator) = s_t + e,
+      e ~ N(0, growth_link_sd² + (ytd_sd·(12−m)/12)²) (nominal growth: no deflator);
+    * a level v: ln v = ln X_t + e, e ~ N(0, level_sd²) (× r for revenue);
+    * at_least v: X_t ≥ v (hard when bound_sd = 0, else Φ((ln X_t − ln v)/bound_sd)); at_most alike;
+      with ``round_step`` > 0 a round at_least (突破5000) also means below v + round_step;
+    * the city's revenue-to-output ratio: ln r_city = ln r + u, u ~ N(0, city_ratio_sd²).
+    """
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+    min_reliability: Literal[RELIABILITY_FLAGS] = Field("press_or_official", json_schema_extra=_meta(
+        " | ".join(RELIABILITY_FLAGS), "证据最低可信度", "least trusted evidence used"))
+    deflator: float = Field(0.03, ge=-0.1, le=0.2, json_schema_extra=_meta(
+        "fraction per year", "增加值实际增速转名义产值增速的价格差", "real value-added to nominal output gap"))
+    growth_link_sd: float = Field(0.05, ge=0.001, le=0.5, json_schema_extra=_meta(
+        "sd of log growth", "增速与模拟增长的联系误差", "growth evidence link sd"))
+    ytd_sd: float = Field(0.06, ge=0.0, le=0.5, json_schema_extra=_meta(
+        "sd of log growth (whole year unseen)", "累计增速外推误差", "year-to-date extrapolation sd"))
+    level_sd: float = Field(0.07, ge=0.001, le=0.5, json_schema_extra=_meta(
+        "sd of ln level", "规模数据误差（含取整）", "level evidence sd (rounding included)"))
+    bound_sd: float = Field(0.0, ge=0.0, le=0.5, json_schema_extra=_meta(
+        "sd of ln level (0 = hard bound)", "上下限的软化程度", "bound softness"))
+    round_step: float = Field(0.0, ge=0.0, le=10000.0, json_schema_extra=_meta(
+        "亿元 (0 = off)", "“突破”整数关口的步长", "round-figure step (突破 also means below the next one)"))
+    city_ratio_sd: float = Field(0.05, ge=0.0, le=0.5, json_schema_extra=_meta(
+        "sd of ln ratio", "全市营收产值比与集群之差", "city-to-cluster ratio link sd"))
+    min_ess: int = Field(2000, ge=10, le=1_000_000, json_schema_extra=_meta(
+        "paths", "最小有效样本量", "effective sample size floor"))
+    max_sims: int = Field(200_000, ge=10, le=2_000_000, json_schema_extra=_meta(
+        "paths", "补抽路径上限", "most paths drawn to reach the floor"))
+
+
+class VerdictThresholds(BaseModel):
+    """Cut-offs of the final assessment (终期评估): P(met) under the evidence -> 已实现 / 未实现 / 无法确认."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+    achieved: float = Field(0.9, ge=0.5, le=1.0, json_schema_extra=_meta(
+        "probability", "已实现门槛", "met cut-off"))
+    missed: float = Field(0.1, ge=0.0, le=0.5, json_schema_extra=_meta(
+        "probability", "未实现门槛", "missed cut-off"))
+
+
 class ScenarioParams(BaseModel):
     """One resolved scenario: every assumption a simulation and its assessment rest on.
 
@@ -112,6 +167,13 @@ class ScenarioParams(BaseModel):
     status_thresholds: StatusThresholds = Field(default_factory=StatusThresholds, json_schema_extra=_meta_range(
         "probabilities: early, ahead, on_track, at_risk", "状态判定门槛", "status thresholds",
         "each 0..1, early >= 0.5, ahead > on_track > at_risk"))
+    as_of: str = Field("today", pattern=AS_OF.pattern, json_schema_extra=_meta_range(
+        "YYYY-MM or today", "证据截至月份", "evidence published up to (month)", "YYYY-MM or today"))
+    evidence: EvidenceParams = Field(default_factory=EvidenceParams, json_schema_extra=_meta_range(
+        "see EvidenceParams", "证据测量模型", "evidence measurement model", "each sub-field has its own range"))
+    verdict_thresholds: VerdictThresholds = Field(default_factory=VerdictThresholds, json_schema_extra=_meta_range(
+        "probabilities: achieved, missed", "终期评估门槛", "final verdict cut-offs",
+        "achieved 0.5..1, missed 0..0.5"))
 
     @field_validator("growth_overrides", mode="before")
     @classmethod
@@ -132,6 +194,13 @@ class ScenarioParams(BaseModel):
             if not -0.9 <= g <= 1.0:
                 raise ValueError(f"growth_overrides {year}: {g} is outside -0.9..1.0 (fraction per year)")
         return self
+
+    @property
+    def as_of_month(self) -> str:
+        """``as_of`` as YYYY-MM (``today`` is the current month)."""
+        import datetime as dt
+
+        return dt.date.today().strftime("%Y-%m") if self.as_of == "today" else self.as_of
 
     def nominal_growth(self, year) -> float:
         """Growth assumed for ``year`` as a nominal fraction (override if any, deflator applied)."""
@@ -171,6 +240,10 @@ def _describe(name, field) -> dict:
 #: name -> {name, type, unit, range, default, required, label_zh, label_en} for every parameter.
 FIELDS = {name: _describe(name, f) for name, f in ScenarioParams.model_fields.items()}
 THRESHOLD_FIELDS = {name: _describe(name, f) for name, f in StatusThresholds.model_fields.items()}
+#: The fields of each nested block: ``-p evidence.level_sd=0.05``, ``--grid evidence.bound_sd=0:0.1:0.02``.
+NESTED_FIELDS = {"status_thresholds": THRESHOLD_FIELDS,
+                 "evidence": {name: _describe(name, f) for name, f in EvidenceParams.model_fields.items()},
+                 "verdict_thresholds": {name: _describe(name, f) for name, f in VerdictThresholds.model_fields.items()}}
 
 
 def field_table():
@@ -288,10 +361,10 @@ def _check_keys(mapping, where):
             raise ParamsError(f"{_at(where, key)}: is set from the scenario's name; remove this key")
         if key not in FIELDS:
             raise ParamsError(f"{_at(where, key)}: unknown parameter; {_hint(key, allowed)}")
-        if key == "status_thresholds" and isinstance(value, dict):
+        if key in NESTED_FIELDS and isinstance(value, dict):
             for sub in value:
-                if sub not in THRESHOLD_FIELDS:
-                    raise ParamsError(f"{_at(where, key)}.{sub}: unknown cut-off; {_hint(sub, THRESHOLD_FIELDS)}")
+                if sub not in NESTED_FIELDS[key]:
+                    raise ParamsError(f"{_at(where, key)}.{sub}: unknown {key} entry; {_hint(sub, NESTED_FIELDS[key])}")
 
 
 def scenario_names(path) -> list[str]:
@@ -422,10 +495,14 @@ def _one_line(exc: ValidationError, merged: dict, layers) -> str:
     if kind == "missing":
         return f"{prefix}: missing{unit}; add it under defaults: with a comment saying why"
     if kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
-        rng = entry.get("range") or THRESHOLD_FIELDS.get(loc[-1], {}).get("range", "")
+        nested = NESTED_FIELDS.get(key, {}).get(loc[-1], {}) if len(loc) > 1 else {}
+        unit = f" ({nested['unit']})" if nested.get("unit") else unit
+        rng = nested.get("range") or entry.get("range", "")
         return f"{prefix} = {value!r}: out of range{unit}; use a value in {rng}"
     if kind == "literal_error":
         return f"{prefix} = {value!r}: not allowed; {err['msg'].replace('Input should be', 'use')}"
+    if kind == "string_pattern_mismatch" and entry.get("range") and key != "scenario":
+        return f"{prefix} = {value!r}: not allowed; write {entry['range']}"
     if kind == "string_pattern_mismatch":
         return f"{prefix} = {value!r}: bad name; use lower-case letters, digits, - and _"
     if kind in _TYPE_WORDS or kind.endswith("_type") or kind.endswith("_parsing"):

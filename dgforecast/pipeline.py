@@ -14,6 +14,7 @@ from dgforecast.assess import assess_inputs, summary_records
 from dgforecast.config import find_project
 from dgforecast.data import (cross_checks, derive_plan_figures, history_series, load_baselines, load_divisions,
                              load_history, load_progress, load_targets, to_iamc)
+from dgforecast.evidence import EVIDENCE_FILE, load_evidence
 from dgforecast.fileio import write_csv_atomic
 from dgforecast.kinds import is_level
 from dgforecast.params import parse_overrides, resolve_scenario
@@ -23,12 +24,20 @@ log = logging.getLogger(__name__)
 
 
 # ---------------------------------------------------------------- reading the workbook
-def load_inputs(project=None) -> dict:
-    """The checked raw tables an assessment needs: ``targets``, ``baselines``, ``history``, ``progress``."""
+def load_inputs(project=None, evidence_file=None) -> dict:
+    """The checked raw tables an assessment needs: ``targets``, ``baselines``, ``history``, ``progress``
+    and ``evidence`` (data/raw/evidence.csv, or ``evidence_file`` instead; None when neither exists).
+    """
     raw = find_project(project).raw
     targets = load_targets(raw)
+    evidence_path = Path(evidence_file) if evidence_file is not None else raw / EVIDENCE_FILE
+    if evidence_file is None and not evidence_path.is_file():
+        log.info("%s: no evidence table; every probability is as of the plan", evidence_path)
+        evidence = None
+    else:
+        evidence = load_evidence(evidence_path)
     return {"targets": targets, "baselines": load_baselines(raw), "history": load_history(raw),
-            "progress": load_progress(raw, targets)}
+            "progress": load_progress(raw, targets), "evidence": evidence}
 
 
 # ---------------------------------------------------------------- dgforecast data
@@ -133,34 +142,52 @@ def assess_scenario(params, project=None):
     return assess_inputs(params, load_inputs(project))
 
 
-def describe_assessment(scenario, items=None, project=None, as_json=False) -> str:
+def describe_assessment(scenario, items=None, project=None, as_json=False, as_of=None, evidence_file=None) -> str:
     """What ``dgforecast assess`` prints: per target p_met, median, q10, q90, status and the closed form,
-    from the same core as notebook 03 and the report, with no kernel."""
+    from the same core as notebook 03 and the report, with no kernel.
+
+    ``as_of`` (YYYY-MM) uses only evidence published by then; ``evidence_file`` replaces
+    data/raw/evidence.csv (to ask "what if this figure were published?").
+    """
     paths = find_project(project)
-    params = resolve_scenario(paths.params_file, scenario, parse_overrides(items))
-    records = summary_records(assess_scenario(params, paths.root))
+    overrides = parse_overrides(items)
+    if as_of is not None:
+        overrides["as_of"] = str(as_of)
+    params = resolve_scenario(paths.params_file, scenario, overrides)
+    result = assess_inputs(params, load_inputs(paths.root, evidence_file))
+    records = summary_records(result)
     if as_json:
         return json.dumps(records, ensure_ascii=False, indent=2)
-    return _assessment_text(records, params)
+    return _assessment_text(records, params, result.simulation)
 
 
-def _assessment_text(records, params) -> str:
+def _assessment_text(records, params, simulation) -> str:
     def percent(value):
         return "—" if value is None else f"{value:.1%}"
 
     def level(value):
         return "" if value is None else f"{value:,.1f}"
 
-    head = (f"{params.scenario} ({params.label_zh} / {params.label_en}): {params.n_sims:,} paths, seed {params.seed}, "
-            f"{params.engine} engine")
-    lines = [head, f"{'target_id':<34} {'P(met)':>7} {'closed':>7} {'median':>9} {'q10':>9} {'q90':>9}  status"]
+    head = (f"{params.scenario} ({params.label_zh} / {params.label_en}): {simulation.n_sims:,} paths, "
+            f"seed {params.seed}, {params.engine} engine; evidence as of {params.as_of_month}")
+    lines = [head]
+    if simulation.selection is not None:
+        used = simulation.selection.used
+        lines.append(f"evidence used: {', '.join(used['evidence_id']) or 'none (every probability is as of the plan)'}")
+        for row in simulation.selection.left_out.itertuples():
+            lines.append(f"  left out {row.evidence_id}: {row.reason}")
+    if simulation.note:
+        lines.append(f"note: {simulation.note}")
+    lines += [f"{'target_id':<34} {'P(met)':>7} {'closed':>7} {'median':>9} {'q10':>9} {'q90':>9}  status"]
     unassessed = 0
     for r in records:
         if r["p_met"] is None:
             unassessed += 1
             continue
-        lines.append(f"{r['target_id']:<34} {percent(r['p_met']):>7} {percent(r['closed_form']) if r['closed_form'] is not None else '':>7} "
-                     f"{level(r['median']):>9} {level(r['q10']):>9} {level(r['q90']):>9}  {r['status']}")
+        closed = percent(r["closed_form"]) if r["closed_form"] is not None else ""
+        ess = f"  (effective sample {r['ess']:,.0f})" if r["evidence_used"] else ""
+        lines.append(f"{r['target_id']:<34} {percent(r['p_met']):>7} {closed:>7} "
+                     f"{level(r['median']):>9} {level(r['q10']):>9} {level(r['q90']):>9}  {r['status']}{ess}")
     if unassessed:
         lines.append(f"{unassessed} target(s) without a probability (无法评估: no progress entered in "
                      "data/raw/target_progress.csv); dgforecast targets shows their required pace")

@@ -39,7 +39,10 @@ import numpy as np
 import pandas as pd
 from scipy.special import ndtr
 
+from dgforecast.condition import bears_on, log_weights, normalise, observations, resample
+from dgforecast.data import OUTPUT
 from dgforecast.errors import ParamsError
+from dgforecast.evidence import select_evidence
 from dgforecast.params import changed
 from dgforecast.targets import required_cagr
 
@@ -184,6 +187,25 @@ def fitted_factors(params, years, rng, history) -> np.ndarray:
     return paths[:, lead:] / start
 
 
+def _output_and_ratio(base_level, base_year, params, rng, actuals=None, history=None):
+    """Output levels (paths x years, 亿元, before any ratio), each path's ratio, and the years."""
+    start, kept = start_point(base_level, base_year, params, actuals)
+    years = simulated_years(params)
+    if params.engine == "lognormal":
+        draws = lognormal_draws(rng, params.n_sims, len(years))
+        factors = lognormal_factors(log_growth_means(params, years), params.volatility, draws.shocks)
+        ratio_z = draws.ratio
+    else:
+        factors = fitted_factors(params, years, rng, history)
+        ratio_z = rng.standard_normal(params.n_sims)
+    levels = start * factors
+    if kept:
+        levels = np.hstack([np.tile(list(kept.values()), (params.n_sims, 1)), levels])
+    log.info("%s: %d paths %d-%d from %.2f at %d (%s engine)", params.scenario, params.n_sims,
+             base_year + 1, params.target_year, start, params.as_of_year, params.engine)
+    return levels, ratio_values(params, ratio_z), list(kept) + years
+
+
 def simulate_paths(base_level, base_year, params, rng, actuals=None, history=None,
                    apply_ratio=True) -> pd.DataFrame:
     """Simulated yearly levels of a level target's measure, one row per path.
@@ -211,28 +233,79 @@ def simulate_paths(base_level, base_year, params, rng, actuals=None, history=Non
     DataFrame
         ``n_sims`` rows x columns ``base_year + 1 .. target_year`` (int), values in 亿元.
     """
-    start, kept = start_point(base_level, base_year, params, actuals)
-    years = simulated_years(params)
-    if params.engine == "lognormal":
-        draws = lognormal_draws(rng, params.n_sims, len(years))
-        factors = lognormal_factors(log_growth_means(params, years), params.volatility, draws.shocks)
-        ratio_z = draws.ratio
-    else:
-        factors = fitted_factors(params, years, rng, history)
-        ratio_z = rng.standard_normal(params.n_sims)
-    levels = start * factors
-    if kept:
-        levels = np.hstack([np.tile(list(kept.values()), (params.n_sims, 1)), levels])
+    levels, ratio, columns = _output_and_ratio(base_level, base_year, params, rng, actuals, history)
     if apply_ratio:
-        levels = levels * ratio_values(params, ratio_z)[:, None]
-    columns = pd.Index(list(kept) + years, name="year")
-    log.info("%s: %d paths %d-%d from %.2f at %d (%s engine)", params.scenario, params.n_sims,
-             columns[0], columns[-1], start, params.as_of_year, params.engine)
-    return pd.DataFrame(levels, columns=columns)
+        levels = levels * ratio[:, None]
+    return pd.DataFrame(levels, columns=pd.Index(columns, name="year"))
 
 
-def simulate_targets(targets, params, history=None) -> dict:
-    """Paths for every group of level targets: ``{group: DataFrame}`` (``simulate_paths`` each).
+class _PathsView:
+    """One scenario's simulated paths as the measurement model reads them (``condition``)."""
+
+    def __init__(self, base_level, levels, ratio, columns):
+        self.base, self.levels, self.ratio, self.columns = base_level, levels, ratio, list(columns)
+
+    def log_x(self, year):
+        return np.log(self.levels[:, self.columns.index(year)])
+
+    def s(self, year):
+        before = math.log(self.base) if self.columns.index(year) == 0 else self.log_x(year - 1)
+        return self.log_x(year) - before
+
+    def log_r(self):
+        return np.log(self.ratio)
+
+
+@dataclass
+class GroupPaths:
+    """The simulated paths of one group of level targets, and how the evidence weighs them."""
+
+    paths: pd.DataFrame          # the targets' measure (x ratio where it applies), paths x years, 亿元
+    weights: object = None       # normalised weights a path (None: no evidence bears on these paths)
+    ess: float = math.nan        # effective sample size; n_sims when unweighted
+    evidence_used: tuple = ()    # ids of the evidence rows that weighed on the paths
+
+    @property
+    def resampled(self) -> pd.DataFrame:
+        """Equally weighted paths standing for the weighted ones (the paths themselves when unweighted)."""
+        if self.weights is None:
+            return self.paths
+        return self.paths.iloc[resample(self.weights)].reset_index(drop=True)
+
+
+@dataclass
+class Simulation:
+    """Everything one scenario's simulation gives: paths per group, evidence used and left out."""
+
+    groups: dict                  # group -> GroupPaths
+    n_sims: int                   # paths drawn (more than params.n_sims when the evidence needed them)
+    selection: object = None      # evidence.Selection (None when no evidence table was given)
+    note: str = ""                # what was done to reach the effective-size floor, if anything
+
+
+def evidence_rows(evidence, params):
+    """The evidence selection for ``params`` (its ``as_of`` month and least trusted flag) and its observations."""
+    if evidence is None:
+        return None, ()
+    selection = select_evidence(evidence, params.as_of_month, params.evidence.min_reliability)
+    return selection, observations(selection.used)
+
+
+def _condition(target, levels, ratio, columns, obs, ep):
+    usable = tuple(o for o in obs if target.baseline_variable == OUTPUT and bears_on(o, columns))
+    if not usable:
+        return None, float(len(levels)), ()
+    view = _PathsView(target.base_level, levels, ratio, columns)
+    weights, ess = normalise(log_weights(usable, view, ep, (len(levels),)))
+    if ess == 0:
+        raise ParamsError("no simulated path is consistent with the evidence "
+                          f"({', '.join(o.evidence_id for o in usable)}): check those rows in data/raw/evidence.csv, "
+                          "or soften the bounds with -p evidence.bound_sd=0.02")
+    return weights, float(ess), tuple(o.evidence_id for o in usable)
+
+
+def simulate_targets(targets, params, history=None, evidence=None) -> Simulation:
+    """Paths for every group of level targets, weighed by the evidence published by ``params.as_of``.
 
     Parameters
     ----------
@@ -241,14 +314,41 @@ def simulate_targets(targets, params, history=None) -> dict:
     params : ScenarioParams
     history : pd.Series, optional
         The ``fitted`` engine's history (``params.history_series``).
+    evidence : DataFrame, optional
+        ``evidence.load_evidence``; rows are selected by ``params.as_of`` and
+        ``params.evidence.min_reliability``. When the effective sample size falls below
+        ``evidence.min_ess``, more paths are drawn (up to ``evidence.max_sims``) and ``note`` says so.
+
+    Raises
+    ------
+    ParamsError
+        When no simulated path is consistent with the evidence (effective size 0).
     """
-    groups = {}
+    selection, obs = evidence_rows(evidence, params)
+    first = {}
     for target in targets:
-        groups.setdefault(target.group, target)
-    rngs = group_generators(params.seed, 1 + max(groups, default=0))
-    return {group: simulate_paths(t.base_level, t.base_year, params, rngs[group], actuals=t.actuals_series(),
-                                  history=history, apply_ratio=t.apply_ratio)
-            for group, t in groups.items()}
+        first.setdefault(target.group, target)
+    rngs = group_generators(params.seed, 1 + max(first, default=0))
+    groups = {}
+    for group, target in first.items():
+        levels, ratio, columns = _output_and_ratio(target.base_level, target.base_year, params, rngs[group],
+                                                   target.actuals_series(), history)
+        weights, ess, used = _condition(target, levels, ratio, columns, obs, params.evidence)
+        measure = levels * ratio[:, None] if target.apply_ratio else levels
+        groups[group] = GroupPaths(pd.DataFrame(measure, columns=pd.Index(columns, name="year")), weights, ess, used)
+    lowest = min((g.ess for g in groups.values()), default=math.inf)
+    ep = params.evidence
+    if lowest < ep.min_ess and params.n_sims < ep.max_sims:
+        more = int(min(ep.max_sims, math.ceil(params.n_sims * ep.min_ess / lowest * 1.2)))
+        log.info("%s: effective sample size %.0f < %d; drawing %d paths", params.scenario, lowest, ep.min_ess, more)
+        bigger = simulate_targets(targets, params.model_copy(update={"n_sims": more}), history, evidence)
+        bigger.note = (f"the evidence left an effective sample of {lowest:,.0f} of {params.n_sims:,} paths "
+                       f"(floor {ep.min_ess:,}); {more:,} paths were drawn instead") + (
+                       f"; {bigger.note}" if bigger.note else "")
+        return bigger
+    note = "" if lowest >= ep.min_ess else (f"effective sample {lowest:,.0f} is below the floor {ep.min_ess:,} "
+                                            f"even with {params.n_sims:,} paths (evidence.max_sims)")
+    return Simulation(groups, params.n_sims, selection, note)
 
 
 # ---------------------------------------------------------------- a batch of parameter points
@@ -461,11 +561,11 @@ def _paths_group(params_list, setup: EngineSetup):
     out = {c: np.full(len(params_list), np.nan) for c in result_columns(setup.targets)}
     history = setup.history_series()
     for i, params in enumerate(params_list):
-        paths = simulate_targets(setup.targets, params, history)
+        paths = simulate_targets(setup.targets, params, history).groups
         for target in setup.targets:
             if not params.as_of_year < target.deadline <= params.target_year:
                 continue
-            values = paths[target.group][target.deadline].to_numpy()
+            values = paths[target.group].paths[target.deadline].to_numpy()
             met = values >= target.threshold if target.comparison == ">=" else values > target.threshold
             out[f"p_met.{target.target_id}"][i] = met.mean()
             for name, q in QUANTILES.items():
