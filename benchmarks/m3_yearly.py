@@ -110,7 +110,7 @@ def run_model(name, train, test, n_jobs, subset=None):
     """One menu model with its own intervals, on all series or every ``subset``-th."""
     ids = sorted(train)[::subset] if subset else sorted(train)
     start = time.perf_counter()
-    results = fc.run_jobs(_model_job, [(name, sid, train[sid]) for sid in ids], n_jobs)
+    results = fc.map_series(_model_job, [(name, sid, train[sid]) for sid in ids], n_jobs)
     wall = time.perf_counter() - start
     forecasts = {sid: f for sid, f, _ in results if f is not None}
     bands = {sid: b for sid, f, b in results if f is not None}

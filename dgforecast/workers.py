@@ -1,6 +1,14 @@
-"""Worker processes shared by the report and the sweep: one thread each, stopped at once."""
+"""Worker processes for everything that runs in parallel: one pool helper, one thread each, stopped at once.
 
+``run_pool`` is the only process pool in the package: the report's and the sweep's notebooks, the
+sweep's chunks of points and the forecast command's series all go through it.
+"""
+
+import multiprocessing
 import os
+import signal
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from contextlib import closing
 
 #: Thread limits for workers and kernels: several run side by side on a 2-core machine, and
 #: BLAS/OpenMP thread pools in each would fight for the cores.
@@ -13,8 +21,6 @@ def worker_start():
     The main process stops the whole pool at once (``stop_pool``), instead of each worker (and
     each notebook kernel) dying on its own, being seen as a failure and retried.
     """
-    import signal
-
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     os.environ.update(SINGLE_THREAD_ENV)
 
@@ -42,3 +48,91 @@ def stop_pool(pool, timeout=10.0):
     # (a join racing it could otherwise return while the worker still looked alive).
     if manager is not None:
         manager.join(timeout)
+
+
+def _context():
+    # fork starts a worker in milliseconds and lets it inherit what the parent set up; spawn elsewhere.
+    return multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
+
+
+def _call(func, item):
+    """``func(item)``, or the exception it raised (so one failing item does not fail its batch)."""
+    try:
+        return func(item)
+    except Exception as exc:  # noqa: BLE001 (handed back to the caller, who decides)
+        return exc
+
+
+def _call_batch(func, batch):
+    return [_call(func, item) for item in batch]
+
+
+def run_pool(func, items, jobs=1, batch=1):
+    """Apply ``func`` to every item on ``jobs`` worker processes; yield results as they finish.
+
+    A worker starts with ``worker_start`` (one thread, Ctrl-C ignored). When anything is raised
+    while waiting (Ctrl-C included), or the caller closes the generator (read it inside
+    ``contextlib.closing`` so that an exception in the caller's loop closes it too), every worker
+    is ended and reaped before the exception goes on (``stop_pool``).
+
+    Parameters
+    ----------
+    func : callable
+        A module-level function of one item (it is sent to the workers by name).
+    items : sequence
+    jobs : int
+        Worker processes; 1 or less (or a single item) runs every item here, one after another.
+    batch : int
+        Items sent to a worker at once; more than 1 saves the round trips of many small items.
+
+    Yields
+    ------
+    (int, object)
+        The item's position in ``items`` and ``func``'s result, or the ``Exception`` it raised
+        (a worker that died gives each of its items the pool's exception).
+    """
+    items, batch = list(items), max(1, int(batch))
+    if jobs <= 1 or len(items) <= 1:
+        for index, item in enumerate(items):
+            yield index, _call(func, item)
+        return
+    starts = range(0, len(items), batch)
+    pool = ProcessPoolExecutor(max_workers=min(jobs, len(starts)), mp_context=_context(), initializer=worker_start)
+    try:
+        futures = {pool.submit(_call_batch, func, items[start:start + batch]): start for start in starts}
+        for future in as_completed(futures):
+            start, failure = futures[future], future.exception()
+            results = [failure] * len(items[start:start + batch]) if failure is not None else future.result()
+            for offset, result in enumerate(results):
+                yield start + offset, result
+    except BaseException:  # Ctrl-C, or the caller stopped reading: end every worker now
+        stop_pool(pool)
+        raise
+    pool.shutdown()
+
+
+def map_pool(func, items, jobs=1, batch=1, done=None) -> list:
+    """``[func(item) for item in items]`` on ``run_pool``'s workers, in the order of ``items``.
+
+    Parameters
+    ----------
+    func, items, jobs, batch
+        As for ``run_pool``.
+    done : callable, optional
+        Called with no argument each time an item finishes (a progress bar's ``update``).
+
+    Raises
+    ------
+    Exception
+        The first exception an item raised, once the pool is stopped.
+    """
+    items = list(items)
+    results = [None] * len(items)
+    with closing(run_pool(func, items, jobs, batch)) as finished:  # closing it stops the pool at once
+        for index, result in finished:
+            if isinstance(result, Exception):
+                raise result
+            results[index] = result
+            if done is not None:
+                done()
+    return results

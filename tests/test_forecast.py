@@ -147,6 +147,18 @@ def test_pooled_file_intervals_cover_nominal_on_simulated_random_walks_with_drif
         assert 100 * inside.mean() == pytest.approx(level, abs=4)
 
 
+def test_worker_processes_give_the_same_forecasts_as_one_process(tmp_path):
+    # 12 series: enough for map_series to use two worker processes (workers.run_pool)
+    rng = np.random.default_rng(5)
+    walks = np.cumsum(1 + rng.standard_normal((12, 15)), axis=1) + 50
+    rows = [(f"s{i}", 2000 + t, v) for i, w in enumerate(walks) for t, v in enumerate(w)]
+    path = tmp_path / "walks.csv"
+    pd.DataFrame(rows, columns=["series_id", "year", "value"]).to_csv(path, index=False)
+    one = forecast_file(path, 3, method="drift", n_jobs=1).table
+    pd.testing.assert_frame_equal(forecast_file(path, 3, method="drift", n_jobs=2).table, one)
+    assert len(one) == 36
+
+
 # ---------------------------------------------------------------- commands
 def test_forecast_command_exits_1_when_a_series_fails_and_writes_the_others(tmp_path, capsys):
     out = tmp_path / "out.csv"
