@@ -64,3 +64,10 @@ def write_csv_atomic(frame, path) -> Path:
     with atomic_path(path) as tmp:
         frame.to_csv(tmp, index=False, encoding="utf-8")
     return Path(path)
+
+
+def write_excel_atomic(frame, path) -> Path:
+    """Write a DataFrame as an .xlsx workbook (one sheet named summary, no index) atomically."""
+    with atomic_path(path) as tmp:
+        frame.to_excel(tmp, index=False, sheet_name="summary", engine="openpyxl")
+    return Path(path)

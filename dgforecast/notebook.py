@@ -1,4 +1,9 @@
-"""Execute one notebook with papermill on this environment's kernel, and export it to HTML.
+"""Run notebooks: one with papermill on this environment's kernel and export it to HTML, or a batch of jobs.
+
+``run_jobs`` runs a batch of ``NotebookJob`` in worker processes (``workers.run_pool``) for the
+report, ``dgforecast run`` and the sweep's per-point pages; ``scenario_job`` builds the scenario
+notebook's job for all three. A kernel that dies before its first cell is started once more
+(``execute_notebook``); that is the only retry.
 
 Whatever kernel a notebook's metadata names, it runs on ipykernel under the interpreter that runs
 dgforecast (``sys.executable``): the kernel manager below builds its kernelspec in memory, so
@@ -10,18 +15,33 @@ them back into paths and a validated ``ScenarioParams``. With plain ``papermill`
 ``project_dir`` is ``None`` and the workbook is found from the kernel's folder upward.
 """
 
+import html as html_lib
 import logging
 import os
 import subprocess
 import sys
 import time
+from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from dgforecast.fileio import temp_sibling
-from dgforecast.workers import SINGLE_THREAD_ENV
+# papermill, nbformat, nbconvert and jupyter_client are imported where they are used: together
+# they take about 2 s to import (python -X importtime), and every notebook kernel imports this
+# module for scenario_from_parameters, as do the sweep and the report before any kernel starts.
+from dgforecast.config import find_project
+from dgforecast.errors import ParamsError
+from dgforecast.fileio import temp_sibling, write_text_atomic
+from dgforecast.params import FIELDS, resolve_scenario
+from dgforecast.workers import SINGLE_THREAD_ENV, run_pool
 
 log = logging.getLogger(__name__)
+
+#: The workbook's notebooks, in notebooks/.
+PLAN_NOTEBOOK = "01_plan_baselines.ipynb"
+HISTORY_NOTEBOOK = "02_history_and_models.ipynb"
+SCENARIO_NOTEBOOK = "03_scenario.ipynb"
+ACROSS_NOTEBOOK = "04_targets_across_scenarios.ipynb"
+SWEEP_NOTEBOOK = "05_sweep.ipynb"
 
 #: Kernel name handed to papermill; only the language lookup uses it (see CurrentEnvKernelManager).
 KERNEL_NAME = "python3"
@@ -240,12 +260,8 @@ def export_html(notebook, html, show_code=False, preamble_html="", title=None) -
     title : str, optional
         The page title (default: the notebook's file name). It is escaped here.
     """
-    import html as html_lib
-
     import nbformat
     from nbconvert import HTMLExporter
-
-    from dgforecast.fileio import write_text_atomic
 
     notebook = Path(notebook)
     # nbconvert's accessibility hint (charts without alt text) is not the reader's concern here.
@@ -271,6 +287,133 @@ def insert_preamble(page: str, preamble_html: str) -> str:
     return preamble_html + page
 
 
+# ---------------------------------------------------------------- jobs: notebooks run in a batch
+@dataclass(frozen=True)
+class NotebookJob:
+    """One notebook to execute: what, with which parameters, where its outputs go."""
+
+    name: str                 # output stem relative to ``folder``, e.g. "scenarios/base"
+    source: Path
+    folder: Path              # where the outputs go; also the kernel's working folder
+    parameters: dict
+    preamble_html: str = ""
+    show_code: bool = False
+
+    @property
+    def output(self) -> Path:
+        return self.folder / f"{self.name}.ipynb"
+
+    @property
+    def html(self) -> Path:
+        return self.folder / f"{self.name}.html"
+
+
+def notebook_parameters(params, project_root) -> dict:
+    """What the runner injects into a notebook: the resolved scenario and the workbook folder."""
+    values = params.model_dump(mode="python")
+    values["growth_overrides"] = {int(k): float(v) for k, v in values["growth_overrides"].items()}
+    values["project_dir"] = str(project_root)
+    return values
+
+
+def scenario_job(params, root, folder, name, preamble_html="", show_code=False, source=None) -> NotebookJob:
+    """The scenario notebook (03) for one resolved scenario, writing ``<name>_summary.csv`` in ``folder``.
+
+    Parameters
+    ----------
+    params : ScenarioParams
+        The resolved scenario, injected with the workbook folder ``root``.
+    root : Path
+        The workbook.
+    folder : Path
+        Where ``<name>.ipynb``, ``<name>.html`` and ``<name>_summary.csv`` go (the kernel's folder).
+    name : str
+        Output stem relative to ``folder``, e.g. ``"scenarios/base"``.
+    preamble_html : str
+        Trusted HTML at the top of the page (e.g. ``views.parameters_table_html``).
+    show_code : bool
+        Keep code cells in the HTML page.
+    source : Path, optional
+        The notebook to run; default ``root/notebooks/03_scenario.ipynb``.
+    """
+    source = Path(source) if source is not None else Path(root) / "notebooks" / SCENARIO_NOTEBOOK
+    parameters = {**notebook_parameters(params, root), "summary_csv": f"{name}_summary.csv"}
+    return NotebookJob(name, source, Path(folder), parameters, preamble_html, show_code)
+
+
+def check_sources(jobs) -> None:
+    """Refuse a batch before any kernel starts when one of its notebooks is missing.
+
+    Raises
+    ------
+    ParamsError
+        Naming the first missing notebook.
+    """
+    for job in jobs:
+        if not job.source.is_file():
+            raise ParamsError(f"{job.source}: notebook not found; restore it from git")
+
+
+def run_job(job: NotebookJob) -> NotebookRun:
+    """Execute one job (in a worker process or in this one); kernels get one thread each."""
+    return execute_notebook(job.source, job.output, job.parameters, cwd=job.folder, html=job.html,
+                            show_code=job.show_code, preamble_html=job.preamble_html)
+
+
+class Progress:
+    """One line per finished notebook; on a terminal the line is rewritten in place instead."""
+
+    def __init__(self, total, stream=None):
+        self.total, self.done, self.stream = total, 0, stream or sys.stderr
+        self.tty = hasattr(self.stream, "isatty") and self.stream.isatty()
+
+    def __call__(self, name, run):
+        self.done += 1
+        state = "ok" if run.ok else f"FAILED at {run.failure}"
+        line = f"[{self.done}/{self.total}] {name}: {state} ({run.seconds:.1f} s)"
+        if self.tty and run.ok:
+            end = "\n" if self.done == self.total else ""
+            self.stream.write(f"\r\033[K{line}{end}")
+        else:
+            self.stream.write(("\r\033[K" if self.tty else "") + line + "\n")
+        self.stream.flush()
+
+
+def _crashed(job, exc) -> NotebookRun:
+    return NotebookRun(job.source, job.output, None, 0.0, CellFailure(-1, None, type(exc).__name__, str(exc)))
+
+
+def run_jobs(jobs, workers=1, progress=None, run=None) -> dict:
+    """Execute ``jobs`` with ``workers`` processes; a failing notebook does not stop the others.
+
+    Parameters
+    ----------
+    jobs : list of NotebookJob
+    workers : int
+        Notebooks executed at once, each in its own process and kernel (``workers.run_pool``).
+    progress : callable, optional
+        Called in this process as ``progress(name, run)`` when each job finishes (e.g. ``Progress``).
+    run : callable, optional
+        What a worker does with a job (a module-level function returning a NotebookRun); default
+        ``run_job``. An exception it raises fails that job only.
+
+    Returns
+    -------
+    dict
+        Job name -> NotebookRun, in the order of ``jobs``.
+    """
+    progress = progress or (lambda name, outcome: None)
+    for job in jobs:
+        job.output.parent.mkdir(parents=True, exist_ok=True)
+    runs = {}
+    with closing(run_pool(run or run_job, jobs, workers)) as finished:  # closing it ends the workers at once
+        for index, result in finished:
+            job = jobs[index]
+            runs[job.name] = _crashed(job, result) if isinstance(result, Exception) else result
+            progress(job.name, runs[job.name])
+    return {job.name: runs[job.name] for job in jobs}
+
+
 # ---------------------------------------------------------------- the notebook side
 def scenario_from_parameters(namespace: dict):
     """The workbook paths and validated scenario parameters a notebook was given.
@@ -292,9 +435,6 @@ def scenario_from_parameters(namespace: dict):
     ParamsError, ProjectNotFound
         With one line that says what to fix.
     """
-    from dgforecast.config import find_project
-    from dgforecast.params import FIELDS, resolve_scenario
-
     paths = find_project(namespace.get("project_dir"))
     name = namespace.get("scenario") or "base"
     overrides = {key: namespace[key] for key in FIELDS

@@ -44,7 +44,7 @@ SETUP = """
 import pandas as pd
 from IPython.display import display
 
-from dgforecast import plots, report
+from dgforecast import plots, views
 from dgforecast.notebook import scenario_from_parameters
 
 paths, params = scenario_from_parameters(globals())
@@ -252,11 +252,12 @@ Run it for any scenario with `dgforecast run base -p growth=0.02`, or without dg
 ## 参数 Parameters used
 """),
     code("""
-display(report.parameters_frame(params))
+display(views.parameters_frame(params))
 """),
     code("""
-from dgforecast.assess import assess_scenario, fan_quantiles
+from dgforecast.assess import fan_quantiles
 from dgforecast.data import load_targets
+from dgforecast.pipeline import assess_scenario
 
 result = assess_scenario(params, paths.root)
 targets = load_targets(paths.raw)
@@ -283,7 +284,7 @@ Median and 10th/90th percentile are the simulated level at the deadline (亿元)
 """),
     code("""
 levels = result.summary[result.summary["target_id"].isin(level_targets["id"])]
-display(report.summary_view(levels, targets))
+display(views.summary_view(levels, targets))
 print(f"P(all level targets met) = {result.joint_p_all_levels:.1%}")
 """),
     md("""
@@ -312,7 +313,7 @@ for target_id, rows in table.groupby("target_id", sort=False):
 First year a simulated path meets the target: median, and the 10th–90th percentile (80 % band).
 """),
     code("""
-display(report.crossing_view(result.crossing, params.target_year))
+display(views.crossing_view(result.crossing, params.target_year))
 """),
     md("""
 ## 状态 Status of every target
@@ -321,7 +322,7 @@ Count targets show 无法评估 (not assessed) until progress counts are entered
 `data/raw/target_progress.csv`; notebook 04 shows their required pace.
 """),
     code("""
-display(report.summary_view(result.summary, targets))
+display(views.summary_view(result.summary, targets))
 """),
     code("""
 if summary_csv:
@@ -353,14 +354,15 @@ every level target.
 import pandas as pd
 from IPython.display import display
 
-from dgforecast import report
-from dgforecast.assess import assess_scenario
+from dgforecast import views
 from dgforecast.config import find_project
 from dgforecast.data import load_targets
 from dgforecast.params import resolve_scenario
+from dgforecast.pipeline import assess_scenario
+from dgforecast.report import scenario_list
 
 paths = find_project(project_dir)
-names = report.scenario_list(paths.params_file, scenarios)
+names = scenario_list(paths.params_file, scenarios)
 results = {name: assess_scenario(resolve_scenario(paths.params_file, name, overrides), paths.root)
            for name in names}
 targets = load_targets(paths.raw)
@@ -372,7 +374,7 @@ print("scenarios:", ", ".join(names))
 """),
     code("""
 levels = summary[summary["target_id"].isin(targets.loc[targets["kind"] == "level", "id"])]
-display(report.summary_view(levels, targets))
+display(views.summary_view(levels, targets))
 """),
     md("""
 ## 全部水平目标同时实现 Joint probability of meeting every level target

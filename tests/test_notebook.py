@@ -1,5 +1,6 @@
-"""Executing one notebook: this environment's kernel, parameters, failures, HTML without code."""
+"""Executing notebooks: this environment's kernel, parameters, failures, HTML without code, batches of jobs."""
 
+import io
 import os
 import sys
 from pathlib import Path
@@ -7,7 +8,11 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from dgforecast.notebook import CellFailure, execute_notebook, insert_preamble, kernel_argv
+from dgforecast.errors import ParamsError
+from dgforecast.notebook import (SCENARIO_NOTEBOOK, CellFailure, NotebookJob, NotebookRun, Progress, check_sources,
+                                 execute_notebook, insert_preamble, kernel_argv, run_jobs, scenario_job)
+from dgforecast.params import resolve_scenario
+from tests.conftest import ROOT
 
 FIXTURES = Path(__file__).parent / "notebooks"
 
@@ -112,3 +117,53 @@ def test_kernels_keep_inline_charts_when_the_shell_sets_mplbackend():
     env = kernel_environment({"MPLBACKEND": "Agg", "LANG": "C.UTF-8"})
     assert "MPLBACKEND" not in env
     assert env["LANG"] == "C.UTF-8" and env["OMP_NUM_THREADS"] == "1"
+
+
+# ---------------------------------------------------------------- batches of jobs
+class _Terminal(io.StringIO):
+    def isatty(self):
+        return True
+
+
+def test_progress_rewrites_one_line_on_a_terminal_and_prints_lines_otherwise():
+    ok = NotebookRun(Path("a.ipynb"), Path("a.ipynb"), None, 1.25)
+    bad = NotebookRun(Path("b.ipynb"), Path("b.ipynb"), None, 2.0, CellFailure(3, 4, "ValueError", "boom"))
+    plain = io.StringIO()
+    progress = Progress(2, plain)
+    progress("a", ok)
+    progress("b", bad)
+    assert plain.getvalue() == ("[1/2] a: ok (1.2 s)\n"
+                                "[2/2] b: FAILED at cell 3 (In [4]): ValueError: boom (2.0 s)\n")
+    terminal = _Terminal()
+    progress = Progress(2, terminal)
+    progress("a", ok)
+    progress("a2", ok)
+    assert terminal.getvalue() == "\r\033[K[1/2] a: ok (1.2 s)\r\033[K[2/2] a2: ok (1.2 s)\n"
+
+
+def test_a_missing_notebook_in_a_batch_fails_that_job_only(tmp_path):
+    good = NotebookJob("good", FIXTURES / "echoes_parameters.ipynb", tmp_path, {"answer": 1})
+    gone = NotebookJob("gone", FIXTURES / "no_such_notebook.ipynb", tmp_path, {})
+    for workers in (1, 2):
+        runs = run_jobs([gone, good], workers=workers)
+        assert list(runs) == ["gone", "good"]       # the order of the jobs, whichever finished first
+        assert runs["good"].ok
+        assert runs["gone"].failure.ename == "FileNotFoundError" and "no_such_notebook" in str(runs["gone"].failure)
+
+
+def test_scenario_job_injects_the_scenario_and_names_its_summary_after_the_job(tmp_path):
+    params = resolve_scenario(ROOT / "params.yaml", "shock")
+    job = scenario_job(params, ROOT, tmp_path, "scenarios/shock", "<p>p</p>", show_code=True)
+    assert job.source == ROOT / "notebooks" / SCENARIO_NOTEBOOK
+    assert (job.output, job.html) == (tmp_path / "scenarios" / "shock.ipynb", tmp_path / "scenarios" / "shock.html")
+    assert job.parameters["summary_csv"] == "scenarios/shock_summary.csv"
+    assert job.parameters["project_dir"] == str(ROOT) and job.parameters["growth_overrides"] == {2022: -0.05, 2023: 0.0}
+    assert (job.preamble_html, job.show_code) == ("<p>p</p>", True)
+    assert scenario_job(params, ROOT, tmp_path, "x", source=tmp_path / "toy.ipynb").source == tmp_path / "toy.ipynb"
+
+
+def test_a_batch_with_a_missing_notebook_is_refused_before_any_kernel(tmp_path):
+    jobs = [NotebookJob("a", FIXTURES / "echoes_parameters.ipynb", tmp_path, {}),
+            NotebookJob("b", tmp_path / "gone.ipynb", tmp_path, {})]
+    with pytest.raises(ParamsError, match="gone.ipynb: notebook not found; restore it from git"):
+        check_sources(jobs)

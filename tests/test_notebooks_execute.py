@@ -12,14 +12,16 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from dgforecast import report
+from dgforecast.assess import SUMMARY_COLUMNS
 from dgforecast.config import ProjectPaths
+from dgforecast.notebook import (ACROSS_NOTEBOOK, HISTORY_NOTEBOOK, PLAN_NOTEBOOK, SCENARIO_NOTEBOOK, SWEEP_NOTEBOOK,
+                                 NotebookJob, execute_notebook, notebook_parameters, run_jobs)
 from dgforecast.params import resolve_scenario, scenario_names
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "notebooks"
 SMALL = {"n_sims": 200}
-PER_SCENARIO = (report.PLAN_NOTEBOOK, report.HISTORY_NOTEBOOK, report.SCENARIO_NOTEBOOK)
+PER_SCENARIO = (PLAN_NOTEBOOK, HISTORY_NOTEBOOK, SCENARIO_NOTEBOOK)
 SCENARIOS = scenario_names(ROOT / "params.yaml")
 
 
@@ -33,12 +35,12 @@ def executed(tmp_path_factory):
     paths, out = ProjectPaths(root), root / "out"
     jobs = []
     for name in SCENARIOS:
-        parameters = report.notebook_parameters(resolve_scenario(paths.params_file, name, SMALL), root)
-        jobs += [report.NotebookJob(f"{Path(nb).stem}/{name}", paths.notebooks / nb, out,
-                                    {**parameters, "summary_csv": f"{name}.csv"}) for nb in PER_SCENARIO]
-    jobs.append(report.NotebookJob("04/all", paths.notebooks / report.ACROSS_NOTEBOOK, out,
-                                   {"project_dir": str(root), "scenarios": SCENARIOS, "overrides": SMALL}))
-    return report.run_jobs(jobs, workers=min(os.cpu_count() or 2, 4))  # 4 kernels at most: memory
+        parameters = notebook_parameters(resolve_scenario(paths.params_file, name, SMALL), root)
+        jobs += [NotebookJob(f"{Path(nb).stem}/{name}", paths.notebooks / nb, out,
+                             {**parameters, "summary_csv": f"{name}.csv"}) for nb in PER_SCENARIO]
+    jobs.append(NotebookJob("04/all", paths.notebooks / ACROSS_NOTEBOOK, out,
+                            {"project_dir": str(root), "scenarios": SCENARIOS, "overrides": SMALL}))
+    return run_jobs(jobs, workers=min(os.cpu_count() or 2, 4))  # 4 kernels at most: memory
 
 
 def _errors(path):
@@ -74,7 +76,7 @@ def test_scenario_notebook_writes_one_summary_row_per_target(executed):
 
     run = executed[f"03_scenario/{SCENARIOS[0]}"]
     summary = pd.read_csv(run.output.parent.parent / f"{SCENARIOS[0]}.csv")  # the kernel's folder
-    assert list(summary.columns) == report.SUMMARY_COLUMNS
+    assert list(summary.columns) == SUMMARY_COLUMNS
     assert summary["target_id"].is_unique and "cluster_revenue_2025" in set(summary["target_id"])
 
 
@@ -83,9 +85,7 @@ def test_notebook_finds_the_workbook_from_its_folder_without_project_dir(tmp_pat
     shutil.copytree(ROOT / "data" / "raw", root / "data" / "raw")
     shutil.copy(ROOT / "params.yaml", root / "params.yaml")
     shutil.copytree(NOTEBOOKS, root / "notebooks", ignore=shutil.ignore_patterns("*.py"))
-    from dgforecast.notebook import execute_notebook
-
-    run = execute_notebook(root / "notebooks" / report.PLAN_NOTEBOOK, root / "notebooks" / "run" / "01.ipynb",
+    run = execute_notebook(root / "notebooks" / PLAN_NOTEBOOK, root / "notebooks" / "run" / "01.ipynb",
                            {"scenario": "base"}, cwd=root / "notebooks")
     assert run.ok, str(run.failure)
     nb = nbformat.read(run.output, as_version=4)
@@ -120,8 +120,7 @@ def test_committed_notebooks_are_what_the_generator_writes(tmp_path):
 
 
 def test_every_workbook_notebook_has_a_parameters_cell():
-    for name in (report.PLAN_NOTEBOOK, report.HISTORY_NOTEBOOK, report.SCENARIO_NOTEBOOK, report.ACROSS_NOTEBOOK,
-                 report.SWEEP_NOTEBOOK):
+    for name in (PLAN_NOTEBOOK, HISTORY_NOTEBOOK, SCENARIO_NOTEBOOK, ACROSS_NOTEBOOK, SWEEP_NOTEBOOK):
         nb = nbformat.read(NOTEBOOKS / name, as_version=4)
         assert [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])], name
 

@@ -12,6 +12,9 @@ import pytest
 from dgforecast import report
 from dgforecast.cli import main
 from dgforecast.errors import ParamsError
+from dgforecast.notebook import (ACROSS_NOTEBOOK, HISTORY_NOTEBOOK, PLAN_NOTEBOOK, SCENARIO_NOTEBOOK,
+                                 SWEEP_NOTEBOOK)
+from dgforecast.provenance import sha256_of
 from tests.conftest import ROOT
 
 FIXTURES = Path(__file__).parent / "notebooks"
@@ -23,8 +26,8 @@ def fake_workbook(workbook):
     nb = workbook / "notebooks"
     shutil.rmtree(nb, ignore_errors=True)
     nb.mkdir()
-    shutil.copy(FIXTURES / "writes_summary_fails_for_shock.ipynb", nb / report.SCENARIO_NOTEBOOK)
-    for name in (report.PLAN_NOTEBOOK, report.HISTORY_NOTEBOOK, report.ACROSS_NOTEBOOK):
+    shutil.copy(FIXTURES / "writes_summary_fails_for_shock.ipynb", nb / SCENARIO_NOTEBOOK)
+    for name in (PLAN_NOTEBOOK, HISTORY_NOTEBOOK, ACROSS_NOTEBOOK):
         shutil.copy(FIXTURES / "echoes_parameters.ipynb", nb / name)
     return workbook
 
@@ -115,20 +118,6 @@ def test_run_passes_overrides_to_the_notebook_and_prints_the_summary(fake_workbo
     assert (fake_workbook / "r" / "base.html").is_file()
 
 
-def test_index_marks_missing_probability_with_a_dash_and_status_colour():
-    summary = pd.DataFrame([["base", "t1", float("nan"), float("nan"), float("nan"), float("nan"), "无法评估"],
-                            ["base", "t2", 0.85, 5600.0, 5000.0, 6100.0, "快于预期"]], columns=report.SUMMARY_COLUMNS)
-    targets = pd.DataFrame({"id": ["t2", "t1"], "name_zh": ["乙", "甲"], "name_en": ["B", "A"]})
-    page = report.index_html(summary, targets, ["base"], {}, {"base": ("基准", "Base")}, "2025-01-01")
-    assert page.index("<code>t2</code>") < page.index("<code>t1</code>")     # registry order
-    goal = pd.DataFrame({"id": ["t1"], "name_zh": ["甲"], "name_en": ["A"], "comparison": [">="],
-                         "threshold": [5400.0], "unit": ["亿元"], "deadline": [2025]})
-    headed = report.index_html(summary[summary["target_id"] == "t1"], goal, ["base"], {}, {}, "")
-    assert "<code>t1</code><br><small>&gt;= 5,400 亿元 by 2025</small>" in headed
-    assert "<td style='background:#b8e186'>85.0%<br><small>快于预期</small></td>" in page
-    assert "<td style='background:#eeeeee'>—<br><small>无法评估</small></td>" in page
-
-
 def test_real_scenario_page_escapes_a_hostile_label_even_with_code_shown(workbook):
     hostile = "<img src=x onerror=alert(1)>"
     run, summary = report.run_scenario("base", {"label_zh": hostile, "n_sims": 200}, workbook / "out",
@@ -137,29 +126,6 @@ def test_real_scenario_page_escapes_a_hostile_label_even_with_code_shown(workboo
     page = run.html.read_text(encoding="utf-8")
     assert hostile not in page and "&lt;img src=x onerror=alert(1)&gt;" in page
     assert summary.loc[summary["target_id"] == "cluster_revenue_2025", "scenario"].tolist() == ["base"]
-
-
-class _Terminal(io.StringIO):
-    def isatty(self):
-        return True
-
-
-def test_progress_rewrites_one_line_on_a_terminal_and_prints_lines_otherwise():
-    from dgforecast.notebook import CellFailure, NotebookRun
-
-    ok = NotebookRun(Path("a.ipynb"), Path("a.ipynb"), None, 1.25)
-    bad = NotebookRun(Path("b.ipynb"), Path("b.ipynb"), None, 2.0, CellFailure(3, 4, "ValueError", "boom"))
-    plain = io.StringIO()
-    progress = report.Progress(2, plain)
-    progress("a", ok)
-    progress("b", bad)
-    assert plain.getvalue() == ("[1/2] a: ok (1.2 s)\n"
-                                "[2/2] b: FAILED at cell 3 (In [4]): ValueError: boom (2.0 s)\n")
-    terminal = _Terminal()
-    progress = report.Progress(2, terminal)
-    progress("a", ok)
-    progress("a2", ok)
-    assert terminal.getvalue() == "\r\033[K[1/2] a: ok (1.2 s)\r\033[K[2/2] a2: ok (1.2 s)\n"
 
 
 def test_out_folder_that_is_not_a_report_is_never_replaced(fake_workbook, tmp_path):
@@ -193,37 +159,21 @@ def test_data_dependent_problems_stop_before_any_kernel_with_exit_2(fake_workboo
     assert not (fake_workbook / "reports").exists()
 
 
-def test_a_missing_notebook_in_a_batch_fails_that_job_only(tmp_path):
-    good = report.NotebookJob("good", FIXTURES / "echoes_parameters.ipynb", tmp_path, {"answer": 1})
-    gone = report.NotebookJob("gone", FIXTURES / "no_such_notebook.ipynb", tmp_path, {})
-    for workers in (1, 2):
-        runs = report.run_jobs([gone, good], workers=workers)
-        assert runs["good"].ok
-        assert runs["gone"].failure.ename == "FileNotFoundError" and "no_such_notebook" in str(runs["gone"].failure)
-
-
-def test_assumptions_text_names_growth_shocks_and_ratio(fake_workbook):
-    from dgforecast.params import resolve_scenario
-
-    shock = resolve_scenario(fake_workbook / "params.yaml", "shock", {"revenue_to_output_ratio": 0.9})
-    assert report.assumptions_text(shock) == ("lognormal: growth 6.0%/yr, volatility 6.0%; 2022: -5.0%, 2023: 0.0%; "
-                                              "revenue/output 0.9")
-
-
 def _write_sweep(path, specs):
     """A small sweep results file made with the sweep API (few paths: only the page is under test)."""
     from dgforecast.params import resolve_scenario
+    from dgforecast.pipeline import load_inputs
     from dgforecast.sweep import grid_points, make_setup, parse_grid, sweep, write_results
 
     base = resolve_scenario(ROOT / "params.yaml", "base", {"n_sims": 200})
     grid = parse_grid(specs)
-    return write_results(sweep(grid_points(grid), make_setup(ROOT / "data" / "raw", base)), path)
+    return write_results(sweep(grid_points(grid), make_setup(load_inputs(ROOT), base)), path)
 
 
 def test_sweep_file_adds_the_heat_map_page_linked_from_the_index(fake_workbook):
     import nbformat
 
-    shutil.copy(ROOT / "notebooks" / report.SWEEP_NOTEBOOK, fake_workbook / "notebooks" / report.SWEEP_NOTEBOOK)
+    shutil.copy(ROOT / "notebooks" / SWEEP_NOTEBOOK, fake_workbook / "notebooks" / SWEEP_NOTEBOOK)
     results = _write_sweep(fake_workbook / "grid.parquet", ["growth=0.02,0.04,0.06", "revenue_to_output_ratio=0.9,1.0"])
     stream = io.StringIO()
     result = report.build_report(fake_workbook, "base", workers=2, progress_stream=stream, sweep_file=results)
@@ -235,18 +185,8 @@ def test_sweep_file_adds_the_heat_map_page_linked_from_the_index(fake_workbook):
     page = (folder / "index.html").read_text(encoding="utf-8")
     assert "参数扫描 Sweep: <a href='05_sweep.html'>" in page and "<li><a href='05_sweep.html'>05_sweep</a>" in page
     record = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
-    assert record["sweep"] == {"file": str(results.resolve()), "sha256": report.sha256_of(results)}
+    assert record["sweep"] == {"file": str(results.resolve()), "sha256": sha256_of(results)}
     assert len(stream.getvalue().splitlines()) == 5  # 01, 02, 03 for base, 04 and 05
-
-
-def test_index_shows_a_failed_sweep_page_as_failed():
-    from dgforecast.notebook import CellFailure, NotebookRun
-
-    failed = NotebookRun(Path("05.ipynb"), Path("05.ipynb"), None, 1.0, CellFailure(2, 3, "KeyError", "'x'", "boom()"))
-    targets = pd.DataFrame({"id": ["t1"], "name_zh": ["甲"], "name_en": ["A"]})
-    page = report.index_html(pd.DataFrame(columns=report.SUMMARY_COLUMNS), targets, [], {"05_sweep": failed}, {}, "")
-    assert "(heat map)</a> <strong>(failed)</strong>" in page and "<pre>boom()</pre>" in page
-    assert "参数扫描" not in report.index_html(pd.DataFrame(columns=report.SUMMARY_COLUMNS), targets, [], {}, {}, "")
 
 
 @pytest.mark.parametrize("name, message", [

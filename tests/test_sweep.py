@@ -89,7 +89,8 @@ def test_more_than_a_million_points_needs_yes():
 
 # ---------------------------------------------------------------- the engine
 def _setup(engines=None, **overrides):
-    base = resolve_scenario(ROOT / "params.yaml", "base", overrides)
+    # The engine as of the plan (no evidence); the evidence has tests of its own below.
+    base = resolve_scenario(ROOT / "params.yaml", "base", {"as_of": "2022-01", **overrides})
     return make_setup(load_inputs(ROOT), base, engines)
 
 
@@ -240,7 +241,8 @@ def _toy_notebook(folder):
 
 def _render(workbook, specs, jobs=1, source=None):
     from dgforecast.config import find_project
-    from dgforecast.sweep import prepare_sweep, render_point_notebooks
+    from dgforecast.sweep import prepare_sweep
+    from dgforecast.sweep.pages import render_point_notebooks
 
     paths = find_project(workbook)
     grid, setup = prepare_sweep(paths, "base", specs, n_sims=100)
@@ -249,8 +251,8 @@ def _render(workbook, specs, jobs=1, source=None):
 
 
 def test_notebooks_render_each_point_once_and_a_rerun_skips_them(workbook, monkeypatch):
-    import dgforecast.report
-    from dgforecast.sweep import NotebooksFailed
+    import dgforecast.sweep.pages
+    from dgforecast.sweep.pages import NotebooksFailed
 
     source = _toy_notebook(workbook)
     with pytest.raises(NotebooksFailed, match="1 rendered, 0 already there .* 1 failed"):
@@ -263,7 +265,7 @@ def test_notebooks_render_each_point_once_and_a_rerun_skips_them(workbook, monke
     assert not [p for p in folder.iterdir() if p.name.startswith(".")]
 
     ran = []
-    monkeypatch.setattr(dgforecast.report, "run_job", lambda job: ran.append(job.name) or _ok_run(job))
+    monkeypatch.setattr(dgforecast.sweep.pages, "run_job", lambda job: ran.append(job.name) or _ok_run(job))
     assert "1 rendered, 1 already there" in _render(workbook, ["growth=0.04,0.06"], source=source)
     assert ran == [index["point"].iloc[1]]
     assert not list(folder.glob("*.failed.*"))
@@ -284,50 +286,55 @@ def _ok_run(job):
 
 
 def test_a_kernel_that_fails_to_start_is_started_once_more(workbook, monkeypatch):
-    import dgforecast.report
+    # the notebook runner's one retry serves the sweep's pages too
+    from dgforecast import notebook
 
-    attempts = []
+    attempts, real = [], notebook._run_papermill
 
-    def flaky(job):
-        attempts.append(job.name)
+    def flaky(source, tmp, parameters, cwd, timeout):
+        attempts.append(source.name)
         if len(attempts) == 1:
-            raise RuntimeError("Kernel died before replying to kernel_info")
-        return _ok_run(job)
+            return notebook.CellFailure(-1, None, "RuntimeError", "Kernel died before replying to kernel_info")
+        return real(source, tmp, parameters, cwd, timeout)
 
-    monkeypatch.setattr(dgforecast.report, "run_job", flaky)
+    monkeypatch.setattr(notebook, "_run_papermill", flaky)
     assert "1 rendered" in _render(workbook, ["growth=0.02"], source=_toy_notebook(workbook))
-    assert len(attempts) == 2
+    assert attempts == ["toy.ipynb", "toy.ipynb"]
 
 
 def test_interrupted_sweep_leaves_no_partial_file_and_rerun_finishes(workbook, monkeypatch):
-    import dgforecast.report
+    import dgforecast.sweep.pages
 
     folder = workbook / "reports" / "grid_notebooks"
     folder.mkdir(parents=True)
     # what a kill during the first point leaves: papermill's and the HTML writer's temporaries
     (folder / ".point_0123456789ab.x1y2.ipynb").write_text("{", encoding="utf-8")
     (folder / ".point_0123456789ab.html.z3.tmp").write_text("<ht", encoding="utf-8")
-    monkeypatch.setattr(dgforecast.report, "run_job", _ok_run)
+    monkeypatch.setattr(dgforecast.sweep.pages, "run_job", _ok_run)
     assert "2 rendered, 0 already there" in _render(workbook, ["growth=0.02,0.03"], source=_toy_notebook(workbook))
     names = sorted(p.name for p in folder.iterdir())
     assert not [n for n in names if n.startswith(".")]
     assert len([n for n in names if n.endswith(".html")]) == 2
 
 
+@pytest.mark.parametrize("as_of", ["2022-01", "2026-11"])
 @pytest.mark.parametrize("engine, scenario, price_basis", [
     ("lognormal", "base", "nominal"), ("lognormal", "shock", "real"), ("fitted", "base", "nominal")])
-def test_a_sweep_point_agrees_with_the_scenario_assessment(engine, scenario, price_basis):
+def test_a_sweep_point_agrees_with_the_scenario_assessment(engine, scenario, price_basis, as_of):
     from dgforecast.assess import assess_inputs
 
-    base = resolve_scenario(ROOT / "params.yaml", scenario, {"n_sims": 500})
+    # as of the plan, and under the evidence published by 2026-11 (a low effective-size floor so
+    # the assessment draws no extra paths: the sweep never does)
+    base = resolve_scenario(ROOT / "params.yaml", scenario, {"n_sims": 500, "as_of": as_of,
+                                                             "evidence": {"min_ess": 10}})
     grid = parse_grid([f"engine={engine}", "growth=0.06", "growth_overrides.2024=0.0", f"price_basis={price_basis}"])
     results = sweep(grid_points(grid), make_setup(load_inputs(ROOT), base, [engine]))
     overrides = {"n_sims": 500, "growth": 0.06, "engine": engine, "growth_overrides": {2024: 0.0},
-                 "price_basis": price_basis}
+                 "price_basis": price_basis, "as_of": as_of, "evidence": {"min_ess": 10}}
     params = resolve_scenario(ROOT / "params.yaml", scenario, overrides)
     summary = assess_inputs(params, load_inputs(ROOT)).summary.set_index("target_id").loc[TARGET]
     row = results.iloc[0]
-    assert row[f"p_met.{TARGET}"] == summary["p_met"]
+    assert row[f"p_met.{TARGET}"] == pytest.approx(summary["p_met"], abs=1e-12)
     for stat in ("median", "q10", "q90"):
         assert row[f"{stat}.{TARGET}"] == pytest.approx(summary[stat], rel=1e-12)
 
@@ -406,16 +413,21 @@ def _fast_or_stuck(job):
 def test_stopping_a_notebook_sweep_ends_its_workers_at_once(tmp_path, monkeypatch):
     import multiprocessing
 
-    import dgforecast.report
-    from dgforecast.report import NotebookJob
-    from dgforecast.sweep import _run_notebook_jobs
+    import dgforecast.sweep.pages
+    from dgforecast.notebook import NotebookJob, run_jobs
+    from dgforecast.sweep.pages import render_point
 
-    monkeypatch.setattr(dgforecast.report, "run_job", _fast_or_stuck)  # inherited by the forked workers
+    monkeypatch.setattr(dgforecast.sweep.pages, "run_job", _fast_or_stuck)  # inherited by the forked workers
     jobs = [NotebookJob(name, tmp_path / "toy.ipynb", tmp_path, {}) for name in ("point_fast", "point_a", "point_b")]
-    running = _run_notebook_jobs(jobs, 2)
-    job, run = next(running)
-    assert job.name == "point_fast" and run.ok
-    running.close()  # what Ctrl-C does to the loop that reads it
+    finished = []
+
+    def ctrl_c_after_the_first(name, run):
+        finished.append((name, run.ok))
+        raise KeyboardInterrupt  # what Ctrl-C does to the loop that reads the runs
+
+    with pytest.raises(KeyboardInterrupt):
+        run_jobs(jobs, 2, ctrl_c_after_the_first, run=render_point)
+    assert finished == [("point_fast", True)]
     for child in multiprocessing.active_children():
         child.join(timeout=30)
     assert not multiprocessing.active_children()
