@@ -140,7 +140,7 @@ def cmd_sweep(args) -> int:
 
     print(run_sweep(args.grid, project=args.project, scenario=args.scenario, n_sims=args.sims, seed=args.seed,
                     out=args.out, jobs=args.jobs, scheduler=args.scheduler, yes=args.yes,
-                    notebooks=args.notebooks))
+                    notebooks=args.notebooks, as_of=args.as_of))
     return 0
 
 
@@ -156,6 +156,9 @@ def _add_sweep(sub):
                         "(dgforecast params base lists them), BLOCK.NAME for a nested one, growth_overrides.YEAR")
     p.add_argument("--sims", type=int, default=None, metavar="N", help="paths per point (default: the scenario's n_sims)")
     p.add_argument("--seed", type=int, default=None, metavar="S", help="random seed (default: the scenario's)")
+    p.add_argument("--as-of", default=None, metavar="YYYY-MM",
+                   help="use only evidence published by this month (default: the scenario's as_of, today); "
+                        "2022-01 gives the plan-time probabilities")
     p.add_argument("--out", default=None, metavar="FILE.csv|FILE.parquet",
                    help="results file (default reports/sweep_<scenario>.csv)")
     p.add_argument("-j", "--jobs", type=int, default=None, metavar="N",

@@ -64,16 +64,64 @@ def bears_on(observation, years) -> bool:
     return observation.measure in RATIO_MEASURES or observation.year in years
 
 
-def _gaussian(residual, sd):
-    return -0.5 * (residual / sd) ** 2
+@dataclass(frozen=True)
+class Term:
+    """One factor of an observation's likelihood, on one quantity of the paths.
+
+    ``observes`` is ``"s"`` (s_t), ``"log_x"`` (ln X_t), ``"log_r"`` (ln r) or ``"log_x+log_r"``
+    (ln revenue); ``kind`` is ``"gaussian"`` (−½((value − q)/sd)²), ``"at_least"`` (q ≥ value) or
+    ``"at_most"`` (q ≤ value), a bound being hard when ``sd`` is 0 and log Φ(distance/sd) otherwise.
+    """
+
+    observes: str
+    year: int
+    kind: str
+    value: float
+    sd: float
 
 
-def _bound(log_value, log_bound, kind, sd):
-    """Log-likelihood of a bound: 0 / -inf when hard (sd 0), else log Φ of the scaled distance."""
-    distance = log_value - log_bound if kind == "at_least" else log_bound - log_value
-    if sd == 0:
+def terms(obs: Observation, ep) -> tuple:
+    """The measurement model of one observation as ``Term`` s (the module docstring has the equations)."""
+    if obs.kind == "growth":
+        value = math.log1p(obs.value / 100) + (math.log1p(ep.deflator) if obs.real else 0.0)
+        return (Term("s", obs.year, "gaussian", value, math.hypot(ep.growth_link_sd, ep.ytd_sd * (12 - obs.months) / 12)),)
+    if obs.measure in RATIO_MEASURES:
+        observes = "log_r"
+        extra = ep.city_ratio_sd if obs.measure == "city_revenue_to_output_ratio" else 0.0
+    else:
+        observes = "log_x+log_r" if obs.measure == "cluster_revenue" else "log_x"
+        extra = 0.0
+    log_v = math.log(obs.value)
+    if obs.kind == "level":
+        return (Term(observes, obs.year, "gaussian", log_v, math.hypot(ep.level_sd, extra)),)
+    sd = math.hypot(ep.bound_sd, extra)
+    found = [Term(observes, obs.year, obs.kind, log_v, sd)]
+    round_figure = ep.round_step > 0 and obs.kind == "at_least" and obs.measure not in RATIO_MEASURES \
+        and math.isclose(obs.value / ep.round_step, round(obs.value / ep.round_step))
+    if round_figure:
+        found.append(Term(observes, obs.year, "at_most", math.log(obs.value + ep.round_step), sd))
+    return tuple(found)
+
+
+def quantity(term, view):
+    """The paths' values of the quantity a term observes."""
+    if term.observes == "s":
+        return view.s(term.year)
+    if term.observes == "log_r":
+        return view.log_r()
+    if term.observes == "log_x+log_r":
+        return view.log_x(term.year) + view.log_r()
+    return view.log_x(term.year)
+
+
+def term_log_likelihood(term, q):
+    """Log-likelihood of a term given the observed quantity ``q`` (an array): gaussian or bound."""
+    if term.kind == "gaussian":
+        return -0.5 * ((term.value - q) / term.sd) ** 2
+    distance = q - term.value if term.kind == "at_least" else term.value - q
+    if term.sd == 0:
         return np.where(distance >= 0, 0.0, -np.inf)
-    return log_ndtr(distance / sd)
+    return log_ndtr(distance / term.sd)
 
 
 def log_likelihood(obs: Observation, view, ep):
@@ -87,34 +135,21 @@ def log_likelihood(obs: Observation, view, ep):
         ``log_r()``: ln revenue-to-output ratio — arrays broadcastable to the paths' shape.
     ep : EvidenceParams
     """
-    if obs.kind == "growth":
-        target = math.log1p(obs.value / 100) + (math.log1p(ep.deflator) if obs.real else 0.0)
-        sd = math.hypot(ep.growth_link_sd, ep.ytd_sd * (12 - obs.months) / 12)
-        return _gaussian(target - view.s(obs.year), sd)
-    if obs.measure in RATIO_MEASURES:
-        observed = view.log_r()
-        extra = ep.city_ratio_sd if obs.measure == "city_revenue_to_output_ratio" else 0.0
-    else:
-        observed = view.log_x(obs.year) + (view.log_r() if obs.measure == "cluster_revenue" else 0.0)
-        extra = 0.0
-    log_v = math.log(obs.value)
-    if obs.kind == "level":
-        return _gaussian(log_v - observed, math.hypot(ep.level_sd, extra))
-    sd = math.hypot(ep.bound_sd, extra)
-    weight = _bound(observed, log_v, obs.kind, sd)
-    round_figure = ep.round_step > 0 and obs.kind == "at_least" and obs.measure not in RATIO_MEASURES \
-        and math.isclose(obs.value / ep.round_step, round(obs.value / ep.round_step))
-    if round_figure:
-        weight = weight + _bound(observed, math.log(obs.value + ep.round_step), "at_most", sd)
-    return weight
+    return sum(term_log_likelihood(t, quantity(t, view)) for t in terms(obs, ep))
 
 
 def log_weights(obs_list, view, ep, shape):
-    """Sum of the observations' log-likelihoods, broadcast to ``shape`` (-inf where a hard bound fails)."""
+    """Sum of the observations' log-likelihoods, broadcast to ``shape``.
+
+    -inf where a hard bound fails, and for paths whose level is not positive (a fitted engine's
+    path can dip below zero; no published level is consistent with it).
+    """
     total = np.zeros(shape)
-    for obs in obs_list:
-        total = total + log_likelihood(obs, view, ep)
-    return np.broadcast_to(total, shape)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        for obs in obs_list:
+            total = total + log_likelihood(obs, view, ep)
+    total = np.broadcast_to(total, shape)
+    return np.where(np.isnan(total), -np.inf, total)
 
 
 def normalise(log_w, axis=-1):
@@ -124,13 +159,12 @@ def normalise(log_w, axis=-1):
     and an effective size of 0.
     """
     top = np.max(log_w, axis=axis, keepdims=True)
-    finite = np.isfinite(top)
-    w = np.exp(log_w - np.where(finite, top, 0.0))
-    w = np.where(finite, w, 0.0)
+    w = np.exp(log_w - np.where(np.isfinite(top), top, 0.0))
     total = w.sum(axis=axis, keepdims=True)
-    w = np.divide(w, total, out=np.full_like(w, np.nan), where=total > 0)
-    squares = np.nansum(w ** 2, axis=axis)
-    ess = np.divide(1.0, squares, out=np.zeros_like(squares), where=squares > 0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        w /= total
+        squares = np.einsum("...i,...i->...", w, w) if axis in (-1, w.ndim - 1) else (w * w).sum(axis=axis)
+    ess = np.where(np.squeeze(total, axis=axis) > 0, 1.0 / np.where(squares > 0, squares, 1.0), 0.0)
     return w, ess
 
 

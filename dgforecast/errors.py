@@ -29,6 +29,10 @@ class DataError(DgforecastError):
         location = f"{self.path}: {where}" if where else self.path
         super().__init__(f"{location}: {what}")
 
+    def __reduce__(self):
+        # Raised in a worker process, the error must travel back whole (pickle calls __init__ again).
+        return type(self), (self.path, self.where, self.what)
+
 
 class ParamsError(DgforecastError):
     """A parameter file or command-line parameter is invalid."""

@@ -364,7 +364,8 @@ def _check_keys(mapping, where):
         if key in NESTED_FIELDS and isinstance(value, dict):
             for sub in value:
                 if sub not in NESTED_FIELDS[key]:
-                    raise ParamsError(f"{_at(where, key)}.{sub}: unknown {key} entry; {_hint(sub, NESTED_FIELDS[key])}")
+                    what = "cut-off" if key.endswith("_thresholds") else "entry"
+                    raise ParamsError(f"{_at(where, key)}.{sub}: unknown {what}; {_hint(sub, NESTED_FIELDS[key])}")
 
 
 def scenario_names(path) -> list[str]:

@@ -91,7 +91,7 @@ def _grep(pattern) -> list[str]:
 
 @pytest.mark.parametrize("idea, pattern, home", [
     ("seeding (seed -> generator)", r"default_rng\(", "simulate.py"),
-    ("the lognormal engine's yearly log growth", r"cumsum\(shocks", "simulate.py"),
+    ("the lognormal engine's yearly log growth", r"shocks \* volatility", "simulate.py"),
     ("the compound-growth formula", r"\*\* ?\(1(\.0)? ?/", "targets.py"),
     ("a process pool", r"ProcessPoolExecutor\(", "workers.py"),
     ("the notebook jobs runner", r"^def run_jobs\(", "notebook.py"),

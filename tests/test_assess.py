@@ -123,7 +123,8 @@ def inputs():
 
 
 def resolved(name, **changes):
-    return resolve_scenario(ROOT / "params.yaml", name, {"n_sims": 4000, **changes})
+    # As of the plan: the engine and the judging, without the evidence (tests/test_condition.py has those).
+    return resolve_scenario(ROOT / "params.yaml", name, {"n_sims": 4000, "as_of": "2022-01", **changes})
 
 
 def test_summary_has_one_row_per_target_with_the_agreed_columns(inputs):

@@ -39,10 +39,10 @@ def make_setup(inputs, base, engines=None) -> EngineSetup:
         history = history_series_or_none(inputs["history"], base.history_series)
     pairs = () if history is None else tuple((int(y), float(v)) for y, v in history.dropna().items())
     targets = level_targets(inputs["targets"], inputs["baselines"], inputs["history"])
-    return EngineSetup(base=base, targets=targets, history=pairs)
+    return EngineSetup(base=base, targets=targets, history=pairs, evidence=inputs.get("evidence"))
 
 
-def prepare_sweep(paths, scenario, specs, n_sims=None, seed=None, yes=False):
+def prepare_sweep(paths, scenario, specs, n_sims=None, seed=None, yes=False, as_of=None):
     """Parse and check everything a sweep needs, before any simulation.
 
     Returns
@@ -57,7 +57,7 @@ def prepare_sweep(paths, scenario, specs, n_sims=None, seed=None, yes=False):
     """
     grid = parse_grid(specs)
     check_grid_size(grid, yes=yes)
-    overrides = {k: v for k, v in (("n_sims", n_sims), ("seed", seed)) if v is not None}
+    overrides = {k: v for k, v in (("n_sims", n_sims), ("seed", seed), ("as_of", as_of)) if v is not None}
     base = resolve_scenario(paths.params_file, scenario, overrides)
     validate_grid(grid, base)
     setup = make_setup(load_inputs(paths.root), base, grid.get("engine"))
@@ -78,7 +78,8 @@ def describe_results(results, setup, out, seconds) -> str:
     """A few lines for the terminal: what ran, where it went, the range of P(met) per target."""
     keys = grid_keys(results)
     lines = [f"swept {len(results):,} points ({' x '.join(keys)}) x {setup.base.n_sims:,} paths "
-             f"(scenario {setup.base.scenario}, seed {setup.base.seed}) in {seconds:.1f} s; wrote {out}"]
+             f"(scenario {setup.base.scenario}, seed {setup.base.seed}, evidence as of {setup.base.as_of_month}) "
+             f"in {seconds:.1f} s; wrote {out}"]
     for target in setup.targets:
         p = results[f"p_met.{target.target_id}"]
         if p.notna().any():
@@ -97,7 +98,7 @@ def _check_jobs(jobs) -> int:
 
 
 def run_sweep(specs, project=None, scenario="base", n_sims=None, seed=None, out=None, jobs=1, scheduler=None,
-              yes=False, notebooks=False) -> str:
+              yes=False, notebooks=False, as_of=None) -> str:
     """``dgforecast sweep``: evaluate a grid of overrides on a scenario and write one row per point.
 
     Parameters
@@ -131,7 +132,7 @@ def run_sweep(specs, project=None, scenario="base", n_sims=None, seed=None, out=
         check_scheduler(scheduler)
     paths = find_project(project)
     out = check_output_path(out or paths.reports / f"sweep_{scenario}.csv", paths.raw)
-    grid, setup = prepare_sweep(paths, scenario, specs, n_sims=n_sims, seed=seed, yes=yes)
+    grid, setup = prepare_sweep(paths, scenario, specs, n_sims=n_sims, seed=seed, yes=yes, as_of=as_of)
     started = time.perf_counter()
     results = sweep(grid_points(grid), setup, jobs=jobs, scheduler=scheduler)
     write_results(results, out)
