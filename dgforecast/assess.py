@@ -46,6 +46,8 @@ STATUS_EN = dict(zip(STATUS_LABELS, STATUS_LABELS_EN)) | {NOT_ASSESSED: "not ass
 #: Jeffreys prior for a Poisson rate: Gamma(shape ½, rate 0).
 PRIOR_SHAPE, PRIOR_RATE = 0.5, 0.0
 SUMMARY_COLUMNS = ["scenario", "target_id", "p_met", "median", "q10", "q90", "status"]
+#: summary.csv of a report: the summary as of ``as_of``, then P(met) as of the plan and the effective sample.
+REPORT_COLUMNS = [*SUMMARY_COLUMNS, "p_met_plan", "ess"]
 
 
 # ---------------------------------------------------------------- probabilities and labels
@@ -440,3 +442,39 @@ def _actual_points(base, base_year, actuals, as_of_year) -> pd.Series:
         points = pd.concat([points, actuals[actuals.index <= as_of_year].astype(float)])
     points.index.name = "year"
     return points
+
+
+def with_plan(result, plan) -> pd.DataFrame:
+    """``result.summary`` (as of ``params.as_of``) with P(met) as of the plan and the effective sample size.
+
+    Parameters
+    ----------
+    result, plan : ScenarioResult
+        The same scenario assessed as of now and as of the plan (``params.at_plan()``).
+
+    Returns
+    -------
+    DataFrame
+        ``REPORT_COLUMNS``: the summary, ``p_met_plan`` and ``ess`` (NaN for count targets).
+    """
+    summary = result.summary.copy()
+    summary["p_met_plan"] = summary["target_id"].map(plan.summary.set_index("target_id")["p_met"])
+    summary["ess"] = summary["target_id"].map({t: info["ess"] for t, info in result.evidence.items()})
+    return summary[REPORT_COLUMNS]
+
+
+def plan_and_now(result, plan) -> pd.DataFrame:
+    """Level targets as of the plan and as of now side by side: P(met), median, 10-90 % range, status,
+    effective sample size and the evidence used (one row per level target)."""
+    now = result.summary.set_index("target_id")
+    before = plan.summary.set_index("target_id")
+    rows = []
+    for target_id, info in result.evidence.items():
+        rows.append({"target_id": target_id, "as_of_plan": plan.params.as_of_month,
+                     "p_met_plan": before.loc[target_id, "p_met"], "median_plan": before.loc[target_id, "median"],
+                     "status_plan": before.loc[target_id, "status"], "as_of_now": result.params.as_of_month,
+                     "p_met_now": now.loc[target_id, "p_met"], "median_now": now.loc[target_id, "median"],
+                     "q10_now": now.loc[target_id, "q10"], "q90_now": now.loc[target_id, "q90"],
+                     "status_now": now.loc[target_id, "status"], "ess": info["ess"],
+                     "evidence_used": ", ".join(info["evidence_used"]) or "none"})
+    return pd.DataFrame(rows)

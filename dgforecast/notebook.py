@@ -42,6 +42,7 @@ HISTORY_NOTEBOOK = "02_history_and_models.ipynb"
 SCENARIO_NOTEBOOK = "03_scenario.ipynb"
 ACROSS_NOTEBOOK = "04_targets_across_scenarios.ipynb"
 SWEEP_NOTEBOOK = "05_sweep.ipynb"
+TRACKING_NOTEBOOK = "06_tracking_and_final_assessment.ipynb"
 
 #: Kernel name handed to papermill; only the language lookup uses it (see CurrentEnvKernelManager).
 KERNEL_NAME = "python3"

@@ -66,6 +66,8 @@ class StatusThresholds(BaseModel):
         return self
 
 
+#: ``as_of`` of the plan itself: the month after the base year, before any figure was published.
+PLAN_MONTH = "2022-01"
 RELIABILITY_FLAGS = ("official", "press_or_official", "preliminary", "low", "unverified")
 #: ``as_of``: a month YYYY-MM, or ``today`` (the month the command runs in).
 AS_OF = re.compile(r"^(today|\d{4}-(0[1-9]|1[0-2]))$")
@@ -194,6 +196,10 @@ class ScenarioParams(BaseModel):
             if not -0.9 <= g <= 1.0:
                 raise ValueError(f"growth_overrides {year}: {g} is outside -0.9..1.0 (fraction per year)")
         return self
+
+    def at_plan(self) -> "ScenarioParams":
+        """The same scenario as of the plan (``as_of = PLAN_MONTH``): no evidence yet."""
+        return self.model_copy(update={"as_of": PLAN_MONTH})
 
     @property
     def as_of_month(self) -> str:

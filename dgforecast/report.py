@@ -29,13 +29,13 @@ from pathlib import Path
 
 import pandas as pd
 
-from dgforecast.assess import SUMMARY_COLUMNS
+from dgforecast.assess import REPORT_COLUMNS
 from dgforecast.config import find_project
 from dgforecast.data import load_targets
 from dgforecast.errors import ParamsError
 from dgforecast.fileio import write_csv_atomic, write_excel_atomic, write_text_atomic
-from dgforecast.notebook import (ACROSS_NOTEBOOK, HISTORY_NOTEBOOK, PLAN_NOTEBOOK, SWEEP_NOTEBOOK, NotebookJob,
-                                 Progress, check_sources, notebook_parameters, run_job, run_jobs, scenario_job)
+from dgforecast.notebook import (ACROSS_NOTEBOOK, HISTORY_NOTEBOOK, PLAN_NOTEBOOK, SWEEP_NOTEBOOK, TRACKING_NOTEBOOK,
+                                 NotebookJob, Progress, check_sources, notebook_parameters, run_job, run_jobs, scenario_job)
 from dgforecast.params import did_you_mean, parse_overrides, resolve_scenario, scenario_names
 from dgforecast.provenance import manifest
 from dgforecast.sweep.results import check_heat_map_file
@@ -124,8 +124,8 @@ def read_summaries(folder, scenarios, runs) -> pd.DataFrame:
         if runs[f"scenarios/{name}"].ok and path.is_file():
             frames.append(pd.read_csv(path, encoding="utf-8"))
     if not frames:
-        return pd.DataFrame(columns=SUMMARY_COLUMNS)
-    return pd.concat(frames, ignore_index=True)[SUMMARY_COLUMNS]
+        return pd.DataFrame(columns=REPORT_COLUMNS)
+    return pd.concat(frames, ignore_index=True).reindex(columns=REPORT_COLUMNS)
 
 
 def _default_folder(reports: Path) -> Path:
@@ -190,9 +190,9 @@ def point_latest(reports: Path, folder: Path) -> Path:
 def report_jobs(paths, names, params, overrides, folder, show_code, sweep_file=None) -> list:
     """The notebooks of a report, slowest first so parallel workers finish together.
 
-    01 and 02 run once with the first scenario (``base`` if chosen), 03 once per scenario (writing
-    ``scenarios/<name>_summary.csv``), 04 once across all scenarios with the ``overrides``, and 05
-    on ``sweep_file`` when one is given.
+    01, 02 and 06 (tracking and the final assessment) run once with the first scenario (``base`` if
+    chosen), 03 once per scenario (writing ``scenarios/<name>_summary.csv``), 04 once across all
+    scenarios with the ``overrides``, and 05 on ``sweep_file`` when one is given.
 
     Raises
     ------
@@ -211,6 +211,7 @@ def report_jobs(paths, names, params, overrides, folder, show_code, sweep_file=N
     jobs += [scenario_job(params[n], paths.root, folder, f"scenarios/{n}", parameters_table_html(params[n]),
                           show_code) for n in names]
     jobs += [job(ACROSS_NOTEBOOK, {"project_dir": str(paths.root), "scenarios": names, "overrides": overrides}),
+             job(TRACKING_NOTEBOOK, shared, opening),
              job(PLAN_NOTEBOOK, shared, opening)]
     if sweep_file is not None:
         jobs.append(job(SWEEP_NOTEBOOK, {"project_dir": str(paths.root), "results_file": str(sweep_file)}))
@@ -319,7 +320,7 @@ def run_scenario(scenario, overrides=None, out=None, project=None, show_code=Fal
     _make_readable(job.folder)
     summary_file = job.folder / f"{scenario}_summary.csv"
     summary = (pd.read_csv(summary_file, encoding="utf-8") if run.ok and summary_file.is_file()
-               else pd.DataFrame(columns=SUMMARY_COLUMNS))
+               else pd.DataFrame(columns=REPORT_COLUMNS))
     return run, summary
 
 

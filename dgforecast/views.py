@@ -12,7 +12,7 @@ from urllib.parse import quote
 import pandas as pd
 
 from dgforecast.assess import STATUS_EN
-from dgforecast.notebook import SWEEP_NOTEBOOK
+from dgforecast.notebook import SWEEP_NOTEBOOK, TRACKING_NOTEBOOK
 from dgforecast.params import FIELDS
 
 #: Background colours of the status labels in index.html.
@@ -105,9 +105,14 @@ def summary_text(summary) -> str:
         return "(no summary)"
     unassessed = summary[summary["p_met"].isna()]
     view = summary[summary["p_met"].notna()].copy()
-    view["p_met"] = view["p_met"].map(_percent)
+    for column in ("p_met", "p_met_plan"):
+        if column in view:
+            view[column] = view[column].map(_percent)
     for column in ("median", "q10", "q90"):
         view[column] = view[column].map(_level)
+    if "ess" in view:
+        view["ess"] = view["ess"].map(lambda v: "" if pd.isna(v) else f"{v:,.0f}")
+    view = view.rename(columns={"p_met": "P(met) now", "p_met_plan": "as of plan", "ess": "effective paths"})
     text = view.fillna("").to_string(index=False)
     if len(unassessed):
         per = unassessed.groupby("scenario", sort=False).size()
@@ -152,7 +157,10 @@ def _status_cell(row) -> str:
     status = row.get("status")
     status = "" if pd.isna(status) else str(status)
     colour = STATUS_COLOURS.get(status, "#eeeeee")
-    return f"<td style='background:{colour}'>{_e(_percent(row.get('p_met')))}<br><small>{_e(status)}</small></td>"
+    plan = row.get("p_met_plan")
+    as_of_plan = "" if plan is None or pd.isna(plan) else f"<br><small>计划时 as of plan {_e(_percent(plan))}</small>"
+    return (f"<td style='background:{colour}'>{_e(_percent(row.get('p_met')))}<br><small>{_e(status)}</small>"
+            f"{as_of_plan}</td>")
 
 
 def index_html(summary, targets, scenarios, runs, labels, created) -> str:
@@ -196,6 +204,12 @@ def index_html(summary, targets, scenarios, runs, labels, created) -> str:
     failures = "".join(f"<li><a href='{_href(name + '.html')}'>{_e(name)}</a>: {_e(run.failure)}"
                        f"<pre>{_e(run.failure.source)}</pre></li>" for name, run in runs.items() if not run.ok)
     failed_block = (f"<h2 style='color:#b2182b'>失败 Failures</h2><ul>{failures}</ul>" if failures else "")
+    tracking_page = Path(TRACKING_NOTEBOOK).stem
+    tracking_run = runs.get(tracking_page)
+    tracking_line = ("" if tracking_run is None else
+                     f"<p>跟踪与终期评估 Tracking and the final assessment: <a href='{_href(tracking_page + '.html')}'>"
+                     "how P(met) moved as figures were published, and the verdict on each target</a>"
+                     f"{'' if tracking_run.ok else ' <strong>(failed)</strong>'}</p>")
     sweep_page = Path(SWEEP_NOTEBOOK).stem
     sweep_run = runs.get(sweep_page)
     sweep_line = ("" if sweep_run is None else
@@ -206,8 +220,11 @@ def index_html(summary, targets, scenarios, runs, labels, created) -> str:
 <style>body{{font-family:sans-serif;margin:2em}} td,th{{padding:.3em .6em;border:1px solid #999;text-align:center}}
 table{{border-collapse:collapse}} pre{{background:#f4f4f4;padding:.5em;text-align:left}}</style></head>
 <body><h1>东莞高端装备制造业目标评估 Dongguan high-end equipment targets: {_e(created)}</h1>
-<p>每格为目标实现概率 P(target met) 与状态。Each cell: probability the target is met by its deadline, and its
-status. “—”: no probability (count targets without progress data show their required pace in notebook 04).</p>
+<p>每格为目标实现概率 P(target met) 与状态：按截至评估月份已公布的数据（as of now），下方小字为规划制定时（as of
+the plan，无后续数据）的概率。Each cell: probability the target is met by its deadline under the evidence published
+so far, its status, and below it the probability as of the plan (no evidence). “—”: no probability (count
+targets without progress data show their required pace in notebook 04).</p>
+{tracking_line}
 {failed_block}
 <table><thead><tr><th>情景 scenario</th>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>
 <p>{legend}</p>

@@ -255,19 +255,40 @@ Run it for any scenario with `dgforecast run base -p growth=0.02`, or without dg
 display(views.parameters_frame(params))
 """),
     code("""
-from dgforecast.assess import fan_quantiles
+from dgforecast.assess import fan_quantiles, plan_and_now, with_plan
 from dgforecast.data import load_targets
+from dgforecast.kinds import is_level
 from dgforecast.pipeline import assess_scenario
 
-result = assess_scenario(params, paths.root)
+result = assess_scenario(params, paths.root)        # weighed by the evidence published by params.as_of
+plan = assess_scenario(params.at_plan(), paths.root)  # the same scenario as of the plan: no evidence yet
 targets = load_targets(paths.raw)
-level_targets = targets[targets["kind"] == "level"]
+level_targets = targets[targets["kind"].map(is_level)]
+"""),
+    md("""
+## 计划时与现在 As of the plan and as of now
+
+The same scenario and the same random draws, judged twice: as of the plan (no figure published after 2021)
+and as of `as_of` (default: this month), with every usable row of `data/raw/evidence.csv` published by then
+weighing on the simulated paths (notebook 06 explains how). `ess` is the effective sample size: how many
+equally weighted paths the weighted ones are worth.
+"""),
+    code("""
+display(plan_and_now(result, plan))
+selection = result.simulation.selection
+if selection is not None and len(selection.left_out):
+    print("Evidence left out:")
+    for row in selection.left_out.itertuples():
+        print(f"  {row.evidence_id}: {row.reason}")
+if result.simulation.note:
+    print("Note:", result.simulation.note)
 """),
     md("""
 ## 扇形图 Fan chart
 
-Shaded bands: the 10–90, 20–80, 30–70 and 40–60 % ranges of the simulated paths; line: the median; dashed: the
-target; black points: actual figures (the base year, and any year after it entered in data/raw/).
+Shaded bands: the 10–90, 20–80, 30–70 and 40–60 % ranges of the simulated paths under the evidence (as of
+`as_of`); line: the median; dashed: the target; black points: actual figures (the base year, and any year
+after it entered in data/raw/actuals.csv).
 """),
     code("""
 for _, target in level_targets.iterrows():
@@ -275,7 +296,7 @@ for _, target in level_targets.iterrows():
     start = result.actuals.index.max()
     fig = plots.fan_chart(fan_quantiles(target_paths), threshold=target["threshold"], actuals=result.actuals,
                           base=(start, result.actuals[start]), unit=target["unit"],
-                          title=f"{target['name_zh']} · {params.label_zh} / {params.label_en}")
+                          title=f"{target['name_zh']} · {params.label_zh} / {params.label_en} · {params.as_of_month}")
 """),
     md("""
 ## 目标实现概率 P(target met)
@@ -288,11 +309,11 @@ display(views.summary_view(levels, targets))
 print(f"P(all level targets met) = {result.joint_p_all_levels:.1%}")
 """),
     md("""
-For the `lognormal` engine the probability has a closed form; the simulated value should lie within a few
-Monte Carlo standard errors (`mc_se`) of it (`z` is the difference in standard errors).
+For the `lognormal` engine the probability as of the plan has a closed form; the simulated value should lie
+within a few Monte Carlo standard errors (`mc_se`) of it (`z` is the difference in standard errors).
 """),
     code("""
-display(result.closed_form if len(result.closed_form) else pd.DataFrame({"note": ["fitted engine: no closed form"]}))
+display(plan.closed_form if len(plan.closed_form) else pd.DataFrame({"note": ["fitted engine: no closed form"]}))
 """),
     md("""
 ## 所需增速与历史、模型增速 Required vs historical vs model growth
@@ -328,7 +349,7 @@ display(views.summary_view(result.summary, targets))
 if summary_csv:
     from dgforecast.fileio import write_csv_atomic
 
-    write_csv_atomic(result.summary, summary_csv)
+    write_csv_atomic(with_plan(result, plan), summary_csv)
 """),
 ]
 
@@ -358,6 +379,8 @@ from dgforecast import views
 from dgforecast.config import find_project
 from dgforecast.data import load_targets
 from dgforecast.params import resolve_scenario
+from dgforecast.assess import plan_and_now
+from dgforecast.kinds import is_level
 from dgforecast.pipeline import assess_scenario
 from dgforecast.report import scenario_list
 
@@ -365,6 +388,7 @@ paths = find_project(project_dir)
 names = scenario_list(paths.params_file, scenarios)
 results = {name: assess_scenario(resolve_scenario(paths.params_file, name, overrides), paths.root)
            for name in names}
+plans = {name: assess_scenario(results[name].params.at_plan(), paths.root) for name in names}
 targets = load_targets(paths.raw)
 summary = pd.concat([r.summary for r in results.values()], ignore_index=True)
 print("scenarios:", ", ".join(names))
@@ -373,8 +397,18 @@ print("scenarios:", ", ".join(names))
 ## 水平目标 Level targets
 """),
     code("""
-levels = summary[summary["target_id"].isin(targets.loc[targets["kind"] == "level", "id"])]
+levels = summary[summary["target_id"].isin(targets.loc[targets["kind"].map(is_level), "id"])]
 display(views.summary_view(levels, targets))
+"""),
+    md("""
+## 计划时与现在 As of the plan and as of now
+
+P(met) of each level target as of the plan (no evidence) and as of `as_of` (the evidence published by then).
+"""),
+    code("""
+display(pd.concat([plan_and_now(results[n], plans[n]).assign(scenario=n) for n in names], ignore_index=True)
+        [["scenario", "target_id", "p_met_plan", "p_met_now", "median_now", "q10_now", "q90_now", "status_now",
+          "ess", "evidence_used"]])
 """),
     md("""
 ## 全部水平目标同时实现 Joint probability of meeting every level target
@@ -500,9 +534,111 @@ display(summary.style.format("{:.4f}", na_rep="—"))
 """),
 ]
 
+NB06 = [
+    md("""
+# 06 跟踪与终期评估 · Tracking the plan and the final assessment
+
+规划期（2021–2025年）已经结束。本笔记本说明2022年以来公布的数据如何改变各目标的实现概率（按数据公布月份逐步更新），
+并给出终期评估：已实现 / 未实现 / 无法确认，以及结论所依赖的假设。
+
+The plan's period is over. This notebook shows how the outlook for each target moved as figures were
+published (one step per month in which evidence appeared), and gives the final assessment — met / not met /
+cannot be confirmed — with the evidence it rests on and the assumption it hinges on.
+
+The evidence is thin and indirect: the cluster's 营业收入 was never published; its output appears only as
+round statements (2022 "达到5000亿元", 2025 "突破5000亿元"), and its growth only as real 增加值 growth for parts
+of years. Nothing here is a published outcome; every probability is a reading of that evidence through the
+measurement model below, whose parameters are in `params.yaml` (`evidence:`).
+"""),
+    parameters_cell(),
+    code(SETUP),
+    md("""
+## 测量模型 The measurement model
+
+s_t: the cluster's nominal log output growth in year t (what the engine simulates); X_t: its output (亿元);
+r: its revenue-to-output ratio. Each usable row of `data/raw/evidence.csv` weighs on every simulated path:
+
+| evidence | likelihood of a path |
+| --- | --- |
+| real 增加值 growth g, January–m | ln(1+g) + ln(1+deflator) = s_t + e,  e ~ N(0, growth_link_sd² + (ytd_sd·(12−m)/12)²) |
+| output level v (a rounded round figure too) | ln v = ln X_t + e,  e ~ N(0, level_sd²) |
+| output at least v (突破) | X_t ≥ v (hard when bound_sd = 0, else Φ((ln X_t − ln v)/bound_sd)); with round_step: also X_t < v + round_step |
+| revenue levels and bounds | as output, on X_t · r |
+| the city's revenue/output ratio ≤ v | ln r_city = ln r + u, u ~ N(0, city_ratio_sd²): a soft bound on r |
+
+A path's weight is the product over rows; P(met) under the evidence is the weighted share of paths that meet
+the target. Rows less reliable than `evidence.min_reliability` are left out, and so is a year-to-date figure
+that a later one of the same year contains.
+"""),
+    code("""
+display(views.parameters_frame(params).query("key in ['as_of', 'evidence', 'verdict_thresholds']"))
+"""),
+    code("""
+from dgforecast import tracking
+from dgforecast.data import load_targets
+from dgforecast.pipeline import load_inputs
+
+inputs = load_inputs(paths.root)
+targets = load_targets(paths.raw)
+"""),
+    md("""
+## 证据 The evidence, and what is used
+
+Every row of `data/raw/evidence.csv` with its source; those left out say why.
+"""),
+    code("""
+from dgforecast.evidence import select_evidence
+
+selection = select_evidence(inputs["evidence"], params.as_of_month, params.evidence.min_reliability)
+display(selection.used[["evidence_id", "measure", "year", "period", "kind", "value", "unit", "price_basis",
+                        "published", "reliability"]])
+display(selection.left_out[["evidence_id", "published", "reliability", "reason"]])
+"""),
+    md("""
+## 随数据公布的跟踪 How the outlook moved
+
+One step per month in which usable evidence was published, from the plan (no evidence) to `as_of`: P(met),
+median and 10–90 % range of the target at its deadline, and the evidence that arrived.
+"""),
+    code("""
+track = tracking.track(params, inputs)
+display(track)
+for target_id, rows in track.groupby("target_id", sort=False):
+    target = targets.set_index("id").loc[target_id]
+    fig = plots.track_chart(rows, threshold=target["threshold"],
+                            title=f"{target['name_zh']} · {params.label_zh} / {params.label_en}")
+"""),
+    md("""
+## 终期评估 The final assessment
+
+已实现 (met) when P(met) under the evidence is at least `verdict_thresholds.achieved`, 未实现 (not met) when
+it is at most `verdict_thresholds.missed`, 无法确认 (cannot be confirmed) otherwise, and whenever no evidence
+bears on the target. For the level target the verdict is given two ways: the plain reading of "突破5000亿元"
+(at least 5000) and the reading in which officials name the highest round figure passed (5000–6000).
+"""),
+    code("""
+final = tracking.final_assessment(params, inputs)
+display(final)
+"""),
+    md("""
+## 结论取决于什么 What the verdict hinges on
+
+No revenue figure of the cluster exists, so the 5400亿元 revenue target is judged through output and the
+revenue-to-output ratio. P(met) under the evidence across values of `revenue_to_output_ratio`, for both
+readings of the round figure:
+"""),
+    code("""
+hinge = tracking.hinge_table(params, inputs)
+display(hinge)
+fig = plots.hinge_chart(hinge, thresholds=params.verdict_thresholds,
+                        title=f"{params.label_zh} / {params.label_en}: P(met) vs revenue/output")
+"""),
+]
+
 
 NOTEBOOKS = {"01_plan_baselines.ipynb": NB01, "02_history_and_models.ipynb": NB02,
-             "03_scenario.ipynb": NB03, "04_targets_across_scenarios.ipynb": NB04, "05_sweep.ipynb": NB05}
+             "03_scenario.ipynb": NB03, "04_targets_across_scenarios.ipynb": NB04, "05_sweep.ipynb": NB05,
+             "06_tracking_and_final_assessment.ipynb": NB06}
 
 
 def write(name, cells, folder=HERE):
