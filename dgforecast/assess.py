@@ -353,10 +353,19 @@ def _growth_rows(row, params, inputs, base, paths) -> list[dict]:
             for m, g, zh, en, b in rows]
 
 
+def counts_as_of(target_id, progress, params) -> int:
+    """The last year whose count is known for a target: the latest year entered in the progress table
+    up to the calendar year of ``params.as_of`` (``as_of_year`` when nothing is entered). Years before it
+    without a row count as none achieved."""
+    rows = progress[(progress["target_id"] == target_id) & (progress["year"] <= int(params.as_of_month[:4]))]
+    return max(params.as_of_year, int(rows["year"].max())) if len(rows) else params.as_of_year
+
+
 def judge_counts(table, progress, params) -> pd.DataFrame:
     """Every target not judged on paths, each by its kind's model (``kinds``): pace or event."""
     judges = {"pace": count_target_assessment, "event": milestone_assessment}
-    rows = [judges[kind_of(r["kind"]).judged_on](r, progress, params.as_of_year, params.status_thresholds)
+    rows = [judges[kind_of(r["kind"]).judged_on](r, progress, counts_as_of(r["id"], progress, params),
+                                                 params.status_thresholds)
             for _, r in table.iterrows() if not kind_of(r["kind"]).is_level]
     return pd.DataFrame(rows)
 

@@ -50,9 +50,12 @@ def _add_targets(sub):
 
 
 def cmd_params(args) -> int:
-    from dgforecast.params import params_yaml_for
+    from dgforecast.config import find_project
+    from dgforecast.params import missing_reasons, params_yaml_for
 
     print(params_yaml_for(args.scenario, args.param, args.project), end="")
+    for note in missing_reasons(find_project(args.project).params_file):  # stderr: stdout stays papermill YAML
+        print(f"dgforecast: note: {note}", file=sys.stderr)
     return 0
 
 
@@ -86,6 +89,48 @@ def _add_assess(sub):
     p.set_defaults(func=cmd_assess)
 
 
+def cmd_track(args) -> int:
+    from dgforecast.pipeline import describe_track
+
+    print(describe_track(args.scenario, args.param, args.project, as_json=args.json, out=args.out,
+                         evidence_file=args.evidence, as_of=args.as_of))
+    return 0
+
+
+def _add_track(sub):
+    p = sub.add_parser("track", help="how P(met) moved with each published figure, from the plan to today, "
+                                     "and the final assessment (终期评估)")
+    p.add_argument("scenario", help="a scenario name from params.yaml")
+    p.add_argument("-p", "--param", action="append", default=[], metavar="KEY=VALUE",
+                   help="override one parameter (value read as YAML, e.g. -p evidence.round_step=1000); repeatable")
+    p.add_argument("--json", action="store_true", help="print a JSON list of objects, one per vintage and level target")
+    p.add_argument("--out", default=None, metavar="FILE.csv",
+                   help="also write the table to FILE.csv and the chart to FILE.png (not inside data/raw/)")
+    p.add_argument("--as-of", default=None, metavar="YYYY-MM",
+                   help="the last vintage (default: as_of in params.yaml, today)")
+    p.add_argument("--evidence", default=None, metavar="FILE",
+                   help="an evidence table to use instead of data/raw/evidence.csv (same columns)")
+    p.set_defaults(func=cmd_track)
+
+
+def cmd_progress(args) -> int:
+    from dgforecast.progress import record_progress
+
+    print(record_progress(args.target_id, args.year, args.count, args.source, args.note or "", args.project))
+    return 0
+
+
+def _add_progress(sub):
+    p = sub.add_parser("progress", help="enter a count achieved towards a count target (appends a checked row "
+                                        "to data/raw/target_progress.csv) and print its new assessment")
+    p.add_argument("target_id", help="a count or milestone target, e.g. first_sets_2025 (dgforecast targets)")
+    p.add_argument("--year", type=int, required=True, metavar="Y", help="the year the count was achieved in")
+    p.add_argument("--count", type=float, required=True, metavar="N", help="the number newly achieved that year")
+    p.add_argument("--source", required=True, metavar="TEXT", help="where the figure was published")
+    p.add_argument("--note", default=None, metavar="TEXT", help="anything a reader should know about the figure")
+    p.set_defaults(func=cmd_progress)
+
+
 def cmd_run(args) -> int:
     from dgforecast.report import describe_run
 
@@ -105,11 +150,15 @@ def _add_run(sub):
 
 
 def cmd_report(args) -> int:
+    from dgforecast.config import find_project
+    from dgforecast.params import missing_reasons
     from dgforecast.report import describe_report
 
     text, code = describe_report(args.scenarios, args.param, args.out, args.jobs, args.show_code, args.project,
                                  args.sweep)
     print(text)
+    for note in missing_reasons(find_project(args.project).params_file):
+        print(f"dgforecast: note: {note}", file=sys.stderr)
     return code
 
 
@@ -225,7 +274,7 @@ def _add_fit(sub):
 
 
 #: Each entry adds one subcommand; a new command adds its own ``_add_<name>`` here.
-COMMANDS = [_add_data, _add_targets, _add_params, _add_assess, _add_run, _add_report, _add_sweep, _add_forecast, _add_fit]
+COMMANDS = [_add_data, _add_targets, _add_params, _add_assess, _add_track, _add_progress, _add_run, _add_report, _add_sweep, _add_forecast, _add_fit]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -17,7 +17,7 @@ LAYERS = [
     ("paths", {"simulate", "condition"}),
     ("assessment", {"assess", "tracking"}),
     ("views and notebook running", {"plots", "views", "notebook", "provenance", "memo"}),
-    ("reading the workbook", {"pipeline"}),
+    ("reading the workbook", {"pipeline", "progress"}),
     ("commands' work", {"report", "sweep", "sweep.grid", "sweep.run", "sweep.results", "sweep.pages",
                         "sweep.command"}),
     ("command line", {"cli", "__main__", "__init__"}),

@@ -1,0 +1,113 @@
+"""``dgforecast progress``: enter a count achieved towards a count target, the one write to data/raw/.
+
+An economist who learns that, say, 30 首台（套） were recognised in 2023 should not have to learn the
+CSV rules of data/raw/target_progress.csv. This stage checks the figure (a known count or milestone
+target, a year inside the plan's window, a whole non-negative count, a source), appends one row to
+the file atomically — the rest of the file byte for byte as it was — and says what the target's
+assessment is now. Anything wrong is one line, exit 2, and the file is unchanged.
+"""
+
+import csv
+import io
+import tempfile
+from pathlib import Path
+
+from dgforecast.assess import judge_counts
+from dgforecast.config import find_project
+from dgforecast.data import PROGRESS_FILE, load_progress, load_targets
+from dgforecast.errors import ParamsError
+from dgforecast.fileio import write_text_atomic
+from dgforecast.kinds import kind_of
+from dgforecast.params import did_you_mean, resolve_scenario, scenario_names
+
+#: Largest count one row may carry: far above any target of the plan (the largest is 200), so a
+#: typo such as 30000 for 30 is refused rather than judged.
+MAX_COUNT = 10_000
+HEADER = ["target_id", "year", "count", "source", "note"]
+
+
+def _target(targets, target_id):
+    known = list(targets["id"])
+    if target_id not in known:
+        guess = did_you_mean(target_id, known)
+        hint = f"did you mean {guess!r}?" if guess else "dgforecast targets lists them"
+        raise ParamsError(f"progress {target_id}: unknown target; {hint}")
+    row = targets.set_index("id").loc[target_id]
+    if kind_of(row["kind"]).is_level:
+        raise ParamsError(f"progress {target_id}: a level target ({row['unit']}); enter its figures in "
+                          "data/raw/evidence.csv (levels, bounds, growth) instead of a count")
+    return row
+
+
+def _check(row, target_id, year, count, source):
+    start, deadline = int(row["start_year"]), int(row["deadline"])
+    if not start < year <= deadline:
+        raise ParamsError(f"progress {target_id} --year {year}: outside the plan's window for this target "
+                          f"({start + 1}-{deadline}); counts are per year after the base year {start}")
+    if count != int(count) or not 0 <= count <= MAX_COUNT:
+        raise ParamsError(f"progress {target_id} --count {count:g}: give the whole number achieved in {year} "
+                          f"(0 to {MAX_COUNT:,})")
+    if not source.strip():
+        raise ParamsError(f"progress {target_id} --source: empty; name where the figure was published")
+
+
+def _appended(text, values) -> str:
+    """The file's text with one CSV row added (a header first when the file is empty)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    if not text.strip():
+        writer.writerow(HEADER)
+        text = ""
+    elif not text.endswith("\n"):
+        text += "\n"
+    header = next(csv.reader([text.splitlines()[0]])) if text else HEADER
+    if values.get("note") and "note" not in header:  # an older file without the column keeps the note
+        values = {**values, "source": f"{values['source']} ({values['note']})"}
+    writer.writerow([values.get(column, "") for column in header])
+    return text + out.getvalue()
+
+
+def record_progress(target_id, year, count, source, note="", project=None) -> str:
+    """Append ``count`` achieved in ``year`` towards ``target_id`` to data/raw/target_progress.csv.
+
+    Returns
+    -------
+    str
+        What was written and the target's assessment now (as of the plan's scenario ``base``, or the
+        first scenario: count targets do not depend on the growth scenario).
+
+    Raises
+    ------
+    ParamsError, DataError
+        An unknown target (with a did-you-mean), a level target, a year outside the plan's window,
+        a count that is not a whole number in 0..MAX_COUNT, an empty source, a year already entered,
+        or a file that would not pass the checks; the file is then unchanged.
+    """
+    paths = find_project(project)
+    targets = load_targets(paths.raw)
+    row = _target(targets, target_id)
+    _check(row, target_id, int(year), float(count), source)
+    path = paths.raw / PROGRESS_FILE
+    text = path.read_text(encoding="utf-8") if path.is_file() else ""
+    before = load_progress(paths.raw, targets)
+    if ((before["target_id"] == target_id) & (before["year"] == int(year))).any():
+        raise ParamsError(f"progress {target_id} --year {year}: already entered in {path}; edit that row "
+                          "to change it (each year's count once)")
+    values = {"target_id": target_id, "year": str(int(year)), "count": str(int(count)), "source": source.strip(),
+              "note": note.strip()}
+    candidate = _appended(text, values)
+    with tempfile.TemporaryDirectory() as scratch:  # the whole new file must pass before it replaces the old
+        Path(scratch, PROGRESS_FILE).write_text(candidate, encoding="utf-8")
+        progress = load_progress(scratch, targets)
+    write_text_atomic(path, candidate)
+    return f"added to {path}: {target_id}, {int(year)}: {int(count)} ({source.strip()})\n" + \
+        _assessment_line(paths, targets, progress, target_id)
+
+
+def _assessment_line(paths, targets, progress, target_id) -> str:
+    names = scenario_names(paths.params_file)
+    params = resolve_scenario(paths.params_file, "base" if "base" in names else names[0])
+    r = judge_counts(targets[targets["id"] == target_id], progress, params).iloc[0]
+    p = "—" if r["p_met"] != r["p_met"] else f"{r['p_met']:.1%}"
+    return (f"{target_id}: {r['achieved']:g} achieved so far; P(met by {int(targets.set_index('id').loc[target_id, 'deadline'])}) "
+            f"= {p}, {r['status']} ({r['note']})")
