@@ -3,12 +3,15 @@
 Heavy libraries (pandas, statsmodels, papermill) are imported only inside the command that
 needs them, so ``dgforecast --help`` answers at once. Exit codes: 0 success, 1 a run that
 completed with failures (some series or notebooks failed), 2 a user error (bad file, option or
-parameter), 130 interrupted.
+parameter, or a disk, folder or permission problem), 130 interrupted (Ctrl-C), 143 and 129
+stopped by SIGTERM and SIGHUP.
 """
 
 import argparse
 import logging
+import signal
 import sys
+import threading
 
 from dgforecast import __version__
 from dgforecast.errors import DgforecastError
@@ -131,8 +134,30 @@ def _add_progress(sub):
     p.set_defaults(func=cmd_progress)
 
 
+def _refuse_raw(args, path, option):
+    """Refuse ``path`` under data/raw/ of the workbook in use or of any workbook it lies in (exit 2)."""
+    if path is None:
+        return
+    from pathlib import Path
+
+    from dgforecast.config import find_project, is_project_root
+    from dgforecast.errors import ProjectNotFound
+    from dgforecast.fileio import refuse_raw
+
+    target = Path(path).resolve()
+    roots = [folder for folder in target.parents if is_project_root(folder)]
+    try:
+        roots.append(find_project(args.project).root)
+    except ProjectNotFound:  # forecast needs no workbook; run and report say so themselves
+        pass
+    for root in roots:
+        refuse_raw(path, root / "data" / "raw", option)
+
+
 def cmd_run(args) -> int:
     from dgforecast.report import describe_run
+
+    _refuse_raw(args, args.out, "--out")
 
     text, code = describe_run(args.scenario, args.param, args.out, args.project, args.show_code)
     print(text)
@@ -154,6 +179,7 @@ def cmd_report(args) -> int:
     from dgforecast.params import missing_reasons
     from dgforecast.report import describe_report
 
+    _refuse_raw(args, args.out, "--out")
     text, code = describe_report(args.scenarios, args.param, args.out, args.jobs, args.show_code, args.project,
                                  args.sweep)
     print(text)
@@ -222,6 +248,8 @@ def _add_sweep(sub):
 
 def cmd_forecast(args) -> int:
     from dgforecast.forecast import describe_forecast_file
+
+    _refuse_raw(args, args.output, "--output")
 
     text, csv, failed = describe_forecast_file(args.input, args.horizon, args.levels, args.method, args.output,
                                                args.jobs, progress=sys.stderr.isatty())
@@ -293,6 +321,35 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class Terminated(BaseException):
+    """SIGTERM or SIGHUP arrived: unwind like Ctrl-C, so pools are stopped and staging folders removed.
+
+    A BaseException, as KeyboardInterrupt is, so that no ``except Exception`` on the way swallows it.
+    """
+
+    def __init__(self, signum):
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _terminate(signum, frame):
+    for sig in STOP_SIGNALS:  # once is enough: a second signal must not interrupt the clean-up
+        signal.signal(sig, signal.SIG_IGN)
+    raise Terminated(signum)
+
+
+#: Signals that stop a command the way Ctrl-C does: what timeout, systemd and cron send, and a
+#: closed terminal. (SIGKILL cannot be caught; workers and kernels then end by PDEATHSIG.)
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
+
+
+def _os_error_line(exc: OSError) -> str:
+    """An OSError (disk full, permission denied, a folder where a file should be) as one line."""
+    where = exc.filename if exc.filename is not None else ""
+    what = exc.strerror or str(exc)
+    return f"{where}: {what}" if where else what
+
+
 def main(argv=None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -301,11 +358,23 @@ def main(argv=None) -> int:
         return 2
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="dgforecast: %(message)s", stream=sys.stderr)
+    previous = {}
+    if threading.current_thread() is threading.main_thread():
+        previous = {sig: signal.signal(sig, _terminate) for sig in STOP_SIGNALS}
     try:
         return args.func(args)
     except DgforecastError as exc:
         print(f"dgforecast: error: {exc}", file=sys.stderr)
         return exc.exit_code
+    except OSError as exc:
+        print(f"dgforecast: error: {_os_error_line(exc)}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print("dgforecast: interrupted", file=sys.stderr)
         return 130
+    except Terminated as exc:
+        print(f"dgforecast: stopped by {signal.Signals(exc.signum).name}", file=sys.stderr)
+        return 128 + exc.signum
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)

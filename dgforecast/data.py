@@ -5,6 +5,7 @@ line and column rather than surfacing later as a NaN. Nothing here writes anythi
 layer (``pipeline.build_processed``) writes data/processed/ once every check has passed.
 """
 
+import csv
 import logging
 import math
 import re
@@ -50,16 +51,37 @@ VALUE_ADDED = "Value Added|Electrical Machinery and Equipment"
 
 # ---------------------------------------------------------------- reading and cell checks
 def read_table(path, columns) -> pd.DataFrame:
-    """Read a UTF-8 CSV as text, checking that it exists and has the expected columns."""
+    """Read a UTF-8 CSV as text, checking that it exists, has the expected columns and that every
+    row has as many fields as the header (an unquoted ``5,000`` would shift every later column).
+
+    Returns
+    -------
+    DataFrame
+        Every cell as stripped text; blank lines are skipped.
+    """
     path = Path(path)
     if not path.is_file():
         raise DataError(path, "", "file not found; restore it from git (data/raw/ is never written by code)")
     try:
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+        with open(path, encoding="utf-8-sig", newline="") as handle:
+            reader = csv.reader(handle)
+            header = next(reader, None)
+            rows = []
+            for row in reader:
+                if not row or all(not cell.strip() for cell in row):
+                    continue
+                if header is not None and len(row) != len(header):
+                    raise DataError(path, f"line {reader.line_num}",
+                                    f"{len(row)} fields where the header has {len(header)}; write numbers without "
+                                    "thousands separators (5000, not 5,000) and quote text that holds a comma")
+                rows.append(row)
     except UnicodeDecodeError:
         raise DataError(path, "", "not UTF-8 text; save the file as UTF-8") from None
-    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+    except csv.Error as exc:
         raise DataError(path, "", f"not a readable CSV ({str(exc).strip()})") from None
+    if header is None:
+        raise DataError(path, "", "not a readable CSV (the file is empty; it needs at least the header line)")
+    frame = pd.DataFrame(rows, columns=[c.strip() for c in header], dtype=str)
     missing = [c for c in columns if c not in frame.columns]
     if missing:
         raise DataError(path, "header", f"missing column(s) {', '.join(missing)}; expected {', '.join(columns)}")
@@ -110,6 +132,13 @@ def _check_rate(path, index, basis, value):
         raise DataError(path, f"{_line(index)}, column value", f"growth {value} % would make the level negative")
 
 
+def _check_level(path, index, basis, value):
+    # A level of output, value added or GDP is a positive amount; zero or less is a typing slip.
+    if basis == "level" and not value > 0:
+        raise DataError(path, f"{_line(index)}, column value", f"level {value:g} must be positive; "
+                        "leave the row out if the figure is unknown")
+
+
 def _check_unit_matches_basis(path, index, basis, unit):
     if basis in ("yoy_pct", "share_pct") and unit != "%":
         raise DataError(path, f"{_line(index)}, column unit", f"a {basis} row must be in %, not {unit!r}")
@@ -151,6 +180,7 @@ def load_baselines(raw_dir) -> pd.DataFrame:
         years.append(_year(path, i, "year", row["year"]))
         values.append(_number(path, i, "value", row["value"]))
         _check_rate(path, i, basis, values[-1])
+        _check_level(path, i, basis, values[-1])
     frame = frame.assign(year=years, value=values)
     _no_duplicates(path, frame, ["variable", "year", "basis"], "figure")
     return frame
@@ -223,6 +253,7 @@ def _check_history(path, frame) -> pd.DataFrame:
         years.append(_year(path, i, "year", row["year"]))
         values.append(_number(path, i, "value", row["value"]))
         _check_rate(path, i, basis, values[-1])
+        _check_level(path, i, basis, values[-1])
     frame = frame.assign(year=years, value=values)
     _no_duplicates(path, frame, ["series_id", "year", "period", "basis"], "series-year")
     return frame
@@ -252,9 +283,12 @@ def load_history(raw_dir, reliability=("press_or_official", "preliminary", "low"
     if unknown:
         raise DataError(path, "reliability filter", f"unknown flag(s) {', '.join(sorted(unknown))}; use {', '.join(RELIABILITY)}")
     frame = _check_history(path, read_table(path, HISTORY_COLUMNS))
+    _check_plan_year(path, frame, raw_dir)
     actuals_path = Path(raw_dir) / ACTUALS_FILE
     if actuals_path.exists():
-        actuals = _check_history(actuals_path, read_table(actuals_path, HISTORY_COLUMNS))
+        actuals_text = read_table(actuals_path, HISTORY_COLUMNS)
+        actuals = _check_history(actuals_path, actuals_text)
+        _check_plan_year(actuals_path, actuals.assign(text=actuals_text["value"]), raw_dir)
         both = pd.concat([frame, actuals], ignore_index=True)
         clash = both.duplicated(["series_id", "year", "period", "basis"], keep="first").to_numpy()[len(frame):]
         if clash.any():
@@ -268,6 +302,48 @@ def load_history(raw_dir, reliability=("press_or_official", "preliminary", "low"
     if dropped:
         log.info("%d of %d published figures dropped by the reliability filter", dropped, len(frame))
     return kept
+
+
+#: Published series that measure a figure of the plan's baselines (as ``targets.ACTUALS_SERIES``):
+#: a row for the plan's own year must agree with the plan.
+PLAN_SERIES = {"DG_EM_OUT": OUTPUT}
+
+
+def _rounding(text) -> float:
+    """Half a unit of the last digit written: 0.005 for "4621.25", 0.5 for "4621" (and for "4.6e3")."""
+    digits = re.fullmatch(r"[+-]?\d*\.(\d+)", str(text).strip())
+    return 0.5 * 10.0 ** -len(digits.group(1)) if digits else 0.5
+
+
+def _check_plan_year(path, frame, raw_dir):
+    """Refuse a yearly level of a plan series for the plan's own year that disagrees with the plan.
+
+    The plan's 2021 figure (4621.25亿元) is what the simulation starts from; a published 2021
+    figure may round it (4621, 4621.3), but one that contradicts it would otherwise be silently
+    ignored. The figure as written in ``frame["text"]`` (when given) sets the rounding allowed.
+    """
+    rows = frame[frame["series_id"].isin(list(PLAN_SERIES)) & (frame["basis"] == "level")
+                 & (frame["period"] == "year")]
+    if rows.empty or not (Path(raw_dir) / BASELINES_FILE).is_file():
+        return
+    baselines = load_baselines(raw_dir)
+    for i, row in rows.iterrows():
+        plan = baselines[(baselines["variable"] == PLAN_SERIES[row["series_id"]]) & (baselines["basis"] == "level")
+                         & (baselines["year"] == row["year"])]
+        if plan.empty:
+            continue
+        expected = float(plan["value"].iloc[0])
+        allowed = _rounding(row["text"] if "text" in row else row["value"]) + 1e-9 * expected
+        if abs(row["value"] - expected) > allowed:
+            raise DataError(path, f"{_line(i)}, column value",
+                            f"{row['series_id']} {row['year']} = {row['value']:g} contradicts the plan's "
+                            f"{row['year']} figure {expected:g} ({BASELINES_FILE}); the plan's own year must "
+                            "match it within rounding: fix the figure or leave the row out")
+
+
+#: The largest count a progress row may hold: the plan's count targets are 1 to 200 (firms,
+#: projects, talents), so anything near this bound is a typing slip, not progress.
+MAX_PROGRESS_COUNT = 100_000
 
 
 def load_progress(raw_dir, targets) -> pd.DataFrame:
@@ -288,8 +364,15 @@ def load_progress(raw_dir, targets) -> pd.DataFrame:
         _required(path, i, "source", row["source"])
         years.append(_year(path, i, "year", row["year"]))
         counts.append(_number(path, i, "count", row["count"]))
-        if counts[-1] < 0:
-            raise DataError(path, f"{_line(i)}, column count", f"count {counts[-1]} cannot be negative")
+        if counts[-1] != int(counts[-1]) or not 0 <= counts[-1] <= MAX_PROGRESS_COUNT:
+            raise DataError(path, f"{_line(i)}, column count", f"count {row['count']} must be a whole number "
+                            f"from 0 to {MAX_PROGRESS_COUNT:,} (firms, projects or people achieved that year)")
+        target = targets.loc[targets["id"] == row["target_id"]].iloc[0]
+        first, last = int(target["start_year"]) + 1, int(target["deadline"])
+        if not first <= years[-1] <= last:
+            raise DataError(path, f"{_line(i)}, column year", f"year {years[-1]} is outside the plan window of "
+                            f"{row['target_id']} ({first}-{last}: the years after start_year up to the deadline); "
+                            "counts from other years are not progress towards it")
     frame = frame.assign(year=years, count=counts)
     _no_duplicates(path, frame, ["target_id", "year"], "target-year")
     return frame

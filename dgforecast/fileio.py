@@ -5,6 +5,8 @@ import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 
+from dgforecast.errors import ParamsError
+
 
 def _umask() -> int:
     mask = os.umask(0)
@@ -70,4 +72,31 @@ def write_excel_atomic(frame, path) -> Path:
     """Write a DataFrame as an .xlsx workbook (one sheet named summary, no index) atomically."""
     with atomic_path(path) as tmp:
         frame.to_excel(tmp, index=False, sheet_name="summary", engine="openpyxl")
+    return Path(path)
+
+
+def refuse_raw(path, raw_dir, option) -> Path:
+    """``path`` as given, unless it resolves to ``raw_dir`` or anywhere under it.
+
+    data/raw/ holds the sources and is never written by code; every ``--out``/``--output`` goes
+    through this check, symbolic links and ``..`` resolved first.
+
+    Parameters
+    ----------
+    path : str or Path
+        The file or folder a command is about to write.
+    raw_dir : str or Path
+        The workbook's data/raw/ folder.
+    option : str
+        The option that named ``path`` (``--out``, ``--output``), for the message.
+
+    Raises
+    ------
+    ParamsError
+        When ``path`` is ``raw_dir`` itself or lies inside it.
+    """
+    target, raw = Path(path).resolve(), Path(raw_dir).resolve()
+    if target == raw or raw in target.parents:
+        raise ParamsError(f"{option} {path}: data/raw/ holds the sources and is never written; "
+                          "write to reports/ or another folder")
     return Path(path)

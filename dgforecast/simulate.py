@@ -136,7 +136,7 @@ def start_point(base_level, base_year, params, actuals=None) -> tuple[float, dic
     wanted = range(base_year + 1, params.as_of_year + 1)
     missing = [y for y in wanted if y not in known]
     if missing:
-        last = max((y for y in known if y <= params.as_of_year), default=base_year)
+        last = missing[0] - 1  # the latest year up to which every actual is there
         raise ParamsError(f"as_of_year = {params.as_of_year}: no actual figure for {', '.join(map(str, missing))} "
                           f"in data/raw/; use as_of_year = {last} or add the figures")
     kept = {y: known[y] for y in wanted}
