@@ -202,3 +202,104 @@ def fit_series(series_id, as_of=None, target_year=2025, project=None, gaps="inte
     paths = find_project(project)
     y = history_series(load_history(paths.raw), series_id, basis="level", period="year")
     return fit_report(y.rename(series_id), as_of, target_year, gaps, level)
+
+
+# ---------------------------------------------------------------- dgforecast track
+def _track_out(out, paths):
+    """The --out file, checked before any work: a .csv outside data/raw/ (the chart goes beside it as .png)."""
+    from dgforecast.errors import ParamsError
+
+    if out is None:
+        return None
+    out = Path(out)
+    if out.suffix.lower() != ".csv":
+        raise ParamsError(f"--out {out}: name a .csv file (the chart is written beside it as {out.stem}.png)")
+    if out.resolve().is_relative_to(paths.raw.resolve()):
+        raise ParamsError(f"--out {out}: data/raw/ holds the raw data and is never written; "
+                          "choose another folder, such as reports/")
+    return out
+
+
+def _json_value(value):
+    if hasattr(value, "item"):  # numpy scalars
+        value = value.item()
+    return None if isinstance(value, float) and value != value else value
+
+
+def _write_track(frame, levels, out, cuts) -> list:
+    """The table as CSV and one chart per level target beside it (FILE.png; FILE.<target_id>.png after the first)."""
+    import matplotlib.pyplot as plt
+
+    from dgforecast.fileio import atomic_path
+    from dgforecast.plots import track_chart
+
+    written = [write_csv_atomic(frame, out)]
+    for i, row in enumerate(levels.itertuples()):
+        png = out.with_suffix(".png") if i == 0 else out.with_name(f"{out.stem}.{row.id}.png")
+        fig = track_chart(frame[frame["target_id"] == row.id], row.threshold, title=f"{row.name_zh} {row.id}",
+                          verdict_cuts=cuts)
+        with atomic_path(png) as tmp:
+            fig.savefig(tmp, format="png", dpi=120)
+        plt.close(fig)
+        written.append(png)
+    return written
+
+
+def describe_track(scenario, items=None, project=None, as_json=False, out=None, evidence_file=None,
+                   as_of=None) -> str:
+    """What ``dgforecast track`` prints: each level target's P(met), median and 10–90 band in every month
+    evidence arrived, from the plan to ``as_of`` (default: the scenario's, today), and the final assessment.
+
+    ``out`` (FILE.csv) also writes the track table and its chart (FILE.png) atomically; it is refused
+    inside data/raw/. ``evidence_file`` replaces data/raw/evidence.csv.
+    """
+    from dgforecast.tracking import final_assessment, track
+
+    paths = find_project(project)
+    out = _track_out(out, paths)
+    overrides = parse_overrides(items)
+    if as_of is not None:
+        overrides["as_of"] = str(as_of)
+    params = resolve_scenario(paths.params_file, scenario, overrides)
+    inputs = load_inputs(paths.root, evidence_file)
+    frame = track(params, inputs)
+    final = final_assessment(params, inputs)
+    table = targets_table(inputs["targets"], inputs["baselines"], 1.0)
+    levels = table[table["kind"].map(is_level).astype(bool)]
+    cuts = (params.verdict_thresholds.achieved, params.verdict_thresholds.missed)
+    written = _write_track(frame, levels, out, cuts) if out is not None else []
+    if as_json:
+        return json.dumps([{k: _json_value(v) for k, v in r.items()} for r in frame.to_dict(orient="records")],
+                          ensure_ascii=False, indent=2)
+    return _track_text(frame, final, levels, params, written)
+
+
+def _track_text(frame, final, levels, params, written) -> str:
+    def level(value):
+        return f"{value:,.1f}"
+
+    lines = [f"{params.scenario} ({params.label_zh} / {params.label_en}): {params.n_sims:,} paths, seed {params.seed}, "
+             f"{params.engine} engine; vintages from the plan to {params.as_of_month}"]
+    for row in levels.itertuples():
+        lines += ["", f"{row.id} ({row.name_zh} {row.comparison} {row.threshold:,.0f} {row.unit} by {row.deadline})",
+                  f"{'as of':<8} {'P(met)':>7} {'median':>9} {'q10':>9} {'q90':>9}  evidence that arrived"]
+        for r in frame[frame["target_id"] == row.id].itertuples():
+            arrived = r.evidence_arrived.replace(";", ", ") or "(the plan: no evidence yet)"
+            if r.evidence_dropped:
+                arrived += f" (replaces {r.evidence_dropped.replace(';', ', ')})"
+            score = "" if r.crps != r.crps else (f"  [vs outcome {r.outcome:,.1f}: CRPS {r.crps:,.1f}, log score "
+                                                 f"{r.log_score:.2f}, 80% band {'held' if r.band_80_held else 'missed'}]")
+            lines.append(f"{r.as_of:<8} {r.p_met:>7.1%} {level(r.median):>9} {level(r.q10):>9} {level(r.q90):>9}  "
+                         f"{arrived}{score}")
+        f = final[final["target_id"] == row.id].iloc[0]
+        lines.append(f"final assessment (终期评估) as of {params.as_of_month}: P(met) {f.p_met:.1%} -> {f.verdict} "
+                     f"({f.verdict_en}); reading 突破 as below the next round figure: P(met) {f.p_met_round:.1%} -> "
+                     f"{f.verdict_round} ({f.verdict_round_en})")
+    others = final[~final["target_id"].isin(levels["id"])]
+    if len(others):
+        counts = others.groupby("verdict", sort=False).size()
+        lines += ["", f"other targets ({len(others)}): " + ", ".join(f"{n} {v}" for v, n in counts.items())
+                  + (f" ({others['reason'].iloc[0]})" if others["reason"].nunique() == 1 else "")]
+    if written:
+        lines += ["", "wrote " + ", ".join(str(p) for p in written)]
+    return "\n".join(lines)

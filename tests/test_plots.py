@@ -104,3 +104,51 @@ def test_sweep_heatmap_frame_stays_on_the_grid_when_break_even_runs_past_it():
     # cells of width 0.02 centred on 0.02 and 0.04: the frame is 0.01-0.05, not out to 0.07
     assert fig.axes[0].get_xlim() == pytest.approx((0.01, 0.05))
     plt.close(fig)
+
+
+def _track():
+    return pd.DataFrame({"as_of": ["2022-01", "2022-11", "2025-12"], "target_id": "cluster_revenue_2025",
+                         "p_met": [0.7, 0.75, 0.85], "median": [5800.0, 5850.0, 6000.0],
+                         "q10": [4900.0, 5000.0, 5300.0], "q90": [6900.0, 6850.0, 6950.0],
+                         "evidence_arrived": ["", "em_va_2022_ytd09", "em_out_2025_at_least;city_ratio_2024_at_most"]})
+
+
+def test_track_chart_draws_steps_band_threshold_and_evidence_labels_without_missing_glyphs():
+    fig = plots.track_chart(_track(), 5400, verdict_cuts=(0.9, 0.1), title="装备制造业产业集群营业收入")
+    levels, p_panel = fig.axes
+    median = [l for l in levels.get_lines() if l.get_label() == "中位数 median"][0]
+    # One step a vintage, the last one held for three months (to 2026-03).
+    assert list(median.get_ydata()) == [5800.0, 5850.0, 6000.0, 6000.0]
+    assert len([l for l in levels.get_lines() if list(l.get_ydata()) == [5400, 5400]]) == 1
+    labels = [t.get_text() for t in levels.texts]
+    assert labels == ["em_va_2022_ytd09", "em_out_2025_at_least\ncity_ratio_2024_at_most"]
+    assert [t.get_text() for t in p_panel.texts] == ["70%", "75%", "85%"]
+    messages = _render(fig)
+    assert not [m for m in messages if "missing from" in m or "Glyph" in m], messages
+
+
+def test_track_chart_on_given_axes_puts_p_met_on_a_twin_axis():
+    fig, ax = plt.subplots()
+    assert plots.track_chart(_track(), 5400, ax=ax) is fig
+    assert len(fig.axes) == 2 and fig.axes[1].get_ylim() == (0.0, 1.0)
+    plt.close(fig)
+
+
+def test_track_chart_draws_one_target_only():
+    two = pd.concat([_track(), _track().assign(target_id="other")])
+    with pytest.raises(ValueError, match="one target"):
+        plots.track_chart(two, 5400)
+
+
+def test_hinge_chart_draws_both_readings_and_the_verdict_band_without_missing_glyphs():
+    hinge = pd.DataFrame({"target_id": "cluster_revenue_2025", "reading": ["plain"] * 3 + ["round"] * 3,
+                          "revenue_to_output_ratio": [0.9, 1.0, 1.1] * 2,
+                          "p_met": [0.53, 0.85, 0.98, 0.17, 0.68, 0.95]})
+    fig = plots.hinge_chart(hinge, assumed_ratio=1.0)
+    ax = fig.axes[0]
+    lines = {l.get_label(): list(l.get_ydata()) for l in ax.get_lines()}
+    assert lines[plots.READING_STYLE["plain"][1]] == [0.53, 0.85, 0.98]
+    assert lines[plots.READING_STYLE["round"][1]] == [0.17, 0.68, 0.95]
+    assert "情景假设 assumed 1" in lines
+    messages = _render(fig)
+    assert not [m for m in messages if "missing from" in m or "Glyph" in m], messages

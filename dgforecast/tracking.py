@@ -1,0 +1,399 @@
+"""Tracking the plan after its baseline: vintages, the workbook's own track record, the final assessment.
+
+A *vintage* is the forecast the workbook would have made in one month, using only the evidence
+published by then (``params.as_of``). ``track`` runs ``assess.assess_inputs`` once per vintage —
+from the plan (the January after the baseline year, before any evidence) to ``params.as_of`` — with
+the same seed each time, so the paths are the same and the differences between vintages are the
+evidence's alone.
+
+When the evidence table holds an exact outcome of a level target (a ``level`` row of the target's
+measure for the whole deadline year), each vintage's forecast *without that row* is scored against it
+(``crps``, ``log_score``, ``band_80_held``): the workbook keeps its own track record.
+
+The final assessment (终期评估) turns P(met) as of now into a verdict (``verdict``)::
+
+    P(met) >= verdict_thresholds.achieved   -> 已实现 (met)
+    P(met) <= verdict_thresholds.missed     -> 未实现 (not met)
+    otherwise, or no evidence bears on it   -> 无法确认 (cannot be confirmed)
+
+For level targets it is given in two readings of a round statement such as "突破5000亿元": the plain
+one (a lower bound only) and the round-figure one (``evidence.round_step``: also below the next round
+figure, 5000–6000), and ``hinge_table`` shows how both move with the revenue-to-output ratio the
+5400亿元 营业收入 target hinges on (no revenue figure of the cluster is published).
+
+Pure functions: parameters and the tables of ``pipeline.load_inputs`` in, DataFrames out.
+"""
+
+import logging
+import math
+
+import numpy as np
+import pandas as pd
+
+from dgforecast.assess import assess_inputs, count_target_assessment, milestone_assessment
+from dgforecast.data import OUTPUT, history_series_or_none
+from dgforecast.evidence import select_evidence
+from dgforecast.kinds import kind_of
+from dgforecast.params import changed
+from dgforecast.simulate import EngineSetup, evaluate_points
+from dgforecast.targets import level_targets, targets_table
+
+log = logging.getLogger(__name__)
+
+#: Verdicts of the final assessment, Chinese -> English.
+MET, NOT_MET, UNCONFIRMED = "已实现", "未实现", "无法确认"
+VERDICT_EN = {MET: "met", NOT_MET: "not met", UNCONFIRMED: "cannot be confirmed"}
+#: The round-figure reading: "突破5000" read as 5000 to 6000 (亿元).
+ROUND_STEP = 1000.0
+#: Revenue-to-output ratios the hinge table sweeps (营业收入 / 总产值).
+HINGE_RATIOS = tuple(round(0.85 + 0.01 * i, 2) for i in range(31))
+READINGS = ("plain", "round")
+TRACK_COLUMNS = ["as_of", "target_id", "p_met", "median", "q10", "q90", "ess", "n_sims", "evidence_used",
+                 "evidence_arrived", "evidence_dropped", "status", "outcome", "crps", "log_score", "band_80_held"]
+NO_COUNTS = ("no public figure: no progress count of the cluster is entered in data/raw/target_progress.csv; "
+             "the published counts are city-wide, all industries")
+
+
+# ---------------------------------------------------------------- vintages
+def plan_month(params) -> str:
+    """The plan's vintage: the January after the baseline year (``as_of_year``), before any evidence."""
+    return f"{params.as_of_year + 1:04d}-01"
+
+
+def vintages(evidence, params) -> list[str]:
+    """The months whose forecasts ``track`` shows: the plan, then each month with new usable evidence.
+
+    Parameters
+    ----------
+    evidence : DataFrame or None
+        ``evidence.load_evidence``.
+    params : ScenarioParams
+        ``as_of`` ends the list; ``evidence.min_reliability`` says which rows count.
+
+    Returns
+    -------
+    list of str
+        ``plan_month(params)``, then every later month up to ``params.as_of_month`` in which a row
+        was published that the forecast of that month uses (reliable enough, not revised or
+        superseded by a row published by then), in order.
+    """
+    first, last = plan_month(params), params.as_of_month
+    if evidence is None:
+        return [first]
+    months = sorted({m for m in evidence["published"] if first < m <= last})
+    minimum = params.evidence.min_reliability
+    return [first] + [m for m in months
+                      if (select_evidence(evidence, m, minimum).used["published"] == m).any()]
+
+
+# ---------------------------------------------------------------- scoring against an outcome
+def crps_sample(values, y, weights=None) -> float:
+    """CRPS of a (weighted) sample against the outcome ``y``, in the values' unit (亿元); lower is better.
+
+    CRPS = E|X − y| − ½ E|X − X'| for X, X' drawn independently from the sample; with the values
+    sorted, E|X − X'| = 2 Σ_i w_i x_i (2 W_<i + w_i − 1), W_<i the weight of the values before i.
+    A point mass x gives |x − y|.
+
+    >>> crps_sample([5000.0], 5400.0)
+    400.0
+    >>> crps_sample([1.0, 3.0], 2.0)
+    0.5
+    """
+    x = np.asarray(values, dtype=float)
+    w = np.full(len(x), 1.0 / len(x)) if weights is None else np.asarray(weights, dtype=float) / np.sum(weights)
+    order = np.argsort(x, kind="stable")
+    x, w = x[order], w[order]
+    below = np.cumsum(w) - w
+    spread = 2.0 * np.sum(w * x * (2.0 * below + w - 1.0))
+    return float(np.sum(w * np.abs(x - y)) - 0.5 * spread)
+
+
+def log_score(values, y, weights=None) -> float:
+    """ln of the forecast density of ln y; higher is better.
+
+    The density is a Gaussian on the log values with the sample's weighted mean m and sd s:
+    ln φ((ln y − m)/s) − ln s. (The density of y itself, per 亿元, is this minus ln y; the
+    difference between two vintages is the same either way.) A sample with s = 0 scores +inf when
+    it is the outcome and −inf otherwise.
+    """
+    logs = np.log(np.asarray(values, dtype=float))
+    w = np.full(len(logs), 1.0 / len(logs)) if weights is None else np.asarray(weights, dtype=float) / np.sum(weights)
+    m = float(np.sum(w * logs))
+    s = math.sqrt(max(float(np.sum(w * (logs - m) ** 2)), 0.0))
+    z = math.log(y) - m
+    if s == 0:
+        return math.inf if z == 0 else -math.inf
+    return -0.5 * math.log(2 * math.pi) - math.log(s) - 0.5 * (z / s) ** 2
+
+
+def band_held(q10, q90, y) -> bool:
+    """Whether the 80 % band held: q10 <= y <= q90."""
+    return bool(q10 <= y <= q90)
+
+
+def outcome_measure(target) -> str | None:
+    """The evidence measure a level target is stated in (None when the evidence has none for it)."""
+    if target.baseline_variable != OUTPUT:
+        return None
+    return "cluster_revenue" if target.apply_ratio else "cluster_output"
+
+
+def outcomes(targets, evidence, params) -> dict:
+    """target_id -> the evidence row (a Series) holding its exact outcome, for the targets that have one.
+
+    An outcome is a ``level`` row of the target's measure for the whole deadline year, usable as of
+    ``params.as_of`` (the newest revision when there are several).
+    """
+    if evidence is None:
+        return {}
+    used = select_evidence(evidence, params.as_of_month, params.evidence.min_reliability).used
+    found = {}
+    for target in targets:
+        rows = used[(used["measure"] == outcome_measure(target)) & (used["year"] == target.deadline)
+                    & (used["period"] == "year") & (used["kind"] == "level")]
+        if len(rows):
+            found[target.target_id] = rows.iloc[-1]
+    return found
+
+
+def _deadline_sample(result, target):
+    group = result.simulation.groups[target.group]
+    return group.paths[target.deadline].to_numpy(), group.weights
+
+
+def _scores(result, target, y) -> dict:
+    values, weights = _deadline_sample(result, target)
+    row = result.summary.set_index("target_id").loc[target.target_id]
+    return {"outcome": y, "crps": crps_sample(values, y, weights), "log_score": log_score(values, y, weights),
+            "band_80_held": band_held(row["q10"], row["q90"], y)}
+
+
+# ---------------------------------------------------------------- the track
+def _without(inputs, evidence_id) -> dict:
+    evidence = inputs["evidence"]
+    return {**inputs, "evidence": evidence[evidence["evidence_id"] != evidence_id]}
+
+
+def track(params, inputs) -> pd.DataFrame:
+    """How each level target's outlook moved as evidence came in: one row per vintage and level target.
+
+    Parameters
+    ----------
+    params : ScenarioParams
+        The scenario; ``as_of`` is the last vintage (``today``: now).
+    inputs : dict
+        ``pipeline.load_inputs`` tables (``evidence`` may be None: then only the plan's vintage).
+
+    Returns
+    -------
+    DataFrame
+        ``TRACK_COLUMNS``: as_of (YYYY-MM), target_id, p_met (probability), median, q10, q90 (the
+        target's measure at its deadline, 亿元), ess and n_sims (paths), evidence_used,
+        evidence_arrived (first used in this vintage) and evidence_dropped (used in the vintage
+        before, replaced now by a revision or a longer period), ids joined by ";", status; and
+        against an exact outcome (``outcomes``) the outcome (亿元), crps (亿元), log_score and
+        band_80_held of the vintage's forecast made without the outcome row — NaN / None when the
+        evidence holds no outcome.
+    """
+    targets = level_targets(inputs["targets"], inputs["baselines"], inputs["history"])
+    known = outcomes(targets, inputs.get("evidence"), params)
+    rows, before = [], {t.target_id: set() for t in targets}
+    for month in vintages(inputs.get("evidence"), params):
+        vintage = changed(params, {"as_of": month}, validate=False)
+        result = assess_inputs(vintage, inputs)
+        summary = result.summary.set_index("target_id")
+        for target in targets:
+            used = result.evidence[target.target_id]["evidence_used"]
+            s = summary.loc[target.target_id]
+            row = {"as_of": month, "target_id": target.target_id, "p_met": s["p_met"], "median": s["median"],
+                   "q10": s["q10"], "q90": s["q90"], "ess": result.evidence[target.target_id]["ess"],
+                   "n_sims": result.simulation.n_sims, "evidence_used": ";".join(used),
+                   "evidence_arrived": ";".join(i for i in used if i not in before[target.target_id]),
+                   "evidence_dropped": ";".join(sorted(before[target.target_id] - set(used))),
+                   "status": s["status"], "outcome": math.nan, "crps": math.nan, "log_score": math.nan,
+                   "band_80_held": None}
+            if target.target_id in known:
+                outcome = known[target.target_id]
+                scored = assess_inputs(vintage, _without(inputs, outcome["evidence_id"])) \
+                    if outcome["evidence_id"] in used else result
+                row |= _scores(scored, target, float(outcome["value"]))
+            before[target.target_id] = set(used)
+            rows.append(row)
+    log.info("%s: %d vintages tracked", params.scenario, len(rows))
+    return pd.DataFrame(rows, columns=TRACK_COLUMNS)
+
+
+# ---------------------------------------------------------------- the final assessment
+def verdict(p_met, thresholds, has_evidence=True) -> str:
+    """已实现 / 未实现 / 无法确认 for a probability of having met a target (rule in the module docstring).
+
+    >>> from dgforecast.params import VerdictThresholds
+    >>> verdict(0.9, VerdictThresholds()), verdict(0.1, VerdictThresholds()), verdict(0.5, VerdictThresholds())
+    ('已实现', '未实现', '无法确认')
+    """
+    if not has_evidence or p_met is None or math.isnan(p_met):
+        return UNCONFIRMED
+    if p_met >= thresholds.achieved:
+        return MET
+    if p_met <= thresholds.missed:
+        return NOT_MET
+    return UNCONFIRMED
+
+
+def _readings(params, round_step=ROUND_STEP) -> dict:
+    """The plain and the round-figure reading of round statements, as parameters."""
+    return {"plain": changed(params, {"evidence.round_step": 0.0}, validate=False),
+            "round": changed(params, {"evidence.round_step": float(round_step)}, validate=False)}
+
+
+def _describe_rows(evidence, ids) -> str:
+    rows = evidence.set_index("evidence_id").loc[list(ids)].reset_index()
+    return "; ".join(f"{r.evidence_id} ({r.measure} {r.year} {r.period} {r.kind} {r.value:g}"
+                     f"{'' if r.unit == '1' else ' ' + r.unit}, published {r.published})" for r in rows.itertuples())
+
+
+def _level_reason(evidence, used, apply_ratio) -> str:
+    if not used:
+        return "no public figure bears on it"
+    ratio = (" and on the revenue-to-output ratio (no revenue figure of the cluster is published)"
+             if apply_ratio else "")
+    return f"rests on {_describe_rows(evidence, used)}{ratio}"
+
+
+def _count_row(row, progress, thresholds) -> dict:
+    rows = progress[(progress["target_id"] == row["id"]) & (progress["year"] > int(row["start_year"]))]
+    if not len(rows):
+        return {"p_met": math.nan, "verdict": UNCONFIRMED, "reason": NO_COUNTS}
+    judge = {"pace": count_target_assessment, "event": milestone_assessment}[kind_of(row["kind"]).judged_on]
+    last = min(int(rows["year"].max()), int(row["deadline"]))  # the years after it are not reported yet
+    found = judge(row, progress, last)
+    years = f"{int(rows['year'].min())}-{last}"
+    return {"p_met": found["p_met"], "verdict": verdict(found["p_met"], thresholds),
+            "reason": f"progress entered in data/raw/target_progress.csv: {found['achieved']:g} in {years}"}
+
+
+def final_assessment(params, inputs, round_step=ROUND_STEP) -> pd.DataFrame:
+    """The final assessment (终期评估) as of ``params.as_of``: one row per target of the plan.
+
+    Parameters
+    ----------
+    params : ScenarioParams
+        ``verdict_thresholds`` gives the cut-offs; ``evidence.round_step`` is overridden by the readings.
+    inputs : dict
+        ``pipeline.load_inputs`` tables.
+    round_step : float
+        亿元 of the round-figure reading ("突破5000" read as 5000 to 5000 + round_step).
+
+    Returns
+    -------
+    DataFrame
+        target_id, name_zh, kind, threshold, deadline, p_met (plain reading: a 突破 is a lower bound
+        only), verdict (已实现 / 未实现 / 无法确认), verdict_en, reason (one sentence: the evidence,
+        or "no public figure"), evidence_used (ids joined by ";"), and for level targets the
+        round-figure reading p_met_round, verdict_round, verdict_round_en (NaN / None otherwise).
+    """
+    table = targets_table(inputs["targets"], inputs["baselines"], 1.0)
+    targets = {t.target_id: t for t in level_targets(inputs["targets"], inputs["baselines"], inputs["history"])}
+    results = {name: assess_inputs(p, inputs) for name, p in _readings(params, round_step).items()}
+    p_plain = results["plain"].summary.set_index("target_id")["p_met"]
+    p_round = results["round"].summary.set_index("target_id")["p_met"]
+    rows = []
+    for _, row in table.iterrows():
+        out = {k: row[k] for k in ("name_zh", "kind", "threshold", "deadline")} | {"target_id": row["id"]}
+        if row["id"] in targets:
+            used = results["plain"].evidence[row["id"]]["evidence_used"]
+            found = {"p_met": float(p_plain[row["id"]]), "evidence_used": ";".join(used),
+                     "reason": _level_reason(inputs["evidence"], used, targets[row["id"]].apply_ratio),
+                     "p_met_round": float(p_round[row["id"]])}
+            found["verdict"] = verdict(found["p_met"], params.verdict_thresholds, bool(used))
+            found["verdict_round"] = verdict(found["p_met_round"], params.verdict_thresholds, bool(used))
+        else:
+            found = _count_row(row, inputs["progress"], params.verdict_thresholds) | {
+                "evidence_used": "", "p_met_round": math.nan, "verdict_round": None}
+        out |= found
+        out["verdict_en"] = VERDICT_EN[out["verdict"]]
+        out["verdict_round_en"] = VERDICT_EN.get(out["verdict_round"])
+        rows.append(out)
+    return pd.DataFrame(rows, columns=["target_id", "name_zh", "kind", "threshold", "deadline", "p_met", "verdict",
+                                       "verdict_en", "reason", "evidence_used", "p_met_round", "verdict_round",
+                                       "verdict_round_en"])
+
+
+# ---------------------------------------------------------------- what the verdict hinges on
+def engine_setup(params, inputs) -> EngineSetup:
+    """The sweep core's ``EngineSetup`` for ``params`` on the workbook's tables."""
+    history = history_series_or_none(inputs["history"], params.history_series) if params.engine == "fitted" else None
+    pairs = () if history is None else tuple((int(y), float(v)) for y, v in history.dropna().items())
+    return EngineSetup(base=params, targets=level_targets(inputs["targets"], inputs["baselines"], inputs["history"]),
+                       history=pairs, evidence=inputs.get("evidence"))
+
+
+def hinge_table(params, inputs, ratios=HINGE_RATIOS, round_step=ROUND_STEP) -> pd.DataFrame:
+    """P(met) as of ``params.as_of`` over revenue-to-output ratios x the two readings, through the sweep core.
+
+    Parameters
+    ----------
+    params : ScenarioParams
+    inputs : dict
+        ``pipeline.load_inputs`` tables.
+    ratios : sequence of float
+        Means of the revenue-to-output ratio (营业收入 / 总产值); its sd stays the scenario's.
+    round_step : float
+        亿元 of the round-figure reading.
+
+    Returns
+    -------
+    DataFrame
+        One row per level target, reading (``plain``, ``round``) and ratio: target_id, reading,
+        round_step, revenue_to_output_ratio, p_met, median, q10, q90, ess, verdict, verdict_en.
+    """
+    setup = engine_setup(params, inputs)
+    steps = {"plain": 0.0, "round": float(round_step)}
+    points = pd.DataFrame([{"revenue_to_output_ratio": float(r), "evidence.round_step": steps[name]}
+                           for name in READINGS for r in ratios])
+    result = evaluate_points(points, setup)
+    frames = []
+    for target in setup.targets:
+        tid = target.target_id
+        frame = pd.DataFrame({"target_id": tid, "reading": [name for name in READINGS for _ in ratios],
+                              "round_step": points["evidence.round_step"],
+                              "revenue_to_output_ratio": points["revenue_to_output_ratio"]})
+        for stat in ("p_met", "median", "q10", "q90", "ess"):
+            frame[stat] = result[f"{stat}.{tid}"] if f"{stat}.{tid}" in result else math.nan
+        weighted = f"ess.{tid}" in result
+        frame["verdict"] = [verdict(p, params.verdict_thresholds, weighted) for p in frame["p_met"]]
+        frame["verdict_en"] = frame["verdict"].map(VERDICT_EN)
+        frames.append(frame)
+    return pd.concat(frames, ignore_index=True)
+
+
+def verdict_crossings(hinge, thresholds) -> pd.DataFrame:
+    """Where P(met) crosses the verdict cut-offs along the ratio, per target and reading.
+
+    Linear interpolation between the two ratios either side of the first crossing; NaN when P(met)
+    stays on one side over the whole table.
+
+    Returns
+    -------
+    DataFrame
+        target_id, reading, cut (``achieved`` / ``missed``), p (the cut-off), revenue_to_output_ratio.
+    """
+    rows = []
+    for (tid, reading), part in hinge.groupby(["target_id", "reading"], sort=False):
+        part = part.sort_values("revenue_to_output_ratio")
+        x, p = part["revenue_to_output_ratio"].to_numpy(), part["p_met"].to_numpy()
+        for cut in ("achieved", "missed"):
+            level = getattr(thresholds, cut)
+            rows.append({"target_id": tid, "reading": reading, "cut": cut, "p": level,
+                         "revenue_to_output_ratio": _first_crossing(x, p, level)})
+    return pd.DataFrame(rows, columns=["target_id", "reading", "cut", "p", "revenue_to_output_ratio"])
+
+
+def _first_crossing(x, p, level) -> float:
+    side = np.sign(p - level)
+    for i in range(len(x) - 1):
+        if side[i] == 0:
+            return float(x[i])
+        if side[i] * side[i + 1] < 0:
+            return float(x[i] + (level - p[i]) * (x[i + 1] - x[i]) / (p[i + 1] - p[i]))
+    return float(x[-1]) if len(x) and side[-1] == 0 else math.nan
