@@ -41,11 +41,11 @@ from scipy.special import ndtr
 
 from dgforecast.condition import (Term, bears_on, log_weights, normalise, observations, resample, term_log_likelihood,
                                   terms, weighted_stats)
-from dgforecast.data import OUTPUT
+from dgforecast.data import OUTPUT, history_series_or_none
 from dgforecast.errors import ParamsError
 from dgforecast.evidence import select_evidence
 from dgforecast.params import changed
-from dgforecast.targets import required_cagr
+from dgforecast.targets import level_targets, required_cagr
 
 log = logging.getLogger(__name__)
 
@@ -372,6 +372,16 @@ class EngineSetup:
             return None
         years, levels = zip(*self.history)
         return pd.Series(levels, index=list(years), dtype=float)
+
+
+def engine_setup(inputs, base, engines=None) -> EngineSetup:
+    """The ``EngineSetup`` for scenario ``base`` on the workbook's tables (``pipeline.load_inputs``):
+    its level targets, the evidence, and the history when the ``fitted`` engine is among ``engines``."""
+    engines = engines or [base.engine]
+    history = history_series_or_none(inputs["history"], base.history_series) if "fitted" in engines else None
+    pairs = () if history is None else tuple((int(y), float(v)) for y, v in history.dropna().items())
+    return EngineSetup(base=base, targets=level_targets(inputs["targets"], inputs["baselines"], inputs["history"]),
+                       history=pairs, evidence=inputs.get("evidence"))
 
 
 def result_columns(targets, weighted=False) -> list[str]:

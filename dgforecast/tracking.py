@@ -31,11 +31,11 @@ import numpy as np
 import pandas as pd
 
 from dgforecast.assess import assess_inputs, count_target_assessment, milestone_assessment
-from dgforecast.data import OUTPUT, history_series_or_none
+from dgforecast.data import OUTPUT
 from dgforecast.evidence import select_evidence
 from dgforecast.kinds import kind_of
 from dgforecast.params import changed
-from dgforecast.simulate import EngineSetup, evaluate_points
+from dgforecast.simulate import engine_setup, evaluate_points
 from dgforecast.targets import level_targets, targets_table
 
 log = logging.getLogger(__name__)
@@ -320,14 +320,6 @@ def final_assessment(params, inputs, round_step=ROUND_STEP) -> pd.DataFrame:
 
 
 # ---------------------------------------------------------------- what the verdict hinges on
-def engine_setup(params, inputs) -> EngineSetup:
-    """The sweep core's ``EngineSetup`` for ``params`` on the workbook's tables."""
-    history = history_series_or_none(inputs["history"], params.history_series) if params.engine == "fitted" else None
-    pairs = () if history is None else tuple((int(y), float(v)) for y, v in history.dropna().items())
-    return EngineSetup(base=params, targets=level_targets(inputs["targets"], inputs["baselines"], inputs["history"]),
-                       history=pairs, evidence=inputs.get("evidence"))
-
-
 def hinge_table(params, inputs, ratios=HINGE_RATIOS, round_step=ROUND_STEP) -> pd.DataFrame:
     """P(met) as of ``params.as_of`` over revenue-to-output ratios x the two readings, through the sweep core.
 
@@ -347,7 +339,7 @@ def hinge_table(params, inputs, ratios=HINGE_RATIOS, round_step=ROUND_STEP) -> p
         One row per level target, reading (``plain``, ``round``) and ratio: target_id, reading,
         round_step, revenue_to_output_ratio, p_met, median, q10, q90, ess, verdict, verdict_en.
     """
-    setup = engine_setup(params, inputs)
+    setup = engine_setup(inputs, params)
     steps = {"plain": 0.0, "round": float(round_step)}
     points = pd.DataFrame([{"revenue_to_output_ratio": float(r), "evidence.round_step": steps[name]}
                            for name in READINGS for r in ratios])
