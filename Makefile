@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.dgforecast-installed
 
-.PHONY: report data test install lab clean
+.PHONY: report data test install lab notebook-git clean
 
 report: $(STAMP)
 	$(BIN)/dgforecast data
@@ -17,16 +17,45 @@ data: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest
 
-install: $(STAMP)
+install: $(STAMP) notebook-git
 
+# The kernel the notebooks name ("dgforecast"), registered inside the venv only (--sys-prefix), so
+# JupyterLab opens them on this interpreter; the report runner starts its own kernel regardless.
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --upgrade pip
 	$(BIN)/python -m pip install -e '.[test,dask]'
+	$(BIN)/python -m ipykernel install --sys-prefix --name dgforecast --display-name "Python (dgforecast)"
+	$(notebook_git)
 	touch $(STAMP)
 
-lab: $(STAMP)
+lab: $(STAMP) notebook-git
 	$(BIN)/jupyter lab notebooks/
+
+# Notebooks in git (this clone only; README "For economists: the notebooks"): nbstripout strips outputs,
+# execution counts and the front end's run-time metadata when a notebook is staged; nbdime shows
+# `git diff` of a notebook cell by cell (sources and metadata: outputs never reach git) and merges
+# notebooks. The drivers are named by absolute path, so git finds them without an activated venv.
+NB_STRIP_KEYS := metadata.language_info.codemirror_mode metadata.language_info.file_extension \
+	metadata.language_info.mimetype metadata.language_info.nbconvert_exporter \
+	metadata.language_info.pygments_lexer metadata.language_info.version
+NB_BIN = $(abspath $(BIN))
+define notebook_git
+@if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then \
+  attributes=$$(git rev-parse --git-path info/attributes) && \
+  $(NB_BIN)/nbstripout --install --attributes "$$attributes" && \
+  git config filter.nbstripout.extrakeys '$(NB_STRIP_KEYS)' && \
+  git config diff.jupyternotebook.command '$(NB_BIN)/git-nbdiffdriver diff --ignore-outputs --ignore-id --ignore-details' && \
+  git config merge.jupyternotebook.name 'jupyter notebook merge driver' && \
+  git config merge.jupyternotebook.driver '$(NB_BIN)/git-nbmergedriver merge %O %A %B %L %P' && \
+  { grep -qx '\*.ipynb diff=jupyternotebook merge=jupyternotebook' "$$attributes" || \
+    echo '*.ipynb diff=jupyternotebook merge=jupyternotebook' >> "$$attributes"; } && \
+  echo "git: notebooks are stripped of outputs when staged (nbstripout) and diffed cell by cell (nbdime)"; \
+else echo "not a git work tree: notebook filters not set up"; fi
+endef
+
+notebook-git: $(STAMP)
+	$(notebook_git)
 
 clean:
 	rm -rf $(VENV)

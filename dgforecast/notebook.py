@@ -43,6 +43,13 @@ SCENARIO_NOTEBOOK = "03_scenario.ipynb"
 ACROSS_NOTEBOOK = "04_targets_across_scenarios.ipynb"
 SWEEP_NOTEBOOK = "05_sweep.ipynb"
 TRACKING_NOTEBOOK = "06_tracking_and_final_assessment.ipynb"
+#: The notebooks a report runs: every numbered one in notebooks/ (``NN_name.ipynb``), an economist's own too.
+NUMBERED_NOTEBOOKS = "[0-9][0-9]_*.ipynb"
+#: How a notebook runs in the report, declared in its metadata as ``"dgforecast": {"runs": ...}``:
+#: once (with the first scenario), once per scenario, once across all scenarios, or only on ``--sweep FILE``.
+RUNS = ("once", "per_scenario", "across_scenarios", "on_sweep_file")
+#: The mode of a notebook whose metadata declares none: the workbook's own by name, any other ``once``.
+DEFAULT_RUNS = {SCENARIO_NOTEBOOK: "per_scenario", ACROSS_NOTEBOOK: "across_scenarios", SWEEP_NOTEBOOK: "on_sweep_file"}
 
 #: Kernel name handed to papermill; only the language lookup uses it (see CurrentEnvKernelManager).
 KERNEL_NAME = "python3"

@@ -34,8 +34,8 @@ from dgforecast.config import find_project
 from dgforecast.data import load_targets
 from dgforecast.errors import ParamsError
 from dgforecast.fileio import write_csv_atomic, write_excel_atomic, write_text_atomic
-from dgforecast.notebook import (ACROSS_NOTEBOOK, HISTORY_NOTEBOOK, PLAN_NOTEBOOK, SWEEP_NOTEBOOK, TRACKING_NOTEBOOK,
-                                 NotebookJob, Progress, check_sources, notebook_parameters, run_job, run_jobs, scenario_job)
+from dgforecast.notebook import (DEFAULT_RUNS, NUMBERED_NOTEBOOKS, RUNS, SCENARIO_NOTEBOOK, SWEEP_NOTEBOOK, NotebookJob,
+                                 Progress, check_sources, notebook_parameters, run_job, run_jobs, scenario_job)
 from dgforecast.params import did_you_mean, parse_overrides, resolve_scenario, scenario_names
 from dgforecast.provenance import manifest
 from dgforecast.sweep.results import check_heat_map_file
@@ -187,35 +187,75 @@ def point_latest(reports: Path, folder: Path) -> Path:
 
 
 # ---------------------------------------------------------------- the two entry points
-def report_jobs(paths, names, params, overrides, folder, show_code, sweep_file=None) -> list:
-    """The notebooks of a report, slowest first so parallel workers finish together.
+def notebook_runs(path) -> str:
+    """How the report runs the notebook at ``path``: one of ``notebook.RUNS``.
 
-    01, 02 and 06 (tracking and the final assessment) run once with the first scenario (``base`` if
-    chosen), 03 once per scenario (writing ``scenarios/<name>_summary.csv``), 04 once across all
-    scenarios with the ``overrides``, and 05 on ``sweep_file`` when one is given.
+    Read from the notebook's metadata ``"dgforecast": {"runs": ...}``; without it, ``DEFAULT_RUNS``
+    by file name, else ``"once"``.
 
     Raises
     ------
     ParamsError
-        When a notebook is missing from the workbook's notebooks/ folder.
+        When the file is not a notebook or names an unknown mode.
+    """
+    path = Path(path)
+    try:
+        metadata = json.loads(path.read_text(encoding="utf-8")).get("metadata", {})
+    except (OSError, ValueError, AttributeError) as exc:
+        raise ParamsError(f"{path}: not a readable notebook ({exc})") from None
+    runs = (metadata.get("dgforecast") or {}).get("runs", DEFAULT_RUNS.get(path.name, "once"))
+    if runs not in RUNS:
+        raise ParamsError(f"{path}: metadata dgforecast.runs = {runs!r}; use one of {', '.join(RUNS)}")
+    return runs
+
+
+def report_jobs(paths, names, params, overrides, folder, show_code, sweep_file=None) -> list:
+    """The jobs of a report: every numbered notebook in notebooks/ (``NN_name.ipynb``), each as it declares.
+
+    ``once`` (01, 02, 06, and a notebook without the metadata): with the first scenario (``base`` if
+    chosen). ``per_scenario``: once for each scenario; 03 is the scenario page ``scenarios/<name>``,
+    writing ``scenarios/<name>_summary.csv``, any other notebook ``<stem>/<name>``.
+    ``across_scenarios`` (04): once, with ``scenarios`` and the ``overrides``. ``on_sweep_file`` (05): on
+    ``sweep_file``, when one is given. Every job gets ``interactive = False``: no one moves a slider in
+    a report. Slowest first, so parallel workers finish together: the once and across notebooks from
+    the last number down (the later ones assess more), then the scenarios.
+
+    Raises
+    ------
+    ParamsError
+        When a notebook declares an unknown mode or a workbook notebook is missing from notebooks/.
     """
     first = "base" if "base" in names else names[0]
     shared = notebook_parameters(params[first], paths.root)
     opening = parameters_table_html(params[first])
+    static = {"interactive": False}
 
-    def job(notebook, parameters, preamble_html=""):
-        return NotebookJob(Path(notebook).stem, paths.notebooks / notebook, folder, parameters, preamble_html,
-                           show_code)
+    def job(name, source, parameters, preamble_html=""):
+        return NotebookJob(name, source, folder, {**parameters, **static}, preamble_html, show_code)
 
-    jobs = [job(HISTORY_NOTEBOOK, shared, opening)]
-    jobs += [scenario_job(params[n], paths.root, folder, f"scenarios/{n}", parameters_table_html(params[n]),
-                          show_code) for n in names]
-    jobs += [job(ACROSS_NOTEBOOK, {"project_dir": str(paths.root), "scenarios": names, "overrides": overrides}),
-             job(TRACKING_NOTEBOOK, shared, opening),
-             job(PLAN_NOTEBOOK, shared, opening)]
-    if sweep_file is not None:
-        jobs.append(job(SWEEP_NOTEBOOK, {"project_dir": str(paths.root), "results_file": str(sweep_file)}))
-    check_sources(jobs)
+    def per_scenario(source, n):
+        if source.name == SCENARIO_NOTEBOOK:
+            page = scenario_job(params[n], paths.root, folder, f"scenarios/{n}", parameters_table_html(params[n]),
+                                show_code, source=source)
+            return job(page.name, source, page.parameters, page.preamble_html)
+        return job(f"{source.stem}/{n}", source, notebook_parameters(params[n], paths.root),
+                   parameters_table_html(params[n]))
+
+    sources = sorted(paths.notebooks.glob(NUMBERED_NOTEBOOKS), reverse=True)
+    runs = {source: notebook_runs(source) for source in sources}
+    jobs = []
+    for source in sources:
+        if runs[source] == "once":
+            jobs.append(job(source.stem, source, shared, opening))
+        elif runs[source] == "across_scenarios":
+            jobs.append(job(source.stem, source, {"project_dir": str(paths.root), "scenarios": names,
+                                                  "overrides": overrides}))
+    jobs += [per_scenario(source, n) for source in sorted(sources) if runs[source] == "per_scenario" for n in names]
+    if sweep_file is not None:  # the heat map needs a sweep notebook: 05 when none declares itself
+        sweeps = [s for s in sorted(sources) if runs[s] == "on_sweep_file"] or [paths.notebooks / SWEEP_NOTEBOOK]
+        jobs += [job(s.stem, s, {"project_dir": str(paths.root), "results_file": str(sweep_file)}) for s in sweeps]
+    # The scenario pages and summary.csv come from 03: a report without it is refused, not run empty.
+    check_sources([*jobs, job("scenarios", paths.notebooks / SCENARIO_NOTEBOOK, {})])
     return jobs
 
 

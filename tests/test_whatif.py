@@ -1,0 +1,109 @@
+"""The live what-if: its sliders drive the report's engine, and without a front end it is a static chart."""
+
+import json
+import pydantic
+import pytest
+
+from dgforecast import whatif
+from dgforecast.cli import main
+from dgforecast.params import resolve_scenario
+from dgforecast.pipeline import load_inputs
+from dgforecast.whatif import what_if, with_values
+
+
+@pytest.fixture(scope="module")
+def inputs(shipped):
+    return load_inputs(shipped)
+
+
+@pytest.fixture(scope="module")
+def params_file(shipped):
+    return shipped / "params.yaml"
+
+
+def _assess_json(capsys, root, scenario, *items):
+    capsys.readouterr()
+    args = ["--project", str(root), "assess", scenario, "--json"]
+    for item in items:
+        args += ["-p", item]
+    assert main(args) == 0
+    return {r["target_id"]: r for r in json.loads(capsys.readouterr().out)}
+
+
+def test_moving_the_growth_slider_prints_what_dgforecast_assess_gives(inputs, params_file, capsys):
+    w = what_if(resolve_scenario(params_file, "base"), inputs, live=True)
+    capsys.readouterr()
+    w.sliders["growth"].value = 0.02
+    printed = capsys.readouterr().out
+    cli = _assess_json(capsys, params_file.parent, "base", "growth=0.02")["cluster_revenue_2025"]
+    assert f"cluster_revenue_2025: P(met) {cli['p_met']:.1%} · median {cli['median']:,.1f}" in printed
+    row = w.result.summary.set_index("target_id").loc["cluster_revenue_2025"]
+    assert (row["p_met"], row["median"], row["q10"], row["q90"]) == (cli["p_met"], cli["median"], cli["q10"], cli["q90"])
+    assert w.result.params.growth == 0.02 and w.seconds["total"] > 0
+
+
+def test_a_shock_year_has_its_slider_and_moves_that_year_only(inputs, params_file, capsys):
+    w = what_if(resolve_scenario(params_file, "shock"), inputs, live=True)
+    assert list(w.sliders) == ["growth", "volatility", "revenue_to_output_ratio", "revenue_to_output_ratio_sd",
+                               "growth_overrides.2022", "growth_overrides.2023"]
+    w.sliders["growth_overrides.2022"].value = -0.1
+    cli = _assess_json(capsys, params_file.parent, "shock", "growth_overrides.2022=-0.1")["cluster_revenue_2025"]
+    assert w.result.params.growth_overrides == {2022: -0.1, 2023: 0.0}
+    assert w.result.summary.set_index("target_id").loc["cluster_revenue_2025", "p_met"] == cli["p_met"]
+
+
+def test_reset_puts_every_slider_back_and_redraws_once(inputs, params_file, monkeypatch):
+    w = what_if(resolve_scenario(params_file, "base", {"n_sims": 2000}), inputs, live=True)
+    first = w.result.summary["p_met"].iloc[0]
+    w.sliders["volatility"].value = 0.1
+    w.sliders["revenue_to_output_ratio"].value = 0.9
+    calls = []
+    monkeypatch.setattr(w, "_assess", lambda params: calls.append(params) or whatif.assess_inputs(params, w.inputs))
+    w.reset()
+    assert [s.value for s in w.sliders.values()] == [0.06, 0.06, 1.0, 0.05]
+    assert len(calls) == 1 and w.result.summary["p_met"].iloc[0] == first
+
+
+def test_without_a_front_end_it_is_the_scenarios_static_chart_and_table(inputs, params_file, capsys):
+    w = what_if(resolve_scenario(params_file, "base", {"n_sims": 2000}), inputs)  # live=None: detect
+    assert not w.live and w.sliders == {} and w.widget is None
+    w._ipython_display_()
+    printed = capsys.readouterr().out
+    assert "Image object" in printed and "cluster_revenue_2025: P(met)" in printed
+    assert "Figure" not in printed  # the chart is a PNG; no pyplot figure is left for the inline backend
+
+
+def test_the_front_end_is_recognised_by_the_cell_id_it_sends(monkeypatch):
+    import IPython
+
+    class Kernel:
+        def __init__(self, metadata):
+            self.metadata = metadata
+
+        def get_parent(self, channel):
+            return {"metadata": self.metadata}
+
+    class Shell:
+        kernel = None
+
+    shell = Shell()
+    monkeypatch.setattr(IPython, "get_ipython", lambda: shell)
+    assert not whatif.frontend_present()                   # IPython without a kernel
+    shell.kernel = Kernel({})                                  # papermill / nbclient: no cell id
+    assert not whatif.frontend_present()
+    shell.kernel = Kernel({"cellId": "3f2a", "deletedCells": []})  # JupyterLab
+    assert whatif.frontend_present()
+
+
+def test_sliders_start_at_the_scenario_and_reach_past_their_range_when_it_does(inputs, params_file):
+    params = resolve_scenario(params_file, "base", {"growth": 0.3, "n_sims": 200})
+    w = what_if(params, inputs, live=True)
+    growth = w.sliders["growth"]
+    assert (growth.value, growth.min, growth.max) == (0.3, whatif.SLIDERS["growth"].low, 0.3)
+
+
+def test_slider_values_are_checked_by_the_schema(params_file):
+    params = resolve_scenario(params_file, "base")
+    assert with_values(params, {"growth": 0.020000000000000004}).growth == 0.02
+    with pytest.raises(pydantic.ValidationError):
+        with_values(params, {"volatility": -0.1})
