@@ -345,7 +345,9 @@ STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
 
 def _os_error_line(exc: OSError) -> str:
     """An OSError (disk full, permission denied, a folder where a file should be) as one line."""
-    where = exc.filename if exc.filename is not None else ""
+    # a rename names the destination second: that is the path the user gave (the first is a temporary file)
+    where = exc.filename2 if getattr(exc, "filename2", None) is not None else exc.filename
+    where = "" if where is None else where
     what = exc.strerror or str(exc)
     return f"{where}: {what}" if where else what
 

@@ -23,6 +23,7 @@ import sys
 import time
 from contextlib import closing
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 # papermill, nbformat, nbconvert and jupyter_client are imported where they are used: together
@@ -32,7 +33,7 @@ from dgforecast.config import find_project
 from dgforecast.errors import ParamsError
 from dgforecast.fileio import temp_sibling, write_text_atomic
 from dgforecast.params import FIELDS, resolve_scenario
-from dgforecast.workers import SINGLE_THREAD_ENV, run_pool
+from dgforecast.workers import SINGLE_THREAD_ENV, die_with_parent, run_pool
 
 log = logging.getLogger(__name__)
 
@@ -91,6 +92,9 @@ def _kernel_manager_class():
             if not log.isEnabledFor(logging.DEBUG):
                 kw.setdefault("stderr", subprocess.DEVNULL)
             kw.setdefault("env", kernel_environment())
+            # jupyter_client starts the kernel in a session of its own, out of reach of signals to
+            # our process group: it must end when the process that started it does, SIGKILL too.
+            kw.setdefault("preexec_fn", partial(die_with_parent, os.getpid()))
             return await super().start_kernel(**kw)
 
     return CurrentEnvKernelManager

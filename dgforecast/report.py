@@ -10,20 +10,26 @@ the scenarios) in parallel worker processes, then writes into one folder::
     05_sweep.ipynb and .html   with ``sweep_file`` only: the P(met) heat map of a sweep results file
 
 Every parameter is validated before any kernel starts. The folder is built under a hidden name
-and renamed into place when done; ``reports/latest`` is swapped atomically to the new folder only
-when every notebook succeeded, so a failed run leaves the previous ``latest`` intact.
+(``.report.partial-<pid>-…``, removed by the next run if its process has ended) and renamed into
+place when done. Runs may overlap (cron beside a manual run): each builds on its own, and only the
+last step — choosing the dated name, renaming, switching ``latest`` — is taken under a lock on the
+reports folder, so each run gets a folder of its own and ``reports/latest`` points at the complete
+run that finished last. A failed run never replaces a complete report given as ``--out``.
 
 The notebooks run through ``notebook.run_jobs``; the pages' look is ``views``'s and the manifest
 ``provenance``'s: this module decides what runs and where the files go.
 """
 
 import datetime as dt
+import fcntl
 import json
 import logging
 import os
+import re
 import shutil
 import tempfile
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -32,14 +38,14 @@ import pandas as pd
 from dgforecast.assess import REPORT_COLUMNS
 from dgforecast.config import find_project
 from dgforecast.data import load_targets
-from dgforecast.errors import ParamsError
-from dgforecast.fileio import write_csv_atomic, write_excel_atomic, write_text_atomic
+from dgforecast.errors import DgforecastError, ParamsError
+from dgforecast.fileio import refuse_raw, temp_folder, write_csv_atomic, write_excel_atomic, write_text_atomic
 from dgforecast.notebook import (DEFAULT_RUNS, NUMBERED_NOTEBOOKS, RUNS, SCENARIO_NOTEBOOK, SWEEP_NOTEBOOK, NotebookJob,
                                  Progress, check_sources, notebook_parameters, run_job, run_jobs, scenario_job)
 from dgforecast.params import did_you_mean, parse_overrides, resolve_scenario, scenario_names
 from dgforecast.provenance import manifest
 from dgforecast.sweep.results import check_heat_map_file
-from dgforecast.views import assumptions_text, index_html, parameters_table_html, summary_text
+from dgforecast.views import SUMMARY_FORMATS, assumptions_text, index_html, parameters_table_html, summary_sheets, summary_text
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +60,7 @@ class ReportResult:
     seconds: float
     latest: Path | None = None
     failures: list = field(default_factory=list)
+    note: str = ""            # what was kept instead of being replaced (``--out`` over a complete report)
 
     @property
     def ok(self) -> bool:
@@ -128,11 +135,78 @@ def read_summaries(folder, scenarios, runs) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True).reindex(columns=REPORT_COLUMNS)
 
 
-def _default_folder(reports: Path) -> Path:
-    """reports/<YYYY-MM-DD>, or <YYYY-MM-DD>_<HHMMSS> when today's folder exists (never overwritten)."""
-    now = dt.datetime.now()
-    folder = reports / now.strftime("%Y-%m-%d")
-    return folder if not folder.exists() else reports / now.strftime("%Y-%m-%d_%H%M%S")
+#: A staging folder: ``.<final name>.partial-<owner pid>-<random>``.
+PARTIAL_NAME = re.compile(r"^\.(?P<final>.+)\.partial-(?P<pid>\d+)-[^/]+$")
+
+
+def _first_free(folder: Path, names) -> Path:
+    for name in names:
+        if not os.path.lexists(folder / name):
+            return folder / name
+    raise ParamsError(f"{folder}: a thousand reports started in the same second; remove some")
+
+
+def _default_folder(reports: Path, when: dt.datetime, stem=None) -> Path:
+    """The first free name of ``<YYYY-MM-DD>``, ``<YYYY-MM-DD>_<HHMMSS>``, ``…_<HHMMSS>-2``, … in ``reports``.
+
+    Call it under ``workbook_lock`` with the time the run finished: the name is taken by renaming
+    the finished folder to it there, so names sort in the order runs finished. With ``stem``, the
+    names are ``<stem>_<YYYY-MM-DD_HHMMSS>``, ``…-2``, … instead.
+    """
+    day, moment = when.strftime("%Y-%m-%d"), when.strftime("%Y-%m-%d_%H%M%S")
+    first = [f"{stem}_{moment}"] if stem else [day, moment]
+    return _first_free(reports, [*first, *(f"{first[-1]}-{n}" for n in range(2, 1000))])
+
+
+@contextmanager
+def workbook_lock(folder: Path):
+    """Hold an exclusive lock on ``folder`` (the reports folder) while a report is put in place.
+
+    Concurrent runs (a cron job beside a manual run) each build in a staging folder of their own;
+    only the last steps — choosing the dated name, moving the folder there, switching ``latest`` —
+    are taken one run at a time, so two runs never get the same folder and ``latest`` never goes
+    back to an older run. ``flock`` on the folder itself: no lock file is left behind, and the lock
+    ends with the process, however it ends.
+    """
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # releases the lock
+
+
+def _owner_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's live process
+        return True
+    return True
+
+
+def remove_stale_partials(folder: Path) -> list[Path]:
+    """Remove the staging folders in ``folder`` whose owning process has ended (killed, power cut).
+
+    A staging folder is named ``.<final>.partial-<pid>-<random>``; one whose process is alive
+    (another run, now) is left alone.
+
+    Returns
+    -------
+    list of Path
+        The folders removed.
+    """
+    removed = []
+    for path in folder.glob(".*.partial-*"):
+        match = PARTIAL_NAME.match(path.name)
+        if match and path.is_dir() and not path.is_symlink() and not _owner_alive(int(match["pid"])):
+            shutil.rmtree(path, ignore_errors=True)
+            removed.append(path)
+    if removed:
+        log.warning("removed %d unfinished report folder(s) left by ended runs: %s", len(removed),
+                    ", ".join(p.name for p in removed))
+    return removed
 
 
 def _make_readable(folder: Path):
@@ -143,25 +217,77 @@ def _make_readable(folder: Path):
         path.chmod((0o777 if path.is_dir() else 0o666) & ~mask)
 
 
-def check_replaceable(folder: Path, project_root: Path):
+def check_reports_folder(reports: Path, latest=True):
+    """Refuse, before any work, a reports folder that cannot take a new report.
+
+    Raises
+    ------
+    ParamsError
+        When ``reports`` is a file or a dangling link, is not writable, or holds a ``latest``
+        that is not a link (dgforecast keeps ``latest`` a link to the newest complete run).
+    """
+    reports = Path(reports)
+    if reports.is_symlink() and not reports.exists():
+        raise ParamsError(f"{reports}: is a link to {os.readlink(reports)}, which does not exist; "
+                          "create that folder or remove the link")
+    if reports.exists() and not reports.is_dir():
+        raise ParamsError(f"{reports}: is a file, not a folder; move it away so reports can be written there")
+    existing = next((p for p in (reports, *reports.parents) if p.exists()), None)
+    if existing is not None and not os.access(existing, os.W_OK | os.X_OK):
+        raise ParamsError(f"{existing}: not writable (permission denied); give write access or another --out")
+    link = reports / "latest"
+    if latest and os.path.lexists(link) and not link.is_symlink():
+        raise ParamsError(f"{link}: is a {'folder' if link.is_dir() else 'file'}, not a link; dgforecast "
+                          "keeps it a link to the newest complete report: move it away")
+
+
+def check_replaceable(folder: Path, project_root: Path, reports: Path | None = None):
     """Refuse an output folder whose replacement would lose anything but an earlier report.
 
     Raises
     ------
     ParamsError
-        When ``folder`` is a file, holds or is the workbook, or is a non-empty folder without a
-        ``manifest.json`` (so not a dgforecast report).
+        When ``folder`` is a file, holds or is the workbook, is the workbook's reports folder,
+        holds other reports (a sub-folder with a ``manifest.json``, or ``latest``), or is a
+        non-empty folder without a ``manifest.json`` (so not a dgforecast report).
     """
     folder, root = Path(folder).resolve(), Path(project_root).resolve()
+    reports = (root / "reports") if reports is None else Path(reports)
+    if folder == reports.resolve() or (reports.is_symlink() and folder == reports.absolute()):
+        raise ParamsError(f"--out {folder}: is the reports folder, which holds every report; "
+                          f"name a new folder inside it, e.g. {folder / 'mine'}")
     if not folder.exists():
         return
     if not folder.is_dir():
         raise ParamsError(f"--out {folder}: is a file; give a folder for the report")
     if folder == root or folder in root.parents:
         raise ParamsError(f"--out {folder}: holds the workbook and would be replaced; give a new folder")
+    held = [p.name for p in folder.iterdir() if p.name == "latest" and p.is_symlink()
+            or p.is_dir() and (p / "manifest.json").is_file()]
+    if held:
+        raise ParamsError(f"--out {folder}: holds other reports ({', '.join(sorted(held)[:3])}) and would "
+                          "replace them all; name a new folder")
     if any(folder.iterdir()) and not (folder / "manifest.json").is_file():
         raise ParamsError(f"--out {folder}: exists and is not a dgforecast report (no manifest.json); "
                           "give a new or empty folder")
+
+
+def _complete_report(folder: Path) -> bool:
+    """Whether ``folder`` holds a report whose every notebook succeeded (its manifest says so)."""
+    try:
+        record = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(record, dict) and not record.get("failures")
+
+
+def _state(folder: Path):
+    """What is at ``folder`` now, to tell later whether another run replaced it meanwhile."""
+    try:
+        info = (folder / "manifest.json").stat()
+    except OSError:
+        return None
+    return info.st_ino, info.st_mtime_ns
 
 
 def _move_into_place(staging: Path, final: Path):
@@ -182,8 +308,54 @@ def point_latest(reports: Path, folder: Path) -> Path:
     if tmp.is_symlink() or tmp.exists():
         tmp.unlink()
     os.symlink(os.path.relpath(folder, reports), tmp, target_is_directory=True)
-    os.replace(tmp, link)
+    try:
+        os.replace(tmp, link)
+    except OSError:
+        tmp.unlink()
+        raise
     return link
+
+
+def place_report(staging: Path, reports: Path, out: Path | None, before, ok: bool):
+    """Move a finished staging folder to its place, and point ``latest`` at it when every notebook succeeded.
+
+    Taken under ``workbook_lock``, one run at a time: the dated name is chosen from the time the run
+    finished, so the run that finishes last has the last name and ``latest`` (switched only here)
+    always points at the complete run that finished last.
+
+    Parameters
+    ----------
+    staging : Path
+        The finished report, in ``reports`` (default place) or beside ``out``.
+    reports : Path
+        The workbook's reports folder.
+    out : Path or None
+        ``--out``: the folder asked for; None for a dated folder in ``reports``.
+    before : tuple or None
+        ``_state(out)`` when the run started.
+    ok : bool
+        Whether every notebook succeeded.
+
+    Returns
+    -------
+    (folder, latest, note) : (Path, Path or None, str)
+        Where the report now is, the ``latest`` link if it was switched, and what was kept
+        instead of being replaced ("" when nothing was).
+
+    A run with ``--out`` never replaces a complete report with a failed one, nor a report another
+    run wrote there meanwhile: it then goes beside ``out`` as ``<out>_<YYYY-MM-DD_HHMMSS>``, and
+    ``note`` says so.
+    """
+    with workbook_lock(staging.parent):
+        now, note = dt.datetime.now(), ""
+        final = _default_folder(reports, now) if out is None else out
+        if out is not None and out.exists() and (_state(out) != before or not ok and _complete_report(out)):
+            why = "another run wrote it meanwhile" if _state(out) != before else "it is a complete report"
+            final = _default_folder(out.parent, now, stem=out.name)
+            note = f"kept the report at {out} ({why}); this run is at {final}"
+        _move_into_place(staging, final)
+        latest = point_latest(reports, final) if ok and out is None else None
+    return final, latest, note
 
 
 # ---------------------------------------------------------------- the two entry points
@@ -294,24 +466,29 @@ def build_report(project=None, scenarios=None, out=None, workers=None, show_code
     overrides = dict(overrides or {})
     names = scenario_list(paths.params_file, scenarios)
     params = {n: resolve_scenario(paths.params_file, n, overrides) for n in names}
+    out = None if out is None else Path(refuse_raw(out, paths.raw, "--out")).resolve()
+    if out is not None:
+        check_replaceable(out, paths.root, paths.reports)
+    parent = paths.reports if out is None else out.parent
+    check_reports_folder(parent, latest=out is None)
+    for name in names:
+        safe_child(parent / "report" / "scenarios", name)
     preflight(params, paths.root)
     targets = load_targets(paths.raw)
     if sweep_file is not None:
         sweep_file = check_heat_map_file(sweep_file, set(targets["id"]))
-    reports = paths.reports if out is None else Path(out).resolve().parent
-    final = _default_folder(paths.reports) if out is None else Path(out).resolve()
-    check_replaceable(final, paths.root)
-    for name in names:
-        safe_child(final / "scenarios", name)
-    reports.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{final.name}.partial-", dir=reports))
+    parent.mkdir(parents=True, exist_ok=True)
+    remove_stale_partials(parent)
+    before = None if out is None else _state(out)
+    staging = temp_folder(parent, f".{'report' if out is None else out.name}.partial-{os.getpid()}-")
     try:
         workers = workers or os.cpu_count() or 1
         jobs = report_jobs(paths, names, params, overrides, staging, show_code, sweep_file)
         runs = run_jobs(jobs, workers, Progress(len(jobs), progress_stream))
+        failures = [name for name, run in runs.items() if not run.ok]
         summary = read_summaries(staging, names, runs)
         write_csv_atomic(summary, staging / "summary.csv")
-        write_excel_atomic(summary, staging / "summary.xlsx")
+        write_excel_atomic(summary_sheets(summary, targets), staging / "summary.xlsx", SUMMARY_FORMATS)
         created = dt.datetime.now().strftime("%Y-%m-%d %H:%M")
         labels = {n: (p.label_zh, p.label_en, assumptions_text(p)) for n, p in params.items()}
         write_text_atomic(staging / "index.html", index_html(summary, targets, names, runs, labels, created))
@@ -319,15 +496,17 @@ def build_report(project=None, scenarios=None, out=None, workers=None, show_code
         record = manifest(paths, params, overrides, runs, seconds, workers, sweep_file)
         write_text_atomic(staging / "manifest.json", json.dumps(record, ensure_ascii=False, indent=2, default=str))
         _make_readable(staging)
-        _move_into_place(staging, final)
+        folder, latest, note = place_report(staging, paths.reports, out, before, not failures)
+    except OSError as exc:  # a full disk, a folder made read-only meanwhile
+        what = f" (writing {Path(exc.filename).name})" if exc.filename else ""
+        raise DgforecastError(f"{out or paths.reports}: {exc.strerror or exc}{what}; the report was not written "
+                              "and earlier reports are as they were") from None
     finally:
         if staging.exists():
             shutil.rmtree(staging, ignore_errors=True)
-    failures = [name for name, run in runs.items() if not run.ok]
-    result = ReportResult(final, runs, summary, seconds, failures=failures)
-    if not failures and final.parent == paths.reports.resolve():
-        result.latest = point_latest(paths.reports, final)
-    return result
+    if note:
+        log.warning("%s", note)
+    return ReportResult(folder, runs, summary, seconds, latest=latest, failures=failures, note=note)
 
 
 def run_scenario(scenario, overrides=None, out=None, project=None, show_code=False) -> tuple:
@@ -351,7 +530,10 @@ def run_scenario(scenario, overrides=None, out=None, project=None, show_code=Fal
     paths = find_project(project)
     params = resolve_scenario(paths.params_file, scenario, overrides)
     preflight({scenario: params}, paths.root)
-    folder = Path(out) if out is not None else paths.reports / "runs" / dt.date.today().isoformat()
+    folder = (Path(refuse_raw(out, paths.raw, "--out")) if out is not None
+              else paths.reports / "runs" / dt.date.today().isoformat())
+    if folder.exists() and not folder.is_dir():
+        raise ParamsError(f"--out {folder}: is a file; give a folder for the run")
     safe_child(folder, scenario)
     folder.mkdir(parents=True, exist_ok=True)
     job = scenario_job(params, paths.root, folder.resolve(), scenario, parameters_table_html(params), show_code)
@@ -383,6 +565,8 @@ def describe_report(scenarios="all", items=None, out=None, workers=None, show_co
     lines = [f"report:  {result.folder / 'index.html'}",
              f"latest:  {result.latest or 'not updated'}",
              f"time:    {result.seconds:.1f} s for {len(result.runs)} notebooks"]
+    if result.note:
+        lines.append(f"note:    {result.note}")
     if not result.ok:
         lines += [f"FAILED:  {name}: {result.runs[name].failure}" for name in result.failures]
         return "\n".join(lines), 1

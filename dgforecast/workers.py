@@ -4,9 +4,11 @@
 sweep's chunks of points and the forecast command's series all go through it.
 """
 
+import ctypes
 import multiprocessing
 import os
 import signal
+import sys
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from contextlib import closing
 
@@ -15,13 +17,56 @@ from contextlib import closing
 SINGLE_THREAD_ENV = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 
 
-def worker_start():
-    """Initializer of pool workers: single-threaded math, and Ctrl-C left to the main process.
+#: prctl(2) option: the signal a process gets when the thread that started it ends (Linux only).
+PR_SET_PDEATHSIG = 1
+#: The C library, loaded once here: ``die_with_parent`` also runs between fork and exec (a kernel's
+#: ``preexec_fn``), where loading a library could deadlock on a lock held by another thread.
+_LIBC = ctypes.CDLL(None, use_errno=True) if sys.platform.startswith("linux") else None
 
-    The main process stops the whole pool at once (``stop_pool``), instead of each worker (and
-    each notebook kernel) dying on its own, being seen as a failure and retried.
+
+def die_with_parent(parent_pid=None, sig=signal.SIGTERM) -> bool:
+    """Ask the kernel to send ``sig`` to this process when its parent ends (Linux ``PR_SET_PDEATHSIG``).
+
+    Catches what a signal handler cannot: a parent ended by SIGKILL (``timeout -s KILL``, the OOM
+    killer) would otherwise leave its workers and kernels running under init for good. The
+    parent may have ended before the request took effect; then ``sig`` is sent here at once.
+    Safe in ``subprocess.Popen``'s ``preexec_fn`` (no allocation beyond a ctypes call).
+
+    Parameters
+    ----------
+    parent_pid : int, optional
+        The parent this process belongs to (default: its parent now).
+    sig : int
+        The signal to receive.
+
+    Returns
+    -------
+    bool
+        Whether the request was made (False off Linux, where nothing is done).
+    """
+    if _LIBC is None or not hasattr(_LIBC, "prctl"):
+        return False
+    parent_pid = os.getppid() if parent_pid is None else parent_pid
+    if _LIBC.prctl(PR_SET_PDEATHSIG, int(sig), 0, 0, 0) != 0:
+        return False
+    if os.getppid() != parent_pid:  # the parent ended before the request: too late to be told
+        os.kill(os.getpid(), sig)
+    return True
+
+
+def worker_start(parent_pid=None):
+    """Initializer of pool workers: single-threaded math, signals left to the main process.
+
+    The main process stops the whole pool at once (``stop_pool``) on Ctrl-C, SIGTERM or SIGHUP,
+    instead of each worker (and each notebook kernel) dying on its own, being seen as a failure
+    and retried: so SIGINT and SIGHUP are ignored here and SIGTERM (what ``stop_pool`` sends)
+    ends the worker. A worker also ends when the main process dies without stopping it
+    (SIGKILL): ``die_with_parent``.
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGHUP, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # a forked worker inherits the CLI's handler
+    die_with_parent(parent_pid)
     os.environ.update(SINGLE_THREAD_ENV)
 
 
@@ -97,7 +142,8 @@ def run_pool(func, items, jobs=1, batch=1):
             yield index, _call(func, item)
         return
     starts = range(0, len(items), batch)
-    pool = ProcessPoolExecutor(max_workers=min(jobs, len(starts)), mp_context=_context(), initializer=worker_start)
+    pool = ProcessPoolExecutor(max_workers=min(jobs, len(starts)), mp_context=_context(),
+                               initializer=worker_start, initargs=(os.getpid(),))
     try:
         futures = {pool.submit(_call_batch, func, items[start:start + batch]): start for start in starts}
         for future in as_completed(futures):

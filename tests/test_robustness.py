@@ -47,7 +47,8 @@ def fake_workbook(workbook):
 
 
 def _one_error_line(capsys) -> str:
-    err = capsys.readouterr().err.strip().splitlines()
+    """The one line of stderr after any progress lines (``[k/n] notebook: ok``)."""
+    err = [line for line in capsys.readouterr().err.strip().splitlines() if not line.startswith("[")]
     assert len(err) == 1, err
     return err[0]
 
@@ -150,3 +151,314 @@ def test_the_hint_for_a_missing_earlier_actual_names_the_last_complete_year(work
     assert code == 2
     line = _one_error_line(capsys)
     assert "no actual figure for 2022" in line and "use as_of_year = 2021 or add the figures" in line
+
+
+def test_data_processed_being_a_file_is_one_line_and_exit_2(workbook, capsys):
+    shutil.rmtree(workbook / "data" / "processed")
+    (workbook / "data" / "processed").write_text("not a folder", encoding="utf-8")
+    assert main(["--project", str(workbook), "data"]) == 2
+    assert "data/processed" in _one_error_line(capsys)
+
+
+def test_sweep_out_naming_a_folder_is_one_line_and_exit_2(workbook, capsys):
+    (workbook / "reports" / "d.csv").mkdir(parents=True)
+    code = main(["--project", str(workbook), "sweep", "--grid", "growth=0.01,0.02", "--sims", "200",
+                 "--out", str(workbook / "reports" / "d.csv")])
+    assert code == 2
+    assert _one_error_line(capsys) == f"dgforecast: error: {workbook / 'reports' / 'd.csv'}: Is a directory"
+
+
+# ---------------------------------------------------------------- 6. the reports folder: one line, exit 2
+def _report(workbook, *extra):
+    return main(["--project", str(workbook), "report", "--scenarios", "base", "-j", "1", *extra])
+
+
+@pytest.mark.parametrize("case", ["file", "dangling link", "latest is a folder"])
+def test_a_reports_folder_that_cannot_take_a_report_is_one_line_before_any_kernel(fake_workbook, capsys, case):
+    reports = fake_workbook / "reports"
+    if case == "file":
+        reports.write_text("oops", encoding="utf-8")
+        expected = "is a file, not a folder"
+    elif case == "dangling link":
+        reports.symlink_to(fake_workbook / "gone")
+        expected = "which does not exist"
+    else:
+        (reports / "latest").mkdir(parents=True)
+        (reports / "latest" / "mine.txt").write_text("kept", encoding="utf-8")
+        expected = "latest: is a folder, not a link"
+    assert _report(fake_workbook) == 2
+    assert expected in _one_error_line(capsys)
+    if case == "latest is a folder":
+        assert sorted(p.name for p in reports.iterdir()) == ["latest"]  # no stray .latest-PID, no report
+        assert (reports / "latest" / "mine.txt").read_text(encoding="utf-8") == "kept"
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root writes into read-only folders")
+def test_a_read_only_reports_folder_is_one_line(fake_workbook, capsys):
+    reports = fake_workbook / "reports"
+    reports.mkdir()
+    reports.chmod(0o555)
+    try:
+        assert _report(fake_workbook) == 2
+        assert "not writable" in _one_error_line(capsys)
+    finally:
+        reports.chmod(0o755)
+
+
+def test_a_full_disk_while_writing_the_index_keeps_earlier_reports_and_leaves_no_staging(fake_workbook, capsys,
+                                                                                      monkeypatch):
+    assert _report(fake_workbook) == 0
+    reports = fake_workbook / "reports"
+    before = sorted(p.name for p in reports.iterdir())
+    capsys.readouterr()
+
+    def full_disk(path, text):
+        raise OSError(errno.ENOSPC, "No space left on device", str(path))
+
+    monkeypatch.setattr(report, "write_text_atomic", full_disk)
+    assert _report(fake_workbook) == 2
+    line = _one_error_line(capsys)
+    assert line == (f"dgforecast: error: {reports}: No space left on device (writing index.html); the report was "
+                    "not written and earlier reports are as they were")
+    assert sorted(p.name for p in reports.iterdir()) == before
+
+
+# ---------------------------------------------------------------- 4. --out never loses a report
+def _summary(folder) -> list:
+    return pd.read_csv(folder / "summary.csv")["p_met"].round(6).tolist()
+
+
+def test_a_failed_run_never_replaces_a_complete_report_at_out(fake_workbook, capsys):
+    out = fake_workbook / "published"
+    assert _report(fake_workbook, "--out", str(out)) == 0
+    manifest = (out / "manifest.json").read_bytes()
+    capsys.readouterr()
+    # the scenario notebook now fails (as a full disk or a broken notebook would)
+    shutil.copy(FIXTURES / "raises_in_cell3.ipynb", fake_workbook / "notebooks" / SCENARIO_NOTEBOOK)
+    assert _report(fake_workbook, "--out", str(out)) == 1
+    printed = capsys.readouterr().out
+    assert (out / "manifest.json").read_bytes() == manifest and _summary(out) == [0.6]
+    kept = [p for p in fake_workbook.iterdir() if p.name.startswith("published_")]
+    assert len(kept) == 1 and f"report:  {kept[0] / 'index.html'}" in printed
+    assert f"kept the report at {out} (it is a complete report)" in printed
+    assert json.loads((kept[0] / "manifest.json").read_text(encoding="utf-8"))["failures"]
+    assert [p.name for p in fake_workbook.iterdir() if ".partial-" in p.name] == []
+
+
+def test_a_complete_run_still_replaces_an_earlier_report_at_out(fake_workbook):
+    out = fake_workbook / "published"
+    assert _report(fake_workbook, "--out", str(out)) == 0
+    assert _report(fake_workbook, "--out", str(out), "-p", "growth=0.02") == 0
+    assert _summary(out) == [0.2]
+    assert sorted(p.name for p in fake_workbook.iterdir() if p.name.startswith("published")) == ["published"]
+
+
+def test_out_never_turns_the_reports_folder_or_a_folder_of_reports_into_a_report(fake_workbook, capsys):
+    assert _report(fake_workbook) == 0
+    reports = fake_workbook / "reports"
+    before = sorted(p.name for p in reports.iterdir())
+    shelf = fake_workbook / "shelf"
+    shutil.copytree(reports / before[0], shelf / "2026-01-01")
+    capsys.readouterr()
+    for out, expected in ((reports, "is the reports folder"), (shelf, "holds other reports (2026-01-01)")):
+        assert _report(fake_workbook, "--out", str(out)) == 2
+        assert expected in _one_error_line(capsys)
+    assert sorted(p.name for p in reports.iterdir()) == before
+    assert sorted(p.name for p in shelf.iterdir()) == ["2026-01-01"]
+
+
+# ---------------------------------------------------------------- 1. overlapping runs
+def _descendants(pid) -> list:
+    import psutil
+
+    try:
+        return psutil.Process(pid).children(recursive=True)
+    except psutil.NoSuchProcess:
+        return []
+
+
+def _end_all(procs):
+    """Kill, by PID, every process of ``procs`` still alive (psutil.Process objects), and reap them."""
+    import psutil
+
+    for proc in procs:
+        try:
+            proc.kill()
+        except psutil.NoSuchProcess:
+            pass
+    psutil.wait_procs(procs, timeout=10)
+
+
+def _start(workbook, *args) -> subprocess.Popen:
+    return subprocess.Popen([str(DGFORECAST), "--project", str(workbook), *args], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+
+
+def test_two_overlapping_reports_each_end_with_their_own_complete_folder(fake_workbook):
+    import psutil
+
+    runs = {growth: _start(fake_workbook, "report", "--scenarios", "base", "-j", "1", "-p", f"growth={growth}",
+                           "-p", "n_sims=200") for growth in (0.01, 0.07)}
+    seen = [psutil.Process(p.pid) for p in runs.values()]
+    try:
+        printed = {}
+        for growth, proc in runs.items():
+            seen += _descendants(proc.pid)
+            out, err = proc.communicate(timeout=240)
+            assert proc.returncode == 0, err
+            printed[growth] = Path(next(line for line in out.splitlines() if line.startswith("report:"))
+                                   .split(None, 1)[1]).parent
+    finally:
+        for proc in runs.values():
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait(10)
+        _end_all(seen)
+    reports = fake_workbook / "reports"
+    assert printed[0.01] != printed[0.07] and {p.parent for p in printed.values()} == {reports}
+    for growth, folder in printed.items():  # the stand-in notebook writes p_met = 10 x growth
+        assert _summary(folder) == [round(10 * growth, 6)]
+        assert json.loads((folder / "manifest.json").read_text(encoding="utf-8"))["failures"] == {}
+    # latest points at the complete run that finished last, whose name sorts last
+    assert os.readlink(reports / "latest") == max(p.name for p in printed.values())
+    assert sorted(p.name for p in reports.iterdir()) == sorted(["latest", *(p.name for p in printed.values())])
+
+
+def test_a_finished_report_is_never_replaced_by_a_later_one_of_the_same_day(fake_workbook):
+    first = report.build_report(fake_workbook, "base", workers=1, progress_stream=open(os.devnull, "w"))
+    second = report.build_report(fake_workbook, "base", workers=1, overrides={"growth": 0.02},
+                                 progress_stream=open(os.devnull, "w"))
+    assert first.folder != second.folder
+    assert _summary(first.folder) == [0.6] and _summary(second.folder) == [0.2]
+    assert os.readlink(fake_workbook / "reports" / "latest") == second.folder.name
+
+
+# ---------------------------------------------------------------- 2. kills leave no process behind
+def _sleeping_workbook(workbook):
+    """Every notebook of the report sleeps for two minutes in its second cell (a long, stuck run)."""
+    import nbformat
+
+    nb = nbformat.v4.new_notebook()
+    parameters = nbformat.v4.new_code_cell("scenario = None\nproject_dir = None")
+    parameters.metadata["tags"] = ["parameters"]
+    nb.cells = [parameters, nbformat.v4.new_code_cell("import time\ntime.sleep(120)")]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    for name in (PLAN_NOTEBOOK, HISTORY_NOTEBOOK, SCENARIO_NOTEBOOK, ACROSS_NOTEBOOK, TRACKING_NOTEBOOK):
+        nbformat.write(nb, workbook / "notebooks" / name)
+    return workbook
+
+
+def _kernels(procs) -> list:
+    import psutil
+
+    found = []
+    for proc in procs:
+        try:
+            if "ipykernel_launcher" in proc.cmdline():
+                found.append(proc)
+        except psutil.NoSuchProcess:
+            pass
+    return found
+
+
+@pytest.mark.parametrize("sig, code", [(signal.SIGTERM, 143), (signal.SIGHUP, 129), (signal.SIGKILL, -9)])
+def test_a_killed_report_leaves_no_worker_or_kernel_running(fake_workbook, sig, code):
+    import psutil
+
+    workbook = _sleeping_workbook(fake_workbook)
+    proc = _start(workbook, "report", "--scenarios", "base", "-j", "2")
+    seen = [psutil.Process(proc.pid)]
+    try:
+        deadline = time.monotonic() + 90
+        while len(_kernels(_descendants(proc.pid))) < 2 and proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.2)
+        seen += _descendants(proc.pid)
+        assert len(_kernels(seen)) == 2, "two notebooks should be running in two workers"
+        proc.send_signal(sig)
+        proc.communicate(timeout=30)
+        assert proc.returncode == code
+        gone, alive = psutil.wait_procs(seen[1:], timeout=30)
+        assert alive == [], [p.cmdline() for p in alive]
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(10)
+        _end_all(seen)
+    partial = [p.name for p in (workbook / "reports").iterdir() if ".partial-" in p.name]
+    # a signal that can be caught cleans up at once; after SIGKILL the next run removes the folder
+    assert len(partial) == (1 if sig == signal.SIGKILL else 0)
+
+
+def test_the_next_run_removes_staging_folders_only_of_ended_runs(tmp_path):
+    ended = subprocess.Popen([sys.executable, "-c", "pass"])
+    ended.wait(10)
+    dead = tmp_path / f".report.partial-{ended.pid}-abc"
+    alive = tmp_path / f".report.partial-{os.getpid()}-def"
+    other = tmp_path / ".notes.partial"
+    for folder in (dead, alive, other):
+        (folder / "scenarios").mkdir(parents=True)
+    assert report.remove_stale_partials(tmp_path) == [dead]
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([alive.name, other.name])
+
+
+def test_a_process_whose_parent_ended_before_it_asked_is_ended_at_once():
+    # a child whose parent has already ended is told at once (the race die_with_parent closes)
+    probe = subprocess.run([sys.executable, "-c", "import os, sys\nfrom dgforecast.workers import die_with_parent\n"
+                            "die_with_parent(os.getppid() + 1)\nprint('survived')"],
+                           capture_output=True, text=True, timeout=60)
+    assert probe.returncode == -signal.SIGTERM and "survived" not in probe.stdout
+
+
+# ---------------------------------------------------------------- 3. --scheduler: a deadline and one line
+@pytest.fixture
+def not_a_scheduler():
+    """A local HTTP server (silent until asked) and a service that talks first, on 127.0.0.1."""
+    import http.server
+    import socketserver
+    import threading
+
+    class Talks(socketserver.BaseRequestHandler):
+        def handle(self):
+            self.request.sendall(b"SSH-2.0-OpenSSH_9.6\r\n")
+            time.sleep(1)
+
+    servers = [http.server.ThreadingHTTPServer(("127.0.0.1", 0), http.server.SimpleHTTPRequestHandler),
+               socketserver.ThreadingTCPServer(("127.0.0.1", 0), Talks)]
+    threads = [threading.Thread(target=s.serve_forever, daemon=True) for s in servers]
+    for thread in threads:
+        thread.start()
+    yield {"http": f"tcp://127.0.0.1:{servers[0].server_address[1]}",
+           "talks": f"tcp://127.0.0.1:{servers[1].server_address[1]}"}
+    for server, thread in zip(servers, threads):
+        server.shutdown()
+        server.server_close()
+        thread.join(10)
+
+
+@pytest.mark.parametrize("kind, expected", [("http", "sent no Dask handshake within 2 s"),
+                                            ("talks", "answers, but not as a Dask scheduler")])
+def test_a_scheduler_address_that_is_not_dask_is_one_line_within_the_deadline(workbook, capsys, monkeypatch,
+                                                                            not_a_scheduler, kind, expected):
+    pytest.importorskip("distributed")
+    import dgforecast.sweep.run as sweep_run
+
+    monkeypatch.setattr(sweep_run, "HANDSHAKE_SECONDS", 2.0)  # 15 s in use; the test need not wait so long
+    started = time.monotonic()
+    code = main(["--project", str(workbook), "sweep", "--grid", "growth=0.01,0.02", "--sims", "200",
+                 "--out", str(workbook / "reports" / "s.csv"), "--scheduler", not_a_scheduler[kind]])
+    assert code == 2 and time.monotonic() - started < 10
+    line = _one_error_line(capsys)
+    assert expected in line and "Unable to allocate" not in line
+    assert not (workbook / "reports" / "s.csv").exists()
+
+
+def test_a_scheduler_without_workers_is_one_line_not_a_hang(workbook, capsys, monkeypatch):
+    distributed = pytest.importorskip("distributed")
+    import dgforecast.sweep.run as sweep_run
+
+    monkeypatch.setattr(sweep_run, "HANDSHAKE_SECONDS", 3.0)
+    with distributed.LocalCluster(n_workers=0, processes=False, protocol="tcp://", host="127.0.0.1",
+                                  dashboard_address=None) as cluster:
+        code = main(["--project", str(workbook), "sweep", "--grid", "growth=0.01,0.02", "--sims", "200",
+                     "--out", str(workbook / "reports" / "s.csv"), "--scheduler", cluster.scheduler_address])
+    assert code == 2 and "the scheduler has no worker" in _one_error_line(capsys)
