@@ -7,6 +7,9 @@ from the seed, so the numbers do not depend on where or in how many pieces they 
 
 import logging
 import re
+import socket
+import struct
+import time
 from functools import partial
 
 import numpy as np
@@ -82,15 +85,84 @@ def check_scheduler(scheduler) -> None:
                           "dgforecast[dask] or drop --scheduler to use local processes") from None
 
 
+#: Seconds the whole ``--scheduler`` handshake may take: our probe, Dask's connection and a worker.
+HANDSHAKE_SECONDS = 15.0
+#: The largest first message accepted from a scheduler (Dask's handshake is under 100 bytes).
+HANDSHAKE_MAX_BYTES = 1 << 16
+
+
+def _recv_exactly(sock, n, deadline) -> bytes:
+    data = b""
+    while len(data) < n:
+        sock.settimeout(max(0.01, deadline - time.monotonic()))
+        chunk = sock.recv(n - len(data))
+        if not chunk:
+            raise ConnectionError("the connection was closed")
+        data += chunk
+    return data
+
+
+def probe_scheduler(scheduler, deadline) -> None:
+    """Check, by ``deadline`` (``time.monotonic()``), that a Dask scheduler answers at a ``tcp://`` address.
+
+    A Dask scheduler speaks first: right after a connection it sends its handshake, a length
+    (8 bytes) and a short msgpack message naming ``compression``, ``python`` and
+    ``pickle-protocol``. Anything else (an HTTP server waits in silence; another service sends
+    text, whose first 8 bytes read as a length of exabytes) is refused here in one line, instead
+    of a hang or Dask trying to allocate that length.
+
+    Raises
+    ------
+    ParamsError
+        Nothing listens there, nothing is said in time, or what is said is not a Dask handshake.
+    """
+    address = str(scheduler)
+    if not address.startswith("tcp://"):
+        return  # tls, ws, ucx, inproc: Dask's own timeouts apply
+    host, _, port = address[len("tcp://"):].rpartition(":")
+    host = host.strip("[]")
+    hint = "give the scheduler's address (dask scheduler prints it; port 8786 unless changed)"
+    try:
+        with socket.create_connection((host, int(port)), timeout=max(0.01, deadline - time.monotonic())) as sock:
+            (length,) = struct.unpack("<Q", _recv_exactly(sock, 8, deadline))
+            if not 0 < length <= HANDSHAKE_MAX_BYTES:
+                raise ParamsError(f"--scheduler {scheduler}: answers, but not as a Dask scheduler (its first "
+                                  f"message is not a Dask handshake); {hint}")
+            message = _recv_exactly(sock, length, deadline)
+    except (socket.timeout, TimeoutError):
+        raise ParamsError(f"--scheduler {scheduler}: something listens there but sent no Dask handshake within "
+                          f"{HANDSHAKE_SECONDS:g} s, so it is not a Dask scheduler (a web server such as the "
+                          f"dashboard is not); {hint}") from None
+    except OSError as exc:
+        raise ParamsError(f"--scheduler {scheduler}: cannot reach the Dask scheduler ({exc.strerror or exc}); "
+                          "start it (dask scheduler) or check the address") from None
+    if b"pickle-protocol" not in message:
+        raise ParamsError(f"--scheduler {scheduler}: answers, but not as a Dask scheduler (its first message "
+                          f"is not a Dask handshake); {hint}")
+
+
 def _connect(scheduler):
+    """A Dask client of ``scheduler`` with a worker to run on, within ``HANDSHAKE_SECONDS`` in all."""
     from distributed import Client
 
     check_scheduler(scheduler)
+    deadline = time.monotonic() + HANDSHAKE_SECONDS
+    probe_scheduler(scheduler, deadline)
     try:
-        return Client(scheduler, timeout="10s", set_as_default=False)
+        client = Client(scheduler, timeout=f"{max(1.0, deadline - time.monotonic()):.1f}s", set_as_default=False)
     except (OSError, TimeoutError, ValueError) as exc:
         raise ParamsError(f"--scheduler {scheduler}: cannot reach the Dask scheduler ({exc}); start it "
                           "(dask scheduler) or check the address") from None
+    try:
+        client.wait_for_workers(1, timeout=max(1.0, deadline - time.monotonic()))
+    except (OSError, TimeoutError):
+        client.close()
+        raise ParamsError(f"--scheduler {scheduler}: the scheduler has no worker; start one "
+                          f"(dask worker {scheduler}) and run again") from None
+    except BaseException:
+        client.close()
+        raise
+    return client
 
 
 def _run_dask(points, setup, scheduler) -> list:
