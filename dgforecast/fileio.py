@@ -68,10 +68,58 @@ def write_csv_atomic(frame, path) -> Path:
     return Path(path)
 
 
-def write_excel_atomic(frame, path) -> Path:
-    """Write a DataFrame as an .xlsx workbook (one sheet named summary, no index) atomically."""
+def _text_width(text) -> int:
+    # Characters a column needs to show ``text``: CJK characters take two.
+    return sum(2 if ord(char) > 0x2E80 else 1 for char in text)
+
+
+def _shown(value, number_format) -> str:
+    # Roughly what Excel shows for ``value`` in ``number_format``, to size the column.
+    if isinstance(value, (int, float)) and value == value:
+        if number_format.endswith("%"):
+            return f"{value:.1%}"
+        return f"{value:,.1f}" if number_format.endswith(".0") else f"{value:,.0f}"
+    return "" if value is None or value != value else str(value)
+
+
+def _format_sheet(sheet, frame, formats) -> None:
+    # Header frozen and bold, a filter on it, number formats by column, columns as wide as their text.
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
+    sheet.freeze_panes = "A2"
+    if len(frame.columns):
+        sheet.auto_filter.ref = sheet.dimensions
+    for i, column in enumerate(frame.columns, start=1):
+        letter, number_format = get_column_letter(i), formats.get(column, "General")
+        sheet.cell(row=1, column=i).font = Font(bold=True)
+        for row in range(2, len(frame) + 2):
+            sheet.cell(row=row, column=i).number_format = number_format
+        texts = [str(column), *(_shown(v, number_format) for v in frame[column].tolist())]
+        sheet.column_dimensions[letter].width = min(60, max(_text_width(s) for s in texts) + 2)
+
+
+def write_excel_atomic(sheets, path, formats=None) -> Path:
+    """Write an .xlsx workbook atomically, ready to read as it opens.
+
+    Parameters
+    ----------
+    sheets : DataFrame or dict
+        One table (a sheet named ``summary``) or ``{sheet name: table}``, written without index.
+    path : str or Path
+        The .xlsx file.
+    formats : dict, optional
+        Column name -> Excel number format (``"0.0%"``, ``"#,##0.0"``); other columns ``General``.
+        Every sheet gets a frozen bold header with a filter, and columns as wide as their text.
+    """
+    import pandas as pd  # here, so that importing fileio stays light
+
+    sheets = sheets if isinstance(sheets, dict) else {"summary": sheets}
     with atomic_path(path) as tmp:
-        frame.to_excel(tmp, index=False, sheet_name="summary", engine="openpyxl")
+        with pd.ExcelWriter(tmp, engine="openpyxl") as writer:
+            for name, frame in sheets.items():
+                frame.to_excel(writer, index=False, sheet_name=name)
+                _format_sheet(writer.sheets[name], frame, formats or {})
     return Path(path)
 
 

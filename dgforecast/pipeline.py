@@ -124,7 +124,7 @@ def show_targets(project=None, as_json=False, revenue_to_output_ratio=1.0) -> st
     view["threshold"] = view["threshold"].map("{:,.0f}".format)
     view["baseline"] = view["baseline"].map(lambda v: "" if v != v else f"{v:,.2f}")
     view["required_cagr"] = view["required_cagr"].map(lambda v: "" if v != v else f"{v:.2%}/yr")
-    view["required_pace"] = view["required_pace"].map(lambda v: "" if v != v else f"{v:.2f}/yr")
+    view["required_pace"] = view["required_pace"].map(lambda v: "" if v != v else f"{v:g}/yr")  # as in --json
     return view.to_string(index=False)
 
 

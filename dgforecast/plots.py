@@ -168,7 +168,7 @@ def growth_chart(growth, ax=None, title=None):
 
 
 def sweep_heatmap(table, x_label, y_label, title, contours=(0.5, 0.8), break_even=None, ax=None):
-    """Heat map of P(met) over two swept assumptions, with probability contours and break-even line.
+    """Heat map of P(met) over two swept assumptions, with P(met) contours and the median = target line.
 
     Parameters
     ----------
@@ -178,9 +178,11 @@ def sweep_heatmap(table, x_label, y_label, title, contours=(0.5, 0.8), break_eve
     x_label, y_label, title : str
         Axis labels (with units) and title; Chinese text renders with the CJK font.
     contours : sequence of float
-        Probabilities drawn as labelled contour lines (default 50 % and 80 %).
+        Probabilities drawn as contour lines labelled "P(met) = 50%" (default 50 % and 80 %); the
+        values along them are ``sweep.results.p_met_crossings``.
     break_even : DataFrame, optional
-        Two columns, x then y: where the median path just reaches the threshold (``sweep.break_even``).
+        Two columns, x then y: where the median path just reaches the threshold, "median = target"
+        (``sweep.break_even``); not the same line as P(met) = 50 %.
 
     Returns
     -------
@@ -194,11 +196,11 @@ def sweep_heatmap(table, x_label, y_label, title, contours=(0.5, 0.8), break_eve
     fig.colorbar(mesh, ax=ax, label="P(met) 实现概率")
     if len(xs) > 1 and len(ys) > 1:
         drawn = ax.contour(xs, ys, p, levels=sorted(contours), colors="black", linewidths=1.2)
-        ax.clabel(drawn, fmt=lambda v: f"{v:.0%}")
+        ax.clabel(drawn, fmt=lambda v: f"P(met) = {v:.0%}")
     if break_even is not None and len(break_even):
         limits = ax.get_xlim(), ax.get_ylim()  # the line may run past the grid; the map sets the frame
         ax.plot(break_even.iloc[:, 0], break_even.iloc[:, 1], "k--", linewidth=1.5,
-                label="盈亏平衡 break-even (median = target)")
+                label="中位数 = 目标 median = target")
         ax.set_xlim(limits[0])
         ax.set_ylim(limits[1])
         ax.legend(loc="lower right")

@@ -12,6 +12,7 @@ from urllib.parse import quote
 import pandas as pd
 
 from dgforecast.assess import STATUS_EN
+from dgforecast.kinds import is_level
 from dgforecast.notebook import SWEEP_NOTEBOOK, TRACKING_NOTEBOOK
 from dgforecast.params import FIELDS
 
@@ -74,17 +75,26 @@ def summary_view(summary, targets) -> pd.DataFrame:
 
 
 def crossing_view(crossing, last_year) -> pd.DataFrame:
-    """When each level target is first met: median year and 80 % band (10th-90th percentile).
+    """When each level target is first met on the simulated paths, and how that relates to P(met).
 
-    A percentile the paths do not reach by ``last_year`` reads "after <last_year>".
+    Columns: the first year a path meets the target — median, 10th and 90th percentile (a
+    percentile the paths do not reach by ``last_year`` reads "after <last_year>") —, then the
+    share of paths that meet it in some year up to ``last_year`` and the share that never do
+    (the two add up to 100 %). P(met) of the summary counts the deadline year only, so it can
+    be lower than "met in some year": a path may reach the target early and fall back below it.
+    Base case as of the plan (2022-01): P(met) 71.7 %, met in some year by 2025 74.2 %, never 25.8 %.
     """
     def year(value):
         return f"after {last_year}" if value is None else str(value)
 
-    rows = [{"target_id": t, "median year": year(c["median"]), "q10 year": year(c["q10"]),
-             "q90 year": year(c["q90"]), "never by last year": _percent(c["never_share"])}
+    ever = f"met in some year by {last_year} (≥ P(met))"
+    never = f"never met by {last_year} (= 1 − met in some year)"
+    rows = [{"target_id": t, "first year met: median": year(c["median"]),
+             "first year met: 10th percentile": year(c["q10"]), "first year met: 90th percentile": year(c["q90"]),
+             ever: _percent(1.0 - c["never_share"]), never: _percent(c["never_share"])}
             for t, c in crossing.items()]
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=["target_id", "first year met: median", "first year met: 10th percentile",
+                                       "first year met: 90th percentile", ever, never])
 
 
 def assumptions_text(params) -> str:
@@ -119,6 +129,33 @@ def summary_text(summary) -> str:
         text += (f"\n\n{per.iloc[0]} target(s) per scenario without a probability ({unassessed['status'].iloc[0]}: "
                  "count targets with no progress counts in data/raw/); see notebook 04 for their required pace")
     return text
+
+
+# ---------------------------------------------------------------- summary.xlsx
+#: Excel number formats of the report's summary columns: probabilities in percent, levels and
+#: counts with thousands separators (Excel shows them in the reader's locale).
+SUMMARY_FORMATS = {"p_met": "0.0%", "p_met_plan": "0.0%", "median": "#,##0.0", "q10": "#,##0.0", "q90": "#,##0.0",
+                   "ess": "#,##0"}
+
+
+def summary_sheets(summary, targets) -> dict:
+    """The sheets of summary.xlsx: ``level targets`` (亿元) and ``count targets`` (counts and milestones).
+
+    One sheet per kind because the two kinds' medians and bands are in different units; the rows
+    and columns are those of summary.csv. Written with ``fileio.write_excel_atomic(sheets, path,
+    SUMMARY_FORMATS)``.
+
+    Parameters
+    ----------
+    summary : DataFrame
+        The report's summary (``report.read_summaries``).
+    targets : DataFrame
+        The target registry (``data.load_targets``), for each target's kind.
+    """
+    kinds = dict(zip(targets["id"], targets["kind"]))
+    level = summary["target_id"].map(lambda t: t in kinds and is_level(kinds[t])).astype(bool)
+    return {"level targets": summary[level].reset_index(drop=True),
+            "count targets": summary[~level].reset_index(drop=True)}
 
 
 # ---------------------------------------------------------------- HTML pieces (all escaped)

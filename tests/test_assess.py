@@ -1,7 +1,6 @@
 """Judging targets: probabilities, status labels, crossing years, count targets, whole scenarios."""
 
 import math
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -15,8 +14,8 @@ from dgforecast.errors import ParamsError
 from dgforecast.params import StatusThresholds, resolve_scenario
 from dgforecast.pipeline import load_inputs
 from dgforecast.simulate import closed_form_p_met
+from tests.conftest import SHIPPED
 
-ROOT = Path(__file__).resolve().parents[1]
 DEFAULT = StatusThresholds()
 FIRST_SETS = {"id": "first_sets_2025", "threshold": 100.0, "comparison": ">", "deadline": 2025, "start_year": 2021}
 
@@ -119,12 +118,12 @@ def test_counts_after_as_of_year_are_not_used():
 # ---------------------------------------------------------------- whole scenarios
 @pytest.fixture(scope="module")
 def inputs():
-    return load_inputs(ROOT)
+    return load_inputs(SHIPPED)
 
 
 def resolved(name, **changes):
     # As of the plan: the engine and the judging, without the evidence (tests/test_condition.py has those).
-    return resolve_scenario(ROOT / "params.yaml", name, {"n_sims": 4000, "as_of": "2022-01", **changes})
+    return resolve_scenario(SHIPPED / "params.yaml", name, {"n_sims": 4000, "as_of": "2022-01", **changes})
 
 
 def test_summary_has_one_row_per_target_with_the_agreed_columns(inputs):

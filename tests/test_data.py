@@ -12,9 +12,9 @@ from dgforecast.data import (
 )
 from dgforecast.errors import DataError
 from dgforecast.targets import required_cagr, targets_table
-from tests.conftest import ROOT
+from tests.conftest import SHIPPED
 
-RAW = ROOT / "data" / "raw"
+RAW = SHIPPED / "data" / "raw"  # read only: commands get the workbook fixture
 
 
 def test_required_cagr_matches_plan_target():
@@ -109,6 +109,13 @@ def test_targets_json_lists_cluster_revenue(workbook, capsys):
     first_sets = next(r for r in records if r["id"] == "first_sets_2025")
     assert first_sets["required_cagr"] is None
     assert first_sets["required_pace"] == 25.0  # 100 over 2022-2025
+
+
+def test_targets_table_prints_the_pace_with_the_precision_of_the_json(shipped, capsys):
+    assert main(["--project", str(shipped), "targets"]) == 0
+    rows = {line.split()[0]: line.split() for line in capsys.readouterr().out.splitlines()[1:]}
+    assert "0.25/yr" in rows["innovation_centre_2025"]      # one centre over 2022-2025; "0.2/yr" before
+    assert "25/yr" in rows["first_sets_2025"] and "2.5/yr" in rows["own_brands_2025"]
 
 
 def test_data_command_writes_processed_tables_and_prints_derived(workbook, capsys):

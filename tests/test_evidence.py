@@ -9,12 +9,12 @@ import pytest
 
 from dgforecast.errors import DataError, ParamsError
 from dgforecast.evidence import COLUMNS, load_evidence, period_months, select_evidence
-from tests.conftest import ROOT
+from tests.conftest import REPO, SHIPPED
 
-RAW = ROOT / "data" / "raw"
+RAW = SHIPPED / "data" / "raw"
 SHIPPED = RAW / "evidence.csv"
 PUBLISHED = RAW / "dongguan_published_2022_2025.csv"
-SHARED = ROOT.parent / "shared" / "data" / "dongguan" / "dongguan_published_2022_2025.csv"
+SHARED = REPO.parent / "shared" / "data" / "dongguan" / "dongguan_published_2022_2025.csv"
 TODAY = date(2026, 11, 28)
 
 GOOD = {"evidence_id": "va_2022_ytd09", "measure": "cluster_value_added", "year": "2022", "period": "YTD_M09",
@@ -339,7 +339,7 @@ def test_unknown_min_reliability_is_refused_with_did_you_mean(tmp_path):
 
 # ---------------------------------------------------------------- the shipped files
 def test_shipped_evidence_loads_and_default_selection_uses_five_rows():
-    chosen = select_evidence(load_evidence(SHIPPED))
+    chosen = select_evidence(load_evidence(SHIPPED, today=TODAY), as_of="2026-11")
     assert list(chosen.used["evidence_id"]) == ["em_va_2022_ytd09", "em_out_2022", "em_va_2025_ytd08",
                                                 "em_out_2025_at_least", "city_ratio_2024_at_most"]
     assert _reasons(chosen) == {

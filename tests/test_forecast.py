@@ -1,7 +1,5 @@
 """auto, calibrated intervals, paths for short series, files of series and the forecast/fit commands."""
 
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -12,9 +10,9 @@ from dgforecast.errors import DataError, ModelError
 from dgforecast.forecast import (fill_gaps, forecast_file, forecast_series, p_at_least,
                                  simulate_series)
 from dgforecast.pipeline import fit_series
+from tests.conftest import SHIPPED
 
 CLUSTER = pd.Series([3906.38, 4621.25], index=[2020, 2021], name="cluster_output")  # 亿元
-REPO = Path(__file__).resolve().parents[1]
 
 
 def yearly(values, first=2012):
@@ -178,13 +176,13 @@ def test_forecast_command_exits_2_for_a_malformed_file_or_option(tmp_path):
 
 
 def test_fit_report_says_how_gaps_were_handled_and_what_auto_does():
-    text = fit_series("DG_GDP", project=REPO)
+    text = fit_series("DG_GDP", project=SHIPPED)
     assert "DG_GDP: 9 yearly levels 2013-2021; forecasting 2025" in text
     assert "gap year(s) 2014, 2019 filled by log-linear interpolation" in text
     assert "auto is the per-year median of dotm, ses, logdrift" in text
 
 
 def test_fit_report_as_of_uses_only_earlier_years():
-    text = fit_series("DG_IVA", as_of=2018, project=REPO)
+    text = fit_series("DG_IVA", as_of=2018, project=SHIPPED)
     assert "DG_IVA: 5 yearly levels 2014-2018 (as of 2018)" in text
     assert "refused: ets needs at least 6 yearly points, got 5" in text

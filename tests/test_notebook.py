@@ -12,7 +12,6 @@ from dgforecast.errors import ParamsError
 from dgforecast.notebook import (SCENARIO_NOTEBOOK, CellFailure, NotebookJob, NotebookRun, Progress, check_sources,
                                  execute_notebook, insert_preamble, kernel_argv, run_jobs, scenario_job)
 from dgforecast.params import resolve_scenario
-from tests.conftest import ROOT
 
 FIXTURES = Path(__file__).parent / "notebooks"
 
@@ -151,15 +150,15 @@ def test_a_missing_notebook_in_a_batch_fails_that_job_only(tmp_path):
         assert runs["gone"].failure.ename == "FileNotFoundError" and "no_such_notebook" in str(runs["gone"].failure)
 
 
-def test_scenario_job_injects_the_scenario_and_names_its_summary_after_the_job(tmp_path):
-    params = resolve_scenario(ROOT / "params.yaml", "shock")
-    job = scenario_job(params, ROOT, tmp_path, "scenarios/shock", "<p>p</p>", show_code=True)
-    assert job.source == ROOT / "notebooks" / SCENARIO_NOTEBOOK
+def test_scenario_job_injects_the_scenario_and_names_its_summary_after_the_job(shipped, tmp_path):
+    params = resolve_scenario(shipped / "params.yaml", "shock")
+    job = scenario_job(params, shipped, tmp_path, "scenarios/shock", "<p>p</p>", show_code=True)
+    assert job.source == shipped / "notebooks" / SCENARIO_NOTEBOOK
     assert (job.output, job.html) == (tmp_path / "scenarios" / "shock.ipynb", tmp_path / "scenarios" / "shock.html")
     assert job.parameters["summary_csv"] == "scenarios/shock_summary.csv"
-    assert job.parameters["project_dir"] == str(ROOT) and job.parameters["growth_overrides"] == {2022: -0.05, 2023: 0.0}
+    assert job.parameters["project_dir"] == str(shipped) and job.parameters["growth_overrides"] == {2022: -0.05, 2023: 0.0}
     assert (job.preamble_html, job.show_code) == ("<p>p</p>", True)
-    assert scenario_job(params, ROOT, tmp_path, "x", source=tmp_path / "toy.ipynb").source == tmp_path / "toy.ipynb"
+    assert scenario_job(params, shipped, tmp_path, "x", source=tmp_path / "toy.ipynb").source == tmp_path / "toy.ipynb"
 
 
 def test_a_batch_with_a_missing_notebook_is_refused_before_any_kernel(tmp_path):

@@ -93,6 +93,9 @@ def test_sweep_heatmap_draws_contours_and_break_even_line_with_chinese_labels():
     dashed = [l for l in ax.get_lines() if l.get_linestyle() == "--"]
     assert len(dashed) == 1 and list(dashed[0].get_xdata()) == [0.0531, 0.0397]
     assert len(ax.collections) >= 2  # the mesh and the contour set
+    # the two answers are named apart: contours of P(met), the dashed line where the median meets the target
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["中位数 = 目标 median = target"]
+    assert {t.get_text() for t in ax.texts} <= {"P(met) = 50%", "P(met) = 80%"} and ax.texts
     messages = _render(fig)
     assert not [m for m in messages if "missing from" in m or "Glyph" in m], messages
 

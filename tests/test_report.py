@@ -12,10 +12,11 @@ import pytest
 from dgforecast import report
 from dgforecast.cli import main
 from dgforecast.errors import ParamsError
+from dgforecast.assess import REPORT_COLUMNS
 from dgforecast.notebook import (ACROSS_NOTEBOOK, HISTORY_NOTEBOOK, PLAN_NOTEBOOK, SCENARIO_NOTEBOOK,
-                                 SWEEP_NOTEBOOK)
+                                 SWEEP_NOTEBOOK, TRACKING_NOTEBOOK)
 from dgforecast.provenance import sha256_of
-from tests.conftest import ROOT
+from tests.conftest import REPO
 
 FIXTURES = Path(__file__).parent / "notebooks"
 
@@ -27,7 +28,7 @@ def fake_workbook(workbook):
     shutil.rmtree(nb, ignore_errors=True)
     nb.mkdir()
     shutil.copy(FIXTURES / "writes_summary_fails_for_shock.ipynb", nb / SCENARIO_NOTEBOOK)
-    for name in (PLAN_NOTEBOOK, HISTORY_NOTEBOOK, ACROSS_NOTEBOOK):
+    for name in (PLAN_NOTEBOOK, HISTORY_NOTEBOOK, ACROSS_NOTEBOOK, TRACKING_NOTEBOOK):
         shutil.copy(FIXTURES / "echoes_parameters.ipynb", nb / name)
     return workbook
 
@@ -40,23 +41,25 @@ def test_report_writes_index_summary_excel_manifest_and_points_latest(fake_workb
     assert folder.parent == fake_workbook / "reports"
     assert os.readlink(fake_workbook / "reports" / "latest") == folder.name
     summary = pd.read_csv(folder / "summary.csv")
-    assert list(summary.columns) == ["scenario", "target_id", "p_met", "median", "q10", "q90", "status"]
+    assert list(summary.columns) == REPORT_COLUMNS
     # the stand-in notebook writes p_met = 10 x growth: 0.6 in base, 1.0 in optimistic (params.yaml)
     assert summary["p_met"].round(6).tolist() == [0.6, 1.0]
-    pd.testing.assert_frame_equal(pd.read_excel(folder / "summary.xlsx"), summary, check_dtype=False)
+    sheets = pd.read_excel(folder / "summary.xlsx", sheet_name=None)
+    assert list(sheets) == ["level targets", "count targets"] and sheets["count targets"].empty
+    pd.testing.assert_frame_equal(sheets["level targets"], summary, check_dtype=False)
     record = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     assert record["parameters"]["optimistic"]["growth"] == 0.10
     assert len(record["data_files_sha256"]["data/raw/plan_targets.csv"]) == 64
     assert record["packages"]["papermill"] and set(record["timings"]["notebooks_seconds"]) == {
         "scenarios/base", "scenarios/optimistic", "01_plan_baselines", "02_history_and_models",
-        "04_targets_across_scenarios"}
+        "04_targets_across_scenarios", "06_tracking_and_final_assessment"}
     page = (folder / "index.html").read_text(encoding="utf-8")
     assert "href='scenarios/base.html'" in page and "60.0%" in page and "存在风险" in page
     assert "<small>lognormal: growth 10.0%/yr, volatility 5.0%</small>" in page  # optimistic's assumptions
     scenario_page = (folder / "scenarios" / "base.html").read_text(encoding="utf-8")
     assert scenario_page.index("情景参数 Parameters") < scenario_page.index("<pre>base 0.06")
     # one line per notebook when not on a terminal, and no staging folder left behind
-    assert len(stream.getvalue().splitlines()) == 5
+    assert len(stream.getvalue().splitlines()) == 6
     assert [p.name for p in (fake_workbook / "reports").iterdir() if p.name.startswith(".")] == []
 
 
@@ -73,6 +76,16 @@ def test_a_failing_notebook_does_not_stop_the_others_nor_move_latest(fake_workbo
     page = (failed / "index.html").read_text(encoding="utf-8")
     assert "失败 Failures" in page and "raise RuntimeError(&#x27;shock fails here&#x27;)" in page
     assert (failed / "scenarios" / "shock.html").is_file()
+
+
+def test_report_notes_numbers_without_a_reason_and_still_succeeds(fake_workbook, capsys):
+    with open(fake_workbook / "params.yaml", "a", encoding="utf-8") as f:
+        f.write("  director:\n    label_zh: 2023年下滑情景\n    label_en: 2023 dip\n    growth: 0.05\n")
+    lines = len((fake_workbook / "params.yaml").read_text(encoding="utf-8").splitlines())
+    code = main(["--project", str(fake_workbook), "report", "--scenarios", "director", "-j", "1"])
+    assert code == 0
+    notes = [line for line in capsys.readouterr().err.splitlines() if "note:" in line]
+    assert notes == [f"dgforecast: note: params.yaml line {lines}: scenarios.director.growth has no comment saying why"]
 
 
 def test_unknown_scenario_is_refused_before_any_folder_is_made(fake_workbook):
@@ -159,22 +172,23 @@ def test_data_dependent_problems_stop_before_any_kernel_with_exit_2(fake_workboo
     assert not (fake_workbook / "reports").exists()
 
 
-def _write_sweep(path, specs):
+def _write_sweep(workbook, path, specs):
     """A small sweep results file made with the sweep API (few paths: only the page is under test)."""
     from dgforecast.params import resolve_scenario
     from dgforecast.pipeline import load_inputs
     from dgforecast.sweep import grid_points, make_setup, parse_grid, sweep, write_results
 
-    base = resolve_scenario(ROOT / "params.yaml", "base", {"n_sims": 200})
+    base = resolve_scenario(workbook / "params.yaml", "base", {"n_sims": 200})
     grid = parse_grid(specs)
-    return write_results(sweep(grid_points(grid), make_setup(load_inputs(ROOT), base)), path)
+    return write_results(sweep(grid_points(grid), make_setup(load_inputs(workbook), base)), path)
 
 
 def test_sweep_file_adds_the_heat_map_page_linked_from_the_index(fake_workbook):
     import nbformat
 
-    shutil.copy(ROOT / "notebooks" / SWEEP_NOTEBOOK, fake_workbook / "notebooks" / SWEEP_NOTEBOOK)
-    results = _write_sweep(fake_workbook / "grid.parquet", ["growth=0.02,0.04,0.06", "revenue_to_output_ratio=0.9,1.0"])
+    shutil.copy(REPO / "notebooks" / SWEEP_NOTEBOOK, fake_workbook / "notebooks" / SWEEP_NOTEBOOK)
+    results = _write_sweep(fake_workbook, fake_workbook / "grid.parquet",
+                           ["growth=0.02,0.04,0.06", "revenue_to_output_ratio=0.9,1.0"])
     stream = io.StringIO()
     result = report.build_report(fake_workbook, "base", workers=2, progress_stream=stream, sweep_file=results)
     assert result.ok, [str(result.runs[name].failure) for name in result.failures]
@@ -186,7 +200,7 @@ def test_sweep_file_adds_the_heat_map_page_linked_from_the_index(fake_workbook):
     assert "参数扫描 Sweep: <a href='05_sweep.html'>" in page and "<li><a href='05_sweep.html'>05_sweep</a>" in page
     record = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     assert record["sweep"] == {"file": str(results.resolve()), "sha256": sha256_of(results)}
-    assert len(stream.getvalue().splitlines()) == 5  # 01, 02, 03 for base, 04 and 05
+    assert len(stream.getvalue().splitlines()) == 6  # 01, 02, 03 for base, 04, 05 and 06
 
 
 @pytest.mark.parametrize("name, message", [
@@ -204,7 +218,7 @@ def test_bad_sweep_file_is_one_line_and_exit_2_before_any_kernel(fake_workbook, 
     elif name == "not_a_sweep.csv":
         shutil.copy(fake_workbook / "data" / "raw" / "plan_targets.csv", path)
     elif name == "one_key.csv":
-        _write_sweep(path, ["growth=0.02,0.04"])
+        _write_sweep(fake_workbook, path, ["growth=0.02,0.04"])
     elif name == "other_workbook.csv":
         path.write_text("growth,volatility,p_met.elsewhere_2030\n0.02,0.05,0.5\n", encoding="utf-8")
     code = main(["--project", str(fake_workbook), "report", "--scenarios", "base", "--sweep", str(path)])

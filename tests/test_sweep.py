@@ -14,7 +14,7 @@ from dgforecast.sweep import (
     check_grid_size, grid_points, make_setup, parse_grid, parse_grid_spec,
     parse_range, read_results, run_engine, sweep, write_results,
 )
-from tests.conftest import ROOT
+from tests.conftest import REPO, SHIPPED
 
 TARGET = "cluster_revenue_2025"
 
@@ -90,8 +90,8 @@ def test_more_than_a_million_points_needs_yes():
 # ---------------------------------------------------------------- the engine
 def _setup(engines=None, **overrides):
     # The engine as of the plan (no evidence); the evidence has tests of its own below.
-    base = resolve_scenario(ROOT / "params.yaml", "base", {"as_of": "2022-01", **overrides})
-    return make_setup(load_inputs(ROOT), base, engines)
+    base = resolve_scenario(SHIPPED / "params.yaml", "base", {"as_of": "2022-01", **overrides})
+    return make_setup(load_inputs(SHIPPED), base, engines)
 
 
 def _sweep(specs, **overrides):
@@ -134,7 +134,7 @@ def test_p_met_matches_the_closed_form_within_three_standard_errors(ratio_sd):
 def test_sweep_equals_simulating_each_point_with_the_same_seed():
     results = _sweep(["growth=0.02,0.06", "revenue_to_output_ratio_sd=0,0.05", "growth_overrides.2022=-0.05"],
                      n_sims=2000)
-    base = resolve_scenario(ROOT / "params.yaml", "base", {"n_sims": 2000})
+    base = resolve_scenario(SHIPPED / "params.yaml", "base", {"n_sims": 2000})
     for row in results.to_dict(orient="records"):
         params = base.model_copy(update={"growth": row["growth"], "growth_overrides": {2022: -0.05},
                                          "revenue_to_output_ratio_sd": row["revenue_to_output_ratio_sd"]})
@@ -325,14 +325,14 @@ def test_a_sweep_point_agrees_with_the_scenario_assessment(engine, scenario, pri
 
     # as of the plan, and under the evidence published by 2026-11 (a low effective-size floor so
     # the assessment draws no extra paths: the sweep never does)
-    base = resolve_scenario(ROOT / "params.yaml", scenario, {"n_sims": 500, "as_of": as_of,
+    base = resolve_scenario(SHIPPED / "params.yaml", scenario, {"n_sims": 500, "as_of": as_of,
                                                              "evidence": {"min_ess": 10}})
     grid = parse_grid([f"engine={engine}", "growth=0.06", "growth_overrides.2024=0.0", f"price_basis={price_basis}"])
-    results = sweep(grid_points(grid), make_setup(load_inputs(ROOT), base, [engine]))
+    results = sweep(grid_points(grid), make_setup(load_inputs(SHIPPED), base, [engine]))
     overrides = {"n_sims": 500, "growth": 0.06, "engine": engine, "growth_overrides": {2024: 0.0},
                  "price_basis": price_basis, "as_of": as_of, "evidence": {"min_ess": 10}}
-    params = resolve_scenario(ROOT / "params.yaml", scenario, overrides)
-    summary = assess_inputs(params, load_inputs(ROOT)).summary.set_index("target_id").loc[TARGET]
+    params = resolve_scenario(SHIPPED / "params.yaml", scenario, overrides)
+    summary = assess_inputs(params, load_inputs(SHIPPED)).summary.set_index("target_id").loc[TARGET]
     row = results.iloc[0]
     assert row[f"p_met.{TARGET}"] == pytest.approx(summary["p_met"], abs=1e-12)
     for stat in ("median", "q10", "q90"):
@@ -389,7 +389,7 @@ def test_sweep_notebook_runs_on_a_results_file_and_is_committed_without_outputs(
 
     from dgforecast.notebook import execute_notebook
 
-    committed = nbformat.read(ROOT / "notebooks" / "05_sweep.ipynb", as_version=4)
+    committed = nbformat.read(REPO / "notebooks" / "05_sweep.ipynb", as_version=4)
     assert all(not cell.get("outputs") for cell in committed.cells if cell.cell_type == "code")
     results = workbook / "reports" / "grid.parquet"
     assert main(["--project", str(workbook), "sweep", "--grid", "growth=0:0.08:0.01",
@@ -448,3 +448,88 @@ def test_result_targets_keep_column_order():
 
     frame = pd.DataFrame(columns=["growth", "p_met.b_2025", "median.b_2025", "p_met.a_2025"])
     assert result_targets(frame) == ["b_2025", "a_2025"]
+
+
+# ---------------------------------------------------------------- the sweep states its answer
+def _lines(x_key, rows):
+    import pandas as pd
+
+    return pd.DataFrame(rows, columns=[x_key, "revenue_to_output_ratio", f"p_met.{TARGET}"])
+
+
+def test_crossings_interpolate_between_grid_points_or_say_never_or_always():
+    from dgforecast.sweep.results import p_met_crossings
+
+    table = _lines("growth", [(0.05, 1.0, 0.30), (0.06, 1.0, 0.40), (0.07, 1.0, 0.52),
+                              (0.05, 0.9, 0.10), (0.06, 0.9, 0.15), (0.07, 0.9, 0.20),
+                              (0.05, 1.1, 0.55), (0.06, 1.1, 0.70), (0.07, 1.1, 0.90)])
+    crossings = p_met_crossings(table).set_index("revenue_to_output_ratio")
+    assert list(crossings.columns) == ["target_id", "growth_at_p_met_50", "growth_at_p_met_80"]
+    # 0.06 + 0.01 * (0.50 - 0.40) / (0.52 - 0.40) = 0.068333 ; 80 % is never reached at ratio 1.0
+    assert crossings.loc[1.0, "growth_at_p_met_50"] == pytest.approx(0.068333, abs=1e-6)
+    assert crossings.loc[1.0, "growth_at_p_met_80"] == "never"
+    assert crossings.loc[0.9, ["growth_at_p_met_50", "growth_at_p_met_80"]].tolist() == ["never", "never"]
+    # already above 50 % at the lowest growth; 80 % at 0.06 + 0.01 * (0.80 - 0.70) / (0.90 - 0.70) = 0.065
+    assert crossings.loc[1.1, "growth_at_p_met_50"] == "always"
+    assert crossings.loc[1.1, "growth_at_p_met_80"] == pytest.approx(0.065)
+
+
+def test_a_falling_p_met_is_crossed_on_its_way_down():
+    from dgforecast.sweep.results import p_met_crossings
+
+    table = _lines("volatility", [(0.02, 1.0, 0.9), (0.04, 1.0, 0.6), (0.06, 1.0, 0.3)])
+    row = p_met_crossings(table, x_key="volatility").iloc[0]
+    # 50 %: 0.04 + 0.02 * (0.6 - 0.5) / (0.6 - 0.3) = 0.046667 ; 80 %: 0.02 + 0.02 * (0.9 - 0.8) / (0.9 - 0.6)
+    assert row["volatility_at_p_met_50"] == pytest.approx(0.046667, abs=1e-6)
+    assert row["volatility_at_p_met_80"] == pytest.approx(0.026667, abs=1e-6)
+
+
+def test_the_most_finely_swept_key_is_solved_for_growth_on_a_tie():
+    import pandas as pd
+
+    from dgforecast.sweep.results import finest_key, p_met_crossings
+
+    frame = pd.DataFrame({"volatility": [0.05, 0.05, 0.1, 0.1], "revenue_to_output_ratio": [0.9, 1.0, 0.9, 1.0],
+                          "growth": [0.05] * 4, f"p_met.{TARGET}": [0.4, 0.5, 0.3, 0.45]})
+    assert finest_key(frame) == "volatility"                      # growth is not swept (one value)
+    assert finest_key(frame.assign(growth=[0.04, 0.05, 0.04, 0.05])) == "growth"
+    assert finest_key(frame.assign(volatility=0.05, revenue_to_output_ratio=1.0)) is None
+    assert p_met_crossings(frame.assign(volatility=0.05, revenue_to_output_ratio=1.0)).empty
+
+
+def test_each_combination_of_the_other_keys_gets_its_own_line():
+    from dgforecast.sweep.results import p_met_crossings
+
+    results = _sweep(["growth=0:0.1:0.01", "volatility=0.05,0.1", "revenue_to_output_ratio=0.9,1.0"], n_sims=2000)
+    crossings = p_met_crossings(results)
+    assert crossings[["volatility", "revenue_to_output_ratio"]].values.tolist() == [
+        [0.05, 0.9], [0.05, 1.0], [0.1, 0.9], [0.1, 1.0]]
+
+
+ISSUE_GRID = ["--grid", "growth=0:0.10:0.001", "--grid", "revenue_to_output_ratio=0.9,0.95,1.0"]
+
+
+def test_sweep_prints_where_p_met_crosses_50_and_80_percent_as_of_the_plan(shipped, tmp_path, capsys):
+    import json
+
+    out = tmp_path / "grid.csv"
+    assert main(["--project", str(shipped), "sweep", *ISSUE_GRID, "--as-of", "2022-01", "--out", str(out),
+                 "-j", "1", "--json"]) == 0
+    answer = json.loads(capsys.readouterr().out)
+    assert answer["x_key"] == "growth" and answer["as_of"] == "2022-01" and answer["points"] == 303
+    at_50 = {c["revenue_to_output_ratio"]: c["growth_at_p_met_50"] for c in answer["crossings"]}
+    # the plan-time answers of issue 13: 6.83 %, 5.39 %, 4.05 % a year
+    assert [at_50[r] for r in (0.9, 0.95, 1.0)] == pytest.approx([0.0683, 0.0539, 0.0405], abs=5e-5)
+    # ... and what an economist gets by interpolating the written file herself
+    results = read_results(out)
+    for ratio, line in results.groupby("revenue_to_output_ratio"):
+        by_hand = np.interp(0.5, line[f"p_met.{TARGET}"], line["growth"])
+        assert at_50[ratio] == pytest.approx(by_hand, abs=0.001)
+    assert all(isinstance(c["growth_at_p_met_80"], float) for c in answer["crossings"])
+
+    assert main(["--project", str(shipped), "sweep", *ISSUE_GRID, "--as-of", "2022-01", "--out", str(out),
+                 "-j", "1"]) == 0
+    text = capsys.readouterr().out
+    assert "growth at which P(met) crosses 50% and 80%" in text and "Not the same as median = target" in text
+    rows = [" ".join(line.split()) for line in text.splitlines()[-3:]]
+    assert rows[0] == "cluster_revenue_2025 0.90 0.0683 (6.83%/yr) 0.0982 (9.82%/yr)"

@@ -1,19 +1,24 @@
 """``dgforecast sweep``: check a grid against the scenario, run it through the engine, write the table."""
 
+import json
 import os
 import time
 
 from dgforecast.config import find_project
 from dgforecast.data import history_series_or_none
 from dgforecast.errors import ParamsError
-from dgforecast.params import resolve_scenario
+from dgforecast.params import FIELDS, resolve_scenario
 from dgforecast.pipeline import load_inputs
 from dgforecast.simulate import EngineSetup, start_point
 from dgforecast.sweep.grid import check_grid_size, grid_points, parse_grid, validate_grid
 from dgforecast.sweep.pages import render_point_notebooks
-from dgforecast.sweep.results import check_output_path, grid_keys, write_results
+from dgforecast.sweep.results import (check_output_path, crossing_column, finest_key, grid_keys, p_met_crossings,
+                                      write_results)
 from dgforecast.sweep.run import check_scheduler, run_engine
 from dgforecast.targets import level_targets
+
+#: The P(met) levels a sweep solves for (the contours of notebook 05's heat map too).
+CROSSING_PROBABILITIES = (0.5, 0.8)
 
 
 def _check_start_levels(grid, setup):
@@ -74,9 +79,24 @@ def sweep(points, setup, jobs=1, scheduler=None):
     return points.join(run_engine(points, setup, jobs=jobs, scheduler=scheduler))
 
 
-def describe_results(results, setup, out, seconds) -> str:
-    """A few lines for the terminal: what ran, where it went, the range of P(met) per target."""
+def describe_results(results, setup, out, seconds, as_json=False, notebooks=None) -> str:
+    """What ``dgforecast sweep`` prints: what ran, where it went, the range of P(met) per target, and
+    the answer — where P(met) crosses 50 % and 80 % along the most finely swept key, for each value
+    of the other keys (``p_met_crossings``).
+
+    With ``as_json`` the same as one JSON object: the run (file, points, grid keys, scenario, paths,
+    seed, as_of), ``x_key``, ``crossings`` (one object per target and line of the grid, a number,
+    ``"never"`` or ``"always"`` per probability) and ``notebooks`` (the ``--notebooks`` summary).
+    """
     keys = grid_keys(results)
+    crossings = p_met_crossings(results, CROSSING_PROBABILITIES)
+    x_key = finest_key(results)
+    if as_json:
+        record = {"results_file": str(out), "points": len(results), "grid_keys": keys,
+                  "scenario": setup.base.scenario, "n_sims": setup.base.n_sims, "seed": setup.base.seed,
+                  "as_of": setup.base.as_of_month, "seconds": round(seconds, 3), "x_key": x_key,
+                  "crossings": crossings.to_dict(orient="records"), "notebooks": notebooks}
+        return json.dumps(record, ensure_ascii=False, indent=2, default=lambda v: v.item())
     lines = [f"swept {len(results):,} points ({' x '.join(keys)}) x {setup.base.n_sims:,} paths "
              f"(scenario {setup.base.scenario}, seed {setup.base.seed}, evidence as of {setup.base.as_of_month}) "
              f"in {seconds:.1f} s; wrote {out}"]
@@ -86,6 +106,24 @@ def describe_results(results, setup, out, seconds) -> str:
             best = results.loc[p.idxmax(), keys].to_dict()
             lines.append(f"  {target.target_id}: P(met) {p.min():.1%} to {p.max():.1%}; highest at "
                          + ", ".join(f"{k}={v}" for k, v in best.items()))
+    if x_key is not None and len(crossings):
+        fraction = FIELDS.get(x_key.split(".")[0], {}).get("unit", "").endswith("fraction per year")
+
+        def shown(value):
+            if isinstance(value, str):
+                return value
+            return f"{value:.4f} ({value:.2%}/yr)" if fraction else f"{value:.4g}"
+
+        table = crossings.rename(columns={crossing_column(x_key, q): f"P(met) = {q:.0%}"
+                                          for q in CROSSING_PROBABILITIES})
+        for column in table.columns[-len(CROSSING_PROBABILITIES):]:
+            table[column] = table[column].map(shown)
+        lines += ["", f"{x_key} at which P(met) crosses {' and '.join(f'{q:.0%}' for q in CROSSING_PROBABILITIES)} "
+                      "(linear between grid points; never / always: not crossed on the grid). "
+                      "Not the same as median = target:",
+                  *("  " + line for line in table.to_string(index=False).splitlines())]
+    if notebooks:
+        lines.append(notebooks)
     return "\n".join(lines)
 
 
@@ -98,7 +136,7 @@ def _check_jobs(jobs) -> int:
 
 
 def run_sweep(specs, project=None, scenario="base", n_sims=None, seed=None, out=None, jobs=1, scheduler=None,
-              yes=False, notebooks=False, as_of=None) -> str:
+              yes=False, notebooks=False, as_of=None, as_json=False) -> str:
     """``dgforecast sweep``: evaluate a grid of overrides on a scenario and write one row per point.
 
     Parameters
@@ -121,11 +159,15 @@ def run_sweep(specs, project=None, scenario="base", n_sims=None, seed=None, out=
         Allow more than a million points.
     notebooks : bool
         Also render the scenario notebook and its HTML for every point (resumable).
+    as_of : str, optional
+        YYYY-MM: use only evidence published by then (``2022-01``: as of the plan).
+    as_json : bool
+        Return one JSON object (``describe_results``) instead of text.
 
     Returns
     -------
     str
-        What was done, for the terminal.
+        What was done and where P(met) crosses 50 % and 80 %, for the terminal.
     """
     jobs = _check_jobs(jobs)
     if scheduler:
@@ -136,8 +178,7 @@ def run_sweep(specs, project=None, scenario="base", n_sims=None, seed=None, out=
     started = time.perf_counter()
     results = sweep(grid_points(grid), setup, jobs=jobs, scheduler=scheduler)
     write_results(results, out)
-    text = describe_results(results, setup, out, time.perf_counter() - started)
-    if notebooks:
-        text += "\n" + render_point_notebooks(grid_points(grid), setup, paths, out, jobs=jobs)
-    return text
+    seconds = time.perf_counter() - started
+    pages = render_point_notebooks(grid_points(grid), setup, paths, out, jobs=jobs) if notebooks else None
+    return describe_results(results, setup, out, seconds, as_json=as_json, notebooks=pages)
 

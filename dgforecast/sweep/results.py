@@ -150,9 +150,14 @@ def p_met_matrix(sliced, x_key, y_key, target_id):
 
 
 def break_even(sliced, x_key, y_key, target_id, threshold):
-    """Where the median path just reaches the target, as points (x, y) to draw over the heat map.
+    """Where the median path just reaches the target ("median = target"), as points (x, y) to draw.
 
-    When one axis is ``growth`` the line is the required growth at each value of the other axis
+    Named apart from "P(met) = 50 %" (``p_met_crossings``). On a growth axis this line is the
+    growth the target requires: the 2021 baseline grown without shocks, at the central
+    revenue/output ratio and before any evidence, just meets it (6.75 %/yr at ratio 0.9). The
+    simulated P(met) = 50 % adds the ratio's spread, the evidence and Monte Carlo noise (6.83 %/yr
+    as of the plan); along other axes the line follows the simulated median, so it runs with the
+    50 % contour. When one axis is ``growth`` the line is the required growth at each value of the other axis
     (exact). Otherwise it is where the median crosses ``threshold`` (亿元) along ``x_key``, by linear
     interpolation between grid points, at each ``y_key`` value; rows without a crossing are left out.
 
@@ -205,4 +210,81 @@ def x_needed(sliced, x_key, y_key, target_id, probability):
             needed[y] = xs[i - 1] + (xs[i] - xs[i - 1]) * (probability - p[i - 1]) / (p[i] - p[i - 1])
     return pd.Series(needed, name=f"{x_key} for P >= {probability:g}").rename_axis(y_key)
 
+
+# ---------------------------------------------------------------- the answer of a sweep
+NEVER, ALWAYS = "never", "always"
+
+
+def finest_key(results):
+    """The numeric grid key swept most finely (most distinct values; ``growth`` on a tie), or None."""
+    counts = {k: results[k].nunique() for k in grid_keys(results)
+              if pd.api.types.is_numeric_dtype(results[k]) and results[k].nunique() > 1}
+    if not counts:
+        return None
+    most = max(counts.values())
+    return "growth" if counts.get("growth") == most else next(k for k, n in counts.items() if n == most)
+
+
+def crossing_column(x_key, probability) -> str:
+    """The name of a crossing column: ``growth_at_p_met_50`` for the growth where P(met) = 50 %."""
+    return f"{x_key}_at_p_met_{probability * 100:g}"
+
+
+def _crossing(sliced, x_key, target_id, probability):
+    # The x where P(met) crosses ``probability`` on one line of the grid, by x_needed's interpolation
+    # (upward; downward on the mirrored axis when P(met) starts above); "never"/"always" when it does not.
+    p = sliced[f"p_met.{target_id}"].to_numpy(dtype=float)
+    if not np.nanmax(p, initial=-np.inf) >= probability:
+        return NEVER
+    if np.nanmin(p) >= probability:
+        return ALWAYS
+    line = sliced.assign(_line=0)
+    if p[np.argmin(sliced[x_key].to_numpy(dtype=float))] < probability:
+        return float(x_needed(line, x_key, "_line", target_id, probability).iloc[0])
+    mirrored = line.assign(**{x_key: -line[x_key]})
+    return -float(x_needed(mirrored, x_key, "_line", target_id, probability).iloc[0])
+
+
+def p_met_crossings(results, probabilities=(0.5, 0.8), x_key=None):
+    """Where P(met) crosses each probability along the most finely swept key: the sweep's answer.
+
+    For each level target and each combination of the other grid keys' values, the value of
+    ``x_key`` at which P(met) crosses 50 % and 80 %, interpolated linearly between the two grid
+    points around the first crossing (``x_needed``). ``"never"`` where P(met) stays below the
+    probability on the whole line, ``"always"`` where it is at or above it on the whole line.
+    This is "P(met) = 50 %", not "median = target" (``break_even``).
+
+    Parameters
+    ----------
+    results : DataFrame
+        A sweep table (``read_results``).
+    probabilities : sequence of float
+        P(met) levels, 0-1.
+    x_key : str, optional
+        The key to solve for; default ``finest_key(results)``.
+
+    Returns
+    -------
+    DataFrame
+        ``target_id``, the other grid keys, then one column per probability
+        (``crossing_column``: ``growth_at_p_met_50``) holding a number, ``"never"`` or ``"always"``;
+        empty when no numeric key is swept over two or more values.
+
+    Examples
+    --------
+    P(met) 0.40 at growth 0.06 and 0.52 at 0.07: P(met) = 50 % at 0.06 + 0.01 * 0.10 / 0.12 = 0.0683.
+    """
+    x_key = x_key or finest_key(results)
+    columns = [crossing_column(x_key, q) for q in probabilities] if x_key else []
+    others = [k for k in grid_keys(results) if k != x_key]
+    if x_key is None:
+        return pd.DataFrame(columns=["target_id", *others])
+    lines = results.groupby(others, sort=False) if others else [((), results)]
+    rows = []
+    for target_id in result_targets(results):
+        for values, sliced in lines:
+            values = values if isinstance(values, tuple) else (values,)
+            rows.append({"target_id": target_id, **dict(zip(others, values)),
+                         **{c: _crossing(sliced, x_key, target_id, q) for c, q in zip(columns, probabilities)}})
+    return pd.DataFrame(rows, columns=["target_id", *others, *columns])
 
