@@ -6,7 +6,9 @@ horizon, and the empirical quantiles of those errors give the intervals:
 
 - ``kind="scaled"``: error = (actual - forecast) / spread scale of the data known at the origin
   (mean absolute yearly change over the last :data:`SCALE_WINDOW` points, units of y; see
-  :func:`spread_scale`). Interval = forecast + scale * quantile.
+  :func:`spread_scale`). Interval = forecast + scale * quantile, or, for a strictly positive
+  series, forecast * exp(scale * quantile / forecast): the same to first order, and never below
+  zero however far ahead (:meth:`ErrorDistribution.apply`).
 - ``kind="log"``: error = log(actual / forecast). Interval = forecast * exp(quantile). Used for the
   very short series, whose MASE scale rests on one or two changes and cannot be trusted.
 
@@ -178,23 +180,38 @@ class ErrorDistribution:
         probs = np.atleast_1d(probs)
         return np.column_stack([np.interp(probs, PROB_GRID, c) for c in cols])
 
-    def apply(self, point, scale, errors):
-        """Turn errors into values around ``point`` (scale: MASE scale; unused for log errors)."""
-        if self.kind == "log":
-            return np.asarray(point) * np.exp(errors)
-        return np.asarray(point) + scale * errors
+    def apply(self, point, scale, errors, positive=False):
+        """Turn errors into values around ``point`` (scale: the spread scale; unused for log errors).
 
-    def intervals(self, point, scale, levels) -> dict:
-        """Central intervals ``{"lo80": array, "hi80": array, ...}`` around the point forecasts."""
+        Scaled errors are added in levels, ``point + scale * e``, unless ``positive``: for a
+        strictly positive series they are added in logs, ``point * exp(scale * e / point)`` where
+        the point forecast is positive. The two agree to first order (``scale * e`` small against
+        ``point``, as for the years the errors were measured on), but far ahead, where ``scale * e``
+        grows in proportion to the horizon, the log form keeps every value of a positive series
+        positive: lower bounds no longer cross zero.
+        """
+        point = np.asarray(point, float)
+        if self.kind == "log":
+            return point * np.exp(errors)
+        if not positive:
+            return point + scale * errors
+        safe = np.where(point > 0, point, 1.0)
+        with np.errstate(over="ignore"):
+            in_logs = point * np.exp(scale * errors / safe)
+        return np.where(point > 0, in_logs, point + scale * errors)
+
+    def intervals(self, point, scale, levels, positive=False) -> dict:
+        """Central intervals ``{"lo80": array, "hi80": array, ...}`` around the point forecasts
+        (in logs when ``positive``, see :meth:`apply`)."""
         point = np.asarray(point, float)
         out = {}
         for level in levels:
             q = self.quantiles([0.5 - level / 200, 0.5 + level / 200], len(point))
-            out[f"lo{level:g}"] = self.apply(point, scale, q[0])
-            out[f"hi{level:g}"] = self.apply(point, scale, q[1])
+            out[f"lo{level:g}"] = self.apply(point, scale, q[0], positive)
+            out[f"hi{level:g}"] = self.apply(point, scale, q[1], positive)
         return out
 
-    def paths(self, point, scale, n_paths, rng) -> np.ndarray:
+    def paths(self, point, scale, n_paths, rng, positive=False) -> np.ndarray:
         """Paths ``(n_paths, h)`` whose yearly marginals are the empirical error distribution.
 
         Years are tied by a Gaussian copula of a random walk (corr(k, j) = sqrt(k / j)), so a path
@@ -211,7 +228,7 @@ class ErrorDistribution:
         for k in range(h):
             col = self.table[:, min(k + 1, K) - 1] * ((k + 1) / K if k + 1 > K else 1.0)
             errors[:, k] = np.interp(u[:, k], PROB_GRID, col)
-        return self.apply(point, scale, errors)
+        return self.apply(point, scale, errors, positive)
 
     def describe(self) -> str:
         beyond = f"; beyond {self.max_horizon} years the spread grows in proportion to the horizon"

@@ -18,12 +18,18 @@ models' own formulas. Where the spread comes from is always said:
 - ``"own"``: the series' own rolling-origin errors (needs a long series).
 - a number: the standard deviation of annual log growth, given as a parameter.
 - a ``pd.Series``: a related, longer series whose annual log growth gives that standard deviation.
+
+Intervals and paths of a strictly positive series are formed in logs
+(``backtest.ErrorDistribution.apply``), so lower bounds stay above zero however far ahead; a series
+with a value <= 0 gets them in levels. Series with values beyond 1e100 (or below 1e-100 in size)
+are forecast in a unit scaled by a power of 2 (:func:`rescaled`), so squares do not overflow.
 """
 
 import logging
 import math
 import os
 from dataclasses import dataclass, field
+from functools import partial
 
 import numpy as np
 import pandas as pd
@@ -68,26 +74,67 @@ def short_point(x, h) -> np.ndarray:
     return drift_forecast(x, h)[0]
 
 
+#: Magnitudes the forecasters work in: beyond them squares overflow (1e155 squared is inf) or
+#: vanish, and a fit goes silently wrong. A series outside is divided by a power of 2 first.
+SAFE_MAGNITUDE = (1e-100, 1e100)
+
+
+def _model_forecast(method, x, h):
+    y = pd.Series(np.asarray(x, float), index=pd.RangeIndex(len(x)))
+    return fit_model(method, y).forecast(h).to_numpy()
+
+
+def rescaled(forecaster, x, h) -> np.ndarray:
+    """``forecaster(x, h)``, computed on ``x`` divided by a power of 2 when its values are huge or tiny.
+
+    Every forecaster is equivariant to the unit of the series, and a power of 2 divides exactly,
+    so this changes nothing but the overflow of squares (theta's least squares at 1e300).
+
+    Raises
+    ------
+    ModelError
+        When the forecasts, multiplied back, are beyond the largest float (about 1.8e308).
+    """
+    x = np.asarray(x, float)
+    top = float(np.max(np.abs(x))) if len(x) else 0.0
+    if top == 0 or SAFE_MAGNITUDE[0] <= top <= SAFE_MAGNITUDE[1]:
+        return np.asarray(forecaster(x, h), float)
+    unit = 2.0 ** math.floor(math.log2(top))
+    with np.errstate(over="ignore"):
+        point = np.asarray(forecaster(x / unit, h), float) * unit
+    if not np.all(np.isfinite(point)):
+        raise ModelError(f"values up to {top:.3g} give forecasts beyond the largest number (about 1.8e308); "
+                         "give the series in a larger unit (divide it by a power of 10)")
+    return point
+
+
 def point_forecaster(method):
-    """``callable(history array, h) -> array`` for ``"auto"`` or a menu model name."""
+    """``callable(history array, h) -> array`` for ``"auto"`` or a menu model name (see :func:`rescaled`)."""
     if method == "auto":
-        return auto_point
+        return partial(rescaled, auto_point)
     if method not in MODELS:
         raise ModelError(f"unknown method {method!r}; choose auto or one of {', '.join(MODELS)}")
-
-    def forecaster(x, h):
-        y = pd.Series(np.asarray(x, float), index=pd.RangeIndex(len(x)))
-        return fit_model(method, y).forecast(h).to_numpy()
-    return forecaster
+    return partial(rescaled, partial(_model_forecast, method))
 
 
 def model_label(method, n_points, positive=True) -> str:
-    """What actually forecasts a series of ``n_points`` with ``method``, in words for outputs."""
+    """What actually forecasts a series of ``n_points`` with ``method``, in words for outputs.
+
+    ``auto``'s drift is in logs for a positive series and in levels otherwise (logdrift refuses a
+    value <= 0), and the label says which.
+    """
     if method != "auto":
         return method
+    drift = "logdrift" if positive else "drift"
     if n_points < AUTO_MIN_POINTS:
-        return "auto:logdrift" if positive else "auto:drift"
-    return "auto:median(" + ",".join(AUTO_MEMBERS) + ")"
+        return f"auto:{drift}"
+    return "auto:median(" + ",".join(m if m != "logdrift" else drift for m in AUTO_MEMBERS) + ")"
+
+
+def check_input(y, method) -> pd.Series:
+    """``y`` checked for ``method`` with its own years, so a refusal names years, not positions."""
+    needs_logs = method in MODELS and MODELS[method].log_scale
+    return check_series(y, min_points(method), method, positive=needs_logs)
 
 
 def min_points(method) -> int:
@@ -155,12 +202,16 @@ class SeriesForecast:
     spread: ErrorDistribution
     model: str
     info: dict = field(default_factory=dict)
+    positive: bool = False    # a strictly positive series: intervals in logs, lower bounds above 0
 
     def frame(self, levels) -> pd.DataFrame:
         level_columns(levels)  # validates
-        bands = self.spread.intervals(self.point, self.scale, levels)
+        bands = self.spread.intervals(self.point, self.scale, levels, self.positive)
         frame = pd.DataFrame({"year": self.years.to_numpy(), "model": self.model, "forecast": self.point})
         for name, values in bands.items():
+            if not np.all(np.isfinite(values)):
+                raise ModelError(f"the {name} bounds are beyond the largest number (about 1.8e308); give the "
+                                 "series in a larger unit (divide it by a power of 10)")
             frame[name] = values
         frame.attrs["interval_source"] = self.spread.describe()
         return frame
@@ -168,7 +219,7 @@ class SeriesForecast:
 
 def plan_series(y, horizon, method="auto", spread=None) -> SeriesForecast:
     """Fit ``method`` to ``y`` and attach the error distribution chosen by ``spread``."""
-    y = check_series(y, min_points(method), method)
+    y = check_input(y, method)
     point = point_forecaster(method)(y.to_numpy(), int(horizon))
     positive = bool(np.all(y.to_numpy() > 0))
     dist = choose_spread(y, int(horizon), method, spread)
@@ -178,7 +229,7 @@ def plan_series(y, horizon, method="auto", spread=None) -> SeriesForecast:
     label = model_label(method, len(y), positive)
     info = {"model": label, "points": len(y), "years": f"{int(y.index[0])}-{int(y.index[-1])}",
             "spread_source": dist.describe(), "spread_kind": dist.kind}
-    return SeriesForecast(years, point, spread_scale(y.to_numpy()), dist, label, info)
+    return SeriesForecast(years, point, spread_scale(y.to_numpy()), dist, label, info, positive)
 
 
 def forecast_series(y, horizon, method="auto", levels=(80, 95), spread=None) -> pd.DataFrame:
@@ -234,7 +285,7 @@ def simulate_series(y, horizon, n_paths, rng, method="auto", spread=None):
         related series, in words), ``spread_kind``, ``first_year``.
     """
     plan = plan_series(y, horizon, method, spread)
-    paths = plan.spread.paths(plan.point, plan.scale, n_paths, rng)
+    paths = plan.spread.paths(plan.point, plan.scale, n_paths, rng, plan.positive)
     return paths, dict(plan.info, first_year=int(plan.years[0]))
 
 
@@ -329,7 +380,7 @@ def _series_job(job):
     """Worker: point forecast, scale and (optionally) rolling-origin errors for one series."""
     sid, y, horizon, method, with_errors = job
     try:
-        y = check_series(y, min_points(method), method)
+        y = check_input(y, method)
         forecaster = point_forecaster(method)
         point = forecaster(y.to_numpy(), horizon)
         if not np.all(np.isfinite(point)):
@@ -420,7 +471,8 @@ def forecast_file(input_path, horizon, levels=(80, 95), method="auto", output=No
         try:
             dist = own or choose_spread(y, int(horizon), method, None)
             plan = SeriesForecast(pd.Index(range(int(y.index[-1]) + 1, int(y.index[-1]) + 1 + int(horizon))),
-                                  r["point"], spread_scale(y.to_numpy()), dist, r["model"])
+                                  r["point"], spread_scale(y.to_numpy()), dist, r["model"],
+                                  positive=bool(np.all(y.to_numpy() > 0)))
             frames.append(plan.frame(levels).assign(series_id=sid))
         except ModelError as exc:
             failures[sid] = str(exc)
@@ -484,7 +536,7 @@ def _fit_row(y, name, horizon, level) -> dict:
     row = {"model": name, "status": "ok", "params": ""}
     try:
         plan = plan_series(y, horizon, name)
-        band = plan.spread.intervals(plan.point, plan.scale, [level])
+        band = plan.spread.intervals(plan.point, plan.scale, [level], plan.positive)
         row.update(forecast=plan.point[-1], lo=band[f"lo{level:g}"][-1], hi=band[f"hi{level:g}"][-1])
         if name != "auto":
             fitted = fit_model(name, y)
@@ -510,7 +562,8 @@ def _auto_reason(y, table) -> str:
         what = (f"auto uses constant growth over all {len(y)} points (fewer than {AUTO_MIN_POINTS}), "
                 "with log errors pooled from M3 series forecast from the same number of points")
     else:
-        what = (f"auto is the per-year median of {', '.join(AUTO_MEMBERS)}: a fixed combination, because "
+        members = model_label("auto", len(y), bool(np.all(y.to_numpy() > 0)))[len("auto:median("):-1]
+        what = (f"auto is the per-year median of {members.replace(',', ', ')}: a fixed combination, because "
                 "choosing per series on short histories overfits (on M3 yearly it beat every single model)")
     return (f"{what}. Lowest backtest MASE on this series: {best} (rolling origins, 1-3 years ahead; "
             f"few origins, so a hint, not a choice). Intervals: pooled reference errors from M3 yearly.")
