@@ -462,3 +462,21 @@ def test_a_scheduler_without_workers_is_one_line_not_a_hang(workbook, capsys, mo
         code = main(["--project", str(workbook), "sweep", "--grid", "growth=0.01,0.02", "--sims", "200",
                      "--out", str(workbook / "reports" / "s.csv"), "--scheduler", cluster.scheduler_address])
     assert code == 2 and "the scheduler has no worker" in _one_error_line(capsys)
+
+
+# ---------------------------------------------------------------- 7. the README's cron line, as written
+def test_the_readme_cron_line_works_on_a_fresh_clone(fake_workbook):
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    block = readme[readme.index("## Scheduled runs"):]
+    line = block[block.index("```cron\n") + len("```cron\n"):].splitlines()[0]
+    fields = line.split(None, 5)
+    assert len(fields) == 6 and all(f == "*" or f.isdigit() for f in fields[:5]), line
+    command = fields[5].replace("/path/to/workbook", str(fake_workbook))
+    # a fresh clone: no reports/ yet; its .venv is this one; every notebook a quick stand-in
+    assert not (fake_workbook / "reports").exists()
+    (fake_workbook / ".venv").symlink_to(Path(sys.executable).parents[1], target_is_directory=True)
+    shutil.copy(FIXTURES / "echoes_parameters.ipynb", fake_workbook / "notebooks" / SCENARIO_NOTEBOOK)
+    done = subprocess.run(["sh", "-c", command], cwd="/", capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, (done.stdout, done.stderr)
+    log = (fake_workbook / "reports" / "cron.log").read_text(encoding="utf-8")
+    assert "report:  " in log and (fake_workbook / "reports" / "latest" / "index.html").is_file()
