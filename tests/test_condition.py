@@ -14,7 +14,7 @@ from dgforecast.evidence import COLUMNS, load_evidence
 from dgforecast.params import EvidenceParams, resolve_scenario
 from dgforecast.pipeline import load_inputs
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parent / "fixtures" / "workbook"  # the workbook as shipped, pinned (conftest.py)
 TARGET = "cluster_revenue_2025"
 X0, K = 4621.25, 5400.0
 

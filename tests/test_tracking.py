@@ -17,7 +17,7 @@ from dgforecast.pipeline import load_inputs
 from dgforecast.tracking import (TRACK_COLUMNS, band_held, crps_sample, final_assessment, hinge_table, log_score,
                                  track, verdict, verdict_crossings, vintages)
 
-SHIPPED = Path(__file__).resolve().parents[1]
+SHIPPED = Path(__file__).resolve().parent / "fixtures" / "workbook"  # the workbook as shipped, pinned (conftest.py)
 #: The shipped evidence as of November 2026, derived by hand from data/raw/evidence.csv with the default
 #: min_reliability press_or_official: the plan (2022-01), then the months of the six rows that pass it —
 #: 2022-11 (em_va_2022_ytd09), 2023-05 (em_out_2022), 2025-02 (city_ratio_2024_at_most), 2025-06
