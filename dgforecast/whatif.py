@@ -126,7 +126,7 @@ def level_table(result, targets) -> pd.DataFrame:
 def _ess_text(info) -> str:
     if not info or not info["evidence_used"] or math.isnan(info["ess"]):
         return "no evidence"
-    return f"{info['ess']:,.0f} of {len(info['evidence_used'])} rows"
+    return f"{info['ess']:,.0f} ({len(info['evidence_used'])} evidence rows)"
 
 
 def fan_figure(result, targets, target_id=None, ax=None, y_range=None):
@@ -220,7 +220,7 @@ class WhatIf:
     def _build_widgets(self):
         import ipywidgets as widgets
 
-        style, layout = {"description_width": "22em"}, widgets.Layout(width="46em")
+        style, layout = {"description_width": "25em"}, widgets.Layout(width="50em")
         for key, (value, span, label) in slider_fields(self.params).items():
             # continuous_update: the front end sends one change at a time and skips to the latest
             # while the kernel is busy, so a drag never queues up stale updates.
@@ -279,7 +279,7 @@ class WhatIf:
         if self._figure is None:
             self._figure = fan_figure(self.result, self.targets, self.target_id)
             png = png_bytes(self._figure)
-            self._figure.set_layout_engine("none")
+            self._figure.set_layout_engine(None)  # "none" would keep a placeholder that lays out again at each save
             self._y_range = self._figure.axes[0].get_ylim()
             return png
         fan_figure(self.result, self.targets, self.target_id, ax=self._figure.axes[0], y_range=self._y_range)

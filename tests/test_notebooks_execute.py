@@ -110,12 +110,15 @@ def test_scenario_notebooks_what_if_is_the_static_chart_and_table_without_a_fron
 
 def test_notebook_finds_the_workbook_from_its_folder_without_project_dir(tmp_path):
     root = copy_workbook(tmp_path / "copy")
+    params_file = root / "params.yaml"
+    params_file.write_text(params_file.read_text(encoding="utf-8").replace("label_zh: 基准情景", "label_zh: 副本基准"),
+                           encoding="utf-8")  # so the output tells this copy from any other workbook
     run = execute_notebook(root / "notebooks" / PLAN_NOTEBOOK, root / "notebooks" / "run" / "01.ipynb",
                            {"scenario": "base"}, cwd=root / "notebooks")
     assert run.ok, str(run.failure)
     nb = nbformat.read(run.output, as_version=4)
     printed = "".join(o.get("text", "") for c in nb.cells for o in c.get("outputs", []) if o.output_type == "stream")
-    assert f"workbook: {root.resolve()}" in printed
+    assert "scenario: base (副本基准 / Base case)" in printed
 
 
 def test_base_closed_form_is_the_hand_worked_value():
