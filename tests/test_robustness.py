@@ -168,6 +168,28 @@ def test_sweep_out_naming_a_folder_is_one_line_and_exit_2(workbook, capsys):
     assert _one_error_line(capsys) == f"dgforecast: error: {workbook / 'reports' / 'd.csv'}: Is a directory"
 
 
+def test_a_full_disk_while_writing_a_sweep_file_is_one_line_and_exit_2(workbook, capsys, monkeypatch):
+    import dgforecast.sweep.results as results
+
+    def full_disk(frame, path):
+        raise OSError(errno.ENOSPC, "No space left on device", str(path))
+
+    monkeypatch.setattr(results, "write_csv_atomic", full_disk)
+    out = workbook / "reports" / "s.csv"
+    code = main(["--project", str(workbook), "sweep", "--grid", "growth=0.01,0.02", "--sims", "200", "--out", str(out)])
+    assert code == 2
+    assert _one_error_line(capsys) == f"dgforecast: error: {out}: No space left on device"
+    assert not out.exists()
+
+
+def test_run_out_naming_a_file_is_one_line_and_exit_2(fake_workbook, capsys):
+    target = fake_workbook / "notes.txt"
+    target.write_text("mine", encoding="utf-8")
+    assert main(["--project", str(fake_workbook), "run", "base", "--out", str(target)]) == 2
+    assert "is a file; give a folder for the run" in _one_error_line(capsys)
+    assert target.read_text(encoding="utf-8") == "mine"
+
+
 # ---------------------------------------------------------------- 6. the reports folder: one line, exit 2
 def _report(workbook, *extra):
     return main(["--project", str(workbook), "report", "--scenarios", "base", "-j", "1", *extra])
