@@ -15,7 +15,8 @@ from dgforecast.config import find_project
 from dgforecast.data import (cross_checks, derive_plan_figures, history_series, load_baselines, load_divisions,
                              load_history, load_progress, load_targets, to_iamc)
 from dgforecast.evidence import EVIDENCE_FILE, load_evidence
-from dgforecast.fileio import write_csv_atomic
+from dgforecast.errors import ParamsError
+from dgforecast.fileio import refuse_raw, write_csv_atomic
 from dgforecast.kinds import is_level
 from dgforecast.params import parse_overrides, resolve_scenario
 from dgforecast.targets import targets_records, targets_table
@@ -67,6 +68,8 @@ def build_processed(raw_dir, processed_dir, revenue_to_output_ratio=1.0) -> dict
     checks = cross_checks(baselines, history)
     table = targets_table(targets, baselines, revenue_to_output_ratio=revenue_to_output_ratio)
     processed_dir = Path(processed_dir)
+    if processed_dir.exists() and not processed_dir.is_dir():
+        raise ParamsError(f"{processed_dir}: is a file, where dgforecast data writes its tables; move it away")
     outputs = {
         "timeseries.csv": to_iamc(baselines, history, derived),
         "derived.csv": derived,
@@ -207,16 +210,13 @@ def fit_series(series_id, as_of=None, target_year=2025, project=None, gaps="inte
 # ---------------------------------------------------------------- dgforecast track
 def _track_out(out, paths):
     """The --out file, checked before any work: a .csv outside data/raw/ (the chart goes beside it as .png)."""
-    from dgforecast.errors import ParamsError
-
     if out is None:
         return None
-    out = Path(out)
+    out = refuse_raw(out, paths.raw, "--out")
     if out.suffix.lower() != ".csv":
         raise ParamsError(f"--out {out}: name a .csv file (the chart is written beside it as {out.stem}.png)")
-    if out.resolve().is_relative_to(paths.raw.resolve()):
-        raise ParamsError(f"--out {out}: data/raw/ holds the raw data and is never written; "
-                          "choose another folder, such as reports/")
+    if out.is_dir():
+        raise ParamsError(f"--out {out}: is a folder; name a .csv file in it")
     return out
 
 

@@ -14,15 +14,12 @@ from pathlib import Path
 
 from dgforecast.assess import judge_counts
 from dgforecast.config import find_project
-from dgforecast.data import PROGRESS_FILE, load_progress, load_targets
+from dgforecast.data import MAX_PROGRESS_COUNT, PROGRESS_FILE, load_progress, load_targets
 from dgforecast.errors import ParamsError
 from dgforecast.fileio import write_text_atomic
 from dgforecast.kinds import kind_of
 from dgforecast.params import did_you_mean, resolve_scenario, scenario_names
 
-#: Largest count one row may carry: far above any target of the plan (the largest is 200), so a
-#: typo such as 30000 for 30 is refused rather than judged.
-MAX_COUNT = 10_000
 HEADER = ["target_id", "year", "count", "source", "note"]
 
 
@@ -44,9 +41,9 @@ def _check(row, target_id, year, count, source):
     if not start < year <= deadline:
         raise ParamsError(f"progress {target_id} --year {year}: outside the plan's window for this target "
                           f"({start + 1}-{deadline}); counts are per year after the base year {start}")
-    if count != int(count) or not 0 <= count <= MAX_COUNT:
+    if count != int(count) or not 0 <= count <= MAX_PROGRESS_COUNT:
         raise ParamsError(f"progress {target_id} --count {count:g}: give the whole number achieved in {year} "
-                          f"(0 to {MAX_COUNT:,})")
+                          f"(0 to {MAX_PROGRESS_COUNT:,})")
     if not source.strip():
         raise ParamsError(f"progress {target_id} --source: empty; name where the figure was published")
 
@@ -80,7 +77,7 @@ def record_progress(target_id, year, count, source, note="", project=None) -> st
     ------
     ParamsError, DataError
         An unknown target (with a did-you-mean), a level target, a year outside the plan's window,
-        a count that is not a whole number in 0..MAX_COUNT, an empty source, a year already entered,
+        a count that is not a whole number in 0..MAX_PROGRESS_COUNT, an empty source, a year already entered,
         or a file that would not pass the checks; the file is then unchanged.
     """
     paths = find_project(project)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from dgforecast.data import OUTPUT, TARGETS_FILE, history_series_or_none, plan_figure
+from dgforecast.data import PLAN_SERIES, TARGETS_FILE, history_series_or_none, plan_figure
 from dgforecast.errors import DataError
 from dgforecast.kinds import is_level
 
@@ -116,7 +116,7 @@ def targets_records(table) -> list[dict]:
 # ---------------------------------------------------------------- level targets as the engine sees them
 #: Published series (data/raw/actuals.csv) holding actual yearly levels of a baseline variable
 #: after the plan's base year; rows added there condition the simulation from ``as_of_year`` on.
-ACTUALS_SERIES = {OUTPUT: "DG_EM_OUT"}
+ACTUALS_SERIES = {variable: series for series, variable in PLAN_SERIES.items()}
 
 
 @dataclass(frozen=True)

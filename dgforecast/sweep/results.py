@@ -10,19 +10,19 @@ import numpy as np
 import pandas as pd
 
 from dgforecast.errors import DataError, ParamsError
-from dgforecast.fileio import atomic_path, write_csv_atomic
+from dgforecast.fileio import atomic_path, refuse_raw, write_csv_atomic
 from dgforecast.params import FIELDS
 
 OUTPUT_FORMATS = (".csv", ".parquet")
 
 
 def check_output_path(out, raw_dir=None):
-    """The results file as a Path, refusing unknown extensions and anything under data/raw/."""
-    path = Path(out)
+    """The results file as a Path, refusing unknown extensions, a folder, and anything under data/raw/."""
+    path = Path(out) if raw_dir is None else refuse_raw(out, raw_dir, "--out")
     if path.suffix.lower() not in OUTPUT_FORMATS:
         raise ParamsError(f"--out {out}: unknown format {path.suffix or '(none)'!r}; end the name in .csv or .parquet")
-    if raw_dir is not None and Path(raw_dir).resolve() in path.resolve().parents:
-        raise ParamsError(f"--out {out}: data/raw/ holds the sources and is never written; write to reports/")
+    if path.is_dir():
+        raise ParamsError(f"--out {out}: is a folder; name a .csv or .parquet file")
     return path
 
 
