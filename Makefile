@@ -33,24 +33,28 @@ lab: $(STAMP) notebook-git
 	$(BIN)/jupyter lab notebooks/
 
 # Notebooks in git (this clone only; README "For economists: the notebooks"): nbstripout strips outputs,
-# execution counts and the front end's run-time metadata when a notebook is staged; nbdime shows
-# `git diff` of a notebook cell by cell (sources and metadata: outputs never reach git) and merges
-# notebooks. The drivers are named by absolute path, so git finds them without an activated venv.
+# execution counts and the front end's run-time metadata when a notebook of notebooks/ is staged (the
+# fixtures of tests/notebooks/ are left as they are); nbdime shows `git diff` of a notebook cell by
+# cell (sources and metadata: outputs never reach git) and merges notebooks. The filter and drivers
+# are named by absolute path, so git finds them without an activated venv.
 NB_STRIP_KEYS := metadata.language_info.codemirror_mode metadata.language_info.file_extension \
 	metadata.language_info.mimetype metadata.language_info.nbconvert_exporter \
 	metadata.language_info.pygments_lexer metadata.language_info.version
+NB_ATTRIBUTES := '/notebooks/*.ipynb filter=nbstripout' '*.ipynb diff=jupyternotebook merge=jupyternotebook'
 NB_BIN = $(abspath $(BIN))
 define notebook_git
 @if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then \
-  attributes=$$(git rev-parse --git-path info/attributes) && \
-  $(NB_BIN)/nbstripout --install --attributes "$$attributes" && \
+  git config filter.nbstripout.clean '"$(NB_BIN)/python" -m nbstripout' && \
+  git config filter.nbstripout.smudge cat && \
+  git config filter.nbstripout.required true && \
   git config filter.nbstripout.extrakeys '$(NB_STRIP_KEYS)' && \
   git config diff.jupyternotebook.command '$(NB_BIN)/git-nbdiffdriver diff --ignore-outputs --ignore-id --ignore-details' && \
   git config merge.jupyternotebook.name 'jupyter notebook merge driver' && \
   git config merge.jupyternotebook.driver '$(NB_BIN)/git-nbmergedriver merge %O %A %B %L %P' && \
-  { grep -qx '\*.ipynb diff=jupyternotebook merge=jupyternotebook' "$$attributes" || \
-    echo '*.ipynb diff=jupyternotebook merge=jupyternotebook' >> "$$attributes"; } && \
-  echo "git: notebooks are stripped of outputs when staged (nbstripout) and diffed cell by cell (nbdime)"; \
+  attributes=$$(git rev-parse --git-path info/attributes) && mkdir -p "$$(dirname "$$attributes")" && \
+  for line in $(NB_ATTRIBUTES); do \
+    grep -qxF "$$line" "$$attributes" 2>/dev/null || echo "$$line" >> "$$attributes"; done && \
+  echo "git: notebooks/ are stripped of outputs when staged (nbstripout) and diffed cell by cell (nbdime)"; \
 else echo "not a git work tree: notebook filters not set up"; fi
 endef
 
