@@ -118,3 +118,15 @@ def test_weighted_stats_and_resampling_follow_the_weights():
     stats = weighted_stats(values, weights, 3.0)
     assert stats["p_met"] == pytest.approx(0.7) and stats["median"] == 3.0 and stats["q10"] == 1.0
     assert np.bincount(resample(weights, 10), minlength=4).tolist() == [1, 2, 3, 4]
+
+
+def test_assess_as_of_the_plan_gives_the_plan_time_numbers_from_the_shell(capsys):
+    import json
+
+    from dgforecast.cli import main
+
+    assert main(["--project", str(ROOT), "assess", "base", "--as-of", "2022-01", "--json"]) == 0
+    row = json.loads(capsys.readouterr().out)[0]
+    # the plan-time base case: 71.725 % of 20,000 paths, closed form 72.09 %, no evidence
+    assert (row["target_id"], row["p_met"], row["evidence_used"], row["ess"]) == (TARGET, 0.71725, [], 20000.0)
+    assert row["closed_form"] == pytest.approx(0.72086, abs=1e-5)
