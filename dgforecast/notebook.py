@@ -259,6 +259,9 @@ def _run_papermill(source, tmp, parameters, cwd, timeout):
 def export_html(notebook, html, show_code=False, preamble_html="", title=None) -> Path:
     """Export an executed notebook to a self-contained HTML page, atomically.
 
+    The page loads no script and no style from elsewhere: it reads the same
+    opened from a disk on a machine without a network.
+
     Parameters
     ----------
     notebook : str or Path
@@ -272,6 +275,7 @@ def export_html(notebook, html, show_code=False, preamble_html="", title=None) -
     title : str, optional
         The page title (default: the notebook's file name). It is escaped here.
     """
+    import jinja2
     import nbformat
     from nbconvert import HTMLExporter
 
@@ -279,8 +283,17 @@ def export_html(notebook, html, show_code=False, preamble_html="", title=None) -
     # nbconvert's accessibility hint (charts without alt text) is not the reader's concern here.
     quiet = logging.getLogger(f"{__name__}.nbconvert")
     quiet.setLevel(logging.DEBUG if log.isEnabledFor(logging.DEBUG) else logging.ERROR)
-    exporter = HTMLExporter(template_name="lab", exclude_input=not show_code, log=quiet,
-                            exclude_input_prompt=not show_code, exclude_output_prompt=True)
+    # JupyterLab's template without the scripts it would fetch from a public CDN (require.js, MathJax,
+    # mermaid, widgets): pages are read offline and on networks that cannot reach it. The notebooks use
+    # no LaTeX, diagrams or widgets, and their images are embedded in the outputs already.
+    template = "dgforecast_page.html.j2"
+    source = "{%- extends 'index.html.j2' -%}" + "".join(
+        f"{{%- block {b} -%}}{{%- endblock {b} -%}}"
+        for b in ("html_head_js_requirejs", "html_head_js_mathjax", "html_head_js_mermaidjs", "jupyter_widgets"))
+    exporter = HTMLExporter(template_name="lab", template_file=template,
+                            extra_loaders=[jinja2.DictLoader({template: source})], log=quiet,
+                            exclude_input=not show_code, exclude_input_prompt=not show_code,
+                            exclude_output_prompt=True, require_js_url="", mathjax_url="", mermaid_js_url="")
     nb = nbformat.read(notebook, as_version=4)
     name = html_lib.escape(title or notebook.stem)
     body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": name}})

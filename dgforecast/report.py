@@ -42,7 +42,9 @@ from dgforecast.errors import DgforecastError, ParamsError
 from dgforecast.fileio import refuse_raw, temp_folder, write_csv_atomic, write_excel_atomic, write_text_atomic
 from dgforecast.notebook import (DEFAULT_RUNS, NUMBERED_NOTEBOOKS, RUNS, SCENARIO_NOTEBOOK, SWEEP_NOTEBOOK, NotebookJob,
                                  Progress, check_sources, notebook_parameters, run_job, run_jobs, scenario_job)
+from dgforecast.memo import report_facts, write_memo
 from dgforecast.params import did_you_mean, parse_overrides, resolve_scenario, scenario_names
+from dgforecast.pipeline import load_inputs
 from dgforecast.provenance import manifest
 from dgforecast.sweep.results import check_heat_map_file
 from dgforecast.views import SUMMARY_FORMATS, assumptions_text, index_html, parameters_table_html, summary_sheets, summary_text
@@ -491,7 +493,10 @@ def build_report(project=None, scenarios=None, out=None, workers=None, show_code
         write_excel_atomic(summary_sheets(summary, targets), staging / "summary.xlsx", SUMMARY_FORMATS)
         created = dt.datetime.now().strftime("%Y-%m-%d %H:%M")
         labels = {n: (p.label_zh, p.label_en, assumptions_text(p)) for n, p in params.items()}
-        write_text_atomic(staging / "index.html", index_html(summary, targets, names, runs, labels, created))
+        facts = report_facts(params, load_inputs(paths.root), paths.params_file.read_text(encoding="utf-8"))
+        write_text_atomic(staging / "index.html", index_html(summary, facts.targets, names, runs, labels, created,
+                                                             params, facts.final, facts.result.counts, facts.fan_png))
+        write_memo(staging / "memo.docx", facts, summary, created)
         seconds = time.perf_counter() - started
         record = manifest(paths, params, overrides, runs, seconds, workers, sweep_file)
         write_text_atomic(staging / "manifest.json", json.dumps(record, ensure_ascii=False, indent=2, default=str))

@@ -1,0 +1,115 @@
+"""memo.docx: the reasons read from params.yaml, and a memo with every section, Chinese first, a chart, a CJK font."""
+
+import pandas as pd
+import pytest
+
+from dgforecast.assess import REPORT_COLUMNS
+from dgforecast.memo import (assumption_reasons, assumptions_table, reason_for, report_facts, value_text,
+                             write_memo)
+from dgforecast.params import resolve_scenario, scenario_names
+from dgforecast.pipeline import load_inputs
+
+PARAMS_TEXT = """\
+# header: no key's reason
+defaults:
+  growth: 0.06            # half the city's CAGR,
+                          # rounded
+  # the measured sd
+  volatility: 0.06
+  seed: 1
+  note_url: "http://x#y"  # a # inside quotes stays in the value
+
+scenarios:
+  shock:
+    growth_overrides:     # base growth otherwise
+      2022: -0.05         # export demand falls
+      2023: 0.00
+"""
+
+
+def test_a_reason_is_the_comment_on_under_or_just_above_its_key():
+    reasons = assumption_reasons(PARAMS_TEXT)
+    assert reasons == {"defaults.growth": "half the city's CAGR, rounded",
+                       "defaults.volatility": "the measured sd",
+                       "defaults.note_url": "a # inside quotes stays in the value",
+                       "scenarios.shock.growth_overrides": "base growth otherwise",
+                       "scenarios.shock.growth_overrides.2022": "export demand falls"}
+    assert "defaults" not in reasons and "defaults.seed" not in reasons  # header and an unexplained number
+
+
+def test_a_scenario_reason_wins_over_the_default_and_collects_its_years():
+    reasons = assumption_reasons(PARAMS_TEXT)
+    assert reason_for(reasons, "shock", "growth_overrides") == "base growth otherwise; 2022: export demand falls"
+    assert reason_for(reasons, "shock", "growth") == "half the city's CAGR, rounded"
+    assert reason_for(reasons, "base", "seed") == ""
+
+
+def test_values_read_with_their_units():
+    assert value_text("growth", 0.06) == "6.0%/年 a year"
+    assert value_text("n_sims", 20000) == "20,000 paths" and value_text("seed", 20220101) == "20220101"
+    assert value_text("growth_overrides", {2022: -0.05, 2023: 0.0}) == "2022: -5.0%, 2023: +0.0%"
+    assert value_text("volatility", 0.06) == "0.06 (sd of annual log growth)"
+
+
+def test_assumptions_are_the_explained_ones_then_what_other_scenarios_change(shipped):
+    path = shipped / "params.yaml"
+    params = {n: resolve_scenario(path, n) for n in scenario_names(path)}
+    table = assumptions_table(params, "base", assumption_reasons(path.read_text(encoding="utf-8")))
+    base = table[table["scenario"] == "base"].set_index("key")
+    assert "growth" in base.index and "label_zh" not in base.index and "as_of" not in base.index  # no reason
+    assert base.loc["growth", "value"] == "6.0%/年 a year" and "half the city's CAGR" in base.loc["growth", "reason"]
+    changes = table[table["scenario"] != "base"]
+    assert changes[["scenario", "key"]].values.tolist() == [
+        ["optimistic", "growth"], ["optimistic", "volatility"], ["pessimistic", "growth"],
+        ["pessimistic", "volatility"], ["shock", "growth_overrides"]]
+
+
+@pytest.fixture(scope="module")
+def memo(shipped, tmp_path_factory):
+    """The memo of the shipped workbook's four scenarios, and the facts it was made from."""
+    path = shipped / "params.yaml"
+    params = {n: resolve_scenario(path, n, {"n_sims": 2000, "as_of": "2026-11"}) for n in scenario_names(path)}
+    facts = report_facts(params, load_inputs(shipped), path.read_text(encoding="utf-8"))
+    summary = pd.concat([facts.result.summary.assign(scenario=n, p_met_plan=0.5, ess=1000.0) for n in params],
+                        ignore_index=True)[REPORT_COLUMNS]
+    folder = tmp_path_factory.mktemp("memo")
+    write_memo(folder / "memo.docx", facts, summary, "2026-11-28 06:00")
+    return folder, facts
+
+
+def test_memo_has_every_section_chinese_first_and_the_fan_chart(memo):
+    import docx
+
+    folder, facts = memo
+    assert [p.name for p in folder.iterdir()] == ["memo.docx"]  # written atomically: no temporary file left
+    doc = docx.Document(str(folder / "memo.docx"))
+    headings = [p.text for p in doc.paragraphs if p.style.name.startswith(("Heading", "Title"))]
+    assert headings == ["东莞市高端装备制造业集群目标评估（备忘录）", "摘要 Summary", "规模目标 Level targets",
+                        "终期评估 Final assessment", "数量与里程碑目标 Count and milestone targets",
+                        "主要假设 Main assumptions", "扇形图 Fan chart", "资料来源 Sources"]
+    texts = [p.text for p in doc.paragraphs]
+    first = next(i for i, t in enumerate(texts) if t.startswith("按基准情景，截至2026年11月已公布的数据"))
+    assert texts[first + 1].startswith("Base case, with the figures published up to November 2026")
+    assert doc.paragraphs[first + 1].style.name == "English"
+    assert any(t.startswith("日期：2026-11-28 06:00。数据口径：截至2026年11月已公布的数据") and "证据有限" in t for t in texts)
+    assert any(t.startswith("cluster_revenue_2025（基准情景）无法确认") for t in texts)
+    assert len(doc.inline_shapes) == 1 and facts.fan_png.startswith(b"\x89PNG")
+    tables = ["\n".join(c.text for c in t.rows[0].cells) for t in doc.tables]
+    assert tables[0].startswith("目标 target\n情景 scenario\n实现概率 P(met)") and len(doc.tables[0].rows) == 5
+    counts = doc.tables[1]
+    assert len(counts.rows) == 14 and counts.rows[1].cells[4].text == "暂无公开数字 no public figure"
+    everything = "\n".join(texts + [c.text for t in doc.tables for r in t.rows for c in r.cells])
+    assert "http://m.firstproduction.net/2023/0524/14437.html" in everything  # an evidence row's address
+    assert "nan" not in everything.lower().replace("nanc", "") and "None" not in everything
+
+
+def test_memo_names_an_east_asian_font_in_every_style(memo):
+    import docx
+    from docx.oxml.ns import qn
+
+    doc = docx.Document(str(memo[0] / "memo.docx"))
+    for name in ("Normal", "Title", "Heading 1", "English", "Table Grid"):
+        fonts = doc.styles[name].element.rPr.find(qn("w:rFonts"))
+        assert fonts.get(qn("w:eastAsia")) == "Microsoft YaHei" and fonts.get(qn("w:eastAsiaTheme")) is None, name
+    lang = doc.styles["Normal"].element.rPr.find(qn("w:lang"))
+    assert lang.get(qn("w:eastAsia")) == "zh-CN"
