@@ -14,7 +14,7 @@ from dgforecast.evidence import COLUMNS, load_evidence
 from dgforecast.params import EvidenceParams, resolve_scenario
 from dgforecast.pipeline import load_inputs
 
-ROOT = Path(__file__).resolve().parent / "fixtures" / "workbook"  # the workbook as shipped, pinned (conftest.py)
+SHIPPED = Path(__file__).resolve().parent / "fixtures" / "workbook"  # the workbook as shipped, pinned (conftest.py)
 TARGET = "cluster_revenue_2025"
 X0, K = 4621.25, 5400.0
 
@@ -33,9 +33,9 @@ def _evidence(tmp_path, *rows):
 
 
 def _assess(evidence, **overrides):
-    params = resolve_scenario(ROOT / "params.yaml", "base", {"revenue_to_output_ratio_sd": 0.0, "n_sims": 40_000,
+    params = resolve_scenario(SHIPPED / "params.yaml", "base", {"revenue_to_output_ratio_sd": 0.0, "n_sims": 40_000,
                                                              "as_of": "2026-11", **overrides})
-    inputs = {**load_inputs(ROOT), "evidence": evidence}
+    inputs = {**load_inputs(SHIPPED), "evidence": evidence}
     result = assess_inputs(params, inputs)
     return params, summary_records(result)[0]
 
@@ -92,9 +92,9 @@ def test_evidence_no_path_can_satisfy_is_one_clear_error(tmp_path):
 def test_a_low_effective_sample_draws_more_paths_and_says_so(tmp_path):
     evidence = _evidence(tmp_path, {"measure": "cluster_output", "year": 2025, "kind": "at_least", "value": 7000,
                                     "published": "2025-12"})
-    params = resolve_scenario(ROOT / "params.yaml", "base", {"n_sims": 2000, "as_of": "2026-11",
+    params = resolve_scenario(SHIPPED / "params.yaml", "base", {"n_sims": 2000, "as_of": "2026-11",
                                                              "evidence": {"min_ess": 500}})
-    result = assess_inputs(params, {**load_inputs(ROOT), "evidence": evidence})
+    result = assess_inputs(params, {**load_inputs(SHIPPED), "evidence": evidence})
     assert result.simulation.n_sims > 2000 and "paths were drawn instead" in result.simulation.note
     assert result.evidence[TARGET]["ess"] >= 500
 
@@ -125,7 +125,7 @@ def test_assess_as_of_the_plan_gives_the_plan_time_numbers_from_the_shell(capsys
 
     from dgforecast.cli import main
 
-    assert main(["--project", str(ROOT), "assess", "base", "--as-of", "2022-01", "--json"]) == 0
+    assert main(["--project", str(SHIPPED), "assess", "base", "--as-of", "2022-01", "--json"]) == 0
     row = json.loads(capsys.readouterr().out)[0]
     # the plan-time base case: 71.725 % of 20,000 paths, closed form 72.09 %, no evidence
     assert (row["target_id"], row["p_met"], row["evidence_used"], row["ess"]) == (TARGET, 0.71725, [], 20000.0)

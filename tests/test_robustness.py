@@ -165,7 +165,8 @@ def test_sweep_out_naming_a_folder_is_one_line_and_exit_2(workbook, capsys):
     code = main(["--project", str(workbook), "sweep", "--grid", "growth=0.01,0.02", "--sims", "200",
                  "--out", str(workbook / "reports" / "d.csv")])
     assert code == 2
-    assert _one_error_line(capsys) == f"dgforecast: error: {workbook / 'reports' / 'd.csv'}: Is a directory"
+    assert _one_error_line(capsys) == (f"dgforecast: error: --out {workbook / 'reports' / 'd.csv'}: is a folder; "
+                                       "name a .csv or .parquet file")
 
 
 def test_a_full_disk_while_writing_a_sweep_file_is_one_line_and_exit_2(workbook, capsys, monkeypatch):
