@@ -4,8 +4,14 @@ import pandas as pd
 import pytest
 
 from dgforecast.assess import REPORT_COLUMNS
-from dgforecast.memo import (assumption_reasons, assumptions_table, reason_for, report_facts, value_text,
-                             write_memo)
+from dgforecast.memo import (
+    assumption_reasons,
+    assumptions_table,
+    reason_for,
+    report_facts,
+    value_text,
+    write_memo,
+)
 from dgforecast.params import resolve_scenario, scenario_names
 from dgforecast.pipeline import load_inputs
 

@@ -6,6 +6,7 @@ them the tests are skipped, saying so. Screenshots at 1280 px go to the report f
 (``<pytest tmp>/browser*/shots/``) for a person to look at.
 """
 
+import io
 import os
 import shutil
 from pathlib import Path
@@ -46,7 +47,7 @@ def built(tmp_path_factory):
     """A report of two scenarios of the shipped workbook (every notebook, few paths)."""
     root = copy_workbook(tmp_path_factory.mktemp("browser") / "workbook")
     result = report.build_report(root, "base,shock", out=root.parent / "report", workers=2,
-                                 overrides={"n_sims": 2000}, progress_stream=open(os.devnull, "w"))
+                                 overrides={"n_sims": 2000}, progress_stream=io.StringIO())
     assert result.ok, [str(result.runs[name].failure) for name in result.failures]
     return root, result.folder
 
@@ -58,7 +59,7 @@ def browser(built):
     driver.quit()
 
 
-def _open(browser, page: Path, shot: Path = None) -> dict:
+def _open(browser, page: Path, shot: Path | None = None) -> dict:
     """Open ``page`` offline at 1280 px: its widths, images, visible text and the console's errors."""
     browser.set_window_size(WIDTH, 900)
     browser.get_log("browser")  # drop what earlier pages logged
@@ -76,7 +77,7 @@ def _open(browser, page: Path, shot: Path = None) -> dict:
 
 
 def test_index_reads_as_the_summary_offline_without_overflow(built, browser):
-    root, folder = built
+    _, folder = built
     state = _open(browser, folder / "index.html", folder.parent / "shots" / "index.png")
     assert state["client"] >= WIDTH - 20 and state["scroll"] <= state["client"], state["scroll"]
     assert state["errors"] == []

@@ -7,7 +7,13 @@ import pandas as pd
 from dgforecast.assess import SUMMARY_COLUMNS
 from dgforecast.notebook import CellFailure, NotebookRun
 from dgforecast.params import resolve_scenario
-from dgforecast.views import assumptions_text, index_html, parameters_table_html, summary_text, sweep_point_html
+from dgforecast.views import (
+    assumptions_text,
+    index_html,
+    parameters_table_html,
+    summary_text,
+    sweep_point_html,
+)
 from tests.conftest import SHIPPED
 
 
