@@ -5,17 +5,15 @@ import os
 import time
 
 from dgforecast.config import find_project
-from dgforecast.data import history_series_or_none
 from dgforecast.errors import ParamsError
 from dgforecast.params import FIELDS, resolve_scenario
 from dgforecast.pipeline import load_inputs
-from dgforecast.simulate import EngineSetup, start_point
+from dgforecast.simulate import engine_setup, start_point
 from dgforecast.sweep.grid import check_grid_size, grid_points, parse_grid, validate_grid
 from dgforecast.sweep.pages import render_point_notebooks
 from dgforecast.sweep.results import (check_output_path, crossing_column, finest_key, grid_keys, p_met_crossings,
                                       write_results)
 from dgforecast.sweep.run import check_scheduler, run_engine
-from dgforecast.targets import level_targets
 
 #: The P(met) levels a sweep solves for (the contours of notebook 05's heat map too).
 CROSSING_PROBABILITIES = (0.5, 0.8)
@@ -35,16 +33,8 @@ def _check_fitted(setup):
                           "published levels in data/raw/; name another series or sweep engine=lognormal")
 
 
-def make_setup(inputs, base, engines=None) -> EngineSetup:
-    """The ``EngineSetup`` for scenario ``base`` on the workbook's tables (``pipeline.load_inputs``):
-    its level targets, and the history when the ``fitted`` engine is used."""
-    engines = engines or [base.engine]
-    history = None
-    if "fitted" in engines:
-        history = history_series_or_none(inputs["history"], base.history_series)
-    pairs = () if history is None else tuple((int(y), float(v)) for y, v in history.dropna().items())
-    targets = level_targets(inputs["targets"], inputs["baselines"], inputs["history"])
-    return EngineSetup(base=base, targets=targets, history=pairs, evidence=inputs.get("evidence"))
+#: The sweep's setup is the simulation core's (one copy, shared with tracking's hinge table).
+make_setup = engine_setup
 
 
 def prepare_sweep(paths, scenario, specs, n_sims=None, seed=None, yes=False, as_of=None):
