@@ -136,6 +136,16 @@ def fan_quantiles(paths, qs=DECILES) -> pd.DataFrame:
 
 
 # ---------------------------------------------------------------- count targets
+def _so_far(target_row, progress, as_of_year):
+    # What the progress table says of a count or milestone target up to as_of_year.
+    tid, threshold = target_row["id"], float(target_row["threshold"])
+    start, deadline = int(target_row["start_year"]), int(target_row["deadline"])
+    rows = progress[(progress["target_id"] == tid) & (progress["year"] > start) & (progress["year"] <= as_of_year)]
+    observed = max(0, min(as_of_year, deadline) - start)
+    remaining = max(0, deadline - max(as_of_year, start))
+    return tid, threshold, target_row.get("comparison", ">="), rows, observed, remaining, float(rows["count"].sum())
+
+
 def count_target_assessment(target_row, progress, as_of_year, thresholds=None) -> dict:
     """Required pace and, when progress counts are entered, P(met) from a Poisson–Gamma pace model.
 
@@ -157,13 +167,8 @@ def count_target_assessment(target_row, progress, as_of_year, thresholds=None) -
         start_year), pace_needed_now (a year, for what remains), observed_pace, p_met (NaN when no
         counts are entered), median, q10, q90 (predicted total at the deadline), status, note.
     """
-    tid, threshold = target_row["id"], float(target_row["threshold"])
+    tid, threshold, comparison, rows, observed, remaining, achieved = _so_far(target_row, progress, as_of_year)
     start, deadline = int(target_row["start_year"]), int(target_row["deadline"])
-    comparison = target_row.get("comparison", ">=")
-    rows = progress[(progress["target_id"] == tid) & (progress["year"] > start) & (progress["year"] <= as_of_year)]
-    observed = max(0, min(as_of_year, deadline) - start)
-    remaining = max(0, deadline - max(as_of_year, start))
-    achieved = float(rows["count"].sum())
     result = {"target_id": tid, "achieved": achieved, "years_observed": observed,
               "required_pace": threshold / (deadline - start),
               "pace_needed_now": max(0.0, threshold - achieved) / remaining if remaining else math.nan,
@@ -206,13 +211,8 @@ def milestone_assessment(target_row, progress, as_of_year, thresholds=None) -> d
     Parameters and returns are those of ``count_target_assessment``; ``median``, ``q10`` and
     ``q90`` are quantiles of the count at the deadline (what is achieved now, or the threshold).
     """
-    tid, threshold = target_row["id"], float(target_row["threshold"])
+    tid, threshold, comparison, rows, observed, remaining, achieved = _so_far(target_row, progress, as_of_year)
     start, deadline = int(target_row["start_year"]), int(target_row["deadline"])
-    comparison = target_row.get("comparison", ">=")
-    rows = progress[(progress["target_id"] == tid) & (progress["year"] > start) & (progress["year"] <= as_of_year)]
-    observed = max(0, min(as_of_year, deadline) - start)
-    remaining = max(0, deadline - max(as_of_year, start))
-    achieved = float(rows["count"].sum())
     done = bool(meets([achieved], threshold, comparison)[0])
     result = {"target_id": tid, "achieved": achieved, "years_observed": observed,
               "required_pace": threshold / (deadline - start),

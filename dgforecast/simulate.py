@@ -542,11 +542,16 @@ def _deadline_years(target, params, years):
     return n_years
 
 
+def _group_draws(setup, params):
+    """The simulated years and each target group's draws, reused by every point of a batch group."""
+    years = simulated_years(params)
+    return years, [lognormal_draws(rng, params.n_sims, len(years))
+                   for rng in group_generators(params.seed, setup.n_groups)]
+
+
 def _lognormal_group(params_list, setup: EngineSetup, params):
     """Result columns for points that share engine, years, n_sims and seed (lognormal engine)."""
-    years = simulated_years(params)
-    draws = [lognormal_draws(rng, params.n_sims, len(years))  # reused by every point of the group
-             for rng in group_generators(params.seed, setup.n_groups)]
+    years, draws = _group_draws(setup, params)
     out = {}
     for target in setup.targets:
         n_years = _deadline_years(target, params, years)
@@ -685,8 +690,7 @@ def _weighted_chunk_stats(shift, scale, sorted_sample, order, weights, threshold
 
 def _weighted_lognormal_group(params_list, setup: EngineSetup, params, obs):
     """Result columns under evidence (lognormal engine): each point's paths weighted by the evidence."""
-    years = simulated_years(params)
-    draws = [lognormal_draws(rng, params.n_sims, len(years)) for rng in group_generators(params.seed, setup.n_groups)]
+    years, draws = _group_draws(setup, params)
     out = {}
     for target in setup.targets:
         n_years = _deadline_years(target, params, years)

@@ -78,3 +78,20 @@ def live_workbook_is_not_a_workbook(request, monkeypatch):
         return Path(folder).resolve() != REPO and real(folder)
 
     monkeypatch.setattr(config, "is_project_root", refuse_the_live_workbook)
+
+
+@pytest.fixture
+def fake_workbook(workbook):
+    """The workbook with tiny stand-in notebooks (a kernel each, a second or two), so the report
+    machinery is tested in seconds: 03 writes a summary and fails for the shock scenario, the others
+    echo their parameters."""
+    from dgforecast.notebook import (ACROSS_NOTEBOOK, HISTORY_NOTEBOOK, PLAN_NOTEBOOK, SCENARIO_NOTEBOOK,
+                                     TRACKING_NOTEBOOK)
+
+    fixtures, nb = Path(__file__).parent / "notebooks", workbook / "notebooks"
+    shutil.rmtree(nb, ignore_errors=True)
+    nb.mkdir()
+    shutil.copy(fixtures / "writes_summary_fails_for_shock.ipynb", nb / SCENARIO_NOTEBOOK)
+    for name in (PLAN_NOTEBOOK, HISTORY_NOTEBOOK, ACROSS_NOTEBOOK, TRACKING_NOTEBOOK):
+        shutil.copy(fixtures / "echoes_parameters.ipynb", nb / name)
+    return workbook

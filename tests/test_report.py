@@ -13,24 +13,13 @@ from dgforecast import report
 from dgforecast.cli import main
 from dgforecast.errors import ParamsError
 from dgforecast.assess import REPORT_COLUMNS
-from dgforecast.notebook import (ACROSS_NOTEBOOK, HISTORY_NOTEBOOK, PLAN_NOTEBOOK, SCENARIO_NOTEBOOK,
-                                 SWEEP_NOTEBOOK, TRACKING_NOTEBOOK)
+from dgforecast.notebook import SWEEP_NOTEBOOK
 from dgforecast.provenance import sha256_of
 from tests.conftest import REPO
 
 FIXTURES = Path(__file__).parent / "notebooks"
 
 
-@pytest.fixture
-def fake_workbook(workbook):
-    """The workbook with tiny stand-in notebooks, so the report machinery is tested in seconds."""
-    nb = workbook / "notebooks"
-    shutil.rmtree(nb, ignore_errors=True)
-    nb.mkdir()
-    shutil.copy(FIXTURES / "writes_summary_fails_for_shock.ipynb", nb / SCENARIO_NOTEBOOK)
-    for name in (PLAN_NOTEBOOK, HISTORY_NOTEBOOK, ACROSS_NOTEBOOK, TRACKING_NOTEBOOK):
-        shutil.copy(FIXTURES / "echoes_parameters.ipynb", nb / name)
-    return workbook
 
 
 def test_report_writes_index_summary_excel_manifest_and_points_latest(fake_workbook):

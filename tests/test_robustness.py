@@ -20,7 +20,7 @@ import pytest
 
 from dgforecast import report
 from dgforecast.cli import main
-from dgforecast.errors import DataError, ParamsError
+from dgforecast.errors import ParamsError
 from dgforecast.fileio import refuse_raw
 from dgforecast.notebook import ACROSS_NOTEBOOK, HISTORY_NOTEBOOK, PLAN_NOTEBOOK, SCENARIO_NOTEBOOK, TRACKING_NOTEBOOK
 
@@ -32,18 +32,6 @@ ACTUALS_HEADER = ("series_id,region,industry,metric,unit,year,period,value,basis
 
 def _actual(series="DG_EM_OUT", year=2022, value="5000", basis="level", unit="亿元"):
     return f"{series},Dongguan,电气机械,总产值,{unit},{year},year,{value},{basis},current,press_or_official,http://x,y\n"
-
-
-@pytest.fixture
-def fake_workbook(workbook):
-    """The workbook with tiny stand-in notebooks (a kernel each, a second or two), as in test_report."""
-    nb = workbook / "notebooks"
-    shutil.rmtree(nb, ignore_errors=True)
-    nb.mkdir()
-    shutil.copy(FIXTURES / "writes_summary_fails_for_shock.ipynb", nb / SCENARIO_NOTEBOOK)
-    for name in (PLAN_NOTEBOOK, HISTORY_NOTEBOOK, ACROSS_NOTEBOOK, TRACKING_NOTEBOOK):
-        shutil.copy(FIXTURES / "echoes_parameters.ipynb", nb / name)
-    return workbook
 
 
 def _one_error_line(capsys) -> str:
