@@ -89,7 +89,7 @@ def describe_results(results, setup, out, seconds, as_json=False, notebooks=None
         return json.dumps(record, ensure_ascii=False, indent=2, default=lambda v: v.item())
     lines = [f"swept {len(results):,} points ({' x '.join(keys)}) x {setup.base.n_sims:,} paths "
              f"(scenario {setup.base.scenario}, seed {setup.base.seed}, evidence as of {setup.base.as_of_month}) "
-             f"in {seconds:.1f} s; wrote {out}"]
+             f"in {seconds:.2f} s; wrote {out}"]
     for target in setup.targets:
         p = results[f"p_met.{target.target_id}"]
         if p.notna().any():
