@@ -360,12 +360,14 @@ def _at(where, key) -> str:
     return f"{where} {key}" if where.startswith("-") else f"{where}.{key}"
 
 
-def _check_keys(mapping, where):
-    allowed = [k for k in FIELDS if k != "scenario"]
+def _check_keys(mapping, where, fields=None):
+    # ``fields``: the schema's field names (default: ScenarioParams'; a subclass brings its own).
+    fields = FIELDS if fields is None else fields
+    allowed = [k for k in fields if k != "scenario"]
     for key, value in mapping.items():
         if key == "scenario":
             raise ParamsError(f"{_at(where, key)}: is set from the scenario's name; remove this key")
-        if key not in FIELDS:
+        if key not in fields:
             raise ParamsError(f"{_at(where, key)}: unknown parameter; {_hint(key, allowed)}")
         if key in NESTED_FIELDS and isinstance(value, dict):
             for sub in value:
@@ -418,7 +420,7 @@ def changed(params: ScenarioParams, changes: dict, validate=True, where="-p") ->
     """
     nested = nest_dotted(changes)
     if validate:
-        _check_keys(nested, where)
+        _check_keys(nested, where, type(params).model_fields)
         merged = merge_changes(params.model_dump(), nested)
         try:
             return type(params).model_validate(merged)
@@ -505,6 +507,10 @@ def _one_line(exc: ValidationError, merged: dict, layers) -> str:
         nested = NESTED_FIELDS.get(key, {}).get(loc[-1], {}) if len(loc) > 1 else {}
         unit = f" ({nested['unit']})" if nested.get("unit") else unit
         rng = nested.get("range") or entry.get("range", "")
+        if not rng:  # a field this table does not describe (a schema subclass): the bound pydantic checked
+            bound = next(iter(err.get("ctx", {}).items()), None)
+            rng = f"{'>=' if kind.startswith('greater') else '<='} {bound[1]}" if bound else "its allowed range"
+            return f"{prefix} = {value!r}: out of range; use a value {rng}"
         return f"{prefix} = {value!r}: out of range{unit}; use a value in {rng}"
     if kind == "literal_error":
         return f"{prefix} = {value!r}: not allowed; {err['msg'].replace('Input should be', 'use')}"

@@ -533,3 +533,33 @@ def test_sweep_prints_where_p_met_crosses_50_and_80_percent_as_of_the_plan(shipp
     assert "growth at which P(met) crosses 50% and 80%" in text and "Not the same as median = target" in text
     rows = [" ".join(line.split()) for line in text.splitlines()[-3:]]
     assert rows[0] == "cluster_revenue_2025 0.90 0.0683 (6.83%/yr) 0.0982 (9.82%/yr)"
+
+
+def test_a_field_added_to_the_schema_reaches_the_sweep_with_no_other_edit():
+    # A new assumption is declared once, on the schema (here a subclass, as a developer would add a
+    # field to ScenarioParams): the grid accepts it and the one engine reads it through the params.
+    from dataclasses import replace
+
+    from pydantic import Field
+
+    from dgforecast.params import ScenarioParams
+    from dgforecast.sweep import sweepable_keys, validate_grid
+
+    class WithPolicyBoost(ScenarioParams):
+        policy_boost: float = Field(0.0, ge=0.0, le=0.1)  # extra nominal growth a year from a new policy
+
+        def nominal_growth(self, year) -> float:
+            return super().nominal_growth(year) + self.policy_boost
+
+    setup = _setup(n_sims=2000, revenue_to_output_ratio_sd=0.0)
+    base = WithPolicyBoost.model_validate(setup.base.model_dump())
+    assert "policy_boost" in sweepable_keys(WithPolicyBoost)
+    grid = parse_grid(["policy_boost=0,0.02"])
+    validate_grid(grid, base)
+    results = sweep(grid_points(grid), replace(setup, base=base))
+    p = results[f"p_met.{TARGET}"].tolist()
+    # 6 % + 2 % a year is the same engine input as growth = 8 %: the same paths, the same P(met)
+    at_eight = sweep(grid_points(parse_grid(["growth=0.08"])), setup)[f"p_met.{TARGET}"].iloc[0]
+    assert p[1] > p[0] and p[1] == pytest.approx(at_eight, abs=1e-12)
+    with pytest.raises(ParamsError, match="policy_boost = 0.5: out of range; use a value <= 0.1"):
+        validate_grid(parse_grid(["policy_boost=0.5"]), base)
