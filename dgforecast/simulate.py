@@ -293,8 +293,14 @@ def evidence_rows(evidence, params):
     return selection, observations(selection.used)
 
 
+def usable_observations(obs, target, years) -> tuple:
+    """The observations that weigh on ``target``'s paths: the evidence is about the cluster, whose
+    baseline is its output, and a row counts only for a year the paths cover."""
+    return tuple(o for o in obs if target.baseline_variable == OUTPUT and bears_on(o, years))
+
+
 def _condition(target, levels, ratio, columns, obs, ep):
-    usable = tuple(o for o in obs if target.baseline_variable == OUTPUT and bears_on(o, columns))
+    usable = usable_observations(obs, target, columns)
     if not usable:
         return None, float(len(levels)), ()
     view = _PathsView(target.base_level, levels, ratio, columns)
@@ -549,6 +555,12 @@ def _group_draws(setup, params):
                    for rng in group_generators(params.seed, setup.n_groups)]
 
 
+def _required_growth(params_list, target, start, n_years):
+    # Each point's required growth: from its start level (x its ratio for a revenue target) to the threshold.
+    ratio = np.array([p.revenue_to_output_ratio if target.apply_ratio else 1.0 for p in params_list])
+    return required_cagr(start * ratio, target.threshold, n_years)
+
+
 def _lognormal_group(params_list, setup: EngineSetup, params):
     """Result columns for points that share engine, years, n_sims and seed (lognormal engine)."""
     years, draws = _group_draws(setup, params)
@@ -576,8 +588,7 @@ def _lognormal_group(params_list, setup: EngineSetup, params):
                 stats[name][~fixed] = values
         for name, values in stats.items():
             out[f"{name}.{target.target_id}"] = values
-        ratio = np.array([p.revenue_to_output_ratio if target.apply_ratio else 1.0 for p in params_list])
-        out[f"required_cagr.{target.target_id}"] = required_cagr(start * ratio, target.threshold, n_years)
+        out[f"required_cagr.{target.target_id}"] = _required_growth(params_list, target, start, n_years)
     return out
 
 
@@ -697,7 +708,7 @@ def _weighted_lognormal_group(params_list, setup: EngineSetup, params, obs):
         if n_years is None:
             continue
         start, kept = start_point(target.base_level, target.base_year, params, target.actuals_series())
-        usable = tuple(o for o in obs if target.baseline_variable == OUTPUT and bears_on(o, [*kept, *years]))
+        usable = usable_observations(obs, target, [*kept, *years])
         terms_list = [t for o in usable for t in terms(o, params.evidence)]
         inputs = lognormal_inputs(params_list, years, True)
         shocks, ratio_z = draws[target.group].shocks, draws[target.group].ratio
@@ -750,8 +761,7 @@ def _weighted_lognormal_group(params_list, setup: EngineSetup, params, obs):
                         target.target_id, int((stats["ess"] == 0).sum()))
         for name, values in stats.items():
             out[f"{name}.{target.target_id}"] = values
-        ratio = np.array([p.revenue_to_output_ratio if target.apply_ratio else 1.0 for p in params_list])
-        out[f"required_cagr.{target.target_id}"] = required_cagr(start * ratio, target.threshold, n_years)
+        out[f"required_cagr.{target.target_id}"] = _required_growth(params_list, target, start, n_years)
     return out
 
 
