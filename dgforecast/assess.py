@@ -16,9 +16,10 @@ Each kind of target is judged its own way (``kinds``): level targets on simulate
 ``milestone`` targets as events (``milestone_assessment``); count targets (``cumulative_count``)
 by a Poisson–Gamma pace model: the number
 achieved in each year after ``start_year`` is Poisson(λ), λ has the Jeffreys prior Gamma(½, 0), so
-after T observed years with total C it is Gamma(½ + C, T), and the count still to come in the R
-years up to the deadline is negative binomial (n = ½ + C, p = T / (T + R)). Progress counts in
-data/raw/target_progress.csv are read as the number newly achieved in that year.
+after T entered years with total C it is Gamma(½ + C, T), and the count of the R years of the window
+not entered — past or still to come — is negative binomial (n = ½ + C, p = T / (T + R)). Progress
+counts in data/raw/target_progress.csv are read as the number newly achieved in that year; a year
+with no row is unknown, never zero, and a row counts only as of the month it was ``published``.
 """
 
 import logging
@@ -29,12 +30,13 @@ import numpy as np
 import pandas as pd
 from scipy.special import betaln
 
+from dgforecast.closed_form import closed_form_for
+from dgforecast.condition import met_share, weighted_stats
 from dgforecast.data import history_series_or_none
 from dgforecast.errors import ParamsError
 from dgforecast.kinds import kind_of
 from dgforecast.params import STATUS_LABELS, STATUS_LABELS_EN, ScenarioParams, StatusThresholds
-from dgforecast.condition import weighted_stats
-from dgforecast.simulate import closed_form_for, simulate_targets
+from dgforecast.simulate import simulate_targets
 from dgforecast.targets import level_targets, required_cagr, targets_table
 
 log = logging.getLogger(__name__)
@@ -136,101 +138,130 @@ def fan_quantiles(paths, qs=DECILES) -> pd.DataFrame:
 
 
 # ---------------------------------------------------------------- count targets
-def _so_far(target_row, progress, as_of_year):
-    # What the progress table says of a count or milestone target up to as_of_year.
-    tid, threshold = target_row["id"], float(target_row["threshold"])
+@dataclass(frozen=True)
+class Known:
+    """What the progress table says of a count or milestone target as of one month."""
+
+    target_id: str
+    threshold: float
+    comparison: str
+    entered: tuple         # years with a count published by the as-of month
+    missing: tuple         # years of the window (start_year + 1 .. deadline) without one
+    achieved: float        # the total of the entered years
+
+    @property
+    def done(self) -> bool:
+        return bool(meets([self.achieved], self.threshold, self.comparison)[0])
+
+
+def known_progress(target_row, progress, as_of_month) -> Known:
+    """The years entered (published by ``as_of_month``, YYYY-MM) and missing in a target's window."""
+    tid, start, deadline = target_row["id"], int(target_row["start_year"]), int(target_row["deadline"])
+    rows = progress[(progress["target_id"] == tid) & (progress["year"] > start) & (progress["year"] <= deadline)]
+    if "published" in rows:
+        rows = rows[rows["published"] <= as_of_month]
+    entered = tuple(sorted(int(y) for y in rows["year"]))
+    missing = tuple(y for y in range(start + 1, deadline + 1) if y not in entered)
+    return Known(tid, float(target_row["threshold"]), target_row.get("comparison", ">="), entered, missing,
+                 float(rows["count"].sum()))
+
+
+def _years(years) -> str:
+    return ", ".join(map(str, years)) or "none"
+
+
+def _count_base(target_row, known) -> dict:
     start, deadline = int(target_row["start_year"]), int(target_row["deadline"])
-    rows = progress[(progress["target_id"] == tid) & (progress["year"] > start) & (progress["year"] <= as_of_year)]
-    observed = max(0, min(as_of_year, deadline) - start)
-    remaining = max(0, deadline - max(as_of_year, start))
-    return tid, threshold, target_row.get("comparison", ">="), rows, observed, remaining, float(rows["count"].sum())
+    observed, remaining = len(known.entered), len(known.missing)
+    return {"target_id": known.target_id, "achieved": known.achieved, "years_observed": observed,
+            "years_entered": _years(known.entered), "years_missing": _years(known.missing),
+            "required_pace": known.threshold / (deadline - start),
+            "pace_needed_now": max(0.0, known.threshold - known.achieved) / remaining if remaining else math.nan,
+            "observed_pace": known.achieved / observed if observed else math.nan}
 
 
-def count_target_assessment(target_row, progress, as_of_year, thresholds=None) -> dict:
-    """Required pace and, when progress counts are entered, P(met) from a Poisson–Gamma pace model.
+def count_target_assessment(target_row, progress, as_of_month, thresholds=None) -> dict:
+    """Required pace and, once counts are entered, P(met) from the Poisson–Gamma pace model.
 
     Parameters
     ----------
     target_row : Mapping
-        A count or milestone target (``id``, ``threshold``, ``comparison``, ``deadline``, ``start_year``).
+        A count target (``id``, ``threshold``, ``comparison``, ``deadline``, ``start_year``).
     progress : DataFrame
-        ``data.load_progress``: target_id, year, count (newly achieved that year), source.
-    as_of_year : int
-        Counts up to this year are used.
+        ``data.load_progress``: target_id, year, count (newly achieved that year), source, published.
+    as_of_month : str
+        YYYY-MM: only rows published by then count.
     thresholds : StatusThresholds, optional
         For the status label (defaults when omitted).
 
     Returns
     -------
     dict
-        target_id, achieved (count so far), years_observed, required_pace (a year, from zero at
-        start_year), pace_needed_now (a year, for what remains), observed_pace, p_met (NaN when no
-        counts are entered), median, q10, q90 (predicted total at the deadline), status, note.
+        target_id, achieved (the entered total), years_observed (entered), years_entered and
+        years_missing (text), required_pace (a year, from zero at start_year), pace_needed_now (a
+        year, over the missing years), observed_pace, p_met (1 once the entered total reaches the
+        threshold, 0 when every year is entered and it falls short, NaN when nothing is entered,
+        the pace model otherwise), median, q10, q90 (predicted total at the deadline), status, note.
     """
-    tid, threshold, comparison, rows, observed, remaining, achieved = _so_far(target_row, progress, as_of_year)
-    start, deadline = int(target_row["start_year"]), int(target_row["deadline"])
-    result = {"target_id": tid, "achieved": achieved, "years_observed": observed,
-              "required_pace": threshold / (deadline - start),
-              "pace_needed_now": max(0.0, threshold - achieved) / remaining if remaining else math.nan,
-              "observed_pace": achieved / observed if observed and len(rows) else math.nan}
-    result |= _pace_prediction(achieved, observed, remaining, threshold, comparison, bool(len(rows)))
-    done = 1.0 if bool(meets([achieved], threshold, comparison)[0]) else 0.0
+    known = known_progress(target_row, progress, as_of_month)
+    result = _count_base(target_row, known) | _pace_prediction(known)
     result["status"] = status_label(result["p_met"], thresholds or StatusThresholds(),
-                                    p_met_early=done if not math.isnan(result["p_met"]) else None)
+                                    p_met_early=float(known.done) if not math.isnan(result["p_met"]) else None)
     return result
 
 
-def _pace_prediction(achieved, observed, remaining, threshold, comparison, has_counts) -> dict:
-    if not has_counts or observed == 0:
+def _pace_prediction(known) -> dict:
+    observed, remaining = len(known.entered), len(known.missing)
+    if known.done or (observed and not remaining):
+        p = float(known.done)
+        return {"p_met": p, "median": known.achieved, "q10": known.achieved, "q90": known.achieved,
+                "note": f"{known.achieved:g} entered for {_years(known.entered)}"
+                        + ("" if remaining else ": every year of the window")}
+    if not observed:
         return {"p_met": math.nan, "median": math.nan, "q10": math.nan, "q90": math.nan,
                 "note": "no progress counts entered in data/raw/target_progress.csv after the start year; "
                         "required pace only"}
     from scipy.stats import nbinom  # here, not at the top: scipy.stats takes half a second to import
 
-    shape, rate = PRIOR_SHAPE + achieved, PRIOR_RATE + observed
-    # Still to come in the remaining years: negative binomial with n = shape, p = rate / (rate + R).
-    future = nbinom(shape, rate / (rate + remaining)) if remaining else None
-    need = threshold - achieved  # future count must reach this (>=) or exceed it (>)
-    if future is None:
-        p = float(meets([achieved], threshold, comparison)[0])
-    else:
-        p = float(future.sf(math.ceil(need) - 1 if comparison == ">=" else math.floor(need)))
-    q = {name: achieved + (float(future.ppf(level)) if future else 0.0)
-         for name, level in (("median", 0.5), ("q10", 0.1), ("q90", 0.9))}
+    shape, rate = PRIOR_SHAPE + known.achieved, PRIOR_RATE + observed
+    # The years not entered: negative binomial with n = shape, p = rate / (rate + R).
+    future = nbinom(shape, rate / (rate + remaining))
+    need = known.threshold - known.achieved  # the missing years must reach this (>=) or exceed it (>)
+    p = float(future.sf(math.ceil(need) - 1 if known.comparison == ">=" else math.floor(need)))
+    q = {name: known.achieved + float(future.ppf(level)) for name, level in (("median", 0.5), ("q10", 0.1),
+                                                                               ("q90", 0.9))}
     return {"p_met": min(1.0, max(0.0, p)), **q,
-            "note": f"Poisson–Gamma pace: {achieved:g} in {observed} year(s), {remaining} year(s) to go"}
+            "note": f"Poisson–Gamma pace: {known.achieved:g} in {observed} year(s) entered "
+                    f"({_years(known.entered)}); not entered, drawn by the pace model: {_years(known.missing)}"}
 
 
-def milestone_assessment(target_row, progress, as_of_year, thresholds=None) -> dict:
+def milestone_assessment(target_row, progress, as_of_month, thresholds=None) -> dict:
     """Judge an event target (kind ``milestone``: one innovation centre, one platform).
 
     Done once the progress entered reaches the threshold. Before that, each year is a chance p that
-    it happens, with the Jeffreys prior Beta(½, ½); after T observed years without it p is
-    Beta(½, ½ + T), and P(it happens in the R years left) = 1 − B(½, ½ + T + R) / B(½, ½ + T).
+    it happens, with the Jeffreys prior Beta(½, ½); after T entered years without it p is
+    Beta(½, ½ + T), and P(it happens in the R years not entered) = 1 − B(½, ½ + T + R) / B(½, ½ + T).
 
     Parameters and returns are those of ``count_target_assessment``; ``median``, ``q10`` and
     ``q90`` are quantiles of the count at the deadline (what is achieved now, or the threshold).
     """
-    tid, threshold, comparison, rows, observed, remaining, achieved = _so_far(target_row, progress, as_of_year)
-    start, deadline = int(target_row["start_year"]), int(target_row["deadline"])
-    done = bool(meets([achieved], threshold, comparison)[0])
-    result = {"target_id": tid, "achieved": achieved, "years_observed": observed,
-              "required_pace": threshold / (deadline - start),
-              "pace_needed_now": max(0.0, threshold - achieved) / remaining if remaining else math.nan,
-              "observed_pace": achieved / observed if observed and len(rows) else math.nan}
-    if not len(rows) or observed == 0:
+    known = known_progress(target_row, progress, as_of_month)
+    result = _count_base(target_row, known)
+    observed, remaining = len(known.entered), len(known.missing)
+    if not observed:
         result |= {"p_met": math.nan, "median": math.nan, "q10": math.nan, "q90": math.nan,
                    "note": "no progress entered in data/raw/target_progress.csv after the start year; "
                            "a milestone is judged once a year is reported (0 if it has not happened)"}
     else:
-        p = 1.0 if done else (1.0 - math.exp(betaln(0.5, 0.5 + observed + remaining) - betaln(0.5, 0.5 + observed))
-                              if remaining else 0.0)
-        result |= {"p_met": p, **{name: threshold if done or level > 1.0 - p else achieved
+        p = 1.0 if known.done else (1.0 - math.exp(betaln(0.5, 0.5 + observed + remaining)
+                                                   - betaln(0.5, 0.5 + observed)) if remaining else 0.0)
+        result |= {"p_met": p, **{name: known.threshold if known.done or level > 1.0 - p else known.achieved
                                   for name, level in (("median", 0.5), ("q10", 0.1), ("q90", 0.9))},
-                   "note": ("done: reported in data/raw/target_progress.csv" if done else
-                            f"Beta–Bernoulli: not yet after {observed} year(s), {remaining} year(s) to go")}
+                   "note": ("done: reported in data/raw/target_progress.csv" if known.done else
+                            f"Beta–Bernoulli: not yet in {_years(known.entered)}; not entered: "
+                            f"{_years(known.missing)}")}
     result["status"] = status_label(result["p_met"], thresholds or StatusThresholds(),
-                                    p_met_early=(1.0 if done else 0.0) if not math.isnan(result["p_met"]) else None)
+                                    p_met_early=float(known.done) if not math.isnan(result["p_met"]) else None)
     return result
 
 
@@ -292,23 +323,25 @@ def _check_horizon(params, levels):
         row = late.iloc[0]
         raise ParamsError(f"target_year = {params.target_year}: before the deadline {int(row['deadline'])} of "
                           f"target {row['id']}; use target_year: {int(late['deadline'].max())} or later")
-    early = levels[levels["deadline"] <= params.as_of_year]
-    if len(early):
-        raise ParamsError(f"as_of_year = {params.as_of_year}: the deadline {int(early.iloc[0]['deadline'])} of "
-                          f"target {early.iloc[0]['id']} is already past; judge it on its actual figure instead")
+
+
+def level_stats(values, weights, threshold, comparison) -> dict:
+    """P(met), its Monte Carlo standard error and the quantiles of a target's deadline values."""
+    if weights is None:
+        p = p_target_met(values, threshold, comparison)
+        q10, median, q90 = np.quantile(values, [0.1, 0.5, 0.9])
+        return {"p_met": p, "p_se": math.sqrt(p * (1 - p) / len(values)), "median": float(median),
+                "q10": float(q10), "q90": float(q90)}
+    # under the evidence: the weighted share and the weighted quantiles, as the sweep gives them
+    return weighted_stats(values, weights, threshold, comparison)
 
 
 def _level_rows(row, group, params, p_early):
-    at_deadline = group.paths[int(row["deadline"])]
-    if group.weights is None:
-        p = p_target_met(at_deadline, row["threshold"], row["comparison"])
-        q10, median, q90 = np.quantile(at_deadline, [0.1, 0.5, 0.9])
-    else:  # under the evidence: the weighted share and the weighted quantiles, as the sweep gives them
-        stats = weighted_stats(at_deadline.to_numpy(), group.weights, row["threshold"], row["comparison"])
-        p, q10, median, q90 = stats["p_met"], stats["q10"], stats["median"], stats["q90"]
-    return {"scenario": params.scenario, "target_id": row["id"], "p_met": p, "median": float(median),
-            "q10": float(q10), "q90": float(q90),
-            "status": status_label(p, params.status_thresholds, p_early)}
+    stats = level_stats(group.deadline_values[int(row["deadline"])], group.weights, row["threshold"],
+                        row["comparison"])
+    return {"scenario": params.scenario, "target_id": row["id"], "p_met": stats["p_met"],
+            "median": stats["median"], "q10": stats["q10"], "q90": stats["q90"],
+            "status": status_label(stats["p_met"], params.status_thresholds, p_early)}, stats["p_se"]
 
 
 def _p_met_early(row, paths) -> float:
@@ -318,9 +351,10 @@ def _p_met_early(row, paths) -> float:
     return float(meets(paths[before].to_numpy(), row["threshold"], row["comparison"]).any(axis=1).mean())
 
 
-def _closed_form_row(target, params, start_level, p_sim, unconditioned=True) -> dict:
+def _closed_form_row(target, params, p_sim, unconditioned=True) -> dict:
     # The closed form is the plan-time (prior) probability; under evidence it is shown for comparison.
-    exact = closed_form_for(params, target.threshold, start_level, target.deadline, target.apply_ratio)
+    exact = closed_form_for(params, target.threshold, target.base_level, target.base_year, target.deadline,
+                            target.apply_ratio)
     se = math.sqrt(max(exact * (1 - exact), 1e-12) / params.n_sims)
     return {"target_id": target.target_id, "p_met": p_sim, "p_closed_form": exact, "mc_se": se,
             "z": (p_sim - exact) / se if unconditioned else math.nan, "conditioned": not unconditioned}
@@ -334,7 +368,7 @@ def _growth_rows(row, params, inputs, base, paths) -> list[dict]:
              f"{base * ratio:,.2f} ({start}) -> {row['threshold']:,.0f} ({deadline})")]
     history = history_series_or_none(inputs["history"], params.history_series)
     if history is not None:
-        g, first, last = historical_cagr(history, min(params.as_of_year, start))
+        g, first, last = historical_cagr(history, start)
         rows.append(("historical_city", g, "历史年均增长（全市）", "historical (city)",
                      f"{params.history_series} {first}-{last}, current prices"))
     sector = inputs["baselines"]
@@ -344,28 +378,23 @@ def _growth_rows(row, params, inputs, base, paths) -> list[dict]:
         rows.append(("historical_sector", float(sector["value"].iloc[0]) / 100, f"{start}年行业增长",
                      f"sector growth {start}", f"plan {sector['section'].iloc[0]}, {sector['price_basis'].iloc[0]}"))
     if params.engine == "lognormal":  # the fitted engine ignores growth; its growth is the simulated one
-        assumed = [params.nominal_growth(y) for y in range(params.as_of_year + 1, deadline + 1)]
+        assumed = [params.nominal_growth(y) for y in range(start + 1, deadline + 1)]
         rows.append(("scenario", float(np.exp(np.mean(np.log1p(assumed))) - 1), "情景假设增长",
-                     "scenario assumption", f"nominal, {params.as_of_year + 1}-{deadline}"))
+                     "scenario assumption", f"nominal, {start + 1}-{deadline}"))
     rows.append(("simulated_median", required_cagr(base * ratio, float(paths[deadline].median()), n),
                  "模拟中位增长", "simulated median", f"median path {start}-{deadline}"))
     return [{"target_id": row["id"], "measure": m, "growth": g, "label_zh": zh, "label_en": en, "basis": b}
             for m, g, zh, en, b in rows]
 
 
-def counts_as_of(target_id, progress, params) -> int:
-    """The last year whose count is known for a target: the latest year entered in the progress table
-    up to the calendar year of ``params.as_of`` (``as_of_year`` when nothing is entered). Years before it
-    without a row count as none achieved."""
-    rows = progress[(progress["target_id"] == target_id) & (progress["year"] <= int(params.as_of_month[:4]))]
-    return max(params.as_of_year, int(rows["year"].max())) if len(rows) else params.as_of_year
+#: How each kind of target not judged on paths is judged.
+JUDGES = {"pace": count_target_assessment, "event": milestone_assessment}
 
 
 def judge_counts(table, progress, params) -> pd.DataFrame:
-    """Every target not judged on paths, each by its kind's model (``kinds``): pace or event."""
-    judges = {"pace": count_target_assessment, "event": milestone_assessment}
-    rows = [judges[kind_of(r["kind"]).judged_on](r, progress, counts_as_of(r["id"], progress, params),
-                                                 params.status_thresholds)
+    """Every target not judged on paths, each by its kind's model (``kinds``), on the counts published by
+    ``params.as_of``."""
+    rows = [JUDGES[kind_of(r["kind"]).judged_on](r, progress, params.as_of_month, params.status_thresholds)
             for _, r in table.iterrows() if not kind_of(r["kind"]).is_level]
     return pd.DataFrame(rows)
 
@@ -378,7 +407,7 @@ def assess_inputs(params: ScenarioParams, inputs: dict) -> ScenarioResult:
     table = targets_table(inputs["targets"], inputs["baselines"], 1.0)
     levels = table[table["kind"].map(lambda k: kind_of(k).is_level).astype(bool)]
     _check_horizon(params, levels)
-    targets = level_targets(inputs["targets"], inputs["baselines"], inputs["history"])
+    targets = level_targets(inputs["targets"], inputs["baselines"])
     history = history_series_or_none(inputs["history"], params.history_series) if params.engine == "fitted" else None
     simulation = simulate_targets(targets, params, history, inputs.get("evidence"))
     rows_by_id = {row["id"]: row for _, row in levels.iterrows()}
@@ -388,21 +417,22 @@ def assess_inputs(params: ScenarioParams, inputs: dict) -> ScenarioResult:
     for target in targets:
         row, group = rows_by_id[target.target_id], simulation.groups[target.group]
         paths = group.resampled  # equally weighted paths for the fan, crossing years and joint
-        actuals = target.actuals_series()
-        start_level = actuals[params.as_of_year] if params.as_of_year > target.base_year else target.base_level
-        summary.append(_level_rows(row, group, params, _p_met_early(row, paths)))
+        level_row, p_se = _level_rows(row, group, params, _p_met_early(row, paths))
+        summary.append(level_row)
         crossing[target.target_id] = crossing_year(paths, row["threshold"], row["comparison"])
         growth += _growth_rows(row, params, inputs, target.base_level, paths)
         if params.engine == "lognormal":
-            closed.append(_closed_form_row(target, params, start_level, summary[-1]["p_met"], group.weights is None))
-        hit = meets(paths[target.deadline], target.threshold, target.comparison)
+            closed.append(_closed_form_row(target, params, summary[-1]["p_met"], not group.evidence_used))
+        hit = meets(group.deadline_values[target.deadline], target.threshold, target.comparison)
         met_all[target.group] = met_all.get(target.group, True) & hit
         by_target[target.target_id] = paths
-        evidence[target.target_id] = {"ess": group.ess, "evidence_used": list(group.evidence_used)}
+        evidence[target.target_id] = {"ess": group.ess, "evidence_used": list(group.evidence_used), "p_se": p_se,
+                                      "years": group.years_evidence, "round_capped": list(group.round_capped)}
         if first_actuals is None:
             scale = params.revenue_to_output_ratio if target.apply_ratio else 1.0
-            first_actuals = _actual_points(target.base_level, target.base_year, actuals, params.as_of_year) * scale
-    joint = float(np.prod([m.mean() for m in met_all.values()]))  # groups are simulated independently
+            first_actuals = _actual_points(target.base_level, target.base_year) * scale
+    # every level target of a group met on the same (weighted) path; groups are simulated independently
+    joint = float(np.prod([joint_share(hit, simulation.groups[g].weights) for g, hit in met_all.items()]))
     counts = judge_counts(table, inputs["progress"], params)
     for c in counts.to_dict(orient="records"):
         summary.append({"scenario": params.scenario, **{k: c[k] for k in SUMMARY_COLUMNS[1:]}})
@@ -417,13 +447,18 @@ def assess_inputs(params: ScenarioParams, inputs: dict) -> ScenarioResult:
                           paths_by_target=by_target, evidence=evidence, simulation=simulation)
 
 
+def joint_share(hit, weights) -> float:
+    """The (weighted) share of paths on which every level target of a group is met."""
+    return float(hit.mean()) if weights is None else met_share(hit, weights)
+
+
 def summary_records(result) -> list[dict]:
     """One JSON-ready object per target: what ``dgforecast assess --json`` prints.
 
     Keys: target_id, scenario, n_sims (paths drawn), p_met, median, q10, q90, status, closed_form
     (P(met) in closed form on the lognormal engine without evidence, None where there is none), ess
-    (effective sample size under the evidence; None for count targets) and evidence_used (ids);
-    NaN becomes None.
+    (effective sample size under the evidence; None for count targets), p_se (the Monte Carlo
+    standard error of p_met; None for count targets) and evidence_used (ids); NaN becomes None.
     """
     closed = {} if result.closed_form.empty else {
         r["target_id"]: r["p_closed_form"] for r in result.closed_form.to_dict(orient="records")
@@ -439,16 +474,15 @@ def summary_records(result) -> list[dict]:
         record["closed_form"] = closed.get(row["target_id"])
         info = result.evidence.get(row["target_id"])
         record["ess"] = None if info is None or math.isnan(info["ess"]) else round(info["ess"], 1)
+        record["p_se"] = None if info is None else info["p_se"]
         record["evidence_used"] = [] if info is None else info["evidence_used"]
         records.append(record)
     return records
 
 
-def _actual_points(base, base_year, actuals, as_of_year) -> pd.Series:
-    # The base year and every actual up to as_of_year: the points charts draw over the fan.
+def _actual_points(base, base_year) -> pd.Series:
+    # The base year: the point charts draw the fan from.
     points = pd.Series({base_year: float(base)}, dtype=float)
-    if actuals is not None:
-        points = pd.concat([points, actuals[actuals.index <= as_of_year].astype(float)])
     points.index.name = "year"
     return points
 

@@ -105,7 +105,7 @@ def _add_track(sub):
                                      "and the final assessment (终期评估)")
     p.add_argument("scenario", help="a scenario name from params.yaml")
     p.add_argument("-p", "--param", action="append", default=[], metavar="KEY=VALUE",
-                   help="override one parameter (value read as YAML, e.g. -p evidence.round_step=1000); repeatable")
+                   help="override one parameter (value read as YAML, e.g. -p evidence.reading=round); repeatable")
     p.add_argument("--json", action="store_true", help="print a JSON list of objects, one per vintage and level target")
     p.add_argument("--out", default=None, metavar="FILE.csv",
                    help="also write the table to FILE.csv and the chart to FILE.png (not inside data/raw/)")
@@ -119,7 +119,8 @@ def _add_track(sub):
 def cmd_progress(args) -> int:
     from dgforecast.progress import record_progress
 
-    print(record_progress(args.target_id, args.year, args.count, args.source, args.note or "", args.project))
+    print(record_progress(args.target_id, args.year, args.count, args.source, args.note or "", args.project,
+                          args.published))
     return 0
 
 
@@ -131,6 +132,9 @@ def _add_progress(sub):
     p.add_argument("--count", type=float, required=True, metavar="N", help="the number newly achieved that year")
     p.add_argument("--source", required=True, metavar="TEXT", help="where the figure was published")
     p.add_argument("--note", default=None, metavar="TEXT", help="anything a reader should know about the figure")
+    p.add_argument("--published", default=None, metavar="YYYY-MM",
+                   help="the month the count was published (default: this month); a forecast as of an earlier "
+                        "month does not use it")
     p.set_defaults(func=cmd_progress)
 
 

@@ -22,8 +22,9 @@ BASELINES_FILE = "plan_baselines.csv"
 DIVISIONS_FILE = "plan_divisions.csv"
 TARGETS_FILE = "plan_targets.csv"
 HISTORY_FILE = "dongguan_published_to_2021.csv"
-ACTUALS_FILE = "actuals.csv"
 PROGRESS_FILE = "target_progress.csv"
+#: The file figures after the baseline once went to; they are evidence now (one home: evidence.csv).
+RETIRED_ACTUALS_FILE = "actuals.csv"
 
 #: Units the raw files may use. 亿元 = 100 million yuan.
 UNITS = {"亿元", "%", "家", "万家", "户", "个", "项", "名", "套"}
@@ -42,7 +43,7 @@ TARGET_COLUMNS = ["id", "name_zh", "name_en", "kind", "unit", "threshold", "comp
                   "deadline", "start_year", "section", "baseline_variable", "baseline_conversion", "note"]
 HISTORY_COLUMNS = ["series_id", "region", "industry", "metric", "unit", "year", "period", "value",
                    "basis", "price_basis", "reliability", "source_url", "source_phrase"]
-PROGRESS_COLUMNS = ["target_id", "year", "count", "source"]
+PROGRESS_COLUMNS = ["target_id", "year", "count", "source", "published"]
 
 # Plan figures the derivations rest on: (variable, basis) in plan_baselines.csv.
 OUTPUT = "Gross Output|Electrical Machinery and Equipment"
@@ -260,11 +261,12 @@ def _check_history(path, frame) -> pd.DataFrame:
 
 
 def load_history(raw_dir, reliability=("press_or_official", "preliminary", "low")) -> pd.DataFrame:
-    """Published Dongguan statistics, checked, filtered by reliability.
+    """Published statistics up to the plan's base year (``dongguan_published_to_2021.csv``), checked,
+    filtered by reliability.
 
-    Reads ``dongguan_published_to_2021.csv`` and, when present, ``actuals.csv``: figures published
-    after the plan's base year (same columns), for example the cluster's 2022 output as series
-    ``DG_EM_OUT``. A figure may stand in only one of the two files.
+    Figures published after the base year are evidence (``evidence.csv``, with the month each was
+    published): one home, so a figure cannot count in one place and not in another. A retired
+    ``actuals.csv`` holding rows is refused with what to do.
 
     Parameters
     ----------
@@ -276,32 +278,28 @@ def load_history(raw_dir, reliability=("press_or_official", "preliminary", "low"
     Returns
     -------
     DataFrame
-        The rows of the source files with ``year`` as int and ``value`` as float.
+        The rows of the source file with ``year`` as int and ``value`` as float.
     """
     path = Path(raw_dir) / HISTORY_FILE
     unknown = set(reliability) - set(RELIABILITY)
     if unknown:
         raise DataError(path, "reliability filter", f"unknown flag(s) {', '.join(sorted(unknown))}; use {', '.join(RELIABILITY)}")
-    frame = _check_history(path, read_table(path, HISTORY_COLUMNS))
-    _check_plan_year(path, frame, raw_dir)
-    actuals_path = Path(raw_dir) / ACTUALS_FILE
-    if actuals_path.exists():
-        actuals_text = read_table(actuals_path, HISTORY_COLUMNS)
-        actuals = _check_history(actuals_path, actuals_text)
-        _check_plan_year(actuals_path, actuals.assign(text=actuals_text["value"]), raw_dir)
-        both = pd.concat([frame, actuals], ignore_index=True)
-        clash = both.duplicated(["series_id", "year", "period", "basis"], keep="first").to_numpy()[len(frame):]
-        if clash.any():
-            i = int(clash.nonzero()[0][0])
-            row = actuals.iloc[i]
-            raise DataError(actuals_path, _line(i), f"{row['series_id']} {row['year']} ({row['basis']}) is already in "
-                            f"{HISTORY_FILE}; keep it in one file")
-        frame = both
+    text = read_table(path, HISTORY_COLUMNS)
+    frame = _check_history(path, text)
+    _check_plan_year(path, frame.assign(text=text["value"]), raw_dir)
+    _refuse_retired_actuals(Path(raw_dir) / RETIRED_ACTUALS_FILE)
     kept = frame[frame["reliability"].isin(list(reliability))].reset_index(drop=True)
     dropped = len(frame) - len(kept)
     if dropped:
         log.info("%d of %d published figures dropped by the reliability filter", dropped, len(frame))
     return kept
+
+
+def _refuse_retired_actuals(path):
+    if path.is_file() and len(read_table(path, [])):
+        raise DataError(path, "", "is no longer read: figures after the baseline are evidence; move each row to "
+                        "evidence.csv (an exact figure: kind level, precision exact, with its published month) "
+                        "and delete this file")
 
 
 #: Published series that measure a figure of the plan's baselines (as ``targets.ACTUALS_SERIES``):
@@ -346,15 +344,35 @@ def _check_plan_year(path, frame, raw_dir):
 MAX_PROGRESS_COUNT = 100_000
 
 
-def load_progress(raw_dir, targets) -> pd.DataFrame:
+def _check_count_published(path, index, text, year, today):
+    """A count's ``published`` month: YYYY-MM, not in the future, not before December of its year."""
+    where = f"{_line(index)}, column published"
+    if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", text or ""):
+        raise DataError(path, where, f"{text!r} is not a month; write the month the count was published, YYYY-MM "
+                        "(vintages use a count only from then on)")
+    now = f"{today.year:04d}-{today.month:02d}"
+    if text > now:
+        raise DataError(path, where, f"{text} is in the future (today is {now})")
+    if text < f"{year}-12":
+        raise DataError(path, where, f"{text} is before the end of {year}, the year the count is for; "
+                        "check the year or the month")
+
+
+def load_progress(raw_dir, targets, today=None) -> pd.DataFrame:
     """Counts achieved so far towards count targets (``target_progress.csv``), if the file exists.
 
-    Returns an empty table with the right columns when the file is absent.
+    Each row is the number newly achieved in ``year`` and the month it was ``published`` (a forecast
+    as of a month uses only the counts published by then). Returns an empty table with the right
+    columns when the file is absent.
     """
+    import datetime as dt
+
+    today = today or dt.date.today()
     path = Path(raw_dir) / PROGRESS_FILE
     if not path.exists():
         return pd.DataFrame({"target_id": pd.Series(dtype=str), "year": pd.Series(dtype=int),
-                             "count": pd.Series(dtype=float), "source": pd.Series(dtype=str)})
+                             "count": pd.Series(dtype=float), "source": pd.Series(dtype=str),
+                             "published": pd.Series(dtype=str)})
     frame = read_table(path, PROGRESS_COLUMNS)
     known = set(targets["id"])
     years, counts = [], []
@@ -373,6 +391,7 @@ def load_progress(raw_dir, targets) -> pd.DataFrame:
             raise DataError(path, f"{_line(i)}, column year", f"year {years[-1]} is outside the plan window of "
                             f"{row['target_id']} ({first}-{last}: the years after start_year up to the deadline); "
                             "counts from other years are not progress towards it")
+        _check_count_published(path, i, row["published"], years[-1], today)
     frame = frame.assign(year=years, count=counts)
     _no_duplicates(path, frame, ["target_id", "year"], "target-year")
     return frame

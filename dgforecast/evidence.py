@@ -22,15 +22,23 @@ from dgforecast.params import did_you_mean
 log = logging.getLogger(__name__)
 
 EVIDENCE_FILE = "evidence.csv"
-COLUMNS = ["evidence_id", "measure", "year", "period", "kind", "value", "unit", "price_basis",
+COLUMNS = ["evidence_id", "measure", "year", "period", "kind", "value", "unit", "precision", "price_basis",
            "published", "reliability", "source_url", "source_phrase", "note"]
 
-#: What each measure is, and the unit of its levels and bounds (growth rows are always in %).
+#: What each measure is, and the unit of its levels and bounds (growth rows are always in %). The
+#: city's measures are *related* evidence: not the cluster, linked to it by parameters of their own
+#: (``EvidenceParams.city_gap``, ``city_gap_sd``, ``city_ratio_sd``).
 MEASURES = {
     "cluster_output": {"unit": "亿元", "meaning": "the cluster's 总产值 (gross output), current prices"},
     "cluster_revenue": {"unit": "亿元", "meaning": "the cluster's 营业收入 (operating revenue), current prices"},
     "cluster_value_added": {"unit": "%", "meaning": "the cluster's 增加值 (value added); growth rows only"},
     "revenue_to_output_ratio": {"unit": "1", "meaning": "the cluster's 营业收入 / 总产值"},
+    "city_value_added": {"unit": "%", "meaning": "the city's 规上工业增加值 (all industry, not the cluster; growth rows "
+                                                 "only, linked to the cluster's by city_gap and city_gap_sd)"},
+    "city_revenue": {"unit": "亿元", "meaning": "the city's 规上工业 营业收入; used with the city's output of the same "
+                                              "year, as the city's revenue-to-output ratio"},
+    "city_output": {"unit": "亿元", "meaning": "the city's 规上工业总产值; used with the city's revenue of the same "
+                                             "year, as the city's revenue-to-output ratio"},
     "city_revenue_to_output_ratio": {"unit": "1", "meaning": "the city's 规上工业 营业收入 / 总产值 (all industry, "
                                                              "not the cluster; its link to the cluster's ratio is a parameter)"},
 }
@@ -40,14 +48,35 @@ MEASURE_KINDS = {
     "cluster_revenue": ("level", "at_least", "at_most", "growth"),
     "cluster_value_added": ("growth",),
     "revenue_to_output_ratio": ("level", "at_least", "at_most"),
+    "city_value_added": ("growth",),
+    "city_revenue": ("level", "at_least", "at_most"),
+    "city_output": ("level", "at_least", "at_most"),
     "city_revenue_to_output_ratio": ("level", "at_least", "at_most"),
 }
+#: Measures of the cluster itself: plausibility is checked against the plan's baseline.
+CLUSTER_LEVEL_MEASURES = ("cluster_output", "cluster_revenue")
+#: The two city figures that make the city's ratio together (revenue over output of one year and period).
+CITY_PAIR = ("city_revenue", "city_output")
 KINDS = {
-    "level": "an exact figure (a rounded round figure too: its rounding goes into the level sd)",
+    "level": "a figure: exact (only its rounding) or a round statement such as 达到5000 (precision)",
     "at_least": "a lower bound (突破 / 超过 / 以上)",
     "at_most": "an upper bound",
     "growth": "growth on the same period of the year before, in %",
 }
+#: How a level or bound was written (column ``precision``; empty: decided by the digits, ``precision_of``).
+PRECISIONS = {
+    "exact": "a figure as published to its last digit (5312.47): it carries only its rounding, half a unit of "
+             "that digit; an exact figure of a target's own measure and year decides the target",
+    "round": "a round statement (达到5000, 5千亿级, 突破2.5万亿): a level carries the round-figure sd "
+             "(evidence.round_sd); a bound is read two ways, plain (a bound only) and round (also short of the "
+             "next round figure, one unit of its last significant digit above: 5000 -> 6000)",
+}
+#: Growth the loader accepts, in % (a year's growth outside it is a typing slip: 85 for 8.5, 50000 for 5000).
+GROWTH_RANGE = (-60.0, 150.0)
+#: A level further than this factor outside what the baseline and growth of -50 %..+50 % a year allow is refused.
+PLAUSIBLE_FACTOR, PLAUSIBLE_YEARLY = 3.0, 0.5
+#: Ratios of revenue to output the loader accepts (as the scenario parameter's range).
+RATIO_RANGE = (0.5, 2.0)
 PRICE_BASES = ("nominal", "real")
 #: ``year`` (January-December) or ``YTD_M01`` ... ``YTD_M11`` (January to that month).
 PERIOD = re.compile(r"^(year|YTD_M(0[1-9]|1[01]))$")
@@ -60,6 +89,41 @@ MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 def period_months(period) -> int:
     """How many months a period covers: 12 for ``year``, m for ``YTD_Mm``."""
     return 12 if period == "year" else int(period[len("YTD_M"):])
+
+
+def significant_digits(text) -> tuple[int, int]:
+    """(significant digits, exponent of the last one) of a number as written.
+
+    Trailing zeros of a whole number are not significant ("5000": 1 digit, last at 10³), those after a
+    decimal point are ("5000.0": 5 digits, last at 10⁻¹).
+
+    >>> significant_digits("5000"), significant_digits("25000"), significant_digits("27691.5")
+    ((1, 3), (2, 3), (6, -1))
+    """
+    text = str(text).strip().lstrip("+-")
+    whole, _, fraction = text.partition(".")
+    digits = (whole + fraction).lstrip("0")
+    if not fraction and "." not in text:
+        stripped = digits.rstrip("0")
+        return max(len(stripped), 1), len(digits) - len(stripped)
+    return max(len(digits), 1), -len(fraction)
+
+
+def precision_of(text) -> str:
+    """The precision a figure's digits suggest: ``round`` with two significant digits or fewer
+    (5000, 25000, 5300), ``exact`` otherwise (5312, 27691.5, 24.68). Write the column to say otherwise."""
+    return "round" if significant_digits(text)[0] <= 2 else "exact"
+
+
+def round_step(text) -> float:
+    """One unit of the last significant digit: the step to the next round figure (5000 -> 1000, 25000 -> 1000)."""
+    return 10.0 ** significant_digits(text)[1]
+
+
+def rounding(text) -> float:
+    """Half a unit of the last digit written: 0.005 for "5312.47", 0.5 for "5300" (written exactly)."""
+    _, _, fraction = str(text).strip().partition(".")
+    return 0.5 * 10.0 ** -len(fraction)
 
 
 # ---------------------------------------------------------------- cell checks
@@ -85,15 +149,31 @@ def _month(path, index, text) -> str:
 
 def _value(path, index, kind, text) -> float:
     value = _number(path, index, "value", text)
-    if kind == "growth" and value <= -100:
-        raise DataError(path, _where(index, "value"), f"growth {value} % would make the level negative")
+    low, high = GROWTH_RANGE
+    if kind == "growth" and not low <= value <= high:
+        raise DataError(path, _where(index, "value"), f"growth {value:g} % is outside {low:g}..+{high:g} % a year; "
+                        "write the growth in % (8.5 for 8.5 %)")
+    if kind == "growth" and 0 < abs(value) < 1:
+        log.warning("%s: %s: growth %s read as %s %% (write 8.5 for 8.5 %%)", path, _where(index, "value"), text, text)
+    if kind == "growth" and abs(value) > 100 * PLAUSIBLE_YEARLY:
+        log.warning("%s: %s: growth %s %% is faster than the %g %% a year the level check allows; check it is not %g",
+                    path, _where(index, "value"), text, 100 * PLAUSIBLE_YEARLY, value / 10)
     if kind != "growth" and value <= 0:
         raise DataError(path, _where(index, "value"), f"a {kind} must be positive, not {value}")
     return value
 
 
-def _check_row(path, index, row, today) -> tuple[int, float]:
-    """Check one row; return its year and value."""
+def _precision(path, index, kind, row) -> str:
+    text = row["precision"]
+    if kind == "growth":
+        if text:
+            raise DataError(path, _where(index, "precision"), "a growth row has no precision; leave it empty")
+        return ""
+    return _known(path, index, "precision", text, tuple(PRECISIONS)) if text else precision_of(row["value"])
+
+
+def _check_row(path, index, row, today) -> tuple[int, float, str]:
+    """Check one row; return its year, value and precision."""
     if not ID.fullmatch(row["evidence_id"]):
         raise DataError(path, _where(index, "evidence_id"),
                         f"{row['evidence_id']!r} is not a valid id; use lower-case letters, digits and _")
@@ -118,11 +198,15 @@ def _check_row(path, index, row, today) -> tuple[int, float]:
     if row["unit"] != unit:
         raise DataError(path, _where(index, "unit"), f"a {measure} {kind} row is in {unit!r}, not {row['unit']!r}")
     value = _value(path, index, kind, row["value"])
+    if measure.endswith("ratio") and not RATIO_RANGE[0] <= value <= RATIO_RANGE[1]:
+        raise DataError(path, _where(index, "value"), f"a revenue-to-output ratio of {value:g} is outside "
+                        f"{RATIO_RANGE[0]:g}..{RATIO_RANGE[1]:g}; write the ratio (1.05), not a percentage")
+    precision = _precision(path, index, kind, row)
     _check_published(path, index, row, today)
     _known(path, index, "reliability", row["reliability"], RELIABILITY_ORDER)
     if not row["source_url"]:
         raise DataError(path, _where(index, "source_url"), "is empty; every row needs its source")
-    return int(row["year"]), value
+    return int(row["year"]), value, precision
 
 
 def _check_published(path, index, row, today):
@@ -166,7 +250,22 @@ def _no_contradiction(path, frame):
                                     f"{low['measure']} {low['year']} {low['period']}; one of them is wrong")
 
 
-def load_evidence(path, today=None) -> pd.DataFrame:
+def _plausible(path, frame, baseline):
+    """Refuse a level or bound of the cluster that growth of -50 %..+50 % a year from the baseline, widened
+    by a factor of 3, does not reach (50000 written for 5000)."""
+    level, base_year = baseline
+    rows = frame[frame["measure"].isin(CLUSTER_LEVEL_MEASURES) & (frame["kind"] != "growth")]
+    for i, row in rows.iterrows():
+        years = abs(int(row["year"]) - base_year)
+        low = level * (1 - PLAUSIBLE_YEARLY) ** years / PLAUSIBLE_FACTOR
+        high = level * (1 + PLAUSIBLE_YEARLY) ** years * PLAUSIBLE_FACTOR
+        if not low <= row["value"] <= high:
+            raise DataError(path, _where(i, "value"), f"{row['measure']} {row['year']} = {row['value']:g} is "
+                            f"implausible: the baseline {level:g} ({base_year}) with growth of -50..+50 % a year "
+                            f"allows {low:,.0f}-{high:,.0f}; check the digits and the unit (亿元)")
+
+
+def load_evidence(path, today=None, baseline=None) -> pd.DataFrame:
     """Read and check an evidence table.
 
     Parameters
@@ -175,12 +274,18 @@ def load_evidence(path, today=None) -> pd.DataFrame:
         The CSV (``data/raw/evidence.csv`` or a user's alternative), UTF-8, columns ``COLUMNS``.
     today : datetime.date, optional
         The date against which a ``published`` month counts as in the future; default today.
+    baseline : (float, int), optional
+        The cluster's baseline output (亿元) and its year: levels and bounds of the cluster outside what
+        growth of -50 %..+50 % a year from it allows, widened by a factor of ``PLAUSIBLE_FACTOR``, are refused.
 
     Returns
     -------
     DataFrame
         The rows in file order, ``year`` as int, ``value`` as float (levels in the measure's unit,
-        growth in %), plus ``months``: how many months the period covers (12 or m of YTD_Mm).
+        growth in %), ``precision`` resolved (``exact`` or ``round`` for levels and bounds, from the
+        digits when the column is empty), plus ``months`` (12 or m of YTD_Mm), ``step`` (round
+        statements: one unit of the last significant digit, the step to the next round figure) and
+        ``rounding`` (half a unit of the last digit written).
 
     Raises
     ------
@@ -191,9 +296,14 @@ def load_evidence(path, today=None) -> pd.DataFrame:
     today = today or date.today()
     frame = read_table(path, COLUMNS)
     checked = [_check_row(path, i, row, today) for i, row in frame.iterrows()]
-    frame = frame.assign(year=pd.Series([y for y, _ in checked], index=frame.index, dtype=int),
-                         value=pd.Series([v for _, v in checked], index=frame.index, dtype=float),
-                         months=pd.Series([period_months(p) for p in frame["period"]], index=frame.index, dtype=int))
+    frame = frame.assign(year=pd.Series([c[0] for c in checked], index=frame.index, dtype=int),
+                         value=pd.Series([c[1] for c in checked], index=frame.index, dtype=float),
+                         precision=pd.Series([c[2] for c in checked], index=frame.index, dtype=str),
+                         months=pd.Series([period_months(p) for p in frame["period"]], index=frame.index, dtype=int),
+                         step=pd.Series([round_step(t) for t in frame["value"]], index=frame.index, dtype=float),
+                         rounding=pd.Series([rounding(t) for t in frame["value"]], index=frame.index, dtype=float))
+    if baseline is not None:
+        _plausible(path, frame, baseline)
     _no_duplicate(path, frame, ["evidence_id"], "the same evidence_id", "give each row its own id")
     _no_duplicate(path, frame, ["measure", "year", "period", "kind", "price_basis", "published"],
                   "the same measure, year, period, kind, price basis and month",
@@ -256,6 +366,19 @@ def _superseded(rows) -> dict:
     return reasons
 
 
+def _unpaired(rows) -> dict:
+    """Reasons for city revenue or output figures without the other of the same year and period: only the
+    pair says something of the cluster (the city's ratio, which ``city_ratio_sd`` links to the cluster's)."""
+    reasons = {}
+    city = rows[rows["measure"].isin(CITY_PAIR)]
+    for (year, period), same in city.groupby(["year", "period"], sort=False):
+        if set(same["measure"]) != set(CITY_PAIR):
+            partner = next(m for m in CITY_PAIR if m not in set(same["measure"]))
+            for i in same.index:
+                reasons[i] = f"no {partner} of {year} {period} in use beside it to make the city's ratio"
+    return reasons
+
+
 def select_evidence(evidence, as_of=None, min_reliability="press_or_official") -> Selection:
     """The evidence a forecast made in month ``as_of`` can use.
 
@@ -272,8 +395,9 @@ def select_evidence(evidence, as_of=None, min_reliability="press_or_official") -
     -------
     Selection
         ``used`` and ``left_out`` (with ``reason``). Rows are left out, in this order, for being
-        published after ``as_of``, for reliability below ``min_reliability``, and for being revised
-        or superseded by a row that is itself used.
+        published after ``as_of``, for reliability below ``min_reliability``, for being revised
+        or superseded by a row that is itself used, and (city revenue or output) for lacking the
+        other figure of the pair.
 
     Raises
     ------
@@ -291,6 +415,7 @@ def select_evidence(evidence, as_of=None, min_reliability="press_or_official") -
     reasons.update({i: f"reliability {r} is below {min_reliability}"
                     for i, r in evidence.loc[weak, "reliability"].items()})
     reasons.update(_superseded(evidence.drop(index=list(reasons))))
+    reasons.update(_unpaired(evidence.drop(index=list(reasons))))
     out = evidence.index.isin(list(reasons))
     left_out = evidence[out].assign(reason=[reasons[i] for i in evidence.index[out]])
     used = evidence[~out]

@@ -175,7 +175,7 @@ def value_text(key, value) -> str:
         return ", ".join(f"{k}: {v}" for k, v in value.items()) or "—"
     if isinstance(value, float) and unit == "fraction per year":
         return f"{value:.1%}/年 a year"
-    if isinstance(value, int) and key not in ("seed", "as_of_year", "target_year"):
+    if isinstance(value, int) and key not in ("seed", "target_year"):
         return f"{value:,} {unit}".strip()
     if unit in ("year", "integer", "text", "name") or "|" in unit:
         return str(value)

@@ -74,17 +74,19 @@ AS_OF = re.compile(r"^(today|\d{4}-(0[1-9]|1[0-2]))$")
 
 
 class EvidenceParams(BaseModel):
-    """The measurement model: how each row of data/raw/evidence.csv weighs on the simulated paths.
+    """The measurement model: how each row of data/raw/evidence.csv bears on the simulated paths.
 
-    s_t is the cluster's nominal log output growth in year t (what the engine simulates), X_t its
-    output level, r its revenue-to-output ratio. A row's likelihood (README "How the numbers are
-    made" has the equations; defaults: benchmarks/results/evidence_defaults.md):
+    x_t is the cluster's nominal log output growth in year t (what the engine simulates), X_t its
+    output level, r its revenue-to-output ratio, δ the gap between its real 增加值 growth and the
+    city's. The equations are in ``dgforecast.condition``; the defaults' data in
+    benchmarks/results/evidence_defaults.md and benchmarks/results/city_link.md:
 
-    * real 增加值 growth g for January–m: ln(1+g) + ln(1+deflator) = s_t + e,
-      e ~ N(0, growth_link_sd² + (ytd_sd·(12−m)/12)²) (nominal growth: no deflator);
-    * a level v: ln v = ln X_t + e, e ~ N(0, level_sd²) (× r for revenue);
-    * at_least v: X_t ≥ v (hard when bound_sd = 0, else Φ((ln X_t − ln v)/bound_sd)); at_most alike;
-      with ``round_step`` > 0 a round at_least (突破5000) also means below v + round_step;
+    * 增加值 growth g for January–m: ln(1+g) + ln(1+deflator) = x_t + e, e ~ N(0, growth_link_sd²
+      + (ytd_sd·(12−m)/12)²), the link error shared by every 增加值 row of the year;
+    * the city's 增加值 growth c: the same on x_t − δ, with city_gap_sd² more; δ ~ N(city_gap, city_gap_sd²);
+    * a level v: an exact figure carries only its rounding, a round statement (达到5000) round_sd;
+    * at_least / at_most: bounds (hard when bound_sd = 0); ``reading: round`` also caps a round
+      突破 at the next round figure (突破5000: below 6000), for every round statement alike;
     * the city's revenue-to-output ratio: ln r_city = ln r + u, u ~ N(0, city_ratio_sd²).
     """
 
@@ -95,15 +97,20 @@ class EvidenceParams(BaseModel):
     deflator: float = Field(0.03, ge=-0.1, le=0.2, json_schema_extra=_meta(
         "fraction per year", "增加值实际增速转名义产值增速的价格差", "real value-added to nominal output gap"))
     growth_link_sd: float = Field(0.05, ge=0.001, le=0.5, json_schema_extra=_meta(
-        "sd of log growth", "增速与模拟增长的联系误差", "growth evidence link sd"))
+        "sd of log growth", "增加值增速与产值增长的联系误差", "value-added to output growth link sd"))
     ytd_sd: float = Field(0.06, ge=0.0, le=0.5, json_schema_extra=_meta(
         "sd of log growth (whole year unseen)", "累计增速外推误差", "year-to-date extrapolation sd"))
-    level_sd: float = Field(0.07, ge=0.001, le=0.5, json_schema_extra=_meta(
-        "sd of ln level", "规模数据误差（含取整）", "level evidence sd (rounding included)"))
+    round_sd: float = Field(0.07, ge=0.001, le=0.5, json_schema_extra=_meta(
+        "sd of ln level", "整数表述（达到5000）的误差", "round-statement sd (达到5000)"))
     bound_sd: float = Field(0.0, ge=0.0, le=0.5, json_schema_extra=_meta(
         "sd of ln level (0 = hard bound)", "上下限的软化程度", "bound softness"))
-    round_step: float = Field(0.0, ge=0.0, le=10000.0, json_schema_extra=_meta(
-        "亿元 (0 = off)", "“突破”整数关口的步长", "round-figure step (突破 also means below the next one)"))
+    reading: Literal["plain", "round"] = Field("plain", json_schema_extra=_meta(
+        "plain | round", "“突破”的读法（plain：仅下限；round：亦低于下一整数关口）",
+        "reading of 突破 (plain: a bound only; round: also below the next round figure)"))
+    city_gap: float = Field(0.04, ge=-0.5, le=0.5, json_schema_extra=_meta(
+        "log growth", "集群增加值增速高于全市的差（先验均值）", "cluster-over-city value-added growth gap"))
+    city_gap_sd: float = Field(0.018, ge=0.0, le=0.5, json_schema_extra=_meta(
+        "sd of log growth", "集群与全市增速差的逐年波动", "cluster-over-city gap sd (each year, and of the gap)"))
     city_ratio_sd: float = Field(0.05, ge=0.0, le=0.5, json_schema_extra=_meta(
         "sd of ln ratio", "全市营收产值比与集群之差", "city-to-cluster ratio link sd"))
     min_ess: int = Field(2000, ge=10, le=1_000_000, json_schema_extra=_meta(
@@ -121,6 +128,8 @@ class VerdictThresholds(BaseModel):
         "probability", "已实现门槛", "met cut-off"))
     missed: float = Field(0.1, ge=0.0, le=0.5, json_schema_extra=_meta(
         "probability", "未实现门槛", "missed cut-off"))
+    mc_sigmas: float = Field(3.0, ge=0.0, le=10.0, json_schema_extra=_meta(
+        "Monte Carlo standard errors", "结论需越过门槛的蒙特卡洛标准误倍数", "Monte Carlo margin of a verdict"))
 
 
 class ScenarioParams(BaseModel):
@@ -138,8 +147,6 @@ class ScenarioParams(BaseModel):
         "text", "情景名称（中文）", "scenario label (Chinese)", "1-60 characters"))
     label_en: str = Field(min_length=1, max_length=80, json_schema_extra=_meta_range(
         "text", "情景名称（英文）", "scenario label (English)", "1-80 characters"))
-    as_of_year: int = Field(2021, ge=2021, le=2034, json_schema_extra=_meta(
-        "year", "实际数据截至年份", "last year of actual data used"))
     target_year: int = Field(2025, ge=2022, le=2035, json_schema_extra=_meta(
         "year", "预测终止年份", "last simulated year"))
     engine: Literal["lognormal", "fitted"] = Field("lognormal", json_schema_extra=_meta(
@@ -153,7 +160,7 @@ class ScenarioParams(BaseModel):
         "sd of annual log growth", "增长波动率", "growth volatility"))
     growth_overrides: dict[int, float] = Field(default_factory=dict, json_schema_extra=_meta_range(
         "year: fraction per year", "分年增长率设定（冲击）", "growth overrides by year (shocks)",
-        "years as_of_year+1..target_year, each -0.9..1.0"))
+        "simulated years up to target_year, each -0.9..1.0"))
     revenue_to_output_ratio: float = Field(1.0, ge=0.5, le=2.0, json_schema_extra=_meta(
         "营业收入 / 总产值 (1)", "营业收入与总产值之比", "revenue to output ratio"))
     revenue_to_output_ratio_sd: float = Field(0.0, ge=0.0, le=0.5, json_schema_extra=_meta(
@@ -187,12 +194,9 @@ class ScenarioParams(BaseModel):
 
     @model_validator(mode="after")
     def _consistent(self):
-        if self.as_of_year >= self.target_year:
-            raise ValueError(f"as_of_year {self.as_of_year} must be before target_year {self.target_year}")
         for year, g in self.growth_overrides.items():
-            if not self.as_of_year < year <= self.target_year:
-                raise ValueError(f"growth_overrides year {year} is outside the simulated years "
-                                 f"{self.as_of_year + 1}-{self.target_year}")
+            if not year <= self.target_year:
+                raise ValueError(f"growth_overrides year {year} is after target_year {self.target_year}")
             if not -0.9 <= g <= 1.0:
                 raise ValueError(f"growth_overrides {year}: {g} is outside -0.9..1.0 (fraction per year)")
         return self
@@ -246,7 +250,7 @@ def _describe(name, field) -> dict:
 #: name -> {name, type, unit, range, default, required, label_zh, label_en} for every parameter.
 FIELDS = {name: _describe(name, f) for name, f in ScenarioParams.model_fields.items()}
 THRESHOLD_FIELDS = {name: _describe(name, f) for name, f in StatusThresholds.model_fields.items()}
-#: The fields of each nested block: ``-p evidence.level_sd=0.05``, ``--grid evidence.bound_sd=0:0.1:0.02``.
+#: The fields of each nested block: ``-p evidence.round_sd=0.05``, ``--grid evidence.bound_sd=0:0.1:0.02``.
 NESTED_FIELDS = {"status_thresholds": THRESHOLD_FIELDS,
                  "evidence": {name: _describe(name, f) for name, f in EvidenceParams.model_fields.items()},
                  "verdict_thresholds": {name: _describe(name, f) for name, f in VerdictThresholds.model_fields.items()}}

@@ -12,8 +12,8 @@ from pathlib import Path
 
 from dgforecast.assess import assess_inputs, summary_records
 from dgforecast.config import find_project
-from dgforecast.data import (cross_checks, derive_plan_figures, history_series, load_baselines, load_divisions,
-                             load_history, load_progress, load_targets, to_iamc)
+from dgforecast.data import (OUTPUT, cross_checks, derive_plan_figures, history_series, load_baselines,
+                             load_divisions, load_history, load_progress, load_targets, to_iamc)
 from dgforecast.evidence import EVIDENCE_FILE, load_evidence
 from dgforecast.errors import ParamsError
 from dgforecast.fileio import refuse_raw, write_csv_atomic
@@ -25,20 +25,28 @@ log = logging.getLogger(__name__)
 
 
 # ---------------------------------------------------------------- reading the workbook
+def evidence_baseline(baselines):
+    """(level, year) of the cluster's output baseline, against which evidence levels are checked (None if absent)."""
+    rows = baselines[(baselines["variable"] == OUTPUT) & (baselines["basis"] == "level")]
+    return (float(rows["value"].iloc[0]), int(rows["year"].iloc[0])) if len(rows) else None
+
+
+def _evidence(raw, baselines, evidence_file=None):
+    evidence_path = Path(evidence_file) if evidence_file is not None else raw / EVIDENCE_FILE
+    if evidence_file is None and not evidence_path.is_file():
+        log.info("%s: no evidence table; every probability is as of the plan", evidence_path)
+        return None
+    return load_evidence(evidence_path, baseline=evidence_baseline(baselines))
+
+
 def load_inputs(project=None, evidence_file=None) -> dict:
     """The checked raw tables an assessment needs: ``targets``, ``baselines``, ``history``, ``progress``
     and ``evidence`` (data/raw/evidence.csv, or ``evidence_file`` instead; None when neither exists).
     """
     raw = find_project(project).raw
-    targets = load_targets(raw)
-    evidence_path = Path(evidence_file) if evidence_file is not None else raw / EVIDENCE_FILE
-    if evidence_file is None and not evidence_path.is_file():
-        log.info("%s: no evidence table; every probability is as of the plan", evidence_path)
-        evidence = None
-    else:
-        evidence = load_evidence(evidence_path)
-    return {"targets": targets, "baselines": load_baselines(raw), "history": load_history(raw),
-            "progress": load_progress(raw, targets), "evidence": evidence}
+    targets, baselines = load_targets(raw), load_baselines(raw)
+    return {"targets": targets, "baselines": baselines, "history": load_history(raw),
+            "progress": load_progress(raw, targets), "evidence": _evidence(raw, baselines, evidence_file)}
 
 
 # ---------------------------------------------------------------- dgforecast data
@@ -64,6 +72,7 @@ def build_processed(raw_dir, processed_dir, revenue_to_output_ratio=1.0) -> dict
     targets = load_targets(raw_dir)
     history = load_history(raw_dir)
     load_progress(raw_dir, targets)
+    _evidence(Path(raw_dir), baselines)  # checked like every raw file, though no processed table comes of it
     derived = derive_plan_figures(baselines)
     checks = cross_checks(baselines, history)
     table = targets_table(targets, baselines, revenue_to_output_ratio=revenue_to_output_ratio)
@@ -179,6 +188,8 @@ def _assessment_text(records, params, simulation) -> str:
         lines.append(f"evidence used: {', '.join(used['evidence_id']) or 'none (every probability is as of the plan)'}")
         for row in simulation.selection.left_out.itertuples():
             lines.append(f"  left out {row.evidence_id}: {row.reason}")
+        for evidence_id, reason in simulation.unused.items():
+            lines.append(f"  not used {evidence_id}: {reason}")
     if simulation.note:
         lines.append(f"note: {simulation.note}")
     lines += [f"{'target_id':<34} {'P(met)':>7} {'closed':>7} {'median':>9} {'q10':>9} {'q90':>9}  status"]
@@ -188,7 +199,8 @@ def _assessment_text(records, params, simulation) -> str:
             unassessed += 1
             continue
         closed = percent(r["closed_form"]) if r["closed_form"] is not None else ""
-        ess = f"  (effective sample {r['ess']:,.0f})" if r["evidence_used"] else ""
+        ess = (f"  (± {r['p_se']:.1%} Monte Carlo; effective sample {r['ess']:,.0f})" if r["evidence_used"]
+               else "")
         lines.append(f"{r['target_id']:<34} {percent(r['p_met']):>7} {closed:>7} "
                      f"{level(r['median']):>9} {level(r['q10']):>9} {level(r['q90']):>9}  {r['status']}{ess}")
     if unassessed:

@@ -16,11 +16,12 @@ from dgforecast.assess import judge_counts
 from dgforecast.config import find_project
 from dgforecast.data import MAX_PROGRESS_COUNT, PROGRESS_FILE, load_progress, load_targets
 from dgforecast.errors import ParamsError
+from dgforecast.evidence import MONTH
 from dgforecast.fileio import write_text_atomic
 from dgforecast.kinds import kind_of
 from dgforecast.params import did_you_mean, resolve_scenario, scenario_names
 
-HEADER = ["target_id", "year", "count", "source", "note"]
+HEADER = ["target_id", "year", "count", "published", "source", "note"]
 
 
 def _target(targets, target_id):
@@ -34,6 +35,21 @@ def _target(targets, target_id):
         raise ParamsError(f"progress {target_id}: a level target ({row['unit']}); enter its figures in "
                           "data/raw/evidence.csv (levels, bounds, growth) instead of a count")
     return row
+
+
+def _check_month(target_id, year, published):
+    import datetime as dt
+
+    if published is None:
+        return
+    now = dt.date.today().strftime("%Y-%m")
+    if not MONTH.fullmatch(published):
+        raise ParamsError(f"progress {target_id} --published {published}: not a month; write YYYY-MM, such as 2024-01")
+    if published > now:
+        raise ParamsError(f"progress {target_id} --published {published}: in the future (this month is {now})")
+    if published < f"{year}-12":
+        raise ParamsError(f"progress {target_id} --published {published}: before the end of {year}, the year the "
+                          "count is for; check --year or --published")
 
 
 def _check(row, target_id, year, count, source):
@@ -64,8 +80,11 @@ def _appended(text, values) -> str:
     return text + out.getvalue()
 
 
-def record_progress(target_id, year, count, source, note="", project=None) -> str:
+def record_progress(target_id, year, count, source, note="", project=None, published=None) -> str:
     """Append ``count`` achieved in ``year`` towards ``target_id`` to data/raw/target_progress.csv.
+
+    ``published`` is the month the count was published (YYYY-MM; default this month, which is never
+    too late): a forecast as of an earlier month does not use it.
 
     Returns
     -------
@@ -84,20 +103,24 @@ def record_progress(target_id, year, count, source, note="", project=None) -> st
     targets = load_targets(paths.raw)
     row = _target(targets, target_id)
     _check(row, target_id, int(year), float(count), source)
+    _check_month(target_id, int(year), published)
     path = paths.raw / PROGRESS_FILE
     text = path.read_text(encoding="utf-8") if path.is_file() else ""
     before = load_progress(paths.raw, targets)
     if ((before["target_id"] == target_id) & (before["year"] == int(year))).any():
         raise ParamsError(f"progress {target_id} --year {year}: already entered in {path}; edit that row "
                           "to change it (each year's count once)")
+    import datetime as dt
+
+    month = published or dt.date.today().strftime("%Y-%m")
     values = {"target_id": target_id, "year": str(int(year)), "count": str(int(count)), "source": source.strip(),
-              "note": note.strip()}
+              "note": note.strip(), "published": month}
     candidate = _appended(text, values)
     with tempfile.TemporaryDirectory() as scratch:  # the whole new file must pass before it replaces the old
         Path(scratch, PROGRESS_FILE).write_text(candidate, encoding="utf-8")
         progress = load_progress(scratch, targets)
     write_text_atomic(path, candidate)
-    return f"added to {path}: {target_id}, {int(year)}: {int(count)} ({source.strip()})\n" + \
+    return f"added to {path}: {target_id}, {int(year)}: {int(count)}, published {month} ({source.strip()})\n" + \
         _assessment_line(paths, targets, progress, target_id)
 
 
@@ -106,5 +129,5 @@ def _assessment_line(paths, targets, progress, target_id) -> str:
     params = resolve_scenario(paths.params_file, "base" if "base" in names else names[0])
     r = judge_counts(targets[targets["id"] == target_id], progress, params).iloc[0]
     p = "—" if r["p_met"] != r["p_met"] else f"{r['p_met']:.1%}"
-    return (f"{target_id}: {r['achieved']:g} achieved so far; P(met by {int(targets.set_index('id').loc[target_id, 'deadline'])}) "
-            f"= {p}, {r['status']} ({r['note']})")
+    return (f"{target_id}: {r['achieved']:g} entered ({r['years_entered']}; not entered: {r['years_missing']}); "
+            f"P(met by {int(targets.set_index('id').loc[target_id, 'deadline'])}) = {p}, {r['status']} ({r['note']})")

@@ -94,7 +94,7 @@ def scenario_list(params_file, scenarios=None) -> list[str]:
 
 def preflight(params_by_name, project) -> None:
     """Assess every scenario with a handful of paths, so errors that depend on the data (an
-    ``as_of_year`` without actual figures, a target beyond ``target_year``, a series too short for
+    growth override outside the simulated years, a target beyond ``target_year``, a series too short for
     the fitted engine) stop the command with one line before any kernel starts.
 
     Raises

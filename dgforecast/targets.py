@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from dgforecast.data import PLAN_SERIES, TARGETS_FILE, history_series_or_none, plan_figure
+from dgforecast.data import TARGETS_FILE, plan_figure
 from dgforecast.errors import DataError
 from dgforecast.kinds import is_level
 
@@ -114,14 +114,13 @@ def targets_records(table) -> list[dict]:
 
 
 # ---------------------------------------------------------------- level targets as the engine sees them
-#: Published series (data/raw/actuals.csv) holding actual yearly levels of a baseline variable
-#: after the plan's base year; rows added there condition the simulation from ``as_of_year`` on.
-ACTUALS_SERIES = {variable: series for series, variable in PLAN_SERIES.items()}
-
-
 @dataclass(frozen=True)
 class LevelTarget:
-    """A level target as the simulation core needs it: plain numbers, picklable for workers."""
+    """A level target as the simulation core needs it: plain numbers, picklable for workers.
+
+    What was published after the baseline (exact figures included) is evidence
+    (data/raw/evidence.csv), not part of the target: the engine conditions the paths on it.
+    """
 
     target_id: str
     threshold: float       # K, 亿元
@@ -132,18 +131,10 @@ class LevelTarget:
     apply_ratio: bool      # the target is 营业收入 grown from 总产值
     baseline_variable: str = ""
     group: int = 0         # targets grown from the same baseline share their paths (so the joint is right)
-    actuals: tuple = ()    # ((year, level), ...) of the baseline measure after base_year, 亿元
-
-    def actuals_series(self):
-        """The actual levels as a year-indexed Series, or None when there are none."""
-        if not self.actuals:
-            return None
-        years, levels = zip(*self.actuals)
-        return pd.Series(levels, index=list(years), dtype=float)
 
 
-def level_targets(targets, baselines, history) -> tuple:
-    """The plan's level targets with their baselines and actual levels, as ``LevelTarget`` records.
+def level_targets(targets, baselines) -> tuple:
+    """The plan's level targets with their baselines, as ``LevelTarget`` records.
 
     Targets that grow from the same baseline (variable, conversion, start year) share a ``group``
     and therefore one set of simulated paths.
@@ -152,13 +143,10 @@ def level_targets(targets, baselines, history) -> tuple:
     for row in targets[targets["kind"].map(is_level).astype(bool)].itertuples():
         conversion = row.baseline_conversion or ""
         group = groups.setdefault((row.baseline_variable, conversion, int(row.start_year)), len(groups))
-        actuals = history_series_or_none(history, ACTUALS_SERIES.get(row.baseline_variable))
-        pairs = () if actuals is None else tuple(
-            (int(y), float(v)) for y, v in actuals[actuals.index > int(row.start_year)].dropna().items())
         records.append(LevelTarget(
             target_id=row.id, threshold=float(row.threshold), comparison=row.comparison,
             deadline=int(row.deadline), base_year=int(row.start_year),
             base_level=plan_figure(baselines, row.baseline_variable, "level", int(row.start_year)),
             apply_ratio=conversion == "revenue_to_output_ratio", baseline_variable=row.baseline_variable,
-            group=group, actuals=pairs))
+            group=group))
     return tuple(records)

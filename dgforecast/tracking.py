@@ -10,16 +10,23 @@ When the evidence table holds an exact outcome of a level target (a ``level`` ro
 measure for the whole deadline year), each vintage's forecast *without that row* is scored against it
 (``crps``, ``log_score``, ``band_80_held``): the workbook keeps its own track record.
 
-The final assessment (终期评估) turns P(met) as of now into a verdict (``verdict``)::
+The final assessment (终期评估) turns P(met) as of now into a verdict (``verdict``), with z =
+``verdict_thresholds.mc_sigmas`` Monte Carlo standard errors of margin::
 
-    P(met) >= verdict_thresholds.achieved   -> 已实现 (met)
-    P(met) <= verdict_thresholds.missed     -> 未实现 (not met)
-    otherwise, or no evidence bears on it   -> 无法确认 (cannot be confirmed)
+    P(met) - z·se >= verdict_thresholds.achieved   -> 已实现 (met)
+    P(met) + z·se <= verdict_thresholds.missed     -> 未实现 (not met)
+    otherwise, or no evidence bears on it          -> 无法确认 (cannot be confirmed)
 
-For level targets it is given in two readings of a round statement such as "突破5000亿元": the plain
-one (a lower bound only) and the round-figure one (``evidence.round_step``: also below the next round
-figure, 5000–6000), and ``hinge_table`` shows how both move with the revenue-to-output ratio the
-5400亿元 营业收入 target hinges on (no revenue figure of the cluster is published).
+A P(met) past a cut but within its margin draws more paths (up to ``evidence.max_sims``); if it is
+still within, the verdict is 无法确认 "at the cut", so a verdict never turns on the seed. An exact
+figure of a target's own measure and year decides it in every scenario (its P(met) is 0 or 1 up to
+its rounding), and the reason names that figure.
+
+For level targets it is given in the two readings of a round statement such as "突破5000亿元"
+(``evidence.reading``): the plain one (a lower bound only) and the round-figure one (also below the
+next round figure: 5000–6000), applied alike to every round statement, the city's 突破2.5万亿 too;
+``hinge_table`` shows how both move with the revenue-to-output ratio the 营业收入 target hinges on
+(no revenue figure of the cluster is published).
 
 Pure functions: parameters and the tables of ``pipeline.load_inputs`` in, DataFrames out.
 """
@@ -30,12 +37,12 @@ import math
 import numpy as np
 import pandas as pd
 
-from dgforecast.assess import assess_inputs, count_target_assessment, milestone_assessment
+from dgforecast.assess import JUDGES, assess_inputs
+from dgforecast.batch import engine_setup, evaluate_points
 from dgforecast.data import OUTPUT
 from dgforecast.evidence import select_evidence
 from dgforecast.kinds import kind_of
 from dgforecast.params import changed
-from dgforecast.simulate import engine_setup, evaluate_points
 from dgforecast.targets import level_targets, targets_table
 
 log = logging.getLogger(__name__)
@@ -43,8 +50,6 @@ log = logging.getLogger(__name__)
 #: Verdicts of the final assessment, Chinese -> English.
 MET, NOT_MET, UNCONFIRMED = "已实现", "未实现", "无法确认"
 VERDICT_EN = {MET: "met", NOT_MET: "not met", UNCONFIRMED: "cannot be confirmed"}
-#: The round-figure reading: "突破5000" read as 5000 to 6000 (亿元).
-ROUND_STEP = 1000.0
 #: Revenue-to-output ratios the hinge table sweeps (营业收入 / 总产值).
 HINGE_RATIOS = tuple(round(0.85 + 0.01 * i, 2) for i in range(31))
 READINGS = ("plain", "round")
@@ -55,12 +60,12 @@ NO_COUNTS = ("no public figure: no progress count of the cluster is entered in d
 
 
 # ---------------------------------------------------------------- vintages
-def plan_month(params) -> str:
-    """The plan's vintage: the January after the baseline year (``as_of_year``), before any evidence."""
-    return f"{params.as_of_year + 1:04d}-01"
+def plan_month(base_year) -> str:
+    """The plan's vintage: the January after the baseline year, before any evidence."""
+    return f"{int(base_year) + 1:04d}-01"
 
 
-def vintages(evidence, params) -> list[str]:
+def vintages(evidence, params, base_year) -> list[str]:
     """The months whose forecasts ``track`` shows: the plan, then each month with new usable evidence.
 
     Parameters
@@ -69,15 +74,17 @@ def vintages(evidence, params) -> list[str]:
         ``evidence.load_evidence``.
     params : ScenarioParams
         ``as_of`` ends the list; ``evidence.min_reliability`` says which rows count.
+    base_year : int
+        The plan's baseline year (the targets' ``start_year``).
 
     Returns
     -------
     list of str
-        ``plan_month(params)``, then every later month up to ``params.as_of_month`` in which a row
+        ``plan_month(base_year)``, then every later month up to ``params.as_of_month`` in which a row
         was published that the forecast of that month uses (reliable enough, not revised or
         superseded by a row published by then), in order.
     """
-    first, last = plan_month(params), params.as_of_month
+    first, last = plan_month(base_year), params.as_of_month
     if evidence is None:
         return [first]
     months = sorted({m for m in evidence["published"] if first < m <= last})
@@ -141,8 +148,8 @@ def outcome_measure(target) -> str | None:
 def outcomes(targets, evidence, params) -> dict:
     """target_id -> the evidence row (a Series) holding its exact outcome, for the targets that have one.
 
-    An outcome is a ``level`` row of the target's measure for the whole deadline year, usable as of
-    ``params.as_of`` (the newest revision when there are several).
+    An outcome is an exact ``level`` row of the target's measure for the whole deadline year, usable as
+    of ``params.as_of`` (the newest revision when there are several): it decides the target.
     """
     if evidence is None:
         return {}
@@ -150,7 +157,7 @@ def outcomes(targets, evidence, params) -> dict:
     found = {}
     for target in targets:
         rows = used[(used["measure"] == outcome_measure(target)) & (used["year"] == target.deadline)
-                    & (used["period"] == "year") & (used["kind"] == "level")]
+                    & (used["period"] == "year") & (used["kind"] == "level") & (used["precision"] == "exact")]
         if len(rows):
             found[target.target_id] = rows.iloc[-1]
     return found
@@ -158,7 +165,7 @@ def outcomes(targets, evidence, params) -> dict:
 
 def _deadline_sample(result, target):
     group = result.simulation.groups[target.group]
-    return group.paths[target.deadline].to_numpy(), group.weights
+    return group.deadline_values[target.deadline], group.weights
 
 
 def _scores(result, target, y) -> dict:
@@ -195,10 +202,11 @@ def track(params, inputs) -> pd.DataFrame:
         band_80_held of the vintage's forecast made without the outcome row — NaN / None when the
         evidence holds no outcome.
     """
-    targets = level_targets(inputs["targets"], inputs["baselines"], inputs["history"])
+    targets = level_targets(inputs["targets"], inputs["baselines"])
     known = outcomes(targets, inputs.get("evidence"), params)
     rows, before = [], {t.target_id: set() for t in targets}
-    for month in vintages(inputs.get("evidence"), params):
+    base_year = targets[0].base_year if targets else int(inputs["targets"]["start_year"].min())
+    for month in vintages(inputs.get("evidence"), params, base_year):
         vintage = changed(params, {"as_of": month}, validate=False)
         result = assess_inputs(vintage, inputs)
         summary = result.summary.set_index("target_id")
@@ -224,26 +232,39 @@ def track(params, inputs) -> pd.DataFrame:
 
 
 # ---------------------------------------------------------------- the final assessment
-def verdict(p_met, thresholds, has_evidence=True) -> str:
-    """已实现 / 未实现 / 无法确认 for a probability of having met a target (rule in the module docstring).
+def verdict_detail(p_met, thresholds, has_evidence=True, se=0.0) -> tuple[str, bool]:
+    """(verdict, at the cut) for a probability of having met a target (rule in the module docstring).
+
+    ``at the cut`` is True when P(met) is past a cut-off but within ``thresholds.mc_sigmas`` Monte
+    Carlo standard errors ``se`` of it: the verdict is then 无法确认, however the seed falls.
+
+    >>> from dgforecast.params import VerdictThresholds
+    >>> verdict_detail(0.95, VerdictThresholds(), se=0.01), verdict_detail(0.92, VerdictThresholds(), se=0.01)
+    (('已实现', False), ('无法确认', True))
+    """
+    if not has_evidence or p_met is None or math.isnan(p_met):
+        return UNCONFIRMED, False
+    margin = thresholds.mc_sigmas * se
+    if p_met - margin >= thresholds.achieved:
+        return MET, False
+    if p_met + margin <= thresholds.missed:
+        return NOT_MET, False
+    return UNCONFIRMED, bool(p_met >= thresholds.achieved or p_met <= thresholds.missed)
+
+
+def verdict(p_met, thresholds, has_evidence=True, se=0.0) -> str:
+    """已实现 / 未实现 / 无法确认 for a probability of having met a target (``verdict_detail``).
 
     >>> from dgforecast.params import VerdictThresholds
     >>> verdict(0.9, VerdictThresholds()), verdict(0.1, VerdictThresholds()), verdict(0.5, VerdictThresholds())
     ('已实现', '未实现', '无法确认')
     """
-    if not has_evidence or p_met is None or math.isnan(p_met):
-        return UNCONFIRMED
-    if p_met >= thresholds.achieved:
-        return MET
-    if p_met <= thresholds.missed:
-        return NOT_MET
-    return UNCONFIRMED
+    return verdict_detail(p_met, thresholds, has_evidence, se)[0]
 
 
-def _readings(params, round_step=ROUND_STEP) -> dict:
+def readings(params) -> dict:
     """The plain and the round-figure reading of round statements, as parameters."""
-    return {"plain": changed(params, {"evidence.round_step": 0.0}, validate=False),
-            "round": changed(params, {"evidence.round_step": float(round_step)}, validate=False)}
+    return {name: changed(params, {"evidence.reading": name}, validate=False) for name in READINGS}
 
 
 def _describe_rows(evidence, ids) -> str:
@@ -252,7 +273,10 @@ def _describe_rows(evidence, ids) -> str:
                      f"{'' if r.unit == '1' else ' ' + r.unit}, published {r.published})" for r in rows.itertuples())
 
 
-def _level_reason(evidence, used, apply_ratio) -> str:
+def _level_reason(evidence, used, apply_ratio, decided_by=None) -> str:
+    if decided_by is not None:
+        return (f"decided by {decided_by['evidence_id']}: the exact {decided_by['year']} figure "
+                f"{decided_by['value']:g} {decided_by['unit']} (published {decided_by['published']})")
     if not used:
         return "no public figure bears on it"
     ratio = (" and on the revenue-to-output ratio (no revenue figure of the cluster is published)"
@@ -260,67 +284,140 @@ def _level_reason(evidence, used, apply_ratio) -> str:
     return f"rests on {_describe_rows(evidence, used)}{ratio}"
 
 
-def _count_row(row, progress, thresholds) -> dict:
-    rows = progress[(progress["target_id"] == row["id"]) & (progress["year"] > int(row["start_year"]))]
-    if not len(rows):
-        return {"p_met": math.nan, "verdict": UNCONFIRMED, "reason": NO_COUNTS}
-    judge = {"pace": count_target_assessment, "event": milestone_assessment}[kind_of(row["kind"]).judged_on]
-    last = min(int(rows["year"].max()), int(row["deadline"]))  # the years after it are not reported yet
-    found = judge(row, progress, last)
-    years = f"{int(rows['year'].min())}-{last}"
-    return {"p_met": found["p_met"], "verdict": verdict(found["p_met"], thresholds),
-            "reason": f"progress entered in data/raw/target_progress.csv: {found['achieved']:g} in {years}"}
+def _count_row(row, progress, params) -> dict:
+    """The verdict of a count or milestone target from the counts published by ``params.as_of``.
+
+    已实现 once the entered total reaches the threshold; 未实现 when every year of the window is
+    entered and the total falls short, or when the pace model gives P(met) at most the ``missed`` cut
+    (the years not entered are named); otherwise 无法确认.
+    """
+    thresholds = params.verdict_thresholds
+    found = JUDGES[kind_of(row["kind"]).judged_on](row, progress, params.as_of_month)
+    p, missing = found["p_met"], found["years_missing"]
+    if math.isnan(p):
+        return {"p_met": p, "verdict": UNCONFIRMED, "reason": NO_COUNTS}
+    entered = f"{found['achieved']:g} entered for {found['years_entered']}"
+    if p == 1.0:
+        return {"p_met": p, "verdict": MET, "reason": f"{entered}: the threshold is reached"}
+    if missing == "none":
+        return {"p_met": p, "verdict": NOT_MET, "reason": f"{entered}, every year of the window: short of it"}
+    label = NOT_MET if p <= thresholds.missed else UNCONFIRMED
+    return {"p_met": p, "verdict": label, "reason": f"{entered}; years not entered ({missing}) drawn by the pace "
+                                                    f"model: P(met) {p:.1%}"}
 
 
-def final_assessment(params, inputs, round_step=ROUND_STEP) -> pd.DataFrame:
+def _decided(params, inputs, target_ids) -> tuple:
+    """The assessment, with more paths (up to evidence.max_sims) while a level target's P(met) is at a cut."""
+    result = assess_inputs(params, inputs)
+    while True:
+        at_cut = [t for t in target_ids if _level_verdict(result, t, params)[1]]
+        n = result.simulation.n_sims
+        if not at_cut or n >= params.evidence.max_sims:
+            return result
+        more = int(min(params.evidence.max_sims, 4 * n))
+        log.info("%s: P(met) of %s within %s Monte Carlo s.e. of a cut at %d paths; drawing %d", params.scenario,
+                 ", ".join(at_cut), params.verdict_thresholds.mc_sigmas, n, more)
+        params = changed(params, {"n_sims": more}, validate=False)
+        result = assess_inputs(params, inputs)
+
+
+def _level_verdict(result, target_id, params):
+    p = float(result.summary.set_index("target_id").loc[target_id, "p_met"])
+    info = result.evidence[target_id]
+    return verdict_detail(p, params.verdict_thresholds, bool(info["evidence_used"]), info["p_se"])
+
+
+FINAL_COLUMNS = ["target_id", "name_zh", "kind", "threshold", "deadline", "p_met", "p_se", "n_sims", "verdict",
+                 "verdict_en", "at_cut", "decided_by", "reason", "evidence_used", "p_met_round", "p_se_round",
+                 "verdict_round", "verdict_round_en", "at_cut_round"]
+
+
+def final_assessment(params, inputs) -> pd.DataFrame:
     """The final assessment (终期评估) as of ``params.as_of``: one row per target of the plan.
 
     Parameters
     ----------
     params : ScenarioParams
-        ``verdict_thresholds`` gives the cut-offs; ``evidence.round_step`` is overridden by the readings.
+        ``verdict_thresholds`` gives the cut-offs and the Monte Carlo margin; ``evidence.reading`` is
+        overridden by the two readings.
     inputs : dict
         ``pipeline.load_inputs`` tables.
-    round_step : float
-        亿元 of the round-figure reading ("突破5000" read as 5000 to 5000 + round_step).
 
     Returns
     -------
     DataFrame
-        target_id, name_zh, kind, threshold, deadline, p_met (plain reading: a 突破 is a lower bound
-        only), verdict (已实现 / 未实现 / 无法确认), verdict_en, reason (one sentence: the evidence,
-        or "no public figure"), evidence_used (ids joined by ";"), and for level targets the
-        round-figure reading p_met_round, verdict_round, verdict_round_en (NaN / None otherwise).
+        ``FINAL_COLUMNS``: target_id, name_zh, kind, threshold, deadline; p_met (plain reading: a 突破
+        is a lower bound only), p_se (its Monte Carlo standard error) and n_sims (paths drawn);
+        verdict (已实现 / 未实现 / 无法确认) and verdict_en, at_cut (True when P(met) is past a cut but
+        within its margin), decided_by (the exact figure of the target's own measure and deadline
+        year, when there is one), reason (one sentence), evidence_used (ids joined by ";"); and for
+        level targets the round-figure reading p_met_round, p_se_round, verdict_round,
+        verdict_round_en, at_cut_round (NaN / None otherwise).
     """
     table = targets_table(inputs["targets"], inputs["baselines"], 1.0)
-    targets = {t.target_id: t for t in level_targets(inputs["targets"], inputs["baselines"], inputs["history"])}
-    results = {name: assess_inputs(p, inputs) for name, p in _readings(params, round_step).items()}
-    p_plain = results["plain"].summary.set_index("target_id")["p_met"]
-    p_round = results["round"].summary.set_index("target_id")["p_met"]
+    targets = {t.target_id: t for t in level_targets(inputs["targets"], inputs["baselines"])}
+    decided = outcomes(targets.values(), inputs.get("evidence"), params)
+    results = {name: _decided(p, inputs, list(targets)) for name, p in readings(params).items()}
     rows = []
     for _, row in table.iterrows():
         out = {k: row[k] for k in ("name_zh", "kind", "threshold", "deadline")} | {"target_id": row["id"]}
         if row["id"] in targets:
-            used = results["plain"].evidence[row["id"]]["evidence_used"]
-            found = {"p_met": float(p_plain[row["id"]]), "evidence_used": ";".join(used),
-                     "reason": _level_reason(inputs["evidence"], used, targets[row["id"]].apply_ratio),
-                     "p_met_round": float(p_round[row["id"]])}
-            found["verdict"] = verdict(found["p_met"], params.verdict_thresholds, bool(used))
-            found["verdict_round"] = verdict(found["p_met_round"], params.verdict_thresholds, bool(used))
+            plain, rounded = results["plain"], results["round"]
+            used = plain.evidence[row["id"]]["evidence_used"]
+            outcome = decided.get(row["id"])
+            found = {"p_met": float(plain.summary.set_index("target_id").loc[row["id"], "p_met"]),
+                     "p_se": plain.evidence[row["id"]]["p_se"], "n_sims": plain.simulation.n_sims,
+                     "evidence_used": ";".join(used),
+                     "decided_by": "" if outcome is None else outcome["evidence_id"],
+                     "reason": _level_reason(inputs["evidence"], used, targets[row["id"]].apply_ratio, outcome),
+                     "p_met_round": float(rounded.summary.set_index("target_id").loc[row["id"], "p_met"]),
+                     "p_se_round": rounded.evidence[row["id"]]["p_se"]}
+            found["verdict"], found["at_cut"] = _level_verdict(plain, row["id"], results["plain"].params)
+            found["verdict_round"], found["at_cut_round"] = _level_verdict(rounded, row["id"], results["round"].params)
         else:
-            found = _count_row(row, inputs["progress"], params.verdict_thresholds) | {
-                "evidence_used": "", "p_met_round": math.nan, "verdict_round": None}
+            found = _count_row(row, inputs["progress"], params) | {
+                "evidence_used": "", "p_se": 0.0, "n_sims": math.nan, "at_cut": False, "decided_by": "",
+                "p_met_round": math.nan, "p_se_round": math.nan, "verdict_round": None, "at_cut_round": None}
         out |= found
         out["verdict_en"] = VERDICT_EN[out["verdict"]]
         out["verdict_round_en"] = VERDICT_EN.get(out["verdict_round"])
         rows.append(out)
-    return pd.DataFrame(rows, columns=["target_id", "name_zh", "kind", "threshold", "deadline", "p_met", "verdict",
-                                       "verdict_en", "reason", "evidence_used", "p_met_round", "verdict_round",
-                                       "verdict_round_en"])
+    return pd.DataFrame(rows, columns=FINAL_COLUMNS)
+
+
+def reading_statements(params, inputs) -> pd.DataFrame:
+    """Per reading, the round statements it changes, and what the plain reading leaves open of each.
+
+    Returns
+    -------
+    DataFrame
+        One row per target and round statement used: target_id, evidence_id, statement (measure,
+        year, kind and figure), round_reading (what the round-figure reading adds: "also below 6000",
+        "also above …" for a bound on the other side), p_beyond_next_plain (P(the quantity is at or
+        past the next round figure) under the plain reading: what a 突破5000 read as a bound only
+        implies about 6000).
+    """
+    evidence = inputs.get("evidence")
+    plain = assess_inputs(readings(params)["plain"], inputs)
+    rounded = assess_inputs(readings(params)["round"], inputs)
+    rows = []
+    for target in level_targets(inputs["targets"], inputs["baselines"]):
+        target_id = target.target_id
+        beyond = plain.simulation.groups[target.group].next_milestone
+        for evidence_id in rounded.simulation.groups[target.group].round_capped:
+            r = evidence.set_index("evidence_id").loc[evidence_id]
+            side = "below" if r["kind"] == "at_least" else "at or above"
+            figure = r["value"] + r["step"] if r["kind"] == "at_least" else r["value"] - r["step"]
+            rows.append({"target_id": target_id, "evidence_id": evidence_id,
+                         "statement": f"{r['measure']} {r['year']} {r['kind']} {r['value']:g} {r['unit']}",
+                         "round_reading": f"also {side} {figure:g} {r['unit']}",
+                         "p_beyond_next_plain": beyond.get(evidence_id, math.nan)})
+    return pd.DataFrame(rows, columns=["target_id", "evidence_id", "statement", "round_reading",
+                                       "p_beyond_next_plain"])
 
 
 # ---------------------------------------------------------------- what the verdict hinges on
-def hinge_table(params, inputs, ratios=HINGE_RATIOS, round_step=ROUND_STEP) -> pd.DataFrame:
+def hinge_table(params, inputs, ratios=HINGE_RATIOS) -> pd.DataFrame:
     """P(met) as of ``params.as_of`` over revenue-to-output ratios x the two readings, through the sweep core.
 
     Parameters
@@ -330,30 +427,30 @@ def hinge_table(params, inputs, ratios=HINGE_RATIOS, round_step=ROUND_STEP) -> p
         ``pipeline.load_inputs`` tables.
     ratios : sequence of float
         Means of the revenue-to-output ratio (营业收入 / 总产值); its sd stays the scenario's.
-    round_step : float
-        亿元 of the round-figure reading.
 
     Returns
     -------
     DataFrame
         One row per level target, reading (``plain``, ``round``) and ratio: target_id, reading,
-        round_step, revenue_to_output_ratio, p_met, median, q10, q90, ess, verdict, verdict_en.
+        revenue_to_output_ratio, p_met, median, q10, q90, ess, below_floor (the effective sample is
+        under evidence.min_ess: the verdict there is 无法确认), verdict, verdict_en.
     """
     setup = engine_setup(inputs, params)
-    steps = {"plain": 0.0, "round": float(round_step)}
-    points = pd.DataFrame([{"revenue_to_output_ratio": float(r), "evidence.round_step": steps[name]}
+    points = pd.DataFrame([{"revenue_to_output_ratio": float(r), "evidence.reading": name}
                            for name in READINGS for r in ratios])
     result = evaluate_points(points, setup)
     frames = []
     for target in setup.targets:
         tid = target.target_id
-        frame = pd.DataFrame({"target_id": tid, "reading": [name for name in READINGS for _ in ratios],
-                              "round_step": points["evidence.round_step"],
+        frame = pd.DataFrame({"target_id": tid, "reading": points["evidence.reading"],
                               "revenue_to_output_ratio": points["revenue_to_output_ratio"]})
-        for stat in ("p_met", "median", "q10", "q90", "ess"):
+        for stat in ("p_met", "median", "q10", "q90", "ess", "below_floor"):
             frame[stat] = result[f"{stat}.{tid}"] if f"{stat}.{tid}" in result else math.nan
+        frame["below_floor"] = frame["below_floor"].fillna(0).astype(bool)
         weighted = f"ess.{tid}" in result
-        frame["verdict"] = [verdict(p, params.verdict_thresholds, weighted) for p in frame["p_met"]]
+        se = np.sqrt(frame["p_met"] * (1 - frame["p_met"]) / frame["ess"].fillna(params.n_sims))
+        frame["verdict"] = [UNCONFIRMED if low else verdict(p, params.verdict_thresholds, weighted, s)
+                            for p, s, low in zip(frame["p_met"], se, frame["below_floor"])]
         frame["verdict_en"] = frame["verdict"].map(VERDICT_EN)
         frames.append(frame)
     return pd.concat(frames, ignore_index=True)

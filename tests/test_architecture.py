@@ -14,7 +14,7 @@ LAYERS = [
     ("foundations", {"errors", "config", "fileio", "kinds", "workers"}),
     ("schema and raw tables", {"params", "data", "evidence"}),
     ("tables and growth models", {"targets", "models", "backtest", "reference_errors", "forecast"}),
-    ("paths", {"simulate", "condition"}),
+    ("paths", {"simulate", "condition", "batch", "closed_form"}),
     ("assessment", {"assess", "tracking"}),
     ("views and notebook running", {"plots", "views", "notebook", "provenance", "memo", "whatif"}),
     ("reading the workbook", {"pipeline", "progress"}),
@@ -91,7 +91,9 @@ def _grep(pattern) -> list[str]:
 
 @pytest.mark.parametrize("idea, pattern, home", [
     ("seeding (seed -> generator)", r"default_rng\(", "simulate.py"),
-    ("the lognormal engine's yearly log growth", r"shocks \* volatility", "simulate.py"),
+    ("the lognormal engine's paths from the posterior of the state", r"\+ Z @ root\.T", "simulate.py"),
+    ("a quantity's random part on shared draws", r"Z @ \(root\.T @", "simulate.py"),
+    ("the conjugate update", r"np\.linalg\.solve\(S, ", "condition.py"),
     ("the compound-growth formula", r"\*\* ?\(1(\.0)? ?/", "targets.py"),
     ("a process pool", r"ProcessPoolExecutor\(", "workers.py"),
     ("the notebook jobs runner", r"^def run_jobs\(", "notebook.py"),

@@ -13,7 +13,7 @@ from dgforecast.assess import (
 from dgforecast.errors import ParamsError
 from dgforecast.params import StatusThresholds, resolve_scenario
 from dgforecast.pipeline import load_inputs
-from dgforecast.simulate import closed_form_p_met
+from dgforecast.closed_form import closed_form_p_met
 from tests.conftest import SHIPPED
 
 DEFAULT = StatusThresholds()
@@ -21,8 +21,10 @@ FIRST_SETS = {"id": "first_sets_2025", "threshold": 100.0, "comparison": ">", "d
 
 
 def progress(*rows):
-    return pd.DataFrame([{"target_id": t, "year": y, "count": c, "source": "test"} for t, y, c in rows],
-                        columns=["target_id", "year", "count", "source"])
+    """A progress table of (target, year, count[, published]) rows; published in the January after by default."""
+    return pd.DataFrame([{"target_id": r[0], "year": r[1], "count": r[2], "source": "test",
+                          "published": r[3] if len(r) > 3 else f"{r[1] + 1}-01"} for r in rows],
+                        columns=["target_id", "year", "count", "source", "published"])
 
 
 # ---------------------------------------------------------------- probabilities and labels
@@ -77,7 +79,7 @@ def test_fan_has_deciles_by_year():
 
 # ---------------------------------------------------------------- count targets
 def test_count_target_without_progress_gives_required_pace_only():
-    result = count_target_assessment(FIRST_SETS, progress(), 2021)
+    result = count_target_assessment(FIRST_SETS, progress(), "2021-12")
     assert result["required_pace"] == 25.0
     assert math.isnan(result["p_met"]) and result["status"] == "无法评估"
     assert "no progress counts" in result["note"]
@@ -87,11 +89,22 @@ def test_count_target_poisson_gamma_pace_by_hand():
     # 30 + 20 in 2022-2023: λ ~ Gamma(50.5, 2); the 2024-2025 count ~ NegBin(50.5, p = 2/4).
     # "> 100" needs more than 50 more: P = 0.4801 (scipy nbinom.sf(50, 50.5, 0.5); 2 million draws of
     # the Gamma-Poisson mixture give 0.4802 +- 0.0004).
-    result = count_target_assessment(FIRST_SETS, progress(("first_sets_2025", 2022, 30), ("first_sets_2025", 2023, 20)), 2023)
+    result = count_target_assessment(FIRST_SETS, progress(("first_sets_2025", 2022, 30), ("first_sets_2025", 2023, 20)),
+                                     "2024-01")
     assert result["achieved"] == 50 and result["observed_pace"] == 25.0 and result["pace_needed_now"] == 25.0
     assert result["p_met"] == pytest.approx(0.4801, abs=1e-4)
     assert (result["q10"], result["median"], result["q90"]) == (88.0, 100.0, 114.0)
     assert result["status"] == "存在风险"
+
+
+def test_a_year_not_entered_is_unknown_and_drawn_by_the_pace_model_not_zero():
+    # 30 in 2023 only: λ ~ Gamma(30.5, 1); 2022, 2024 and 2025 not entered ~ NegBin(30.5, p = 1/4); "> 100"
+    # needs more than 70 of them: P = nbinom.sf(70, 30.5, 0.25) = 0.8684 (read as zero, 2022 made it 0.0)
+    result = count_target_assessment(FIRST_SETS, progress(("first_sets_2025", 2023, 30)), "2026-11")
+    assert result["p_met"] == pytest.approx(0.8684, abs=1e-4)
+    assert (result["years_entered"], result["years_missing"]) == ("2023", "2022, 2024, 2025")
+    assert (result["q10"], result["median"], result["q90"]) == (98.0, 120.0, 147.0)
+    assert "not entered, drawn by the pace model: 2022, 2024, 2025" in result["note"]
 
 
 def test_count_target_pace_matches_a_gamma_poisson_simulation():
@@ -100,19 +113,28 @@ def test_count_target_pace_matches_a_gamma_poisson_simulation():
     future = rng.poisson(2 * rate)
     expected = float((2 + future >= 10).mean())
     target = {**FIRST_SETS, "threshold": 10.0, "comparison": ">="}
-    result = count_target_assessment(target, progress(("first_sets_2025", 2022, 1), ("first_sets_2025", 2023, 1)), 2023)
+    result = count_target_assessment(target, progress(("first_sets_2025", 2022, 1), ("first_sets_2025", 2023, 1)),
+                                     "2024-01")
     assert abs(result["p_met"] - expected) < 3 * math.sqrt(expected * (1 - expected) / 200_000)
     assert result["p_met"] == pytest.approx(0.0343, abs=1e-4)
 
 
 def test_count_target_already_met_is_achieved_early():
-    result = count_target_assessment(FIRST_SETS, progress(("first_sets_2025", 2022, 120)), 2022)
+    result = count_target_assessment(FIRST_SETS, progress(("first_sets_2025", 2022, 120)), "2023-01")
     assert result["p_met"] == 1.0 and result["status"] == "提前实现"
 
 
-def test_counts_after_as_of_year_are_not_used():
-    result = count_target_assessment(FIRST_SETS, progress(("first_sets_2025", 2022, 30), ("first_sets_2025", 2024, 90)), 2022)
-    assert result["achieved"] == 30
+def test_every_year_entered_and_short_is_certainly_missed():
+    rows = [("first_sets_2025", y, 20) for y in range(2022, 2026)]
+    result = count_target_assessment(FIRST_SETS, progress(*rows), "2026-11")
+    assert (result["p_met"], result["achieved"], result["years_missing"]) == (0.0, 80.0, "none")
+
+
+def test_counts_published_after_the_as_of_month_are_not_used():
+    table = progress(("first_sets_2025", 2022, 30, "2023-01"), ("first_sets_2025", 2024, 90, "2025-03"))
+    assert count_target_assessment(FIRST_SETS, table, "2025-02")["achieved"] == 30
+    assert count_target_assessment(FIRST_SETS, table, "2025-03")["achieved"] == 120
+    assert math.isnan(count_target_assessment(FIRST_SETS, table, "2022-01")["p_met"])  # as of the plan: nothing
 
 
 # ---------------------------------------------------------------- whole scenarios
@@ -144,7 +166,7 @@ def test_level_target_p_met_agrees_with_closed_form(inputs):
 
 def test_shock_scenario_agrees_with_closed_form_of_its_yearly_growth(inputs):
     result = assess_inputs(resolved("shock", revenue_to_output_ratio_sd=0.0), inputs)
-    exact = closed_form_p_met(5400, 4621.25, 4, [-0.05, 0.0, 0.06, 0.06], 0.06)
+    exact = closed_form_p_met(5400, 4621.25, 4, [-0.05, 0.0, 0.06, 0.06], 0.075)
     assert result.closed_form.loc[0, "p_closed_form"] == pytest.approx(exact)
     assert abs(result.closed_form.loc[0, "z"]) < 3
 
@@ -166,16 +188,6 @@ def test_fan_and_paths_cover_the_simulated_years(inputs):
 def test_target_year_before_a_deadline_is_refused(inputs):
     with pytest.raises(ParamsError, match="target_year = 2024: before the deadline 2025 of target cluster_revenue_2025"):
         assess_inputs(resolved("base", target_year=2024), inputs)
-
-
-def test_actuals_in_data_raw_condition_the_start(inputs):
-    extra = inputs["history"].iloc[[0]].assign(series_id="DG_EM_OUT", year=2022, value=5000.0, basis="level",
-                                              period="year", unit="亿元")
-    with_actual = {**inputs, "history": pd.concat([inputs["history"], extra], ignore_index=True)}
-    result = assess_inputs(resolved("base", as_of_year=2022, revenue_to_output_ratio_sd=0.0, volatility=0.0), with_actual)
-    assert result.paths[2022].eq(5000.0).all()
-    assert result.paths[2025].iloc[0] == pytest.approx(5000.0 * 1.06 ** 3)
-    assert result.actuals.to_dict() == {2021: 4621.25, 2022: 5000.0}
 
 
 def test_fitted_engine_runs_on_the_published_history(inputs):

@@ -1,4 +1,11 @@
-"""Conditioning on evidence: the simulation held to the exact answers where the maths has them."""
+"""The measurement model held to the exact answers where the maths has them.
+
+Each test works the answer out by hand — the conjugate Gaussian update of one year's log growth, of
+ln r, a truncated normal for a bound — independently of the code, and holds both the update
+(``gaussian_posterior``, to 1e-9) and the simulated paths (sample mean and variance of the
+conditioned quantity, within a few Monte Carlo standard errors) to it. A wrong variance (×1.2), a
+flipped sign or a dropped link sd moves the answers by far more than the tolerances.
+"""
 
 import math
 from pathlib import Path
@@ -8,20 +15,27 @@ import pytest
 from scipy.stats import norm
 
 from dgforecast.assess import assess_inputs, summary_records
-from dgforecast.condition import Observation, log_likelihood, normalise, resample, weighted_stats
+from dgforecast.condition import (GAP, LOG_RATIO, Bound, GaussianRow, Linear, Observation, bound_log_likelihood,
+                                  error_covariance, figure_sd, gaussian_log_likelihood, gaussian_posterior,
+                                  measurement, normalise, psd_sqrt, resample, row_matrices, weighted_stats)
 from dgforecast.errors import ParamsError
 from dgforecast.evidence import COLUMNS, load_evidence
 from dgforecast.params import EvidenceParams, resolve_scenario
 from dgforecast.pipeline import load_inputs
+from dgforecast.simulate import prior_moments, simulate_targets, state_layout
+from dgforecast.targets import level_targets
 
 SHIPPED = Path(__file__).resolve().parent / "fixtures" / "workbook"  # the workbook as shipped, pinned (conftest.py)
 TARGET = "cluster_revenue_2025"
 X0, K = 4621.25, 5400.0
+YEARS = [2022, 2023, 2024, 2025]
+EP = EvidenceParams()
+N = 40_000
 
 
 def _evidence(tmp_path, *rows):
     """An evidence table of the given rows (dicts of the columns that matter), loaded and checked."""
-    defaults = {"unit": "亿元", "price_basis": "", "period": "year", "reliability": "official",
+    defaults = {"unit": "亿元", "price_basis": "", "period": "year", "reliability": "official", "precision": "",
                 "source_url": "https://example.org/test", "source_phrase": "test", "note": "test fixture"}
     lines = [",".join(COLUMNS)]
     for i, row in enumerate(rows):
@@ -32,58 +46,326 @@ def _evidence(tmp_path, *rows):
     return load_evidence(path, today=None)
 
 
-def _assess(evidence, **overrides):
-    params = resolve_scenario(SHIPPED / "params.yaml", "base", {"revenue_to_output_ratio_sd": 0.0, "n_sims": 40_000,
+def _params(**overrides):
+    return resolve_scenario(SHIPPED / "params.yaml", "base", {"revenue_to_output_ratio_sd": 0.0, "n_sims": N,
                                                              "as_of": "2026-11", **overrides})
-    inputs = {**load_inputs(SHIPPED), "evidence": evidence}
-    result = assess_inputs(params, inputs)
-    return params, summary_records(result)[0]
 
 
-def _within(simulated, exact, ess, k=3.5):
-    se = math.sqrt(max(exact * (1 - exact), 1e-4) / ess)
-    return abs(simulated - exact) <= k * se
+def _assess(table, **overrides):
+    params = _params(**overrides)
+    result = assess_inputs(params, {**load_inputs(SHIPPED), "evidence": table})
+    return params, summary_records(result)[0], result
 
 
-def test_one_growth_row_gives_the_conjugate_gaussian_posterior(tmp_path):
-    # s_2023 ~ N(ln 1.06, 0.06²) a priori; a nominal output growth of -2 % for 2023 with link sd 0.05:
-    # posterior precision 1/0.06² + 1/0.05², mean weighted by the precisions.
-    evidence = _evidence(tmp_path, {"measure": "cluster_output", "year": 2023, "kind": "growth", "value": -2,
-                                    "unit": "%", "price_basis": "nominal", "published": "2024-01"})
-    params, row = _assess(evidence)
-    m, sigma, tau = math.log(1.06), 0.06, params.evidence.growth_link_sd
-    y = math.log(0.98)
-    post_var = 1 / (1 / sigma ** 2 + 1 / tau ** 2)
-    post_mean = post_var * (m / sigma ** 2 + y / tau ** 2)
-    mean = math.log(X0) + 3 * m + post_mean
-    exact = norm.sf((math.log(K) - mean) / math.sqrt(3 * sigma ** 2 + post_var))
-    assert exact == pytest.approx(0.6103, abs=0.0001)  # below the plan-time 72.1 %
-    assert row["evidence_used"] == ["row_0"]
-    assert _within(row["p_met"], exact, row["ess"]), (row["p_met"], exact, row["ess"])
+def _paths(evidence, **overrides):
+    """The conditioned simulation of the shipped level target: its group's paths and weights."""
+    params = _params(**overrides)
+    inputs = load_inputs(SHIPPED)
+    targets = level_targets(inputs["targets"], inputs["baselines"])
+    group = simulate_targets(targets, params, None, evidence).groups[0]
+    return params, group
 
 
+def _state(group, key):
+    """Every path's value of one state component (a year's log growth, ln r, δ)."""
+    return group.theta[:, list(group.layout).index(key)]
+
+
+def _growth_sample(group, year):
+    """A year's log growth of output, from the simulated levels (revenue paths over each path's ratio)."""
+    logs = np.log(group.paths.to_numpy()) - _state(group, LOG_RATIO)[:, None]
+    j = list(group.paths.columns).index(year)
+    return logs[:, j] - (logs[:, j - 1] if j else math.log(X0))
+
+
+def _conjugate(m, v, y, r):
+    """The posterior (mean, variance) of a Gaussian N(m, v) observed once as y with error variance r."""
+    post_v = 1 / (1 / v + 1 / r)
+    return post_v * (m / v + y / r), post_v
+
+
+def _close(sample, mean, var, k=4.5):
+    """Sample mean and variance within k Monte Carlo standard errors of the exact ones."""
+    n = len(sample)
+    assert abs(sample.mean() - mean) <= k * math.sqrt(var / n), (sample.mean(), mean)
+    assert abs(sample.var() - var) <= k * var * math.sqrt(2 / n), (sample.var(), var)
+
+
+# ---------------------------------------------------------------- one row at a time, by hand
+def test_a_full_year_real_growth_row_gives_the_conjugate_posterior_of_that_years_growth(tmp_path):
+    # x_2023 ~ N(ln 1.06, 0.075²); 增加值 +2 % real: ln 1.02 + ln 1.03 = x_2023 + e, e ~ N(0, 0.05²)
+    evidence = _evidence(tmp_path, {"measure": "cluster_value_added", "year": 2023, "kind": "growth", "value": 2,
+                                    "unit": "%", "price_basis": "real", "published": "2024-01"})
+    params, group = _paths(evidence)
+    mean, var = _conjugate(math.log(1.06), 0.075 ** 2, math.log(1.02) + math.log(1.03), 0.05 ** 2)
+    assert (mean, var) == pytest.approx((0.0521022, 0.00173077), abs=1e-7)
+    assert group.weights is None and group.evidence_used == ("row_0",)  # applied exactly: no weights
+    _close(_growth_sample(group, 2023), mean, var)
+    _close(_growth_sample(group, 2024), math.log(1.06), 0.075 ** 2)  # a year it does not touch keeps its prior
+
+
+def test_a_year_to_date_row_adds_the_unseen_months_to_its_error(tmp_path):
+    # January-May: own sd 0.06 * 7/12 = 0.035 beside the link's 0.05
+    evidence = _evidence(tmp_path, {"measure": "cluster_value_added", "year": 2024, "period": "YTD_M05",
+                                    "kind": "growth", "value": 10, "unit": "%", "price_basis": "real",
+                                    "published": "2024-06"})
+    _, group = _paths(evidence)
+    mean, var = _conjugate(math.log(1.06), 0.075 ** 2, math.log(1.10) + math.log(1.03), 0.05 ** 2 + 0.035 ** 2)
+    assert (mean, var) == pytest.approx((0.0983358, 0.00224098), abs=1e-7)
+    _close(_growth_sample(group, 2024), mean, var)
+
+
+def test_a_nominal_output_growth_row_has_no_deflator_and_no_link():
+    # 总产值 +7.0 % in January-September: ln 1.07 = x_t + e with only the unseen quarter's sd 0.015
+    obs = Observation("o", "cluster_output", 2023, "growth", 7.0, months=9, real=False, rounding=0.05)
+    (row,) = measurement([obs], EP, YEARS, math.log(X0)).rows
+    assert row.value == pytest.approx(math.log(1.07), abs=1e-12)
+    assert row.link is None
+    assert row.sd == pytest.approx(math.hypot(0.015, 0.0005 / math.sqrt(3) / 1.07), rel=1e-12)
+
+
+def test_a_city_growth_row_is_related_evidence_weaker_by_the_gap_and_its_uncertainty(tmp_path):
+    # the city's 增加值 -1.9 %: x_2023 - δ = ln 0.981 + ln 1.03 + e; δ ~ N(0.04, 0.018²), e's own sd 0.018,
+    # the link 0.05: as one observation of x_2023, y = ln 0.981 + ln 1.03 + 0.04 with variance 0.05² + 2 · 0.018²
+    evidence = _evidence(tmp_path, {"measure": "city_value_added", "year": 2023, "kind": "growth", "value": -1.9,
+                                    "unit": "%", "price_basis": "real", "published": "2024-01"})
+    _, group = _paths(evidence)
+    y = math.log(0.981) + math.log(1.03) + 0.04
+    mean, var = _conjugate(math.log(1.06), 0.075 ** 2, y, 0.05 ** 2 + 2 * 0.018 ** 2)
+    assert (mean, var) == pytest.approx((0.0532082, 0.00201841), abs=1e-7)
+    _close(_growth_sample(group, 2023), mean, var)
+    assert group.years_evidence.set_index("year").loc[2023, "related"] == "row_0"
+
+
+def test_two_rows_of_one_year_share_the_link_error(tmp_path):
+    # the cluster's own January-August +8.5 % and the city's full year +4.0 %, both real, of 2025: errors
+    # e_d = -e + u (var 0.05² + 0.02²) and e_c = -e - (δ - 0.04) - η (var 0.05² + 2 · 0.018²), cov 0.05²
+    evidence = _evidence(tmp_path,
+                         {"measure": "cluster_value_added", "year": 2025, "period": "YTD_M08", "kind": "growth",
+                          "value": 8.5, "unit": "%", "price_basis": "real", "published": "2025-09"},
+                         {"measure": "city_value_added", "year": 2025, "kind": "growth", "value": 4.0, "unit": "%",
+                          "price_basis": "real", "published": "2026-02"})
+    _, group = _paths(evidence)
+    y = np.array([math.log(1.085) + math.log(1.03), math.log(1.04) + math.log(1.03) + 0.04])
+    cov = np.array([[0.05 ** 2 + 0.02 ** 2, 0.05 ** 2], [0.05 ** 2, 0.05 ** 2 + 2 * 0.018 ** 2]])
+    precision = np.linalg.inv(cov)
+    var = 1 / (1 / 0.075 ** 2 + precision.sum())
+    mean = var * (math.log(1.06) / 0.075 ** 2 + (precision @ y).sum())
+    assert (mean, var) == pytest.approx((0.0931849, 0.00184581), abs=1e-7)
+    _close(_growth_sample(group, 2025), mean, var)
+    # as two independent rows the variance would be 0.00119: the shared link is what keeps it at 0.00185
+    independent = 1 / (1 / 0.075 ** 2 + 1 / cov[0, 0] + 1 / cov[1, 1])
+    assert independent == pytest.approx(0.00119, abs=1e-5)
+
+
+def test_a_round_level_carries_the_round_figure_sd_and_pins_nothing(tmp_path):
+    # 达到5000 (round) for 2022: ln 5000 = ln X0 + x_2022 + e, e ~ N(0, 0.07²)
+    evidence = _evidence(tmp_path, {"measure": "cluster_output", "year": 2022, "kind": "level", "value": 5000,
+                                    "precision": "round", "published": "2023-05"})
+    _, group = _paths(evidence)
+    mean, var = _conjugate(math.log(1.06), 0.075 ** 2, math.log(5000 / X0), 0.07 ** 2)
+    assert (mean, var) == pytest.approx((0.0692270, 0.00261876), abs=1e-7)
+    _close(_growth_sample(group, 2022), mean, var)
+
+
+def test_an_exact_figure_carries_only_its_rounding():
+    exact = Observation("e", "cluster_output", 2025, "level", 5312.47, exact=True, rounding=0.005)
+    round_ = Observation("r", "cluster_output", 2025, "level", 5000.0, exact=False, step=1000.0, rounding=0.5)
+    assert figure_sd(exact, EP) == pytest.approx(0.005 / (math.sqrt(3) * 5312.47), rel=1e-12)
+    assert figure_sd(round_, EP) == EP.round_sd == 0.07
+
+
+def test_the_citys_revenue_and_output_both_exact_give_a_conjugate_ratio(tmp_path):
+    # ln(27691.5 / 25312.4) = ln r + u, u ~ N(0, 0.05²) (roundings ~1e-6); prior ln r ~ N(ln 1 - s²/2, s²), s² = ln(1 + 0.055²)
+    evidence = _evidence(tmp_path,
+                         {"measure": "city_revenue", "year": 2024, "kind": "level", "value": 27691.5,
+                          "precision": "exact", "published": "2025-02"},
+                         {"measure": "city_output", "year": 2024, "kind": "level", "value": 25312.4,
+                          "precision": "exact", "published": "2025-02"})
+    _, group = _paths(evidence, revenue_to_output_ratio_sd=0.055)
+    s2 = math.log1p(0.055 ** 2)
+    mean, var = _conjugate(-s2 / 2, s2, math.log(27691.5 / 25312.4), 0.05 ** 2)
+    assert (mean, var) == pytest.approx((0.0484660, 0.00136784), abs=1e-6)
+    _close(_state(group, LOG_RATIO), mean, var)  # ln r of every path
+    levels = group.paths[2025].to_numpy() / np.exp(_state(group, LOG_RATIO))
+    assert np.allclose(np.log(levels), math.log(X0) + group.theta[:, :4].sum(axis=1))  # paths are the state's
+
+
+# ---------------------------------------------------------------- the update itself
+def test_gaussian_posterior_of_two_correlated_rows_by_hand():
+    prior_mean, prior_cov = np.array([0.1, 0.0]), np.diag([0.04, 0.01])
+    H = np.array([[1.0, 0.0], [1.0, -1.0]])
+    y = np.array([0.2, 0.15])
+    R = np.array([[0.02, 0.01], [0.01, 0.03]])
+    mean, cov = gaussian_posterior(prior_mean, prior_cov, H, y, R)
+    # information form: P' = (P⁻¹ + Hᵀ R⁻¹ H)⁻¹, m' = P' (P⁻¹ m + Hᵀ R⁻¹ y)
+    info = np.linalg.inv(prior_cov) + H.T @ np.linalg.inv(R) @ H
+    expected_cov = np.linalg.inv(info)
+    expected_mean = expected_cov @ (np.linalg.inv(prior_cov) @ prior_mean + H.T @ np.linalg.inv(R) @ y)
+    assert np.allclose(mean, expected_mean, atol=1e-12) and np.allclose(cov, expected_cov, atol=1e-12)
+    many, _ = gaussian_posterior(np.vstack([prior_mean, prior_mean + 0.1]), prior_cov, H, y, R)
+    assert np.allclose(many[0], expected_mean, atol=1e-12)  # a batch of prior means, one update
+
+
+def test_rows_of_one_link_year_share_its_variance_in_r():
+    rows = [GaussianRow(("a",), Linear(((2022, 1.0),)), 0.1, 0.02, link=2022),
+            GaussianRow(("b",), Linear(((2022, 1.0), (GAP, -1.0))), 0.05, 0.018, link=2022),
+            GaussianRow(("c",), Linear(((2023, 1.0),)), 0.1, 0.03, link=2023),
+            GaussianRow(("d",), Linear(((LOG_RATIO, 1.0),)), 0.0, 0.05)]
+    R = error_covariance(rows, 0.05)
+    expected = np.array([[0.02 ** 2 + 0.0025, 0.0025, 0, 0], [0.0025, 0.018 ** 2 + 0.0025, 0, 0],
+                         [0, 0, 0.03 ** 2 + 0.0025, 0], [0, 0, 0, 0.05 ** 2]])
+    assert np.allclose(R, expected, atol=1e-15)
+    H, y, _ = row_matrices(rows, [2022, 2023, LOG_RATIO, GAP], 0.05)
+    assert H.tolist() == [[1, 0, 0, 0], [1, 0, 0, -1], [0, 1, 0, 0], [0, 0, 1, 0]]
+
+
+def test_psd_square_root_of_a_singular_covariance():
+    cov = np.array([[4.0, 2.0, 0.0], [2.0, 1.0, 0.0], [0.0, 0.0, 0.0]])   # rank 1: the 2nd is half the 1st
+    L = psd_sqrt(cov)
+    assert np.allclose(L @ L.T, cov, atol=1e-12)
+    assert np.allclose(psd_sqrt(np.diag([0.0036, 0.0025])), np.diag([0.06, 0.05]))
+
+
+def test_the_weighting_path_gives_the_same_posterior_as_the_update():
+    # the fitted engine weighs its paths by the rows; on Gaussian draws that is the conjugate answer
+    rows = [GaussianRow(("a",), Linear(((2022, 1.0),)), 0.12, 0.02, link=2022),
+            GaussianRow(("b",), Linear(((2022, 1.0), (GAP, -1.0))), 0.06, 0.018, link=2022)]
+    layout = [2022, GAP]
+    prior_mean, prior_sd = np.array([0.06, 0.04]), np.array([0.075, 0.018])
+    H, y, R = row_matrices(rows, layout, 0.05)
+    mean, cov = gaussian_posterior(prior_mean, np.diag(prior_sd ** 2), H, y, R)
+    theta = prior_mean + np.random.default_rng(7).standard_normal((200_000, 2)) * prior_sd
+    w, ess = normalise(gaussian_log_likelihood(rows, theta @ H.T, 0.05))
+    weighted = w @ theta
+    assert np.allclose(weighted, mean, atol=4 * math.sqrt(cov[0, 0] / ess))
+    assert (w @ (theta[:, 0] - weighted[0]) ** 2) == pytest.approx(cov[0, 0], rel=4 * math.sqrt(2 / ess))
+
+
+def test_gaussian_log_likelihood_is_the_quadratic_form_by_hand():
+    rows = [GaussianRow(("a",), Linear(((2022, 1.0),)), 1.0, 1.0, link=2022),
+            GaussianRow(("b",), Linear(((2022, 1.0),)), 0.0, 1.0, link=2022)]
+    # R = [[2, 1], [1, 2]] with link sd 1; residual (1, 0) -> ½ · (2/3) = 1/3
+    assert gaussian_log_likelihood(rows, np.array([[0.0, 0.0]]), 1.0)[0] == pytest.approx(-1 / 3, abs=1e-12)
+
+
+# ---------------------------------------------------------------- bounds: exact ratios
 def test_a_hard_lower_bound_at_the_deadline_gives_the_truncated_probability(tmp_path):
-    # P(met | X_2025 >= L) = P(X >= max(K/r, L)) / P(X >= L) with ln X ~ N(ln X0 + 4 ln 1.06, 4 * 0.06²).
+    # P(met | X_2025 >= L) = P(X >= max(K/r, L)) / P(X >= L), ln X ~ N(ln X0 + 4 ln 1.06, 4 · 0.075²)
     evidence = _evidence(tmp_path, {"measure": "cluster_output", "year": 2025, "kind": "at_least", "value": 5000,
                                     "published": "2025-12"})
-    params, row = _assess(evidence, revenue_to_output_ratio=0.9)
-    mean, sd = math.log(X0) + 4 * math.log(1.06), 0.06 * 2
+    _, row, _ = _assess(evidence, revenue_to_output_ratio=0.9)
+    mean, sd = math.log(X0) + 4 * math.log(1.06), 0.075 * 2
     tail = lambda level: norm.sf((math.log(level) - mean) / sd)  # noqa: E731
     exact = tail(max(K / 0.9, 5000)) / tail(5000)
-    assert exact == pytest.approx(0.4526, abs=0.0001)
-    assert _within(row["p_met"], exact, row["ess"]), (row["p_met"], exact, row["ess"])
+    assert exact == pytest.approx(0.5021, abs=1e-4)
+    assert abs(row["p_met"] - exact) <= 4 * math.sqrt(exact * (1 - exact) / row["ess"])
 
 
+def test_the_round_reading_caps_a_round_lower_bound_at_the_next_round_figure(tmp_path):
+    # 突破5000 read as 5000 <= X < 6000: P(met) = P(K/r <= X < 6000) / P(5000 <= X < 6000)
+    evidence = _evidence(tmp_path, {"measure": "cluster_output", "year": 2025, "kind": "at_least", "value": 5000,
+                                    "precision": "round", "published": "2025-12"})
+    _, row, result = _assess(evidence, revenue_to_output_ratio=0.95, **{"evidence": {"reading": "round"}})
+    mean, sd = math.log(X0) + 4 * math.log(1.06), 0.075 * 2
+    cdf = lambda level: norm.cdf((math.log(level) - mean) / sd)  # noqa: E731
+    exact = (cdf(6000) - cdf(K / 0.95)) / (cdf(6000) - cdf(5000))
+    assert exact == pytest.approx(0.3387, abs=1e-4)
+    assert abs(row["p_met"] - exact) <= 4 * math.sqrt(exact * (1 - exact) / row["ess"])
+    assert result.evidence[TARGET]["round_capped"] == ["row_0"]
+
+
+def test_an_exact_bound_is_not_capped_by_the_round_reading():
+    obs = Observation("b", "cluster_output", 2025, "at_least", 5312.0, exact=True, step=1.0, rounding=0.5)
+    (bound,) = measurement([obs], EvidenceParams(reading="round"), YEARS, math.log(X0)).bounds
+    assert (bound.lo, bound.hi) == (math.log(5312.0), math.inf)
+
+
+def test_the_round_reading_applies_to_the_citys_output_bound_too():
+    revenue = Observation("rev", "city_revenue", 2024, "level", 27691.5, exact=True, rounding=0.05)
+    output = Observation("out", "city_output", 2024, "at_least", 25000.0, step=1000.0, rounding=0.5)
+    plain = measurement([revenue, output], EP, YEARS, math.log(X0))
+    rounded = measurement([revenue, output], EvidenceParams(reading="round"), YEARS, math.log(X0))
+    (p,), (r,) = plain.bounds, rounded.bounds
+    assert (p.lo, p.hi) == (-math.inf, pytest.approx(math.log(27691.5 / 25000)))
+    assert (r.lo, r.hi) == (pytest.approx(math.log(27691.5 / 26000)), pytest.approx(math.log(27691.5 / 25000)))
+    assert r.sd == pytest.approx(0.05, abs=1e-6)       # the city's ratio is the cluster's up to city_ratio_sd
+    assert rounded.round_capped == ["out"] and plain.round_capped == []
+    # what the plain reading leaves open: the city's output at 2.6万亿 or more, i.e. its ratio at most 1.065
+    (milestone,) = [b for _, b in plain.milestones]
+    assert milestone.hi == pytest.approx(math.log(27691.5 / 26000))
+
+
+def test_a_soft_upper_bound_weighs_by_the_normal_cdf():
+    bound = Bound(("b",), Linear(((LOG_RATIO, 1.0),)), -math.inf, 0.1, 0.05)
+    q = np.array([0.0, 0.1, 0.2])
+    assert np.allclose(bound_log_likelihood(bound, q), norm.logcdf([2.0, 0.0, -2.0]), atol=1e-12)
+
+
+def test_a_soft_interval_weighs_by_the_normal_probability_between_its_ends():
+    bound = Bound(("b",), Linear(((LOG_RATIO, 1.0),)), 0.06, 0.1, 0.05)
+    q = np.array([-0.1, 0.0, 0.08, 0.3])
+    exact = np.log(norm.cdf((0.1 - q) / 0.05) - norm.cdf((0.06 - q) / 0.05))
+    assert np.allclose(bound_log_likelihood(bound, q), exact, rtol=1e-9)
+
+
+def test_a_soft_city_bound_gives_the_truncated_normal_posterior_of_the_ratio(tmp_path):
+    # ln r ~ N(μ, s²); ln r + u <= b with u ~ N(0, 0.05²): E[ln r | ...] = μ - s²/√(s² + 0.05²) · φ(α)/Φ(α)
+    evidence = _evidence(tmp_path,
+                         {"measure": "city_revenue", "year": 2024, "kind": "level", "value": 27691.5,
+                          "precision": "exact", "published": "2025-02"},
+                         {"measure": "city_output", "year": 2024, "kind": "at_least", "value": 25000,
+                          "precision": "round", "published": "2025-02"})
+    _, group = _paths(evidence, revenue_to_output_ratio_sd=0.055, revenue_to_output_ratio=1.1)
+    s2 = math.log1p((0.055 / 1.1) ** 2)
+    mu, b = math.log(1.1) - s2 / 2, math.log(27691.5 / 25000)
+    scale = math.sqrt(s2 + 0.05 ** 2)
+    alpha = (b - mu) / scale
+    exact = mu - s2 / scale * norm.pdf(alpha) / norm.cdf(alpha)
+    weighted = group.weights @ _state(group, LOG_RATIO)
+    assert abs(weighted - exact) <= 4 * math.sqrt(s2 / group.ess), (weighted, exact)
+    assert exact == pytest.approx(0.0684, abs=1e-4)
+
+
+# ---------------------------------------------------------------- an exact figure decides its target
+@pytest.mark.parametrize("value, expected", [(5300, 0.0), (5500, 1.0)])
+@pytest.mark.parametrize("scenario", ["base", "optimistic", "pessimistic", "shock"])
+def test_an_exact_revenue_figure_of_the_deadline_decides_the_target_in_every_scenario(tmp_path, scenario, value,
+                                                                                      expected):
+    shipped = load_evidence(SHIPPED / "data" / "raw" / "evidence.csv", today=None)
+    exact = _evidence(tmp_path, {"measure": "cluster_revenue", "year": 2025, "kind": "level", "value": value,
+                                 "precision": "exact", "published": "2026-03"})
+    import pandas as pd
+
+    evidence = pd.concat([shipped, exact], ignore_index=True)
+    params = resolve_scenario(SHIPPED / "params.yaml", scenario, {"as_of": "2026-11", "n_sims": 4000})
+    summary = assess_inputs(params, {**load_inputs(SHIPPED), "evidence": evidence}).summary.set_index("target_id")
+    assert summary.loc[TARGET, "p_met"] == expected
+    assert summary.loc[TARGET, "median"] == pytest.approx(value, rel=1e-4)
+
+
+def test_an_exact_output_of_the_deadline_leaves_only_the_ratio(tmp_path):
+    # 总产值 2025 exactly 5300: revenue = 5300 r, P(met) = P(r >= 5400/5300) with ln r ~ N(μ, s²)
+    evidence = _evidence(tmp_path, {"measure": "cluster_output", "year": 2025, "kind": "level", "value": 5300,
+                                    "precision": "exact", "published": "2026-03"})
+    params, row, _ = _assess(evidence, revenue_to_output_ratio_sd=0.055)
+    s2 = math.log1p(0.055 ** 2)
+    exact = norm.sf((math.log(K / 5300) + s2 / 2) / math.sqrt(s2))
+    assert exact == pytest.approx(0.3566, abs=1e-4)
+    assert abs(row["p_met"] - exact) <= 4 * math.sqrt(exact * (1 - exact) / N)
+
+
+# ---------------------------------------------------------------- effective sample and errors
 def test_evidence_published_after_the_as_of_month_is_not_used(tmp_path):
     evidence = _evidence(tmp_path, {"measure": "cluster_output", "year": 2025, "kind": "at_least", "value": 5000,
                                     "published": "2025-12"})
-    _, before = _assess(evidence, as_of="2025-11")
-    _, plan = _assess(None)
+    _, before, _ = _assess(evidence, as_of="2025-11")
+    _, plan, _ = _assess(None)
     assert before["evidence_used"] == [] and before["p_met"] == plan["p_met"]
 
 
 def test_evidence_no_path_can_satisfy_is_one_clear_error(tmp_path):
-    evidence = _evidence(tmp_path, {"measure": "cluster_output", "year": 2025, "kind": "at_least", "value": 50000,
+    evidence = _evidence(tmp_path, {"measure": "cluster_output", "year": 2025, "kind": "at_least", "value": 13000,
                                     "published": "2025-12"})
     with pytest.raises(ParamsError, match="no simulated path is consistent with the evidence \\(row_0\\)"):
         _assess(evidence)
@@ -99,16 +381,13 @@ def test_a_low_effective_sample_draws_more_paths_and_says_so(tmp_path):
     assert result.evidence[TARGET]["ess"] >= 500
 
 
-def test_the_round_figure_reading_also_caps_the_level():
-    ep = EvidenceParams(round_step=1000.0)
-    obs = Observation("r", "cluster_output", 2025, "at_least", 5000.0, 12, False)
-
-    class View:
-        def log_x(self, year):
-            return np.log(np.array([4900.0, 5500.0, 6100.0]))
-
-    assert np.isneginf(log_likelihood(obs, View(), EvidenceParams())).tolist() == [True, False, False]
-    assert np.isneginf(log_likelihood(obs, View(), ep)).tolist() == [True, False, True]
+def test_an_effective_sample_below_the_floor_at_max_sims_is_an_error(tmp_path):
+    evidence = _evidence(tmp_path, {"measure": "cluster_output", "year": 2025, "kind": "at_least", "value": 7000,
+                                    "published": "2025-12"})
+    params = resolve_scenario(SHIPPED / "params.yaml", "base", {"n_sims": 2000, "as_of": "2026-11",
+                                                             "evidence": {"min_ess": 1000, "max_sims": 4000}})
+    with pytest.raises(ParamsError, match="below the floor evidence.min_ess = 1,000 even at evidence.max_sims"):
+        assess_inputs(params, {**load_inputs(SHIPPED), "evidence": evidence})
 
 
 def test_weighted_stats_and_resampling_follow_the_weights():
@@ -117,7 +396,19 @@ def test_weighted_stats_and_resampling_follow_the_weights():
     assert ess == pytest.approx(1 / (0.01 + 0.04 + 0.09 + 0.16))
     stats = weighted_stats(values, weights, 3.0)
     assert stats["p_met"] == pytest.approx(0.7) and stats["median"] == 3.0 and stats["q10"] == 1.0
+    # se = √(Σ w² (1{met} − p)²) = √(0.01·0.49 + 0.04·0.49 + 0.09·0.09 + 0.16·0.09)
+    assert stats["p_se"] == pytest.approx(math.sqrt(0.05 * 0.49 + 0.25 * 0.09), abs=1e-12)
     assert np.bincount(resample(weights, 10), minlength=4).tolist() == [1, 2, 3, 4]
+
+
+def test_prior_moments_are_the_scenarios_assumptions():
+    params = _params(revenue_to_output_ratio_sd=0.055, **{"growth_overrides": {2023: -0.05}})
+    mean, sd = prior_moments(params, YEARS, True)
+    s2 = math.log1p(0.055 ** 2)
+    assert mean.tolist() == pytest.approx([math.log(1.06), math.log(0.95), math.log(1.06), math.log(1.06),
+                                           -s2 / 2, 0.04])
+    assert sd.tolist() == pytest.approx([0.075] * 4 + [math.sqrt(s2), 0.018])
+    assert state_layout(YEARS, True) == [*YEARS, LOG_RATIO, GAP]
 
 
 def test_assess_as_of_the_plan_gives_the_plan_time_numbers_from_the_shell(capsys):
@@ -127,6 +418,7 @@ def test_assess_as_of_the_plan_gives_the_plan_time_numbers_from_the_shell(capsys
 
     assert main(["--project", str(SHIPPED), "assess", "base", "--as-of", "2022-01", "--json"]) == 0
     row = json.loads(capsys.readouterr().out)[0]
-    # the plan-time base case: 71.725 % of 20,000 paths, closed form 72.09 %, no evidence
-    assert (row["target_id"], row["p_met"], row["evidence_used"], row["ess"]) == (TARGET, 0.71725, [], 20000.0)
-    assert row["closed_form"] == pytest.approx(0.72086, abs=1e-5)
+    # the plan-time base case: 20,000 paths, no evidence, beside its closed form
+    assert (row["target_id"], row["evidence_used"], row["ess"]) == (TARGET, [], 20000.0)
+    assert row["closed_form"] == pytest.approx(0.68249, abs=1e-5)
+    assert abs(row["p_met"] - row["closed_form"]) <= 3 * math.sqrt(0.68 * 0.32 / 20000)

@@ -219,33 +219,42 @@ def test_code_never_writes_raw_data(workbook):
     assert {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in raw.iterdir()} == before
 
 
-# ------------------------------------------------------------------ actuals after the base year
+# ------------------------------------------------------------------ figures after the base year: evidence only
 ACTUAL_2022 = ("DG_EM_OUT,Dongguan,电气机械及设备制造业,规上工业总产值,亿元,2022,year,5000.00,level,current,"
                "press_or_official,https://example.org/dg-2022,总产值5000亿元\n")
+HISTORY_HEADER = ("series_id,region,industry,metric,unit,year,period,value,basis,price_basis,reliability,source_url,"
+                  "source_phrase\n")
 
 
-def test_actuals_file_conditions_the_simulation(workbook):
-    from dgforecast.pipeline import assess_scenario
-    from dgforecast.params import resolve_scenario
-
-    with open(workbook / "data" / "raw" / "actuals.csv", "a", encoding="utf-8") as f:
-        f.write(ACTUAL_2022)
-    params = resolve_scenario(workbook / "params.yaml", "base",
-                              {"as_of_year": 2022, "n_sims": 200, "volatility": 0.0, "revenue_to_output_ratio_sd": 0.0})
-    result = assess_scenario(params, project=workbook)
-    assert result.paths[2022].eq(5000.0).all()
-    # 5000 * 1.06 ** 3 = 5955.08
-    assert result.paths[2025].iloc[0] == pytest.approx(5955.08, abs=0.01)
-
-
-def test_actual_also_in_history_file_is_refused(workbook, capsys):
-    row = ("DG_GDP,Dongguan,全市,地区生产总值,亿元,2021,year,10855.35,level,current,press_or_official,"
-           "https://example.org/gdp,10855.35亿元\n")
-    with open(workbook / "data" / "raw" / "actuals.csv", "a", encoding="utf-8") as f:
-        f.write(row)
+def test_a_retired_actuals_file_with_rows_is_refused_saying_where_they_go(workbook, capsys):
+    (workbook / "data" / "raw" / "actuals.csv").write_text(HISTORY_HEADER + ACTUAL_2022, encoding="utf-8")
     assert main(["--project", str(workbook), "data"]) == 2
     err = capsys.readouterr().err
-    assert "actuals.csv: line 2: DG_GDP 2021 (level) is already in dongguan_published_to_2021.csv" in err
+    assert err.count("\n") == 1 and "actuals.csv: is no longer read" in err and "evidence.csv" in err
+
+
+def test_an_empty_retired_actuals_file_is_no_figure_and_no_error(workbook):
+    (workbook / "data" / "raw" / "actuals.csv").write_text(HISTORY_HEADER, encoding="utf-8")
+    assert main(["--project", str(workbook), "data"]) == 0
+
+
+def test_data_checks_the_evidence_file_and_refuses_an_implausible_level(workbook, capsys):
+    # 50000 written for 5000: beyond 4621.25 · 1.5 · 3 = 20,796 for 2022
+    path = workbook / "data" / "raw" / "evidence.csv"
+    path.write_text(path.read_text(encoding="utf-8").replace("cluster_output,2022,year,level,5000,",
+                                                             "cluster_output,2022,year,level,50000,"), encoding="utf-8")
+    for command in (["data"], ["assess", "base"]):
+        assert main(["--project", str(workbook), *command]) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and "evidence.csv: line 3, column value: cluster_output 2022 = 50000" in err
+        assert "allows 770-20,796" in err
+
+
+def test_data_checks_the_progress_file(workbook, capsys):
+    path = workbook / "data" / "raw" / "target_progress.csv"
+    path.write_text(path.read_text(encoding="utf-8") + "first_sets_2025,2023,30,2023-05,test,\n", encoding="utf-8")
+    assert main(["--project", str(workbook), "data"]) == 2
+    assert "target_progress.csv: line 2, column published: 2023-05 is before the end of 2023" in capsys.readouterr().err
 
 
 def test_processed_tables_are_readable_by_the_group_as_umask_allows(workbook):

@@ -138,12 +138,24 @@ def test_unit_that_does_not_fit_the_measure_is_refused(tmp_path, changes, expect
 @pytest.mark.parametrize("changes, expected", [
     ({"value": "3,2"}, "'3,2' is not a number; write a plain number such as 4621.25"),
     ({"value": "nan"}, "'nan' is not a number; write a plain number such as 4621.25"),
-    ({"value": "-100"}, "growth -100.0 % would make the level negative"),
+    ({"value": "-100"}, "growth -100 % is outside -60..+150 % a year; write the growth in % (8.5 for 8.5 %)"),
+    ({"value": "150.5"}, "growth 150.5 % is outside -60..+150 % a year; write the growth in % (8.5 for 8.5 %)"),
     ({"base": OUTPUT_2022, "value": "0"}, "a level must be positive, not 0.0"),
     ({"base": OUTPUT_2022, "kind": "at_least", "value": "-5000"}, "a at_least must be positive, not -5000.0"),
 ])
 def test_bad_value_is_refused(tmp_path, changes, expected):
     assert refused(tmp_path, row(**changes)) == f"line 2, column value: {expected}"
+
+
+@pytest.mark.parametrize("value, note", [
+    ("0.085", "line 2, column value: growth 0.085 read as 0.085 % (write 8.5 for 8.5 %)"),
+    ("85", "line 2, column value: growth 85 % is faster than the 50 % a year the level check allows; check it is "
+           "not 8.5"),
+])
+def test_a_growth_that_looks_mistyped_gets_a_note_naming_the_row(tmp_path, caplog, value, note):
+    path = write(tmp_path, row(value=value))
+    assert len(load_evidence(path, today=TODAY)) == 1  # kept: slow or fast growth happens
+    assert f"{path}: {note}" in caplog.text
 
 
 @pytest.mark.parametrize("published", ["2022-13", "2022-1", "2022/11", "Nov 2022", ""])
@@ -338,15 +350,57 @@ def test_unknown_min_reliability_is_refused_with_did_you_mean(tmp_path):
 
 
 # ---------------------------------------------------------------- the shipped files
-def test_shipped_evidence_loads_and_default_selection_uses_five_rows():
+def test_shipped_evidence_loads_and_default_selection_uses_ten_rows():
     chosen = select_evidence(load_evidence(SHIPPED, today=TODAY), as_of="2026-11")
     assert list(chosen.used["evidence_id"]) == ["em_va_2022_ytd09", "em_out_2022", "em_va_2025_ytd08",
-                                                "em_out_2025_at_least", "city_ratio_2024_at_most"]
-    assert _reasons(chosen) == {
+                                                "em_out_2025_at_least", "city_revenue_2024",
+                                                "city_output_2024_at_least", "city_va_2022", "city_va_2023",
+                                                "city_va_2024", "city_va_2025"]
+    reasons = _reasons(chosen)
+    assert {k: reasons[k] for k in ("em_out_2023_size_class", "em_va_2025_ytd05", "em_va_2025")} == {
         "em_out_2023_size_class": "reliability low is below press_or_official",
         "em_va_2025_ytd05": "superseded by em_va_2025_ytd08 (a later period of the same year)",
         "em_va_2025": "reliability unverified is below press_or_official",
     }
+    city = {k: v for k, v in reasons.items() if k.startswith("city_va_")}
+    assert len(city) == 7 and all(v.startswith("superseded by city_va_20") for v in city.values())
+
+
+def test_shipped_round_statements_and_exact_figures_are_marked():
+    evidence = load_evidence(SHIPPED, today=TODAY).set_index("evidence_id")
+    assert evidence.loc["em_out_2022", "precision"] == "round"
+    assert evidence.loc["em_out_2025_at_least", ["precision", "step"]].tolist() == ["round", 1000.0]
+    assert evidence.loc["city_output_2024_at_least", ["precision", "step"]].tolist() == ["round", 1000.0]
+    assert evidence.loc["city_revenue_2024", ["precision", "rounding"]].tolist() == ["exact", 0.05]
+
+
+@pytest.mark.parametrize("text, digits, precision, step, rounding", [
+    ("5000", (1, 3), "round", 1000.0, 0.5), ("25000", (2, 3), "round", 1000.0, 0.5),
+    ("5300", (2, 2), "round", 100.0, 0.5), ("5312.47", (6, -2), "exact", 0.01, 0.005),
+    ("27691.5", (6, -1), "exact", 0.1, 0.05), ("24.68", (4, -2), "exact", 0.01, 0.005),
+    ("5000.0", (5, -1), "exact", 0.1, 0.05),
+])
+def test_precision_step_and_rounding_come_from_the_digits(text, digits, precision, step, rounding):
+    from dgforecast.evidence import precision_of, round_step, rounding as rounding_of, significant_digits
+
+    assert significant_digits(text) == digits and precision_of(text) == precision
+    assert round_step(text) == pytest.approx(step) and rounding_of(text) == pytest.approx(rounding)
+
+
+def test_a_precision_on_a_growth_row_is_refused(tmp_path):
+    assert refused(tmp_path, row(precision="exact")) == "line 2, column precision: a growth row has no precision; leave it empty"
+
+
+def test_an_unknown_precision_is_refused_with_did_you_mean(tmp_path):
+    assert "unknown precision 'exakt'; did you mean 'exact'?" in refused(tmp_path, row(OUTPUT_2022, precision="exakt"))
+
+
+def test_a_city_figure_without_its_pair_is_left_out_saying_why(tmp_path):
+    revenue = row(OUTPUT_2022, evidence_id="rev", measure="city_revenue", year="2024", value="27691.5",
+                  published="2025-02")
+    chosen = select_evidence(load_evidence(write(tmp_path, revenue), today=TODAY))
+    assert chosen.used.empty
+    assert _reasons(chosen) == {"rev": "no city_output of 2024 year in use beside it to make the city's ratio"}
 
 
 def test_shipped_evidence_as_of_plan_uses_nothing():
@@ -363,12 +417,7 @@ def test_every_shipped_row_traces_to_a_published_row():
         assert series, f"{ev['evidence_id']}: note must start with the series_id"
         rows = published[published["series_id"].isin(series) & (published["year"] == str(ev["year"]))
                          & (published["period"] == ev["period"])]
-        if ev["evidence_id"] == "city_ratio_2024_at_most":
-            revenue = rows[(rows["series_id"] == "DG_REV") & (rows["basis"] == "level")]["value"].item()
-            output = rows[rows["series_id"] == "DG_GOV"]["value"].item()
-            assert (revenue, output) == (27691.5, 25000.0)
-            assert ev["value"] == pytest.approx(revenue / output, abs=5e-6) == 1.10766
-            continue
+        rows = rows[rows["basis"] == ("yoy_pct" if ev["kind"] == "growth" else "level")]
         match = rows[(rows["value"] == ev["value"]) & (rows["published"] == ev["published"])
                      & (rows["reliability"] == ev["reliability"])]
         assert len(match) >= 1, f"{ev['evidence_id']} has no published row with the same year, period, value"

@@ -98,7 +98,7 @@ def test_memo_has_every_section_chinese_first_and_the_fan_chart(memo):
     assert texts[first + 1].startswith("Base case, with the figures published up to November 2026")
     assert doc.paragraphs[first + 1].style.name == "English"
     assert any(t.startswith("日期：2026-11-28 06:00。数据口径：截至2026年11月已公布的数据") and "证据有限" in t for t in texts)
-    assert any(t.startswith("cluster_revenue_2025（基准情景）无法确认") for t in texts)
+    assert any(t.startswith("cluster_revenue_2025（基准情景）已实现") for t in texts)
     assert len(doc.inline_shapes) == 1 and facts.fan_png.startswith(b"\x89PNG")
     tables = ["\n".join(c.text for c in t.rows[0].cells) for t in doc.tables]
     assert tables[0].startswith("目标 target\n情景 scenario\n实现概率 P(met)") and len(doc.tables[0].rows) == 5

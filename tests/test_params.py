@@ -185,10 +185,10 @@ def test_params_yaml_is_what_plain_papermill_reads(shipped, tmp_path, capsys):
     (["params", "base", "-p", "growth=0.9"], "-p growth = 0.9: out of range (fraction per year); use a value in -0.5..0.5"),
     (["params", "base", "-p", "volatility=-0.1"], "-p volatility = -0.1: out of range"),
     (["params", "base", "-p", "engine=arima"], "-p engine = 'arima': not allowed; use 'lognormal' or 'fitted'"),
-    (["params", "base", "-p", "growth_overrides.2030=0.1"], "growth_overrides year 2030 is outside the simulated years 2022-2025"),
+    (["params", "base", "-p", "growth_overrides.2030=0.1"], "growth_overrides year 2030 is after target_year 2025"),
     (["params", "base", "-p", "status_thresholds.ahead=0.3"], "needs ahead > on_track > at_risk"),
     (["params", "base", "-p", "status_thresholds.ahed=0.9"], "-p status_thresholds.ahed: unknown cut-off; did you mean 'ahead'?"),
-    (["params", "base", "-p", "as_of_year=2025"], "as_of_year 2025 must be before target_year 2025"),
+    (["params", "base", "-p", "as_of_year=2025"], "-p as_of_year: unknown parameter; did you mean 'as_of'?"),
     (["params", "base", "-p", "growth"], "-p growth: expected KEY=VALUE"),
 ])
 def test_bad_command_line_parameter_gives_one_line_and_exit_2(shipped, capsys, argv, message):

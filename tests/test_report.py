@@ -44,7 +44,7 @@ def test_report_writes_index_summary_excel_manifest_and_points_latest(fake_workb
         "04_targets_across_scenarios", "06_tracking_and_final_assessment"}
     page = (folder / "index.html").read_text(encoding="utf-8")
     assert "href='scenarios/base.html'" in page and "60.0%" in page and "存在风险" in page
-    assert "<small>lognormal: growth 10.0%/yr, volatility 5.0%</small>" in page  # optimistic's assumptions
+    assert "<small>lognormal: growth 10.0%/yr, volatility 6.5%</small>" in page  # optimistic's assumptions
     scenario_page = (folder / "scenarios" / "base.html").read_text(encoding="utf-8")
     assert scenario_page.index("情景参数 Parameters") < scenario_page.index("<pre>base 0.06")
     # one line per notebook when not on a terminal, and no staging folder left behind
@@ -153,11 +153,11 @@ def test_an_earlier_report_at_out_is_swapped_for_the_new_one(tmp_path):
 
 
 def test_data_dependent_problems_stop_before_any_kernel_with_exit_2(fake_workbook, capsys):
-    code = main(["--project", str(fake_workbook), "run", "base", "-p", "as_of_year=2022"])
+    code = main(["--project", str(fake_workbook), "run", "base", "-p", "growth_overrides.2021=-0.1"])
     assert code == 2
     err = capsys.readouterr().err.strip().splitlines()
-    assert err == ["dgforecast: error: scenario base: as_of_year = 2022: no actual figure for 2022 in data/raw/; "
-                   "use as_of_year = 2021 or add the figures"]
+    assert err == ["dgforecast: error: scenario base: growth_overrides 2021: not a simulated year (2022-2025); "
+                   "remove it or name a year in that span"]
     assert not (fake_workbook / "reports").exists()
 
 

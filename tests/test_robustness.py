@@ -34,6 +34,14 @@ def _actual(series="DG_EM_OUT", year=2022, value="5000", basis="level", unit="�
     return f"{series},Dongguan,电气机械,总产值,{unit},{year},year,{value},{basis},current,press_or_official,http://x,y\n"
 
 
+def _append_history(workbook, row) -> int:
+    """Append one row to the published history; return its line number."""
+    path = workbook / "data/raw/dongguan_published_to_2021.csv"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text + row, encoding="utf-8")
+    return len(text.splitlines()) + 1
+
+
 def _one_error_line(capsys) -> str:
     """The one line of stderr after any progress lines (``[k/n] notebook: ok``)."""
     err = [line for line in capsys.readouterr().err.strip().splitlines() if not line.startswith("[")]
@@ -85,22 +93,23 @@ def _data_error(workbook, capsys) -> str:
 
 
 def test_unquoted_thousands_separator_names_file_and_line(workbook, capsys):
-    (workbook / "data/raw/actuals.csv").write_text(ACTUALS_HEADER + _actual(value="5,000"), encoding="utf-8")
+    n = _append_history(workbook, _actual(year=2020, value="5,000"))
     line = _data_error(workbook, capsys)
-    assert "actuals.csv: line 2: 14 fields where the header has 13" in line and "5000, not 5,000" in line
+    assert f"dongguan_published_to_2021.csv: line {n}: 14 fields where the header has 13" in line
+    assert "5000, not 5,000" in line
 
 
 @pytest.mark.parametrize("value", ["0", "-4621.25"])
 def test_a_level_that_is_not_positive_is_refused_by_dgforecast_data(workbook, capsys, value):
-    (workbook / "data/raw/actuals.csv").write_text(ACTUALS_HEADER + _actual(value=value), encoding="utf-8")
+    n = _append_history(workbook, _actual(year=2020, value=value))
     line = _data_error(workbook, capsys)
-    assert "actuals.csv: line 2, column value: level" in line and "must be positive" in line
+    assert f"dongguan_published_to_2021.csv: line {n}, column value: level" in line and "must be positive" in line
 
 
 @pytest.mark.parametrize("value, ok", [("4621.25", True), ("4621", True), ("4621.3", True), ("4700", False),
                                        ("4621.4", False)])
 def test_an_actual_for_the_plans_own_year_must_match_the_plan_within_rounding(workbook, capsys, value, ok):
-    (workbook / "data/raw/actuals.csv").write_text(ACTUALS_HEADER + _actual(year=2021, value=value), encoding="utf-8")
+    _append_history(workbook, _actual(year=2021, value=value))
     if ok:
         assert main(["--project", str(workbook), "data"]) == 0
         return
@@ -112,7 +121,7 @@ def test_an_actual_for_the_plans_own_year_must_match_the_plan_within_rounding(wo
                                          ("-1", "whole number")])
 def test_progress_counts_are_whole_numbers_within_a_bound(workbook, capsys, count, what):
     (workbook / "data/raw/target_progress.csv").write_text(
-        f"target_id,year,count,source\nown_brands_2025,2022,{count},http://x\n", encoding="utf-8")
+        f"target_id,year,count,published,source\nown_brands_2025,2022,{count},2023-01,http://x\n", encoding="utf-8")
     line = _data_error(workbook, capsys)
     assert "target_progress.csv: line 2, column count" in line and "from 0 to 100,000" in line
 
@@ -120,25 +129,25 @@ def test_progress_counts_are_whole_numbers_within_a_bound(workbook, capsys, coun
 @pytest.mark.parametrize("year", [2021, 2026, 2019])
 def test_progress_outside_the_plan_window_is_refused_not_dropped(workbook, capsys, year):
     (workbook / "data/raw/target_progress.csv").write_text(
-        f"target_id,year,count,source\nown_brands_2025,{year},3,http://x\n", encoding="utf-8")
+        f"target_id,year,count,published,source\nown_brands_2025,{year},3,{year + 1}-01,http://x\n",
+        encoding="utf-8")
     line = _data_error(workbook, capsys)
     assert f"year {year} is outside the plan window of own_brands_2025 (2022-2025" in line
 
 
 def test_progress_inside_the_window_still_loads(workbook):
     (workbook / "data/raw/target_progress.csv").write_text(
-        "target_id,year,count,source\nown_brands_2025,2022,3,http://x\nown_brands_2025,2025,0,http://x\n",
-        encoding="utf-8")
+        "target_id,year,count,published,source\nown_brands_2025,2022,3,2023-01,http://x\n"
+        "own_brands_2025,2025,0,2026-01,http://x\n", encoding="utf-8")
     assert main(["--project", str(workbook), "data"]) == 0
 
 
-def test_the_hint_for_a_missing_earlier_actual_names_the_last_complete_year(workbook, capsys):
-    # 2023 is there, 2022 is not: as_of_year = 2023 cannot be used, and neither can 2023 as the hint
+def test_a_retired_actuals_file_with_a_figure_says_to_move_it_to_the_evidence(workbook, capsys):
     (workbook / "data/raw/actuals.csv").write_text(ACTUALS_HEADER + _actual(year=2023), encoding="utf-8")
-    code = main(["--project", str(workbook), "assess", "base", "-p", "as_of_year=2023"])
+    code = main(["--project", str(workbook), "assess", "base"])
     assert code == 2
     line = _one_error_line(capsys)
-    assert "no actual figure for 2022" in line and "use as_of_year = 2021 or add the figures" in line
+    assert "actuals.csv: is no longer read" in line and "move each row to evidence.csv" in line
 
 
 def test_data_processed_being_a_file_is_one_line_and_exit_2(workbook, capsys):

@@ -6,9 +6,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from dgforecast.closed_form import closed_form_for, closed_form_p_met
+from dgforecast.condition import Observation
 from dgforecast.errors import ParamsError
 from dgforecast.params import ScenarioParams
-from dgforecast.simulate import closed_form_for, closed_form_p_met, simulate_paths
+from dgforecast.simulate import simulate_paths, simulate_targets
+from dgforecast.targets import LevelTarget
 
 OUTPUT_2021 = 4621.25  # 规上工业总产值 2021, plan 一（一）
 TARGET = 5400.0  # 营业收入 2025, plan 二（一）
@@ -66,7 +69,7 @@ def test_simulated_p_met_within_three_monte_carlo_se_of_closed_form(changes, exp
 
 def test_ratio_uncertainty_matches_its_closed_form():
     params = scenario(growth=0.06, volatility=0.06, revenue_to_output_ratio_sd=0.1)
-    exact = closed_form_for(params, TARGET, OUTPUT_2021)
+    exact = closed_form_for(params, TARGET, OUTPUT_2021, 2021, 2025)
     assert exact < 0.7404  # more spread around a median above the target lowers P(met)
     se = math.sqrt(exact * (1 - exact) / params.n_sims)
     assert abs(p_simulated(params) - exact) < 3 * se
@@ -75,7 +78,7 @@ def test_ratio_uncertainty_matches_its_closed_form():
 def test_shock_years_match_closed_form_with_yearly_growth():
     params = scenario(growth=0.06, volatility=0.06, growth_overrides={2022: -0.05, 2023: 0.0})
     exact = closed_form_p_met(TARGET, OUTPUT_2021, 4, [-0.05, 0.0, 0.06, 0.06], 0.06)
-    assert exact == pytest.approx(closed_form_for(params, TARGET, OUTPUT_2021))
+    assert exact == pytest.approx(closed_form_for(params, TARGET, OUTPUT_2021, 2021, 2025))
     se = math.sqrt(exact * (1 - exact) / params.n_sims)
     assert abs(p_simulated(params) - exact) < 3 * se
 
@@ -146,18 +149,40 @@ def test_same_seed_gives_the_same_paths():
     assert not first.equals(other)
 
 
-# ---------------------------------------------------------------- actuals condition the start
-def test_actuals_up_to_as_of_year_are_kept_and_the_simulation_starts_from_the_last():
-    params = scenario(growth=0.10, volatility=0.0, n_sims=10, as_of_year=2023)
-    actuals = pd.Series({2022: 5000.0, 2023: 5200.0, 2024: 9999.0})  # 2024 is after as_of_year: unused
-    paths = simulate_paths(OUTPUT_2021, 2021, params, np.random.default_rng(0), actuals=actuals)
-    assert paths.iloc[0].round(4).tolist() == [5000.0, 5200.0, 5720.0, 6292.0]
+# ---------------------------------------------------------------- exact figures pin the paths
+OUTPUT_TARGET = LevelTarget("output_2025", TARGET, ">=", 2025, OUTPUT_2021, 2021, False,
+                            "Gross Output|Electrical Machinery and Equipment")
 
 
-def test_as_of_year_without_its_actual_is_refused():
-    params = scenario(as_of_year=2023)
-    with pytest.raises(ParamsError, match=r"as_of_year = 2023: no actual figure for 2023.*use as_of_year = 2022"):
-        simulate_paths(OUTPUT_2021, 2021, params, np.random.default_rng(0), actuals=pd.Series({2022: 5000.0}))
+def _evidence(*rows):
+    """An evidence table as ``evidence.load_evidence`` gives it, from (id, measure, year, kind, value, precision)."""
+    columns = ["evidence_id", "measure", "year", "period", "kind", "value", "unit", "precision", "price_basis",
+               "published", "reliability", "source_url", "source_phrase", "note", "months", "step", "rounding"]
+    records = [(i, m, y, "year", k, float(v), "亿元", p, "", f"{y + 1}-02", "official", "http://x", "x", "x", 12,
+                1000.0, 0.5) for i, m, y, k, v, p in rows]
+    return pd.DataFrame(records, columns=columns)
+
+
+def test_an_exact_output_pins_every_path_and_bridges_the_years_before_it():
+    # exact 总产值 5200 in 2023: ln X_2023 = ln 5200 on every path; 2022 is the random walk's bridge
+    # (midpoint in logs, variance σ²/2); 2024-2025 grow from 5200 at the scenario's 10 %
+    params = scenario(growth=0.10, volatility=0.05, n_sims=40000, as_of="2026-11")
+    evidence = _evidence(("out_2023", "cluster_output", 2023, "level", 5200, "exact"))
+    group = simulate_targets([OUTPUT_TARGET], params, evidence=evidence).groups[0]
+    logs = np.log(group.paths.to_numpy())
+    # up to its rounding: "5200" is 5199.5-5200.5, sd 0.5 / (√3 · 5200) in logs
+    assert logs[:, 1].mean() == pytest.approx(math.log(5200), abs=1e-6)
+    assert logs[:, 1].std() == pytest.approx(0.5 / (math.sqrt(3) * 5200), rel=0.03)
+    mid = (math.log(OUTPUT_2021) + math.log(5200)) / 2
+    assert logs[:, 0].mean() == pytest.approx(mid, abs=4 * 0.05 / math.sqrt(2) / 200)
+    assert logs[:, 0].var() == pytest.approx(0.05 ** 2 / 2, rel=0.03)
+    assert np.median(group.paths[2025]) == pytest.approx(5200 * 1.1 ** 2, rel=0.003)
+    assert group.weights is None  # applied by the update, not by weighing
+
+
+def test_simulated_years_start_after_the_base_year_and_refuse_an_override_outside_them():
+    with pytest.raises(ParamsError, match="growth_overrides 2021: not a simulated year \\(2022-2025\\)"):
+        simulate_paths(OUTPUT_2021, 2021, scenario(growth_overrides={2021: 0.1}), np.random.default_rng(0))
 
 
 # ---------------------------------------------------------------- fitted engine
@@ -173,23 +198,35 @@ def fake_models(monkeypatch, growth=0.1):
     monkeypatch.setattr(dgforecast.forecast, "simulate_series", simulate_series)
 
 
+def _fitted(history, evidence=None, **changes):
+    params = scenario(engine="fitted", n_sims=10, as_of="2026-11", **changes)
+    target = LevelTarget("output_2025", TARGET, ">=", 2025, 100.0, 2021, False, OUTPUT_TARGET.baseline_variable)
+    return simulate_targets([target], params, history, evidence).groups[0]
+
+
 def test_fitted_engine_applies_the_models_growth_to_the_start_level(monkeypatch):
     fake_models(monkeypatch)
     history = pd.Series({2018: 50.0, 2020: 80.0, 2021: 90.0})  # 2019 is filled before fitting
-    params = scenario(engine="fitted", n_sims=10)
-    path = simulate_paths(100.0, 2021, params, np.random.default_rng(0), history=history).iloc[0]
-    assert path.round(4).tolist() == [110.0, 121.0, 133.1, 146.41]
+    assert _fitted(history).paths.iloc[0].round(4).tolist() == [110.0, 121.0, 133.1, 146.41]
 
 
-def test_fitted_engine_starts_from_the_actual_when_history_ends_earlier(monkeypatch):
+def test_fitted_engine_continues_a_history_that_ends_before_the_base_year(monkeypatch):
     fake_models(monkeypatch)
-    history = pd.Series({2020: 80.0, 2021: 90.0})
-    params = scenario(engine="fitted", n_sims=10, as_of_year=2022)
-    paths = simulate_paths(100.0, 2021, params, np.random.default_rng(0), actuals=pd.Series({2022: 200.0}),
-                           history=history)
-    assert paths.iloc[0].round(4).tolist() == [200.0, 220.0, 242.0, 266.2]
+    history = pd.Series({2019: 80.0, 2020: 90.0})  # 2021 is simulated, then the factors run from it
+    assert _fitted(history).paths.iloc[0].round(4).tolist() == [110.0, 121.0, 133.1, 146.41]
+
+
+def test_fitted_engine_moves_its_paths_onto_an_exact_figure(monkeypatch):
+    # 10 % a year gives 121 in 2023; an exact 2023 figure of 150 moves the path there: the two years
+    # before share the difference in logs (the bridge), the years after grow from it
+    fake_models(monkeypatch)
+    evidence = _evidence(("out_2023", "cluster_output", 2023, "level", 150.0, "exact"))
+    path = _fitted(pd.Series({2020: 80.0, 2021: 90.0}), evidence).paths.iloc[0]
+    assert path[2023] == pytest.approx(150.0, rel=1e-9)
+    assert path[2022] == pytest.approx(100 * math.sqrt(1.5), rel=1e-9)
+    assert path[2025] == pytest.approx(150 * 1.21, rel=1e-9)
 
 
 def test_fitted_engine_without_history_is_refused():
     with pytest.raises(ParamsError, match="engine = 'fitted': history_series = 'DG_IVA' has fewer than 2"):
-        simulate_paths(100.0, 2021, scenario(engine="fitted"), np.random.default_rng(0), history=pd.Series({2021: 9.0}))
+        _fitted(pd.Series({2021: 9.0}))

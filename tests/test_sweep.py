@@ -9,7 +9,9 @@ from dgforecast.cli import main
 from dgforecast.errors import ParamsError
 from dgforecast.params import resolve_scenario
 from dgforecast.pipeline import load_inputs
-from dgforecast.simulate import closed_form_p_met, evaluate_points, simulate_paths
+from dgforecast.batch import evaluate_points
+from dgforecast.closed_form import closed_form_p_met
+from dgforecast.simulate import simulate_paths
 from dgforecast.sweep import (
     check_grid_size, grid_points, make_setup, parse_grid, parse_grid_spec,
     parse_range, read_results, run_engine, sweep, write_results,
@@ -187,7 +189,7 @@ def test_sweep_command_writes_one_row_per_point(workbook, capsys):
     (["--grid", "growth=0:0.9:0.1"], "growth = 0.6: out of range"),
     (["--grid", "growth=0:0.1:0.0001", "--grid", "volatility=0:0.1:0.0001"], "add --yes"),
     (["--grid", "growth=0.02", "--out", "grid.txt"], "end the name in .csv or .parquet"),
-    (["--grid", "as_of_year=2022"], "no actual figure for 2022"),
+    (["--grid", "growth_overrides.2021=-0.1"], "growth_overrides 2021: not a simulated year (2022-2025)"),
     (["--grid", "growth=0.02", "--scenario", "bse"], "did you mean 'base'"),
     (["--grid", "label_zh=x"], "cannot be swept"),
     (["--grid", "growth=0.02", "--scheduler", "localhost"], "write tcp://HOST:PORT"),
@@ -506,7 +508,7 @@ def test_each_combination_of_the_other_keys_gets_its_own_line():
         [0.05, 0.9], [0.05, 1.0], [0.1, 0.9], [0.1, 1.0]]
 
 
-ISSUE_GRID = ["--grid", "growth=0:0.10:0.001", "--grid", "revenue_to_output_ratio=0.9,0.95,1.0"]
+ISSUE_GRID = ["--grid", "growth=0:0.12:0.001", "--grid", "revenue_to_output_ratio=0.9,0.95,1.0"]
 
 
 def test_sweep_prints_where_p_met_crosses_50_and_80_percent_as_of_the_plan(shipped, tmp_path, capsys):
@@ -516,10 +518,10 @@ def test_sweep_prints_where_p_met_crosses_50_and_80_percent_as_of_the_plan(shipp
     assert main(["--project", str(shipped), "sweep", *ISSUE_GRID, "--as-of", "2022-01", "--out", str(out),
                  "-j", "1", "--json"]) == 0
     answer = json.loads(capsys.readouterr().out)
-    assert answer["x_key"] == "growth" and answer["as_of"] == "2022-01" and answer["points"] == 303
+    assert answer["x_key"] == "growth" and answer["as_of"] == "2022-01" and answer["points"] == 363
     at_50 = {c["revenue_to_output_ratio"]: c["growth_at_p_met_50"] for c in answer["crossings"]}
-    # the plan-time answers of issue 13: 6.83 %, 5.39 %, 4.05 % a year
-    assert [at_50[r] for r in (0.9, 0.95, 1.0)] == pytest.approx([0.0683, 0.0539, 0.0405], abs=5e-5)
+    # the plan-time answers (volatility 0.075, ratio sd 0.055): 6.85 %, 5.41 %, 4.06 % a year
+    assert [at_50[r] for r in (0.9, 0.95, 1.0)] == pytest.approx([0.0685, 0.0541, 0.0406], abs=5e-5)
     # ... and what an economist gets by interpolating the written file herself
     results = read_results(out)
     for ratio, line in results.groupby("revenue_to_output_ratio"):
@@ -532,7 +534,7 @@ def test_sweep_prints_where_p_met_crosses_50_and_80_percent_as_of_the_plan(shipp
     text = capsys.readouterr().out
     assert "growth at which P(met) crosses 50% and 80%" in text and "Not the same as median = target" in text
     rows = [" ".join(line.split()) for line in text.splitlines()[-3:]]
-    assert rows[0] == "cluster_revenue_2025 0.90 0.0683 (6.83%/yr) 0.0982 (9.82%/yr)"
+    assert rows[0] == "cluster_revenue_2025 0.90 0.0685 (6.85%/yr) 0.1053 (10.53%/yr)"
 
 
 def test_a_field_added_to_the_schema_reaches_the_sweep_with_no_other_edit():

@@ -15,16 +15,20 @@ from dgforecast.cli import main
 from dgforecast.params import VerdictThresholds, changed, resolve_scenario
 from dgforecast.pipeline import load_inputs
 from dgforecast.tracking import (TRACK_COLUMNS, band_held, crps_sample, final_assessment, hinge_table, log_score,
-                                 track, verdict, verdict_crossings, vintages)
+                                 reading_statements, track, verdict, verdict_crossings, verdict_detail, vintages)
 
 SHIPPED = Path(__file__).resolve().parent / "fixtures" / "workbook"  # the workbook as shipped, pinned (conftest.py)
 #: The shipped evidence as of November 2026, derived by hand from data/raw/evidence.csv with the default
-#: min_reliability press_or_official: the plan (2022-01), then the months of the six rows that pass it —
-#: 2022-11 (em_va_2022_ytd09), 2023-05 (em_out_2022), 2025-02 (city_ratio_2024_at_most), 2025-06
-#: (em_va_2025_ytd05, used until January-August supersedes it), 2025-09 (em_va_2025_ytd08), 2025-12
-#: (em_out_2025_at_least). Left out: em_out_2023_size_class (low, 2024-01) and em_va_2025 (unverified, 2026-08).
-SHIPPED_VINTAGES = ["2022-01", "2022-11", "2023-05", "2025-02", "2025-06", "2025-09", "2025-12"]
-OUTCOME_ROW = ("rev_2025_outcome,cluster_revenue,2025,year,level,{value},亿元,,2026-04,official,"
+#: min_reliability press_or_official: the plan (2022-01), then each month a row that passes it was
+#: published — 2022-11 (em_va_2022_ytd09, city_va_2022_ytd09), 2023-01 (city_va_2022), 2023-04 and 2023-06
+#: (city_va_2023_ytd03, _ytd05), 2023-05 (em_out_2022), 2024-01 (city_va_2023), 2024-08 and 2024-09
+#: (city_va_2024_ytd07, _ytd08), 2025-01 (city_va_2024), 2025-02 (city_revenue_2024, city_output_2024_at_least),
+#: 2025-06 (em_va_2025_ytd05, city_va_2025_ytd05), 2025-09 (em_va_2025_ytd08, city_va_2025_ytd08), 2025-12
+#: (em_out_2025_at_least), 2026-02 (city_va_2025). Left out: em_out_2023_size_class (low, 2024-01) and
+#: em_va_2025 (unverified, 2026-08).
+SHIPPED_VINTAGES = ["2022-01", "2022-11", "2023-01", "2023-04", "2023-05", "2023-06", "2024-01", "2024-08", "2024-09",
+                    "2025-01", "2025-02", "2025-06", "2025-09", "2025-12", "2026-02"]
+OUTCOME_ROW = ("rev_2025_outcome,cluster_revenue,2025,year,level,{value},亿元,exact,,2026-04,official,"
                "http://example.org/fixture,营业收入{value}亿元,a fixture outcome: the exact 2025 revenue\n")
 
 
@@ -51,20 +55,20 @@ def with_outcome(tmp_path, value) -> dict:
 
 # ---------------------------------------------------------------- vintages
 def test_vintages_of_the_shipped_evidence_are_the_plan_then_each_month_with_usable_rows(inputs):
-    assert vintages(inputs["evidence"], resolved()) == SHIPPED_VINTAGES
+    assert vintages(inputs["evidence"], resolved(), 2021) == SHIPPED_VINTAGES
 
 
-def test_vintages_with_every_row_trusted_add_the_low_and_unverified_months(inputs):
-    found = vintages(inputs["evidence"], resolved(**{"evidence.min_reliability": "unverified"}))
-    assert found == ["2022-01", "2022-11", "2023-05", "2024-01", "2025-02", "2025-06", "2025-09", "2025-12", "2026-08"]
+def test_vintages_with_every_row_trusted_add_the_unverified_month(inputs):
+    found = vintages(inputs["evidence"], resolved(**{"evidence.min_reliability": "unverified"}), 2021)
+    assert found == SHIPPED_VINTAGES + ["2026-08"]  # 2024-01 (the low size class) is a month already
 
 
 def test_vintages_stop_at_the_as_of_month(inputs):
-    assert vintages(inputs["evidence"], resolved(as_of="2025-07")) == SHIPPED_VINTAGES[:5]
+    assert vintages(inputs["evidence"], resolved(as_of="2025-07"), 2021) == SHIPPED_VINTAGES[:12]
 
 
 def test_without_an_evidence_table_the_only_vintage_is_the_plan():
-    assert vintages(None, resolved()) == ["2022-01"]
+    assert vintages(None, resolved(), 2021) == ["2022-01"]
 
 
 # ---------------------------------------------------------------- the track
@@ -96,11 +100,16 @@ def test_each_vintage_is_the_assessment_as_of_its_month(inputs, shipped_track):
 
 def test_track_names_the_evidence_that_arrived_and_what_it_replaced(shipped_track):
     rows = shipped_track.set_index("as_of")
-    assert rows["evidence_arrived"].tolist() == ["", "em_va_2022_ytd09", "em_out_2022", "city_ratio_2024_at_most",
-                                                 "em_va_2025_ytd05", "em_va_2025_ytd08", "em_out_2025_at_least"]
-    assert rows.loc["2025-09", "evidence_dropped"] == "em_va_2025_ytd05"
-    assert rows.loc["2025-12", "evidence_used"] == ("em_va_2022_ytd09;em_out_2022;em_va_2025_ytd08;"
-                                                    "em_out_2025_at_least;city_ratio_2024_at_most")
+    assert rows["evidence_arrived"].tolist() == [
+        "", "em_va_2022_ytd09;city_va_2022_ytd09", "city_va_2022", "city_va_2023_ytd03", "em_out_2022",
+        "city_va_2023_ytd05", "city_va_2023", "city_va_2024_ytd07", "city_va_2024_ytd08", "city_va_2024",
+        "city_revenue_2024;city_output_2024_at_least", "em_va_2025_ytd05;city_va_2025_ytd05",
+        "em_va_2025_ytd08;city_va_2025_ytd08", "em_out_2025_at_least", "city_va_2025"]
+    assert rows.loc["2025-09", "evidence_dropped"] == "city_va_2025_ytd05;em_va_2025_ytd05"
+    assert rows.loc["2026-02", "evidence_dropped"] == "city_va_2025_ytd08"
+    assert set(rows.loc["2026-02", "evidence_used"].split(";")) == {
+        "em_va_2022_ytd09", "em_out_2022", "em_va_2025_ytd08", "em_out_2025_at_least", "city_revenue_2024",
+        "city_output_2024_at_least", "city_va_2022", "city_va_2023", "city_va_2024", "city_va_2025"}
 
 
 def test_without_an_outcome_the_scores_are_empty(shipped_track):
@@ -153,10 +162,10 @@ def test_each_vintage_is_scored_against_an_exact_outcome(tmp_path, value, held):
 
 def test_the_vintage_that_sees_the_outcome_is_scored_without_it(tmp_path):
     frame = track(resolved(), with_outcome(tmp_path, 5600)).set_index("as_of")
-    last, before = frame.loc["2026-04"], frame.loc["2025-12"]
+    last, before = frame.loc["2026-04"], frame.loc["2026-02"]
     assert last["evidence_arrived"] == "rev_2025_outcome"
     assert last["p_met"] != before["p_met"]          # the forecast shown uses the outcome...
-    for key in ("crps", "log_score", "band_80_held"):  # ...the score does not: it is the 2025-12 forecast's
+    for key in ("crps", "log_score", "band_80_held"):  # ...the score does not: it is the 2026-02 forecast's
         assert last[key] == before[key], key
 
 
@@ -192,9 +201,43 @@ def test_final_assessment_has_every_target_with_both_readings_for_levels(inputs,
     assert len(final) == len(inputs["targets"]) == 14
     level = final.set_index("target_id").loc["cluster_revenue_2025"]
     assert level["threshold"] == 5400 and level["deadline"] == 2025
-    assert level["p_met"] > level["p_met_round"]  # "below 6000" takes the highest paths away
+    assert level["p_met"] != level["p_met_round"] and level["p_se"] > 0
     assert level["verdict"] in ("已实现", "未实现", "无法确认") and level["verdict_round"] in ("已实现", "未实现", "无法确认")
     assert "em_out_2025_at_least" in level["reason"] and "revenue-to-output ratio" in level["reason"]
+    assert level["decided_by"] == ""  # no exact figure of the 2025 revenue is published
+
+
+def test_one_rule_for_each_reading_changes_every_round_statement_alike(inputs):
+    found = reading_statements(resolved(), inputs).set_index("evidence_id")
+    assert found.index.tolist() == ["em_out_2025_at_least", "city_output_2024_at_least"]
+    assert found.loc["em_out_2025_at_least", "round_reading"] == "also below 6000 亿元"
+    assert found.loc["city_output_2024_at_least", "round_reading"] == "also below 26000 亿元"
+    assert found["p_beyond_next_plain"].between(0.01, 0.99).all()  # what the plain reading leaves open
+
+
+@pytest.mark.parametrize("value, verdict_expected", [(5300, "未实现"), (5500, "已实现")])
+@pytest.mark.parametrize("scenario", ["base", "optimistic", "pessimistic", "shock"])
+def test_an_exact_revenue_outcome_decides_the_verdict_in_every_scenario(tmp_path, scenario, value, verdict_expected):
+    params = changed(resolve_scenario(SHIPPED / "params.yaml", scenario, {"n_sims": 4000, "as_of": "2026-11"}),
+                     {"evidence.min_ess": 10})
+    row = final_assessment(params, with_outcome(tmp_path, value)).set_index("target_id").loc["cluster_revenue_2025"]
+    assert (row["verdict"], row["verdict_round"]) == (verdict_expected, verdict_expected)
+    assert row["p_met"] == (1.0 if value > 5400 else 0.0) and row["decided_by"] == "rev_2025_outcome"
+    assert row["reason"].startswith("decided by rev_2025_outcome: the exact 2025 figure")
+
+
+def test_the_verdict_does_not_turn_on_the_seed(inputs):
+    found = {final_assessment(resolved(seed=seed, n_sims=20000), inputs).set_index("target_id")
+             .loc["cluster_revenue_2025", "verdict"] for seed in (1, 2, 3, 4, 5)}
+    assert len(found) == 1
+
+
+def test_a_probability_within_its_margin_of_a_cut_is_at_the_cut():
+    t = VerdictThresholds()
+    assert verdict_detail(0.902, t, se=0.003) == ("无法确认", True)    # 0.902 - 3 · 0.003 < 0.9
+    assert verdict_detail(0.91, t, se=0.003) == ("已实现", False)
+    assert verdict_detail(0.098, t, se=0.003) == ("无法确认", True)
+    assert verdict_detail(0.5, t, se=0.003) == ("无法确认", False)    # not near a cut: simply not confirmed
 
 
 def test_final_plain_reading_is_the_assessment_as_of_now(inputs, final):
@@ -220,17 +263,29 @@ def test_a_level_target_without_evidence_cannot_be_confirmed_even_when_likely(in
 def test_count_targets_with_progress_to_the_deadline_are_decided(inputs):
     progress = pd.DataFrame({"target_id": ["own_brands_2025"] * 4 + ["quality_firms_introduced_2025"] * 4,
                              "year": [2022, 2023, 2024, 2025] * 2, "count": [3.0] * 4 + [2.0] * 4,
-                             "source": "fixture"})
+                             "source": "fixture", "published": ["2023-01", "2024-01", "2025-01", "2026-01"] * 2})
     found = final_assessment(resolved(), {**inputs, "progress": progress}).set_index("target_id")
     assert found.loc["own_brands_2025", ["p_met", "verdict"]].tolist() == [1.0, "已实现"]           # 12 >= 10
     assert found.loc["quality_firms_introduced_2025", ["p_met", "verdict"]].tolist() == [0.0, "未实现"]  # 8 < 10
-    assert found.loc["own_brands_2025", "reason"].endswith("12 in 2022-2025")
+    assert found.loc["own_brands_2025", "reason"] == "12 entered for 2022, 2023, 2024, 2025: the threshold is reached"
+    assert found.loc["quality_firms_introduced_2025", "reason"].endswith("every year of the window: short of it")
+
+
+def test_a_count_short_with_years_missing_is_not_missed_unless_the_pace_model_says_so(inputs):
+    progress = pd.DataFrame({"target_id": ["own_brands_2025", "doubling_pilots_2025"], "year": [2023, 2023],
+                             "count": [4.0, 1.0], "source": "fixture", "published": ["2024-01", "2024-01"]})
+    found = final_assessment(resolved(), {**inputs, "progress": progress}).set_index("target_id")
+    brands, pilots = found.loc["own_brands_2025"], found.loc["doubling_pilots_2025"]
+    assert brands["verdict"] == "无法确认" and 0.1 < brands["p_met"] < 1        # 4 of 10 in one year of four
+    assert pilots["verdict"] == "未实现" and pilots["p_met"] <= 0.1             # 1 of more than 200
+    assert "years not entered (2022, 2024, 2025)" in pilots["reason"]
 
 
 # ---------------------------------------------------------------- the hinge
 def test_hinge_table_through_the_sweep_core_agrees_with_the_assessment(inputs, final):
     hinge = hinge_table(resolved(), inputs, ratios=(0.9, 1.0, 1.1))
     assert len(hinge) == 6 and set(hinge["reading"]) == {"plain", "round"}
+    assert not hinge["below_floor"].any()
     at_one = hinge[hinge["revenue_to_output_ratio"] == 1.0].set_index("reading")["p_met"]
     level = final.set_index("target_id").loc["cluster_revenue_2025"]
     assert at_one["plain"] == pytest.approx(level["p_met"], abs=1e-9)
@@ -270,7 +325,7 @@ def test_track_json_is_one_object_per_vintage(workbook, capsys):
 def test_track_text_has_a_line_per_vintage_and_the_final_assessment(workbook, capsys):
     assert main(["--project", str(workbook), "track", "base", "--as-of", "2026-11", "-p", "n_sims=2000"]) == 0
     out = capsys.readouterr().out
-    assert sum(line.startswith(m) for m in SHIPPED_VINTAGES for line in out.splitlines()) == 7
+    assert sum(line.startswith(m) for m in SHIPPED_VINTAGES for line in out.splitlines()) == len(SHIPPED_VINTAGES)
     assert "final assessment (终期评估) as of 2026-11" in out and "13 无法确认" in out
 
 

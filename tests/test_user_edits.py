@@ -1,7 +1,8 @@
 """An economist's everyday edits of the workbook never break it, nor the test suite (issue 13).
 
 The edits of the issue: a scenario of one's own (label starting with a digit, no comments) in
-params.yaml, and a new valid row in data/raw/ files (actuals.csv, target_progress.csv, evidence.csv).
+params.yaml, and a new valid row in data/raw/ files (target_progress.csv, evidence.csv: an exact figure and a
+growth rate).
 """
 
 import re
@@ -19,11 +20,11 @@ from tests.conftest import NOT_YET_ON_THE_FIXTURE, REPO, SHIPPED
 DIRECTOR = ("  director_2023dip:\n    label_zh: 2023年下滑情景\n    label_en: 2023 dip\n    growth: 0.05\n"
             "    growth_overrides:\n      2023: -0.03\n    revenue_to_output_ratio: 0.95\n")
 NEW_ROWS = {
-    "actuals.csv": ("DG_EM_OUT,Dongguan,电气机械及设备制造业,规上工业总产值,亿元,2022,year,5000.00,level,current,"
-                    "press_or_official,https://example.org/dg-2022,总产值5000亿元\n"),
-    "target_progress.csv": "first_sets_2025,2022,12,https://example.org/first-sets-2022,entered by hand\n",
-    "evidence.csv": ("em_va_2023_ytd06,cluster_value_added,2023,YTD_M06,growth,4.1,%,real,2023-07,press_or_official,"
-                     "https://example.org/va-2023,增长4.1%,DG_EM_IVA; a made-up row in the shape of a real one\n"),
+    "target_progress.csv": "first_sets_2025,2022,12,2023-02,https://example.org/first-sets-2022,entered by hand\n",
+    "evidence.csv": ("em_va_2023_ytd06,cluster_value_added,2023,YTD_M06,growth,4.1,%,,real,2023-07,press_or_official,"
+                     "https://example.org/va-2023,增长4.1%,DG_EM_IVA; a made-up row in the shape of a real one\n"
+                     "em_out_2023,cluster_output,2023,year,level,5263.17,亿元,exact,,2024-03,press_or_official,"
+                     "https://example.org/out-2023,总产值5263.17亿元,DG_EM_OUT; a made-up exact figure\n"),
 }
 
 
@@ -46,7 +47,7 @@ def test_the_issue_edits_leave_data_params_and_assess_working(workbook, capsys):
                  "-p", "n_sims=2000"]) == 0
     out = capsys.readouterr().out
     assert out.startswith("director_2023dip (2023年下滑情景 / 2023 dip)")
-    assert "em_va_2023_ytd06" in out.splitlines()[1]  # the new evidence row is used
+    assert "em_va_2023_ytd06" in out.splitlines()[1] and "em_out_2023" in out.splitlines()[1]  # new rows used
     first_sets = next(line for line in out.splitlines() if line.startswith("first_sets_2025"))
     assert "%" in first_sets  # 12 counted in 2022: the count target now has a probability
 

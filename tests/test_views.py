@@ -48,7 +48,7 @@ def test_index_shows_a_failed_sweep_page_as_failed():
 
 def test_assumptions_text_names_growth_shocks_and_ratio():
     shock = resolve_scenario(SHIPPED / "params.yaml", "shock", {"revenue_to_output_ratio": 0.9})
-    assert assumptions_text(shock) == ("lognormal: growth 6.0%/yr, volatility 6.0%; 2022: -5.0%, 2023: 0.0%; "
+    assert assumptions_text(shock) == ("lognormal: growth 6.0%/yr, volatility 7.5%; 2022: -5.0%, 2023: 0.0%; "
                                        "revenue/output 0.9")
 
 

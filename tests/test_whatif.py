@@ -60,7 +60,7 @@ def test_reset_puts_every_slider_back_and_redraws_once(inputs, params_file, monk
     calls = []
     monkeypatch.setattr(w, "_assess", lambda params: calls.append(params) or whatif.assess_inputs(params, w.inputs))
     w.reset()
-    assert [s.value for s in w.sliders.values()] == [0.06, 0.06, 1.0, 0.05]
+    assert [s.value for s in w.sliders.values()] == [0.06, 0.075, 1.0, 0.055]
     assert len(calls) == 1 and w.result.summary["p_met"].iloc[0] == first
 
 

@@ -2,7 +2,7 @@
 
 A sweep answers questions over a grid ("at what growth does the 5400 亿元 target become likely if
 revenue is 95 % of output?") in seconds, without a notebook per point. The numbers come from the
-one simulation core (``dgforecast.simulate.evaluate_points``) on common random numbers, so a sweep
+one simulation core (``dgforecast.batch.evaluate_points``) on common random numbers, so a sweep
 row and the scenario assessment for the same parameters agree. One module a concern:
 
 * ``grid``: ``--grid`` syntax, keys and values checked against the scenario schema, the points;

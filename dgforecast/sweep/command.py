@@ -8,7 +8,8 @@ from dgforecast.config import find_project
 from dgforecast.errors import ParamsError
 from dgforecast.params import FIELDS, resolve_scenario
 from dgforecast.pipeline import load_inputs
-from dgforecast.simulate import engine_setup, start_point
+from dgforecast.batch import engine_setup
+from dgforecast.simulate import simulated_years
 from dgforecast.sweep.grid import check_grid_size, grid_points, parse_grid, validate_grid
 from dgforecast.sweep.pages import render_point_notebooks
 from dgforecast.sweep.results import (check_output_path, crossing_column, finest_key, grid_keys, p_met_crossings,
@@ -19,12 +20,13 @@ from dgforecast.sweep.run import check_scheduler, run_engine
 CROSSING_PROBABILITIES = (0.5, 0.8)
 
 
-def _check_start_levels(grid, setup):
-    # A point whose as_of_year has no actual figure must fail now, not halfway through the sweep.
-    for as_of_year in grid.get("as_of_year", [setup.base.as_of_year]):
-        params = setup.base.model_copy(update={"as_of_year": as_of_year})
+def _check_years(grid, setup):
+    # A target_year before a deadline or an override outside the simulated years must fail now, not
+    # halfway through the sweep.
+    for target_year in grid.get("target_year", [setup.base.target_year]):
+        params = setup.base.model_copy(update={"target_year": target_year})
         for target in setup.targets:
-            start_point(target.base_level, target.base_year, params, target.actuals_series())
+            simulated_years(params, target.base_year)
 
 
 def _check_fitted(setup):
@@ -48,7 +50,7 @@ def prepare_sweep(paths, scenario, specs, n_sims=None, seed=None, yes=False, as_
     ------
     ParamsError
         On any bad grid argument, key or value, too many points without ``yes``, a scenario
-        that does not resolve, or an as_of_year without actual figures.
+        that does not resolve, or growth overrides outside the simulated years.
     """
     grid = parse_grid(specs)
     check_grid_size(grid, yes=yes)
@@ -58,7 +60,7 @@ def prepare_sweep(paths, scenario, specs, n_sims=None, seed=None, yes=False, as_
     setup = make_setup(load_inputs(paths.root), base, grid.get("engine"))
     if not setup.targets:
         raise ParamsError(f"{paths.raw / 'plan_targets.csv'}: no level targets; a sweep needs at least one")
-    _check_start_levels(grid, setup)
+    _check_years(grid, setup)
     if "fitted" in grid.get("engine", [base.engine]):
         _check_fitted(setup)
     return grid, setup
@@ -81,11 +83,12 @@ def describe_results(results, setup, out, seconds, as_json=False, notebooks=None
     keys = grid_keys(results)
     crossings = p_met_crossings(results, CROSSING_PROBABILITIES)
     x_key = finest_key(results)
+    thin = below_floor(results, setup, keys)
     if as_json:
         record = {"results_file": str(out), "points": len(results), "grid_keys": keys,
                   "scenario": setup.base.scenario, "n_sims": setup.base.n_sims, "seed": setup.base.seed,
                   "as_of": setup.base.as_of_month, "seconds": round(seconds, 3), "x_key": x_key,
-                  "crossings": crossings.to_dict(orient="records"), "notebooks": notebooks}
+                  "crossings": crossings.to_dict(orient="records"), "below_floor": thin, "notebooks": notebooks}
         return json.dumps(record, ensure_ascii=False, indent=2, default=lambda v: v.item())
     lines = [f"swept {len(results):,} points ({' x '.join(keys)}) x {setup.base.n_sims:,} paths "
              f"(scenario {setup.base.scenario}, seed {setup.base.seed}, evidence as of {setup.base.as_of_month}) "
@@ -112,9 +115,27 @@ def describe_results(results, setup, out, seconds, as_json=False, notebooks=None
                       "(linear between grid points; never / always: not crossed on the grid). "
                       "Not the same as median = target:",
                   *("  " + line for line in table.to_string(index=False).splitlines())]
+    for target_id, points in thin.items():
+        shown = "; ".join(", ".join(f"{k}={v:g}" if isinstance(v, float) else f"{k}={v}" for k, v in p.items())
+                          for p in points[:5])
+        lines.append(f"warning: {target_id}: {len(points):,} point(s) with an effective sample below "
+                     f"evidence.min_ess = {setup.base.evidence.min_ess:,} (column below_floor.{target_id}; their "
+                     f"P(met) rests on few paths: raise --sims): {shown}{' …' if len(points) > 5 else ''}")
     if notebooks:
         lines.append(notebooks)
     return "\n".join(lines)
+
+
+def below_floor(results, setup, keys) -> dict:
+    """target_id -> the grid values of every point whose effective sample is under evidence.min_ess."""
+    found = {}
+    for target in setup.targets:
+        column = f"below_floor.{target.target_id}"
+        if column in results and (results[column] == 1).any():
+            rows = results.loc[results[column] == 1, keys]
+            found[target.target_id] = [{k: (v.item() if hasattr(v, "item") else v) for k, v in r.items()}
+                                       for r in rows.to_dict(orient="records")]
+    return found
 
 
 def _check_jobs(jobs) -> int:

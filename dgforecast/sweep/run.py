@@ -1,7 +1,7 @@
 """Running a sweep's points: inline, in local worker processes, or on a Dask cluster.
 
 The points are split into chunks that keep together the points sharing a sorted sample; each chunk
-is evaluated by the simulation core (``simulate.evaluate_points``), which draws its shocks again
+is evaluated by the simulation core (``batch.evaluate_points``), which draws its shocks again
 from the seed, so the numbers do not depend on where or in how many pieces they were evaluated.
 """
 
@@ -16,7 +16,8 @@ import numpy as np
 import pandas as pd
 
 from dgforecast.errors import ParamsError
-from dgforecast.simulate import STRUCTURAL_KEYS, EngineSetup, evaluate_points, evidence_rows
+from dgforecast.batch import EngineSetup, evaluate_points
+from dgforecast.simulate import STRUCTURAL_KEYS, evidence_rows
 from dgforecast.workers import map_pool
 
 log = logging.getLogger(__name__)
