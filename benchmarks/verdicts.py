@@ -1,0 +1,156 @@
+"""The final verdict of every scenario, both readings, with and without the related city rows, and what moved it.
+
+Usage: ``.venv/bin/python benchmarks/verdicts.py [--as-of YYYY-MM]`` from the workbook (default: this
+month). Runs the workbook's own final assessment (``dgforecast.tracking.final_assessment``) on the
+workbook's params.yaml and data/raw, prints the tables and writes ``benchmarks/results/verdicts.md``,
+the file the README quotes its verdict figures from.
+
+- **Verdicts**: per scenario, P(met) of each level target under the plain reading of 突破 (a bound
+  only) and the round-figure reading (also short of the next round figure), with the verdict each
+  gives, as of the month; then the same without the city's 增加值 growth rows (related evidence).
+- **Spread across scenarios**: how far the scenario's own growth assumption still moves P(met).
+- **What moved it**: the base scenario as evidence is added group by group (the plan; the cluster's
+  own figures; the city's revenue/output pair; the city's growth).
+- **Which years rest on which figures**, and how far each year's growth is pinned down (its prior
+  and posterior sd under the Gaussian rows, base scenario).
+- **What the plain reading leaves open**: P(the quantity is at or past the next round figure).
+"""
+
+import argparse
+import datetime as dt
+import math
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+OUT = ROOT / "benchmarks" / "results" / "verdicts.md"
+#: Evidence groups added one after the other for "what moved it" (measures of data/raw/evidence.csv).
+STEPS = [("as of the plan: no evidence", ()),
+         ("+ the cluster's own figures (增加值 growth, 产值 statements)", ("cluster_value_added", "cluster_output",
+                                                                           "cluster_revenue",
+                                                                           "revenue_to_output_ratio")),
+         ("+ the city's 2024 revenue/output pair", ("city_revenue", "city_output", "city_revenue_to_output_ratio")),
+         ("+ the city's 增加值 growth, every year (related)", ("city_value_added",))]
+
+
+def _percent(p) -> str:
+    return "—" if p != p else f"{p:.1%}"
+
+
+def _only(inputs, measures):
+    evidence = inputs["evidence"]
+    return {**inputs, "evidence": evidence[evidence["measure"].isin(list(measures))]}
+
+
+def verdict_rows(names, inputs, as_of):
+    from dgforecast.params import resolve_scenario
+    from dgforecast.tracking import final_assessment
+
+    without = {**inputs, "evidence": inputs["evidence"][inputs["evidence"]["measure"] != "city_value_added"]}
+    rows = []
+    for name in names:
+        params = resolve_scenario(ROOT / "params.yaml", name, {"as_of": as_of})
+        for label, tables in (("with", inputs), ("without", without)):
+            final = final_assessment(params, tables)
+            for r in final[final["kind"] == "level"].itertuples():
+                rows.append({"scenario": name, "city_rows": label, "target_id": r.target_id, "p_plain": r.p_met,
+                             "se_plain": r.p_se, "verdict_plain": r.verdict + (" (at the cut)" if r.at_cut else ""),
+                             "p_round": r.p_met_round, "verdict_round": r.verdict_round
+                             + (" (at the cut)" if r.at_cut_round else ""), "n_sims": int(r.n_sims)})
+    return rows
+
+
+def _md(rows, columns, headers) -> str:
+    out = ["| " + " | ".join(headers) + " |", "| " + " | ".join("---" for _ in headers) + " |"]
+    for r in rows:
+        out.append("| " + " | ".join(str(r[c]) for c in columns) + " |")
+    return "\n".join(out)
+
+
+def report(as_of) -> str:
+    from dgforecast.assess import assess_inputs
+    from dgforecast.condition import gaussian_posterior, measurement, row_matrices
+    from dgforecast.params import resolve_scenario, scenario_names
+    from dgforecast.pipeline import load_inputs
+    from dgforecast.simulate import (evidence_rows, prior_moments, simulated_years, state_layout,
+                                     usable_observations)
+    from dgforecast.targets import level_targets
+    from dgforecast.tracking import reading_statements
+
+    inputs = load_inputs(ROOT)
+    names = scenario_names(ROOT / "params.yaml")
+    rows = verdict_rows(names, inputs, as_of)
+    for r in rows:
+        r |= {"plain": f"{_percent(r['p_plain'])} ± {r['se_plain']:.1%}", "round": _percent(r["p_round"])}
+    lines = [f"# Final verdicts as of {as_of}", "",
+             "Produced by `.venv/bin/python benchmarks/verdicts.py` (the workbook's `final_assessment` on "
+             "params.yaml and data/raw). P(met) ± its Monte Carlo standard error; a verdict needs P(met) "
+             "past its cut (已实现 ≥ 0.9, 未实现 ≤ 0.1) by 3 standard errors, more paths are drawn while it "
+             "is within them, and \"at the cut\" means it stayed within at `evidence.max_sims`.", "",
+             "## Verdicts, both readings of 突破", "",
+             _md([r for r in rows if r["city_rows"] == "with"],
+                 ["scenario", "target_id", "plain", "verdict_plain", "round", "verdict_round", "n_sims"],
+                 ["scenario", "target", "P(met), plain", "verdict", "P(met), round", "verdict", "paths"]), "",
+             "## Without the city's 增加值 growth (related evidence)", "",
+             _md([r for r in rows if r["city_rows"] == "without"],
+                 ["scenario", "target_id", "plain", "verdict_plain", "round", "verdict_round"],
+                 ["scenario", "target", "P(met), plain", "verdict", "P(met), round", "verdict"]), "",
+             "## Spread across the scenarios", ""]
+    for label in ("with", "without"):
+        for reading in ("plain", "round"):
+            values = [r[f"p_{reading}"] for r in rows if r["city_rows"] == label]
+            lines.append(f"- {label} the city's growth rows, {reading} reading: {min(values):.1%} to "
+                         f"{max(values):.1%} ({(max(values) - min(values)) * 100:.1f} points)")
+    base = resolve_scenario(ROOT / "params.yaml", "base" if "base" in names else names[0], {"as_of": as_of})
+    lines += ["", f"## What moved it ({base.scenario}, plain reading)", "",
+              "| evidence | P(met) | median (亿元) | 10–90 % |", "| --- | --- | --- | --- |"]
+    measures = ()
+    for label, added in STEPS:
+        measures += added
+        params = base.at_plan() if not measures else base
+        result = assess_inputs(params, _only(inputs, measures) if measures else inputs)
+        s = result.summary.iloc[0]
+        lines.append(f"| {label} | {s.p_met:.1%} | {s['median']:,.0f} | {s.q10:,.0f}–{s.q90:,.0f} |")
+    target = level_targets(inputs["targets"], inputs["baselines"])[0]
+    years = simulated_years(base, target.base_year)
+    _, obs = evidence_rows(inputs["evidence"], base)
+    lines += ["", "## Which years rest on which figures (base)", "",
+              "| year | direct (the cluster's) | related (the city's) | bounds | growth sd: prior | posterior | "
+              "without the city |", "| --- | --- | --- | --- | --- | --- | --- |"]
+    sds = {}
+    for label, keep in (("with", obs), ("without", tuple(o for o in obs if o.measure != "city_value_added"))):
+        m = measurement(usable_observations(keep, target, years), base.evidence, years, math.log(target.base_level))
+        layout = state_layout(years, m.uses_gap)
+        mean0, sd0 = prior_moments(base, years, m.uses_gap)
+        H, y, R = row_matrices(m.rows, layout, m.growth_link_sd)
+        _, cov = gaussian_posterior(mean0, np.diag(sd0 ** 2), H, y, R)
+        sds[label] = (sd0, np.sqrt(np.diag(cov)), m)
+    from dgforecast.simulate import years_evidence
+
+    table = years_evidence(sds["with"][2], years).set_index("year")
+    for i, year in enumerate(years):
+        t = table.loc[year]
+        lines.append(f"| {year} | {t.direct or '—'} | {t.related or '—'} | {t.bounds or '—'} | "
+                     f"{sds['with'][0][i]:.3f} | {sds['with'][1][i]:.3f} | {sds['without'][1][i]:.3f} |")
+    statements = reading_statements(base, inputs)
+    lines += ["", "## What each reading changes, and what the plain reading leaves open (base)", "",
+              "| statement | round reading | P(at or past the next round figure), plain |", "| --- | --- | --- |"]
+    for r in statements.itertuples():
+        lines.append(f"| {r.evidence_id} ({r.statement}) | {r.round_reading} | {r.p_beyond_next_plain:.1%} |")
+    return "\n".join(lines) + "\n"
+
+
+def main(argv=None):
+    from dgforecast.fileio import write_text_atomic
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--as-of", default=dt.date.today().strftime("%Y-%m"), metavar="YYYY-MM")
+    args = parser.parse_args(argv)
+    text = report(args.as_of)
+    print(text)
+    write_text_atomic(OUT, text)
+
+
+if __name__ == "__main__":
+    main()
