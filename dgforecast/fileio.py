@@ -1,6 +1,8 @@
 """Atomic writes: a reader never sees a half-written file, a failed run leaves the old one."""
 
+import fcntl
 import os
+import shutil
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
@@ -32,6 +34,39 @@ def temp_folder(parent, prefix) -> Path:
     folder = Path(tempfile.mkdtemp(prefix=prefix, dir=parent))
     folder.chmod(0o777 & ~_umask())
     return folder
+
+
+@contextmanager
+def locked(folder):
+    """Hold an exclusive ``flock`` on ``folder`` itself for the duration of the block.
+
+    The folder, not a file in it: the files are replaced by rename (``atomic_path``), so a lock on
+    one would be on an inode that is no longer the file. No lock file is left behind, and the lock
+    ends with the process however it ends. Per machine: processes on two machines sharing the
+    folder over a network file system are not coordinated.
+    """
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # releases the lock
+
+
+def replace_folder(staging, final) -> None:
+    """Rename the finished folder ``staging`` to ``final``, replacing an existing ``final`` whole.
+
+    Two renames in the same parent: a reader sees the old folder complete or the new one complete
+    (for an instant, neither), never a mix; the old one is removed after.
+    """
+    staging, final = Path(staging), Path(final)
+    if not final.exists():
+        os.replace(staging, final)
+        return
+    old = Path(tempfile.mkdtemp(prefix=f".{final.name}.old-", dir=final.parent))
+    os.replace(final, old / final.name)
+    os.replace(staging, final)
+    shutil.rmtree(old, ignore_errors=True)
 
 
 @contextmanager

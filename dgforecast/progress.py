@@ -4,7 +4,9 @@ An economist who learns that, say, 30 首台（套） were recognised in 2023 sh
 CSV rules of data/raw/target_progress.csv. This stage checks the figure (a known count or milestone
 target, a year inside the plan's window, a whole non-negative count, a source), appends one row to
 the file atomically — the rest of the file byte for byte as it was — and says what the target's
-assessment is now. Anything wrong is one line, exit 2, and the file is unchanged.
+assessment is now. Anything wrong is one line, exit 2, and the file is unchanged. The file is read,
+checked and replaced under a lock on data/raw/ (``fileio.locked``), so entries made at the same
+time are all kept, or refused with one line when they are the same target and year.
 """
 
 import csv
@@ -16,7 +18,7 @@ from dgforecast.assess import judge_counts
 from dgforecast.config import find_project
 from dgforecast.data import MAX_PROGRESS_COUNT, PROGRESS_FILE, load_progress, load_targets
 from dgforecast.errors import ParamsError
-from dgforecast.fileio import write_text_atomic
+from dgforecast.fileio import locked, write_text_atomic
 from dgforecast.kinds import kind_of
 from dgforecast.params import did_you_mean, resolve_scenario, scenario_names
 
@@ -81,6 +83,11 @@ def record_progress(target_id, year, count, source, note="", project=None) -> st
         or a file that would not pass the checks; the file is then unchanged.
     """
     paths = find_project(project)
+    with locked(paths.raw):  # read, check and replace one entry at a time: concurrent entries are all kept
+        return _record(paths, target_id, year, count, source, note)
+
+
+def _record(paths, target_id, year, count, source, note) -> str:
     targets = load_targets(paths.raw)
     row = _target(targets, target_id)
     _check(row, target_id, int(year), float(count), source)

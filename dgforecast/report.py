@@ -21,15 +21,12 @@ The notebooks run through ``notebook.run_jobs``; the pages' look is ``views``'s 
 """
 
 import datetime as dt
-import fcntl
 import json
 import logging
 import os
 import re
 import shutil
-import tempfile
 import time
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -39,7 +36,8 @@ from dgforecast.assess import REPORT_COLUMNS
 from dgforecast.config import find_project
 from dgforecast.data import load_targets
 from dgforecast.errors import DgforecastError, ParamsError
-from dgforecast.fileio import refuse_raw, temp_folder, write_csv_atomic, write_excel_atomic, write_text_atomic
+from dgforecast.fileio import (locked, refuse_raw, replace_folder, temp_folder, write_csv_atomic, write_excel_atomic,
+                              write_text_atomic)
 from dgforecast.notebook import (DEFAULT_RUNS, NUMBERED_NOTEBOOKS, RUNS, SCENARIO_NOTEBOOK, SWEEP_NOTEBOOK, NotebookJob,
                                  Progress, check_sources, notebook_parameters, run_job, run_jobs, scenario_job)
 from dgforecast.memo import report_facts, write_memo
@@ -160,22 +158,16 @@ def _default_folder(reports: Path, when: dt.datetime, stem=None) -> Path:
     return _first_free(reports, [*first, *(f"{first[-1]}-{n}" for n in range(2, 1000))])
 
 
-@contextmanager
 def workbook_lock(folder: Path):
     """Hold an exclusive lock on ``folder`` (the reports folder) while a report is put in place.
 
     Concurrent runs (a cron job beside a manual run) each build in a staging folder of their own;
     only the last steps — choosing the dated name, moving the folder there, switching ``latest`` —
     are taken one run at a time, so two runs never get the same folder and ``latest`` never goes
-    back to an older run. ``flock`` on the folder itself: no lock file is left behind, and the lock
-    ends with the process, however it ends.
+    back to an older run. The lock is ``fileio.locked``'s, the same ``dgforecast progress`` takes on
+    data/raw/.
     """
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        yield
-    finally:
-        os.close(fd)  # releases the lock
+    return locked(folder)
 
 
 def _owner_alive(pid: int) -> bool:
@@ -292,15 +284,8 @@ def _state(folder: Path):
     return info.st_ino, info.st_mtime_ns
 
 
-def _move_into_place(staging: Path, final: Path):
-    """Rename the finished staging folder to ``final``, replacing an existing ``final``."""
-    if final.exists():
-        old = Path(tempfile.mkdtemp(prefix=f".{final.name}.old-", dir=final.parent))
-        os.replace(final, old / final.name)
-        os.replace(staging, final)
-        shutil.rmtree(old, ignore_errors=True)
-    else:
-        os.replace(staging, final)
+#: Rename a finished staging folder to its final name, replacing one that is there.
+_move_into_place = replace_folder
 
 
 def point_latest(reports: Path, folder: Path) -> Path:
