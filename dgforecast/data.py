@@ -6,6 +6,7 @@ layer (``pipeline.build_processed``) writes data/processed/ once every check has
 """
 
 import csv
+import io
 import logging
 import math
 import re
@@ -54,6 +55,10 @@ def read_table(path, columns) -> pd.DataFrame:
     """Read a UTF-8 CSV as text, checking that it exists, has the expected columns and that every
     row has as many fields as the header (an unquoted ``5,000`` would shift every later column).
 
+    The end of the file is checked too, since a file cut short (a copy or a save interrupted) is
+    otherwise a smaller table that passes: a quote still open at the end, or a last line with fewer
+    fields than the header, is one line naming the file and the line.
+
     Returns
     -------
     DataFrame
@@ -61,31 +66,67 @@ def read_table(path, columns) -> pd.DataFrame:
     """
     path = Path(path)
     if not path.is_file():
-        raise DataError(path, "", "file not found; restore it from git (data/raw/ is never written by code)")
-    try:
-        with open(path, encoding="utf-8-sig", newline="") as handle:
-            reader = csv.reader(handle)
-            header = next(reader, None)
-            rows = []
-            for row in reader:
-                if not row or all(not cell.strip() for cell in row):
-                    continue
-                if header is not None and len(row) != len(header):
-                    raise DataError(path, f"line {reader.line_num}",
-                                    f"{len(row)} fields where the header has {len(header)}; write numbers without "
-                                    "thousands separators (5000, not 5,000) and quote text that holds a comma")
-                rows.append(row)
-    except UnicodeDecodeError:
-        raise DataError(path, "", "not UTF-8 text; save the file as UTF-8") from None
-    except csv.Error as exc:
-        raise DataError(path, "", f"not a readable CSV ({str(exc).strip()})") from None
-    if header is None:
-        raise DataError(path, "", "not a readable CSV (the file is empty; it needs at least the header line)")
-    frame = pd.DataFrame(rows, columns=[c.strip() for c in header], dtype=str)
+        restore = "; restore it from git (data/raw/ is never written by code)" if path.parent.name == "raw" else ""
+        raise DataError(path, "", f"file not found{restore}")
+    header, rows = _csv_rows(path)
+    for number, row in rows:
+        if len(row) != len(header):
+            raise DataError(path, f"line {number}", _field_count_problem(row, header, number == rows[-1][0]))
+    frame = pd.DataFrame([row for _, row in rows], columns=[c.strip() for c in header], dtype=str)
     missing = [c for c in columns if c not in frame.columns]
     if missing:
         raise DataError(path, "header", f"missing column(s) {', '.join(missing)}; expected {', '.join(columns)}")
     return frame.apply(lambda col: col.str.strip())
+
+
+def _csv_rows(path):
+    """The header and the non-blank rows of a CSV, each row with the line it starts on."""
+    text = _utf8_text(path)
+    # strict: a quote left open at the end of the file is an error, not a field that runs to the end
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    header, rows, start = None, [], 1
+    try:
+        header = next(reader, None)
+        start = reader.line_num + 1
+        for row in reader:
+            if row and any(cell.strip() for cell in row):
+                rows.append((start, row))
+            start = reader.line_num + 1
+    except csv.Error as exc:
+        raise DataError(path, f"line {start}", _quote_problem(exc)) from None
+    if header is None:
+        raise DataError(path, "", "not a readable CSV (the file is empty; it needs at least the header line)")
+    return header, rows
+
+
+NEWLINE = b"\n"
+
+
+def _utf8_text(path) -> str:
+    data = Path(path).read_bytes()
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        where = f"line {data.count(NEWLINE, 0, exc.start) + 1}"
+        if exc.end == len(data) and exc.reason == "unexpected end of data":
+            raise DataError(path, where, "the file ends in the middle of a character, so it looks cut short; "
+                            "restore the whole file") from None
+        raise DataError(path, "", f"not UTF-8 text ({where}, byte {exc.start}); save the file as UTF-8") from None
+
+
+def _quote_problem(exc) -> str:
+    if "unexpected end of data" in str(exc):
+        return ("a quoted field opened here is never closed: the file ends inside it, so it looks cut short; "
+                "restore the whole file (or close the quote)")
+    return f"not a readable CSV ({str(exc).strip()}); a field that starts with a quote must end with one"
+
+
+def _field_count_problem(row, header, last) -> str:
+    if last and len(row) < len(header):
+        return (f"the file ends after {len(row)} of the header's {len(header)} fields on its last line, so it "
+                "looks cut short; restore the whole file (or complete the line)")
+    return (f"{len(row)} fields where the header has {len(header)}; write numbers without "
+            "thousands separators (5000, not 5,000) and quote text that holds a comma")
 
 
 def _line(index) -> str:

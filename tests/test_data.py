@@ -206,6 +206,60 @@ def test_non_utf8_raw_file_is_named(workbook, capsys):
     assert "plan_baselines.csv: not UTF-8 text" in capsys.readouterr().err
 
 
+# ------------------------------------------------------------------ a file cut short
+def _cut(path, at):
+    data = path.read_bytes()
+    path.write_bytes(data[:at])
+
+
+def _processed_after_a_good_build(workbook, capsys) -> dict:
+    assert main(["--project", str(workbook), "data"]) == 0
+    processed = workbook / "data" / "processed"
+    before = {p.name: p.read_bytes() for p in processed.iterdir()}
+    capsys.readouterr()
+    return before
+
+
+def test_targets_cut_inside_a_quoted_field_are_refused_naming_the_line(workbook, capsys):
+    before = _processed_after_a_good_build(workbook, capsys)
+    _cut(workbook / "data" / "raw" / "plan_targets.csv", 349)  # inside the first target's quoted note
+    assert main(["--project", str(workbook), "data"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "plan_targets.csv: line 2: a quoted field opened here is never closed" in err
+    processed = workbook / "data" / "processed"
+    assert {p.name: p.read_bytes() for p in processed.iterdir()} == before
+    assert len(pd.read_csv(processed / "targets.csv")) == 14
+
+
+def test_evidence_cut_at_60_percent_is_refused_not_two_rows_short(workbook, capsys):
+    path = workbook / "data" / "raw" / "evidence.csv"
+    _cut(path, len(path.read_bytes()) * 60 // 100)  # 1725 of 2876 bytes: inside line 7's quoted note
+    assert main(["--project", str(workbook), "assess", "base", "-p", "n_sims=200"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "evidence.csv: line 7: a quoted field opened here is never closed" in err
+
+
+@pytest.mark.parametrize("at, words", [(1450, "ends after 1 of the header's 10 fields on its last line"),
+                                       (1500, "ends in the middle of a character")])
+def test_a_last_line_cut_short_is_refused_naming_the_line(workbook, capsys, at, words):
+    _cut(workbook / "data" / "raw" / "plan_baselines.csv", at)
+    assert main(["--project", str(workbook), "data"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "plan_baselines.csv: line 9: the file " + words in err
+
+
+def test_a_quote_closed_too_early_names_the_line(workbook, capsys):
+    _edit(workbook / "data" / "raw" / "plan_targets.csv", 'revenue_to_output_ratio,"stated', 'revenue_to_output_ratio,"st"ated')
+    assert main(["--project", str(workbook), "data"]) == 2
+    err = capsys.readouterr().err
+    assert "plan_targets.csv: line 2: not a readable CSV" in err and "must end with one" in err
+
+
+def test_an_evidence_file_given_that_does_not_exist_is_named_without_advice_to_restore_it(workbook, capsys):
+    assert main(["--project", str(workbook), "assess", "base", "--evidence", "/nonexistent.csv"]) == 2
+    assert capsys.readouterr().err == "dgforecast: error: /nonexistent.csv: file not found\n"
+
+
 def test_loader_error_carries_file_and_row():
     with pytest.raises(DataError) as info:
         raise DataError("x.csv", "line 3, column value", "bad")
