@@ -7,7 +7,7 @@ import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 
-from dgforecast.errors import ParamsError
+from dgforecast.errors import DgforecastError, ParamsError
 
 
 def _umask() -> int:
@@ -89,6 +89,44 @@ def atomic_path(path):
             os.unlink(tmp)
 
 
+@contextmanager
+def naming(path):
+    """Let an OSError raised in the block name ``path`` (the file the user asked for) when it names none.
+
+    A full disk while pandas or matplotlib writes is "No space left on device" with no file; the
+    one line the command prints should say which file could not be written.
+    """
+    try:
+        yield
+    except OSError as exc:
+        if exc.filename is not None:
+            raise
+        raise OSError(exc.errno, exc.strerror or str(exc), str(path)) from None
+
+
+@contextmanager
+def atomic_paths(paths):
+    """``atomic_path`` for several files that belong together: temporary paths, in order, all moved
+    into place only when the block succeeds, so a failure (a full disk) leaves none of them new.
+
+    The moves are renames within each file's folder, which need no space; a reader may see some
+    new files next to old ones only for the instant between the renames.
+    """
+    paths = [Path(p) for p in paths]
+    temps = []
+    try:
+        for path in paths:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            temps.append(temp_sibling(path))
+        yield list(temps)
+        for tmp, path in zip(temps, paths):
+            os.replace(tmp, path)
+    finally:
+        for tmp in temps:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+
+
 def write_text_atomic(path, text: str) -> Path:
     """Write UTF-8 ``text`` to ``path`` atomically and return the path."""
     with atomic_path(path) as tmp:
@@ -158,10 +196,11 @@ def write_excel_atomic(sheets, path, formats=None) -> Path:
     return Path(path)
 
 
-def refuse_raw(path, raw_dir, option) -> Path:
+def refuse_raw(path, raw_dir, option, advice="write to reports/ or another folder") -> Path:
     """``path`` as given, unless it resolves to ``raw_dir`` or anywhere under it.
 
-    data/raw/ holds the sources and is never written by code; every ``--out``/``--output`` goes
+    data/raw/ holds the sources and is never written by code; every ``--out``/``--output``, and
+    every folder a command writes on its own (data/processed, reports, a run's folder), goes
     through this check, symbolic links and ``..`` resolved first.
 
     Parameters
@@ -171,7 +210,10 @@ def refuse_raw(path, raw_dir, option) -> Path:
     raw_dir : str or Path
         The workbook's data/raw/ folder.
     option : str
-        The option that named ``path`` (``--out``, ``--output``), for the message.
+        The option that named ``path`` (``--out``, ``--output``), for the message; "" for a folder
+        the command chose itself.
+    advice : str
+        What to do instead, for the message.
 
     Raises
     ------
@@ -180,6 +222,41 @@ def refuse_raw(path, raw_dir, option) -> Path:
     """
     target, raw = Path(path).resolve(), Path(raw_dir).resolve()
     if target == raw or raw in target.parents:
-        raise ParamsError(f"{option} {path}: data/raw/ holds the sources and is never written; "
-                          "write to reports/ or another folder")
+        shown = f"{option} {path}" if option else str(path)
+        link = "" if target == Path(path).absolute() else f" (it leads to {target} through a link)"
+        raise ParamsError(f"{shown}: data/raw/ holds the sources and is never written{link}; {advice}")
     return Path(path)
+
+
+def write_tables_atomic(tables, folder) -> list:
+    """Write ``{file name: DataFrame}`` as the CSV files of ``folder``, replacing the folder whole.
+
+    Every table is written into a hidden sibling folder first, which then replaces ``folder`` by
+    rename (``replace_folder``): a reader sees all old tables or all new ones, and a failed write
+    (a full disk) leaves the old folder complete. Other files in ``folder`` are carried over. A
+    ``folder`` that is a link (to another disk, say) stays a link: its target is replaced.
+
+    Raises
+    ------
+    DgforecastError
+        When a table cannot be written, naming it; ``folder`` is then as it was.
+    """
+    folder = Path(folder)
+    final = folder.resolve() if folder.is_symlink() else folder
+    final.parent.mkdir(parents=True, exist_ok=True)
+    staging = temp_folder(final.parent, f".{final.name}.partial-")
+    try:
+        for name, frame in tables.items():
+            try:
+                frame.to_csv(staging / name, index=False, encoding="utf-8")
+            except OSError as exc:
+                raise DgforecastError(f"{folder / name}: {exc.strerror or exc}; {folder} is as it was") from None
+        if final.is_dir():
+            for kept in final.iterdir():
+                if kept.name not in tables and kept.is_file() and not kept.is_symlink():
+                    shutil.copy2(kept, staging / kept.name)
+        replace_folder(staging, final)
+    finally:
+        if staging.exists():
+            shutil.rmtree(staging, ignore_errors=True)
+    return [folder / name for name in tables]

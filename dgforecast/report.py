@@ -457,6 +457,7 @@ def build_report(project=None, scenarios=None, out=None, workers=None, show_code
     if out is not None:
         check_replaceable(out, paths.root, paths.reports)
     parent = paths.reports if out is None else out.parent
+    refuse_raw(parent, paths.raw, "", "point the reports folder elsewhere or remove the link")
     check_reports_folder(parent, latest=out is None)
     for name in names:
         safe_child(parent / "report" / "scenarios", name)
@@ -521,7 +522,8 @@ def run_scenario(scenario, overrides=None, out=None, project=None, show_code=Fal
     params = resolve_scenario(paths.params_file, scenario, overrides)
     preflight({scenario: params}, paths.root)
     folder = (Path(refuse_raw(out, paths.raw, "--out")) if out is not None
-              else paths.reports / "runs" / dt.date.today().isoformat())
+              else refuse_raw(paths.reports / "runs" / dt.date.today().isoformat(), paths.raw, "",
+                              "point the reports folder elsewhere or remove the link"))
     if folder.exists() and not folder.is_dir():
         raise ParamsError(f"--out {folder}: is a file; give a folder for the run")
     safe_child(folder, scenario)

@@ -148,6 +148,77 @@ def test_data_processed_being_a_file_is_one_line_and_exit_2(workbook, capsys):
     assert "data/processed" in _one_error_line(capsys)
 
 
+def _tables(folder) -> dict:
+    return {p.name: p.read_bytes() for p in folder.iterdir()}
+
+
+def test_a_full_disk_while_writing_data_processed_keeps_every_old_table_and_names_the_file(workbook, capsys,
+                                                                                        monkeypatch):
+    processed = workbook / "data" / "processed"
+    assert main(["--project", str(workbook), "data"]) == 0
+    before = _tables(processed)
+    _edit_raw(workbook, "plan_baselines.csv", "4621.25,level", "4700,level")  # new tables would differ
+    capsys.readouterr()
+    real = pd.DataFrame.to_csv
+
+    def full_disk_at_targets(frame, path=None, *args, **kwargs):
+        if path is not None and Path(path).name == "targets.csv":  # after timeseries, derived and checks
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real(frame, path, *args, **kwargs)
+
+    monkeypatch.setattr(pd.DataFrame, "to_csv", full_disk_at_targets)
+    assert main(["--project", str(workbook), "data"]) == 2
+    assert _one_error_line(capsys) == (f"dgforecast: error: {processed / 'targets.csv'}: No space left on device; "
+                                       f"{processed} is as it was")
+    assert _tables(processed) == before
+    assert sorted(p.name for p in (workbook / "data").iterdir()) == ["processed", "raw"]  # no staging left
+
+
+def _edit_raw(workbook, name, old, new):
+    path = workbook / "data" / "raw" / name
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+@pytest.mark.parametrize("link, argv", [("data/processed", ["data"]), ("reports", ["run", "base"]),
+                                        ("reports", ["report", "--scenarios", "base"])])
+def test_a_folder_linked_into_data_raw_is_refused_and_nothing_is_written_there(fake_workbook, capsys, link, argv):
+    shutil.rmtree(fake_workbook / link, ignore_errors=True)
+    (fake_workbook / link).symlink_to(fake_workbook / "data" / "raw", target_is_directory=True)
+    raw = fake_workbook / "data" / "raw"
+    before = _tables(raw)
+    assert main(["--project", str(fake_workbook), *argv]) == 2
+    line = _one_error_line(capsys)
+    assert "data/raw/ holds the sources and is never written (it leads to" in line and "through a link" in line
+    assert _tables(raw) == before
+
+
+def test_data_processed_as_a_link_to_another_folder_stays_a_link(workbook, tmp_path):
+    elsewhere = tmp_path / "bigdisk"
+    elsewhere.mkdir()
+    (elsewhere / "notes.txt").write_text("mine", encoding="utf-8")
+    shutil.rmtree(workbook / "data" / "processed")
+    (workbook / "data" / "processed").symlink_to(elsewhere, target_is_directory=True)
+    assert main(["--project", str(workbook), "data"]) == 0
+    assert (workbook / "data" / "processed").is_symlink()
+    assert sorted(p.name for p in elsewhere.iterdir()) == ["checks.csv", "derived.csv", "divisions.csv", "notes.txt",
+                                                           "targets.csv", "timeseries.csv"]
+
+
+def test_track_out_on_a_full_disk_writes_neither_the_table_nor_the_chart(workbook, capsys, monkeypatch):
+    from matplotlib.figure import Figure
+
+    def full_disk(self, *args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(Figure, "savefig", full_disk)
+    out = workbook / "reports" / "t.csv"
+    assert main(["--project", str(workbook), "track", "base", "-p", "n_sims=200", "--out", str(out)]) == 2
+    assert _one_error_line(capsys) == f"dgforecast: error: {out.with_suffix('.png')}: No space left on device"
+    assert sorted(p.name for p in out.parent.iterdir()) == []
+
+
 def test_sweep_out_naming_a_folder_is_one_line_and_exit_2(workbook, capsys):
     (workbook / "reports" / "d.csv").mkdir(parents=True)
     code = main(["--project", str(workbook), "sweep", "--grid", "growth=0.01,0.02", "--sims", "200",
