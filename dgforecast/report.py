@@ -14,7 +14,10 @@ Every parameter is validated before any kernel starts. The folder is built under
 place when done. Runs may overlap (cron beside a manual run): each builds on its own, and only the
 last step — choosing the dated name, renaming, switching ``latest`` — is taken under a lock on the
 reports folder, so each run gets a folder of its own and ``reports/latest`` points at the complete
-run that finished last. A failed run never replaces a complete report given as ``--out``.
+run that finished last. A failed run never replaces a complete report given as ``--out``. A report
+reads one version of the workbook: params.yaml and data/ are copied into the staging folder once,
+after the checks, and every notebook and the index read the copy (an edit saved meanwhile waits for
+the next run); the manifest records the hashes of that version.
 
 The notebooks run through ``notebook.run_jobs``; the pages' look is ``views``'s and the manifest
 ``provenance``'s: this module decides what runs and where the files go.
@@ -33,7 +36,7 @@ from pathlib import Path
 import pandas as pd
 
 from dgforecast.assess import REPORT_COLUMNS
-from dgforecast.config import find_project
+from dgforecast.config import ProjectPaths, find_project
 from dgforecast.data import load_targets
 from dgforecast.errors import DgforecastError, ParamsError
 from dgforecast.fileio import (locked, refuse_raw, replace_folder, temp_folder, write_csv_atomic, write_excel_atomic,
@@ -43,7 +46,7 @@ from dgforecast.notebook import (DEFAULT_RUNS, NUMBERED_NOTEBOOKS, RUNS, SCENARI
 from dgforecast.memo import report_facts, write_memo
 from dgforecast.params import did_you_mean, parse_overrides, resolve_scenario, scenario_names
 from dgforecast.pipeline import load_inputs
-from dgforecast.provenance import manifest
+from dgforecast.provenance import data_hashes, manifest
 from dgforecast.sweep.results import check_heat_map_file
 from dgforecast.views import SUMMARY_FORMATS, assumptions_text, index_html, parameters_table_html, summary_sheets, summary_text
 
@@ -345,6 +348,35 @@ def place_report(staging: Path, reports: Path, out: Path | None, before, ok: boo
     return final, latest, note
 
 
+# ---------------------------------------------------------------- one version of the workbook per report
+#: The run's copy of params.yaml and data/, inside its staging folder (removed before the report is placed).
+SNAPSHOT = ".workbook"
+
+
+def snapshot_workbook(paths, folder: Path, read: dict) -> ProjectPaths:
+    """Copy params.yaml and data/ to ``folder``, the version every page of the report then reads.
+
+    A report runs for minutes, and an economist may save evidence.csv meanwhile: pages made before
+    and after the edit would show different numbers. Every notebook and the index read the copy,
+    and the copy must be the version the checks before it read (``read``: ``data_hashes`` taken
+    first), or the run stops here.
+
+    Raises
+    ------
+    DgforecastError
+        When a file changed between the checks and the copy, naming it; the report is not written.
+    """
+    folder.mkdir()
+    shutil.copy2(paths.params_file, folder / "params.yaml")
+    shutil.copytree(paths.root / "data", folder / "data")
+    copied = data_hashes(folder)
+    changed = sorted(name for name in read.keys() | copied.keys() if read.get(name) != copied.get(name))
+    if changed:
+        raise DgforecastError(f"{paths.root}: {', '.join(changed)} changed while the report was starting; "
+                              "the report was not written and latest is as it was: run it again")
+    return ProjectPaths(folder)
+
+
 # ---------------------------------------------------------------- the two entry points
 def notebook_runs(path) -> str:
     """How the report runs the notebook at ``path``: one of ``notebook.RUNS``.
@@ -368,7 +400,7 @@ def notebook_runs(path) -> str:
     return runs
 
 
-def report_jobs(paths, names, params, overrides, folder, show_code, sweep_file=None) -> list:
+def report_jobs(paths, names, params, overrides, folder, show_code, sweep_file=None, data_root=None) -> list:
     """The jobs of a report: every numbered notebook in notebooks/ (``NN_name.ipynb``), each as it declares.
 
     ``once`` (01, 02, 06, and a notebook without the metadata): with the first scenario (``base`` if
@@ -379,13 +411,17 @@ def report_jobs(paths, names, params, overrides, folder, show_code, sweep_file=N
     a report. Slowest first, so parallel workers finish together: the once and across notebooks from
     the last number down (the later ones assess more), then the scenarios.
 
+    ``data_root`` is the folder injected as ``project_dir`` (the run's snapshot of the workbook's data;
+    default the workbook itself); the notebooks are the workbook's own.
+
     Raises
     ------
     ParamsError
         When a notebook declares an unknown mode or a workbook notebook is missing from notebooks/.
     """
+    root = paths.root if data_root is None else Path(data_root)
     first = "base" if "base" in names else names[0]
-    shared = notebook_parameters(params[first], paths.root)
+    shared = notebook_parameters(params[first], root)
     opening = parameters_table_html(params[first])
     static = {"interactive": False}
 
@@ -394,10 +430,10 @@ def report_jobs(paths, names, params, overrides, folder, show_code, sweep_file=N
 
     def per_scenario(source, n):
         if source.name == SCENARIO_NOTEBOOK:
-            page = scenario_job(params[n], paths.root, folder, f"scenarios/{n}", parameters_table_html(params[n]),
+            page = scenario_job(params[n], root, folder, f"scenarios/{n}", parameters_table_html(params[n]),
                                 show_code, source=source)
             return job(page.name, source, page.parameters, page.preamble_html)
-        return job(f"{source.stem}/{n}", source, notebook_parameters(params[n], paths.root),
+        return job(f"{source.stem}/{n}", source, notebook_parameters(params[n], root),
                    parameters_table_html(params[n]))
 
     sources = sorted(paths.notebooks.glob(NUMBERED_NOTEBOOKS), reverse=True)
@@ -407,12 +443,12 @@ def report_jobs(paths, names, params, overrides, folder, show_code, sweep_file=N
         if runs[source] == "once":
             jobs.append(job(source.stem, source, shared, opening))
         elif runs[source] == "across_scenarios":
-            jobs.append(job(source.stem, source, {"project_dir": str(paths.root), "scenarios": names,
+            jobs.append(job(source.stem, source, {"project_dir": str(root), "scenarios": names,
                                                   "overrides": overrides}))
     jobs += [per_scenario(source, n) for source in sorted(sources) if runs[source] == "per_scenario" for n in names]
     if sweep_file is not None:  # the heat map needs a sweep notebook: 05 when none declares itself
         sweeps = [s for s in sorted(sources) if runs[s] == "on_sweep_file"] or [paths.notebooks / SWEEP_NOTEBOOK]
-        jobs += [job(s.stem, s, {"project_dir": str(paths.root), "results_file": str(sweep_file)}) for s in sweeps]
+        jobs += [job(s.stem, s, {"project_dir": str(root), "results_file": str(sweep_file)}) for s in sweeps]
     # The scenario pages and summary.csv come from 03: a report without it is refused, not run empty.
     check_sources([*jobs, job("scenarios", paths.notebooks / SCENARIO_NOTEBOOK, {})])
     return jobs
@@ -450,6 +486,7 @@ def build_report(project=None, scenarios=None, out=None, workers=None, show_code
     """
     started = time.perf_counter()
     paths = find_project(project)
+    read = data_hashes(paths.root)  # the version the checks below read, and the snapshot must be
     overrides = dict(overrides or {})
     names = scenario_list(paths.params_file, scenarios)
     params = {n: resolve_scenario(paths.params_file, n, overrides) for n in names}
@@ -471,7 +508,8 @@ def build_report(project=None, scenarios=None, out=None, workers=None, show_code
     staging = temp_folder(parent, f".{'report' if out is None else out.name}.partial-{os.getpid()}-")
     try:
         workers = workers or os.cpu_count() or 1
-        jobs = report_jobs(paths, names, params, overrides, staging, show_code, sweep_file)
+        snapshot = snapshot_workbook(paths, staging / SNAPSHOT, read)
+        jobs = report_jobs(paths, names, params, overrides, staging, show_code, sweep_file, snapshot.root)
         runs = run_jobs(jobs, workers, Progress(len(jobs), progress_stream))
         failures = [name for name, run in runs.items() if not run.ok]
         summary = read_summaries(staging, names, runs)
@@ -479,13 +517,14 @@ def build_report(project=None, scenarios=None, out=None, workers=None, show_code
         write_excel_atomic(summary_sheets(summary, targets), staging / "summary.xlsx", SUMMARY_FORMATS)
         created = dt.datetime.now().strftime("%Y-%m-%d %H:%M")
         labels = {n: (p.label_zh, p.label_en, assumptions_text(p)) for n, p in params.items()}
-        facts = report_facts(params, load_inputs(paths.root), paths.params_file.read_text(encoding="utf-8"))
+        facts = report_facts(params, load_inputs(snapshot.root), snapshot.params_file.read_text(encoding="utf-8"))
         write_text_atomic(staging / "index.html", index_html(summary, facts.targets, names, runs, labels, created,
                                                              params, facts.final, facts.result.counts, facts.fan_png))
         write_memo(staging / "memo.docx", facts, summary, created)
         seconds = time.perf_counter() - started
-        record = manifest(paths, params, overrides, runs, seconds, workers, sweep_file)
+        record = manifest(paths, params, overrides, runs, seconds, workers, sweep_file, hashes=read)
         write_text_atomic(staging / "manifest.json", json.dumps(record, ensure_ascii=False, indent=2, default=str))
+        shutil.rmtree(snapshot.root)
         _make_readable(staging)
         folder, latest, note = place_report(staging, paths.reports, out, before, not failures)
     except OSError as exc:  # a full disk, a folder made read-only meanwhile

@@ -415,6 +415,96 @@ def test_a_finished_report_is_never_replaced_by_a_later_one_of_the_same_day(fake
     assert os.readlink(fake_workbook / "reports" / "latest") == second.folder.name
 
 
+# ---------------------------------------------------------------- a report reads one version of the workbook
+EDITED = ("em_out_2022,cluster_output,2022,year,level,5000", "em_out_2022,cluster_output,2022,year,level,4000")
+
+
+def _stand_in(path, code):
+    """A notebook with a parameters cell for every job kind, then ``code``."""
+    import nbformat
+
+    nb = nbformat.v4.new_notebook()
+    parameters = nbformat.v4.new_code_cell("project_dir = None\nscenario = 'base'\nsummary_csv = None\n"
+                                           "scenarios = None\noverrides = None")
+    parameters.metadata["tags"] = ["parameters"]
+    nb.cells = [parameters, nbformat.v4.new_code_cell(code)]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, path)
+
+
+def _reads_evidence_workbook(workbook):
+    """06 runs first and saves an edit to the live evidence.csv, as an economist might mid-report; every
+    notebook prints the sha256 of the evidence it reads, and 03 writes its length as its P(met)."""
+    live = workbook / "data" / "raw" / "evidence.csv"
+    sha = ("import hashlib, pathlib\ntext = (pathlib.Path(project_dir) / 'data/raw/evidence.csv').read_bytes()\n"
+           "print('evidence', hashlib.sha256(text).hexdigest())\n")
+    edit = f"p = pathlib.Path({str(live)!r})\np.write_text(p.read_text('utf-8').replace(*{EDITED!r}), 'utf-8')\n"
+    summary = ("import pandas as pd\npd.DataFrame({'scenario': [scenario], 'target_id': ['cluster_revenue_2025'], "
+               "'p_met': [len(text) / 1e4], 'median': [1.0], 'q10': [1.0], 'q90': [1.0], 'status': ['x']})"
+               ".to_csv(summary_csv, index=False)\n")
+    notebooks = workbook / "notebooks"
+    _stand_in(notebooks / TRACKING_NOTEBOOK, "import pathlib\n" + edit + sha)
+    for name in (PLAN_NOTEBOOK, HISTORY_NOTEBOOK, ACROSS_NOTEBOOK):
+        _stand_in(notebooks / name, sha)
+    _stand_in(notebooks / SCENARIO_NOTEBOOK, sha + summary)
+    return live
+
+
+def _p_met_shown(workbook, evidence_text) -> str:
+    from dgforecast.assess import assess_inputs
+    from dgforecast.params import resolve_scenario
+    from dgforecast.pipeline import load_inputs
+
+    (workbook / "other.csv").write_text(evidence_text, encoding="utf-8")
+    params = resolve_scenario(workbook / "params.yaml", "base", {"n_sims": 2000})
+    summary = assess_inputs(params, load_inputs(workbook, workbook / "other.csv")).summary
+    return f"{summary.set_index('target_id').loc['cluster_revenue_2025', 'p_met']:.1%}"
+
+
+def test_an_edit_saved_while_a_report_runs_reaches_no_page_of_it(fake_workbook):
+    import hashlib
+
+    live = _reads_evidence_workbook(fake_workbook)
+    original = live.read_text(encoding="utf-8")
+    sha = hashlib.sha256(original.encode("utf-8")).hexdigest()
+    shown = _p_met_shown(fake_workbook, original)
+    assert shown != _p_met_shown(fake_workbook, original.replace(*EDITED))  # the edit would show
+    result = report.build_report(fake_workbook, "base", workers=1, overrides={"n_sims": 2000},
+                                 progress_stream=open(os.devnull, "w"))
+    assert result.ok and live.read_text(encoding="utf-8") == original.replace(*EDITED)  # saved mid-run
+    folder = result.folder
+    pages = [folder / f"{name}.ipynb" for name in ("06_tracking_and_final_assessment", "04_targets_across_scenarios",
+                                                   "02_history_and_models", "01_plan_baselines", "scenarios/base")]
+    for page in pages:
+        assert f"evidence {sha}" in page.read_text(encoding="utf-8"), page.name
+    assert _summary(folder) == [round(len(original.encode("utf-8")) / 1e4, 6)]
+    assert shown in (folder / "index.html").read_text(encoding="utf-8")
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["data_files_sha256"]["data/raw/evidence.csv"] == sha
+    assert sorted(p.name for p in folder.iterdir() if p.name.startswith(".")) == []  # the snapshot is gone
+
+
+def test_an_edit_saved_before_the_snapshot_stops_the_report_in_one_line_keeping_latest(fake_workbook, capsys,
+                                                                                    monkeypatch):
+    assert _report(fake_workbook) == 0
+    reports = fake_workbook / "reports"
+    before, latest = sorted(p.name for p in reports.iterdir()), os.readlink(reports / "latest")
+    capsys.readouterr()
+    checked = report.preflight
+
+    def edit_after_the_checks(params, project):
+        checked(params, project)
+        live = fake_workbook / "data" / "raw" / "evidence.csv"
+        live.write_text(live.read_text(encoding="utf-8").replace(*EDITED), encoding="utf-8")
+
+    monkeypatch.setattr(report, "preflight", edit_after_the_checks)
+    assert _report(fake_workbook) == 2
+    assert _one_error_line(capsys) == (f"dgforecast: error: {fake_workbook}: data/raw/evidence.csv changed while the "
+                                       "report was starting; the report was not written and latest is as it was: "
+                                       "run it again")
+    assert sorted(p.name for p in reports.iterdir()) == before and os.readlink(reports / "latest") == latest
+
+
 # ---------------------------------------------------------------- 2. kills leave no process behind
 def _sleeping_workbook(workbook):
     """Every notebook of the report sleeps for two minutes in its second cell (a long, stuck run)."""
