@@ -43,6 +43,10 @@ def test_list_values_are_yaml_scalars():
     assert parse_grid_spec("engine=lognormal,fitted") == ("engine", ["lognormal", "fitted"])
 
 
+def test_exponent_values_on_the_grid_are_numbers():
+    assert parse_grid_spec("growth=5e-2,1e-1") == ("growth", [0.05, 0.1])
+
+
 def test_year_override_key_is_accepted():
     assert parse_grid_spec("growth_overrides.2022=-0.1,0") == ("growth_overrides.2022", [-0.1, 0])
 
@@ -185,6 +189,7 @@ def test_sweep_command_writes_one_row_per_point(workbook, capsys):
     (["--grid", "grwth=0:0.08:0.01"], "unknown parameter; did you mean 'growth'"),
     (["--grid", "growth=0.08:0:0.01"], "wrong sign"),
     (["--grid", "growth=0:0.9:0.1"], "growth = 0.6: out of range"),
+    (["--grid", "growth=1e308"], "--grid growth = 1e+308: out of range (fraction per year)"),
     (["--grid", "growth=0:0.1:0.0001", "--grid", "volatility=0:0.1:0.0001"], "add --yes"),
     (["--grid", "growth=0.02", "--out", "grid.txt"], "end the name in .csv or .parquet"),
     (["--grid", "as_of_year=2022"], "no actual figure for 2022"),

@@ -14,7 +14,7 @@ import yaml
 from pydantic import BaseModel
 
 from dgforecast.errors import ParamsError
-from dgforecast.params import ScenarioParams, changed, did_you_mean
+from dgforecast.params import ScenarioParams, changed, did_you_mean, shown, yaml_value
 from dgforecast.simulate import STRUCTURAL_KEYS
 
 #: Points a sweep may have before it needs ``--yes``.
@@ -31,13 +31,13 @@ _INTEGER = re.compile(r"^[+-]?\d+$")
 
 # ---------------------------------------------------------------- grid syntax
 def _grid_error(spec, what) -> ParamsError:
-    return ParamsError(f"--grid {spec!r}: {what}")
+    return ParamsError(f"--grid {shown(spec)}: {what}")
 
 
 def _range_number(spec, text, part):
     text = text.strip()
     if not _NUMBER.fullmatch(text):
-        raise _grid_error(spec, f"{part} {text!r} is not a number; write KEY=START:STOP:STEP such as "
+        raise _grid_error(spec, f"{part} {shown(text)} is not a number; write KEY=START:STOP:STEP such as "
                                 "growth=0:0.08:0.01")
     return int(text) if _INTEGER.fullmatch(text) else float(text)
 
@@ -82,16 +82,16 @@ def parse_range(spec, text) -> list:
 
 
 def _scalar(spec, text):
-    # Values are YAML scalars, as in `dgforecast params -p KEY=VALUE`.
+    # Values are YAML scalars read as in `dgforecast params -p KEY=VALUE` (5e-2 is a number).
     text = text.strip()
     if not text:
         raise _grid_error(spec, "an empty value in the list; write KEY=V1,V2,... with no empty items")
     try:
-        value = yaml.safe_load(text)
+        value = yaml_value(text)
     except yaml.YAMLError:
         value = text
     if isinstance(value, (list, dict)) or value is None:
-        raise _grid_error(spec, f"{text!r} is not a single value; write KEY=V1,V2,...")
+        raise _grid_error(spec, f"{shown(text)} is not a single value; write KEY=V1,V2,...")
     return value
 
 
