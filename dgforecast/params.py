@@ -296,13 +296,13 @@ def shown(value) -> str:
     return cut(repr(value), len(value) if isinstance(value, str) else None)
 
 
-def cut(text, length=None) -> str:
-    """``text`` itself, or its start and its length (``length``, default its own) in ``SHOWN_CHARS`` characters."""
+def cut(text, length=None, limit=SHOWN_CHARS) -> str:
+    """``text`` itself, or its start and its length (``length``, default its own) in ``limit`` characters."""
     text = str(text)
-    if len(text) <= SHOWN_CHARS:
+    if len(text) <= limit:
         return text
     tail = f"… ({len(text) if length is None else length:,} characters)"
-    return text[:SHOWN_CHARS - len(tail)] + tail
+    return text[:limit - len(tail)] + tail
 
 
 class _TooLarge(yaml.YAMLError):

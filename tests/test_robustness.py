@@ -624,6 +624,36 @@ def test_a_scheduler_address_that_is_not_dask_is_one_line_within_the_deadline(wo
     assert not (workbook / "reports" / "s.csv").exists()
 
 
+@pytest.mark.parametrize("scheme, expected", [
+    ("ws", "cannot reach the Dask scheduler (Non-websocket response)"),
+    ("wss", "cannot reach the Dask scheduler ("),
+    ("tls", "cannot reach the Dask scheduler ("),
+    ("inproc", "an inproc:// address reaches a scheduler inside the same process only"),
+    ("port", "port 99999 is out of range (1-65535)"),
+])
+def test_every_scheduler_scheme_is_one_line_exit_2_within_the_deadline_and_closes_quietly(workbook, not_a_scheduler,
+                                                                                        scheme, expected):
+    pytest.importorskip("distributed")
+    import psutil
+
+    from dgforecast.sweep.run import HANDSHAKE_SECONDS
+
+    address = {"inproc": "inproc://nothing", "port": "tcp://127.0.0.1:99999"}.get(
+        scheme, not_a_scheduler["http"].replace("tcp://", f"{scheme}://"))
+    started = time.monotonic()
+    proc = _start(workbook, "sweep", "--grid", "growth=0.01,0.02", "--sims", "200", "--out",
+                  str(workbook / "reports" / "s.csv"), "--scheduler", address)
+    seen = [psutil.Process(proc.pid)]
+    try:
+        out, err = proc.communicate(timeout=HANDSHAKE_SECONDS + 45)
+    finally:
+        seen += _descendants(proc.pid)
+        _end_all(seen)
+    assert proc.returncode == 2 and time.monotonic() - started < HANDSHAKE_SECONDS + 15
+    assert err.count("\n") == 1 and expected in err, err  # no "Exception ignored in Client.__del__" after it
+    assert not (workbook / "reports" / "s.csv").exists()
+
+
 def test_a_scheduler_without_workers_is_one_line_not_a_hang(workbook, capsys, monkeypatch):
     distributed = pytest.importorskip("distributed")
     import dgforecast.sweep.run as sweep_run
