@@ -37,6 +37,7 @@ import pandas as pd
 from dgforecast.backtest import (ErrorDistribution, gaussian_log_spread, mase, spread_scale,
                                  origins_available, rolling_origin_errors, smape)
 from dgforecast.errors import DataError, ModelError
+from dgforecast.limits import check_fits
 from dgforecast.models import (MODELS, check_series, drift_forecast, fit_model, fit_theta,
                                level_columns, theta_forecast)
 from dgforecast.workers import map_pool
@@ -423,6 +424,11 @@ def _progress(total, what):
     return tqdm(total=total, unit=what[:-1] if what.endswith("s") else what, leave=False)
 
 
+#: Memory a forecast holds per series and year ahead: the point, its intervals and errors, the table
+#: (8 bytes x 8 columns, copied about four times on the way) and its CSV text, rounded up.
+BYTES_PER_FORECAST_YEAR = 512
+
+
 @dataclass
 class FileForecast:
     """The result of :func:`forecast_file`."""
@@ -454,6 +460,8 @@ def forecast_file(input_path, horizon, levels=(80, 95), method="auto", output=No
     level_columns(levels)
     point_forecaster(method)  # an unknown method is a bad option, not a failed series
     series = read_series_file(input_path)
+    check_fits(len(series) * int(horizon) * BYTES_PER_FORECAST_YEAR,
+               f"--horizon {int(horizon)}: {len(series):,} series x {int(horizon):,} years", "forecast fewer years")
     backtestable = sum(len(y) >= AUTO_MIN_POINTS + 2 for y in series.values())
     pooled = backtestable >= POOL_MIN_SERIES
     jobs = [(sid, y, int(horizon), method, pooled) for sid, y in series.items()]

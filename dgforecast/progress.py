@@ -11,6 +11,7 @@ time are all kept, or refused with one line when they are the same target and ye
 
 import csv
 import io
+import math
 import tempfile
 from pathlib import Path
 
@@ -43,7 +44,7 @@ def _check(row, target_id, year, count, source):
     if not start < year <= deadline:
         raise ParamsError(f"progress {target_id} --year {year}: outside the plan's window for this target "
                           f"({start + 1}-{deadline}); counts are per year after the base year {start}")
-    if count != int(count) or not 0 <= count <= MAX_PROGRESS_COUNT:
+    if not math.isfinite(count) or count != int(count) or not 0 <= count <= MAX_PROGRESS_COUNT:
         raise ParamsError(f"progress {target_id} --count {count:g}: give the whole number achieved in {year} "
                           f"(0 to {MAX_PROGRESS_COUNT:,})")
     if not source.strip():

@@ -106,3 +106,30 @@ def test_five_entries_at_once_for_one_target_and_year_keep_one_and_refuse_four_i
     kept = next(out for code, out, _ in runs if code == 0)
     rows = (workbook / "data" / "raw" / "target_progress.csv").read_text(encoding="utf-8").splitlines()
     assert len(rows) == 2 and f"first_sets_2025, 2023: {rows[1].split(',')[2]} (x)" in kept
+
+
+# ---------------------------------------------------------------- numbers and text from the shell, checked first
+@pytest.mark.parametrize("count", ["1e400", "nan", "inf", "1e-400x"])
+def test_a_count_that_is_not_a_finite_number_is_one_line_exit_2(workbook, capsys, count):
+    path = workbook / "data" / "raw" / "target_progress.csv"
+    before = path.read_bytes()
+    with pytest.raises(SystemExit) as stop:
+        _progress(workbook, capsys, "first_sets_2025", "--year", "2023", "--count", count, "--source", "x")
+    err = capsys.readouterr().err
+    assert stop.value.code == 2 and err.count("\n") == 1
+    assert f"argument --count: '{count}' is not a finite number; write a plain number such as 30" in err
+    assert path.read_bytes() == before
+
+
+def test_a_source_in_bytes_the_terminal_could_not_decode_is_one_line_exit_2(workbook, capsys):
+    import os
+
+    path = workbook / "data" / "raw" / "target_progress.csv"
+    before = path.read_bytes()
+    source = os.fsdecode("东莞".encode("gbk"))  # what Python makes of GBK bytes under a UTF-8 locale
+    with pytest.raises(SystemExit) as stop:
+        _progress(workbook, capsys, "first_sets_2025", "--year", "2023", "--count", "3", "--source", source)
+    err = capsys.readouterr().err
+    assert stop.value.code == 2 and err.count("\n") == 1
+    assert "argument --source: not UTF-8 text (byte 0xb6); set the terminal" in err
+    assert path.read_bytes() == before

@@ -71,6 +71,19 @@ def test_grid_syntax_errors_name_the_argument(spec, message):
     assert "\n" not in str(caught.value)
 
 
+def test_a_grid_that_would_not_fit_in_memory_is_refused_even_with_yes(workbook, capsys, monkeypatch):
+    import dgforecast.limits as limits
+
+    monkeypatch.setattr(limits, "memory_limit", lambda: 4 << 30)
+    code = main(["--project", str(workbook), "sweep", "--grid", "growth=0:0.0999:0.0001", "--grid",
+                 "volatility=0.0001:0.1:0.0001", "--grid", "revenue_to_output_ratio=0.5:0.5999:0.0001", "--yes"])
+    # 1000^3 points x 1 KiB + 20,000 paths x 256 bytes = 953.7 GiB
+    assert code == 2 and capsys.readouterr().err == (
+        "dgforecast: error: --grid: 1,000,000,000 points x 20,000 paths would need about 954 GiB of memory, more "
+        "than the 4.0 GiB one command may take (half of this machine's); use larger steps or fewer keys, and split "
+        "the sweep into several runs\n")
+
+
 def test_grid_key_given_twice_is_refused():
     with pytest.raises(ParamsError, match="growth is already on the grid"):
         parse_grid(["growth=0,0.01", "growth=0.02"])

@@ -9,7 +9,7 @@ from dgforecast.errors import ParamsError
 from dgforecast.params import FIELDS, resolve_scenario
 from dgforecast.pipeline import load_inputs
 from dgforecast.simulate import engine_setup, start_point
-from dgforecast.sweep.grid import check_grid_size, grid_points, parse_grid, validate_grid
+from dgforecast.sweep.grid import check_grid_memory, check_grid_size, grid_points, parse_grid, validate_grid
 from dgforecast.sweep.pages import render_point_notebooks
 from dgforecast.sweep.results import (check_output_path, crossing_column, finest_key, grid_keys, p_met_crossings,
                                       write_results)
@@ -54,6 +54,7 @@ def prepare_sweep(paths, scenario, specs, n_sims=None, seed=None, yes=False, as_
     check_grid_size(grid, yes=yes)
     overrides = {k: v for k, v in (("n_sims", n_sims), ("seed", seed), ("as_of", as_of)) if v is not None}
     base = resolve_scenario(paths.params_file, scenario, overrides)
+    check_grid_memory(grid, base.n_sims)
     validate_grid(grid, base)
     setup = make_setup(load_inputs(paths.root), base, grid.get("engine"))
     if not setup.targets:
