@@ -6,6 +6,7 @@ layer (``pipeline.build_processed``) writes data/processed/ once every check has
 """
 
 import csv
+import datetime as dt
 import io
 import logging
 import math
@@ -33,6 +34,15 @@ RELIABILITY = ("press_or_official", "preliminary", "low")
 PRICE_BASES = {"current", "comparable", "unknown", "not_applicable"}
 COMPARISONS = {">=", ">"}
 YEAR_RANGE = (1949, 2100)
+#: The largest amount a raw figure may state, by unit: 100万亿元 is about all of China's GDP (114万亿元
+#: in 2021), which no Dongguan figure comes near; 10^8 firms, projects or people is more than China
+#: has. Beyond these a figure is a slipped digit or unit, and 1e308 would turn the plan's arithmetic
+#: into inf.
+MAX_AMOUNT = {"亿元": 1e6, "万家": 1e4, "家": 1e8, "户": 1e8, "个": 1e8, "项": 1e8, "名": 1e8, "套": 1e8}
+#: A published figure of a series the plan also states (``PLAN_SERIES``) lies within this factor of
+#: the plan's figure: ten times (or a tenth of) the cluster's 2021 output within the plan's years
+#: would be 26 % a year for a decade.
+PLAN_FACTOR = 10.0
 PERIOD_PATTERN = re.compile(r"^(year|YTD_M(1[0-2]|[1-9])|YTD_H1|YTD_Q[1-3])$")
 ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
 
@@ -173,11 +183,29 @@ def _check_rate(path, index, basis, value):
         raise DataError(path, f"{_line(index)}, column value", f"growth {value} % would make the level negative")
 
 
-def _check_level(path, index, basis, value):
+def _check_level(path, index, basis, value, unit=None):
     # A level of output, value added or GDP is a positive amount; zero or less is a typing slip.
     if basis == "level" and not value > 0:
         raise DataError(path, f"{_line(index)}, column value", f"level {value:g} must be positive; "
                         "leave the row out if the figure is unknown")
+    if basis in ("level", "count"):
+        _check_amount(path, index, "value", value, unit)
+
+
+def _check_amount(path, index, column, value, unit):
+    if value > MAX_AMOUNT.get(unit, math.inf):
+        raise DataError(path, f"{_line(index)}, column {column}", f"{value:g} {unit} is beyond any Dongguan figure "
+                        f"(at most {MAX_AMOUNT[unit]:,.0f} {unit}); check the digits and the unit")
+
+
+def _published_year(path, index, column, text) -> int:
+    # A figure can be published only for a year that has begun (year-to-date figures of this year).
+    year = _year(path, index, column, text)
+    this_year = dt.date.today().year
+    if year > this_year:
+        raise DataError(path, f"{_line(index)}, column {column}", f"year {year} has not begun (it is {this_year}); "
+                        "a published figure is of a past year or this one: fix the year")
+    return year
 
 
 def _check_unit_matches_basis(path, index, basis, unit):
@@ -218,10 +246,10 @@ def load_baselines(raw_dir) -> pd.DataFrame:
         basis = _choice(path, i, "basis", row["basis"], {"level", "yoy_pct", "share_pct", "count"})
         _choice(path, i, "price_basis", row["price_basis"], PRICE_BASES)
         _check_unit_matches_basis(path, i, basis, row["unit"])
-        years.append(_year(path, i, "year", row["year"]))
+        years.append(_published_year(path, i, "year", row["year"]))
         values.append(_number(path, i, "value", row["value"]))
         _check_rate(path, i, basis, values[-1])
-        _check_level(path, i, basis, values[-1])
+        _check_level(path, i, basis, values[-1], row["unit"])
     frame = frame.assign(year=years, value=values)
     _no_duplicates(path, frame, ["variable", "year", "basis"], "figure")
     return frame
@@ -264,6 +292,7 @@ def load_targets(raw_dir) -> pd.DataFrame:
         threshold = _number(path, i, "threshold", row["threshold"])
         if threshold <= 0:
             raise DataError(path, f"{where}, column threshold", f"threshold {threshold} must be positive")
+        _check_amount(path, i, "threshold", threshold, row["unit"])
         deadline = _year(path, i, "deadline", row["deadline"])
         start = _year(path, i, "start_year", row["start_year"])
         if deadline <= start:
@@ -291,10 +320,10 @@ def _check_history(path, frame) -> pd.DataFrame:
         if not PERIOD_PATTERN.fullmatch(row["period"]):
             raise DataError(path, f"{_line(i)}, column period", f"unknown period {row['period']!r}; use year, YTD_M1..YTD_M11, YTD_H1 or YTD_Q1..3")
         _check_unit_matches_basis(path, i, basis, row["unit"])
-        years.append(_year(path, i, "year", row["year"]))
+        years.append(_published_year(path, i, "year", row["year"]))
         values.append(_number(path, i, "value", row["value"]))
         _check_rate(path, i, basis, values[-1])
-        _check_level(path, i, basis, values[-1])
+        _check_level(path, i, basis, values[-1], row["unit"])
     frame = frame.assign(year=years, value=values)
     _no_duplicates(path, frame, ["series_id", "year", "period", "basis"], "series-year")
     return frame
@@ -369,9 +398,10 @@ def _check_plan_year(path, frame, raw_dir):
         return
     baselines = load_baselines(raw_dir)
     for i, row in rows.iterrows():
-        plan = baselines[(baselines["variable"] == PLAN_SERIES[row["series_id"]]) & (baselines["basis"] == "level")
-                         & (baselines["year"] == row["year"])]
+        figures = baselines[(baselines["variable"] == PLAN_SERIES[row["series_id"]]) & (baselines["basis"] == "level")]
+        plan = figures[figures["year"] == row["year"]]
         if plan.empty:
+            _check_plan_scale(path, i, row, figures)
             continue
         expected = float(plan["value"].iloc[0])
         allowed = _rounding(row["text"] if "text" in row else row["value"]) + 1e-9 * expected
@@ -380,6 +410,19 @@ def _check_plan_year(path, frame, raw_dir):
                             f"{row['series_id']} {row['year']} = {row['value']:g} contradicts the plan's "
                             f"{row['year']} figure {expected:g} ({BASELINES_FILE}); the plan's own year must "
                             "match it within rounding: fix the figure or leave the row out")
+
+
+def _check_plan_scale(path, index, row, figures):
+    """Refuse a level of a plan series, in a year the plan gives no figure for, beyond ``PLAN_FACTOR``
+    of the plan's figure (a slipped digit: 46212.5 for 4621.25)."""
+    if figures.empty:
+        return
+    plan = figures.iloc[(figures["year"] - row["year"]).abs().argsort().iloc[0]]
+    if not plan["value"] / PLAN_FACTOR <= row["value"] <= plan["value"] * PLAN_FACTOR:
+        raise DataError(path, f"{_line(index)}, column value",
+                        f"{row['series_id']} {row['year']} = {row['value']:g} is not within a factor of {PLAN_FACTOR:g} "
+                        f"of the plan's {int(plan['year'])} figure {plan['value']:g} ({BASELINES_FILE}); "
+                        "check the digits and the unit")
 
 
 #: The largest count a progress row may hold: the plan's count targets are 1 to 200 (firms,

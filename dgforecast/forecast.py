@@ -424,6 +424,20 @@ def _progress(total, what):
     return tqdm(total=total, unit=what[:-1] if what.endswith("s") else what, leave=False)
 
 
+#: Beyond this magnitude a float has no decimals to round away.
+NO_DECIMALS_ABOVE = 1e15
+
+
+def rounded(table, decimals=6):
+    """The table's numbers rounded to ``decimals`` places, those too large to have decimals left as
+    they are: rounding multiplies by 10**decimals first, which turned a forecast of 1.6e307 into inf."""
+    out = table.copy()
+    for column in out.select_dtypes("number").columns:
+        small = out[column].abs() < NO_DECIMALS_ABOVE
+        out.loc[small, column] = out.loc[small, column].round(decimals)
+    return out
+
+
 #: Memory a forecast holds per series and year ahead: the point, its intervals and errors, the table
 #: (8 bytes x 8 columns, copied about four times on the way) and its CSV text, rounded up.
 BYTES_PER_FORECAST_YEAR = 512
@@ -488,7 +502,7 @@ def forecast_file(input_path, horizon, levels=(80, 95), method="auto", output=No
     table = pd.concat(frames, ignore_index=True)[columns] if frames else pd.DataFrame(columns=columns)
     source = own.describe() if own else "reference pool of M3 yearly errors, per series (see dgforecast.reference_errors)"
     if output is not None:
-        write_csv_atomic(table.round(6), output)
+        write_csv_atomic(rounded(table), output)
     log.info("%d series forecast, %d failed", len(frames), len(failures))
     return FileForecast(table, failures, source)
 
@@ -636,5 +650,5 @@ def describe_forecast_file(input_path, horizon, levels=(80, 95), method="auto", 
     n_ok = result.table["series_id"].nunique()
     where = f" to {output}" if output is not None else ""
     lines.append(f"{n_ok} series forecast{where}, {len(result.failures)} failed; intervals: {result.interval_source}")
-    csv = "" if output is not None else result.table.round(6).to_csv(index=False)
+    csv = "" if output is not None else rounded(result.table).to_csv(index=False)
     return "\n".join(lines), csv, len(result.failures)

@@ -169,6 +169,11 @@ BAD_INPUT = [
     ("dongguan_published_to_2021.csv", "2016,year,6827.67", "2017,year,6827.67", ["duplicate series-year", "DG_GDP", "year=2017"]),
     ("dongguan_published_to_2021.csv", "current,press_or_official,http://www.chinanews", "current,rumour,http://www.chinanews", ["unknown reliability 'rumour'"]),
     ("dongguan_published_to_2021.csv", "2021,year,5008.81", "20x1,year,5008.81", ["'20x1' is not a year"]),
+    ("plan_baselines.csv", "2021,4621.25,level", "2021,1e308,level", ["line 2, column value", "1e+308 亿元 is beyond any Dongguan figure (at most 1,000,000 亿元)"]),
+    ("plan_baselines.csv", "2021,190000,count", "2021,1e9,count", ["line 8, column value", "1e+09 户 is beyond any Dongguan figure"]),
+    ("plan_targets.csv", "5400,>=,2025", "1e307,>=,2025", ["line 2, column threshold", "1e+307 亿元 is beyond"]),
+    ("dongguan_published_to_2021.csv", "2013,year,5490.02", "2099,year,5490.02", ["line 2, column year", "year 2099 has not begun"]),
+    ("dongguan_published_to_2021.csv", "2013,year,5490.02", "2013,year,5.49e6", ["line 2, column value", "5.49e+06 亿元 is beyond"]),
 ]
 
 

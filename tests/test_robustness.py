@@ -108,6 +108,28 @@ def test_an_actual_for_the_plans_own_year_must_match_the_plan_within_rounding(wo
     assert f"DG_EM_OUT 2021 = {value} contradicts the plan's 2021 figure 4621.25" in line
 
 
+@pytest.mark.parametrize("year, value, ok", [(2022, "5000", True), (2013, "1200", True), (2022, "50000", False),
+                                             (2013, "400", False)])
+def test_a_plan_series_in_another_year_lies_within_a_factor_of_10_of_the_plan(workbook, capsys, year, value, ok):
+    (workbook / "data/raw/actuals.csv").write_text(ACTUALS_HEADER + _actual(year=year, value=value), encoding="utf-8")
+    if ok:
+        assert main(["--project", str(workbook), "data"]) == 0
+        return
+    line = _data_error(workbook, capsys)
+    assert (f"actuals.csv: line 2, column value: DG_EM_OUT {year} = {value} is not within a factor of 10 of the "
+            "plan's 2021 figure 4621.25") in line
+
+
+def test_fit_on_a_history_row_of_2099_names_the_file_and_line(workbook, capsys):
+    path = workbook / "data/raw/dongguan_published_to_2021.csv"
+    with open(path, "a", encoding="utf-8") as handle:
+        handle.write("DG_IVA,Dongguan,全市,规模以上工业增加值,亿元,2099,year,6000,level,current,press_or_official,http://x,y\n")
+    lines = len(path.read_text(encoding="utf-8").splitlines())
+    assert main(["--project", str(workbook), "fit", "DG_IVA"]) == 2
+    line = _one_error_line(capsys)
+    assert f"dongguan_published_to_2021.csv: line {lines}, column year: year 2099 has not begun" in line
+
+
 @pytest.mark.parametrize("count, what", [("2.5", "whole number"), ("1000000000000", "whole number"),
                                          ("-1", "whole number")])
 def test_progress_counts_are_whole_numbers_within_a_bound(workbook, capsys, count, what):
