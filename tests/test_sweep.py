@@ -581,3 +581,14 @@ def test_a_field_added_to_the_schema_reaches_the_sweep_with_no_other_edit():
     assert p[1] > p[0] and p[1] == pytest.approx(at_eight, abs=1e-12)
     with pytest.raises(ParamsError, match="policy_boost = 0.5: out of range; use a value <= 0.1"):
         validate_grid(parse_grid(["policy_boost=0.5"]), base)
+
+
+def test_a_probability_a_rounding_error_below_zero_is_printed_0_0_percent_not_minus():
+    from dgforecast.sweep import describe_results
+
+    specs = ["growth=0.01,0.02", "volatility=0.05"]
+    setup = _setup(n_sims=200)
+    results = sweep(grid_points(parse_grid(specs)), setup)
+    results["p_met.cluster_revenue_2025"] = [-4.4e-16, 1.0000000000000002]
+    text = describe_results(results, setup, "s.csv", 0.1)
+    assert "cluster_revenue_2025: P(met) 0.0% to 100.0%; highest at growth=0.02" in text and "-0.0%" not in text

@@ -70,6 +70,11 @@ def sweep(points, setup, jobs=1, scheduler=None):
     return points.join(run_engine(points, setup, jobs=jobs, scheduler=scheduler))
 
 
+def _percent(p) -> str:
+    # A weighted share may come out a rounding error below 0 or above 1 (-4.4e-16): never "-0.0%"
+    return f"{min(max(float(p), 0.0), 1.0):.1%}"
+
+
 def describe_results(results, setup, out, seconds, as_json=False, notebooks=None) -> str:
     """What ``dgforecast sweep`` prints: what ran, where it went, the range of P(met) per target, and
     the answer — where P(met) crosses 50 % and 80 % along the most finely swept key, for each value
@@ -95,7 +100,7 @@ def describe_results(results, setup, out, seconds, as_json=False, notebooks=None
         p = results[f"p_met.{target.target_id}"]
         if p.notna().any():
             best = results.loc[p.idxmax(), keys].to_dict()
-            lines.append(f"  {target.target_id}: P(met) {p.min():.1%} to {p.max():.1%}; highest at "
+            lines.append(f"  {target.target_id}: P(met) {_percent(p.min())} to {_percent(p.max())}; highest at "
                          + ", ".join(f"{k}={v}" for k, v in best.items()))
     if x_key is not None and len(crossings):
         fraction = FIELDS.get(x_key.split(".")[0], {}).get("unit", "").endswith("fraction per year")
