@@ -1,13 +1,21 @@
-"""Atomic writes: a reader never sees a half-written file, a failed run leaves the old one."""
+"""Atomic writes: a reader never sees a half-written file or folder, a failed run leaves the old one.
+
+Also the one lock (``locked``: ``flock`` on a folder) and the clean-up of staging folders left by
+ended runs, which the reports folder, data/processed and ``dgforecast progress`` share.
+"""
 
 import fcntl
+import logging
 import os
+import re
 import shutil
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 
 from dgforecast.errors import DgforecastError, ParamsError
+
+log = logging.getLogger(__name__)
 
 
 def _umask() -> int:
@@ -51,6 +59,43 @@ def locked(folder):
         yield
     finally:
         os.close(fd)  # releases the lock
+
+
+#: A staging folder: ``.<final name>.partial-<owner pid>-<random>``.
+PARTIAL_NAME = re.compile(r"^\.(?P<final>.+)\.partial-(?P<pid>\d+)-[^/]+$")
+
+
+def _owner_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's live process
+        return True
+    return True
+
+
+def remove_stale_partials(folder) -> list:
+    """Remove the staging folders in ``folder`` whose owning process has ended (killed, power cut).
+
+    A staging folder is named ``.<final>.partial-<pid>-<random>``; one whose process is alive
+    (another run, now) is left alone.
+
+    Returns
+    -------
+    list of Path
+        The folders removed.
+    """
+    removed = []
+    for path in Path(folder).glob(".*.partial-*"):
+        match = PARTIAL_NAME.match(path.name)
+        if match and path.is_dir() and not path.is_symlink() and not _owner_alive(int(match["pid"])):
+            shutil.rmtree(path, ignore_errors=True)
+            removed.append(path)
+    if removed:
+        log.warning("removed %d unfinished folder(s) left by ended runs: %s", len(removed),
+                    ", ".join(p.name for p in removed))
+    return removed
 
 
 def replace_folder(staging, final) -> None:
@@ -244,7 +289,8 @@ def write_tables_atomic(tables, folder) -> list:
     folder = Path(folder)
     final = folder.resolve() if folder.is_symlink() else folder
     final.parent.mkdir(parents=True, exist_ok=True)
-    staging = temp_folder(final.parent, f".{final.name}.partial-")
+    remove_stale_partials(final.parent)
+    staging = temp_folder(final.parent, f".{final.name}.partial-{os.getpid()}-")
     try:
         for name, frame in tables.items():
             try:
@@ -255,7 +301,8 @@ def write_tables_atomic(tables, folder) -> list:
             for kept in final.iterdir():
                 if kept.name not in tables and kept.is_file() and not kept.is_symlink():
                     shutil.copy2(kept, staging / kept.name)
-        replace_folder(staging, final)
+        with locked(final.parent):  # two builds at once: each swap whole, one after the other
+            replace_folder(staging, final)
     finally:
         if staging.exists():
             shutil.rmtree(staging, ignore_errors=True)

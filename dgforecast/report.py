@@ -27,7 +27,6 @@ import datetime as dt
 import json
 import logging
 import os
-import re
 import shutil
 import time
 from dataclasses import dataclass, field
@@ -39,8 +38,8 @@ from dgforecast.assess import REPORT_COLUMNS
 from dgforecast.config import ProjectPaths, find_project
 from dgforecast.data import load_targets
 from dgforecast.errors import DgforecastError, ParamsError
-from dgforecast.fileio import (locked, refuse_raw, replace_folder, temp_folder, write_csv_atomic, write_excel_atomic,
-                              write_text_atomic)
+from dgforecast.fileio import (locked, refuse_raw, remove_stale_partials, replace_folder, temp_folder, write_csv_atomic,
+                              write_excel_atomic, write_text_atomic)
 from dgforecast.notebook import (DEFAULT_RUNS, NUMBERED_NOTEBOOKS, RUNS, SCENARIO_NOTEBOOK, SWEEP_NOTEBOOK, NotebookJob,
                                  Progress, check_sources, notebook_parameters, run_job, run_jobs, scenario_job)
 from dgforecast.memo import report_facts, write_memo
@@ -138,10 +137,6 @@ def read_summaries(folder, scenarios, runs) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True).reindex(columns=REPORT_COLUMNS)
 
 
-#: A staging folder: ``.<final name>.partial-<owner pid>-<random>``.
-PARTIAL_NAME = re.compile(r"^\.(?P<final>.+)\.partial-(?P<pid>\d+)-[^/]+$")
-
-
 def _first_free(folder: Path, names) -> Path:
     for name in names:
         if not os.path.lexists(folder / name):
@@ -171,39 +166,6 @@ def workbook_lock(folder: Path):
     data/raw/.
     """
     return locked(folder)
-
-
-def _owner_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # someone else's live process
-        return True
-    return True
-
-
-def remove_stale_partials(folder: Path) -> list[Path]:
-    """Remove the staging folders in ``folder`` whose owning process has ended (killed, power cut).
-
-    A staging folder is named ``.<final>.partial-<pid>-<random>``; one whose process is alive
-    (another run, now) is left alone.
-
-    Returns
-    -------
-    list of Path
-        The folders removed.
-    """
-    removed = []
-    for path in folder.glob(".*.partial-*"):
-        match = PARTIAL_NAME.match(path.name)
-        if match and path.is_dir() and not path.is_symlink() and not _owner_alive(int(match["pid"])):
-            shutil.rmtree(path, ignore_errors=True)
-            removed.append(path)
-    if removed:
-        log.warning("removed %d unfinished report folder(s) left by ended runs: %s", len(removed),
-                    ", ".join(p.name for p in removed))
-    return removed
 
 
 def _make_readable(folder: Path):

@@ -196,6 +196,26 @@ def test_a_full_disk_while_writing_data_processed_keeps_every_old_table_and_name
     assert sorted(p.name for p in (workbook / "data").iterdir()) == ["processed", "raw"]  # no staging left
 
 
+def test_builds_of_data_processed_at_once_all_succeed_and_a_killed_builds_staging_is_removed(workbook):
+    import psutil
+
+    ended = subprocess.Popen([sys.executable, "-c", "pass"])
+    ended.wait(10)
+    stale = workbook / "data" / f".processed.partial-{ended.pid}-abc"  # left by a build that was killed
+    stale.mkdir()
+    procs = [_start(workbook, "data") for _ in range(4)]
+    seen = [psutil.Process(p.pid) for p in procs]
+    try:
+        done = [p.communicate(timeout=120) for p in procs]
+    finally:
+        _end_all(seen)
+    assert [p.returncode for p in procs] == [0] * 4, [err for _, err in done]
+    assert sorted(p.name for p in (workbook / "data").iterdir()) == ["processed", "raw"]
+    assert sorted(p.name for p in (workbook / "data" / "processed").iterdir()) == [
+        "checks.csv", "derived.csv", "divisions.csv", "targets.csv", "timeseries.csv"]
+    assert len(pd.read_csv(workbook / "data" / "processed" / "targets.csv")) == 14
+
+
 def _edit_raw(workbook, name, old, new):
     path = workbook / "data" / "raw" / name
     text = path.read_text(encoding="utf-8")
