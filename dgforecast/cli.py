@@ -9,6 +9,7 @@ stopped by SIGTERM and SIGHUP.
 
 import argparse
 import logging
+import math
 import signal
 import sys
 import threading
@@ -124,14 +125,39 @@ def cmd_progress(args) -> int:
     return 0
 
 
+def _finite_number(text):
+    # float() takes nan, inf and 1e400 (= inf); none is a count, and int() of them would crash later
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"{text[:40]!r} is not a finite number; write a plain number such as 30")
+    return value
+
+
+def _utf8_text(text):
+    # Bytes the terminal could not decode reach Python as surrogates; written to a UTF-8 file they would fail
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        byte = ord(text[exc.start]) - 0xDC00 if 0xDC80 <= ord(text[exc.start]) <= 0xDCFF else None
+        what = f"byte 0x{byte:02x}" if byte is not None else f"character {exc.start + 1}"
+        raise argparse.ArgumentTypeError(f"not UTF-8 text ({what}); set the terminal (or the script's locale) to "
+                                         "UTF-8 and type it again") from None
+    return text
+
+
 def _add_progress(sub):
     p = sub.add_parser("progress", help="enter a count achieved towards a count target (appends a checked row "
                                         "to data/raw/target_progress.csv) and print its new assessment")
     p.add_argument("target_id", help="a count or milestone target, e.g. first_sets_2025 (dgforecast targets)")
     p.add_argument("--year", type=int, required=True, metavar="Y", help="the year the count was achieved in")
-    p.add_argument("--count", type=float, required=True, metavar="N", help="the number newly achieved that year")
-    p.add_argument("--source", required=True, metavar="TEXT", help="where the figure was published")
-    p.add_argument("--note", default=None, metavar="TEXT", help="anything a reader should know about the figure")
+    p.add_argument("--count", type=_finite_number, required=True, metavar="N",
+                   help="the number newly achieved that year")
+    p.add_argument("--source", type=_utf8_text, required=True, metavar="TEXT", help="where the figure was published")
+    p.add_argument("--note", type=_utf8_text, default=None, metavar="TEXT",
+                   help="anything a reader should know about the figure")
     p.add_argument("--published", default=None, metavar="YYYY-MM",
                    help="the month the count was published (default: this month); a forecast as of an earlier "
                         "month does not use it")

@@ -6,6 +6,8 @@ layer (``pipeline.build_processed``) writes data/processed/ once every check has
 """
 
 import csv
+import datetime as dt
+import io
 import logging
 import math
 import re
@@ -33,6 +35,15 @@ RELIABILITY = ("press_or_official", "preliminary", "low")
 PRICE_BASES = {"current", "comparable", "unknown", "not_applicable"}
 COMPARISONS = {">=", ">"}
 YEAR_RANGE = (1949, 2100)
+#: The largest amount a raw figure may state, by unit: 100万亿元 is about all of China's GDP (114万亿元
+#: in 2021), which no Dongguan figure comes near; 10^8 firms, projects or people is more than China
+#: has. Beyond these a figure is a slipped digit or unit, and 1e308 would turn the plan's arithmetic
+#: into inf.
+MAX_AMOUNT = {"亿元": 1e6, "万家": 1e4, "家": 1e8, "户": 1e8, "个": 1e8, "项": 1e8, "名": 1e8, "套": 1e8}
+#: A published figure of a series the plan also states (``PLAN_SERIES``) lies within this factor of
+#: the plan's figure: ten times (or a tenth of) the cluster's 2021 output within the plan's years
+#: would be 26 % a year for a decade.
+PLAN_FACTOR = 10.0
 PERIOD_PATTERN = re.compile(r"^(year|YTD_M(1[0-2]|[1-9])|YTD_H1|YTD_Q[1-3])$")
 ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
 
@@ -55,6 +66,10 @@ def read_table(path, columns) -> pd.DataFrame:
     """Read a UTF-8 CSV as text, checking that it exists, has the expected columns and that every
     row has as many fields as the header (an unquoted ``5,000`` would shift every later column).
 
+    The end of the file is checked too, since a file cut short (a copy or a save interrupted) is
+    otherwise a smaller table that passes: a quote still open at the end, or a last line with fewer
+    fields than the header, is one line naming the file and the line.
+
     Returns
     -------
     DataFrame
@@ -62,31 +77,67 @@ def read_table(path, columns) -> pd.DataFrame:
     """
     path = Path(path)
     if not path.is_file():
-        raise DataError(path, "", "file not found; restore it from git (data/raw/ is never written by code)")
-    try:
-        with open(path, encoding="utf-8-sig", newline="") as handle:
-            reader = csv.reader(handle)
-            header = next(reader, None)
-            rows = []
-            for row in reader:
-                if not row or all(not cell.strip() for cell in row):
-                    continue
-                if header is not None and len(row) != len(header):
-                    raise DataError(path, f"line {reader.line_num}",
-                                    f"{len(row)} fields where the header has {len(header)}; write numbers without "
-                                    "thousands separators (5000, not 5,000) and quote text that holds a comma")
-                rows.append(row)
-    except UnicodeDecodeError:
-        raise DataError(path, "", "not UTF-8 text; save the file as UTF-8") from None
-    except csv.Error as exc:
-        raise DataError(path, "", f"not a readable CSV ({str(exc).strip()})") from None
-    if header is None:
-        raise DataError(path, "", "not a readable CSV (the file is empty; it needs at least the header line)")
-    frame = pd.DataFrame(rows, columns=[c.strip() for c in header], dtype=str)
+        restore = "; restore it from git (data/raw/ is never written by code)" if path.parent.name == "raw" else ""
+        raise DataError(path, "", f"file not found{restore}")
+    header, rows = _csv_rows(path)
+    for number, row in rows:
+        if len(row) != len(header):
+            raise DataError(path, f"line {number}", _field_count_problem(row, header, number == rows[-1][0]))
+    frame = pd.DataFrame([row for _, row in rows], columns=[c.strip() for c in header], dtype=str)
     missing = [c for c in columns if c not in frame.columns]
     if missing:
         raise DataError(path, "header", f"missing column(s) {', '.join(missing)}; expected {', '.join(columns)}")
     return frame.apply(lambda col: col.str.strip())
+
+
+def _csv_rows(path):
+    """The header and the non-blank rows of a CSV, each row with the line it starts on."""
+    text = _utf8_text(path)
+    # strict: a quote left open at the end of the file is an error, not a field that runs to the end
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    header, rows, start = None, [], 1
+    try:
+        header = next(reader, None)
+        start = reader.line_num + 1
+        for row in reader:
+            if row and any(cell.strip() for cell in row):
+                rows.append((start, row))
+            start = reader.line_num + 1
+    except csv.Error as exc:
+        raise DataError(path, f"line {start}", _quote_problem(exc)) from None
+    if header is None:
+        raise DataError(path, "", "not a readable CSV (the file is empty; it needs at least the header line)")
+    return header, rows
+
+
+NEWLINE = b"\n"
+
+
+def _utf8_text(path) -> str:
+    data = Path(path).read_bytes()
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        where = f"line {data.count(NEWLINE, 0, exc.start) + 1}"
+        if exc.end == len(data) and exc.reason == "unexpected end of data":
+            raise DataError(path, where, "the file ends in the middle of a character, so it looks cut short; "
+                            "restore the whole file") from None
+        raise DataError(path, "", f"not UTF-8 text ({where}, byte {exc.start}); save the file as UTF-8") from None
+
+
+def _quote_problem(exc) -> str:
+    if "unexpected end of data" in str(exc):
+        return ("a quoted field opened here is never closed: the file ends inside it, so it looks cut short; "
+                "restore the whole file (or close the quote)")
+    return f"not a readable CSV ({str(exc).strip()}); a field that starts with a quote must end with one"
+
+
+def _field_count_problem(row, header, last) -> str:
+    if last and len(row) < len(header):
+        return (f"the file ends after {len(row)} of the header's {len(header)} fields on its last line, so it "
+                "looks cut short; restore the whole file (or complete the line)")
+    return (f"{len(row)} fields where the header has {len(header)}; write numbers without "
+            "thousands separators (5000, not 5,000) and quote text that holds a comma")
 
 
 def _line(index) -> str:
@@ -133,11 +184,29 @@ def _check_rate(path, index, basis, value):
         raise DataError(path, f"{_line(index)}, column value", f"growth {value} % would make the level negative")
 
 
-def _check_level(path, index, basis, value):
+def _check_level(path, index, basis, value, unit=None):
     # A level of output, value added or GDP is a positive amount; zero or less is a typing slip.
     if basis == "level" and not value > 0:
         raise DataError(path, f"{_line(index)}, column value", f"level {value:g} must be positive; "
                         "leave the row out if the figure is unknown")
+    if basis in ("level", "count"):
+        _check_amount(path, index, "value", value, unit)
+
+
+def _check_amount(path, index, column, value, unit):
+    if value > MAX_AMOUNT.get(unit, math.inf):
+        raise DataError(path, f"{_line(index)}, column {column}", f"{value:g} {unit} is beyond any Dongguan figure "
+                        f"(at most {MAX_AMOUNT[unit]:,.0f} {unit}); check the digits and the unit")
+
+
+def _published_year(path, index, column, text) -> int:
+    # A figure can be published only for a year that has begun (year-to-date figures of this year).
+    year = _year(path, index, column, text)
+    this_year = dt.date.today().year
+    if year > this_year:
+        raise DataError(path, f"{_line(index)}, column {column}", f"year {year} has not begun (it is {this_year}); "
+                        "a published figure is of a past year or this one: fix the year")
+    return year
 
 
 def _check_unit_matches_basis(path, index, basis, unit):
@@ -178,10 +247,10 @@ def load_baselines(raw_dir) -> pd.DataFrame:
         basis = _choice(path, i, "basis", row["basis"], {"level", "yoy_pct", "share_pct", "count"})
         _choice(path, i, "price_basis", row["price_basis"], PRICE_BASES)
         _check_unit_matches_basis(path, i, basis, row["unit"])
-        years.append(_year(path, i, "year", row["year"]))
+        years.append(_published_year(path, i, "year", row["year"]))
         values.append(_number(path, i, "value", row["value"]))
         _check_rate(path, i, basis, values[-1])
-        _check_level(path, i, basis, values[-1])
+        _check_level(path, i, basis, values[-1], row["unit"])
     frame = frame.assign(year=years, value=values)
     _no_duplicates(path, frame, ["variable", "year", "basis"], "figure")
     return frame
@@ -224,6 +293,7 @@ def load_targets(raw_dir) -> pd.DataFrame:
         threshold = _number(path, i, "threshold", row["threshold"])
         if threshold <= 0:
             raise DataError(path, f"{where}, column threshold", f"threshold {threshold} must be positive")
+        _check_amount(path, i, "threshold", threshold, row["unit"])
         deadline = _year(path, i, "deadline", row["deadline"])
         start = _year(path, i, "start_year", row["start_year"])
         if deadline <= start:
@@ -251,10 +321,10 @@ def _check_history(path, frame) -> pd.DataFrame:
         if not PERIOD_PATTERN.fullmatch(row["period"]):
             raise DataError(path, f"{_line(i)}, column period", f"unknown period {row['period']!r}; use year, YTD_M1..YTD_M11, YTD_H1 or YTD_Q1..3")
         _check_unit_matches_basis(path, i, basis, row["unit"])
-        years.append(_year(path, i, "year", row["year"]))
+        years.append(_published_year(path, i, "year", row["year"]))
         values.append(_number(path, i, "value", row["value"]))
         _check_rate(path, i, basis, values[-1])
-        _check_level(path, i, basis, values[-1])
+        _check_level(path, i, basis, values[-1], row["unit"])
     frame = frame.assign(year=years, value=values)
     _no_duplicates(path, frame, ["series_id", "year", "period", "basis"], "series-year")
     return frame
@@ -326,9 +396,10 @@ def _check_plan_year(path, frame, raw_dir):
         return
     baselines = load_baselines(raw_dir)
     for i, row in rows.iterrows():
-        plan = baselines[(baselines["variable"] == PLAN_SERIES[row["series_id"]]) & (baselines["basis"] == "level")
-                         & (baselines["year"] == row["year"])]
+        figures = baselines[(baselines["variable"] == PLAN_SERIES[row["series_id"]]) & (baselines["basis"] == "level")]
+        plan = figures[figures["year"] == row["year"]]
         if plan.empty:
+            _check_plan_scale(path, i, row, figures)
             continue
         expected = float(plan["value"].iloc[0])
         allowed = _rounding(row["text"] if "text" in row else row["value"]) + 1e-9 * expected
@@ -337,6 +408,19 @@ def _check_plan_year(path, frame, raw_dir):
                             f"{row['series_id']} {row['year']} = {row['value']:g} contradicts the plan's "
                             f"{row['year']} figure {expected:g} ({BASELINES_FILE}); the plan's own year must "
                             "match it within rounding: fix the figure or leave the row out")
+
+
+def _check_plan_scale(path, index, row, figures):
+    """Refuse a level of a plan series, in a year the plan gives no figure for, beyond ``PLAN_FACTOR``
+    of the plan's figure (a slipped digit: 46212.5 for 4621.25)."""
+    if figures.empty:
+        return
+    plan = figures.iloc[(figures["year"] - row["year"]).abs().argsort().iloc[0]]
+    if not plan["value"] / PLAN_FACTOR <= row["value"] <= plan["value"] * PLAN_FACTOR:
+        raise DataError(path, f"{_line(index)}, column value",
+                        f"{row['series_id']} {row['year']} = {row['value']:g} is not within a factor of {PLAN_FACTOR:g} "
+                        f"of the plan's {int(plan['year'])} figure {plan['value']:g} ({BASELINES_FILE}); "
+                        "check the digits and the unit")
 
 
 #: The largest count a progress row may hold: the plan's count targets are 1 to 200 (firms,

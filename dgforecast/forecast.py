@@ -37,6 +37,7 @@ import pandas as pd
 from dgforecast.backtest import (ErrorDistribution, gaussian_log_spread, mase, spread_scale,
                                  origins_available, rolling_origin_errors, smape)
 from dgforecast.errors import DataError, ModelError
+from dgforecast.limits import check_fits
 from dgforecast.models import (MODELS, check_series, drift_forecast, fit_model, fit_theta,
                                level_columns, theta_forecast)
 from dgforecast.workers import map_pool
@@ -423,6 +424,25 @@ def _progress(total, what):
     return tqdm(total=total, unit=what[:-1] if what.endswith("s") else what, leave=False)
 
 
+#: Beyond this magnitude a float has no decimals to round away.
+NO_DECIMALS_ABOVE = 1e15
+
+
+def rounded(table, decimals=6):
+    """The table's numbers rounded to ``decimals`` places, those too large to have decimals left as
+    they are: rounding multiplies by 10**decimals first, which turned a forecast of 1.6e307 into inf."""
+    out = table.copy()
+    for column in out.select_dtypes("number").columns:
+        small = out[column].abs() < NO_DECIMALS_ABOVE
+        out.loc[small, column] = out.loc[small, column].round(decimals)
+    return out
+
+
+#: Memory a forecast holds per series and year ahead: the point, its intervals and errors, the table
+#: (8 bytes x 8 columns, copied about four times on the way) and its CSV text, rounded up.
+BYTES_PER_FORECAST_YEAR = 512
+
+
 @dataclass
 class FileForecast:
     """The result of :func:`forecast_file`."""
@@ -454,6 +474,8 @@ def forecast_file(input_path, horizon, levels=(80, 95), method="auto", output=No
     level_columns(levels)
     point_forecaster(method)  # an unknown method is a bad option, not a failed series
     series = read_series_file(input_path)
+    check_fits(len(series) * int(horizon) * BYTES_PER_FORECAST_YEAR,
+               f"--horizon {int(horizon)}: {len(series):,} series x {int(horizon):,} years", "forecast fewer years")
     backtestable = sum(len(y) >= AUTO_MIN_POINTS + 2 for y in series.values())
     pooled = backtestable >= POOL_MIN_SERIES
     jobs = [(sid, y, int(horizon), method, pooled) for sid, y in series.items()]
@@ -480,7 +502,7 @@ def forecast_file(input_path, horizon, levels=(80, 95), method="auto", output=No
     table = pd.concat(frames, ignore_index=True)[columns] if frames else pd.DataFrame(columns=columns)
     source = own.describe() if own else "reference pool of M3 yearly errors, per series (see dgforecast.reference_errors)"
     if output is not None:
-        write_csv_atomic(table.round(6), output)
+        write_csv_atomic(rounded(table), output)
     log.info("%d series forecast, %d failed", len(frames), len(failures))
     return FileForecast(table, failures, source)
 
@@ -628,5 +650,5 @@ def describe_forecast_file(input_path, horizon, levels=(80, 95), method="auto", 
     n_ok = result.table["series_id"].nunique()
     where = f" to {output}" if output is not None else ""
     lines.append(f"{n_ok} series forecast{where}, {len(result.failures)} failed; intervals: {result.interval_source}")
-    csv = "" if output is not None else result.table.round(6).to_csv(index=False)
+    csv = "" if output is not None else rounded(result.table).to_csv(index=False)
     return "\n".join(lines), csv, len(result.failures)

@@ -280,38 +280,127 @@ def did_you_mean(key, choices):
 
 def _hint(key, choices) -> str:
     guess = did_you_mean(key, choices)
-    return f"did you mean {guess!r}?" if guess else f"use one of {', '.join(sorted(map(str, choices)))}"
+    return f"did you mean {guess!r}?" if guess else f"use one of {cut(', '.join(sorted(map(str, choices))))}"
 
 
-class _UniqueKeyLoader(yaml.SafeLoader):
-    """SafeLoader that refuses a key written twice in one mapping (PyYAML keeps the last silently)."""
+#: params.yaml is a page or two of assumptions (the shipped one: 5 KB, 200 values, 4 levels deep).
+#: The limits keep a broken or hostile file from hanging every command: a 50 MB file of comments
+#: took ten minutes to parse, and ten nested aliases expand to 10^10 values.
+MAX_PARAMS_BYTES = 1 << 20
+MAX_YAML_DEPTH = 20
+MAX_YAML_VALUES = 100_000
+#: The longest value an error line shows: a 50 MB label is otherwise a 50 MB line in cron.log.
+SHOWN_CHARS = 80
+#: YAML 1.1 reads 5e-2 and 1e308 as text (its floats need a dot); people, and YAML 1.2, mean numbers.
+_EXPONENT_FLOAT = re.compile(r"^[-+]?[0-9][0-9_]*(\.[0-9_]*)?[eE][-+]?[0-9]+$")
+
+
+def shown(value) -> str:
+    """``repr(value)``, cut to at most ``SHOWN_CHARS`` characters with its length when longer."""
+    return cut(repr(value), len(value) if isinstance(value, str) else None)
+
+
+def cut(text, length=None, limit=SHOWN_CHARS) -> str:
+    """``text`` itself, or its start and its length (``length``, default its own) in ``limit`` characters."""
+    text = str(text)
+    if len(text) <= limit:
+        return text
+    tail = f"… ({len(text) if length is None else length:,} characters)"
+    return text[:limit - len(tail)] + tail
+
+
+class _TooLarge(yaml.YAMLError):
+    """A document beyond the limits above, at ``mark``."""
+
+    def __init__(self, problem, mark):
+        super().__init__(problem)
+        self.problem, self.problem_mark = problem, mark
+
+
+class _ParamsLoader(yaml.SafeLoader):
+    """SafeLoader for params.yaml and ``-p``/``--grid`` values.
+
+    It refuses a key written twice in one mapping (PyYAML keeps the last silently), reads 5e-2 and
+    1e308 as numbers, takes merge keys (``<<: *base``), and stops a document nested deeper than
+    ``MAX_YAML_DEPTH`` or holding more than ``MAX_YAML_VALUES`` values once its aliases are expanded
+    (counted as it is read, before anything is built from it).
+    """
+
+    def __init__(self, stream):
+        super().__init__(stream)
+        self._depth, self._values = 0, {}
+
+    def compose_node(self, parent, index):
+        event = self.peek_event()
+        if isinstance(event, yaml.AliasEvent):
+            node = super().compose_node(parent, index)
+            if id(node) not in self._values:
+                raise _TooLarge(f"alias *{event.anchor} refers to a value that contains it", event.start_mark)
+            return node
+        self._depth += 1
+        try:
+            if self._depth > MAX_YAML_DEPTH:
+                raise _TooLarge(f"nested deeper than {MAX_YAML_DEPTH} levels", event.start_mark)
+            node = super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+        self._values[id(node)] = values = 1 + sum(self._values[id(child)] for child in _children(node))
+        if values > MAX_YAML_VALUES:
+            raise _TooLarge(f"more than {MAX_YAML_VALUES:,} values once its aliases (*name) are expanded",
+                            event.start_mark)
+        return node
+
+
+def _children(node) -> list:
+    if isinstance(node, yaml.MappingNode):
+        return [child for pair in node.value for child in pair]
+    return list(node.value) if isinstance(node, yaml.SequenceNode) else []
+
+
+_MERGE_TAG = "tag:yaml.org,2002:merge"
 
 
 def _construct_mapping(loader, node, deep=False):
     seen = set()
     for key_node, _ in node.value:
+        if key_node.tag == _MERGE_TAG:  # <<: *base lays the anchored mapping under this one's own keys
+            continue
         key = loader.construct_object(key_node, deep=deep)
         if key in seen:
             mark = key_node.start_mark
             raise yaml.constructor.ConstructorError(
-                None, None, f"key {key!r} appears twice in one mapping; keep one", mark)
+                None, None, f"key {shown(key)} appears twice in one mapping; keep one", mark)
         seen.add(key)
     return loader.construct_mapping(node, deep=deep)
 
 
-_UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+_ParamsLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+_ParamsLoader.add_implicit_resolver("tag:yaml.org,2002:float", _EXPONENT_FLOAT, list("-+0123456789"))
+
+
+def yaml_value(text):
+    """``text`` read as YAML the way params.yaml is (``-p`` and ``--grid`` values): 5e-2 is a number."""
+    return yaml.load(text, Loader=_ParamsLoader)
 
 
 def _read_yaml(path):
     path = Path(path)
     if not path.is_file():
         raise ParamsError(f"{path}: file not found; create it with defaults: and scenarios: (see the README)")
+    size = path.stat().st_size
+    if size > MAX_PARAMS_BYTES:
+        raise ParamsError(f"{path}: {size:,} bytes, more than the {MAX_PARAMS_BYTES:,} a params file may have "
+                          "(the shipped one has about 5,000); remove what is not assumptions and comments")
     try:
         text = path.read_bytes().decode("utf-8")
     except UnicodeDecodeError as exc:
         raise ParamsError(f"{path}: byte {exc.start}: not UTF-8 text; save the file as UTF-8") from None
     try:
-        return yaml.load(text, Loader=_UniqueKeyLoader)
+        return yaml.load(text, Loader=_ParamsLoader)
+    except _TooLarge as exc:
+        mark = exc.problem_mark
+        raise ParamsError(f"{path}: line {mark.line + 1}, column {mark.column + 1}: {exc.problem}; a params "
+                          "file needs far less") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
@@ -341,7 +430,7 @@ def load_params_file(path) -> dict:
                           f"found {type(data).__name__}")
     for key in data:
         if key not in TOP_KEYS:
-            raise ParamsError(f"{path}: {key}: unknown section; {_hint(key, TOP_KEYS)}")
+            raise ParamsError(f"{path}: {cut(key)}: unknown section; {_hint(key, TOP_KEYS)}")
     defaults = data.get("defaults") or {}
     scenarios = data.get("scenarios")
     if not isinstance(defaults, dict):
@@ -351,16 +440,17 @@ def load_params_file(path) -> dict:
     _check_keys(defaults, f"{path}: defaults")
     for name, changes in scenarios.items():
         if not isinstance(name, str) or not SCENARIO_NAME.fullmatch(name):
-            raise ParamsError(f"{path}: scenarios.{name}: bad scenario name; use lower-case letters, "
+            raise ParamsError(f"{path}: scenarios.{cut(name)}: bad scenario name; use lower-case letters, "
                               "digits, - and _ (it names report files), starting with a letter")
         if changes is not None and not isinstance(changes, dict):
-            raise ParamsError(f"{path}: scenarios.{name}: must be a mapping of parameter: value (or {{}})")
+            raise ParamsError(f"{path}: scenarios.{cut(name)}: must be a mapping of parameter: value (or {{}})")
         _check_keys(changes or {}, f"{path}: scenarios.{name}")
     return {"defaults": defaults, "scenarios": {n: (c or {}) for n, c in scenarios.items()}}
 
 
 def _at(where, key) -> str:
     # "params.yaml: defaults" + "growth" -> "params.yaml: defaults.growth"; "-p" + "growth" -> "-p growth"
+    key = cut(key)
     return f"{where} {key}" if where.startswith("-") else f"{where}.{key}"
 
 
@@ -377,7 +467,7 @@ def _check_keys(mapping, where, fields=None):
             for sub in value:
                 if sub not in NESTED_FIELDS[key]:
                     what = "cut-off" if key.endswith("_thresholds") else "entry"
-                    raise ParamsError(f"{_at(where, key)}.{sub}: unknown {what}; {_hint(sub, NESTED_FIELDS[key])}")
+                    raise ParamsError(f"{_at(where, key)}.{cut(sub)}: unknown {what}; {_hint(sub, NESTED_FIELDS[key])}")
 
 
 def scenario_names(path) -> list[str]:
@@ -473,7 +563,7 @@ def resolve_scenario(path, name, overrides: dict | None = None) -> ScenarioParam
     path = Path(path)
     spec = load_params_file(path)
     if name not in spec["scenarios"]:
-        raise ParamsError(f"{path}: scenario {name!r} not found; {_hint(name, spec['scenarios'])}")
+        raise ParamsError(f"{path}: scenario {shown(name)} not found; {_hint(name, spec['scenarios'])}")
     overrides = dict(overrides or {})
     _check_keys(overrides, "-p")
     layers = [(f"{path}: defaults", spec["defaults"]), (f"{path}: scenarios.{name}", spec["scenarios"][name]),
@@ -514,20 +604,20 @@ def _one_line(exc: ValidationError, merged: dict, layers) -> str:
         if not rng:  # a field this table does not describe (a schema subclass): the bound pydantic checked
             bound = next(iter(err.get("ctx", {}).items()), None)
             rng = f"{'>=' if kind.startswith('greater') else '<='} {bound[1]}" if bound else "its allowed range"
-            return f"{prefix} = {value!r}: out of range; use a value {rng}"
-        return f"{prefix} = {value!r}: out of range{unit}; use a value in {rng}"
+            return f"{prefix} = {shown(value)}: out of range; use a value {rng}"
+        return f"{prefix} = {shown(value)}: out of range{unit}; use a value in {rng}"
     if kind == "literal_error":
-        return f"{prefix} = {value!r}: not allowed; {err['msg'].replace('Input should be', 'use')}"
+        return f"{prefix} = {shown(value)}: not allowed; {err['msg'].replace('Input should be', 'use')}"
     if kind == "string_pattern_mismatch" and entry.get("range") and key != "scenario":
-        return f"{prefix} = {value!r}: not allowed; write {entry['range']}"
+        return f"{prefix} = {shown(value)}: not allowed; write {entry['range']}"
     if kind == "string_pattern_mismatch":
-        return f"{prefix} = {value!r}: bad name; use lower-case letters, digits, - and _"
+        return f"{prefix} = {shown(value)}: bad name; use lower-case letters, digits, - and _"
     if kind in _TYPE_WORDS or kind.endswith("_type") or kind.endswith("_parsing"):
         want = _TYPE_WORDS.get(kind) or err["msg"].replace("Input should be ", "")
-        return f"{prefix} = {value!r}: wrong type, must be {want}{unit}"
+        return f"{prefix} = {shown(value)}: wrong type, must be {want}{unit}"
     if kind == "value_error":
         return f"{prefix}: {err['msg'].removeprefix('Value error, ')}"
-    return f"{prefix} = {value!r}: {err['msg']}"
+    return f"{prefix} = {shown(value)}: {err['msg']}"
 
 
 def _guess_key(err) -> str:
@@ -551,16 +641,17 @@ def parse_overrides(items) -> dict:
         key, sep, text = str(item).partition("=")
         key = key.strip()
         if not sep or not key:
-            raise ParamsError(f"-p {item}: expected KEY=VALUE, e.g. -p growth=0.02")
+            raise ParamsError(f"-p {cut(item)}: expected KEY=VALUE, e.g. -p growth=0.02")
         try:
-            value = yaml.safe_load(text) if text.strip() else None
+            value = yaml_value(text) if text.strip() else None
         except yaml.YAMLError:
-            raise ParamsError(f"-p {key}={text}: value is not a YAML scalar; quote it or write a plain number") from None
+            raise ParamsError(f"-p {cut(f'{key}={text}')}: value is not a YAML scalar; quote it or write a plain "
+                              "number") from None
         head, _, sub = key.partition(".")
         if sub:
             sub_key = int(sub) if sub.isdigit() else sub
             if not isinstance(result.get(head, {}), dict):
-                raise ParamsError(f"-p {key}: {head} is already set to a single value")
+                raise ParamsError(f"-p {cut(key)}: {cut(head)} is already set to a single value")
             result.setdefault(head, {})[sub_key] = value
         else:
             result[key] = value
@@ -657,8 +748,10 @@ def missing_reasons(path) -> list[str]:
     """
     path = Path(path)
     try:
+        if path.stat().st_size > MAX_PARAMS_BYTES:
+            return []
         text = path.read_bytes().decode("utf-8")
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        root = yaml.compose(text, Loader=_ParamsLoader)
     except (OSError, UnicodeDecodeError, yaml.YAMLError):
         return []
     if not isinstance(root, yaml.MappingNode):

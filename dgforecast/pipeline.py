@@ -16,7 +16,7 @@ from dgforecast.data import (OUTPUT, cross_checks, derive_plan_figures, history_
                              load_divisions, load_history, load_progress, load_targets, to_iamc)
 from dgforecast.evidence import EVIDENCE_FILE, load_evidence
 from dgforecast.errors import ParamsError
-from dgforecast.fileio import refuse_raw, write_csv_atomic
+from dgforecast.fileio import refuse_raw, write_tables_atomic
 from dgforecast.kinds import is_level
 from dgforecast.params import parse_overrides, resolve_scenario
 from dgforecast.targets import targets_records, targets_table
@@ -51,7 +51,7 @@ def load_inputs(project=None, evidence_file=None) -> dict:
 
 # ---------------------------------------------------------------- dgforecast data
 def build_processed(raw_dir, processed_dir, revenue_to_output_ratio=1.0) -> dict:
-    """Check every raw file, then write the processed tables atomically.
+    """Check every raw file, then write the processed tables atomically, as one folder.
 
     Parameters
     ----------
@@ -76,7 +76,7 @@ def build_processed(raw_dir, processed_dir, revenue_to_output_ratio=1.0) -> dict
     derived = derive_plan_figures(baselines)
     checks = cross_checks(baselines, history)
     table = targets_table(targets, baselines, revenue_to_output_ratio=revenue_to_output_ratio)
-    processed_dir = Path(processed_dir)
+    processed_dir = refuse_raw(processed_dir, raw_dir, "", "remove the link or point it at another folder")
     if processed_dir.exists() and not processed_dir.is_dir():
         raise ParamsError(f"{processed_dir}: is a file, where dgforecast data writes its tables; move it away")
     outputs = {
@@ -86,7 +86,7 @@ def build_processed(raw_dir, processed_dir, revenue_to_output_ratio=1.0) -> dict
         "targets.csv": table,
         "divisions.csv": divisions,
     }
-    paths = [write_csv_atomic(frame, processed_dir / name) for name, frame in outputs.items()]
+    paths = write_tables_atomic(outputs, processed_dir)  # all tables or none: a failed build keeps the old ones
     log.info("wrote %d processed tables to %s", len(paths), processed_dir)
     return {"derived": derived, "checks": checks, "targets": table, "paths": paths}
 
@@ -239,22 +239,29 @@ def _json_value(value):
 
 
 def _write_track(frame, levels, out, cuts) -> list:
-    """The table as CSV and one chart per level target beside it (FILE.png; FILE.<target_id>.png after the first)."""
+    """The table as CSV and one chart per level target beside it (FILE.png; FILE.<target_id>.png after the first).
+
+    All or nothing (``fileio.atomic_paths``): a full disk leaves no table without its charts.
+    """
     import matplotlib.pyplot as plt
 
-    from dgforecast.fileio import atomic_path
+    from dgforecast.fileio import atomic_paths, naming
     from dgforecast.plots import track_chart
 
-    written = [write_csv_atomic(frame, out)]
-    for i, row in enumerate(levels.itertuples()):
-        png = out.with_suffix(".png") if i == 0 else out.with_name(f"{out.stem}.{row.id}.png")
-        fig = track_chart(frame[frame["target_id"] == row.id], row.threshold, title=f"{row.name_zh} {row.id}",
-                          verdict_cuts=cuts)
-        with atomic_path(png) as tmp:
-            fig.savefig(tmp, format="png", dpi=120)
-        plt.close(fig)
-        written.append(png)
-    return written
+    pngs = [out.with_suffix(".png") if i == 0 else out.with_name(f"{out.stem}.{row.id}.png")
+            for i, row in enumerate(levels.itertuples())]
+    with atomic_paths([out, *pngs]) as (csv_tmp, *png_tmps):
+        with naming(out):
+            frame.to_csv(csv_tmp, index=False, encoding="utf-8")
+        for row, png, tmp in zip(levels.itertuples(), pngs, png_tmps):
+            fig = track_chart(frame[frame["target_id"] == row.id], row.threshold, title=f"{row.name_zh} {row.id}",
+                              verdict_cuts=cuts)
+            try:
+                with naming(png):
+                    fig.savefig(tmp, format="png", dpi=120)
+            finally:
+                plt.close(fig)
+    return [out, *pngs]
 
 
 def describe_track(scenario, items=None, project=None, as_json=False, out=None, evidence_file=None,

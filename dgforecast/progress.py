@@ -4,11 +4,15 @@ An economist who learns that, say, 30 首台（套） were recognised in 2023 sh
 CSV rules of data/raw/target_progress.csv. This stage checks the figure (a known count or milestone
 target, a year inside the plan's window, a whole non-negative count, a source), appends one row to
 the file atomically — the rest of the file byte for byte as it was — and says what the target's
-assessment is now. Anything wrong is one line, exit 2, and the file is unchanged.
+assessment is now. Anything wrong is one line, exit 2, and the file is unchanged. The file is read,
+checked and replaced under a lock on data/raw/ (``fileio.locked``), so entries made at the same
+time are all kept, or refused with one line when they are the same target and year.
 """
 
 import csv
+import datetime as dt
 import io
+import math
 import tempfile
 from pathlib import Path
 
@@ -17,7 +21,7 @@ from dgforecast.config import find_project
 from dgforecast.data import MAX_PROGRESS_COUNT, PROGRESS_FILE, load_progress, load_targets
 from dgforecast.errors import ParamsError
 from dgforecast.evidence import MONTH
-from dgforecast.fileio import write_text_atomic
+from dgforecast.fileio import locked, write_text_atomic
 from dgforecast.kinds import kind_of
 from dgforecast.params import did_you_mean, resolve_scenario, scenario_names
 
@@ -38,8 +42,6 @@ def _target(targets, target_id):
 
 
 def _check_month(target_id, year, published):
-    import datetime as dt
-
     if published is None:
         return
     now = dt.date.today().strftime("%Y-%m")
@@ -57,7 +59,7 @@ def _check(row, target_id, year, count, source):
     if not start < year <= deadline:
         raise ParamsError(f"progress {target_id} --year {year}: outside the plan's window for this target "
                           f"({start + 1}-{deadline}); counts are per year after the base year {start}")
-    if count != int(count) or not 0 <= count <= MAX_PROGRESS_COUNT:
+    if not math.isfinite(count) or count != int(count) or not 0 <= count <= MAX_PROGRESS_COUNT:
         raise ParamsError(f"progress {target_id} --count {count:g}: give the whole number achieved in {year} "
                           f"(0 to {MAX_PROGRESS_COUNT:,})")
     if not source.strip():
@@ -100,6 +102,11 @@ def record_progress(target_id, year, count, source, note="", project=None, publi
         or a file that would not pass the checks; the file is then unchanged.
     """
     paths = find_project(project)
+    with locked(paths.raw):  # read, check and replace one entry at a time: concurrent entries are all kept
+        return _record(paths, target_id, year, count, source, note, published)
+
+
+def _record(paths, target_id, year, count, source, note, published) -> str:
     targets = load_targets(paths.raw)
     row = _target(targets, target_id)
     _check(row, target_id, int(year), float(count), source)
@@ -110,8 +117,6 @@ def record_progress(target_id, year, count, source, note="", project=None, publi
     if ((before["target_id"] == target_id) & (before["year"] == int(year))).any():
         raise ParamsError(f"progress {target_id} --year {year}: already entered in {path}; edit that row "
                           "to change it (each year's count once)")
-    import datetime as dt
-
     month = published or dt.date.today().strftime("%Y-%m")
     values = {"target_id": target_id, "year": str(int(year)), "count": str(int(count)), "source": source.strip(),
               "note": note.strip(), "published": month}

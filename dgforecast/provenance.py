@@ -53,7 +53,7 @@ def git_state(root) -> dict | None:
     return {"commit": commit, "dirty": dirty}
 
 
-def manifest(paths, params, overrides, runs, seconds, workers, sweep_file=None) -> dict:
+def manifest(paths, params, overrides, runs, seconds, workers, sweep_file=None, hashes=None) -> dict:
     """The record of a run: enough to say which inputs and software produced the numbers.
 
     Parameters
@@ -72,6 +72,9 @@ def manifest(paths, params, overrides, runs, seconds, workers, sweep_file=None) 
         Worker processes used.
     sweep_file : Path, optional
         The sweep results file the heat map was drawn from (its sha256 is recorded).
+    hashes : dict, optional
+        ``data_hashes`` of the version of params.yaml and data/raw/ the run read (a report reads its
+        snapshot); default: the workbook's files as they are now.
     """
     sweep = None if sweep_file is None else {"file": str(sweep_file), "sha256": sha256_of(sweep_file)}
     return {
@@ -79,7 +82,7 @@ def manifest(paths, params, overrides, runs, seconds, workers, sweep_file=None) 
         "project": str(paths.root),
         "overrides": overrides,
         "parameters": {name: p.model_dump(mode="json") for name, p in params.items()},
-        "data_files_sha256": data_hashes(paths.root),
+        "data_files_sha256": data_hashes(paths.root) if hashes is None else hashes,
         "sweep": sweep,
         "packages": package_versions(),
         "git": git_state(paths.root),

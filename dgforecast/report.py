@@ -14,38 +14,38 @@ Every parameter is validated before any kernel starts. The folder is built under
 place when done. Runs may overlap (cron beside a manual run): each builds on its own, and only the
 last step — choosing the dated name, renaming, switching ``latest`` — is taken under a lock on the
 reports folder, so each run gets a folder of its own and ``reports/latest`` points at the complete
-run that finished last. A failed run never replaces a complete report given as ``--out``.
+run that finished last. A failed run never replaces a complete report given as ``--out``. A report
+reads one version of the workbook: params.yaml and data/ are copied into the staging folder once,
+after the checks, and every notebook and the index read the copy (an edit saved meanwhile waits for
+the next run); the manifest records the hashes of that version.
 
 The notebooks run through ``notebook.run_jobs``; the pages' look is ``views``'s and the manifest
 ``provenance``'s: this module decides what runs and where the files go.
 """
 
 import datetime as dt
-import fcntl
 import json
 import logging
 import os
-import re
 import shutil
-import tempfile
 import time
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
 from dgforecast.assess import REPORT_COLUMNS
-from dgforecast.config import find_project
+from dgforecast.config import ProjectPaths, find_project
 from dgforecast.data import load_targets
 from dgforecast.errors import DgforecastError, ParamsError
-from dgforecast.fileio import refuse_raw, temp_folder, write_csv_atomic, write_excel_atomic, write_text_atomic
+from dgforecast.fileio import (locked, refuse_raw, remove_stale_partials, replace_folder, temp_folder, write_csv_atomic,
+                              write_excel_atomic, write_text_atomic)
 from dgforecast.notebook import (DEFAULT_RUNS, NUMBERED_NOTEBOOKS, RUNS, SCENARIO_NOTEBOOK, SWEEP_NOTEBOOK, NotebookJob,
                                  Progress, check_sources, notebook_parameters, run_job, run_jobs, scenario_job)
 from dgforecast.memo import report_facts, write_memo
 from dgforecast.params import did_you_mean, parse_overrides, resolve_scenario, scenario_names
 from dgforecast.pipeline import load_inputs
-from dgforecast.provenance import manifest
+from dgforecast.provenance import data_hashes, manifest
 from dgforecast.sweep.results import check_heat_map_file
 from dgforecast.views import SUMMARY_FORMATS, assumptions_text, index_html, parameters_table_html, summary_sheets, summary_text
 
@@ -137,10 +137,6 @@ def read_summaries(folder, scenarios, runs) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True).reindex(columns=REPORT_COLUMNS)
 
 
-#: A staging folder: ``.<final name>.partial-<owner pid>-<random>``.
-PARTIAL_NAME = re.compile(r"^\.(?P<final>.+)\.partial-(?P<pid>\d+)-[^/]+$")
-
-
 def _first_free(folder: Path, names) -> Path:
     for name in names:
         if not os.path.lexists(folder / name):
@@ -160,55 +156,16 @@ def _default_folder(reports: Path, when: dt.datetime, stem=None) -> Path:
     return _first_free(reports, [*first, *(f"{first[-1]}-{n}" for n in range(2, 1000))])
 
 
-@contextmanager
 def workbook_lock(folder: Path):
     """Hold an exclusive lock on ``folder`` (the reports folder) while a report is put in place.
 
     Concurrent runs (a cron job beside a manual run) each build in a staging folder of their own;
     only the last steps — choosing the dated name, moving the folder there, switching ``latest`` —
     are taken one run at a time, so two runs never get the same folder and ``latest`` never goes
-    back to an older run. ``flock`` on the folder itself: no lock file is left behind, and the lock
-    ends with the process, however it ends.
+    back to an older run. The lock is ``fileio.locked``'s, the same ``dgforecast progress`` takes on
+    data/raw/.
     """
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        yield
-    finally:
-        os.close(fd)  # releases the lock
-
-
-def _owner_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # someone else's live process
-        return True
-    return True
-
-
-def remove_stale_partials(folder: Path) -> list[Path]:
-    """Remove the staging folders in ``folder`` whose owning process has ended (killed, power cut).
-
-    A staging folder is named ``.<final>.partial-<pid>-<random>``; one whose process is alive
-    (another run, now) is left alone.
-
-    Returns
-    -------
-    list of Path
-        The folders removed.
-    """
-    removed = []
-    for path in folder.glob(".*.partial-*"):
-        match = PARTIAL_NAME.match(path.name)
-        if match and path.is_dir() and not path.is_symlink() and not _owner_alive(int(match["pid"])):
-            shutil.rmtree(path, ignore_errors=True)
-            removed.append(path)
-    if removed:
-        log.warning("removed %d unfinished report folder(s) left by ended runs: %s", len(removed),
-                    ", ".join(p.name for p in removed))
-    return removed
+    return locked(folder)
 
 
 def _make_readable(folder: Path):
@@ -292,15 +249,8 @@ def _state(folder: Path):
     return info.st_ino, info.st_mtime_ns
 
 
-def _move_into_place(staging: Path, final: Path):
-    """Rename the finished staging folder to ``final``, replacing an existing ``final``."""
-    if final.exists():
-        old = Path(tempfile.mkdtemp(prefix=f".{final.name}.old-", dir=final.parent))
-        os.replace(final, old / final.name)
-        os.replace(staging, final)
-        shutil.rmtree(old, ignore_errors=True)
-    else:
-        os.replace(staging, final)
+#: Rename a finished staging folder to its final name, replacing one that is there.
+_move_into_place = replace_folder
 
 
 def point_latest(reports: Path, folder: Path) -> Path:
@@ -360,6 +310,35 @@ def place_report(staging: Path, reports: Path, out: Path | None, before, ok: boo
     return final, latest, note
 
 
+# ---------------------------------------------------------------- one version of the workbook per report
+#: The run's copy of params.yaml and data/, inside its staging folder (removed before the report is placed).
+SNAPSHOT = ".workbook"
+
+
+def snapshot_workbook(paths, folder: Path, read: dict) -> ProjectPaths:
+    """Copy params.yaml and data/ to ``folder``, the version every page of the report then reads.
+
+    A report runs for minutes, and an economist may save evidence.csv meanwhile: pages made before
+    and after the edit would show different numbers. Every notebook and the index read the copy,
+    and the copy must be the version the checks before it read (``read``: ``data_hashes`` taken
+    first), or the run stops here.
+
+    Raises
+    ------
+    DgforecastError
+        When a file changed between the checks and the copy, naming it; the report is not written.
+    """
+    folder.mkdir()
+    shutil.copy2(paths.params_file, folder / "params.yaml")
+    shutil.copytree(paths.root / "data", folder / "data")
+    copied = data_hashes(folder)
+    changed = sorted(name for name in read.keys() | copied.keys() if read.get(name) != copied.get(name))
+    if changed:
+        raise DgforecastError(f"{paths.root}: {', '.join(changed)} changed while the report was starting; "
+                              "the report was not written and latest is as it was: run it again")
+    return ProjectPaths(folder)
+
+
 # ---------------------------------------------------------------- the two entry points
 def notebook_runs(path) -> str:
     """How the report runs the notebook at ``path``: one of ``notebook.RUNS``.
@@ -383,7 +362,7 @@ def notebook_runs(path) -> str:
     return runs
 
 
-def report_jobs(paths, names, params, overrides, folder, show_code, sweep_file=None) -> list:
+def report_jobs(paths, names, params, overrides, folder, show_code, sweep_file=None, data_root=None) -> list:
     """The jobs of a report: every numbered notebook in notebooks/ (``NN_name.ipynb``), each as it declares.
 
     ``once`` (01, 02, 06, and a notebook without the metadata): with the first scenario (``base`` if
@@ -394,13 +373,17 @@ def report_jobs(paths, names, params, overrides, folder, show_code, sweep_file=N
     a report. Slowest first, so parallel workers finish together: the once and across notebooks from
     the last number down (the later ones assess more), then the scenarios.
 
+    ``data_root`` is the folder injected as ``project_dir`` (the run's snapshot of the workbook's data;
+    default the workbook itself); the notebooks are the workbook's own.
+
     Raises
     ------
     ParamsError
         When a notebook declares an unknown mode or a workbook notebook is missing from notebooks/.
     """
+    root = paths.root if data_root is None else Path(data_root)
     first = "base" if "base" in names else names[0]
-    shared = notebook_parameters(params[first], paths.root)
+    shared = notebook_parameters(params[first], root)
     opening = parameters_table_html(params[first])
     static = {"interactive": False}
 
@@ -409,10 +392,10 @@ def report_jobs(paths, names, params, overrides, folder, show_code, sweep_file=N
 
     def per_scenario(source, n):
         if source.name == SCENARIO_NOTEBOOK:
-            page = scenario_job(params[n], paths.root, folder, f"scenarios/{n}", parameters_table_html(params[n]),
+            page = scenario_job(params[n], root, folder, f"scenarios/{n}", parameters_table_html(params[n]),
                                 show_code, source=source)
             return job(page.name, source, page.parameters, page.preamble_html)
-        return job(f"{source.stem}/{n}", source, notebook_parameters(params[n], paths.root),
+        return job(f"{source.stem}/{n}", source, notebook_parameters(params[n], root),
                    parameters_table_html(params[n]))
 
     sources = sorted(paths.notebooks.glob(NUMBERED_NOTEBOOKS), reverse=True)
@@ -422,12 +405,12 @@ def report_jobs(paths, names, params, overrides, folder, show_code, sweep_file=N
         if runs[source] == "once":
             jobs.append(job(source.stem, source, shared, opening))
         elif runs[source] == "across_scenarios":
-            jobs.append(job(source.stem, source, {"project_dir": str(paths.root), "scenarios": names,
+            jobs.append(job(source.stem, source, {"project_dir": str(root), "scenarios": names,
                                                   "overrides": overrides}))
     jobs += [per_scenario(source, n) for source in sorted(sources) if runs[source] == "per_scenario" for n in names]
     if sweep_file is not None:  # the heat map needs a sweep notebook: 05 when none declares itself
         sweeps = [s for s in sorted(sources) if runs[s] == "on_sweep_file"] or [paths.notebooks / SWEEP_NOTEBOOK]
-        jobs += [job(s.stem, s, {"project_dir": str(paths.root), "results_file": str(sweep_file)}) for s in sweeps]
+        jobs += [job(s.stem, s, {"project_dir": str(root), "results_file": str(sweep_file)}) for s in sweeps]
     # The scenario pages and summary.csv come from 03: a report without it is refused, not run empty.
     check_sources([*jobs, job("scenarios", paths.notebooks / SCENARIO_NOTEBOOK, {})])
     return jobs
@@ -465,6 +448,7 @@ def build_report(project=None, scenarios=None, out=None, workers=None, show_code
     """
     started = time.perf_counter()
     paths = find_project(project)
+    read = data_hashes(paths.root)  # the version the checks below read, and the snapshot must be
     overrides = dict(overrides or {})
     names = scenario_list(paths.params_file, scenarios)
     params = {n: resolve_scenario(paths.params_file, n, overrides) for n in names}
@@ -472,6 +456,7 @@ def build_report(project=None, scenarios=None, out=None, workers=None, show_code
     if out is not None:
         check_replaceable(out, paths.root, paths.reports)
     parent = paths.reports if out is None else out.parent
+    refuse_raw(parent, paths.raw, "", "point the reports folder elsewhere or remove the link")
     check_reports_folder(parent, latest=out is None)
     for name in names:
         safe_child(parent / "report" / "scenarios", name)
@@ -485,7 +470,8 @@ def build_report(project=None, scenarios=None, out=None, workers=None, show_code
     staging = temp_folder(parent, f".{'report' if out is None else out.name}.partial-{os.getpid()}-")
     try:
         workers = workers or os.cpu_count() or 1
-        jobs = report_jobs(paths, names, params, overrides, staging, show_code, sweep_file)
+        snapshot = snapshot_workbook(paths, staging / SNAPSHOT, read)
+        jobs = report_jobs(paths, names, params, overrides, staging, show_code, sweep_file, snapshot.root)
         runs = run_jobs(jobs, workers, Progress(len(jobs), progress_stream))
         failures = [name for name, run in runs.items() if not run.ok]
         summary = read_summaries(staging, names, runs)
@@ -493,13 +479,14 @@ def build_report(project=None, scenarios=None, out=None, workers=None, show_code
         write_excel_atomic(summary_sheets(summary, targets), staging / "summary.xlsx", SUMMARY_FORMATS)
         created = dt.datetime.now().strftime("%Y-%m-%d %H:%M")
         labels = {n: (p.label_zh, p.label_en, assumptions_text(p)) for n, p in params.items()}
-        facts = report_facts(params, load_inputs(paths.root), paths.params_file.read_text(encoding="utf-8"))
+        facts = report_facts(params, load_inputs(snapshot.root), snapshot.params_file.read_text(encoding="utf-8"))
         write_text_atomic(staging / "index.html", index_html(summary, facts.targets, names, runs, labels, created,
                                                              params, facts.final, facts.result.counts, facts.fan_png))
         write_memo(staging / "memo.docx", facts, summary, created)
         seconds = time.perf_counter() - started
-        record = manifest(paths, params, overrides, runs, seconds, workers, sweep_file)
+        record = manifest(paths, params, overrides, runs, seconds, workers, sweep_file, hashes=read)
         write_text_atomic(staging / "manifest.json", json.dumps(record, ensure_ascii=False, indent=2, default=str))
+        shutil.rmtree(snapshot.root)
         _make_readable(staging)
         folder, latest, note = place_report(staging, paths.reports, out, before, not failures)
     except OSError as exc:  # a full disk, a folder made read-only meanwhile
@@ -536,7 +523,8 @@ def run_scenario(scenario, overrides=None, out=None, project=None, show_code=Fal
     params = resolve_scenario(paths.params_file, scenario, overrides)
     preflight({scenario: params}, paths.root)
     folder = (Path(refuse_raw(out, paths.raw, "--out")) if out is not None
-              else paths.reports / "runs" / dt.date.today().isoformat())
+              else refuse_raw(paths.reports / "runs" / dt.date.today().isoformat(), paths.raw, "",
+                              "point the reports folder elsewhere or remove the link"))
     if folder.exists() and not folder.is_dir():
         raise ParamsError(f"--out {folder}: is a file; give a folder for the run")
     safe_child(folder, scenario)

@@ -11,7 +11,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "dgforecast"
 #: The stages, upstream first: raw → tables → paths → assessment → views/reports → commands.
 #: A module may import modules of its own layer or an earlier one, never a later one.
 LAYERS = [
-    ("foundations", {"errors", "config", "fileio", "kinds", "workers"}),
+    ("foundations", {"errors", "config", "fileio", "kinds", "workers", "limits"}),
     ("schema and raw tables", {"params", "data", "evidence"}),
     ("tables and growth models", {"targets", "models", "backtest", "reference_errors", "forecast"}),
     ("paths", {"simulate", "condition", "batch", "closed_form"}),

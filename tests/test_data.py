@@ -169,6 +169,11 @@ BAD_INPUT = [
     ("dongguan_published_to_2021.csv", "2016,year,6827.67", "2017,year,6827.67", ["duplicate series-year", "DG_GDP", "year=2017"]),
     ("dongguan_published_to_2021.csv", "current,press_or_official,http://www.chinanews", "current,rumour,http://www.chinanews", ["unknown reliability 'rumour'"]),
     ("dongguan_published_to_2021.csv", "2021,year,5008.81", "20x1,year,5008.81", ["'20x1' is not a year"]),
+    ("plan_baselines.csv", "2021,4621.25,level", "2021,1e308,level", ["line 2, column value", "1e+308 亿元 is beyond any Dongguan figure (at most 1,000,000 亿元)"]),
+    ("plan_baselines.csv", "2021,190000,count", "2021,1e9,count", ["line 8, column value", "1e+09 户 is beyond any Dongguan figure"]),
+    ("plan_targets.csv", "5400,>=,2025", "1e307,>=,2025", ["line 2, column threshold", "1e+307 亿元 is beyond"]),
+    ("dongguan_published_to_2021.csv", "2013,year,5490.02", "2099,year,5490.02", ["line 2, column year", "year 2099 has not begun"]),
+    ("dongguan_published_to_2021.csv", "2013,year,5490.02", "2013,year,5.49e6", ["line 2, column value", "5.49e+06 亿元 is beyond"]),
 ]
 
 
@@ -204,6 +209,60 @@ def test_non_utf8_raw_file_is_named(workbook, capsys):
     path.write_bytes(path.read_text(encoding="utf-8").encode("gb18030"))
     assert main(["--project", str(workbook), "data"]) == 2
     assert "plan_baselines.csv: not UTF-8 text" in capsys.readouterr().err
+
+
+# ------------------------------------------------------------------ a file cut short
+def _cut(path, at):
+    data = path.read_bytes()
+    path.write_bytes(data[:at])
+
+
+def _processed_after_a_good_build(workbook, capsys) -> dict:
+    assert main(["--project", str(workbook), "data"]) == 0
+    processed = workbook / "data" / "processed"
+    before = {p.name: p.read_bytes() for p in processed.iterdir()}
+    capsys.readouterr()
+    return before
+
+
+def test_targets_cut_inside_a_quoted_field_are_refused_naming_the_line(workbook, capsys):
+    before = _processed_after_a_good_build(workbook, capsys)
+    _cut(workbook / "data" / "raw" / "plan_targets.csv", 349)  # inside the first target's quoted note
+    assert main(["--project", str(workbook), "data"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "plan_targets.csv: line 2: a quoted field opened here is never closed" in err
+    processed = workbook / "data" / "processed"
+    assert {p.name: p.read_bytes() for p in processed.iterdir()} == before
+    assert len(pd.read_csv(processed / "targets.csv")) == 14
+
+
+def test_evidence_cut_at_60_percent_is_refused_not_two_rows_short(workbook, capsys):
+    path = workbook / "data" / "raw" / "evidence.csv"
+    _cut(path, len(path.read_bytes()) * 60 // 100)  # 4341 of 7236 bytes: inside line 13's quoted note
+    assert main(["--project", str(workbook), "assess", "base", "-p", "n_sims=200"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "evidence.csv: line 13: a quoted field opened here is never closed" in err
+
+
+@pytest.mark.parametrize("at, words", [(1450, "ends after 1 of the header's 10 fields on its last line"),
+                                       (1500, "ends in the middle of a character")])
+def test_a_last_line_cut_short_is_refused_naming_the_line(workbook, capsys, at, words):
+    _cut(workbook / "data" / "raw" / "plan_baselines.csv", at)
+    assert main(["--project", str(workbook), "data"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "plan_baselines.csv: line 9: the file " + words in err
+
+
+def test_a_quote_closed_too_early_names_the_line(workbook, capsys):
+    _edit(workbook / "data" / "raw" / "plan_targets.csv", 'revenue_to_output_ratio,"stated', 'revenue_to_output_ratio,"st"ated')
+    assert main(["--project", str(workbook), "data"]) == 2
+    err = capsys.readouterr().err
+    assert "plan_targets.csv: line 2: not a readable CSV" in err and "must end with one" in err
+
+
+def test_an_evidence_file_given_that_does_not_exist_is_named_without_advice_to_restore_it(workbook, capsys):
+    assert main(["--project", str(workbook), "assess", "base", "--evidence", "/nonexistent.csv"]) == 2
+    assert capsys.readouterr().err == "dgforecast: error: /nonexistent.csv: file not found\n"
 
 
 def test_loader_error_carries_file_and_row():

@@ -99,3 +99,26 @@ def test_theta_forecasts_a_file_with_its_own_pooled_backtests(tmp_path):
     result = forecast_file(_write(tmp_path / "in.csv", series), 6, method="theta", n_jobs=1)
     assert not result.failures and result.interval_source.startswith("rolling-origin errors of 40 series")
     assert (result.table["lo95"] > 0).all()
+
+
+def test_a_horizon_that_would_not_fit_in_memory_is_refused_before_anything_is_allocated(tmp_path, capsys,
+                                                                                        monkeypatch):
+    import dgforecast.limits as limits
+
+    monkeypatch.setattr(limits, "memory_limit", lambda: 4 << 30)
+    path = _write(tmp_path / "in.csv", {"a": _series([1.0, 2.0, 3.0])})
+    assert main(["forecast", "--input", str(path), "--horizon", "1000000000"]) == 2
+    # 1 series x 10^9 years x 512 bytes = 476.8 GiB
+    assert capsys.readouterr().err == ("dgforecast: error: --horizon 1000000000: 1 series x 1,000,000,000 years would "
+                                       "need about 477 GiB of memory, more than the 4.0 GiB one command may take "
+                                       "(half of this machine's); forecast fewer years\n")
+
+
+def test_values_near_1e307_with_forecasts_below_the_largest_float_are_written_as_numbers_not_inf(tmp_path, capsys):
+    path = _write(tmp_path / "in.csv", {"huge": _series([1e307, 1.1e307, 1.2e307, 1.3e307, 1.4e307])})
+    assert main(["forecast", "--input", str(path), "--horizon", "3", "--output", str(tmp_path / "out.csv")]) == 0
+    table = pd.read_csv(tmp_path / "out.csv")
+    assert np.isfinite(table[["forecast", "lo80", "hi80", "lo95", "hi95"]].to_numpy()).all()
+    # drift in logs: 1.4e307 x (1.4 / 1.0) ** (1 / 4) = 1.5229e307 one year ahead
+    assert table["forecast"].iloc[0] == pytest.approx(1.4e307 * 1.4 ** 0.25, rel=1e-9)
+

@@ -217,6 +217,69 @@ def test_bad_params_file_gives_one_line_and_exit_2(workbook, capsys, text, messa
     assert err.count("\n") == 1 and message in err and "params.yaml" in err
 
 
+# ---------------------------------------------------------------- numbers YAML 1.1 reads as text, limits
+@pytest.mark.parametrize("item, value", [("growth=5e-2", 0.05), ("growth=5.0e-2", 0.05), ("growth=-3E-2", -0.03),
+                                         ("growth=0.05", 0.05), ("label_en=2022", 2022), ("label_en=e5", "e5")])
+def test_exponent_numbers_on_the_command_line_are_numbers(item, value):
+    key = item.split("=")[0]
+    assert parse_overrides([item]) == {key: value}
+
+
+def test_a_number_beyond_any_range_is_out_of_range_by_name(workbook, capsys):
+    write_params(workbook, MINIMAL.replace("growth: 0.06", "growth: 1e308"))
+    code, out, err = run(capsys, "--project", str(workbook), "params", "base")
+    assert code == 2 and err == (f"dgforecast: error: {workbook / 'params.yaml'}: defaults.growth = 1e+308: out of "
+                                 "range (fraction per year); use a value in -0.5..0.5\n")
+    write_params(workbook, MINIMAL)
+    code, out, err = run(capsys, "--project", str(workbook), "params", "base", "-p", "growth=5e-2")
+    assert code == 0 and "growth: 0.05\n" in out
+
+
+def test_a_merge_key_lays_a_scenario_under_another(workbook, capsys):
+    write_params(workbook, MINIMAL.replace("  base:", "  base: &base") + "    growth: 0.05\n  fast:\n    <<: *base\n"
+                 "    label_en: Fast\n    volatility: 0.02\n")
+    params = resolve_scenario(workbook / "params.yaml", "fast")
+    assert (params.label_zh, params.label_en, params.growth, params.volatility) == ("基准", "Fast", 0.05, 0.02)
+
+
+def _alias_bomb(levels, width=10) -> str:
+    values = ["&a0 [" + ", ".join(["lol"] * width) + "]"]
+    values += [f"&a{i} [" + ", ".join([f"*a{i - 1}"] * width) + "]" for i in range(1, levels)]
+    return MINIMAL.replace("label_en: Base", f"label_en: [{', '.join(values)}]")
+
+
+@pytest.mark.parametrize("text, message", [
+    (_alias_bomb(10), "line 7, column 240: more than 100,000 values once its aliases (*name) are expanded"),
+    (MINIMAL.replace("label_en: Base", "label_en: &a [x, *a]"), "alias *a refers to a value that contains it"),
+    (MINIMAL.replace("label_en: Base", "label_en: " + "[" * 30 + "]" * 30), "nested deeper than 20 levels"),
+])
+def test_a_params_file_beyond_the_limits_is_one_short_line_at_once(workbook, capsys, text, message):
+    import time
+
+    write_params(workbook, text)
+    started = time.monotonic()
+    code, out, err = run(capsys, "--project", str(workbook), "params", "base")
+    assert code == 2 and time.monotonic() - started < 5
+    assert err.count("\n") == 1 and message in err and len(err) < 300
+
+
+def test_a_params_file_over_a_mebibyte_is_refused_before_it_is_parsed(workbook, capsys):
+    write_params(workbook, MINIMAL + ("# a comment line that says nothing at all, again and again\n" * 20_000))
+    code, out, err = run(capsys, "--project", str(workbook), "params", "base")
+    assert code == 2 and err == (f"dgforecast: error: {workbook / 'params.yaml'}: 1,180,103 bytes, more than the "
+                                 "1,048,576 a params file may have (the shipped one has about 5,000); remove what "
+                                 "is not assumptions and comments\n")
+
+
+def test_a_long_value_is_cut_to_80_characters_with_its_length(workbook, capsys):
+    write_params(workbook, MINIMAL.replace("label_en: Base", "label_en: " + "x" * 500_000))
+    code, out, err = run(capsys, "--project", str(workbook), "params", "base")
+    shown = "'" + "x" * 57 + "… (500,000 characters)"
+    assert code == 2 and len(shown) == 80
+    assert err == (f"dgforecast: error: {workbook / 'params.yaml'}: scenarios.base.label_en = {shown}: String should "
+                   "have at most 80 characters\n")
+
+
 def test_params_file_not_in_utf8_is_refused(workbook, capsys):
     write_params(workbook, MINIMAL, encoding="gbk")
     code, _, err = run(capsys, "--project", str(workbook), "params", "base")

@@ -74,3 +74,88 @@ def test_a_year_already_entered_is_refused(workbook, capsys):
     before = path.read_bytes()
     code, _, err = _progress(workbook, capsys, *args)
     assert code == 2 and "already entered" in err and path.read_bytes() == before
+
+
+# ---------------------------------------------------------------- entries made at the same time
+COUNT_TARGETS = ["first_sets_2025", "own_brands_2025", "quality_firms_introduced_2025", "zjtx_firms_2025",
+                 "doubling_pilots_2025", "component_firms_integrators_2025", "major_projects_platforms_2025",
+                 "solution_providers_2025", "key_component_rnd_firms_2025", "high_end_talents_2025"]
+
+
+def _together(workbook, argvs, timeout=180) -> list:
+    """Start one ``dgforecast progress`` per argv at once; (exit code, stdout, stderr) of each, in order.
+
+    Bounded: whatever is still running at ``timeout`` is killed by PID, and so is anything left over.
+    """
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    import psutil
+
+    exe = Path(sys.executable).with_name("dgforecast")
+    procs = [subprocess.Popen([str(exe), "--project", str(workbook), "progress", *argv], stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True) for argv in argvs]
+    watched = [psutil.Process(p.pid) for p in procs]
+    deadline = time.monotonic() + timeout
+    try:
+        printed = [p.communicate(timeout=max(1, deadline - time.monotonic())) for p in procs]
+        return [(p.returncode, out, err) for p, (out, err) in zip(procs, printed)]
+    finally:
+        for proc in watched:
+            try:
+                proc.kill()
+            except psutil.NoSuchProcess:
+                pass
+        psutil.wait_procs(watched, timeout=10)
+
+
+def test_ten_entries_made_at_once_for_ten_targets_are_all_kept(workbook):
+    runs = _together(workbook, [[t, "--year", "2023", "--count", str(i + 1), "--source", "x"]
+                                for i, t in enumerate(COUNT_TARGETS)])
+    assert [code for code, _, _ in runs] == [0] * 10, [err for _, _, err in runs]
+    rows = (workbook / "data" / "raw" / "target_progress.csv").read_text(encoding="utf-8").splitlines()
+    month = __import__("datetime").date.today().strftime("%Y-%m")
+    assert rows[0] == "target_id,year,count,published,source,note"
+    assert sorted(rows[1:]) == sorted(f"{t},2023,{i + 1},{month},x," for i, t in enumerate(COUNT_TARGETS))
+
+
+def test_five_entries_at_once_for_one_target_and_year_keep_one_and_refuse_four_in_one_line(workbook):
+    runs = _together(workbook, [["first_sets_2025", "--year", "2023", "--count", str(n), "--source", "x"]
+                                for n in (10, 20, 30, 40, 50)])
+    codes = sorted(code for code, _, _ in runs)
+    assert codes == [0, 2, 2, 2, 2], [err for _, _, err in runs]
+    for code, out, err in runs:
+        if code == 2:
+            assert out == "" and err.count("\n") == 1 and "already entered" in err
+    kept = next(out for code, out, _ in runs if code == 0)
+    rows = (workbook / "data" / "raw" / "target_progress.csv").read_text(encoding="utf-8").splitlines()
+    assert len(rows) == 2 and f"first_sets_2025, 2023: {rows[1].split(',')[2]}, published" in kept
+
+
+# ---------------------------------------------------------------- numbers and text from the shell, checked first
+@pytest.mark.parametrize("count", ["1e400", "nan", "inf", "1e-400x"])
+def test_a_count_that_is_not_a_finite_number_is_one_line_exit_2(workbook, capsys, count):
+    path = workbook / "data" / "raw" / "target_progress.csv"
+    before = path.read_bytes()
+    with pytest.raises(SystemExit) as stop:
+        _progress(workbook, capsys, "first_sets_2025", "--year", "2023", "--count", count, "--source", "x")
+    err = capsys.readouterr().err
+    assert stop.value.code == 2 and err.count("\n") == 1
+    assert f"argument --count: '{count}' is not a finite number; write a plain number such as 30" in err
+    assert path.read_bytes() == before
+
+
+def test_a_source_in_bytes_the_terminal_could_not_decode_is_one_line_exit_2(workbook, capsys):
+    import os
+
+    path = workbook / "data" / "raw" / "target_progress.csv"
+    before = path.read_bytes()
+    source = os.fsdecode("东莞".encode("gbk"))  # what Python makes of GBK bytes under a UTF-8 locale
+    with pytest.raises(SystemExit) as stop:
+        _progress(workbook, capsys, "first_sets_2025", "--year", "2023", "--count", "3", "--source", source)
+    err = capsys.readouterr().err
+    assert stop.value.code == 2 and err.count("\n") == 1
+    assert "argument --source: not UTF-8 text (byte 0xb6); set the terminal" in err
+    assert path.read_bytes() == before

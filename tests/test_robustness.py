@@ -117,6 +117,28 @@ def test_an_actual_for_the_plans_own_year_must_match_the_plan_within_rounding(wo
     assert f"DG_EM_OUT 2021 = {value} contradicts the plan's 2021 figure 4621.25" in line
 
 
+@pytest.mark.parametrize("year, value, ok", [(2022, "5000", True), (2013, "1200", True), (2022, "50000", False),
+                                             (2013, "400", False)])
+def test_a_plan_series_in_another_year_lies_within_a_factor_of_10_of_the_plan(workbook, capsys, year, value, ok):
+    n = _append_history(workbook, _actual(year=year, value=value))
+    if ok:
+        assert main(["--project", str(workbook), "data"]) == 0
+        return
+    line = _data_error(workbook, capsys)
+    assert (f"dongguan_published_to_2021.csv: line {n}, column value: DG_EM_OUT {year} = {value} is not within a "
+            "factor of 10 of the plan's 2021 figure 4621.25") in line
+
+
+def test_fit_on_a_history_row_of_2099_names_the_file_and_line(workbook, capsys):
+    path = workbook / "data/raw/dongguan_published_to_2021.csv"
+    with open(path, "a", encoding="utf-8") as handle:
+        handle.write("DG_IVA,Dongguan,全市,规模以上工业增加值,亿元,2099,year,6000,level,current,press_or_official,http://x,y\n")
+    lines = len(path.read_text(encoding="utf-8").splitlines())
+    assert main(["--project", str(workbook), "fit", "DG_IVA"]) == 2
+    line = _one_error_line(capsys)
+    assert f"dongguan_published_to_2021.csv: line {lines}, column year: year 2099 has not begun" in line
+
+
 @pytest.mark.parametrize("count, what", [("2.5", "whole number"), ("1000000000000", "whole number"),
                                          ("-1", "whole number")])
 def test_progress_counts_are_whole_numbers_within_a_bound(workbook, capsys, count, what):
@@ -155,6 +177,97 @@ def test_data_processed_being_a_file_is_one_line_and_exit_2(workbook, capsys):
     (workbook / "data" / "processed").write_text("not a folder", encoding="utf-8")
     assert main(["--project", str(workbook), "data"]) == 2
     assert "data/processed" in _one_error_line(capsys)
+
+
+def _tables(folder) -> dict:
+    return {p.name: p.read_bytes() for p in folder.iterdir()}
+
+
+def test_a_full_disk_while_writing_data_processed_keeps_every_old_table_and_names_the_file(workbook, capsys,
+                                                                                        monkeypatch):
+    processed = workbook / "data" / "processed"
+    assert main(["--project", str(workbook), "data"]) == 0
+    before = _tables(processed)
+    _edit_raw(workbook, "plan_baselines.csv", "4621.25,level", "4700,level")  # new tables would differ
+    capsys.readouterr()
+    real = pd.DataFrame.to_csv
+
+    def full_disk_at_targets(frame, path=None, *args, **kwargs):
+        if path is not None and Path(path).name == "targets.csv":  # after timeseries, derived and checks
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real(frame, path, *args, **kwargs)
+
+    monkeypatch.setattr(pd.DataFrame, "to_csv", full_disk_at_targets)
+    assert main(["--project", str(workbook), "data"]) == 2
+    assert _one_error_line(capsys) == (f"dgforecast: error: {processed / 'targets.csv'}: No space left on device; "
+                                       f"{processed} is as it was")
+    assert _tables(processed) == before
+    assert sorted(p.name for p in (workbook / "data").iterdir()) == ["processed", "raw"]  # no staging left
+
+
+def test_builds_of_data_processed_at_once_all_succeed_and_a_killed_builds_staging_is_removed(workbook):
+    import psutil
+
+    ended = subprocess.Popen([sys.executable, "-c", "pass"])
+    ended.wait(10)
+    stale = workbook / "data" / f".processed.partial-{ended.pid}-abc"  # left by a build that was killed
+    stale.mkdir()
+    procs = [_start(workbook, "data") for _ in range(4)]
+    seen = [psutil.Process(p.pid) for p in procs]
+    try:
+        done = [p.communicate(timeout=120) for p in procs]
+    finally:
+        _end_all(seen)
+    assert [p.returncode for p in procs] == [0] * 4, [err for _, err in done]
+    assert sorted(p.name for p in (workbook / "data").iterdir()) == ["processed", "raw"]
+    assert sorted(p.name for p in (workbook / "data" / "processed").iterdir()) == [
+        "checks.csv", "derived.csv", "divisions.csv", "targets.csv", "timeseries.csv"]
+    assert len(pd.read_csv(workbook / "data" / "processed" / "targets.csv")) == 14
+
+
+def _edit_raw(workbook, name, old, new):
+    path = workbook / "data" / "raw" / name
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+@pytest.mark.parametrize("link, argv", [("data/processed", ["data"]), ("reports", ["run", "base"]),
+                                        ("reports", ["report", "--scenarios", "base"])])
+def test_a_folder_linked_into_data_raw_is_refused_and_nothing_is_written_there(fake_workbook, capsys, link, argv):
+    shutil.rmtree(fake_workbook / link, ignore_errors=True)
+    (fake_workbook / link).symlink_to(fake_workbook / "data" / "raw", target_is_directory=True)
+    raw = fake_workbook / "data" / "raw"
+    before = _tables(raw)
+    assert main(["--project", str(fake_workbook), *argv]) == 2
+    line = _one_error_line(capsys)
+    assert "data/raw/ holds the sources and is never written (it leads to" in line and "through a link" in line
+    assert _tables(raw) == before
+
+
+def test_data_processed_as_a_link_to_another_folder_stays_a_link(workbook, tmp_path):
+    elsewhere = tmp_path / "bigdisk"
+    elsewhere.mkdir()
+    (elsewhere / "notes.txt").write_text("mine", encoding="utf-8")
+    shutil.rmtree(workbook / "data" / "processed")
+    (workbook / "data" / "processed").symlink_to(elsewhere, target_is_directory=True)
+    assert main(["--project", str(workbook), "data"]) == 0
+    assert (workbook / "data" / "processed").is_symlink()
+    assert sorted(p.name for p in elsewhere.iterdir()) == ["checks.csv", "derived.csv", "divisions.csv", "notes.txt",
+                                                           "targets.csv", "timeseries.csv"]
+
+
+def test_track_out_on_a_full_disk_writes_neither_the_table_nor_the_chart(workbook, capsys, monkeypatch):
+    from matplotlib.figure import Figure
+
+    def full_disk(self, *args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(Figure, "savefig", full_disk)
+    out = workbook / "reports" / "t.csv"
+    assert main(["--project", str(workbook), "track", "base", "-p", "n_sims=200", "--out", str(out)]) == 2
+    assert _one_error_line(capsys) == f"dgforecast: error: {out.with_suffix('.png')}: No space left on device"
+    assert sorted(p.name for p in out.parent.iterdir()) == []
 
 
 def test_sweep_out_naming_a_folder_is_one_line_and_exit_2(workbook, capsys):
@@ -353,6 +466,96 @@ def test_a_finished_report_is_never_replaced_by_a_later_one_of_the_same_day(fake
     assert os.readlink(fake_workbook / "reports" / "latest") == second.folder.name
 
 
+# ---------------------------------------------------------------- a report reads one version of the workbook
+EDITED = ("em_out_2022,cluster_output,2022,year,level,5000", "em_out_2022,cluster_output,2022,year,level,4000")
+
+
+def _stand_in(path, code):
+    """A notebook with a parameters cell for every job kind, then ``code``."""
+    import nbformat
+
+    nb = nbformat.v4.new_notebook()
+    parameters = nbformat.v4.new_code_cell("project_dir = None\nscenario = 'base'\nsummary_csv = None\n"
+                                           "scenarios = None\noverrides = None")
+    parameters.metadata["tags"] = ["parameters"]
+    nb.cells = [parameters, nbformat.v4.new_code_cell(code)]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, path)
+
+
+def _reads_evidence_workbook(workbook):
+    """06 runs first and saves an edit to the live evidence.csv, as an economist might mid-report; every
+    notebook prints the sha256 of the evidence it reads, and 03 writes its length as its P(met)."""
+    live = workbook / "data" / "raw" / "evidence.csv"
+    sha = ("import hashlib, pathlib\ntext = (pathlib.Path(project_dir) / 'data/raw/evidence.csv').read_bytes()\n"
+           "print('evidence', hashlib.sha256(text).hexdigest())\n")
+    edit = f"p = pathlib.Path({str(live)!r})\np.write_text(p.read_text('utf-8').replace(*{EDITED!r}), 'utf-8')\n"
+    summary = ("import pandas as pd\npd.DataFrame({'scenario': [scenario], 'target_id': ['cluster_revenue_2025'], "
+               "'p_met': [len(text) / 1e4], 'median': [1.0], 'q10': [1.0], 'q90': [1.0], 'status': ['x']})"
+               ".to_csv(summary_csv, index=False)\n")
+    notebooks = workbook / "notebooks"
+    _stand_in(notebooks / TRACKING_NOTEBOOK, "import pathlib\n" + edit + sha)
+    for name in (PLAN_NOTEBOOK, HISTORY_NOTEBOOK, ACROSS_NOTEBOOK):
+        _stand_in(notebooks / name, sha)
+    _stand_in(notebooks / SCENARIO_NOTEBOOK, sha + summary)
+    return live
+
+
+def _p_met_shown(workbook, evidence_text) -> str:
+    from dgforecast.assess import assess_inputs
+    from dgforecast.params import resolve_scenario
+    from dgforecast.pipeline import load_inputs
+
+    (workbook / "other.csv").write_text(evidence_text, encoding="utf-8")
+    params = resolve_scenario(workbook / "params.yaml", "base", {"n_sims": 2000})
+    summary = assess_inputs(params, load_inputs(workbook, workbook / "other.csv")).summary
+    return f"{summary.set_index('target_id').loc['cluster_revenue_2025', 'p_met']:.1%}"
+
+
+def test_an_edit_saved_while_a_report_runs_reaches_no_page_of_it(fake_workbook):
+    import hashlib
+
+    live = _reads_evidence_workbook(fake_workbook)
+    original = live.read_text(encoding="utf-8")
+    sha = hashlib.sha256(original.encode("utf-8")).hexdigest()
+    shown = _p_met_shown(fake_workbook, original)
+    assert shown != _p_met_shown(fake_workbook, original.replace(*EDITED))  # the edit would show
+    result = report.build_report(fake_workbook, "base", workers=1, overrides={"n_sims": 2000},
+                                 progress_stream=open(os.devnull, "w"))
+    assert result.ok and live.read_text(encoding="utf-8") == original.replace(*EDITED)  # saved mid-run
+    folder = result.folder
+    pages = [folder / f"{name}.ipynb" for name in ("06_tracking_and_final_assessment", "04_targets_across_scenarios",
+                                                   "02_history_and_models", "01_plan_baselines", "scenarios/base")]
+    for page in pages:
+        assert f"evidence {sha}" in page.read_text(encoding="utf-8"), page.name
+    assert _summary(folder) == [round(len(original.encode("utf-8")) / 1e4, 6)]
+    assert shown in (folder / "index.html").read_text(encoding="utf-8")
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["data_files_sha256"]["data/raw/evidence.csv"] == sha
+    assert sorted(p.name for p in folder.iterdir() if p.name.startswith(".")) == []  # the snapshot is gone
+
+
+def test_an_edit_saved_before_the_snapshot_stops_the_report_in_one_line_keeping_latest(fake_workbook, capsys,
+                                                                                    monkeypatch):
+    assert _report(fake_workbook) == 0
+    reports = fake_workbook / "reports"
+    before, latest = sorted(p.name for p in reports.iterdir()), os.readlink(reports / "latest")
+    capsys.readouterr()
+    checked = report.preflight
+
+    def edit_after_the_checks(params, project):
+        checked(params, project)
+        live = fake_workbook / "data" / "raw" / "evidence.csv"
+        live.write_text(live.read_text(encoding="utf-8").replace(*EDITED), encoding="utf-8")
+
+    monkeypatch.setattr(report, "preflight", edit_after_the_checks)
+    assert _report(fake_workbook) == 2
+    assert _one_error_line(capsys) == (f"dgforecast: error: {fake_workbook}: data/raw/evidence.csv changed while the "
+                                       "report was starting; the report was not written and latest is as it was: "
+                                       "run it again")
+    assert sorted(p.name for p in reports.iterdir()) == before and os.readlink(reports / "latest") == latest
+
+
 # ---------------------------------------------------------------- 2. kills leave no process behind
 def _sleeping_workbook(workbook):
     """Every notebook of the report sleeps for two minutes in its second cell (a long, stuck run)."""
@@ -469,6 +672,36 @@ def test_a_scheduler_address_that_is_not_dask_is_one_line_within_the_deadline(wo
     assert code == 2 and time.monotonic() - started < 10
     line = _one_error_line(capsys)
     assert expected in line and "Unable to allocate" not in line
+    assert not (workbook / "reports" / "s.csv").exists()
+
+
+@pytest.mark.parametrize("scheme, expected", [
+    ("ws", "cannot reach the Dask scheduler (Non-websocket response)"),
+    ("wss", "cannot reach the Dask scheduler ("),
+    ("tls", "cannot reach the Dask scheduler ("),
+    ("inproc", "an inproc:// address reaches a scheduler inside the same process only"),
+    ("port", "port 99999 is out of range (1-65535)"),
+])
+def test_every_scheduler_scheme_is_one_line_exit_2_within_the_deadline_and_closes_quietly(workbook, not_a_scheduler,
+                                                                                        scheme, expected):
+    pytest.importorskip("distributed")
+    import psutil
+
+    from dgforecast.sweep.run import HANDSHAKE_SECONDS
+
+    address = {"inproc": "inproc://nothing", "port": "tcp://127.0.0.1:99999"}.get(
+        scheme, not_a_scheduler["http"].replace("tcp://", f"{scheme}://"))
+    started = time.monotonic()
+    proc = _start(workbook, "sweep", "--grid", "growth=0.01,0.02", "--sims", "200", "--out",
+                  str(workbook / "reports" / "s.csv"), "--scheduler", address)
+    seen = [psutil.Process(proc.pid)]
+    try:
+        out, err = proc.communicate(timeout=HANDSHAKE_SECONDS + 45)
+    finally:
+        seen += _descendants(proc.pid)
+        _end_all(seen)
+    assert proc.returncode == 2 and time.monotonic() - started < HANDSHAKE_SECONDS + 15
+    assert err.count("\n") == 1 and expected in err, err  # no "Exception ignored in Client.__del__" after it
     assert not (workbook / "reports" / "s.csv").exists()
 
 

@@ -45,6 +45,10 @@ def test_list_values_are_yaml_scalars():
     assert parse_grid_spec("engine=lognormal,fitted") == ("engine", ["lognormal", "fitted"])
 
 
+def test_exponent_values_on_the_grid_are_numbers():
+    assert parse_grid_spec("growth=5e-2,1e-1") == ("growth", [0.05, 0.1])
+
+
 def test_year_override_key_is_accepted():
     assert parse_grid_spec("growth_overrides.2022=-0.1,0") == ("growth_overrides.2022", [-0.1, 0])
 
@@ -67,6 +71,19 @@ def test_grid_syntax_errors_name_the_argument(spec, message):
         parse_grid_spec(spec)
     assert str(caught.value).startswith(f"--grid {spec!r}: ")
     assert "\n" not in str(caught.value)
+
+
+def test_a_grid_that_would_not_fit_in_memory_is_refused_even_with_yes(workbook, capsys, monkeypatch):
+    import dgforecast.limits as limits
+
+    monkeypatch.setattr(limits, "memory_limit", lambda: 4 << 30)
+    code = main(["--project", str(workbook), "sweep", "--grid", "growth=0:0.0999:0.0001", "--grid",
+                 "volatility=0.0001:0.1:0.0001", "--grid", "revenue_to_output_ratio=0.5:0.5999:0.0001", "--yes"])
+    # 1000^3 points x 1 KiB + 20,000 paths x 256 bytes = 953.7 GiB
+    assert code == 2 and capsys.readouterr().err == (
+        "dgforecast: error: --grid: 1,000,000,000 points x 20,000 paths would need about 954 GiB of memory, more "
+        "than the 4.0 GiB one command may take (half of this machine's); use larger steps or fewer keys, and split "
+        "the sweep into several runs\n")
 
 
 def test_grid_key_given_twice_is_refused():
@@ -187,6 +204,7 @@ def test_sweep_command_writes_one_row_per_point(workbook, capsys):
     (["--grid", "grwth=0:0.08:0.01"], "unknown parameter; did you mean 'growth'"),
     (["--grid", "growth=0.08:0:0.01"], "wrong sign"),
     (["--grid", "growth=0:0.9:0.1"], "growth = 0.6: out of range"),
+    (["--grid", "growth=1e308"], "--grid growth = 1e+308: out of range (fraction per year)"),
     (["--grid", "growth=0:0.1:0.0001", "--grid", "volatility=0:0.1:0.0001"], "add --yes"),
     (["--grid", "growth=0.02", "--out", "grid.txt"], "end the name in .csv or .parquet"),
     (["--grid", "growth_overrides.2021=-0.1"], "growth_overrides 2021: not a simulated year (2022-2025)"),
@@ -565,3 +583,14 @@ def test_a_field_added_to_the_schema_reaches_the_sweep_with_no_other_edit():
     assert p[1] > p[0] and p[1] == pytest.approx(at_eight, abs=1e-12)
     with pytest.raises(ParamsError, match="policy_boost = 0.5: out of range; use a value <= 0.1"):
         validate_grid(parse_grid(["policy_boost=0.5"]), base)
+
+
+def test_a_probability_a_rounding_error_below_zero_is_printed_0_0_percent_not_minus():
+    from dgforecast.sweep import describe_results
+
+    specs = ["growth=0.01,0.02", "volatility=0.05"]
+    setup = _setup(n_sims=200)
+    results = sweep(grid_points(parse_grid(specs)), setup)
+    results["p_met.cluster_revenue_2025"] = [-4.4e-16, 1.0000000000000002]
+    text = describe_results(results, setup, "s.csv", 0.1)
+    assert "cluster_revenue_2025: P(met) 0.0% to 100.0%; highest at growth=0.02" in text and "-0.0%" not in text

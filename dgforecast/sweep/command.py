@@ -10,7 +10,7 @@ from dgforecast.params import FIELDS, resolve_scenario
 from dgforecast.pipeline import load_inputs
 from dgforecast.batch import engine_setup
 from dgforecast.simulate import simulated_years
-from dgforecast.sweep.grid import check_grid_size, grid_points, parse_grid, validate_grid
+from dgforecast.sweep.grid import check_grid_memory, check_grid_size, grid_points, parse_grid, validate_grid
 from dgforecast.sweep.pages import render_point_notebooks
 from dgforecast.sweep.results import (check_output_path, crossing_column, finest_key, grid_keys, p_met_crossings,
                                       write_results)
@@ -56,6 +56,7 @@ def prepare_sweep(paths, scenario, specs, n_sims=None, seed=None, yes=False, as_
     check_grid_size(grid, yes=yes)
     overrides = {k: v for k, v in (("n_sims", n_sims), ("seed", seed), ("as_of", as_of)) if v is not None}
     base = resolve_scenario(paths.params_file, scenario, overrides)
+    check_grid_memory(grid, base.n_sims)
     validate_grid(grid, base)
     setup = make_setup(load_inputs(paths.root), base, grid.get("engine"))
     if not setup.targets:
@@ -69,6 +70,11 @@ def prepare_sweep(paths, scenario, specs, n_sims=None, seed=None, yes=False, as_
 def sweep(points, setup, jobs=1, scheduler=None):
     """The sweep table: the grid values, then ``result_columns`` for each point."""
     return points.join(run_engine(points, setup, jobs=jobs, scheduler=scheduler))
+
+
+def _percent(p) -> str:
+    # A weighted share may come out a rounding error below 0 or above 1 (-4.4e-16): never "-0.0%"
+    return f"{min(max(float(p), 0.0), 1.0):.1%}"
 
 
 def describe_results(results, setup, out, seconds, as_json=False, notebooks=None) -> str:
@@ -97,7 +103,7 @@ def describe_results(results, setup, out, seconds, as_json=False, notebooks=None
         p = results[f"p_met.{target.target_id}"]
         if p.notna().any():
             best = results.loc[p.idxmax(), keys].to_dict()
-            lines.append(f"  {target.target_id}: P(met) {p.min():.1%} to {p.max():.1%}; highest at "
+            lines.append(f"  {target.target_id}: P(met) {_percent(p.min())} to {_percent(p.max())}; highest at "
                          + ", ".join(f"{k}={v}" for k, v in best.items()))
     if x_key is not None and len(crossings):
         fraction = FIELDS.get(x_key.split(".")[0], {}).get("unit", "").endswith("fraction per year")

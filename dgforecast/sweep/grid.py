@@ -14,7 +14,8 @@ import yaml
 from pydantic import BaseModel
 
 from dgforecast.errors import ParamsError
-from dgforecast.params import ScenarioParams, changed, did_you_mean
+from dgforecast.limits import check_fits
+from dgforecast.params import ScenarioParams, changed, did_you_mean, shown, yaml_value
 from dgforecast.simulate import STRUCTURAL_KEYS
 
 #: Points a sweep may have before it needs ``--yes``.
@@ -31,13 +32,13 @@ _INTEGER = re.compile(r"^[+-]?\d+$")
 
 # ---------------------------------------------------------------- grid syntax
 def _grid_error(spec, what) -> ParamsError:
-    return ParamsError(f"--grid {spec!r}: {what}")
+    return ParamsError(f"--grid {shown(spec)}: {what}")
 
 
 def _range_number(spec, text, part):
     text = text.strip()
     if not _NUMBER.fullmatch(text):
-        raise _grid_error(spec, f"{part} {text!r} is not a number; write KEY=START:STOP:STEP such as "
+        raise _grid_error(spec, f"{part} {shown(text)} is not a number; write KEY=START:STOP:STEP such as "
                                 "growth=0:0.08:0.01")
     return int(text) if _INTEGER.fullmatch(text) else float(text)
 
@@ -82,16 +83,16 @@ def parse_range(spec, text) -> list:
 
 
 def _scalar(spec, text):
-    # Values are YAML scalars, as in `dgforecast params -p KEY=VALUE`.
+    # Values are YAML scalars read as in `dgforecast params -p KEY=VALUE` (5e-2 is a number).
     text = text.strip()
     if not text:
         raise _grid_error(spec, "an empty value in the list; write KEY=V1,V2,... with no empty items")
     try:
-        value = yaml.safe_load(text)
+        value = yaml_value(text)
     except yaml.YAMLError:
         value = text
     if isinstance(value, (list, dict)) or value is None:
-        raise _grid_error(spec, f"{text!r} is not a single value; write KEY=V1,V2,...")
+        raise _grid_error(spec, f"{shown(text)} is not a single value; write KEY=V1,V2,...")
     return value
 
 
@@ -150,6 +151,25 @@ def check_grid_size(grid, yes=False, limit=MAX_POINTS) -> int:
         raise ParamsError(f"--grid: {size:,} points ({shape}) is more than {limit:,}; "
                           "use larger steps, or add --yes to run them all")
     return size
+
+
+#: Memory a sweep holds per grid point (its row of the grid, of the results and of the file being
+#: written; measured 600 bytes at 500,000 points, rounded up) and per simulated path of a sample.
+BYTES_PER_POINT = 1024
+BYTES_PER_PATH = 256
+
+
+def check_grid_memory(grid, n_sims) -> None:
+    """Refuse, before the points are made, a grid whose tables would not fit in memory (even with --yes).
+
+    Raises
+    ------
+    ParamsError
+        Naming the points, the paths, the memory needed and the limit.
+    """
+    size = grid_size(grid)
+    check_fits(size * BYTES_PER_POINT + n_sims * BYTES_PER_PATH, f"--grid: {size:,} points x {n_sims:,} paths",
+               "use larger steps or fewer keys, and split the sweep into several runs")
 
 
 def grid_points(grid):

@@ -17,6 +17,7 @@ import pandas as pd
 
 from dgforecast.errors import ParamsError
 from dgforecast.batch import EngineSetup, evaluate_points
+from dgforecast.params import cut
 from dgforecast.simulate import STRUCTURAL_KEYS, evidence_rows
 from dgforecast.workers import map_pool
 
@@ -71,14 +72,21 @@ def _run_pool(chunks, setup, jobs) -> list:
     return map_pool(partial(evaluate_points, setup=setup), chunks, jobs)
 
 
-_SCHEDULER = re.compile(r"^(?:(?:tcp|tls|ws|wss|ucx)://[^\s/]+:\d{1,5}|inproc://\S+)$")
+_SCHEDULER = re.compile(r"^(?:(?:tcp|tls|ws|wss|ucx)://[^\s/]+:(?P<port>\d{1,5})|inproc://\S+)$")
 
 
 def check_scheduler(scheduler) -> None:
     """Refuse a malformed Dask address, or ``--scheduler`` without Dask installed, before any work."""
-    if not _SCHEDULER.match(str(scheduler)):
-        raise ParamsError(f"--scheduler {scheduler}: not a Dask scheduler address; write tcp://HOST:PORT, "
+    match = _SCHEDULER.match(str(scheduler))
+    if not match:
+        raise ParamsError(f"--scheduler {cut(scheduler)}: not a Dask scheduler address; write tcp://HOST:PORT, "
                           "e.g. tcp://127.0.0.1:8786")
+    if match["port"] is not None and not 1 <= int(match["port"]) <= 65535:
+        raise ParamsError(f"--scheduler {scheduler}: port {int(match['port'])} is out of range (1-65535); give the "
+                          "scheduler's port (8786 unless changed)")
+    if str(scheduler).startswith("inproc://"):  # a scheduler inside this process: a command starts none
+        raise ParamsError(f"--scheduler {cut(scheduler)}: an inproc:// address reaches a scheduler inside the same "
+                          "process only, and dgforecast sweep runs none; give tcp://HOST:PORT")
     try:
         import distributed  # noqa: F401
     except ImportError:
@@ -142,17 +150,38 @@ def probe_scheduler(scheduler, deadline) -> None:
                           f"is not a Dask handshake); {hint}")
 
 
-def _connect(scheduler):
-    """A Dask client of ``scheduler`` with a worker to run on, within ``HANDSHAKE_SECONDS`` in all."""
+def _quiet_client_class():
+    """``distributed.Client`` whose half-made instance, when connecting failed, is put away at once.
+
+    A Client that raised in its constructor is still closed by its ``__del__``, which then waits
+    twice the connect timeout (30 s) on a loop that no longer runs and prints a traceback as
+    "Exception ignored"; the one line the command printed should be the last word.
+    """
     from distributed import Client
 
+    class QuietClient(Client):
+        def __del__(self):
+            if getattr(self, "status", "closed") in ("closed", "newly-created"):
+                return
+            try:
+                self.close(timeout=1)
+            except BaseException:  # nothing may escape a finaliser, and the error was already reported
+                pass
+
+    return QuietClient
+
+
+def _connect(scheduler):
+    """A Dask client of ``scheduler`` with a worker to run on, within ``HANDSHAKE_SECONDS`` in all."""
     check_scheduler(scheduler)
     deadline = time.monotonic() + HANDSHAKE_SECONDS
     probe_scheduler(scheduler, deadline)
     try:
-        client = Client(scheduler, timeout=f"{max(1.0, deadline - time.monotonic()):.1f}s", set_as_default=False)
-    except (OSError, TimeoutError, ValueError) as exc:
-        raise ParamsError(f"--scheduler {scheduler}: cannot reach the Dask scheduler ({exc}); start it "
+        client = _quiet_client_class()(scheduler, timeout=f"{max(1.0, deadline - time.monotonic()):.1f}s",
+                                       set_as_default=False)
+    except Exception as exc:  # tls, ws, ucx: whatever Dask or tornado raises (WebSocketError, SSL) is one line
+        why = cut(exc, limit=200) or type(exc).__name__
+        raise ParamsError(f"--scheduler {scheduler}: cannot reach the Dask scheduler ({why}); start it "
                           "(dask scheduler) or check the address") from None
     try:
         client.wait_for_workers(1, timeout=max(1.0, deadline - time.monotonic()))
