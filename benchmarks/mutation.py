@@ -9,12 +9,20 @@ Usage::
     .venv/bin/python benchmarks/mutation.py                 # dgforecast/condition.py, tests/test_condition.py
     .venv/bin/python benchmarks/mutation.py --paths dgforecast/pins.py --tests tests/test_pins.py
     .venv/bin/python benchmarks/mutation.py --paths dgforecast/simulate.py --tests tests/test_simulate.py \\
-        --functions 'dgforecast.simulate.usable_observations' 'dgforecast.simulate.PathView.*'
+        --functions 'dgforecast.simulate.usable_observations' 'dgforecast.simulate._PathsView.*'
     make mutation                                           # installs the pinned mutmut into .venv first
 
 ``--paths`` and ``--tests`` add to the defaults below (``--no-defaults`` drops them); ``--functions``
 keeps only the mutants of the named functions (``module.function`` or ``module.Class.method``, shell
-wildcards allowed). ``-j`` is the number of mutants tested at once (default: the CPUs).
+wildcards allowed; name every module's, e.g. ``'dgforecast.condition.*'``). ``-j`` is the number of
+mutants tested at once (default: the CPUs); ``--report NAME`` writes ``benchmarks/results/NAME.md``
+(default ``mutation``), so a run over other files does not overwrite the measurement model's.
+
+Only the tests that call a mutated function in pytest's own process judge its mutants: mutmut
+records which tests reach which function in a first, clean run, and calls made in another process
+(a worker, ``subprocess.run(["dgforecast", ...])``) are not seen; such a function's mutants are
+"no tests" (its other callers' tests still run, and the mutant reaches their workers). mutmut
+mutates function and method bodies only, not module-level constants or dataclass fields.
 
 mutmut is not installed by this script: it says which ``pip install`` to run when it is missing.
 
@@ -62,7 +70,6 @@ DEFAULT_TESTS = ["tests/test_condition.py"]
 ALWAYS_COPY = ["notebooks"]
 EQUIVALENT_FILE = ROOT / "benchmarks" / "mutation_equivalent.txt"
 RESULTS = ROOT / "benchmarks" / "results"
-REPORT, SURVIVORS = RESULTS / "mutation.md", RESULTS / "mutation_survivors.txt"
 GOAL_PCT = 90.0
 #: pytest options of every test run (mutmut adds -x -q and its own plugins' switches).
 PYTEST_ARGS = ["-p", "no:cacheprovider"]
@@ -87,7 +94,7 @@ def parse_args(argv=None):
     parser.add_argument("--no-defaults", action="store_true", help="mutate and test only what --paths/--tests name")
     parser.add_argument("--functions", nargs="+", default=[], metavar="PATTERN",
                         help="only the mutants of these functions: module.function or module.Class.method, "
-                             "wildcards allowed (e.g. 'dgforecast.simulate.PathView.*')")
+                             "wildcards allowed (e.g. 'dgforecast.simulate._PathsView.*')")
     parser.add_argument("--also-copy", nargs="+", default=[], metavar="PATH",
                         help="more files or folders the tests need in the copy (the package, tests/, "
                              "notebooks/ and pyproject.toml always are)")
@@ -97,6 +104,8 @@ def parse_args(argv=None):
     parser.add_argument("--fail-under", type=float, metavar="PCT",
                         help="exit 1 when the kill rate (equivalent mutants left out) is below PCT")
     parser.add_argument("--equivalent", type=Path, default=EQUIVALENT_FILE, help="allow-list of equivalent mutants")
+    parser.add_argument("--report", default="mutation", metavar="NAME",
+                        help="write benchmarks/results/NAME.md and NAME_survivors.txt (default: mutation)")
     return parser.parse_args(argv)
 
 
@@ -202,6 +211,10 @@ def stage(workdir: Path, paths, tests, also_copy):
 def run_mutmut(workdir: Path, jobs: int, patterns) -> tuple[int, float, str]:
     """``mutmut run`` in ``workdir``: its exit code, wall seconds and output (spinner lines dropped)."""
     env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+    # mutmut puts mutants/ first on its own sys.path only; a test that starts a fresh interpreter (a
+    # spawned worker, a dask nanny) would import the unmutated package of the editable install. Forked
+    # workers (dgforecast.workers on Linux) inherit both this and mutmut's MUTANT_UNDER_TEST.
+    env["PYTHONPATH"] = os.pathsep.join([str(workdir / "mutants")] + ([env["PYTHONPATH"]] if env.get("PYTHONPATH") else []))
     # one BLAS thread per forked worker: -j workers already fill the cores (and forking is safer)
     for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
         env[var] = "1"
@@ -225,8 +238,10 @@ def run_mutmut(workdir: Path, jobs: int, patterns) -> tuple[int, float, str]:
         print(file=sys.stderr)
     text = log.read_text(encoding="utf-8", errors="replace")
     lines = [ln.strip() for part in text.split("\n") for ln in part.split("\r")]
-    spinner = re.compile(r"^[⠁-⣿]?\s*\d+/\d+\s+🎉")
-    return code, wall, "\n".join(ln for ln in lines if ln and not spinner.match(ln))
+    spinner = re.compile(r"^[\u2800-\u28ff]")  # the braille spinner of mutmut's progress lines
+    progress = [ln for ln in lines if spinner.match(ln) and "🎉" in ln]
+    kept = [ln for ln in lines if ln and not spinner.match(ln)]
+    return code, wall, "\n".join(kept + [f"last progress line: {progress[-1]}"] if progress else kept)
 
 
 # -------------------------------------------------------------------------------------------- results
@@ -424,7 +439,8 @@ def survivor_block(m) -> str:
     return "\n".join(lines)
 
 
-def write_report(mutants, stale, *, version, paths, tests, functions, jobs, wall, run_output, command):
+def write_report(mutants, stale, *, report, survivors, version, paths, tests, functions, jobs, wall, run_output,
+                 command):
     counts, detected, tested, equivalent = scores(mutants)
     rate, rate_eq = pct(detected, tested), pct(detected, tested - equivalent)
     goal_met = tested > 0 and 100 * detected / max(tested - equivalent, 1) >= GOAL_PCT
@@ -490,13 +506,13 @@ def write_report(mutants, stale, *, version, paths, tests, functions, jobs, wall
                 "The code they describe changed, or a test now kills them: re-judge or delete them.", ""]
         out += [f"- `{e['function']}`: {' / '.join(e['removed'] + ['→'] + e['added'])}" for e in stale]
     out += ["", "## mutmut's output", "", "```", run_output.strip(), "```", ""]
-    REPORT.write_text("\n".join(out), encoding="utf-8")
+    report.write_text("\n".join(out), encoding="utf-8")
 
     lines = [f"# surviving mutants, {now} UTC, mutmut {version}, commit {commit}: {len(live)} survivors, "
              f"{len(marked)} equivalent; file:line<TAB>function<TAB>status<TAB>change<TAB>mutmut name"]
     lines += [f"{m['file']}:{m['line']}\t{m['function']}\t{m['status']}\t{m['change']}\t{m['name']}" for m in live]
     lines += [f"{m['file']}:{m['line']}\t{m['function']}\tequivalent\t{m['change']}\t{m['name']}" for m in marked]
-    SURVIVORS.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    survivors.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return live, marked, rate_eq, detected, tested - equivalent
 
 
@@ -505,16 +521,21 @@ def main(argv=None) -> int:
     version = require_mutmut()
     paths, tests = checked_inputs(args)
     patterns = mutmut_patterns(args.functions, paths)
+    if not re.fullmatch(r"[\w-]+", args.report):
+        sys.exit(f"--report {args.report}: a plain name (letters, digits, _ and -)")
+    report, survivors = RESULTS / f"{args.report}.md", RESULTS / f"{args.report}_survivors.txt"
     also_copy = [c for c in ALWAYS_COPY if (ROOT / c).exists()] + args.also_copy
-    workdir = (args.workdir.resolve() if args.workdir else Path(tempfile.mkdtemp(prefix="dgforecast-mutation-")))
-    if args.workdir:
-        if workdir.exists() and any(workdir.iterdir()):
-            sys.exit(f"--workdir {workdir}: not empty (mutmut would reuse old results); give a new or empty folder")
-        workdir.mkdir(parents=True, exist_ok=True)
+    workdir = args.workdir.resolve() if args.workdir else Path(tempfile.gettempdir()).resolve() / "dgforecast-mutation-"
     workbook = next((f for f in (workdir, *workdir.parents) if is_workbook(f)), None)
     if workbook is not None:
         sys.exit(f"--workdir {workdir}: inside the workbook {workbook}; the tests would find its params.yaml "
                  "and data/raw/ from there. Give a folder outside any workbook.")
+    if args.workdir:
+        if workdir.exists() and any(workdir.iterdir()):
+            sys.exit(f"--workdir {workdir}: not empty (mutmut would reuse old results); give a new or empty folder")
+        workdir.mkdir(parents=True, exist_ok=True)
+    else:
+        workdir = Path(tempfile.mkdtemp(prefix=workdir.name, dir=workdir.parent))
     command = "python benchmarks/mutation.py" + ("" if argv is None and len(sys.argv) == 1 else
                                                  " " + " ".join(sys.argv[1:] if argv is None else argv))
     try:
@@ -530,7 +551,7 @@ def main(argv=None) -> int:
         mutants = collect(workdir, paths, patterns)
         stale = match_equivalent(mutants, load_equivalent(args.equivalent))
         live, marked, rate, detected, counted = write_report(
-            mutants, stale, version=version, paths=paths, tests=tests, functions=args.functions, jobs=args.jobs,
+            mutants, stale, report=report, survivors=survivors, version=version, paths=paths, tests=tests, functions=args.functions, jobs=args.jobs,
             wall=wall, run_output=output, command=command)
     finally:
         if args.keep:
@@ -541,7 +562,7 @@ def main(argv=None) -> int:
     not_checked = sum(1 for m in mutants if m["status"] == "not checked")
     print(f"{len(mutants)} mutants in {wall:.0f} s: {detected} of {counted} killed ({rate}), "
           f"{len(live)} survivors, {len(marked)} marked equivalent, {len(stale)} stale allow-list entries; "
-          f"written to {REPORT.relative_to(ROOT)} and {SURVIVORS.relative_to(ROOT)}")
+          f"written to {report.relative_to(ROOT)} and {survivors.relative_to(ROOT)}")
     if not_checked:
         print(f"{not_checked} mutants were not checked: the run did not finish", file=sys.stderr)
         return 2
