@@ -208,19 +208,19 @@ def stage(workdir: Path, paths, tests, also_copy):
     (workdir / "pyproject.toml").write_text(pyproject + mutmut_config(paths, tests, also_copy), encoding="utf-8")
 
 
-def run_mutmut(workdir: Path, jobs: int, patterns) -> tuple[int, float, str]:
-    """``mutmut run`` in ``workdir``: its exit code, wall seconds and output (spinner lines dropped)."""
+def run_mutmut(workdir: Path, jobs: int, patterns) -> tuple[int, float, float, str]:
+    """``mutmut run`` in ``workdir``: its exit code, wall and CPU seconds, and output (spinner lines dropped)."""
     env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
-    # mutmut puts mutants/ first on its own sys.path only; a test that starts a fresh interpreter (a
-    # spawned worker, a dask nanny) would import the unmutated package of the editable install. Forked
-    # workers (dgforecast.workers on Linux) inherit both this and mutmut's MUTANT_UNDER_TEST.
-    env["PYTHONPATH"] = os.pathsep.join([str(workdir / "mutants")] + ([env["PYTHONPATH"]] if env.get("PYTHONPATH") else []))
+    # No PYTHONPATH to mutants/ here: mutants/ does not exist yet when mutmut starts, so its interpreter
+    # would remember the folder as "no importer" and import the unmutated package (no test would then
+    # reach a mutant). mutmut puts mutants/ on its own sys.path, which forked workers (dgforecast.workers
+    # on Linux) inherit; an interpreter started afresh (spawn, a dask nanny) imports the unmutated package.
     # one BLAS thread per forked worker: -j workers already fill the cores (and forking is safer)
     for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
         env[var] = "1"
     command = [sys.executable, "-m", "mutmut", "run", "--max-children", str(jobs), *patterns]
     log = workdir / "mutmut-run.log"
-    started = time.perf_counter()
+    started, cpu_before = time.perf_counter(), _children_cpu()
     with open(log, "wb") as out:
         process = subprocess.Popen(command, cwd=workdir, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         last_progress = 0.0
@@ -233,15 +233,23 @@ def run_mutmut(workdir: Path, jobs: int, patterns) -> tuple[int, float, str]:
                     print(f"\r  {line[:110]:<110}", end="", file=sys.stderr, flush=True)
                 last_progress = now
         code = process.wait()
-    wall = time.perf_counter() - started
+    wall, cpu = time.perf_counter() - started, _children_cpu() - cpu_before
     if sys.stderr.isatty():
         print(file=sys.stderr)
     text = log.read_text(encoding="utf-8", errors="replace")
     lines = [ln.strip() for part in text.split("\n") for ln in part.split("\r")]
     spinner = re.compile(r"^[\u2800-\u28ff]")  # the braille spinner of mutmut's progress lines
     progress = [ln for ln in lines if spinner.match(ln) and "🎉" in ln]
-    kept = [ln for ln in lines if ln and not spinner.match(ln)]
-    return code, wall, "\n".join(kept + [f"last progress line: {progress[-1]}"] if progress else kept)
+    one_result = re.compile(r"^\S+ \S+__mutmut_\d+$")  # the per-mutant list printed after a --functions run
+    kept = [ln for ln in lines if ln and not spinner.match(ln) and not one_result.match(ln)]
+    return code, wall, cpu, "\n".join(kept + [f"last progress line: {progress[-1]}"] if progress else kept)
+
+
+def _children_cpu() -> float:
+    """CPU seconds (user + system) of the finished child processes: mutmut and its workers."""
+    import resource
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 # -------------------------------------------------------------------------------------------- results
@@ -439,20 +447,20 @@ def survivor_block(m) -> str:
     return "\n".join(lines)
 
 
-def write_report(mutants, stale, *, report, survivors, version, paths, tests, functions, jobs, wall, run_output,
-                 command):
+def write_report(mutants, stale, *, report, survivors, version, paths, tests, functions, jobs, wall, cpu,
+                 load_start, run_output, command):
     counts, detected, tested, equivalent = scores(mutants)
     rate, rate_eq = pct(detected, tested), pct(detected, tested - equivalent)
     goal_met = tested > 0 and 100 * detected / max(tested - equivalent, 1) >= GOAL_PCT
     now = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M")
     commit = git("rev-parse", "--short", "HEAD") or "not a git checkout"
     dirty = git("status", "--porcelain", "--", *paths, *[t.split("::")[0] for t in tests])
-    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    load = os.getloadavg()[0]
     rate_line = re.search(r"[\d.]+ mutations/second", run_output)
 
     out = [f"# Mutation testing of the measurement model ({now} UTC)", "",
            f"`{command}`: mutmut {version} (Python {platform.python_version()}), {jobs} mutant(s) at once, "
-           f"wall {wall:.0f} s{f' ({rate_line.group(0)})' if rate_line else ''}, load {load:.1f} on "
+           f"wall {wall:.0f} s{f' ({rate_line.group(0)})' if rate_line else ''}, {cpu:.0f} CPU-s, load {load_start:.1f} at the start and {load:.1f} at the end on "
            f"{os.cpu_count()} CPU(s), commit {commit}" + (" with uncommitted changes to the files below" if dirty else "")
            + ".", "",
            "Files mutated: " + ", ".join(
@@ -542,7 +550,8 @@ def main(argv=None) -> int:
         stage(workdir, paths, tests, also_copy)
         print(f"mutmut {version}: mutating {', '.join(paths)} against {', '.join(tests)} in {workdir} "
               f"(-j {args.jobs})", file=sys.stderr)
-        code, wall, output = run_mutmut(workdir, args.jobs, patterns)
+        load_start = os.getloadavg()[0]
+        code, wall, cpu, output = run_mutmut(workdir, args.jobs, patterns)
         if code != 0:
             print(output, file=sys.stderr)
             print(f"mutmut run failed (exit {code}); its log: {workdir / 'mutmut-run.log'}", file=sys.stderr)
@@ -552,7 +561,7 @@ def main(argv=None) -> int:
         stale = match_equivalent(mutants, load_equivalent(args.equivalent))
         live, marked, rate, detected, counted = write_report(
             mutants, stale, report=report, survivors=survivors, version=version, paths=paths, tests=tests, functions=args.functions, jobs=args.jobs,
-            wall=wall, run_output=output, command=command)
+            wall=wall, cpu=cpu, load_start=load_start, run_output=output, command=command)
     finally:
         if args.keep:
             print(f"kept {workdir}: cd there and run `{sys.executable} -m mutmut browse` (or `mutmut show NAME`)",
@@ -560,7 +569,7 @@ def main(argv=None) -> int:
         else:
             shutil.rmtree(workdir, ignore_errors=True)
     not_checked = sum(1 for m in mutants if m["status"] == "not checked")
-    print(f"{len(mutants)} mutants in {wall:.0f} s: {detected} of {counted} killed ({rate}), "
+    print(f"{len(mutants)} mutants in {wall:.0f} s ({cpu:.0f} CPU-s): {detected} of {counted} killed ({rate}), "
           f"{len(live)} survivors, {len(marked)} marked equivalent, {len(stale)} stale allow-list entries; "
           f"written to {report.relative_to(ROOT)} and {survivors.relative_to(ROOT)}")
     if not_checked:
