@@ -50,6 +50,7 @@ import hashlib
 import os
 import platform
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -403,6 +404,17 @@ def load_equivalent(path: Path):
     return entries
 
 
+def in_scope(entry, paths, patterns) -> bool:
+    """Whether this run mutated the entry's function (so an entry that matched nothing is stale)."""
+    modules = sorted((module_name(p) for p in paths), key=len, reverse=True)
+    module = next((m for m in modules if entry["function"].startswith(m + ".")), None)
+    if module is None:
+        return False
+    rest = entry["function"][len(module) + 1:].split(".")
+    mangled = f"{module}.x_{rest[0]}" if len(rest) == 1 else f"{module}.xǁ{rest[0]}ǁ{rest[-1]}"
+    return not patterns or any(fnmatch.fnmatch(mangled + "__mutmut_1", p) for p in patterns)
+
+
 def match_equivalent(mutants, entries):
     """Mark the surviving mutants an entry describes (same function, same lines changed the same way)."""
     used = set()
@@ -532,6 +544,7 @@ def main(argv=None) -> int:
     if not re.fullmatch(r"[\w-]+", args.report):
         sys.exit(f"--report {args.report}: a plain name (letters, digits, _ and -)")
     report, survivors = RESULTS / f"{args.report}.md", RESULTS / f"{args.report}_survivors.txt"
+    entries = [e for e in load_equivalent(args.equivalent) if in_scope(e, paths, patterns)]  # read before the run
     also_copy = [c for c in ALWAYS_COPY if (ROOT / c).exists()] + args.also_copy
     workdir = args.workdir.resolve() if args.workdir else Path(tempfile.gettempdir()).resolve() / "dgforecast-mutation-"
     workbook = next((f for f in (workdir, *workdir.parents) if is_workbook(f)), None)
@@ -544,8 +557,7 @@ def main(argv=None) -> int:
         workdir.mkdir(parents=True, exist_ok=True)
     else:
         workdir = Path(tempfile.mkdtemp(prefix=workdir.name, dir=workdir.parent))
-    command = "python benchmarks/mutation.py" + ("" if argv is None and len(sys.argv) == 1 else
-                                                 " " + " ".join(sys.argv[1:] if argv is None else argv))
+    command = shlex.join(["python", "benchmarks/mutation.py", *(sys.argv[1:] if argv is None else argv)])
     try:
         stage(workdir, paths, tests, also_copy)
         print(f"mutmut {version}: mutating {', '.join(paths)} against {', '.join(tests)} in {workdir} "
@@ -558,10 +570,11 @@ def main(argv=None) -> int:
             args.keep = True
             return 2
         mutants = collect(workdir, paths, patterns)
-        stale = match_equivalent(mutants, load_equivalent(args.equivalent))
+        stale = match_equivalent(mutants, entries)
         live, marked, rate, detected, counted = write_report(
-            mutants, stale, report=report, survivors=survivors, version=version, paths=paths, tests=tests, functions=args.functions, jobs=args.jobs,
-            wall=wall, cpu=cpu, load_start=load_start, run_output=output, command=command)
+            mutants, stale, report=report, survivors=survivors, version=version, paths=paths, tests=tests,
+            functions=args.functions, jobs=args.jobs, wall=wall, cpu=cpu, load_start=load_start, run_output=output,
+            command=command)
     finally:
         if args.keep:
             print(f"kept {workdir}: cd there and run `{sys.executable} -m mutmut browse` (or `mutmut show NAME`)",
