@@ -22,7 +22,8 @@ Only the tests that call a mutated function in pytest's own process judge its mu
 records which tests reach which function in a first, clean run, and calls made in another process
 (a worker, ``subprocess.run(["dgforecast", ...])``) are not seen; such a function's mutants are
 "no tests" (its other callers' tests still run, and the mutant reaches their workers). mutmut
-mutates function and method bodies only, not module-level constants or dataclass fields.
+mutates function and method bodies only: not module-level constants, dataclass fields, nor a function
+under a decorator other than @staticmethod or @classmethod (a @property is left as it is).
 
 mutmut is not installed by this script: it says which ``pip install`` to run when it is missing.
 
