@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.dgforecast-installed
 
-.PHONY: report data test install lab notebook-git clean
+.PHONY: report data test install lab notebook-git mutation clean
 
 report: $(STAMP)
 	$(BIN)/dgforecast data
@@ -18,6 +18,14 @@ test: $(STAMP)
 	$(BIN)/python -m pytest
 
 install: $(STAMP) notebook-git
+
+# Mutation testing of the measurement model (benchmarks/mutation.py; about a minute and a half on 2 cores):
+# installs the mutmut version the script is written for into the venv, then runs it. Options go in
+# MUTATION_ARGS, e.g. make mutation MUTATION_ARGS='--paths dgforecast/pins.py --tests tests/test_pins.py'
+MUTMUT_VERSION = $(shell sed -n 's/^MUTMUT_VERSION = "\(.*\)"/\1/p' benchmarks/mutation.py)
+mutation: $(STAMP)
+	$(BIN)/python -m pip install -q 'mutmut==$(MUTMUT_VERSION)'
+	$(BIN)/python benchmarks/mutation.py $(MUTATION_ARGS)
 
 # The kernel the notebooks name ("dgforecast"), registered inside the venv only (--sys-prefix), so
 # JupyterLab opens them on this interpreter; the report runner starts its own kernel regardless.
