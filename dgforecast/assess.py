@@ -1,6 +1,7 @@
-"""Judging targets: P(target met), status labels, crossing years, fan quantiles, count targets.
+"""Judging targets: P(target met), status labels and verdicts, crossing years, fan quantiles, count targets.
 
-Status rule (thresholds from params.yaml ``status_thresholds``), first match wins:
+Before a target's deadline its status says how the pace looks (thresholds from params.yaml
+``status_thresholds``), first match wins:
 
 ===============  ==========================================================================
 提前实现          P(met in a year before the deadline) >= ``early`` (level targets), or the
@@ -9,8 +10,22 @@ Status rule (thresholds from params.yaml ``status_thresholds``), first match win
 基本符合预期      P(met) >= ``on_track``
 存在风险          P(met) >= ``at_risk``
 难以实现          otherwise
-无法评估          P(met) unknown (a count target with no progress counts entered)
+暂无公开数字      P(met) unknown (a count target with no progress counts entered)
 ===============  ==========================================================================
+
+Once the deadline has passed (the as-of month is after its year) the verdict is the status
+(``verdict_detail``; cut-offs ``verdict_thresholds``, with z = ``mc_sigmas`` Monte Carlo standard
+errors of margin)::
+
+    P(met) - z·se >= achieved   -> 已实现 (met)
+    P(met) + z·se <= missed     -> 未实现 (not met)
+    otherwise, or no evidence   -> 无法确认 (cannot be confirmed)
+
+A P(met) past a cut but within its margin draws more paths (up to ``evidence.max_sims``); if it is
+still within, the verdict is 无法确认 "at the cut", so a verdict never turns on the seed. A count
+target is 已实现 once its entered total reaches the threshold and 未实现 when every year of its
+window is entered and the total falls short, or the pace model gives P(met) at most ``missed``.
+The labels are ``vocabulary``'s, one per state.
 
 Each kind of target is judged its own way (``kinds``): level targets on simulated paths;
 ``milestone`` targets as events (``milestone_assessment``); count targets (``cumulative_count``)
@@ -35,16 +50,18 @@ from dgforecast.condition import met_share, weighted_stats
 from dgforecast.data import history_series_or_none
 from dgforecast.errors import ParamsError
 from dgforecast.kinds import kind_of
-from dgforecast.params import STATUS_LABELS, STATUS_LABELS_EN, ScenarioParams, StatusThresholds
+from dgforecast.params import ScenarioParams, StatusThresholds, changed
 from dgforecast.simulate import simulate_targets
 from dgforecast.targets import level_targets, required_cagr, targets_table
+from dgforecast.vocabulary import MET, NO_FIGURE, NOT_MET, PACE, UNCONFIRMED
 
 log = logging.getLogger(__name__)
 
 DECILES = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
-NOT_ASSESSED = "无法评估"
-#: Chinese status label -> English.
-STATUS_EN = dict(zip(STATUS_LABELS, STATUS_LABELS_EN)) | {NOT_ASSESSED: "not assessed"}
+#: The pace statuses, best first (``vocabulary.PACE``).
+PACE_LABELS = tuple(PACE)
+NO_COUNTS = ("no public figure: no progress count of the cluster is entered in data/raw/target_progress.csv; "
+             "the published counts are city-wide, all industries")
 #: Jeffreys prior for a Poisson rate: Gamma(shape ½, rate 0).
 PRIOR_SHAPE, PRIOR_RATE = 0.5, 0.0
 SUMMARY_COLUMNS = ["scenario", "target_id", "p_met", "median", "q10", "q90", "status"]
@@ -92,17 +109,71 @@ def status_label(p_met, thresholds, p_met_early=None) -> str:
     Returns
     -------
     str
-        提前实现, 快于预期, 基本符合预期, 存在风险, 难以实现, or 无法评估.
+        提前实现, 快于预期, 基本符合预期, 存在风险, 难以实现, or 暂无公开数字.
     """
     t = thresholds if isinstance(thresholds, StatusThresholds) else StatusThresholds(**thresholds)
     if p_met is None or math.isnan(p_met):
-        return NOT_ASSESSED
+        return NO_FIGURE
     if p_met_early is not None and not math.isnan(p_met_early) and p_met_early >= t.early:
-        return STATUS_LABELS[0]
-    for label, cut in zip(STATUS_LABELS[1:4], (t.ahead, t.on_track, t.at_risk)):
+        return PACE_LABELS[0]
+    for label, cut in zip(PACE_LABELS[1:4], (t.ahead, t.on_track, t.at_risk)):
         if p_met >= cut:
             return label
-    return STATUS_LABELS[4]
+    return PACE_LABELS[4]
+
+
+def deadline_passed(params, deadline) -> bool:
+    """True once the as-of month is after the deadline's year: the status is then the verdict."""
+    return params.as_of_month > f"{int(deadline):04d}-12"
+
+
+def verdict_detail(p_met, thresholds, has_evidence=True, se=0.0) -> tuple[str, bool]:
+    """(verdict, at the cut) for a probability of having met a target (rule in the module docstring).
+
+    ``at the cut`` is True when P(met) is past a cut-off but within ``thresholds.mc_sigmas`` Monte
+    Carlo standard errors ``se`` of it: the verdict is then 无法确认, however the seed falls.
+
+    >>> from dgforecast.params import VerdictThresholds
+    >>> verdict_detail(0.95, VerdictThresholds(), se=0.01), verdict_detail(0.92, VerdictThresholds(), se=0.01)
+    (('已实现', False), ('无法确认', True))
+    """
+    if not has_evidence or p_met is None or math.isnan(p_met):
+        return UNCONFIRMED, False
+    margin = thresholds.mc_sigmas * se
+    if p_met - margin >= thresholds.achieved:
+        return MET, False
+    if p_met + margin <= thresholds.missed:
+        return NOT_MET, False
+    return UNCONFIRMED, bool(p_met >= thresholds.achieved or p_met <= thresholds.missed)
+
+
+def verdict(p_met, thresholds, has_evidence=True, se=0.0) -> str:
+    """已实现 / 未实现 / 无法确认 for a probability of having met a target (``verdict_detail``).
+
+    >>> from dgforecast.params import VerdictThresholds
+    >>> verdict(0.9, VerdictThresholds()), verdict(0.1, VerdictThresholds()), verdict(0.5, VerdictThresholds())
+    ('已实现', '未实现', '无法确认')
+    """
+    return verdict_detail(p_met, thresholds, has_evidence, se)[0]
+
+
+def count_verdict(found, thresholds) -> tuple[str, str]:
+    """(verdict, reason) of a count or milestone target from its assessment (``count_target_assessment``).
+
+    已实现 once the entered total reaches the threshold; 未实现 when every year of the window is entered
+    and the total falls short, or when the pace model gives P(met) at most the ``missed`` cut (the
+    years not entered are named); otherwise 无法确认.
+    """
+    p, missing = found["p_met"], found["years_missing"]
+    if math.isnan(p):
+        return UNCONFIRMED, NO_COUNTS
+    entered = f"{found['achieved']:g} entered for {found['years_entered']}"
+    if p == 1.0:
+        return MET, f"{entered}: the threshold is reached"
+    if missing == "none":
+        return NOT_MET, f"{entered}, every year of the window: short of it"
+    label = NOT_MET if p <= thresholds.missed else UNCONFIRMED
+    return label, f"{entered}; years not entered ({missing}) drawn by the pace model: P(met) {p:.1%}"
 
 
 def crossing_year(paths, threshold, comparison=">=") -> dict:
@@ -339,9 +410,12 @@ def level_stats(values, weights, threshold, comparison) -> dict:
 def _level_rows(row, group, params, p_early):
     stats = level_stats(group.deadline_values[int(row["deadline"])], group.weights, row["threshold"],
                         row["comparison"])
+    if deadline_passed(params, row["deadline"]):  # the period is over: the verdict is the status
+        status = verdict(stats["p_met"], params.verdict_thresholds, bool(group.evidence_used), stats["p_se"])
+    else:
+        status = status_label(stats["p_met"], params.status_thresholds, p_early)
     return {"scenario": params.scenario, "target_id": row["id"], "p_met": stats["p_met"],
-            "median": stats["median"], "q10": stats["q10"], "q90": stats["q90"],
-            "status": status_label(stats["p_met"], params.status_thresholds, p_early)}, stats["p_se"]
+            "median": stats["median"], "q10": stats["q10"], "q90": stats["q90"], "status": status}, stats["p_se"]
 
 
 def _p_met_early(row, paths) -> float:
@@ -394,16 +468,50 @@ JUDGES = {"pace": count_target_assessment, "event": milestone_assessment}
 def judge_counts(table, progress, params) -> pd.DataFrame:
     """Every target not judged on paths, each by its kind's model (``kinds``), on the counts published by
     ``params.as_of``."""
-    rows = [JUDGES[kind_of(r["kind"]).judged_on](r, progress, params.as_of_month, params.status_thresholds)
-            for _, r in table.iterrows() if not kind_of(r["kind"]).is_level]
+    rows = []
+    for _, r in table.iterrows():
+        if kind_of(r["kind"]).is_level:
+            continue
+        found = JUDGES[kind_of(r["kind"]).judged_on](r, progress, params.as_of_month, params.status_thresholds)
+        found["verdict"], found["verdict_reason"] = count_verdict(found, params.verdict_thresholds)
+        if deadline_passed(params, r["deadline"]):  # the period is over: the verdict is the status
+            found["status"] = found["verdict"]
+        rows.append(found)
     return pd.DataFrame(rows)
+
+
+def at_a_cut(result) -> list:
+    """The level targets of a result whose deadline has passed and whose P(met) lies within its margin of a cut."""
+    found = []
+    params, summary = result.params, result.summary.set_index("target_id")
+    for target_id, info in result.evidence.items():
+        deadline = info["deadline"]
+        if deadline_passed(params, deadline) and verdict_detail(summary.loc[target_id, "p_met"],
+                                                                params.verdict_thresholds,
+                                                                bool(info["evidence_used"]), info["p_se"])[1]:
+            found.append(target_id)
+    return found
 
 
 def assess_inputs(params: ScenarioParams, inputs: dict) -> ScenarioResult:
     """Simulate one scenario on the workbook's tables (``pipeline.load_inputs``) and judge every target.
 
+    When a target's deadline has passed and its P(met) lies within its Monte Carlo margin of a verdict
+    cut, more paths are drawn (four times as many, up to ``evidence.max_sims``) until it clears the
+    cut or the limit is reached: every page then shows the same verdict, whatever the seed.
     Pure apart from logging: the tables come in, nothing is read or written.
     """
+    result = _assess_once(params, inputs)
+    while at_a_cut(result) and result.simulation.n_sims < params.evidence.max_sims:
+        more = int(min(params.evidence.max_sims, 4 * result.simulation.n_sims))
+        log.info("%s: P(met) of %s within %s Monte Carlo s.e. of a verdict cut at %d paths; drawing %d",
+                 params.scenario, ", ".join(at_a_cut(result)), params.verdict_thresholds.mc_sigmas,
+                 result.simulation.n_sims, more)
+        result = _assess_once(changed(params, {"n_sims": more}, validate=False), inputs)
+    return result
+
+
+def _assess_once(params: ScenarioParams, inputs: dict) -> ScenarioResult:
     table = targets_table(inputs["targets"], inputs["baselines"], 1.0)
     levels = table[table["kind"].map(lambda k: kind_of(k).is_level).astype(bool)]
     _check_horizon(params, levels)
@@ -427,7 +535,8 @@ def assess_inputs(params: ScenarioParams, inputs: dict) -> ScenarioResult:
         met_all[target.group] = met_all.get(target.group, True) & hit
         by_target[target.target_id] = paths
         evidence[target.target_id] = {"ess": group.ess, "evidence_used": list(group.evidence_used), "p_se": p_se,
-                                      "years": group.years_evidence, "round_capped": list(group.round_capped)}
+                                      "years": group.years_evidence, "round_capped": list(group.round_capped),
+                                      "deadline": target.deadline, "next_milestone": dict(group.next_milestone)}
         if first_actuals is None:
             scale = params.revenue_to_output_ratio if target.apply_ratio else 1.0
             first_actuals = _actual_points(target.base_level, target.base_year) * scale

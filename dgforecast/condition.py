@@ -8,10 +8,10 @@ row of data/raw/evidence.csv becomes, with the parameters of ``params.EvidencePa
 (``-p evidence.NAME=VALUE``):
 
 * a **Gaussian row** ``y = h·θ + e``: a linear function h of the state observed with noise e —
-  - cluster 增加值 growth g (January–m of year t): ln(1+g) + ln(1+deflator) = x_t + e, sd
+  - cluster 增加值 growth g (January–m of year t): ln(1+g) + nominal_gap = x_t + e, sd
     ytd_sd·(12−m)/12 of its own, plus the 增加值-to-output link e_t (sd growth_link_sd) that every
-    增加值 row of year t shares (no deflator for nominal growth);
-  - the city's 增加值 growth c: ln(1+c) + ln(1+deflator) = x_t − δ + e, own sd hypot(city_gap_sd,
+    增加值 row of year t shares (nominal_gap only for real growth: nominal output over real 增加值);
+  - the city's 增加值 growth c: ln(1+c) + nominal_gap = x_t − δ + e, own sd hypot(city_gap_sd,
     ytd part), sharing the year's link e_t with the cluster's own rows (*related* evidence: weaker
     than a direct row by city_gap_sd and by what δ leaves unknown);
   - output or revenue growth: ln(1+g) = x_t + e, sd the ytd part (output) and growth_link_sd
@@ -203,8 +203,7 @@ def _beyond_next(obs):
 
 
 def _growth_row(obs, ep):
-    deflator = math.log1p(ep.deflator) if obs.real else 0.0
-    value = math.log1p(obs.value / 100) + deflator
+    value = math.log1p(obs.value / 100) + (ep.nominal_gap if obs.real else 0.0)
     if obs.measure == "cluster_value_added":
         return GaussianRow((obs.evidence_id,), growth_of(obs.year), value, ytd_part(obs, ep), link=obs.year)
     if obs.measure == "city_value_added":

@@ -29,18 +29,27 @@ COLUMNS = ["evidence_id", "measure", "year", "period", "kind", "value", "unit", 
 #: city's measures are *related* evidence: not the cluster, linked to it by parameters of their own
 #: (``EvidenceParams.city_gap``, ``city_gap_sd``, ``city_ratio_sd``).
 MEASURES = {
-    "cluster_output": {"unit": "亿元", "meaning": "the cluster's 总产值 (gross output), current prices"},
-    "cluster_revenue": {"unit": "亿元", "meaning": "the cluster's 营业收入 (operating revenue), current prices"},
-    "cluster_value_added": {"unit": "%", "meaning": "the cluster's 增加值 (value added); growth rows only"},
-    "revenue_to_output_ratio": {"unit": "1", "meaning": "the cluster's 营业收入 / 总产值"},
+    "cluster_output": {"unit": "亿元", "meaning": "the cluster's 总产值 (gross output), current prices",
+                       "label_zh": "集群总产值", "label_en": "the cluster's gross output"},
+    "cluster_revenue": {"unit": "亿元", "meaning": "the cluster's 营业收入 (operating revenue), current prices",
+                        "label_zh": "集群营业收入", "label_en": "the cluster's operating revenue"},
+    "cluster_value_added": {"unit": "%", "meaning": "the cluster's 增加值 (value added); growth rows only",
+                            "label_zh": "集群增加值", "label_en": "the cluster's value added"},
+    "revenue_to_output_ratio": {"unit": "1", "meaning": "the cluster's 营业收入 / 总产值",
+                                "label_zh": "集群营业收入与总产值之比", "label_en": "the cluster's revenue-to-output ratio"},
     "city_value_added": {"unit": "%", "meaning": "the city's 规上工业增加值 (all industry, not the cluster; growth rows "
-                                                 "only, linked to the cluster's by city_gap and city_gap_sd)"},
+                                                 "only, linked to the cluster's by city_gap and city_gap_sd)",
+                         "label_zh": "全市规上工业增加值", "label_en": "the city's industrial value added"},
     "city_revenue": {"unit": "亿元", "meaning": "the city's 规上工业 营业收入; used with the city's output of the same "
-                                              "year, as the city's revenue-to-output ratio"},
+                                              "year, as the city's revenue-to-output ratio",
+                     "label_zh": "全市规上工业营业收入", "label_en": "the city's industrial operating revenue"},
     "city_output": {"unit": "亿元", "meaning": "the city's 规上工业总产值; used with the city's revenue of the same "
-                                             "year, as the city's revenue-to-output ratio"},
+                                             "year, as the city's revenue-to-output ratio",
+                    "label_zh": "全市规上工业总产值", "label_en": "the city's industrial gross output"},
     "city_revenue_to_output_ratio": {"unit": "1", "meaning": "the city's 规上工业 营业收入 / 总产值 (all industry, "
-                                                             "not the cluster; its link to the cluster's ratio is a parameter)"},
+                                                             "not the cluster; its link to the cluster's ratio is a parameter)",
+                                     "label_zh": "全市规上工业营业收入与总产值之比",
+                                     "label_en": "the city's industrial revenue-to-output ratio"},
 }
 #: Which kinds each measure takes: ratios have no growth, value added has only growth.
 MEASURE_KINDS = {
@@ -323,7 +332,9 @@ class Selection:
         The rows to condition on, in file order (columns of ``load_evidence``; the index is the
         row's position in the file, so line = index + 2).
     left_out : DataFrame
-        The other rows, in file order, with a ``reason`` column (one sentence each).
+        The other rows, in file order, with a ``reason`` column (one sentence each), ``reason_kind``
+        (``late``, ``weak``, ``revised``, ``superseded``, ``unpaired``) and ``by`` (the id of the row that
+        revises or supersedes it; "" otherwise), so a page can say it in words.
     as_of : str or None
         The as-of month (YYYY-MM), or None for everything published.
     min_reliability : str
@@ -356,13 +367,14 @@ def _superseded(rows) -> dict:
     for _, same in rows.groupby(["measure", "year", "period", "kind", "price_basis"], sort=False):
         newest = same.sort_values("published", kind="stable").iloc[-1]
         for i in same.index.drop(newest.name):
-            reasons[i] = f"revised by {newest['evidence_id']} (published {newest['published']})"
+            reasons[i] = (f"revised by {newest['evidence_id']} (published {newest['published']})", "revised",
+                          newest["evidence_id"])
     rest = rows.drop(index=list(reasons))
     for _, same in rest.groupby(["measure", "year", "kind", "price_basis"], sort=False):
         longest = same.sort_values("months", kind="stable").iloc[-1]
         what = "the full year" if longest["period"] == "year" else "a later period of the same year"
         for i in same.index[same["months"] < longest["months"]]:
-            reasons[i] = f"superseded by {longest['evidence_id']} ({what})"
+            reasons[i] = (f"superseded by {longest['evidence_id']} ({what})", "superseded", longest["evidence_id"])
     return reasons
 
 
@@ -375,7 +387,8 @@ def _unpaired(rows) -> dict:
         if set(same["measure"]) != set(CITY_PAIR):
             partner = next(m for m in CITY_PAIR if m not in set(same["measure"]))
             for i in same.index:
-                reasons[i] = f"no {partner} of {year} {period} in use beside it to make the city's ratio"
+                reasons[i] = (f"no {partner} of {year} {period} in use beside it to make the city's ratio", "unpaired",
+                              "")
     return reasons
 
 
@@ -408,16 +421,18 @@ def select_evidence(evidence, as_of=None, min_reliability="press_or_official") -
     reasons = {}
     if as_of is not None:
         late = evidence["published"] > as_of
-        reasons.update({i: f"published {p}, after the as-of month {as_of}"
+        reasons.update({i: (f"published {p}, after the as-of month {as_of}", "late", "")
                         for i, p in evidence.loc[late, "published"].items()})
     rank = evidence["reliability"].map(RELIABILITY_ORDER.index)
     weak = (rank > RELIABILITY_ORDER.index(min_reliability)) & ~evidence.index.isin(list(reasons))
-    reasons.update({i: f"reliability {r} is below {min_reliability}"
+    reasons.update({i: (f"reliability {r} is below {min_reliability}", "weak", "")
                     for i, r in evidence.loc[weak, "reliability"].items()})
     reasons.update(_superseded(evidence.drop(index=list(reasons))))
     reasons.update(_unpaired(evidence.drop(index=list(reasons))))
     out = evidence.index.isin(list(reasons))
-    left_out = evidence[out].assign(reason=[reasons[i] for i in evidence.index[out]])
+    left_out = evidence[out].assign(reason=[reasons[i][0] for i in evidence.index[out]],
+                                    reason_kind=[reasons[i][1] for i in evidence.index[out]],
+                                    by=[reasons[i][2] for i in evidence.index[out]])
     used = evidence[~out]
     if len(left_out):
         log.info("%d of %d evidence rows left out (as of %s, min reliability %s)",

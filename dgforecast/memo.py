@@ -1,46 +1,36 @@
 """memo.docx: the report as the Word memo officials forward — Chinese first, English below.
 
-The memo says what index.html says, on paper: the date and how far the evidence reaches, the summary
-sentences, the level-target table, the final assessment, the count targets and how to enter their
-progress, the main assumptions with the reasons params.yaml gives for them, the first scenario's fan
-chart, and the sources (the plan's sections, the evidence rows with their addresses and reliability).
+After the deadline page 1 is the final assessment: each target's verdict (已实现 / 未实现 / 无法确认)
+under the headline reading, the other reading beside it, what the verdict hinges on and every
+scenario's verdict in one line. Then what index.html says, on paper: the data vintage, the
+sentences, the level-target table, the count targets and how to enter their progress, the main
+assumptions with the reasons params.yaml gives for them, the fan chart, and the sources (the plan's
+sections, the evidence in words with its sites and reliability). No identifier is printed: targets
+by their names, figures as a reader would say them.
 
-``report_facts`` gathers what the index and the memo need beyond summary.csv (the final assessment,
-the first scenario's paths, the evidence used) from the tables ``pipeline.load_inputs`` reads;
-``write_memo`` writes the document atomically. Nothing here reads the workbook: the report hands the
-tables and the text of params.yaml in.
-
-python-docx writes the file. Every style names an East Asian font (``w:eastAsia``) and the zh-CN
-language, so Word and LibreOffice draw the Chinese text with a CJK font rather than boxes.
+``write_memo`` writes the document atomically from ``facts.ReportFacts``; nothing here reads the
+workbook. python-docx writes the file. Every style names an East Asian font (``w:eastAsia``) and
+the zh-CN language, so Word and LibreOffice draw the Chinese text with a CJK font rather than boxes;
+the document's properties name its subject, the workbook as author and the run's time.
 """
 
+import datetime as dt
 import io
 import logging
-import re
-from dataclasses import dataclass, field
 
 import pandas as pd
 
-from dgforecast.assess import assess_inputs, fan_quantiles
-from dgforecast.evidence import select_evidence
+from dgforecast.assess import deadline_passed
+from dgforecast.facts import ReportFacts, reason_for
+from dgforecast.index_page import PLAN_TITLE, report_title
+from dgforecast.kinds import is_level
 from dgforecast.fileio import atomic_path
+from dgforecast.numbers import MISSING
 from dgforecast.params import FIELDS
-from dgforecast.targets import targets_table
-from dgforecast.tracking import final_assessment
-from dgforecast.views import (
-    MISSING,
-    NO_FIGURE,
-    PROGRESS_COMMAND,
-    STATUS_COLOURS,
-    count_targets_view,
-    evidence_note,
-    final_lines,
-    format_number,
-    goal_text,
-    level_targets_view,
-    summary_sentences,
-    vintage_text,
-)
+from dgforecast.tables import PROGRESS_COMMAND, count_targets_view, evidence_view, left_out_view, level_targets_view
+from dgforecast.vocabulary import NO_FIGURE, NO_FIGURE_EN, READINGS, STATE_COLOURS
+from dgforecast.words import (counts_words, evidence_note, goal_text, hinge_words, reason_words, registry,
+                              spread_words, summary_sentences, verdict_sentence, verdict_words, vintage_text)
 
 log = logging.getLogger(__name__)
 
@@ -48,122 +38,14 @@ log = logging.getLogger(__name__)
 #: it, as LibreOffice does with Noto Sans CJK), and a Latin one.
 CJK_FONT = "Microsoft YaHei"
 LATIN_FONT = "Calibri"
-#: The plan the targets come from.
-PLAN_TITLE_ZH = "《东莞市发展高端装备制造战略性支柱产业集群行动计划》（征求意见稿，2022年）"
-PLAN_TITLE_EN = ("Dongguan action plan for the high-end equipment manufacturing cluster "
-                 "(draft for comments, 2022)")
+#: The plan the targets come from, as the sources name it.
+PLAN_SOURCE_ZH = "《东莞市发展高端装备制造战略性支柱产业集群行动计划》（征求意见稿，2022年）"
+PLAN_SOURCE_EN = ("Dongguan action plan for the high-end equipment manufacturing cluster "
+                  "(draft for comments, 2022)")
 #: Parameters that name the scenario rather than assume anything.
 NAMING_FIELDS = ("scenario", "label_zh", "label_en")
-
-
-@dataclass
-class ReportFacts:
-    """What index.html and memo.docx say beyond summary.csv, for the report's first scenario.
-
-    Attributes
-    ----------
-    targets : DataFrame
-        ``targets.targets_table`` (ratio 1): the registry with baselines and required growth.
-    params_by_name : dict
-        Scenario -> ScenarioParams, in the report's order.
-    first : str
-        The scenario the final assessment, the fan chart and notebook 06 use (``base`` if run).
-    final : DataFrame
-        ``tracking.final_assessment`` of ``first``.
-    result : ScenarioResult
-        ``first`` assessed as of now (its paths give the fan chart; its ``counts`` the counts entered).
-    evidence_used, evidence_left_out : DataFrame
-        The evidence rows weighed, and those left out with the reason.
-    reasons : dict
-        ``assumption_reasons`` of params.yaml.
-    fan_png : bytes
-        The fan chart of ``first``'s first level target (empty without a level target).
-    """
-
-    targets: pd.DataFrame
-    params_by_name: dict
-    first: str
-    final: pd.DataFrame
-    result: object
-    evidence_used: pd.DataFrame = field(default_factory=pd.DataFrame)
-    evidence_left_out: pd.DataFrame = field(default_factory=pd.DataFrame)
-    reasons: dict = field(default_factory=dict)
-    fan_png: bytes = b""
-
-
-# ---------------------------------------------------------------- the reasons in params.yaml
-_KEY_LINE = re.compile(r"^(?P<indent> *)(?P<key>[^\s#:'\"][^:#]*|'[^']*'|\"[^\"]*\"):(?P<rest>(\s.*)?)$")
-
-
-def _split_comment(rest) -> tuple[str, str]:
-    """``value  # comment`` -> (value, comment); a ``#`` inside quotes or not after a space is kept."""
-    quote = None
-    for i, char in enumerate(rest):
-        if char in "'\"" and quote in (None, char):
-            quote = None if quote else char
-        elif char == "#" and quote is None and (i == 0 or rest[i - 1].isspace()):
-            return rest[:i].strip(), rest[i + 1:].strip()
-    return rest.strip(), ""
-
-
-def assumption_reasons(text) -> dict:
-    """The reason params.yaml gives for each key, by dotted path (``defaults.growth``, ``scenarios.shock.growth_overrides.2022``).
-
-    A reason is the comment on the key's line, the comment lines right under it indented deeper
-    (its continuation), and the comment lines just above it at the key's own indentation — the house
-    rule at the top of params.yaml. Top-level comments (the file's header) belong to no key.
-
-    Parameters
-    ----------
-    text : str
-        The text of params.yaml.
-
-    Returns
-    -------
-    dict
-        Dotted path -> reason (the comment text joined by spaces).
-    """
-    reasons, stack, above, last = {}, [], [], None
-    for line in text.splitlines():
-        stripped = line.strip()
-        indent = len(line) - len(line.lstrip(" "))
-        if not stripped:
-            above, last = [], None
-            continue
-        if stripped.startswith("#"):
-            comment = stripped.lstrip("#").strip()
-            if last is not None and indent > last[0]:
-                reasons[last[1]] = f"{reasons[last[1]]} {comment}".strip()
-            else:
-                above.append((indent, comment))
-                last = None
-            continue
-        match = _KEY_LINE.match(line)
-        if not match:
-            above, last = [], None
-            continue
-        while stack and stack[-1][0] >= indent:
-            stack.pop()
-        stack.append((indent, match["key"].strip().strip("'\"")))
-        path = ".".join(key for _, key in stack)
-        _, comment = _split_comment(match["rest"])
-        texts = [c for i, c in above if i == indent] if indent > 0 else []
-        texts += [comment] if comment else []
-        if texts:
-            reasons[path] = " ".join(texts)
-        above, last = [], ((indent, path) if comment else None)
-    return reasons
-
-
-def reason_for(reasons, scenario, key) -> str:
-    """Why ``scenario`` has its value of ``key``: the scenario's own comment, else the default's ("" if none)."""
-    own = reasons.get(f"scenarios.{scenario}.{key}")
-    if own is not None or any(p.startswith(f"scenarios.{scenario}.{key}.") for p in reasons):
-        parts = [own] if own else []
-        parts += [f"{p.rsplit('.', 1)[-1]}: {r}" for p, r in reasons.items()
-                  if p.startswith(f"scenarios.{scenario}.{key}.")]
-        return "; ".join(parts)
-    return reasons.get(f"defaults.{key}", "")
+#: Who the document says wrote it.
+AUTHOR = "dgforecast workbook"
 
 
 def value_text(key, value) -> str:
@@ -173,7 +55,7 @@ def value_text(key, value) -> str:
         if key == "growth_overrides":
             return ", ".join(f"{y}: {g:+.1%}" for y, g in sorted(value.items())) or "—"
         return ", ".join(f"{k}: {v}" for k, v in value.items()) or "—"
-    if isinstance(value, float) and unit == "fraction per year":
+    if isinstance(value, float) and unit.startswith("fraction per year"):
         return f"{value:.1%}/年 a year"
     if isinstance(value, int) and key not in ("seed", "target_year"):
         return f"{value:,} {unit}".strip()
@@ -203,64 +85,6 @@ def assumptions_table(params_by_name, first, reasons) -> pd.DataFrame:
             rows += [row(name, key) for key in FIELDS
                      if key not in NAMING_FIELDS and values[name][key] != values[first][key]]
     return pd.DataFrame(rows, columns=["scenario", "key", "参数", "parameter", "value", "reason"])
-
-
-# ---------------------------------------------------------------- what the index and the memo need
-def first_scenario(names) -> str:
-    """The scenario notebook 06, the final assessment and the fan chart use: ``base`` if run, else the first."""
-    names = list(names)
-    return "base" if "base" in names else names[0]
-
-
-def fan_chart_png(result, targets, dpi=150) -> bytes:
-    """The fan chart of the first level target in ``result`` as PNG bytes (b"" without one), drawn
-    with the CJK font and without pyplot (no window, no global figure)."""
-    from matplotlib.figure import Figure
-
-    from dgforecast import plots
-
-    registry = targets.set_index("id")
-    ids = [t for t in result.paths_by_target if t in registry.index]
-    if not ids:
-        return b""
-    target, params = registry.loc[ids[0]], result.params
-    plots.use_cjk_font()
-    figure = Figure(figsize=(8, 4.5), layout="constrained")
-    start = result.actuals.index.max()
-    plots.fan_chart(fan_quantiles(result.paths_by_target[ids[0]]), threshold=float(target["threshold"]),
-                    actuals=result.actuals, base=(start, result.actuals[start]), unit=target["unit"],
-                    ax=figure.subplots(),
-                    title=f"{target['name_zh']} · {params.label_zh} / {params.label_en} · {params.as_of_month}")
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=dpi)
-    return buffer.getvalue()
-
-
-def report_facts(params_by_name, inputs, params_text="") -> ReportFacts:
-    """Assess the report's first scenario once more (a fraction of a second) for the index and the memo.
-
-    Parameters
-    ----------
-    params_by_name : dict
-        Scenario -> ScenarioParams, in the report's order.
-    inputs : dict
-        ``pipeline.load_inputs`` tables.
-    params_text : str
-        The text of params.yaml, for the reasons of the assumptions.
-    """
-    first = first_scenario(params_by_name)
-    params = params_by_name[first]
-    table = targets_table(inputs["targets"], inputs["baselines"], 1.0)
-    result = assess_inputs(params, inputs)
-    evidence = inputs.get("evidence")
-    used = left_out = pd.DataFrame()
-    if evidence is not None:
-        selection = select_evidence(evidence, params.as_of_month, params.evidence.min_reliability)
-        used, left_out = selection.used, selection.left_out
-    return ReportFacts(targets=table, params_by_name=dict(params_by_name), first=first,
-                       final=final_assessment(params, inputs), result=result, evidence_used=used,
-                       evidence_left_out=left_out, reasons=assumption_reasons(params_text),
-                       fan_png=fan_chart_png(result, table))
 
 
 # ---------------------------------------------------------------- the document
@@ -342,8 +166,9 @@ def _shade(cell, colour):
     cell._tc.get_or_add_tcPr().append(shading)
 
 
-def _table(doc, header, rows, widths=None, colours=None):
-    """A grid table: bold bilingual header, one row per entry, optional background per row (the status)."""
+def _table(doc, header, rows, widths=None, colours=None, colour_column=None):
+    """A grid table: bold bilingual header, one row per entry, optional background per row on one column
+    (the verdict or status; the last column by default). A cell's line breaks ("\\n") are kept."""
     from docx.shared import Cm, Pt
 
     table = doc.add_table(rows=1, cols=len(header))
@@ -357,7 +182,8 @@ def _table(doc, header, rows, widths=None, colours=None):
         cells = table.add_row().cells
         for j, (cell, text) in enumerate(zip(cells, values)):
             cell.text = str(text)
-            if colours and colours[i] and j == len(values) - 1:
+            column = len(values) - 1 if colour_column is None else colour_column
+            if colours and colours[i] and j == column:
                 _shade(cell, colours[i])
     if widths:  # the grid (LibreOffice reads it) and every cell (Word reads those)
         table.autofit = False
@@ -374,6 +200,48 @@ def _table(doc, header, rows, widths=None, colours=None):
     return table
 
 
+def _verdicts(doc, facts):
+    """Page 1: the verdict of each level target, what it hinges on, every scenario, the counts."""
+    params, final = facts.params, facts.final
+    reading = params.evidence.reading
+    other = "round" if reading == "plain" else "plain"
+    reg = registry(facts.targets)
+    when_zh, when_en = vintage_text(params)
+    _pair(doc, f"按{params.label_zh}（主情景），{when_zh}。", f"{params.label_en} (the headline scenario), {when_en}.")
+    rows, colours, lines = [], [], []
+    keys = {"plain": ("p_met", "verdict", "at_cut"), "round": ("p_met_round", "verdict_round", "at_cut_round")}
+    for r in final.to_dict(orient="records"):
+        target = reg.loc[r["target_id"]]
+        if not is_level(target["kind"]):
+            continue
+        p, label, cut = (r[k] for k in keys[reading])
+        q, other_label, other_cut = (r[k] for k in keys[other])
+        v_zh, v_en = verdict_words(label, bool(cut))
+        o_zh, o_en = verdict_words(other_label, bool(other_cut))
+        rows.append([f"{target['name_zh']}\n{target['name_en']}\n{goal_text(target)}", f"{v_zh}\n{v_en}",
+                     f"{p:.1%} ± {r['p_se']:.1%}", f"{q:.1%}\n{o_zh} {o_en}"])
+        colours.append(STATE_COLOURS.get(label))
+        lines.append(verdict_sentence(r, target, params, reading))
+        if len(facts.crossings):
+            lines.append(hinge_words(facts.crossings, target, params))
+    if rows:
+        _table(doc, ["目标 target", f"结论 verdict\n{READINGS[reading][0]}", "实现概率 P(met)",
+                     f"{READINGS[other][0]}\n{READINGS[other][1]}"], rows, widths=[6.6, 3.4, 3.0, 4.0],
+               colours=colours, colour_column=1)
+        level_ids = [t for t in final["target_id"] if is_level(reg.loc[t, "kind"])]
+        lines.append(spread_words(facts.finals, facts.params_by_name, level_ids[0], facts.headline))
+    lines.append(counts_words(final))
+    for zh, en in lines:
+        if zh:
+            _pair(doc, zh, en)
+    _pair(doc, "判定规则：实现概率（减去3倍蒙特卡洛误差）≥90%为“已实现”，（加上3倍误差）≤10%为“未实现”，其间或无数据为“无法确认”。"
+          "数量目标：录入总数达到门槛为“已实现”；各年均已录入而不足，或进度模型给出的概率≤10%，为“未实现”。",
+          "Rule: P(met) at least 90 % by three Monte Carlo standard errors reads 已实现 (met), at most 10 % by the same "
+          "margin 未实现 (not met), anything else or no evidence 无法确认 (cannot be confirmed). A count target is met "
+          "once its entered total reaches the threshold, not met when every year is entered and short of it, or the "
+          "pace model gives at most 10 %.")
+
+
 def memo_document(facts: ReportFacts, summary, created):
     """The memo as a python-docx Document (see the module docstring for its sections).
 
@@ -383,97 +251,129 @@ def memo_document(facts: ReportFacts, summary, created):
     summary : DataFrame
         The report's summary (REPORT_COLUMNS).
     created : str
-        The report's time stamp.
+        The report's time stamp (YYYY-MM-DD HH:MM).
     """
     from docx.shared import Cm
 
     doc = _new_document()
-    params = facts.params_by_name[facts.first]
-    names = list(facts.params_by_name)
-    doc.add_heading("东莞市高端装备制造业集群目标评估（备忘录）", level=0)
-    doc.add_paragraph("Dongguan high-end equipment manufacturing cluster: how likely the plan's targets are to "
-                      "be met (memo)", style="English")
-    zh_when, en_when = vintage_text(params)
-    notes = evidence_note(facts.final, facts.targets)
-    _pair(doc, f"日期：{created}。数据口径：{zh_when}（证据截至{params.as_of_month}）。" + "".join(n["zh"] for n in notes),
-          f"Date: {created}. Data: {en_when} (evidence up to {params.as_of_month}). " + " ".join(n["en"] for n in notes))
+    params = facts.params
+    over = any(deadline_passed(params, d) for d in facts.targets["deadline"])
+    title_zh, title_en = report_title(over)
+    _properties(doc, f"{title_zh} · {title_en}", created)
+    doc.add_heading(f"{title_zh}（备忘录）", level=0)
+    doc.add_paragraph(f"{title_en} (memo) · {created}", style="English")
+    if over and facts.result.paths_by_target:
+        _heading(doc, "终期评估", "Final assessment")
+        _verdicts(doc, facts)
 
-    _heading(doc, "摘要", "Summary")
-    for sentence in summary_sentences(summary, facts.targets, facts.params_by_name):
-        _pair(doc, sentence["zh"], sentence["en"])
+    _heading(doc, "数据口径", "The data")
+    reg = registry(facts.targets)
+    notes = [evidence_note([i for i in str(r["evidence_used"] or "").split(";") if i], facts.evidence)
+             for r in facts.final.to_dict(orient="records")
+             if r["target_id"] in reg.index and is_level(reg.loc[r["target_id"], "kind"]) and len(facts.evidence)]
+    when_zh, when_en = vintage_text(params)
+    _pair(doc, f"日期：{created}。数据口径：{when_zh}。证据有限：" + "；".join(n[0] for n in notes) + "。",
+          f"Date: {created}. Data: {when_en}. The evidence is thin: " + "; ".join(n[1] for n in notes) + ".")
+    sentences = summary_sentences(summary, facts.targets, facts.params_by_name)
+    if sentences:
+        _heading(doc, "摘要", "Summary")
+        for sentence in sentences:
+            _pair(doc, sentence["zh"], sentence["en"])
 
-    _heading(doc, "规模目标", "Level targets")
-    view = level_targets_view(summary, facts.targets, names)
+    _heading(doc, "规模目标（各情景）", "Level targets, every scenario")
     labels = {n: f"{p.label_zh} {p.label_en}" for n, p in facts.params_by_name.items()}
-    status = summary.set_index(["scenario", "target_id"])["status"].to_dict() if len(summary) else {}
-    _table(doc, ["目标 target", "情景 scenario", "实现概率 P(met) 截至当前 now", "规划时 as of plan",
-                 "中位数 median (亿元)", "10%–90% 区间 range", "状态 status"],
-           [[r["target_id"], labels.get(r["scenario"], r["scenario"]), *list(r.values())[2:]]
-            for r in view.to_dict(orient="records")],
-           widths=[3.2, 3.0, 2.2, 2.0, 2.2, 2.6, 2.4],
-           colours=[STATUS_COLOURS.get(status.get((r.scenario, r.target_id)), None) for r in view.itertuples()])
-
-    _heading(doc, "终期评估", "Final assessment")
-    for line in final_lines(facts.final, facts.targets):
-        _pair(doc, f"{line['target_id']}（{params.label_zh}）{line['zh']}", f"{line['target_id']} ({params.label_en}) {line['en']}")
-    _pair(doc, "判定规则：实现概率≥90%为“已实现”，≤10%为“未实现”，其间或无数据为“无法确认”。详见报告中的06页面。",
-          "Rule: P(met) ≥ 90 % reads 已实现 (met), ≤ 10 % 未实现 (not met), in between or without evidence "
-          "无法确认 (cannot be confirmed). The report's page 06 shows how it moved with each published figure.")
+    view = level_targets_view(summary, facts.targets, list(facts.params_by_name), labels)
+    for target_id, rows in view.groupby("target_id", sort=False):
+        target = reg.loc[target_id]
+        _pair(doc, f"{target['name_zh']}（{goal_text(target)}）", target["name_en"])
+        _table(doc, ["情景 scenario", "实现概率 P(met)", "规划时 as of the plan", "中位数 median (亿元)",
+                     "10%–90% 区间 range", "结论/状态 verdict or status"],
+               [[r["情景 scenario"], r["实现概率 P(met)"], r["规划时 as of plan"], r["中位数 median"],
+                 r["10%–90% 区间 range"], r["状态 status"]] for r in rows.to_dict(orient="records")],
+               widths=[3.6, 2.2, 2.4, 2.4, 3.2, 3.2],
+               colours=[STATE_COLOURS.get(str(r["状态 status"]).split(" ")[0]) for r in rows.to_dict(orient="records")])
 
     _heading(doc, "数量与里程碑目标", "Count and milestone targets")
-    first_rows = summary[summary["scenario"] == facts.first] if len(summary) else summary
+    first_rows = summary[summary["scenario"] == facts.headline] if len(summary) else summary
     counts = count_targets_view(first_rows, facts.targets, facts.result.counts)
-    _table(doc, ["目标 target", "门槛 goal", "期限 deadline", "所需进度 pace needed", "已知情况 what is known"],
-           [[r["目标 target"] + f" ({r['target_id']})", r["门槛 goal"], r["期限 deadline"], r["所需进度 pace needed"],
-             (f"{r['P(met)']} {r['状态 status']}; 已录入 entered {r['已录入 entered']}" if r["P(met)"] != MISSING
-              else f"{NO_FIGURE[0]} {NO_FIGURE[1]}")] for r in counts.to_dict(orient="records")],
-           widths=[6.0, 2.2, 1.6, 3.0, 4.2])
-    _pair(doc, f"录入进度：在工作簿中运行 {PROGRESS_COMMAND}，下次报告即给出该目标的实现概率与状态。",
+    final = facts.final.set_index("target_id")
+    reasons = {r["target_id"]: reason_words(final.loc[r["target_id"]].to_dict() | {"target_id": r["target_id"]},
+                                            reg.loc[r["target_id"]], facts.evidence)
+               for r in counts.to_dict(orient="records")}
+    states = {r["target_id"]: r["状态 status"] for r in counts.to_dict(orient="records")}
+    alike = len(set(reasons.values())) == 1 and len(set(states.values())) == 1
+    if alike and len(counts):
+        zh, en = counts_words(facts.final)
+        _pair(doc, zh, en)
+    header = ["目标 target", "门槛 goal", "期限\ndeadline", "所需进度 pace needed"]
+    widths = [7.4, 2.2, 2.0, 5.4] if alike else [5.2, 2.0, 2.0, 3.0, 4.8]
+    rows = []
+    for r in counts.to_dict(orient="records"):
+        name = f"{reg.loc[r['target_id'], 'name_zh']}\n{reg.loc[r['target_id'], 'name_en']}"
+        row = [name, r["门槛 goal"], r["期限 deadline"], r["所需进度 pace needed"]]
+        if not alike:
+            row = [name, r["门槛 goal"], r["期限 deadline"], r["状态 status"], " ".join(reasons[r["target_id"]])]
+        rows.append(row)
+    _table(doc, header if alike else ["目标 target", "门槛 goal", "期限\ndeadline", "结论 verdict", "依据 rests on"],
+           rows, widths=widths)
+    _pair(doc, f"录入进度：在工作簿中运行 {PROGRESS_COMMAND}，下次报告即给出该目标的实现概率与结论。",
           f"To enter progress, run {PROGRESS_COMMAND} in the workbook; the next report gives the target's "
-          "probability and status.")
+          "probability and verdict.")
 
     _heading(doc, "主要假设", "Main assumptions")
-    assumptions = assumptions_table(facts.params_by_name, facts.first, facts.reasons)
-    own = assumptions[assumptions["scenario"] == facts.first]
+    assumptions = assumptions_table(facts.params_by_name, facts.headline, facts.reasons)
+    own = assumptions[assumptions["scenario"] == facts.headline]
     _pair(doc, f"{params.label_zh}的假设及其理由（理由摘自 params.yaml 中的注释）：",
           f"{params.label_en}: the assumptions and the reasons params.yaml gives for them:")
     _table(doc, ["参数 parameter", "取值 value", "理由 reason"],
-           [[f"{r['参数']} {r['parameter']}", r["value"], r["reason"]] for r in own.to_dict(orient="records")],
-           widths=[3.8, 3.2, 10.0])
-    others = assumptions[assumptions["scenario"] != facts.first]
+           [[f"{r['参数']}\n{r['parameter']}", r["value"], r["reason"]] for r in own.to_dict(orient="records")],
+           widths=[4.2, 3.0, 9.8])
+    others = assumptions[assumptions["scenario"] != facts.headline]
     if len(others):
         _pair(doc, "其他情景的不同之处：", "What the other scenarios change:")
         _table(doc, ["情景 scenario", "参数 parameter", "取值 value", "理由 reason"],
-               [[labels.get(r["scenario"], r["scenario"]), f"{r['参数']} {r['parameter']}", r["value"],
-                 r["reason"] or MISSING] for r in others.to_dict(orient="records")], widths=[2.6, 3.4, 3.0, 8.0])
+               [[labels.get(r["scenario"], r["scenario"]), f"{r['参数']}\n{r['parameter']}", r["value"],
+                 r["reason"] or MISSING] for r in others.to_dict(orient="records")], widths=[2.8, 3.6, 2.8, 7.8])
 
     if facts.fan_png:
         _heading(doc, "扇形图", "Fan chart")
         doc.add_picture(io.BytesIO(facts.fan_png), width=Cm(16.5))
-        _pair(doc, f"{params.label_zh}：模拟路径的分位数（阴影由外到内为10%–90%至40%–60%），虚线为目标，黑点为实际值。",
+        _pair(doc, f"{params.label_zh}：模拟路径的分位数（阴影由外到内为10%–90%至40%–60%），虚线为目标。",
               f"{params.label_en}: deciles of the simulated paths (bands 10–90 % to 40–60 %), the target as a dashed "
-              "line, actual figures as dots.")
+              "line.")
 
     _heading(doc, "资料来源", "Sources")
-    _pair(doc, f"规划：{PLAN_TITLE_ZH}。", f"The plan: {PLAN_TITLE_EN}.")
+    _pair(doc, f"规划：{PLAN_SOURCE_ZH}。", f"The plan: {PLAN_SOURCE_EN}.")
     _table(doc, ["目标 target", "规划条款 section", "目标值 goal"],
-           [[f"{t['name_zh']} ({t['id']})", t["section"], goal_text(t)] for _, t in facts.targets.iterrows()],
+           [[f"{t['name_zh']}\n{t['name_en']}", t["section"], goal_text(t)] for _, t in facts.targets.iterrows()],
            widths=[9.0, 2.5, 5.5])
     if len(facts.evidence_used):
         _pair(doc, "所用证据（已公布数据）：", "Evidence used (published figures):")
-        _table(doc, ["编号 id", "内容 what", "公布 published", "可信度 reliability", "来源 source"],
-               [[e.evidence_id, f"{e.measure} {e.year} {e.period} {e.kind} {format_number(e.value)} {e.unit}",
-                 e.published, e.reliability, e.source_url] for e in facts.evidence_used.itertuples()],
-               widths=[3.2, 4.8, 1.8, 2.4, 4.8])
+        used = evidence_view(facts.evidence_used)
+        _table(doc, list(used.columns), used.values.tolist(), widths=[9.0, 2.8, 5.2])
     if len(facts.evidence_left_out):
         _pair(doc, "未采用的证据及原因：", "Evidence left out, and why:")
-        _table(doc, ["编号 id", "原因 reason", "来源 source"],
-               [[e.evidence_id, e.reason, e.source_url] for e in facts.evidence_left_out.itertuples()],
-               widths=[3.6, 7.4, 6.0])
+        out = left_out_view(facts.evidence_left_out, facts.evidence)
+        _table(doc, list(out.columns), out.values.tolist(), widths=[8.5, 8.5])
     _pair(doc, "本备忘录由 dgforecast 根据同一文件夹中的报告自动生成；数字与 index.html、summary.csv 一致。",
           "Generated by dgforecast from the report in the same folder; its figures are those of index.html and "
           "summary.csv.")
     return doc
+
+
+def _properties(doc, title, created):
+    """The document's core properties: its subject, the workbook as author, the run's time."""
+    props = doc.core_properties
+    props.title = title
+    props.subject = PLAN_TITLE[0]
+    props.author = AUTHOR
+    props.last_modified_by = AUTHOR
+    props.comments = "Generated by dgforecast from the report in the same folder."
+    props.language = "zh-CN"
+    when = dt.datetime.strptime(created, "%Y-%m-%d %H:%M")
+    props.created = when
+    props.modified = when
+    props.revision = 1
 
 
 def write_memo(path, facts: ReportFacts, summary, created):

@@ -355,7 +355,7 @@ def scenario_job(params, root, folder, name, preamble_html="", show_code=False, 
     name : str
         Output stem relative to ``folder``, e.g. ``"scenarios/base"``.
     preamble_html : str
-        Trusted HTML at the top of the page (e.g. ``views.parameters_table_html``).
+        Trusted HTML at the top of the page (e.g. ``index_page.parameters_table_html``).
     show_code : bool
         Keep code cells in the HTML page.
     source : Path, optional

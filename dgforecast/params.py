@@ -21,9 +21,7 @@ from dgforecast.errors import ParamsError
 
 #: Scenario names become folder and file names in reports/, so they are kept to a safe alphabet.
 SCENARIO_NAME = re.compile(r"^[a-z][a-z0-9_-]{0,39}$")
-STATUS_LABELS = ("提前实现", "快于预期", "基本符合预期", "存在风险", "难以实现")
-STATUS_LABELS_EN = ("achieved early", "ahead of plan", "on track", "at risk", "unlikely")
-TOP_KEYS = ("defaults", "scenarios")
+TOP_KEYS = ("defaults", "scenarios", "headline")
 
 
 def _meta(unit, label_zh, label_en):
@@ -81,7 +79,7 @@ class EvidenceParams(BaseModel):
     city's. The equations are in ``dgforecast.condition``; the defaults' data in
     benchmarks/results/evidence_defaults.md and benchmarks/results/city_link.md:
 
-    * 增加值 growth g for January–m: ln(1+g) + ln(1+deflator) = x_t + e, e ~ N(0, growth_link_sd²
+    * 增加值 growth g for January–m: ln(1+g) + nominal_gap = x_t + e, e ~ N(0, growth_link_sd²
       + (ytd_sd·(12−m)/12)²), the link error shared by every 增加值 row of the year;
     * the city's 增加值 growth c: the same on x_t − δ, with city_gap_sd² more; δ ~ N(city_gap, city_gap_sd²);
     * a level v: an exact figure carries only its rounding, a round statement (达到5000) round_sd;
@@ -94,8 +92,9 @@ class EvidenceParams(BaseModel):
 
     min_reliability: Literal[RELIABILITY_FLAGS] = Field("press_or_official", json_schema_extra=_meta(
         " | ".join(RELIABILITY_FLAGS), "证据最低可信度", "least trusted evidence used"))
-    deflator: float = Field(0.03, ge=-0.1, le=0.2, json_schema_extra=_meta(
-        "fraction per year", "增加值实际增速转名义产值增速的价格差", "real value-added to nominal output gap"))
+    nominal_gap: float = Field(0.03, ge=-0.1, le=0.2, json_schema_extra=_meta(
+        "log growth (real 增加值 growth only)", "产值名义增速高于增加值实际增速之差",
+        "nominal output growth over real value-added growth"))
     growth_link_sd: float = Field(0.05, ge=0.001, le=0.5, json_schema_extra=_meta(
         "sd of log growth", "增加值增速与产值增长的联系误差", "value-added to output growth link sd"))
     ytd_sd: float = Field(0.06, ge=0.0, le=0.5, json_schema_extra=_meta(
@@ -168,7 +167,8 @@ class ScenarioParams(BaseModel):
     price_basis: Literal["nominal", "real"] = Field("nominal", json_schema_extra=_meta(
         "nominal | real", "增长率价格口径", "price basis of growth"))
     deflator: float = Field(0.0, ge=-0.1, le=0.2, json_schema_extra=_meta(
-        "fraction per year", "价格平减指数年增长", "annual price growth (deflator)"))
+        "fraction per year (price_basis real only)", "实际增长率换算名义的价格涨幅（仅当 price_basis 为 real）",
+        "price growth that turns a real growth assumption nominal (price_basis real only)"))
     n_sims: int = Field(10000, ge=10, le=2_000_000, json_schema_extra=_meta(
         "paths", "模拟路径数", "simulated paths"))
     seed: int = Field(20220101, ge=0, le=2**32 - 1, json_schema_extra=_meta(
@@ -414,8 +414,9 @@ def load_params_file(path) -> dict:
     Returns
     -------
     dict
-        ``{"defaults": {...}, "scenarios": {name: {...}, ...}}``, keys checked against the schema
-        (values are checked when a scenario is resolved).
+        ``{"defaults": {...}, "scenarios": {name: {...}, ...}, "headline": name}``, keys checked against
+        the schema (values are checked when a scenario is resolved); ``headline`` is the scenario the
+        report leads with (``headline:`` in the file; default ``base``, else the first).
 
     Raises
     ------
@@ -438,6 +439,9 @@ def load_params_file(path) -> dict:
     if not isinstance(scenarios, dict) or not scenarios:
         raise ParamsError(f"{path}: scenarios: must map at least one scenario name to its changes")
     _check_keys(defaults, f"{path}: defaults")
+    headline = data.get("headline")
+    if headline is not None and headline not in scenarios:
+        raise ParamsError(f"{path}: headline: {cut(headline)!r} is not a scenario; {_hint(headline, scenarios)}")
     for name, changes in scenarios.items():
         if not isinstance(name, str) or not SCENARIO_NAME.fullmatch(name):
             raise ParamsError(f"{path}: scenarios.{cut(name)}: bad scenario name; use lower-case letters, "
@@ -445,7 +449,21 @@ def load_params_file(path) -> dict:
         if changes is not None and not isinstance(changes, dict):
             raise ParamsError(f"{path}: scenarios.{cut(name)}: must be a mapping of parameter: value (or {{}})")
         _check_keys(changes or {}, f"{path}: scenarios.{name}")
-    return {"defaults": defaults, "scenarios": {n: (c or {}) for n, c in scenarios.items()}}
+    return {"defaults": defaults, "scenarios": {n: (c or {}) for n, c in scenarios.items()},
+            "headline": headline or ("base" if "base" in scenarios else next(iter(scenarios)))}
+
+
+def headline_of(spec, names) -> str:
+    """The scenario whose verdict a report and its memo lead with: params.yaml ``headline:`` (default
+    ``base``, else the first scenario), or the first of ``names`` when a run leaves it out."""
+    names = list(names)
+    return spec["headline"] if spec["headline"] in names else names[0]
+
+
+def headline_scenario(path, names=None) -> str:
+    """``headline_of`` for the params.yaml at ``path`` (every scenario of it when ``names`` is None)."""
+    spec = load_params_file(path)
+    return headline_of(spec, names if names is not None else spec["scenarios"])
 
 
 def _at(where, key) -> str:

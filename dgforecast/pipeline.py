@@ -1,7 +1,7 @@
 """The workbook's stages: read data/raw/ and params.yaml here, hand tables to pure functions.
 
 Data flows one way — raw files (``data``: load and check) → tables (``targets``) → paths
-(``simulate``) → assessment (``assess``) → views and reports (``views``, ``plots``, ``report``).
+(``simulate``) → assessment (``assess``) → views and reports (``words``, ``tables``, ``plots``, ``report``).
 This module is the one layer below the commands that reads the workbook; everything it calls takes
 tables and parameters, never a path. Each stage runs the same from the shell or a notebook.
 """

@@ -19,7 +19,7 @@ reads one version of the workbook: params.yaml and data/ are copied into the sta
 after the checks, and every notebook and the index read the copy (an edit saved meanwhile waits for
 the next run); the manifest records the hashes of that version.
 
-The notebooks run through ``notebook.run_jobs``; the pages' look is ``views``'s and the manifest
+The notebooks run through ``notebook.run_jobs``; the pages' look is ``index_page``'s and the manifest
 ``provenance``'s: this module decides what runs and where the files go.
 """
 
@@ -42,12 +42,15 @@ from dgforecast.fileio import (locked, refuse_raw, remove_stale_partials, replac
                               write_excel_atomic, write_text_atomic)
 from dgforecast.notebook import (DEFAULT_RUNS, NUMBERED_NOTEBOOKS, RUNS, SCENARIO_NOTEBOOK, SWEEP_NOTEBOOK, NotebookJob,
                                  Progress, check_sources, notebook_parameters, run_job, run_jobs, scenario_job)
-from dgforecast.memo import report_facts, write_memo
-from dgforecast.params import did_you_mean, parse_overrides, resolve_scenario, scenario_names
+from dgforecast.facts import fact_tables, report_facts
+from dgforecast.memo import write_memo
+from dgforecast.params import did_you_mean, headline_scenario, parse_overrides, resolve_scenario, scenario_names
 from dgforecast.pipeline import load_inputs
 from dgforecast.provenance import data_hashes, manifest
 from dgforecast.sweep.results import check_heat_map_file
-from dgforecast.views import SUMMARY_FORMATS, assumptions_text, index_html, parameters_table_html, summary_sheets, summary_text
+from dgforecast.index_page import index_html, parameters_table_html
+from dgforecast.tables import SUMMARY_FORMATS, assumptions_text, summary_sheets, summary_text
+from dgforecast.words import evidence_line
 
 log = logging.getLogger(__name__)
 
@@ -382,9 +385,14 @@ def report_jobs(paths, names, params, overrides, folder, show_code, sweep_file=N
         When a notebook declares an unknown mode or a workbook notebook is missing from notebooks/.
     """
     root = paths.root if data_root is None else Path(data_root)
-    first = "base" if "base" in names else names[0]
+    first = headline_scenario(paths.params_file, names)
+    evidence = load_inputs(root)["evidence"]
     shared = notebook_parameters(params[first], root)
-    opening = parameters_table_html(params[first])
+
+    def opening_of(name):
+        return parameters_table_html(params[name], evidence_line(params[name], evidence))
+
+    opening = opening_of(first)
     static = {"interactive": False}
 
     def job(name, source, parameters, preamble_html=""):
@@ -392,11 +400,9 @@ def report_jobs(paths, names, params, overrides, folder, show_code, sweep_file=N
 
     def per_scenario(source, n):
         if source.name == SCENARIO_NOTEBOOK:
-            page = scenario_job(params[n], root, folder, f"scenarios/{n}", parameters_table_html(params[n]),
-                                show_code, source=source)
+            page = scenario_job(params[n], root, folder, f"scenarios/{n}", opening_of(n), show_code, source=source)
             return job(page.name, source, page.parameters, page.preamble_html)
-        return job(f"{source.stem}/{n}", source, notebook_parameters(params[n], root),
-                   parameters_table_html(params[n]))
+        return job(f"{source.stem}/{n}", source, notebook_parameters(params[n], root), opening_of(n))
 
     sources = sorted(paths.notebooks.glob(NUMBERED_NOTEBOOKS), reverse=True)
     runs = {source: notebook_runs(source) for source in sources}
@@ -479,9 +485,11 @@ def build_report(project=None, scenarios=None, out=None, workers=None, show_code
         write_excel_atomic(summary_sheets(summary, targets), staging / "summary.xlsx", SUMMARY_FORMATS)
         created = dt.datetime.now().strftime("%Y-%m-%d %H:%M")
         labels = {n: (p.label_zh, p.label_en, assumptions_text(p)) for n, p in params.items()}
-        facts = report_facts(params, load_inputs(snapshot.root), snapshot.params_file.read_text(encoding="utf-8"))
-        write_text_atomic(staging / "index.html", index_html(summary, facts.targets, names, runs, labels, created,
-                                                             params, facts.final, facts.result.counts, facts.fan_png))
+        facts = report_facts(params, load_inputs(snapshot.root), snapshot.params_file.read_text(encoding="utf-8"),
+                             headline_scenario(snapshot.params_file, names))
+        for name, table in fact_tables(facts).items():
+            write_csv_atomic(table, staging / name)
+        write_text_atomic(staging / "index.html", index_html(summary, facts, names, runs, labels, created))
         write_memo(staging / "memo.docx", facts, summary, created)
         seconds = time.perf_counter() - started
         record = manifest(paths, params, overrides, runs, seconds, workers, sweep_file, hashes=read)

@@ -37,26 +37,24 @@ import math
 import numpy as np
 import pandas as pd
 
-from dgforecast.assess import JUDGES, assess_inputs
+from dgforecast.assess import JUDGES, assess_inputs, count_verdict, verdict, verdict_detail
 from dgforecast.batch import engine_setup, evaluate_points
 from dgforecast.data import OUTPUT
 from dgforecast.evidence import select_evidence
 from dgforecast.kinds import kind_of
 from dgforecast.params import changed
 from dgforecast.targets import level_targets, targets_table
+from dgforecast.vocabulary import UNCONFIRMED, VERDICTS
 
 log = logging.getLogger(__name__)
 
-#: Verdicts of the final assessment, Chinese -> English.
-MET, NOT_MET, UNCONFIRMED = "已实现", "未实现", "无法确认"
-VERDICT_EN = {MET: "met", NOT_MET: "not met", UNCONFIRMED: "cannot be confirmed"}
+#: Verdicts of the final assessment, Chinese -> English (``vocabulary``).
+VERDICT_EN = VERDICTS
 #: Revenue-to-output ratios the hinge table sweeps (营业收入 / 总产值).
 HINGE_RATIOS = tuple(round(0.85 + 0.01 * i, 2) for i in range(31))
 READINGS = ("plain", "round")
 TRACK_COLUMNS = ["as_of", "target_id", "p_met", "median", "q10", "q90", "ess", "n_sims", "evidence_used",
                  "evidence_arrived", "evidence_dropped", "status", "outcome", "crps", "log_score", "band_80_held"]
-NO_COUNTS = ("no public figure: no progress count of the cluster is entered in data/raw/target_progress.csv; "
-             "the published counts are city-wide, all industries")
 
 
 # ---------------------------------------------------------------- vintages
@@ -232,36 +230,6 @@ def track(params, inputs) -> pd.DataFrame:
 
 
 # ---------------------------------------------------------------- the final assessment
-def verdict_detail(p_met, thresholds, has_evidence=True, se=0.0) -> tuple[str, bool]:
-    """(verdict, at the cut) for a probability of having met a target (rule in the module docstring).
-
-    ``at the cut`` is True when P(met) is past a cut-off but within ``thresholds.mc_sigmas`` Monte
-    Carlo standard errors ``se`` of it: the verdict is then 无法确认, however the seed falls.
-
-    >>> from dgforecast.params import VerdictThresholds
-    >>> verdict_detail(0.95, VerdictThresholds(), se=0.01), verdict_detail(0.92, VerdictThresholds(), se=0.01)
-    (('已实现', False), ('无法确认', True))
-    """
-    if not has_evidence or p_met is None or math.isnan(p_met):
-        return UNCONFIRMED, False
-    margin = thresholds.mc_sigmas * se
-    if p_met - margin >= thresholds.achieved:
-        return MET, False
-    if p_met + margin <= thresholds.missed:
-        return NOT_MET, False
-    return UNCONFIRMED, bool(p_met >= thresholds.achieved or p_met <= thresholds.missed)
-
-
-def verdict(p_met, thresholds, has_evidence=True, se=0.0) -> str:
-    """已实现 / 未实现 / 无法确认 for a probability of having met a target (``verdict_detail``).
-
-    >>> from dgforecast.params import VerdictThresholds
-    >>> verdict(0.9, VerdictThresholds()), verdict(0.1, VerdictThresholds()), verdict(0.5, VerdictThresholds())
-    ('已实现', '未实现', '无法确认')
-    """
-    return verdict_detail(p_met, thresholds, has_evidence, se)[0]
-
-
 def readings(params) -> dict:
     """The plain and the round-figure reading of round statements, as parameters."""
     return {name: changed(params, {"evidence.reading": name}, validate=False) for name in READINGS}
@@ -285,40 +253,11 @@ def _level_reason(evidence, used, apply_ratio, decided_by=None) -> str:
 
 
 def _count_row(row, progress, params) -> dict:
-    """The verdict of a count or milestone target from the counts published by ``params.as_of``.
-
-    已实现 once the entered total reaches the threshold; 未实现 when every year of the window is
-    entered and the total falls short, or when the pace model gives P(met) at most the ``missed`` cut
-    (the years not entered are named); otherwise 无法确认.
-    """
-    thresholds = params.verdict_thresholds
+    """The verdict of a count or milestone target from the counts published by ``params.as_of`` (``count_verdict``)."""
     found = JUDGES[kind_of(row["kind"]).judged_on](row, progress, params.as_of_month)
-    p, missing = found["p_met"], found["years_missing"]
-    if math.isnan(p):
-        return {"p_met": p, "verdict": UNCONFIRMED, "reason": NO_COUNTS}
-    entered = f"{found['achieved']:g} entered for {found['years_entered']}"
-    if p == 1.0:
-        return {"p_met": p, "verdict": MET, "reason": f"{entered}: the threshold is reached"}
-    if missing == "none":
-        return {"p_met": p, "verdict": NOT_MET, "reason": f"{entered}, every year of the window: short of it"}
-    label = NOT_MET if p <= thresholds.missed else UNCONFIRMED
-    return {"p_met": p, "verdict": label, "reason": f"{entered}; years not entered ({missing}) drawn by the pace "
-                                                    f"model: P(met) {p:.1%}"}
-
-
-def _decided(params, inputs, target_ids) -> tuple:
-    """The assessment, with more paths (up to evidence.max_sims) while a level target's P(met) is at a cut."""
-    result = assess_inputs(params, inputs)
-    while True:
-        at_cut = [t for t in target_ids if _level_verdict(result, t, params)[1]]
-        n = result.simulation.n_sims
-        if not at_cut or n >= params.evidence.max_sims:
-            return result
-        more = int(min(params.evidence.max_sims, 4 * n))
-        log.info("%s: P(met) of %s within %s Monte Carlo s.e. of a cut at %d paths; drawing %d", params.scenario,
-                 ", ".join(at_cut), params.verdict_thresholds.mc_sigmas, n, more)
-        params = changed(params, {"n_sims": more}, validate=False)
-        result = assess_inputs(params, inputs)
+    label, reason = count_verdict(found, params.verdict_thresholds)
+    return {"p_met": found["p_met"], "verdict": label, "reason": reason, "achieved": found["achieved"],
+            "years_entered": found["years_entered"], "years_missing": found["years_missing"]}
 
 
 def _level_verdict(result, target_id, params):
@@ -329,7 +268,7 @@ def _level_verdict(result, target_id, params):
 
 FINAL_COLUMNS = ["target_id", "name_zh", "kind", "threshold", "deadline", "p_met", "p_se", "n_sims", "verdict",
                  "verdict_en", "at_cut", "decided_by", "reason", "evidence_used", "p_met_round", "p_se_round",
-                 "verdict_round", "verdict_round_en", "at_cut_round"]
+                 "verdict_round", "verdict_round_en", "at_cut_round", "achieved", "years_entered", "years_missing"]
 
 
 def final_assessment(params, inputs) -> pd.DataFrame:
@@ -352,12 +291,13 @@ def final_assessment(params, inputs) -> pd.DataFrame:
         within its margin), decided_by (the exact figure of the target's own measure and deadline
         year, when there is one), reason (one sentence), evidence_used (ids joined by ";"); and for
         level targets the round-figure reading p_met_round, p_se_round, verdict_round,
-        verdict_round_en, at_cut_round (NaN / None otherwise).
+        verdict_round_en, at_cut_round (NaN / None otherwise); for count and milestone targets
+        achieved (the entered total), years_entered and years_missing (text).
     """
     table = targets_table(inputs["targets"], inputs["baselines"], 1.0)
     targets = {t.target_id: t for t in level_targets(inputs["targets"], inputs["baselines"])}
     decided = outcomes(targets.values(), inputs.get("evidence"), params)
-    results = {name: _decided(p, inputs, list(targets)) for name, p in readings(params).items()}
+    results = {name: assess_inputs(p, inputs) for name, p in readings(params).items()}
     rows = []
     for _, row in table.iterrows():
         out = {k: row[k] for k in ("name_zh", "kind", "threshold", "deadline")} | {"target_id": row["id"]}

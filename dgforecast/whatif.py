@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from dgforecast import plots, views
+from dgforecast import plots, tables
 from dgforecast.assess import assess_inputs, fan_quantiles
 from dgforecast.kinds import is_level
 from dgforecast.params import FIELDS, ScenarioParams
@@ -118,7 +118,7 @@ def level_table(result, targets) -> pd.DataFrame:
     """
     level_ids = targets.loc[targets["kind"].map(is_level), "id"]
     levels = result.summary[result.summary["target_id"].isin(level_ids)]
-    view = views.summary_view(levels, targets).drop(columns="scenario")
+    view = tables.summary_view(levels, targets).drop(columns="scenario")
     view["ess"] = [_ess_text(result.evidence.get(t)) for t in levels["target_id"]]
     return view.reset_index(drop=True)
 

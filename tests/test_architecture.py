@@ -11,12 +11,13 @@ PACKAGE = Path(__file__).resolve().parents[1] / "dgforecast"
 #: The stages, upstream first: raw → tables → paths → assessment → views/reports → commands.
 #: A module may import modules of its own layer or an earlier one, never a later one.
 LAYERS = [
-    ("foundations", {"errors", "config", "fileio", "kinds", "workers", "limits"}),
+    ("foundations", {"errors", "config", "fileio", "kinds", "workers", "limits", "vocabulary", "numbers"}),
     ("schema and raw tables", {"params", "data", "evidence"}),
     ("tables and growth models", {"targets", "models", "backtest", "reference_errors", "forecast"}),
     ("paths", {"simulate", "condition", "batch", "closed_form"}),
     ("assessment", {"assess", "tracking"}),
-    ("views and notebook running", {"plots", "views", "notebook", "provenance", "memo", "whatif"}),
+    ("views and notebook running", {"plots", "words", "tables", "index_page", "facts", "notebook", "provenance", "memo",
+                                    "whatif"}),
     ("reading the workbook", {"pipeline", "progress"}),
     ("commands' work", {"report", "sweep", "sweep.grid", "sweep.run", "sweep.results", "sweep.pages",
                         "sweep.command"}),

@@ -53,8 +53,8 @@ def test_status_thresholds_can_be_a_plain_mapping():
     assert status_label(0.6, {"early": 0.95, "ahead": 0.7, "on_track": 0.6, "at_risk": 0.3}) == "基本符合预期"
 
 
-def test_unknown_probability_is_not_assessed():
-    assert status_label(math.nan, DEFAULT) == "无法评估"
+def test_unknown_probability_reads_no_public_figure():
+    assert status_label(math.nan, DEFAULT) == "暂无公开数字"
 
 
 # ---------------------------------------------------------------- crossing years and fans
@@ -81,7 +81,7 @@ def test_fan_has_deciles_by_year():
 def test_count_target_without_progress_gives_required_pace_only():
     result = count_target_assessment(FIRST_SETS, progress(), "2021-12")
     assert result["required_pace"] == 25.0
-    assert math.isnan(result["p_met"]) and result["status"] == "无法评估"
+    assert math.isnan(result["p_met"]) and result["status"] == "暂无公开数字"
     assert "no progress counts" in result["note"]
 
 

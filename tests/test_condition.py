@@ -93,12 +93,12 @@ def _close(sample, mean, var, k=4.5):
 
 # ---------------------------------------------------------------- one row at a time, by hand
 def test_a_full_year_real_growth_row_gives_the_conjugate_posterior_of_that_years_growth(tmp_path):
-    # x_2023 ~ N(ln 1.06, 0.075²); 增加值 +2 % real: ln 1.02 + ln 1.03 = x_2023 + e, e ~ N(0, 0.05²)
+    # x_2023 ~ N(ln 1.06, 0.075²); 增加值 +2 % real: ln 1.02 + 0.03 = x_2023 + e, e ~ N(0, 0.05²)
     evidence = _evidence(tmp_path, {"measure": "cluster_value_added", "year": 2023, "kind": "growth", "value": 2,
                                     "unit": "%", "price_basis": "real", "published": "2024-01"})
     params, group = _paths(evidence)
-    mean, var = _conjugate(math.log(1.06), 0.075 ** 2, math.log(1.02) + math.log(1.03), 0.05 ** 2)
-    assert (mean, var) == pytest.approx((0.0521022, 0.00173077), abs=1e-7)
+    mean, var = _conjugate(math.log(1.06), 0.075 ** 2, math.log(1.02) + 0.03, 0.05 ** 2)
+    assert (mean, var) == pytest.approx((0.0524076, 0.00173077), abs=1e-7)
     assert group.weights is None and group.evidence_used == ("row_0",)  # applied exactly: no weights
     _close(_growth_sample(group, 2023), mean, var)
     _close(_growth_sample(group, 2024), math.log(1.06), 0.075 ** 2)  # a year it does not touch keeps its prior
@@ -110,8 +110,8 @@ def test_a_year_to_date_row_adds_the_unseen_months_to_its_error(tmp_path):
                                     "kind": "growth", "value": 10, "unit": "%", "price_basis": "real",
                                     "published": "2024-06"})
     _, group = _paths(evidence)
-    mean, var = _conjugate(math.log(1.06), 0.075 ** 2, math.log(1.10) + math.log(1.03), 0.05 ** 2 + 0.035 ** 2)
-    assert (mean, var) == pytest.approx((0.0983358, 0.00224098), abs=1e-7)
+    mean, var = _conjugate(math.log(1.06), 0.075 ** 2, math.log(1.10) + 0.03, 0.05 ** 2 + 0.035 ** 2)
+    assert (mean, var) == pytest.approx((0.0986012, 0.00224098), abs=1e-7)
     _close(_growth_sample(group, 2024), mean, var)
 
 
@@ -125,14 +125,14 @@ def test_a_nominal_output_growth_row_has_no_deflator_and_no_link():
 
 
 def test_a_city_growth_row_is_related_evidence_weaker_by_the_gap_and_its_uncertainty(tmp_path):
-    # the city's 增加值 -1.9 %: x_2023 - δ = ln 0.981 + ln 1.03 + e; δ ~ N(0.04, 0.018²), e's own sd 0.018,
-    # the link 0.05: as one observation of x_2023, y = ln 0.981 + ln 1.03 + 0.04 with variance 0.05² + 2 · 0.018²
+    # the city's 增加值 -1.9 %: x_2023 - δ = ln 0.981 + 0.03 + e; δ ~ N(0.04, 0.018²), e's own sd 0.018,
+    # the link 0.05: as one observation of x_2023, y = ln 0.981 + 0.03 + 0.04 with variance 0.05² + 2 · 0.018²
     evidence = _evidence(tmp_path, {"measure": "city_value_added", "year": 2023, "kind": "growth", "value": -1.9,
                                     "unit": "%", "price_basis": "real", "published": "2024-01"})
     _, group = _paths(evidence)
-    y = math.log(0.981) + math.log(1.03) + 0.04
+    y = math.log(0.981) + 0.03 + 0.04
     mean, var = _conjugate(math.log(1.06), 0.075 ** 2, y, 0.05 ** 2 + 2 * 0.018 ** 2)
-    assert (mean, var) == pytest.approx((0.0532082, 0.00201841), abs=1e-7)
+    assert (mean, var) == pytest.approx((0.0534911, 0.00201841), abs=1e-7)
     _close(_growth_sample(group, 2023), mean, var)
     assert group.years_evidence.set_index("year").loc[2023, "related"] == "row_0"
 
@@ -146,12 +146,12 @@ def test_two_rows_of_one_year_share_the_link_error(tmp_path):
                          {"measure": "city_value_added", "year": 2025, "kind": "growth", "value": 4.0, "unit": "%",
                           "price_basis": "real", "published": "2026-02"})
     _, group = _paths(evidence)
-    y = np.array([math.log(1.085) + math.log(1.03), math.log(1.04) + math.log(1.03) + 0.04])
+    y = np.array([math.log(1.085) + 0.03, math.log(1.04) + 0.03 + 0.04])
     cov = np.array([[0.05 ** 2 + 0.02 ** 2, 0.05 ** 2], [0.05 ** 2, 0.05 ** 2 + 2 * 0.018 ** 2]])
     precision = np.linalg.inv(cov)
     var = 1 / (1 / 0.075 ** 2 + precision.sum())
     mean = var * (math.log(1.06) / 0.075 ** 2 + (precision @ y).sum())
-    assert (mean, var) == pytest.approx((0.0931849, 0.00184581), abs=1e-7)
+    assert (mean, var) == pytest.approx((0.0934813, 0.00184581), abs=1e-7)
     _close(_growth_sample(group, 2025), mean, var)
     # as two independent rows the variance would be 0.00119: the shared link is what keeps it at 0.00185
     independent = 1 / (1 / 0.075 ** 2 + 1 / cov[0, 0] + 1 / cov[1, 1])

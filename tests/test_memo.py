@@ -4,14 +4,10 @@ import pandas as pd
 import pytest
 
 from dgforecast.assess import REPORT_COLUMNS
-from dgforecast.memo import (
-    assumption_reasons,
-    assumptions_table,
-    reason_for,
-    report_facts,
-    value_text,
-    write_memo,
-)
+import re
+
+from dgforecast.facts import assumption_reasons, reason_for, report_facts
+from dgforecast.memo import assumptions_table, value_text, write_memo
 from dgforecast.params import resolve_scenario, scenario_names
 from dgforecast.pipeline import load_inputs
 
@@ -55,6 +51,7 @@ def test_values_read_with_their_units():
     assert value_text("n_sims", 20000) == "20,000 paths" and value_text("seed", 20220101) == "20220101"
     assert value_text("growth_overrides", {2022: -0.05, 2023: 0.0}) == "2022: -5.0%, 2023: +0.0%"
     assert value_text("volatility", 0.06) == "0.06 (sd of annual log growth)"
+    assert value_text("deflator", 0.02) == "2.0%/年 a year"
 
 
 def test_assumptions_are_the_explained_ones_then_what_other_scenarios_change(shipped):
@@ -83,30 +80,55 @@ def memo(shipped, tmp_path_factory):
     return folder, facts
 
 
-def test_memo_has_every_section_chinese_first_and_the_fan_chart(memo):
+IDENTIFIER = re.compile(r"\b(em_|city_va|city_revenue_|city_output_)\w*|\w+_2025\b|YTD_M\d")
+
+
+def _everything(doc) -> str:
+    return "\n".join([p.text for p in doc.paragraphs] + [c.text for t in doc.tables for r in t.rows for c in r.cells])
+
+
+def test_memo_opens_with_the_verdicts_then_every_section_chinese_first(memo):
     import docx
 
     folder, facts = memo
     assert [p.name for p in folder.iterdir()] == ["memo.docx"]  # written atomically: no temporary file left
     doc = docx.Document(str(folder / "memo.docx"))
     headings = [p.text for p in doc.paragraphs if p.style.name.startswith(("Heading", "Title"))]
-    assert headings == ["东莞市高端装备制造业集群目标评估（备忘录）", "摘要 Summary", "规模目标 Level targets",
-                        "终期评估 Final assessment", "数量与里程碑目标 Count and milestone targets",
-                        "主要假设 Main assumptions", "扇形图 Fan chart", "资料来源 Sources"]
+    assert headings == ["东莞市高端装备制造业集群行动计划目标是否实现：终期评估（备忘录）", "终期评估 Final assessment",
+                        "数据口径 The data", "规模目标（各情景） Level targets, every scenario",
+                        "数量与里程碑目标 Count and milestone targets", "主要假设 Main assumptions", "扇形图 Fan chart",
+                        "资料来源 Sources"]
     texts = [p.text for p in doc.paragraphs]
-    first = next(i for i, t in enumerate(texts) if t.startswith("按基准情景，截至2026年11月已公布的数据"))
-    assert texts[first + 1].startswith("Base case, with the figures published up to November 2026")
-    assert doc.paragraphs[first + 1].style.name == "English"
-    assert any(t.startswith("日期：2026-11-28 06:00。数据口径：截至2026年11月已公布的数据") and "证据有限" in t for t in texts)
-    assert any(t.startswith("cluster_revenue_2025（基准情景）已实现") for t in texts)
+    first = next(i for i, t in enumerate(texts) if t.startswith("按基准情景，截至2026年11月已公布的数据，2025年"))
+    assert "判定为“已实现”" in texts[first] and doc.paragraphs[first + 1].style.name == "English"
+    assert texts[first + 1].startswith("Base case, with the figures published up to November 2026: the probability")
+    verdicts = doc.tables[0]
+    assert [c.text for c in verdicts.rows[0].cells][:2] == ["目标 target", "结论 verdict\n字面读法（仅为下限）"]
+    assert verdicts.rows[1].cells[1].text == "已实现\nmet"
+    assert any(t.startswith("各情景：基准情景（主情景）") for t in texts)
+    assert any(t.startswith("结论取决于未公布的集群营业收入与总产值之比") for t in texts)
     assert len(doc.inline_shapes) == 1 and facts.fan_png.startswith(b"\x89PNG")
-    tables = ["\n".join(c.text for c in t.rows[0].cells) for t in doc.tables]
-    assert tables[0].startswith("目标 target\n情景 scenario\n实现概率 P(met)") and len(doc.tables[0].rows) == 5
-    counts = doc.tables[1]
-    assert len(counts.rows) == 14 and counts.rows[1].cells[4].text == "暂无公开数字 no public figure"
-    everything = "\n".join(texts + [c.text for t in doc.tables for r in t.rows for c in r.cells])
-    assert "http://m.firstproduction.net/2023/0524/14437.html" in everything  # an evidence row's address
-    assert "nan" not in everything.lower().replace("nanc", "") and "None" not in everything
+    everything = _everything(doc)
+    assert "2022年集群总产值约5,000亿元（整数表述）" in everything  # evidence in words, with its site
+    assert "m.firstproduction.net" in everything
+    assert not re.search(r"\bnan\b|\bNone\b", everything)
+
+
+def test_no_identifier_reaches_the_memo(memo):
+    import docx
+
+    text = _everything(docx.Document(str(memo[0] / "memo.docx")))
+    assert not IDENTIFIER.search(text), IDENTIFIER.search(text).group(0)
+
+
+def test_the_memo_says_what_it_is_and_who_made_it(memo):
+    import datetime as dt
+
+    import docx
+
+    props = docx.Document(str(memo[0] / "memo.docx")).core_properties
+    assert props.title.startswith("东莞市高端装备制造业集群行动计划目标是否实现")
+    assert props.author == "dgforecast workbook" and props.created.replace(tzinfo=None) == dt.datetime(2026, 11, 28, 6)
 
 
 def test_memo_names_an_east_asian_font_in_every_style(memo):

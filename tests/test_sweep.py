@@ -343,14 +343,16 @@ def test_interrupted_sweep_leaves_no_partial_file_and_rerun_finishes(workbook, m
 def test_a_sweep_point_agrees_with_the_scenario_assessment(engine, scenario, price_basis, as_of):
     from dgforecast.assess import assess_inputs
 
-    # as of the plan, and under the evidence published by 2026-11 (a low effective-size floor so
-    # the assessment draws no extra paths: the sweep never does)
+    # as of the plan, and under the evidence published by 2026-11 (a low effective-size floor and no
+    # Monte Carlo margin on verdicts, so the assessment draws no extra paths: the sweep never does)
     base = resolve_scenario(SHIPPED / "params.yaml", scenario, {"n_sims": 500, "as_of": as_of,
-                                                             "evidence": {"min_ess": 10}})
+                                                             "evidence": {"min_ess": 10},
+                                                             "verdict_thresholds": {"mc_sigmas": 0.0}})
     grid = parse_grid([f"engine={engine}", "growth=0.06", "growth_overrides.2024=0.0", f"price_basis={price_basis}"])
     results = sweep(grid_points(grid), make_setup(load_inputs(SHIPPED), base, [engine]))
     overrides = {"n_sims": 500, "growth": 0.06, "engine": engine, "growth_overrides": {2024: 0.0},
-                 "price_basis": price_basis, "as_of": as_of, "evidence": {"min_ess": 10}}
+                 "price_basis": price_basis, "as_of": as_of, "evidence": {"min_ess": 10},
+                 "verdict_thresholds": {"mc_sigmas": 0.0}}
     params = resolve_scenario(SHIPPED / "params.yaml", scenario, overrides)
     summary = assess_inputs(params, load_inputs(SHIPPED)).summary.set_index("target_id").loc[TARGET]
     row = results.iloc[0]

@@ -1,51 +1,156 @@
-"""How results look: the index page, its escaping and colours, the tables and texts of a scenario."""
+"""How results look: numbers, words, reader tables and the index page — the verdict first, no identifiers."""
 
+import re
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
-from dgforecast.assess import SUMMARY_COLUMNS
+from dgforecast.assess import REPORT_COLUMNS, SUMMARY_COLUMNS
+from dgforecast.index_page import index_html, parameters_table_html, sweep_point_html
 from dgforecast.notebook import CellFailure, NotebookRun
 from dgforecast.params import resolve_scenario
-from dgforecast.views import (
-    assumptions_text,
-    index_html,
-    parameters_table_html,
-    summary_text,
-    sweep_point_html,
-)
+from dgforecast.tables import (assumptions_text, count_targets_view, crossing_view, evidence_view, final_view,
+                               left_out_view, summary_sheets, summary_text, track_view)
+from dgforecast.words import evidence_words, source_words
 from tests.conftest import SHIPPED
 
-
-def test_index_orders_targets_as_the_registry_and_colours_the_status():
-    summary = pd.DataFrame([["base", "t1", float("nan"), float("nan"), float("nan"), float("nan"), "无法评估"],
-                            ["base", "t2", 0.85, 5600.0, 5000.0, 6100.0, "快于预期"],
-                            ["base", "t3", 0.4, 5100.0, 4600.0, 5600.0, "存在风险"]], columns=SUMMARY_COLUMNS)
-    targets = pd.DataFrame({"id": ["t3", "t2", "t1"], "name_zh": ["丙", "乙", "甲"], "name_en": ["C", "B", "A"],
-                            "kind": ["level", "level", "cumulative_count"], "comparison": [">=", ">=", ">"],
-                            "threshold": [5400.0, 5400.0, 100.0], "unit": ["亿元", "亿元", "个"],
-                            "deadline": [2025] * 3, "start_year": [2021] * 3})
-    page = index_html(summary, targets, ["base"], {}, {"base": ("基准", "Base")}, "2025-01-01")
-    assert page.index("<code>t3</code>") < page.index("<code>t2</code>") < page.index("<code>t1</code>")
-    assert "<code>t2</code> · ≥ 5,400 亿元 by 2025</small></h3>" in page
-    assert "<td class='num'><strong>85.0%</strong></td>" in page
-    assert "<td style='background:#b8e186'>快于预期<small>ahead of plan</small></td>" in page
-    assert "<td style='background:#fdae61'>存在风险<small>at risk</small></td>" in page
-    # the count target is in its own table: goal, pace, and no public figure yet; no grey column per target
-    assert "<td class='num'>&gt; 100 个</td><td class='num'>2025</td><td class='num'>25 个/年 a year</td>" in page
-    assert "<td>暂无公开数字<small>no public figure</small></td>" in page
-    assert "dgforecast progress t1 --year 2023 --count 30" in page
-    assert "nan" not in page.lower().replace("nanum", "")
+#: What a reader must not see: evidence ids, target ids, period codes.
+IDENTIFIER = re.compile(r"\b(em_|city_va|city_revenue_|city_output_)\w*|\w+_2025\b|YTD_M\d")
 
 
-def test_index_shows_a_failed_sweep_page_as_failed():
+def _targets_table():
+    from dgforecast.data import load_baselines, load_targets
+    from dgforecast.targets import targets_table
+
+    raw = SHIPPED / "data" / "raw"
+    return targets_table(load_targets(raw), load_baselines(raw))
+
+
+@pytest.fixture(scope="module")
+def facts():
+    from dgforecast.facts import report_facts
+    from dgforecast.pipeline import load_inputs
+
+    params = {n: resolve_scenario(SHIPPED / "params.yaml", n, {"as_of": "2026-11", "n_sims": 4000})
+              for n in ("base", "shock")}
+    return report_facts(params, load_inputs(SHIPPED), (SHIPPED / "params.yaml").read_text(encoding="utf-8"), "base")
+
+
+def _summary(facts):
+    rows = []
+    for name, p in facts.params_by_name.items():
+        from dgforecast.assess import assess_inputs, with_plan
+        from dgforecast.pipeline import load_inputs
+
+        inputs = load_inputs(SHIPPED)
+        rows.append(with_plan(assess_inputs(p, inputs), assess_inputs(p.at_plan(), inputs)))
+    return pd.concat(rows, ignore_index=True)
+
+
+@pytest.fixture(scope="module")
+def page(facts):
+    runs = {"06_tracking_and_final_assessment": NotebookRun(Path("06.ipynb"), Path("06.ipynb"), None, 2.0, None),
+            "scenarios/base": NotebookRun(Path("03.ipynb"), Path("base.ipynb"), None, 3.0, None)}
+    labels = {"base": ("基准情景", "Base case"), "shock": ("需求冲击情景", "Demand shock")}
+    return index_html(_summary(facts), facts, ["base", "shock"], runs, labels, "2026-11-28 06:00")
+
+
+def _text(html) -> str:
+    return re.sub(r"<[^>]+>", " ", re.sub(r"<(style|script)[^>]*>.*?</\1>", " ", html, flags=re.S))
+
+
+# ---------------------------------------------------------------- the index page
+def test_the_index_opens_with_the_verdict_then_the_data_then_the_sentences(page):
+    order = ["<h1>东莞市高端装备制造业集群行动计划目标是否实现：终期评估", "<section class='verdict'>",
+             "终期评估 Final assessment", "结论 verdict", "各情景：", "<div class='vintage'>", "<h2>摘要 Summary</h2>",
+             "<h2>规模目标 Level targets</h2>", "<h2>数量与里程碑目标 Count and milestone targets</h2>",
+             '<a href="memo.docx">memo.docx</a>']
+    assert [page.index(p) for p in order] == sorted(page.index(p) for p in order)
+    assert "were its targets met? Final assessment" in page and "how likely" not in page
+
+
+def test_the_verdict_box_names_the_headline_scenario_both_readings_and_every_scenario(page):
+    box = page[page.index("<section class='verdict'>"):page.index("</section>")]
+    assert "按基准情景（主情景）" in box and "Base case (the headline scenario)" in box
+    assert "字面读法（仅为下限）" in box and "取整读法（亦低于下一整数关口）" in box
+    assert "各情景：基准情景（主情景）" in box and "需求冲击情景" in box and "实现概率范围" in box
+    assert "结论取决于未公布的集群营业收入与总产值之比" in box
+    assert "数量与里程碑目标13项" in box
+
+
+def test_no_identifier_reaches_the_reader(page):
+    text = _text(page)
+    assert not IDENTIFIER.search(text), IDENTIFIER.search(text).group(0)
+    assert not re.search(r"\bnan\b|\bNone\b", text)
+
+
+def test_after_the_deadline_the_status_is_the_verdict_and_no_pace_label_is_used(page):
+    table = page[page.index("<h2>规模目标 Level targets</h2>"):page.index("<p class='legend'>")]
+    assert "快于预期" not in table and "基本符合预期" not in table
+    assert re.search(r"<td class='state' style='background:#7fbc41'>已实现<small>met</small></td>", table) or \
+        "无法确认<small>cannot be confirmed</small>" in table
+
+
+def test_the_index_shows_a_failed_sweep_page_as_failed(facts):
     failed = NotebookRun(Path("05.ipynb"), Path("05.ipynb"), None, 1.0, CellFailure(2, 3, "KeyError", "'x'", "boom()"))
-    targets = pd.DataFrame({"id": ["t1"], "name_zh": ["甲"], "name_en": ["A"]})
-    page = index_html(pd.DataFrame(columns=SUMMARY_COLUMNS), targets, [], {"05_sweep": failed}, {}, "")
+    summary = pd.DataFrame(columns=REPORT_COLUMNS)
+    page = index_html(summary, facts, ["base"], {"05_sweep": failed}, {}, "")
     assert "(heat map)</a> <strong>(failed)</strong>" in page and "<pre>boom()</pre>" in page
-    assert "参数扫描" not in index_html(pd.DataFrame(columns=SUMMARY_COLUMNS), targets, [], {}, {}, "")
+    assert "参数扫描" not in index_html(summary, facts, ["base"], {}, {}, "")
 
 
+def test_page_titles_and_language_are_documents(page):
+    assert page.startswith("<!DOCTYPE html>\n<html lang=\"zh-CN\">")
+    assert "<title>东莞市高端装备制造业集群行动计划目标是否实现：终期评估 · " in page
+
+
+# ---------------------------------------------------------------- words
+@pytest.mark.parametrize("row, zh, en", [
+    ({"measure": "cluster_value_added", "year": 2025, "period": "YTD_M08", "kind": "growth", "value": 8.5,
+      "unit": "%", "price_basis": "real"},
+     "2025年1—8月集群增加值同比增长8.5%（可比价）", "the cluster's value added, January–August 2025: +8.5 % on a year "
+                                            "before (real)"),
+    ({"measure": "city_value_added", "year": 2023, "period": "year", "kind": "growth", "value": -1.9, "unit": "%",
+      "price_basis": "real"},
+     "2023年全市规上工业增加值同比下降1.9%（可比价）", "the city's industrial value added, 2023: -1.9 % on a year before (real)"),
+    ({"measure": "cluster_output", "year": 2022, "period": "year", "kind": "level", "value": 5000.0, "unit": "亿元",
+      "precision": "round"},
+     "2022年集群总产值约5,000亿元（整数表述）", "the cluster's gross output, 2022: about 5,000 亿元 (a round statement)"),
+    ({"measure": "cluster_output", "year": 2025, "period": "year", "kind": "at_least", "value": 5000.0, "unit": "亿元",
+      "precision": "round"},
+     "2025年集群总产值突破5,000亿元", "the cluster's gross output, 2025: more than 5,000 亿元"),
+    ({"measure": "city_revenue", "year": 2024, "period": "year", "kind": "level", "value": 27691.5, "unit": "亿元",
+      "precision": "exact"},
+     "2024年全市规上工业营业收入27,691.5亿元", "the city's industrial operating revenue, 2024: 27,691.5 亿元"),
+])
+def test_a_figure_reads_as_a_reader_would_say_it(row, zh, en):
+    said = evidence_words({**row, "source_url": "https://www.sun0769.com/a", "reliability": "official"})
+    assert (said["zh"], said["en"]) == (zh, en)
+    assert said["source_zh"] == "官方文件原文，sun0769.com"
+
+
+def test_a_source_without_an_address_says_so():
+    assert source_words("github-index-file-id:60402065735 (a script)", "unverified") == (
+        "未经核实（或为机器生成），无公开网址的文件", "unverified, possibly machine-written, a document with no public address")
+
+
+def test_reader_tables_of_the_final_assessment_evidence_and_track_carry_no_identifier(facts):
+    from dgforecast.pipeline import load_inputs
+
+    evidence = load_inputs(SHIPPED)["evidence"]
+    for frame in (final_view(facts.final, facts.targets, evidence), evidence_view(facts.evidence_used),
+                  left_out_view(facts.evidence_left_out, evidence), track_view(facts.track, evidence)):
+        text = " ".join(frame.astype(str).to_numpy().ravel()) + " ".join(frame.columns)
+        assert not IDENTIFIER.search(text), (list(frame.columns), IDENTIFIER.search(text).group(0))
+    left = left_out_view(facts.evidence_left_out, evidence)
+    assert any(w.startswith("被更完整的数据取代 superseded by: 2025年全市规上工业增加值同比增长4%") for w in left["原因 why left out"])
+    final = final_view(facts.final, facts.targets, evidence).set_index("目标 target")
+    row = final.loc["装备制造业产业集群营业收入 Equipment manufacturing cluster operating revenue"]
+    assert row["依据 rests on"].startswith("依据10条公开数据：集群自身4条，全市6条")
+
+
+# ---------------------------------------------------------------- tables and texts
 def test_assumptions_text_names_growth_shocks_and_ratio():
     shock = resolve_scenario(SHIPPED / "params.yaml", "shock", {"revenue_to_output_ratio": 0.9})
     assert assumptions_text(shock) == ("lognormal: growth 6.0%/yr, volatility 7.5%; 2022: -5.0%, 2023: 0.0%; "
@@ -59,19 +164,23 @@ def test_sweep_point_page_opens_with_its_escaped_grid_values_then_the_parameters
     assert page.endswith(parameters_table_html(base))
 
 
+def test_the_parameters_table_says_which_figures_after_the_baseline_it_uses():
+    base = resolve_scenario(SHIPPED / "params.yaml", "base")
+    page = parameters_table_html(base, "本页所用的基年后公布数据：10条")
+    assert "<p>本页所用的基年后公布数据：10条</p>" in page
+    assert "实际增长率换算名义的价格涨幅（仅当 price_basis 为 real）" in page  # the scenario's deflator, named apart
+
+
 def test_summary_text_lists_assessed_rows_and_counts_the_others():
-    summary = pd.DataFrame([["base", "t1", float("nan"), float("nan"), float("nan"), float("nan"), "无法评估"],
+    summary = pd.DataFrame([["base", "t1", float("nan"), float("nan"), float("nan"), float("nan"), "暂无公开数字"],
                             ["base", "t2", 0.85, 5600.0, 5000.0, 6100.25, "快于预期"]], columns=SUMMARY_COLUMNS)
     text = summary_text(summary)
     assert text.splitlines()[1].split() == ["base", "t2", "85.0%", "5,600.0", "5,000.0", "6,100.2", "快于预期"]
-    assert "1 target(s) per scenario without a probability (无法评估:" in text and "t1" not in text
+    assert "1 target(s) per scenario without a probability (暂无公开数字:" in text and "t1" not in text
     assert summary_text(summary.iloc[0:0]) == "(no summary)"
 
 
 def test_crossing_view_says_how_its_shares_relate_to_p_met():
-    from dgforecast.views import crossing_view
-
-    # base as of the plan: P(met) 71.7 %; 25.8 % of paths never reach 5400 in 2022-2025
     view = crossing_view({"cluster_revenue_2025": {"never_share": 0.258, "median": 2024, "q10": 2022, "q90": None}},
                          2025)
     assert view.iloc[0].to_dict() == {
@@ -80,12 +189,9 @@ def test_crossing_view_says_how_its_shares_relate_to_p_met():
         "met in some year by 2025 (≥ P(met))": "74.2%", "never met by 2025 (= 1 − met in some year)": "25.8%"}
 
 
-# ---------------------------------------------------------------- summary.xlsx
 def _report_summary():
-    from dgforecast.assess import REPORT_COLUMNS
-
     rows = [["base", "cluster_revenue_2025", 0.71725, 5523.456, 4810.0, 6333.3, "基本符合预期", 0.7, 20000.0],
-            ["base", "first_sets_2025", float("nan"), float("nan"), float("nan"), float("nan"), "无法评估",
+            ["base", "first_sets_2025", float("nan"), float("nan"), float("nan"), float("nan"), "暂无公开数字",
              float("nan"), float("nan")],
             ["shock", "cluster_revenue_2025", 0.41, 5001.0, 4400.0, 5800.0, "存在风险", 0.4, 20000.0]]
     return pd.DataFrame(rows, columns=REPORT_COLUMNS)
@@ -95,8 +201,6 @@ TARGETS = pd.DataFrame({"id": ["cluster_revenue_2025", "first_sets_2025"], "kind
 
 
 def test_summary_has_one_sheet_per_kind_of_target():
-    from dgforecast.views import summary_sheets
-
     sheets = summary_sheets(_report_summary(), TARGETS)
     assert list(sheets) == ["level targets", "count targets"]
     assert sheets["level targets"]["scenario"].tolist() == ["base", "shock"]
@@ -107,21 +211,18 @@ def test_summary_xlsx_shows_percent_thousands_widths_and_a_frozen_header(tmp_pat
     import openpyxl
 
     from dgforecast.fileio import write_excel_atomic
-    from dgforecast.views import SUMMARY_FORMATS, summary_sheets
+    from dgforecast.tables import SUMMARY_FORMATS
 
     path = write_excel_atomic(summary_sheets(_report_summary(), TARGETS), tmp_path / "summary.xlsx", SUMMARY_FORMATS)
     book = openpyxl.load_workbook(path)
-    assert book.sheetnames == ["level targets", "count targets"]
     sheet = book["level targets"]
     header = [c.value for c in sheet[1]]
     p_met, median = sheet.cell(2, header.index("p_met") + 1), sheet.cell(2, header.index("median") + 1)
     assert (p_met.value, p_met.number_format) == (0.71725, "0.0%")           # shows 71.7%
     assert (median.value, median.number_format) == (5523.456, "#,##0.0")     # shows 5,523.5
     assert sheet.freeze_panes == "A2" and sheet.cell(1, 1).font.bold
-    # "cluster_revenue_2025" is 20 characters: the column is 22 wide; "基本符合预期" counts double (12 + 2)
     assert sheet.column_dimensions["B"].width == 22
     assert sheet.column_dimensions[chr(ord("A") + header.index("status"))].width == 14
-    assert [c.value for c in book["count targets"][1]] == header
     assert [p.name for p in tmp_path.iterdir()] == ["summary.xlsx"]           # written atomically
 
 
@@ -132,149 +233,58 @@ def test_one_table_is_a_sheet_named_summary(tmp_path):
     assert pd.read_excel(path, sheet_name=None)["summary"]["a"].tolist() == [1.5]
 
 
-# ---------------------------------------------------------------- the summary in words (issue 10)
-def _level_summary(p_met=0.855, plan=0.717):
-    from dgforecast.assess import REPORT_COLUMNS
+def test_a_forecast_sentence_is_only_for_a_deadline_still_ahead():
+    from dgforecast.words import summary_sentences
 
     nan = float("nan")
-    return pd.DataFrame([["base", "cluster_revenue_2025", p_met, 6027.4, 5285.1, 6936.7, "快于预期", plan, 2405.0],
-                         ["base", "first_sets_2025", nan, nan, nan, nan, "无法评估", nan, nan]], columns=REPORT_COLUMNS)
-
-
-def _targets_table():
-    from dgforecast.data import load_baselines, load_targets
-    from dgforecast.targets import targets_table
-
-    raw = SHIPPED / "data" / "raw"
-    return targets_table(load_targets(raw), load_baselines(raw))
-
-
-def test_summary_sentence_states_p_met_now_and_at_plan_status_required_growth_and_range():
-    from dgforecast.views import summary_sentences
-
-    base = resolve_scenario(SHIPPED / "params.yaml", "base", {"as_of": "2026-11"})
-    sentences = summary_sentences(_level_summary(), _targets_table(), {"base": base})
-    assert [(s["scenario"], s["target_id"]) for s in sentences] == [("base", "cluster_revenue_2025")]  # levels only
-    # 3.97 %/yr: (5400 / 4621.25) ** (1/4) - 1
-    assert sentences[0]["zh"] == ("按基准情景，截至2026年11月已公布的数据，2025年装备制造业产业集群营业收入达到5400亿元以上"
-                                  "的概率为85.5%（规划制定时为71.7%），属“快于预期”；需2021—2025年年均增长3.97%，2025年中位数"
-                                  "约6,027亿元（10%—90%区间5,285—6,937亿元）。")
-    assert sentences[0]["en"] == (
-        "Base case, with the figures published up to November 2026: the probability that equipment manufacturing "
-        "cluster operating revenue reaches at least 5,400 亿元 (100 million yuan) in 2025 is 85.5% (71.7% when the "
-        "plan was made), “ahead of plan” (快于预期); it needs 3.97% growth a year over 2021–2025; median about "
-        "6,027 亿元, 10–90 % range 5,285–6,937 亿元.")
-
-
-def test_summary_sentence_as_of_the_plan_needs_more_growth_when_revenue_falls_short_of_output():
-    from dgforecast.views import summary_sentences
-
-    plan = resolve_scenario(SHIPPED / "params.yaml", "base", {"as_of": "2022-01", "revenue_to_output_ratio": 0.95})
-    zh = summary_sentences(_level_summary(), _targets_table(), {"base": plan})[0]["zh"]
-    # (5400 / (4621.25 x 0.95)) ** (1/4) - 1 = 5.31 %; no "as of the plan" aside when the plan is the vintage
-    assert zh.startswith("按基准情景，以规划制定时的信息（其后尚无公布数据），") and "需2021—2025年年均增长5.31%" in zh
-    assert "规划制定时为" not in zh
-
-
-def test_a_scenario_without_a_probability_gets_no_sentence():
-    from dgforecast.views import summary_sentences
-
-    base = resolve_scenario(SHIPPED / "params.yaml", "base")
-    assert summary_sentences(_level_summary(p_met=float("nan")), _targets_table(), {"base": base}) == []
+    summary = pd.DataFrame([["base", "cluster_revenue_2025", 0.855, 6027.4, 5285.1, 6936.7, "快于预期", 0.717, 2405.0],
+                            ["base", "first_sets_2025", nan, nan, nan, nan, "暂无公开数字", nan, nan]],
+                           columns=REPORT_COLUMNS)
+    before = resolve_scenario(SHIPPED / "params.yaml", "base", {"as_of": "2025-06"})
+    after = resolve_scenario(SHIPPED / "params.yaml", "base", {"as_of": "2026-11"})
+    assert summary_sentences(summary, _targets_table(), {"base": after}) == []  # a verdict instead
+    (sentence,) = summary_sentences(summary, _targets_table(), {"base": before})
+    assert sentence["zh"] == ("按基准情景，截至2025年6月已公布的数据，2025年装备制造业产业集群营业收入达到5400亿元以上"
+                              "的概率为85.5%（规划制定时为71.7%），属“快于预期”；需2021—2025年年均增长3.97%，2025年中位数"
+                              "约6,027亿元（10%—90%区间5,285—6,937亿元）。")
+    assert sentence["en"].startswith("Base case, with the figures published up to June 2025: the probability that "
+                                     "equipment manufacturing cluster operating revenue reaches at least 5,400 亿元 in "
+                                     "2025 is 85.5% (71.7% when the plan was made), “ahead of plan” (快于预期)")
 
 
 def test_numbers_read_as_a_reader_expects():
-    from dgforecast.views import format_number
+    from dgforecast.numbers import format_number
 
     assert format_number(0.7172, "p_met") == "71.7%" and format_number(0.0397013, "required_cagr") == "3.97%"
     assert format_number(6027.354175, "median") == "6,027.4"        # computed: one decimal
     assert format_number(4621.25, "value") == "4,621.25"            # a source figure keeps its decimals
-    assert format_number(1.10766, "value") == "1.10766"
     assert format_number(2025, "deadline") == "2025" and format_number(2021.0, "baseline_year") == "2021"
     assert format_number(20000, "n_sims") == "20,000" and format_number(0.7956123, "z") == "0.796"
     assert format_number(float("nan"), "q10") == "—" and format_number(None, "x") == "—"
-    assert format_number(3.97, "required growth (%/yr)") == "3.97"    # already in percent
     assert format_number("快于预期", "status") == "快于预期" and format_number(True, "conditioned") == "True"
 
 
 def test_a_table_with_no_value_shows_a_dash_and_a_footnote_and_no_row_numbers():
-    from dgforecast.views import MISSING_NOTE, frame_html
+    from dgforecast.numbers import MISSING_NOTE, frame_html
 
     page = frame_html(pd.DataFrame({"target_id": ["a", "b"], "p_met": [0.5, float("nan")], "median": [5400.25, None]}))
     assert "<td>50.0%</td>" in page and "<td>5,400.25</td>" in page and page.count("<td>—</td>") == 2
     assert MISSING_NOTE in page and "NaN" not in page and "None" not in page and "<th></th>" not in page
-    assert MISSING_NOTE not in frame_html(pd.DataFrame({"p_met": [0.5]}))
-
-
-def test_reader_tables_format_every_dataframe_a_notebook_displays():
-    from dgforecast.views import frame_html, use_reader_tables
-
-    registered = {}
-
-    class Formatter:
-        def for_type(self, kind, function):
-            registered[kind] = function
-
-    class Shell:
-        display_formatter = type("D", (), {"formatters": {"text/html": Formatter()}})()
-
-    assert use_reader_tables(Shell()) and registered == {pd.DataFrame: frame_html}
 
 
 def test_count_targets_show_pace_and_what_is_known():
-    from dgforecast.views import count_targets_view
-
     targets = _targets_table()
-    summary = _level_summary()
+    nan = float("nan")
+    summary = pd.DataFrame([["base", "first_sets_2025", nan, nan, nan, nan, "无法确认", nan, nan]],
+                           columns=REPORT_COLUMNS)
     view = count_targets_view(summary, targets).set_index("target_id")
     assert "cluster_revenue_2025" not in view.index and len(view) == 13
     assert view.loc["first_sets_2025"].to_dict() == {
         "目标 target": "市级以上首台（套）重点技术装备累计认定数", "门槛 goal": "> 100 个", "期限 deadline": "2025",
         "所需进度 pace needed": "25 个/年 a year", "已录入 entered": "—", "P(met)": "—",
-        "状态 status": "暂无公开数字 no public figure"}
+        "状态 status": "无法确认 cannot be confirmed（暂无公开数字 no public figure）"}
     assert view.loc["innovation_centre_2025", "所需进度 pace needed"] == "0.25 个/年 a year"
-    # with progress entered (30 in 2022-2023): its probability and status, like a level target
-    summary.loc[1, ["p_met", "status"]] = [0.12, "难以实现"]
+    summary.loc[0, ["p_met", "status"]] = [0.12, "难以实现"]
     counts = pd.DataFrame({"target_id": ["first_sets_2025"], "achieved": [30.0]})
     row = count_targets_view(summary, targets, counts).set_index("target_id").loc["first_sets_2025"]
     assert (row["已录入 entered"], row["P(met)"], row["状态 status"]) == ("30", "12.0%", "难以实现 unlikely")
-
-
-def _final():
-    return pd.DataFrame([{"target_id": "cluster_revenue_2025", "p_met": 0.8546, "verdict": "无法确认",
-                          "verdict_en": "cannot be confirmed", "evidence_used": "em_out_2022;em_out_2025_at_least",
-                          "p_met_round": 0.6826, "verdict_round": "无法确认", "verdict_round_en": "cannot be confirmed"},
-                         {"target_id": "first_sets_2025", "p_met": float("nan"), "verdict": "无法确认",
-                          "verdict_en": "cannot be confirmed", "evidence_used": "", "p_met_round": float("nan"),
-                          "verdict_round": None, "verdict_round_en": None}])
-
-
-def test_final_assessment_line_gives_both_readings_and_the_evidence_is_called_thin():
-    from dgforecast.views import evidence_note, final_lines
-
-    lines = final_lines(_final(), _targets_table())
-    assert [line["target_id"] for line in lines] == ["cluster_revenue_2025"]  # level targets only
-    assert lines[0]["zh"] == ("无法确认：实现概率按字面读法（“突破”仅为下限）为85.5%；按整数关口读法（“突破”同时意味着低于"
-                              "下一个千亿关口）为68.3%，无法确认。")
-    assert lines[0]["en"].startswith("cannot be confirmed: P(met) 85.5% in the plain reading")
-    note = evidence_note(_final(), _targets_table())[0]
-    assert note["zh"].startswith("证据有限：仅依据2条公开数据（em_out_2022, em_out_2025_at_least）；集群营业收入本身没有公开数字")
-    assert note["en"].startswith("Evidence is thin: it rests on 2 published figure(s) only")
-
-
-def test_index_is_the_summary_sentences_first_then_tables_then_pages():
-    from dgforecast.notebook import NotebookRun
-
-    base = resolve_scenario(SHIPPED / "params.yaml", "base", {"as_of": "2026-11"})
-    runs = {"06_tracking_and_final_assessment": NotebookRun(Path("06.ipynb"), Path("06.ipynb"), None, 2.0, None),
-            "scenarios/base": NotebookRun(Path("03.ipynb"), Path("base.ipynb"), None, 3.0, None)}
-    page = index_html(_level_summary(), _targets_table(), ["base"], runs, {"base": ("基准情景", "Base case")},
-                      "2026-11-28 06:00", {"base": base}, _final(), None, b"\x89PNG")
-    order = ["证据有限", "<h2>摘要 Summary</h2>", "<p class='zh' lang='zh-CN'>按基准情景，截至2026年11月",
-             "<p class='en' lang='en'>Base case, with the figures", "终期评估 Final assessment",
-             "<a href='06_tracking_and_final_assessment.html'>", "<h2>规模目标 Level targets</h2>",
-             "<img alt='扇形图 fan chart' src='data:image/png;base64,iVBORw=='>",
-             "<h2>数量与里程碑目标 Count and milestone targets</h2>", '<a href="memo.docx">memo.docx</a>']
-    assert [page.index(p) for p in order] == sorted(page.index(p) for p in order)
-    assert "<td class='num'>71.7%</td><td class='num'>6,027.4</td><td class='num'>5,285.1–6,936.7</td>" in page
-    assert "@media print{@page{size:A4" in page and "nan" not in page.replace("nanc", "")

@@ -17,7 +17,7 @@ from dgforecast.fileio import write_csv_atomic
 from dgforecast.notebook import Progress, check_sources, run_job, run_jobs, scenario_job
 from dgforecast.params import to_papermill_yaml
 from dgforecast.batch import point_params
-from dgforecast.views import sweep_point_html
+from dgforecast.index_page import sweep_point_html
 
 #: Where the pages of ``sweep_base.csv`` go: ``sweep_base_notebooks/``.
 NOTEBOOKS_SUFFIX = "_notebooks"
