@@ -24,7 +24,6 @@ same year and period:
 import math
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 from scipy.stats import chi2
 

@@ -28,7 +28,7 @@ from dgforecast.fileio import atomic_path
 from dgforecast.numbers import MISSING
 from dgforecast.params import FIELDS
 from dgforecast.tables import PROGRESS_COMMAND, count_targets_view, evidence_view, left_out_view, level_targets_view
-from dgforecast.vocabulary import NO_FIGURE, NO_FIGURE_EN, READINGS, STATE_COLOURS
+from dgforecast.vocabulary import MET, NOT_MET, READINGS, STATE_COLOURS, UNCONFIRMED
 from dgforecast.words import (counts_words, evidence_note, goal_text, hinge_words, reason_words, registry,
                               spread_words, summary_sentences, verdict_sentence, verdict_words, vintage_text)
 
@@ -234,12 +234,14 @@ def _verdicts(doc, facts):
     for zh, en in lines:
         if zh:
             _pair(doc, zh, en)
-    _pair(doc, "判定规则：实现概率（减去3倍蒙特卡洛误差）≥90%为“已实现”，（加上3倍误差）≤10%为“未实现”，其间或无数据为“无法确认”。"
-          "数量目标：录入总数达到门槛为“已实现”；各年均已录入而不足，或进度模型给出的概率≤10%，为“未实现”。",
-          "Rule: P(met) at least 90 % by three Monte Carlo standard errors reads 已实现 (met), at most 10 % by the same "
-          "margin 未实现 (not met), anything else or no evidence 无法确认 (cannot be confirmed). A count target is met "
-          "once its entered total reaches the threshold, not met when every year is entered and short of it, or the "
-          "pace model gives at most 10 %.")
+    t = params.verdict_thresholds
+    _pair(doc, f"判定规则：实现概率（减去{t.mc_sigmas:g}倍蒙特卡洛误差）不低于{t.achieved:.0%}为“{MET}”，（加上同样误差）"
+               f"不高于{t.missed:.0%}为“{NOT_MET}”，其间或无数据为“{UNCONFIRMED}”。数量目标：录入总数达到门槛为“{MET}”；"
+               f"各年均已录入而不足，或进度模型给出的概率不高于{t.missed:.0%}，为“{NOT_MET}”。",
+          f"Rule: P(met) at least {t.achieved:.0%} by {t.mc_sigmas:g} Monte Carlo standard errors reads {MET} (met), at "
+          f"most {t.missed:.0%} by the same margin {NOT_MET} (not met), anything else or no evidence {UNCONFIRMED} "
+          "(cannot be confirmed). A count target is met once its entered total reaches the threshold, not met when "
+          f"every year is entered and short of it, or the pace model gives at most {t.missed:.0%}.")
 
 
 def memo_document(facts: ReportFacts, summary, created):

@@ -20,6 +20,7 @@ from dgforecast.fileio import refuse_raw, write_tables_atomic
 from dgforecast.kinds import is_level
 from dgforecast.params import parse_overrides, resolve_scenario
 from dgforecast.targets import targets_records, targets_table
+from dgforecast.vocabulary import NO_FIGURE_EN
 
 log = logging.getLogger(__name__)
 
@@ -204,8 +205,9 @@ def _assessment_text(records, params, simulation) -> str:
         lines.append(f"{r['target_id']:<34} {percent(r['p_met']):>7} {closed:>7} "
                      f"{level(r['median']):>9} {level(r['q10']):>9} {level(r['q90']):>9}  {r['status']}{ess}")
     if unassessed:
-        lines.append(f"{unassessed} target(s) without a probability (无法评估: no progress entered in "
-                     "data/raw/target_progress.csv); dgforecast targets shows their required pace")
+        states = sorted({r["status"] for r in records if r["p_met"] is None})
+        lines.append(f"{unassessed} target(s) without a probability ({', '.join(states)}: no progress entered in "
+                     f"data/raw/target_progress.csv, {NO_FIGURE_EN}); dgforecast targets shows their required pace")
     return "\n".join(lines)
 
 

@@ -7,7 +7,6 @@ import pandas as pd
 import pytest
 
 from dgforecast.closed_form import closed_form_for, closed_form_p_met
-from dgforecast.condition import Observation
 from dgforecast.errors import ParamsError
 from dgforecast.params import ScenarioParams
 from dgforecast.simulate import simulate_paths, simulate_targets
