@@ -77,7 +77,7 @@ def _quantile_columns(fan) -> pd.DataFrame:
 
 
 def fan_chart(fan, threshold=None, actuals=None, base=None, ax=None, title=None,
-              unit="亿元", threshold_label=None, marks=None, actuals_label="实际 actual"):
+              unit="亿元", threshold_label=None, marks=None, actuals_label="实际 actual", interpolated=None):
     """Fan chart of simulated deciles by year, with the target line, actual points and the evidence.
 
     Parameters
@@ -104,6 +104,9 @@ def fan_chart(fan, threshold=None, actuals=None, base=None, ax=None, title=None,
         one legend entry per kind of mark.
     actuals_label : str
         Legend text of the ``actuals`` points.
+    interpolated : Series, optional
+        Year-indexed values filled in for years without a figure (``forecast.fill_gaps``): not data, so
+        drawn as hollow points on a dashed line to the ``actuals`` either side, with a legend entry.
 
     Returns
     -------
@@ -131,6 +134,9 @@ def fan_chart(fan, threshold=None, actuals=None, base=None, ax=None, title=None,
         ax.scatter(actuals.index.astype(int), actuals.to_numpy(dtype=float), color="black", zorder=5,
                    label=actuals_label)
         ticks |= set(actuals.index.astype(int).tolist())
+    if interpolated is not None and len(interpolated):
+        _interpolated(ax, interpolated, actuals)
+        ticks |= set(interpolated.index.astype(int).tolist())
     drawn = {}
     if marks is not None and len(marks):
         drawn = draw_marks(ax, marks)
@@ -142,6 +148,26 @@ def fan_chart(fan, threshold=None, actuals=None, base=None, ax=None, title=None,
     _fan_legend(ax, drawn)
     ax.grid(axis="y", alpha=0.3)
     return fig
+
+
+#: Legend text of values filled in for years without a figure.
+INTERPOLATED_LABEL = "插值（非数据）interpolated, not data"
+INTERPOLATED_COLOUR = "#7f7f7f"
+
+
+def _interpolated(ax, filled, actuals=None):
+    """Hollow points at the filled years, and a dashed line through each run of them from the published
+    figure before to the one after (where ``actuals`` has them)."""
+    filled = filled.astype(float).copy()
+    filled.index = filled.index.astype(int)
+    known = pd.Series(dtype=float) if actuals is None else actuals.astype(float).set_axis(actuals.index.astype(int))
+    runs = (pd.Series(filled.index, index=filled.index).diff() != 1).cumsum()
+    for _, run in filled.groupby(runs.to_numpy()):
+        before, after = known[known.index < run.index[0]], known[known.index > run.index[-1]]
+        line = pd.concat([before.iloc[-1:], run, after.iloc[:1]])
+        ax.plot(line.index, line.to_numpy(), linestyle="--", color=INTERPOLATED_COLOUR, linewidth=1.2, zorder=4)
+    ax.scatter(filled.index, filled.to_numpy(), facecolor="white", edgecolor=INTERPOLATED_COLOUR, linewidth=1.5,
+               s=36, zorder=6, label=INTERPOLATED_LABEL)
 
 
 #: Colour of a mark by its measure, so a 总产值 figure never looks like a 营业收入 one; derived: grey.
@@ -220,7 +246,7 @@ def _fan_legend(ax, marks=None):
                   ncol=1, frameon=False, title="所见 what was seen", title_fontsize=8, alignment="left")
 
 
-def growth_chart(growth, ax=None, title=None):
+def growth_chart(growth, ax=None, title=None, interpolated=()):
     """Horizontal bars comparing growth rates (required vs historical vs model).
 
     Parameters
@@ -230,6 +256,9 @@ def growth_chart(growth, ax=None, title=None):
         bar. NaN rates are left out and listed in the title's footnote instead.
     ax : matplotlib Axes, optional
     title : str, optional
+    interpolated : sequence of labels
+        Bars whose rate rests on an interpolated level (a year ``forecast.fill_gaps`` filled, or the
+        year after it): drawn hollow with a dashed edge, with a legend entry, as they are not data.
 
     Returns
     -------
@@ -239,7 +268,14 @@ def growth_chart(growth, ax=None, title=None):
     known = growth.dropna().astype(float)
     fig, ax = _axes(ax, figsize=(8, 0.5 * max(len(known), 2) + 1.2))
     labels = [str(i) for i in known.index]
-    ax.barh(labels, known.to_numpy() * 100, color=FAN_COLOUR, alpha=0.8)
+    filled = {str(i) for i in interpolated}
+    bars = ax.barh(labels, known.to_numpy() * 100, color=FAN_COLOUR, alpha=0.8)
+    for bar, label in zip(bars, labels):
+        if label in filled:
+            bar.set(facecolor="white", edgecolor=INTERPOLATED_COLOUR, linestyle="--", linewidth=1.5, alpha=1.0)
+    if filled & set(labels):
+        handles = [b for b, label in zip(bars, labels) if label in filled][:1]
+        ax.legend(handles, [INTERPOLATED_LABEL], loc="best", fontsize=8)
     for y, value in enumerate(known.to_numpy()):
         ax.annotate(f"{value:.2%}", (value * 100, y), xytext=(4, 0), textcoords="offset points",
                     va="center", fontsize=9)

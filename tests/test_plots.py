@@ -325,3 +325,30 @@ def test_fan_chart_spreads_marks_of_one_year_side_by_side(evidence):
     ticks = [line.get_xdata()[0] for line in fig.axes[0].get_lines() if line.get_marker() == "_"]
     assert ticks == pytest.approx([2024 - plots.DODGE / 2, 2024 + plots.DODGE / 2])
     plt.close(fig)
+
+
+def test_fan_chart_draws_interpolated_years_hollow_on_a_dashed_line_between_published_ones():
+    published = pd.Series([3904.57, 4150.0, 5008.81], index=[2018, 2020, 2021])
+    filled = pd.Series([4025.6], index=[2019])
+    fig = plots.fan_chart(_fan(), actuals=published, interpolated=filled, actuals_label="公布值 published")
+    ax = fig.axes[0]
+    dashed = [line for line in ax.get_lines() if line.get_linestyle() == "--"]
+    assert [list(line.get_xdata()) for line in dashed] == [[2018, 2019, 2020]]
+    assert [list(line.get_ydata()) for line in dashed] == [[3904.57, 4025.6, 4150.0]]
+    hollow = [c for c in ax.collections if c.get_label() == plots.INTERPOLATED_LABEL][0]
+    assert hollow.get_offsets().tolist() == [[2019.0, 4025.6]] and tuple(hollow.get_facecolor()[0]) == (1, 1, 1, 1)
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert "公布值 published" in legend and "插值（非数据）interpolated, not data" in legend
+    assert 2019 in list(ax.get_xticks())
+    assert not [m for m in _render(fig) if "missing from" in m]
+
+
+def test_growth_chart_draws_growth_resting_on_an_interpolated_year_as_hollow_bars():
+    growth = pd.Series({"2018 年 year": 0.1771, "2019 年 year": 0.0304, "2020 年 year": 0.0304, "2021 年 year": 0.2082})
+    fig = plots.growth_chart(growth, interpolated=["2019 年 year", "2020 年 year"])
+    ax = fig.axes[0]
+    hollow = [round(b.get_width(), 2) for b in ax.patches if tuple(b.get_facecolor()) == (1, 1, 1, 1)]
+    assert hollow == [3.04, 3.04]
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["插值（非数据）interpolated, not data"]
+    assert plots.growth_chart(growth).axes[0].get_legend() is None  # nothing filled, no legend
+    assert not [m for m in _render(fig) if "missing from" in m]
