@@ -143,6 +143,7 @@ def fan_chart_png(result, targets, dpi=150) -> bytes:
     from matplotlib.figure import Figure
 
     from dgforecast import plots
+    from dgforecast.evidence_marks import scenario_marks
 
     registry = targets.set_index("id")
     ids = [t for t in result.paths_by_target if t in registry.index]
@@ -153,8 +154,8 @@ def fan_chart_png(result, targets, dpi=150) -> bytes:
     figure = Figure(figsize=(8, 4.5), layout="constrained")
     start = result.actuals.index.max()
     plots.fan_chart(fan_quantiles(result.paths_by_target[ids[0]]), threshold=float(target["threshold"]),
-                    actuals=result.actuals, base=(start, result.actuals[start]), unit=target["unit"],
-                    ax=figure.subplots(),
+                    marks=scenario_marks(result, targets, ids[0]), base=(start, result.actuals[start]),
+                    unit=target["unit"], ax=figure.subplots(),
                     title=f"{target['name_zh']} · {params.label_zh} / {params.label_en} · {params.as_of_month}")
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=dpi)

@@ -39,7 +39,7 @@ from dgforecast.backtest import (ErrorDistribution, gaussian_log_spread, mase, s
 from dgforecast.errors import DataError, ModelError
 from dgforecast.limits import check_fits
 from dgforecast.models import (MODELS, check_series, drift_forecast, fit_model, fit_theta,
-                               level_columns, theta_forecast)
+                               level_columns, params_text, theta_forecast)
 from dgforecast.workers import map_pool
 
 log = logging.getLogger(__name__)
@@ -562,8 +562,7 @@ def _fit_row(y, name, horizon, level) -> dict:
         row.update(forecast=plan.point[-1], lo=band[f"lo{level:g}"][-1], hi=band[f"hi{level:g}"][-1])
         if name != "auto":
             fitted = fit_model(name, y)
-            row["params"] = ", ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}"
-                                      for k, v in fitted.params.items())
+            row["params"] = params_text(fitted.params)
             try:
                 own = fitted.quantiles(horizon, [level])
                 row.update(model_lo=own.iloc[-1, 0], model_hi=own.iloc[-1, 1])

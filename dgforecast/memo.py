@@ -340,9 +340,11 @@ def memo_document(facts: ReportFacts, summary, created):
     if facts.fan_png:
         _heading(doc, "扇形图", "Fan chart")
         doc.add_picture(io.BytesIO(facts.fan_png), width=Cm(16.5))
-        _pair(doc, f"{params.label_zh}：模拟路径的分位数（阴影由外到内为10%–90%至40%–60%），虚线为目标。",
+        _pair(doc, f"{params.label_zh}：模拟路径的分位数（阴影由外到内为10%–90%至40%–60%），虚线为目标；灰色菱形为推算的基年"
+                   "营业收入（总产值×假定营收产值比），其余标记为已公布的数据。",
               f"{params.label_en}: deciles of the simulated paths (bands 10–90 % to 40–60 %), the target as a dashed "
-              "line.")
+              "line; the grey diamond is the derived base-year revenue (output × the assumed ratio), the other marks "
+              "the published figures.")
 
     _heading(doc, "资料来源", "Sources")
     _pair(doc, f"规划：{PLAN_SOURCE_ZH}。", f"The plan: {PLAN_SOURCE_EN}.")

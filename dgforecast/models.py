@@ -78,6 +78,23 @@ def _years(index) -> str:
     return ", ".join(years[:8]) + (f" and {len(years) - 8} more" if len(years) > 8 else "")
 
 
+def plain_number(value, digits=4) -> str:
+    """``value`` to ``digits`` significant digits, never in scientific notation: a reader of a fit table
+    reads 14570 and 5009000, not 1.457e+04 and 5.009e+06.
+
+    >>> plain_number(14570.3), plain_number(5009123.4), plain_number(0.098612), plain_number(0.99)
+    ('14570', '5009000', '0.09861', '0.99')
+    """
+    if not math.isfinite(value):
+        return str(value)
+    return np.format_float_positional(float(value), precision=digits, unique=False, fractional=False, trim="-")
+
+
+def params_text(params) -> str:
+    """A model's parameters as ``name=value, ...`` (floats by ``plain_number``)."""
+    return ", ".join(f"{k}={plain_number(v)}" if isinstance(v, float) else f"{k}={v}" for k, v in params.items())
+
+
 def _check_horizon(h) -> int:
     if int(h) != h or h < 1:
         raise ModelError(f"horizon must be a whole number of years >= 1, got {h}")
@@ -181,8 +198,7 @@ class GrowthModel:
         return np.exp(paths) if self.log_scale else paths
 
     def __repr__(self):
-        shown = ", ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in self.params.items())
-        return f"<{self.name} on {len(self.y)} points: {shown}>"
+        return f"<{self.name} on {len(self.y)} points: {params_text(self.params)}>"
 
 
 def _sd_of(x, ddof=1) -> float:
@@ -604,8 +620,8 @@ class _Saturating(GrowthModel):
             raise ModelError(f"{self.name}: the curve fit did not converge ({exc})") from None
         ceiling = popt[0]
         if ceiling > max_ceiling_ratio * x.max():
-            raise ModelError(f"{self.name}: fitted ceiling {ceiling:.4g} is more than {max_ceiling_ratio:g} times "
-                             f"the largest value {x.max():.4g}; the series shows no ceiling yet")
+            raise ModelError(f"{self.name}: fitted ceiling {ceiling:,.0f} is more than {max_ceiling_ratio:g} times "
+                             f"the largest value {x.max():,.6g}; the series shows no ceiling yet")
         resid = x - self.curve(t, *popt)
         self._popt, self._pcov = popt, np.nan_to_num(pcov, nan=0.0, posinf=0.0)
         self._sigma = float(np.sqrt((resid ** 2).sum() / max(len(x) - 3, 1)))

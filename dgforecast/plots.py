@@ -77,8 +77,8 @@ def _quantile_columns(fan) -> pd.DataFrame:
 
 
 def fan_chart(fan, threshold=None, actuals=None, base=None, ax=None, title=None,
-              unit="亿元", threshold_label=None):
-    """Fan chart of simulated deciles by year, with the target line and actual points.
+              unit="亿元", threshold_label=None, marks=None, actuals_label="实际 actual", interpolated=None):
+    """Fan chart of simulated deciles by year, with the target line, actual points and the evidence.
 
     Parameters
     ----------
@@ -98,6 +98,15 @@ def fan_chart(fan, threshold=None, actuals=None, base=None, ax=None, title=None,
         Unit shown on the y axis.
     threshold_label : str, optional
         Legend text of the target line.
+    marks : DataFrame, optional
+        What was seen (``evidence_marks.scenario_marks`` / ``evidence_marks.evidence_marks``): published
+        levels as points, bounds as arrows or bars, the base point as derived or the plan's figure;
+        one legend entry per kind of mark.
+    actuals_label : str
+        Legend text of the ``actuals`` points.
+    interpolated : Series, optional
+        Year-indexed values filled in for years without a figure (``forecast.fill_gaps``): not data, so
+        drawn as hollow points on a dashed line to the ``actuals`` either side, with a legend entry.
 
     Returns
     -------
@@ -123,18 +132,121 @@ def fan_chart(fan, threshold=None, actuals=None, base=None, ax=None, title=None,
     ticks = set(years.tolist())
     if actuals is not None and len(actuals):
         ax.scatter(actuals.index.astype(int), actuals.to_numpy(dtype=float), color="black", zorder=5,
-                   label="实际 actual")
+                   label=actuals_label)
         ticks |= set(actuals.index.astype(int).tolist())
+    if interpolated is not None and len(interpolated):
+        _interpolated(ax, interpolated, actuals)
+        ticks |= set(interpolated.index.astype(int).tolist())
+    drawn = {}
+    if marks is not None and len(marks):
+        drawn = draw_marks(ax, marks)
+        ticks |= set(marks["year"].astype(int).tolist())
     ax.set_xticks(sorted(ticks))
     ax.set_xlabel("年份 year")
     ax.set_ylabel(unit)
     ax.set_title(title or "模拟路径分位数 simulated deciles")
-    ax.legend(loc="upper left", fontsize=8, ncol=2)
+    _fan_legend(ax, drawn)
     ax.grid(axis="y", alpha=0.3)
     return fig
 
 
-def growth_chart(growth, ax=None, title=None):
+#: Legend text of values filled in for years without a figure.
+INTERPOLATED_LABEL = "插值（非数据）interpolated, not data"
+INTERPOLATED_COLOUR = "#7f7f7f"
+
+
+def _interpolated(ax, filled, actuals=None):
+    """Hollow points at the filled years, and a dashed line through each run of them from the published
+    figure before to the one after (where ``actuals`` has them)."""
+    filled = filled.astype(float).copy()
+    filled.index = filled.index.astype(int)
+    known = pd.Series(dtype=float) if actuals is None else actuals.astype(float).set_axis(actuals.index.astype(int))
+    runs = (pd.Series(filled.index, index=filled.index).diff() != 1).cumsum()
+    for _, run in filled.groupby(runs.to_numpy()):
+        before, after = known[known.index < run.index[0]], known[known.index > run.index[-1]]
+        line = pd.concat([before.iloc[-1:], run, after.iloc[:1]])
+        ax.plot(line.index, line.to_numpy(), linestyle="--", color=INTERPOLATED_COLOUR, linewidth=1.2, zorder=4)
+    ax.scatter(filled.index, filled.to_numpy(), facecolor="white", edgecolor=INTERPOLATED_COLOUR, linewidth=1.5,
+               s=36, zorder=6, label=INTERPOLATED_LABEL)
+
+
+#: Colour of a mark by its measure, so a 总产值 figure never looks like a 营业收入 one; derived: grey.
+MEASURE_COLOURS = {"cluster_revenue": "black", "cluster_output": "#a0522d"}
+DERIVED_COLOUR = "#8c8c8c"
+#: Length of a bound's arrow (points) and the horizontal space between marks of one year (years).
+ARROW_POINTS, DODGE = 26, 0.14
+
+
+def _dodged(marks):
+    """x of each mark: its year, spread by ``DODGE`` when several marks share a year."""
+    x = marks["year"].astype(float).copy()
+    for _, same in marks.groupby("year"):
+        x[same.index] += (pd.RangeIndex(len(same)) - (len(same) - 1) / 2).to_numpy() * DODGE
+    return x
+
+
+def _bound(ax, x, value, colour, label, up):
+    """A bound: a tick at the value and an arrow from it, up (at least) or down (at most)."""
+    from matplotlib.lines import Line2D
+
+    ax.plot([x], [value], marker="_", markersize=14, markeredgewidth=2.2, color=colour, zorder=6)
+    # the path runs from the text end (ARROW_POINTS away) to the value; "<|-" puts the head at the far end
+    ax.annotate("", xy=(x, value), xytext=(0, ARROW_POINTS if up else -ARROW_POINTS), textcoords="offset points",
+                arrowprops={"arrowstyle": "<|-", "color": colour, "lw": 1.8, "shrinkA": 0, "shrinkB": 0}, zorder=6)
+    # annotate draws no legend entry: a line without data stands for the arrow in the legend
+    return Line2D([], [], linestyle="none", marker=r"$\uparrow$" if up else r"$\downarrow$", markersize=11,
+                  color=colour, label=label)
+
+
+def draw_marks(ax, marks) -> dict:
+    """Draw a marks table (``evidence_marks.MARK_COLUMNS``) on ``ax``.
+
+    Returns
+    -------
+    dict
+        Legend label -> the artist that stands for it, in the order of ``marks`` (one per label).
+    """
+    marks = marks.reset_index(drop=True)
+    x, handles = _dodged(marks), {}
+    for i, m in enumerate(marks.itertuples()):
+        colour = DERIVED_COLOUR if m.mark == "derived" else MEASURE_COLOURS.get(m.measure, "black")
+        if m.mark in ("exact", "baseline"):
+            handle = ax.scatter([x[i]], [m.value], color=colour, s=36, zorder=7, label=m.label)
+        elif m.mark == "derived":
+            handle = ax.scatter([x[i]], [m.value], marker="D", facecolor=colour, edgecolor="black", s=40, zorder=7,
+                                label=m.label)
+        elif m.mark == "round":
+            handle = ax.errorbar([x[i]], [m.value], yerr=[[m.value - m.low], [m.high - m.value]], fmt="o",
+                                 markersize=7, markerfacecolor="white", markeredgecolor=colour, markeredgewidth=1.6,
+                                 ecolor=colour, elinewidth=1.4, capsize=4, zorder=7, label=m.label)
+        elif m.mark in ("at_least", "at_most"):
+            handle = _bound(ax, x[i], m.value, colour, m.label, up=m.mark == "at_least")
+        elif m.mark == "round_reading":
+            handle = ax.bar([x[i]], [m.high - m.low], bottom=m.low, width=DODGE, color=colour, alpha=0.3,
+                            edgecolor=colour, linewidth=1.2, zorder=6, label=m.label)
+            ax.plot([x[i]], [m.value], marker="_", markersize=14, markeredgewidth=2.2, color=colour, zorder=7)
+        else:
+            raise ValueError(f"unknown mark {m.mark!r} ({m.evidence_id})")
+        handles.setdefault(m.label, handle)
+    return handles
+
+
+def _fan_legend(ax, marks=None):
+    """The fan's legend in the axes' upper left, as without evidence; the marks' (``marks``: label ->
+    artist, one per kind) in one column under the axes, where a long label neither covers the fan
+    nor squeezes the chart."""
+    fan = {}
+    for handle, label in zip(*ax.get_legend_handles_labels()):
+        if label not in (marks or {}):
+            fan.setdefault(label, handle)
+    own = ax.legend(list(fan.values()), list(fan), loc="upper left", fontsize=8, ncol=2)
+    if marks:
+        ax.add_artist(own)   # a second ax.legend would replace the first
+        ax.legend(list(marks.values()), list(marks), loc="upper left", bbox_to_anchor=(0.0, -0.12), fontsize=8,
+                  ncol=1, frameon=False, title="所见 what was seen", title_fontsize=8, alignment="left")
+
+
+def growth_chart(growth, ax=None, title=None, interpolated=()):
     """Horizontal bars comparing growth rates (required vs historical vs model).
 
     Parameters
@@ -144,6 +256,9 @@ def growth_chart(growth, ax=None, title=None):
         bar. NaN rates are left out and listed in the title's footnote instead.
     ax : matplotlib Axes, optional
     title : str, optional
+    interpolated : sequence of labels
+        Bars whose rate rests on an interpolated level (a year ``forecast.fill_gaps`` filled, or the
+        year after it): drawn hollow with a dashed edge, with a legend entry, as they are not data.
 
     Returns
     -------
@@ -153,7 +268,14 @@ def growth_chart(growth, ax=None, title=None):
     known = growth.dropna().astype(float)
     fig, ax = _axes(ax, figsize=(8, 0.5 * max(len(known), 2) + 1.2))
     labels = [str(i) for i in known.index]
-    ax.barh(labels, known.to_numpy() * 100, color=FAN_COLOUR, alpha=0.8)
+    filled = {str(i) for i in interpolated}
+    bars = ax.barh(labels, known.to_numpy() * 100, color=FAN_COLOUR, alpha=0.8)
+    for bar, label in zip(bars, labels):
+        if label in filled:
+            bar.set(facecolor="white", edgecolor=INTERPOLATED_COLOUR, linestyle="--", linewidth=1.5, alpha=1.0)
+    if filled & set(labels):
+        handles = [b for b, label in zip(bars, labels) if label in filled][:1]
+        ax.legend(handles, [INTERPOLATED_LABEL], loc="best", fontsize=8)
     for y, value in enumerate(known.to_numpy()):
         ax.annotate(f"{value:.2%}", (value * 100, y), xytext=(4, 0), textcoords="offset points",
                     va="center", fontsize=9)

@@ -21,6 +21,7 @@ import pandas as pd
 
 from dgforecast import plots, tables
 from dgforecast.assess import assess_inputs, fan_quantiles
+from dgforecast.evidence_marks import scenario_marks
 from dgforecast.kinds import is_level
 from dgforecast.params import FIELDS, ScenarioParams
 
@@ -130,7 +131,8 @@ def _ess_text(info) -> str:
 
 
 def fan_figure(result, targets, target_id=None, ax=None, y_range=None):
-    """The fan chart of one level target (default: the first), as notebook 03 draws it.
+    """The fan chart of one level target (default: the first), as notebook 03 draws it, with the
+    evidence the paths were weighed by and the base point (``evidence_marks.scenario_marks``).
 
     Parameters
     ----------
@@ -154,7 +156,8 @@ def fan_figure(result, targets, target_id=None, ax=None, y_range=None):
     params = result.params
     start = result.actuals.index.max()
     plots.fan_chart(fan_quantiles(result.paths_by_target[target_id]), threshold=float(target["threshold"]),
-                    actuals=result.actuals, base=(start, result.actuals[start]), ax=ax, unit=target["unit"],
+                    marks=scenario_marks(result, targets, target_id), base=(start, result.actuals[start]), ax=ax,
+                    unit=target["unit"],
                     title=f"{target['name_zh']} · what-if · {params.label_zh} / {params.label_en} · {params.as_of_month}")
     if y_range is not None:
         low, high = ax.get_ylim()

@@ -126,8 +126,17 @@ def test_unknown_model_lists_the_menu():
 
 
 def test_saturating_curve_refuses_a_series_without_a_ceiling():
-    with pytest.raises(ModelError, match="shows no ceiling yet"):
+    with pytest.raises(ModelError, match="shows no ceiling yet") as refused:
         fit_model("logistic", geometric(12))
+    assert "e+" not in str(refused.value)  # the ceiling reads as a number (5,009,000), not 5.009e+06
+
+
+def test_fit_parameters_read_as_plain_numbers_never_in_scientific_notation():
+    from dgforecast.models import params_text, plain_number
+
+    assert [plain_number(v) for v in (14570.3, 5009123.4, 0.098612, 0.99, -0.9949, 1e-8)] == [
+        "14570", "5009000", "0.09861", "0.99", "-0.9949", "0.00000001"]
+    assert params_text({"alpha": 0.99, "l0": 14570.3, "order": (0, 1, 1)}) == "alpha=0.99, l0=14570, order=(0, 1, 1)"
 
 
 def test_spread_needs_three_points():

@@ -108,6 +108,27 @@ def test_scenario_notebooks_what_if_is_the_static_chart_and_table_without_a_fron
     assert "cluster_revenue_2025: P(met)" in printed
 
 
+def _shown_text(cell) -> str:
+    """What a reader sees of a cell's outputs: printed text and the tables' HTML (or plain text)."""
+    parts = []
+    for out in cell.get("outputs", []):
+        data = out.get("data", {})
+        parts.append(out.get("text", "") + data.get("text/html", data.get("text/plain", "")))
+    return "".join(parts)
+
+
+def test_history_notebook_shows_years_as_integers_and_numbers_without_exponents(executed):
+    import re
+
+    nb = nbformat.read(executed[0][f"02_history_and_models/{SCENARIOS[0]}"].output, as_version=4)
+    shown = "".join(_shown_text(c) for c in nb.cells if c.cell_type == "code")
+    assert "2014" in shown and "interpolat" in shown
+    assert not re.findall(r"\b(?:19|20)\d\d\.0\b", shown), "a year shown as a float"
+    assert not re.findall(r"\d(?:\.\d+)?e[+-]\d\d", shown), "a number in scientific notation"
+    growth = next(c for c in nb.cells if c.cell_type == "code" and "growth_chart(" in c.source)
+    assert "interpolated=" in growth.source  # the filled years are drawn as interpolated, not as data
+
+
 def test_notebook_finds_the_workbook_from_its_folder_without_project_dir(tmp_path):
     root = copy_workbook(tmp_path / "copy")
     params_file = root / "params.yaml"
