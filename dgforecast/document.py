@@ -20,7 +20,7 @@ REPORT_TITLE_EN = "Dongguan high-end equipment manufacturing cluster: the plan's
 INDEX_PAGE = "index.html"
 HOME_TEXT = "← 返回摘要 Back to the summary"
 #: The link's look; on paper there is nothing to click, so it is not printed.
-HOME_CSS = (".dgf-home{margin:.8em 2em 0;font:14px/1.4 sans-serif}.dgf-home a{text-decoration:none}"
+HOME_CSS = (".dgf-home{margin:.8em 10px 0;font:14px/1.4 sans-serif}.dgf-home a{text-decoration:none}"
             ".dgf-home a:hover{text-decoration:underline}@media print{.dgf-home{display:none}}")
 
 
