@@ -190,11 +190,13 @@ def test_no_element_is_wider_than_the_page_at_1280_px_or_on_a4(built, browser, p
     assert state["scroll"] <= state["page"] and state["wide"] == [], state
 
 
-def test_every_page_is_a_chinese_document_titled_by_its_subject(built, browser):
+def test_every_page_is_a_chinese_document_titled_by_its_subject_and_whole_offline(built, browser):
     _, folder = built
     titles = {}
     for page in PAGES:
-        browser.get((folder / page).as_uri())
+        state = _open(browser, folder / page)
+        assert state["errors"] == [], (page, state["errors"])
+        assert all(done and width > 0 for done, width, _ in state["images"]), (page, state["images"])
         lang, title = browser.execute_script("return [document.documentElement.lang, document.title];")
         assert lang == "zh-CN", page
         # not a file name: words, not "base" or "06_tracking_and_final_assessment"
