@@ -341,8 +341,9 @@ def break_even_line(results, thresholds, x_key=None):
     Examples
     --------
     At ratio 0.9, 4621.25 亿元 of output gives 4159.1 亿元 of revenue in 2021, and 5400 亿元 in 2025 needs
-    (5400 / 4159.1) ** (1 / 4) - 1 = 6.75 % a year. Along the ratio, medians 5000 and 5600 亿元 at 0.9 and
-    1.0 meet 5400 at 0.9 + 0.1 * 400 / 600 = 0.9667.
+    ``targets.required_cagr(4159.1, 5400, 4)`` = 6.75 % a year (5400 / 4159.1 = 1.2984, whose fourth root
+    is 1.0675). Along the ratio, medians 5000 and 5600 亿元 at 0.9 and 1.0 meet 5400 at
+    0.9 + 0.1 * 400 / 600 = 0.9667.
     """
     x_key = x_key or finest_key(results)
 
