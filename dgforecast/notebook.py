@@ -298,7 +298,7 @@ def export_html(notebook, html, show_code=False, preamble_html="", title=None, s
                             exclude_output_prompt=True, require_js_url="", mathjax_url="", mermaid_js_url="")
     nb = nbformat.read(notebook, as_version=4)
     title = title or page_title(subject, notebook_heading(nb) or file_subject(notebook.stem))
-    # the template takes the title from the notebook's metadata first: the executed copy keeps its own
+    # a title in the notebook's metadata would win in the template; the page's is this one (the file keeps it)
     nb.metadata.pop("title", None)
     resources = {"metadata": {"name": title}, "dgforecast": {"lang": LANG, "css": HOME_CSS}}
     body, _ = exporter.from_notebook_node(nb, resources=resources)
