@@ -443,20 +443,23 @@ def _growth_rows(row, params, inputs, base, paths) -> list[dict]:
     history = history_series_or_none(inputs["history"], params.history_series)
     if history is not None:
         g, first, last = historical_cagr(history, start)
+        rows_of = inputs["history"][inputs["history"]["series_id"] == params.history_series]
+        series = f"{rows_of['industry'].iloc[0]}{rows_of['metric'].iloc[0]}" if {"industry", "metric"} <= set(
+            rows_of.columns) else params.history_series
         rows.append(("historical_city", g, "历史年均增长（全市）", "historical (city)",
-                     f"{params.history_series} {first}-{last}, current prices"))
+                     f"{series} {first}-{last}，现价 current prices"))
     sector = inputs["baselines"]
     sector = sector[(sector["variable"] == row["baseline_variable"]) & (sector["basis"] == "yoy_pct")
                     & (sector["year"] == start)]
     if len(sector):
         rows.append(("historical_sector", float(sector["value"].iloc[0]) / 100, f"{start}年行业增长",
-                     f"sector growth {start}", f"plan {sector['section'].iloc[0]}, {sector['price_basis'].iloc[0]}"))
+                     f"sector growth {start}", f"规划 plan {sector['section'].iloc[0]}, {sector['price_basis'].iloc[0]}"))
     if params.engine == "lognormal":  # the fitted engine ignores growth; its growth is the simulated one
         assumed = [params.nominal_growth(y) for y in range(start + 1, deadline + 1)]
         rows.append(("scenario", float(np.exp(np.mean(np.log1p(assumed))) - 1), "情景假设增长",
-                     "scenario assumption", f"nominal, {start + 1}-{deadline}"))
+                     "scenario assumption", f"名义 nominal, {start + 1}-{deadline}"))
     rows.append(("simulated_median", required_cagr(base * ratio, float(paths[deadline].median()), n),
-                 "模拟中位增长", "simulated median", f"median path {start}-{deadline}"))
+                 "模拟中位增长", "simulated median", f"中位路径 median path {start}-{deadline}"))
     return [{"target_id": row["id"], "measure": m, "growth": g, "label_zh": zh, "label_en": en, "basis": b}
             for m, g, zh, en, b in rows]
 

@@ -251,11 +251,14 @@ def cmd_sweep(args) -> int:
 
 def _add_sweep(sub):
     p = sub.add_parser("sweep", help="P(target met) over a grid of assumptions, all points at once",
+                       # argparse %-formats help strings (write %% there) but not a description: one % here
                        description="Evaluate every combination of the --grid values as overrides on a scenario, "
                                    "on the same random shocks, and write one row per point; then print, for each "
                                    "value of the other keys, the value of the most finely swept key at which "
-                                   "P(met) crosses 50 %% and 80 %%. Example: dgforecast sweep --grid "
-                                   "growth=0:0.08:0.01 --grid revenue_to_output_ratio=0.9,0.95,1.0")
+                                   "P(met) crosses 50 % and 80 %, and the break-even line beside them, where the "
+                                   "median equals the target (on a growth axis the growth the target requires). "
+                                   "Example: dgforecast sweep --grid growth=0:0.08:0.01 --grid "
+                                   "revenue_to_output_ratio=0.9,0.95,1.0")
     p.add_argument("--scenario", default="base", metavar="NAME", help="scenario the grid overrides (default base)")
     p.add_argument("--grid", action="append", default=[], metavar="KEY=START:STOP:STEP|KEY=V1,V2,...",
                    help="a parameter and its values (stop inclusive), e.g. growth=0:0.08:0.01; repeatable, "
@@ -276,7 +279,8 @@ def _add_sweep(sub):
                    help="also render the scenario notebook and its HTML for every point (resumable)")
     p.add_argument("--yes", action="store_true", help="allow more than a million points")
     p.add_argument("--json", action="store_true",
-                   help="print one JSON object (the run, and where P(met) crosses 50 %% and 80 %%) instead of text")
+                   help="print one JSON object (the run, where P(met) crosses 50 %% and 80 %% and where the "
+                        "median equals the target) instead of text")
     p.set_defaults(func=cmd_sweep)
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from dgforecast.assess import deadline_passed
+from dgforecast.document import report_title
 from dgforecast.kinds import is_level
 from dgforecast.notebook import SWEEP_NOTEBOOK, TRACKING_NOTEBOOK
 from dgforecast.numbers import MISSING, html_escape as _e, is_missing, level, percent
@@ -20,17 +21,6 @@ from dgforecast.tables import PROGRESS_COMMAND, count_targets_view, parameters_f
 from dgforecast.vocabulary import NO_FIGURE, NO_FIGURE_EN, READINGS, STATE_COLOURS, state_en
 from dgforecast.words import (counts_words, evidence_note, goal_text, hinge_words, registry, spread_words,
                               summary_sentences, verdict_sentence, verdict_words, vintage_text)
-
-#: The plan the report is about, as its title reads (zh, en).
-PLAN_TITLE = ("东莞市高端装备制造业集群行动计划", "Dongguan's plan for its high-end equipment manufacturing cluster")
-
-
-def report_title(period_over=True) -> tuple[str, str]:
-    """The report's title in the tense of the plan's period: (zh, en)."""
-    if period_over:
-        return f"{PLAN_TITLE[0]}目标是否实现：终期评估", f"{PLAN_TITLE[1]}: were its targets met? Final assessment"
-    return f"{PLAN_TITLE[0]}：目标实现的可能性", f"{PLAN_TITLE[1]}: how likely its targets are to be met"
-
 
 def _href(path) -> str:
     return _e(quote(str(path).replace(os.sep, "/")))

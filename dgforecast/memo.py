@@ -22,7 +22,7 @@ import pandas as pd
 
 from dgforecast.assess import deadline_passed
 from dgforecast.facts import ReportFacts, reason_for
-from dgforecast.index_page import PLAN_TITLE, report_title
+from dgforecast.document import PLAN_TITLE, report_title
 from dgforecast.kinds import is_level
 from dgforecast.fileio import atomic_path
 from dgforecast.numbers import MISSING

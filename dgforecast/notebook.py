@@ -15,7 +15,6 @@ them back into paths and a validated ``ScenarioParams``. With plain ``papermill`
 ``project_dir`` is ``None`` and the workbook is found from the kernel's folder upward.
 """
 
-import html as html_lib
 import logging
 import os
 import subprocess
@@ -30,6 +29,7 @@ from pathlib import Path
 # they take about 2 s to import (python -X importtime), and every notebook kernel imports this
 # module for scenario_from_parameters, as do the sweep and the report before any kernel starts.
 from dgforecast.config import find_project
+from dgforecast.document import HOME_CSS, LANG, file_subject, home_link_html, notebook_heading, page_title
 from dgforecast.errors import ParamsError
 from dgforecast.fileio import temp_sibling, write_text_atomic
 from dgforecast.params import FIELDS, resolve_scenario
@@ -183,7 +183,7 @@ def kernel_environment(environ=None) -> dict:
 
 
 def execute_notebook(source, output, parameters=None, cwd=None, html=None, show_code=False,
-                     preamble_html="", timeout=CELL_TIMEOUT) -> NotebookRun:
+                     preamble_html="", timeout=CELL_TIMEOUT, subject="", home=None) -> NotebookRun:
     """Run ``source`` with papermill, write the executed copy to ``output`` and, optionally, HTML.
 
     Parameters
@@ -203,6 +203,9 @@ def execute_notebook(source, output, parameters=None, cwd=None, html=None, show_
         Trusted HTML placed at the top of the page (callers escape what they put in it).
     timeout : int
         Seconds a cell may run.
+    subject, home : str, optional
+        What the page is about besides its notebook, and the link back to the report's index.html
+        (``export_html``).
 
     Returns
     -------
@@ -230,7 +233,7 @@ def execute_notebook(source, output, parameters=None, cwd=None, html=None, show_
             tmp.unlink()
     seconds = time.perf_counter() - started
     if html is not None:
-        export_html(output, html, show_code=show_code, preamble_html=preamble_html)
+        export_html(output, html, show_code=show_code, preamble_html=preamble_html, subject=subject, home=home)
     log.info("%s: %s in %.1f s", source.name, "ok" if failure is None else f"failed at {failure}", seconds)
     return NotebookRun(source, output, Path(html) if html else None, seconds, failure, dict(parameters or {}))
 
@@ -256,11 +259,12 @@ def _run_papermill(source, tmp, parameters, cwd, timeout):
     return None
 
 
-def export_html(notebook, html, show_code=False, preamble_html="", title=None) -> Path:
+def export_html(notebook, html, show_code=False, preamble_html="", title=None, subject="", home=None) -> Path:
     """Export an executed notebook to a self-contained HTML page, atomically.
 
-    The page loads no script and no style from elsewhere: it reads the same
-    opened from a disk on a machine without a network.
+    The page loads no script and no style from elsewhere: it reads the same opened from a disk on a
+    machine without a network. It is a document of its own (``document``): ``lang="zh-CN"``, a title
+    naming what it shows, and, in a report, a link back to the summary at the top.
 
     Parameters
     ----------
@@ -273,7 +277,12 @@ def export_html(notebook, html, show_code=False, preamble_html="", title=None) -
     preamble_html : str
         Trusted HTML inserted at the top of the page body.
     title : str, optional
-        The page title (default: the notebook's file name). It is escaped here.
+        The page title; default ``document.page_title(subject, <the notebook's first heading>)``.
+        The template escapes it.
+    subject : str
+        What the page is about besides its notebook, e.g. the scenario ("基准情景 Base case").
+    home : str, optional
+        The relative address of the report's index.html (``document.home_href``); None: no link.
     """
     import jinja2
     import nbformat
@@ -283,21 +292,31 @@ def export_html(notebook, html, show_code=False, preamble_html="", title=None) -
     # nbconvert's accessibility hint (charts without alt text) is not the reader's concern here.
     quiet = logging.getLogger(f"{__name__}.nbconvert")
     quiet.setLevel(logging.DEBUG if log.isEnabledFor(logging.DEBUG) else logging.ERROR)
-    # JupyterLab's template without the scripts it would fetch from a public CDN (require.js, MathJax,
-    # mermaid, widgets): pages are read offline and on networks that cannot reach it. The notebooks use
-    # no LaTeX, diagrams or widgets, and their images are embedded in the outputs already.
-    template = "dgforecast_page.html.j2"
-    source = "{%- extends 'index.html.j2' -%}" + "".join(
-        f"{{%- block {b} -%}}{{%- endblock {b} -%}}"
-        for b in ("html_head_js_requirejs", "html_head_js_mathjax", "html_head_js_mermaidjs", "jupyter_widgets"))
-    exporter = HTMLExporter(template_name="lab", template_file=template,
-                            extra_loaders=[jinja2.DictLoader({template: source})], log=quiet,
+    exporter = HTMLExporter(template_name="lab", template_file=PAGE_TEMPLATE,
+                            extra_loaders=[jinja2.DictLoader({PAGE_TEMPLATE: PAGE_TEMPLATE_SOURCE})], log=quiet,
                             exclude_input=not show_code, exclude_input_prompt=not show_code,
                             exclude_output_prompt=True, require_js_url="", mathjax_url="", mermaid_js_url="")
     nb = nbformat.read(notebook, as_version=4)
-    name = html_lib.escape(title or notebook.stem)
-    body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": name}})
-    return write_text_atomic(html, insert_preamble(body, preamble_html))
+    title = title or page_title(subject, notebook_heading(nb) or file_subject(notebook.stem))
+    # a title in the notebook's metadata would win in the template; the page's is this one (the file keeps it)
+    nb.metadata.pop("title", None)
+    resources = {"metadata": {"name": title}, "dgforecast": {"lang": LANG, "css": HOME_CSS}}
+    body, _ = exporter.from_notebook_node(nb, resources=resources)
+    return write_text_atomic(html, insert_preamble(body, home_link_html(home) + preamble_html))
+
+
+#: JupyterLab's page template without the scripts it would fetch from a public CDN (require.js, MathJax,
+#: mermaid, widgets): pages are read offline and on networks that cannot reach it. The notebooks use no
+#: LaTeX, diagrams or widgets, and their images are embedded in the outputs already. nbconvert takes
+#: only two-letter language codes (``language_code``), so the page's ``lang`` is set on its ``<html>`` tag.
+PAGE_TEMPLATE = "dgforecast_page.html.j2"
+PAGE_TEMPLATE_SOURCE = (
+    "{%- extends 'index.html.j2' -%}"
+    + "".join(f"{{%- block {b} -%}}{{%- endblock {b} -%}}"
+              for b in ("html_head_js_requirejs", "html_head_js_mathjax", "html_head_js_mermaidjs", "jupyter_widgets"))
+    + "{%- block header -%}{{ super() | replace('<html lang=\"' ~ resources.language_code ~ '\">',"
+      " '<html lang=\"' ~ resources.dgforecast.lang ~ '\">', 1) }}{%- endblock header -%}"
+    + "{%- block extra_css -%}<style type=\"text/css\">{{ resources.dgforecast.css }}</style>{%- endblock extra_css -%}")
 
 
 def insert_preamble(page: str, preamble_html: str) -> str:
@@ -323,6 +342,8 @@ class NotebookJob:
     parameters: dict
     preamble_html: str = ""
     show_code: bool = False
+    subject: str = ""         # what the page shows besides its notebook, e.g. "基准情景 Base case"
+    home: str | None = None   # the page's relative link to the report's index.html; None outside a report
 
     @property
     def output(self) -> Path:
@@ -341,7 +362,13 @@ def notebook_parameters(params, project_root) -> dict:
     return values
 
 
-def scenario_job(params, root, folder, name, preamble_html="", show_code=False, source=None) -> NotebookJob:
+def scenario_subject(params) -> str:
+    """What a page of one scenario is about, for its title: "基准情景 Base case"."""
+    return f"{params.label_zh} {params.label_en}"
+
+
+def scenario_job(params, root, folder, name, preamble_html="", show_code=False, source=None, subject=None,
+                 home=None) -> NotebookJob:
     """The scenario notebook (03) for one resolved scenario, writing ``<name>_summary.csv`` in ``folder``.
 
     Parameters
@@ -360,10 +387,15 @@ def scenario_job(params, root, folder, name, preamble_html="", show_code=False, 
         Keep code cells in the HTML page.
     source : Path, optional
         The notebook to run; default ``root/notebooks/03_scenario.ipynb``.
+    subject : str, optional
+        What the page's title names besides the notebook; default the scenario (``scenario_subject``).
+    home : str, optional
+        The page's relative link to the report's index.html (``document.home_href``); None: no link.
     """
     source = Path(source) if source is not None else Path(root) / "notebooks" / SCENARIO_NOTEBOOK
     parameters = {**notebook_parameters(params, root), "summary_csv": f"{name}_summary.csv"}
-    return NotebookJob(name, source, Path(folder), parameters, preamble_html, show_code)
+    subject = scenario_subject(params) if subject is None else subject
+    return NotebookJob(name, source, Path(folder), parameters, preamble_html, show_code, subject, home)
 
 
 def check_sources(jobs) -> None:
@@ -382,7 +414,8 @@ def check_sources(jobs) -> None:
 def run_job(job: NotebookJob) -> NotebookRun:
     """Execute one job (in a worker process or in this one); kernels get one thread each."""
     return execute_notebook(job.source, job.output, job.parameters, cwd=job.folder, html=job.html,
-                            show_code=job.show_code, preamble_html=job.preamble_html)
+                            show_code=job.show_code, preamble_html=job.preamble_html, subject=job.subject,
+                            home=job.home)
 
 
 class Progress:

@@ -37,11 +37,13 @@ import pandas as pd
 from dgforecast.assess import REPORT_COLUMNS
 from dgforecast.config import ProjectPaths, find_project
 from dgforecast.data import load_targets
+from dgforecast.document import home_href
 from dgforecast.errors import DgforecastError, ParamsError
 from dgforecast.fileio import (locked, refuse_raw, remove_stale_partials, replace_folder, temp_folder, write_csv_atomic,
                               write_excel_atomic, write_text_atomic)
 from dgforecast.notebook import (DEFAULT_RUNS, NUMBERED_NOTEBOOKS, RUNS, SCENARIO_NOTEBOOK, SWEEP_NOTEBOOK, NotebookJob,
-                                 Progress, check_sources, notebook_parameters, run_job, run_jobs, scenario_job)
+                                 Progress, check_sources, notebook_parameters, run_job, run_jobs, scenario_job,
+                                 scenario_subject)
 from dgforecast.facts import fact_tables, report_facts
 from dgforecast.memo import write_memo
 from dgforecast.params import did_you_mean, headline_scenario, parse_overrides, resolve_scenario, scenario_names
@@ -373,7 +375,8 @@ def report_jobs(paths, names, params, overrides, folder, show_code, sweep_file=N
     writing ``scenarios/<name>_summary.csv``, any other notebook ``<stem>/<name>``.
     ``across_scenarios`` (04): once, with ``scenarios`` and the ``overrides``. ``on_sweep_file`` (05): on
     ``sweep_file``, when one is given. Every job gets ``interactive = False``: no one moves a slider in
-    a report. Slowest first, so parallel workers finish together: the once and across notebooks from
+    a report. Every page opens with a link back to index.html, and its title names the scenario of a
+    per-scenario page (``document``). Slowest first, so parallel workers finish together: the once and across notebooks from
     the last number down (the later ones assess more), then the scenarios.
 
     ``data_root`` is the folder injected as ``project_dir`` (the run's snapshot of the workbook's data;
@@ -395,14 +398,17 @@ def report_jobs(paths, names, params, overrides, folder, show_code, sweep_file=N
     opening = opening_of(first)
     static = {"interactive": False}
 
-    def job(name, source, parameters, preamble_html=""):
-        return NotebookJob(name, source, folder, {**parameters, **static}, preamble_html, show_code)
+    def job(name, source, parameters, preamble_html="", subject=""):
+        # every page links back to index.html, relatively: the report folder can be moved
+        return NotebookJob(name, source, folder, {**parameters, **static}, preamble_html, show_code, subject,
+                           home_href(f"{name}.html"))
 
     def per_scenario(source, n):
         if source.name == SCENARIO_NOTEBOOK:
             page = scenario_job(params[n], root, folder, f"scenarios/{n}", opening_of(n), show_code, source=source)
-            return job(page.name, source, page.parameters, page.preamble_html)
-        return job(f"{source.stem}/{n}", source, notebook_parameters(params[n], root), opening_of(n))
+            return job(page.name, source, page.parameters, page.preamble_html, page.subject)
+        return job(f"{source.stem}/{n}", source, notebook_parameters(params[n], root), opening_of(n),
+                   scenario_subject(params[n]))
 
     sources = sorted(paths.notebooks.glob(NUMBERED_NOTEBOOKS), reverse=True)
     runs = {source: notebook_runs(source) for source in sources}

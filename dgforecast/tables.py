@@ -81,26 +81,46 @@ def summary_view(summary, targets) -> pd.DataFrame:
     })
 
 
-def crossing_view(crossing, last_year) -> pd.DataFrame:
+def crossing_view(crossing, last_year, targets) -> pd.DataFrame:
     """When each level target is first met on the simulated paths, and how that relates to P(met).
 
-    Columns: the first year a path meets the target — median, 10th and 90th percentile (a
+    Columns: the target's name, the first year a path meets it — median, 10th and 90th percentile (a
     percentile the paths do not reach by ``last_year`` reads "after <last_year>") —, then the
     share of paths that meet it in some year up to ``last_year`` and the share that never do
     (the two add up to 100 %). P(met) of the summary counts the deadline year only, so it can
     be lower than "met in some year": a path may reach the target early and fall back below it.
     """
     def year(value):
-        return f"after {last_year}" if value is None else str(value)
+        return f"{last_year}年后 after {last_year}" if value is None else str(value)
 
-    ever = f"met in some year by {last_year} (≥ P(met))"
-    never = f"never met by {last_year} (= 1 − met in some year)"
-    rows = [{"target_id": t, "first year met: median": year(c["median"]),
-             "first year met: 10th percentile": year(c["q10"]), "first year met: 90th percentile": year(c["q90"]),
+    names = registry(targets)
+    ever = f"{last_year}年前曾实现 met in some year by {last_year} (≥ P(met))"
+    never = f"始终未实现 never met by {last_year} (= 1 − met in some year)"
+    rows = [{"目标 target": _name(names.loc[t]) if t in names.index else t, "中位年份 median year": year(c["median"]),
+             "10%": year(c["q10"]), "90%": year(c["q90"]),
              ever: percent(1.0 - c["never_share"]), never: percent(c["never_share"])}
             for t, c in crossing.items()]
-    return pd.DataFrame(rows, columns=["target_id", "first year met: median", "first year met: 10th percentile",
-                                       "first year met: 90th percentile", ever, never])
+    return pd.DataFrame(rows, columns=["目标 target", "中位年份 median year", "10%", "90%", ever, never])
+
+
+def growth_view(growth_table, target) -> pd.DataFrame:
+    """One level target's growth comparison for reading: what it needs, what history and the scenario say."""
+    rows = growth_table[growth_table["target_id"] == target]
+    return pd.DataFrame({"增长 growth": (rows["label_zh"] + " " + rows["label_en"]).to_list(),
+                         "年均 a year": rows["growth"].map(percent).to_list(),
+                         "依据 basis": rows["basis"].to_list()})
+
+
+def closed_form_view(closed_form, targets) -> pd.DataFrame:
+    """The simulated P(met) beside its closed form, as of the plan: the check that the simulation is right."""
+    names = registry(targets)
+    rows = [{"目标 target": _name(names.loc[r["target_id"]]) if r["target_id"] in names.index else r["target_id"],
+             "模拟 simulated": percent(r["p_met"]), "解析解 closed form": f"{r['p_closed_form']:.2%}",
+             "蒙特卡洛标准误 MC s.e.": f"{r['mc_se']:.2%}",
+             "相差几个标准误 z": MISSING if is_missing(r["z"]) else f"{r['z']:+.1f}"}
+            for r in closed_form.to_dict(orient="records")]
+    return pd.DataFrame(rows, columns=["目标 target", "模拟 simulated", "解析解 closed form",
+                                       "蒙特卡洛标准误 MC s.e.", "相差几个标准误 z"])
 
 
 def level_targets_view(summary, targets, scenarios=None, labels=None) -> pd.DataFrame:

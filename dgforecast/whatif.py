@@ -181,8 +181,8 @@ def headline(result, targets) -> str:
     for row in result.summary.itertuples():
         if row.target_id not in result.paths_by_target:
             continue
-        unit = names.loc[row.target_id, "unit"]
-        lines.append(f"{row.target_id}: P(met) {row.p_met:.1%} · median {row.median:,.1f} · "
+        unit, name = names.loc[row.target_id, "unit"], names.loc[row.target_id, "name_zh"]
+        lines.append(f"{name}: P(met) {row.p_met:.1%} · median {row.median:,.1f} · "
                      f"10–90% {row.q10:,.1f}–{row.q90:,.1f} {unit} · {row.status}")
     return "\n".join(lines)
 

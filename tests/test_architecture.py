@@ -16,7 +16,7 @@ LAYERS = [
     ("tables and growth models", {"targets", "models", "backtest", "reference_errors", "forecast"}),
     ("paths", {"simulate", "condition", "batch", "closed_form"}),
     ("assessment", {"assess", "tracking"}),
-    ("views and notebook running", {"plots", "evidence_marks", "words", "tables", "index_page", "facts", "notebook", "provenance", "memo",
+    ("views and notebook running", {"plots", "evidence_marks", "words", "tables", "index_page", "facts", "document", "notebook", "provenance", "memo",
                                     "whatif"}),
     ("reading the workbook", {"pipeline", "progress"}),
     ("commands' work", {"report", "sweep", "sweep.grid", "sweep.run", "sweep.results", "sweep.pages",

@@ -36,3 +36,16 @@ def test_unknown_option_is_one_line_and_exit_2(capsys):
 def test_no_command_prints_help_and_exits_2(capsys):
     assert main([]) == 2
     assert "COMMAND" in capsys.readouterr().out
+
+
+def test_every_help_shows_single_percent_signs(capsys):
+    from dgforecast.cli import build_parser
+
+    parser = build_parser()
+    commands = next(a for a in parser._actions if a.dest == "command").choices
+    for name, sub in [("dgforecast", parser), *commands.items()]:
+        text = sub.format_help()
+        assert "%%" not in text and "%(" not in text, f"{name} --help: {text}"
+    sweep = " ".join(commands["sweep"].format_help().split())
+    assert "P(met) crosses 50 % and 80 %, and the break-even line" in sweep
+    assert "where P(met) crosses 50 % and 80 % and where the median equals the target" in sweep

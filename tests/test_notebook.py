@@ -10,7 +10,7 @@ import pytest
 
 from dgforecast.errors import ParamsError
 from dgforecast.notebook import (SCENARIO_NOTEBOOK, CellFailure, NotebookJob, NotebookRun, Progress, check_sources,
-                                 execute_notebook, insert_preamble, kernel_argv, run_jobs, scenario_job)
+                                 execute_notebook, export_html, insert_preamble, kernel_argv, run_jobs, scenario_job)
 from dgforecast.params import resolve_scenario
 
 FIXTURES = Path(__file__).parent / "notebooks"
@@ -88,6 +88,28 @@ def test_preamble_goes_right_after_the_opening_main_tag():
     assert insert_preamble(page, "") == page
 
 
+def test_a_page_is_a_chinese_document_titled_by_its_subject_with_the_link_home_first(tmp_path):
+    page = export_html(FIXTURES / "echoes_parameters.ipynb", tmp_path / "scenarios" / "base.html",
+                       preamble_html="<p id='preamble'>params</p>", subject="基准情景 Base case",
+                       home="../index.html").read_text(encoding="utf-8")
+    assert '<html lang="zh-CN">' in page and 'lang="en"' not in page
+    assert "<title>基准情景 Base case · Echoes its parameters — 东莞市高端装备制造业集群行动计划</title>" in page
+    link = page.index("<nav class='dgf-home'><a href='../index.html'>← 返回摘要 Back to the summary</a></nav>")
+    assert page.index("<main") < link < page.index("id='preamble'")
+    assert "@media print{.dgf-home{display:none}}" in page  # nothing to click on paper
+
+
+def test_a_page_outside_a_report_has_no_link_home_and_a_given_title_is_escaped_once(tmp_path):
+    import nbformat
+
+    bare = tmp_path / "07_my_check.ipynb"
+    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("1")]), bare)
+    page = export_html(bare, tmp_path / "a.html").read_text(encoding="utf-8")
+    assert "<title>my check — 东莞市高端装备制造业集群行动计划</title>" in page and "dgf-home'" not in page
+    page = export_html(bare, tmp_path / "b.html", title="R&D <b>").read_text(encoding="utf-8")
+    assert "<title>R&amp;D &lt;b&gt;</title>" in page
+
+
 def test_a_kernel_that_does_not_start_is_started_once_more(tmp_path, monkeypatch):
     from dgforecast import notebook
 
@@ -158,6 +180,7 @@ def test_scenario_job_injects_the_scenario_and_names_its_summary_after_the_job(s
     assert job.parameters["summary_csv"] == "scenarios/shock_summary.csv"
     assert job.parameters["project_dir"] == str(shipped) and job.parameters["growth_overrides"] == {2022: -0.05, 2023: 0.0}
     assert (job.preamble_html, job.show_code) == ("<p>p</p>", True)
+    assert (job.subject, job.home) == ("需求冲击情景 Demand shock 2022-2023", None)  # the page's title names the scenario
     assert scenario_job(params, shipped, tmp_path, "x", source=tmp_path / "toy.ipynb").source == tmp_path / "toy.ipynb"
 
 

@@ -105,7 +105,7 @@ def test_scenario_notebooks_what_if_is_the_static_chart_and_table_without_a_fron
     kinds = [set(o.get("data", {})) for o in cell.outputs]
     assert any("image/png" in k for k in kinds) and any("text/html" in k for k in kinds), kinds
     printed = "".join(o.get("text", "") for o in cell.outputs if o.output_type == "stream")
-    assert "cluster_revenue_2025: P(met)" in printed
+    assert "装备制造业产业集群营业收入: P(met)" in printed
 
 
 def _shown_text(cell) -> str:

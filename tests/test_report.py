@@ -215,3 +215,25 @@ def test_bad_sweep_file_is_one_line_and_exit_2_before_any_kernel(fake_workbook, 
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith(f"dgforecast: error: --sweep {path}: ") and message in err[0]
     assert not (fake_workbook / "reports").exists()
+
+
+def test_every_page_of_a_report_links_home_relatively_and_scenario_pages_name_their_scenario(fake_workbook, tmp_path):
+    import nbformat
+
+    from dgforecast.config import ProjectPaths
+    from dgforecast.params import resolve_scenario
+
+    paths = ProjectPaths(fake_workbook)
+    shutil.copy(REPO / "notebooks" / SWEEP_NOTEBOOK, fake_workbook / "notebooks" / SWEEP_NOTEBOOK)
+    mine = nbformat.read(fake_workbook / "notebooks" / "01_plan_baselines.ipynb", as_version=4)
+    mine.metadata["dgforecast"] = {"runs": "per_scenario"}  # an economist's own page per scenario
+    nbformat.write(mine, fake_workbook / "notebooks" / "07_mine.ipynb")
+    names = ["base", "shock"]
+    params = {n: resolve_scenario(paths.params_file, n) for n in names}
+    jobs = report.report_jobs(paths, names, params, {}, tmp_path, False, sweep_file=tmp_path / "s.csv")
+    for job in jobs:
+        assert (job.html.parent / job.home).resolve() == (tmp_path / "index.html").resolve(), job.name
+    subjects = {job.name: job.subject for job in jobs}
+    assert subjects["scenarios/base"] == "基准情景 Base case"
+    assert subjects["scenarios/shock"] == subjects["07_mine/shock"] == "需求冲击情景 Demand shock 2022-2023"
+    assert subjects["01_plan_baselines"] == subjects["05_sweep"] == ""  # the notebook's heading says it all

@@ -4,6 +4,10 @@ Needs Chromium and its driver from the operating system's packages (Debian: ``ap
 chromium-driver``; ``.ci/run`` installs them when absent) and selenium (the ``test`` extra). Without
 them the tests are skipped, saying so. Screenshots at 1280 px go to the report folder's parent
 (``<pytest tmp>/browser*/shots/``) for a person to look at.
+
+One report is built for the module (two scenarios and a sweep file, so every kind of page is there) and
+every page of it is opened: nothing wider than the page at 1280 px nor on A4, and each notebook page a
+document of its own (``lang="zh-CN"``, a title naming its subject, a link back to index.html that works).
 """
 
 import io
@@ -14,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from dgforecast import report
+from dgforecast.document import REPORT_TITLE_ZH
 from tests.conftest import copy_workbook
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -42,12 +47,24 @@ def _browser_or_skip():
     return webdriver.Chrome(service=Service(DRIVER), options=options)
 
 
+#: Every page of the report built below; a page added to the report is added here, and so checked.
+NOTEBOOK_PAGES = ["01_plan_baselines.html", "02_history_and_models.html", "04_targets_across_scenarios.html",
+                  "05_sweep.html", "06_tracking_and_final_assessment.html", "scenarios/base.html",
+                  "scenarios/shock.html"]
+PAGES = ["index.html", *NOTEBOOK_PAGES]
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
-    """A report of two scenarios of the shipped workbook (every notebook, few paths)."""
+    """A report of two scenarios of the shipped workbook and a small sweep (every notebook, few paths)."""
+    from dgforecast.params import resolve_scenario
+    from dgforecast.pipeline import load_inputs
+    from dgforecast.sweep import grid_points, make_setup, parse_grid, sweep, write_results
+
     root = copy_workbook(tmp_path_factory.mktemp("browser") / "workbook")
+    grid = parse_grid(["growth=0:0.08:0.02", "revenue_to_output_ratio=0.9,1.0"])
+    setup = make_setup(load_inputs(root), resolve_scenario(root / "params.yaml", "base", {"n_sims": 2000}))
+    sweep_file = write_results(sweep(grid_points(grid), setup), root.parent / "sweep.csv")
     result = report.build_report(root, "base,shock", out=root.parent / "report", workers=2,
-                                 overrides={"n_sims": 2000}, progress_stream=io.StringIO())
+                                 overrides={"n_sims": 2000}, progress_stream=io.StringIO(), sweep_file=sweep_file)
     assert result.ok, [str(result.runs[name].failure) for name in result.failures]
     return root, result.folder
 
@@ -116,7 +133,7 @@ def test_scenario_page_shows_its_parameters_once_and_loads_everything_offline(bu
 def test_no_page_names_the_machine_or_asks_the_network(built):
     root, folder = built
     pages = sorted(folder.rglob("*.html"))
-    assert len(pages) == 7  # index, 01, 02, 04, 06, two scenarios
+    assert sorted(p.relative_to(folder).as_posix() for p in pages) == sorted(PAGES)
     home = os.path.expanduser("~")
     for page in pages:
         text = page.read_text(encoding="utf-8")
@@ -125,3 +142,132 @@ def test_no_page_names_the_machine_or_asks_the_network(built):
         for remote in ("<script src=\"http", "cdnjs", "mathjax", "require.min.js", "@import url(http"):
             assert remote not in text.lower(), f"{page.name} asks for {remote}"
     assert (folder / "memo.docx").stat().st_size > 20_000
+
+
+# ---------------------------------------------------------------- every page: its width, and a page as a document
+#: Every element drawn wider than the page, or cut off inside a scroll box: what a reader cannot see at once.
+WIDE_ELEMENTS = """
+const page = document.documentElement.clientWidth, wide = [];
+for (const el of document.body.querySelectorAll('*')) {
+  const box = el.getBoundingClientRect();
+  if (!box.width && !box.height) continue;
+  const cut = el.scrollWidth > el.clientWidth + 1 && getComputedStyle(el).overflowX !== 'visible';
+  if ((box.right > page + 1 || box.left < -1 || cut) && !wide.some(w => w.el.contains(el)))
+    wide.push({el, what: el.tagName.toLowerCase() + (el.className ? '.' + String(el.className).split(' ')[0] : ''),
+               width: Math.round(Math.max(box.width, el.scrollWidth)), text: (el.innerText || '').slice(0, 40)});
+}
+return {page, scroll: document.documentElement.scrollWidth, wide: wide.map(({el, ...w}) => w)};
+"""
+
+
+def _widths(browser, page: Path, media: str) -> dict:
+    """Open ``page`` at 1280 px on screen, or at A4's printable width as printed, and measure what is too wide."""
+    browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": "print" if media == "print" else ""})
+    try:
+        browser.set_window_size(A4_PRINT_WIDTH if media == "print" else WIDTH, 900)
+        browser.get(page.as_uri())
+        return browser.execute_script(WIDE_ELEMENTS)
+    finally:
+        browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": ""})
+
+
+@pytest.mark.parametrize("page, media", [
+    pytest.param(page, media, id=f"{page}-{media}") for page in PAGES for media in ("screen", "print")])
+def test_no_element_is_wider_than_the_page_at_1280_px_or_on_a4(built, browser, page, media):
+    _, folder = built
+    state = _widths(browser, folder / page, media)
+    assert state["page"] >= (WIDTH - 20 if media == "screen" else A4_PRINT_WIDTH - 20), state["page"]
+    assert state["scroll"] <= state["page"] and state["wide"] == [], state
+
+
+def test_every_page_is_a_chinese_document_titled_by_its_subject_and_whole_offline(built, browser):
+    _, folder = built
+    titles = {}
+    for page in PAGES:
+        state = _open(browser, folder / page)
+        assert state["errors"] == [], (page, state["errors"])
+        assert all(done and width > 0 for done, width, _ in state["images"]), (page, state["images"])
+        lang, title = browser.execute_script("return [document.documentElement.lang, document.title];")
+        assert lang == "zh-CN", page
+        # not a file name: words, not "base" or "06_tracking_and_final_assessment"
+        assert " " in title.strip() and title != Path(page).stem, title
+        assert "_" not in title and ".html" not in title, title
+        titles[page] = title
+    for page in NOTEBOOK_PAGES:  # Chinese and English, then the report's title
+        assert titles[page].endswith(f" — {REPORT_TITLE_ZH}"), titles[page]
+        assert any("\u4e00" <= c <= "\u9fff" for c in titles[page].split(" — ")[0]), titles[page]
+        assert any(c.isascii() and c.isalpha() for c in titles[page]), titles[page]
+    assert titles["scenarios/base.html"] == f"基准情景 Base case · 单一情景 One scenario — {REPORT_TITLE_ZH}"
+    assert titles["scenarios/shock.html"].startswith("需求冲击情景 Demand shock 2022-2023 · 单一情景 One scenario")
+    assert "跟踪与终期评估" in titles["06_tracking_and_final_assessment.html"]
+    assert len(set(titles.values())) == len(titles)  # no two pages share a title
+    browser.get((folder / "index.html").as_uri())
+    heading = browser.execute_script("return document.querySelector('h1').innerText;")
+    assert heading.startswith(REPORT_TITLE_ZH)  # the pages end with the title the index opens with
+
+
+@pytest.mark.parametrize("page", NOTEBOOK_PAGES)
+def test_every_notebook_page_opens_with_a_working_link_back_to_the_summary(built, browser, page):
+    from selenium.webdriver.common.by import By
+
+    _, folder = built
+    browser.set_window_size(WIDTH, 900)
+    browser.get((folder / page).as_uri())
+    link = browser.find_element(By.CSS_SELECTOR, "main > nav.dgf-home:first-child a")
+    assert link.text == "← 返回摘要 Back to the summary" and link.is_displayed()
+    assert link.location["y"] < 100  # at the top, before the parameters table
+    assert link.get_dom_attribute("href") == ("../index.html" if "/" in page else "index.html")  # the folder can move
+    link.click()
+    assert browser.current_url == (folder / "index.html").as_uri()
+    assert browser.execute_script("return document.querySelector('h1').innerText;").startswith(REPORT_TITLE_ZH)
+
+
+# ---------------------------------------------------------------- the verdict, first and in words
+#: What a reader should never see: the workbook's identifiers (evidence ids, target ids, YTD months); a
+#: file's name (``data/raw/….csv``, in the parameters table) names a file the economist edits, so it may show.
+IDENTIFIERS = r"\b(em_\w+|\w+_20\d\d(_\w+)?|YTD_M\d+|p_met\w*|target_id|as_of_\w+)\b(?![.\w])"
+
+
+def test_the_final_verdict_is_on_the_first_screen_of_the_summary(built, browser):
+    _, folder = built
+    browser.set_window_size(WIDTH, 900)
+    browser.get((folder / "index.html").as_uri())
+    box = browser.execute_script(
+        "const v = document.querySelector('section.verdict'); const r = v.getBoundingClientRect();"
+        "return {top: r.top, bottom: Math.min(r.bottom, window.innerHeight), height: window.innerHeight,"
+        " text: v.innerText};")
+    assert box["top"] < 250, box  # under the title, before anything else
+    assert box["bottom"] - box["top"] > 150, box  # the verdict table itself is on screen, not only a heading
+    assert "终期评估 Final assessment" in box["text"]
+    assert any(state in box["text"] for state in ("已实现", "未实现", "无法确认")), box["text"]
+
+
+@pytest.mark.parametrize("page", ["index.html", "06_tracking_and_final_assessment.html",
+                                  "04_targets_across_scenarios.html", "scenarios/base.html"])
+def test_a_reader_sees_names_and_words_never_the_workbooks_identifiers(built, browser, page):
+    import re
+
+    _, folder = built
+    browser.set_window_size(WIDTH, 900)
+    browser.get((folder / page).as_uri())
+    # what is read: the text outside code cells (code an economist may show is code)
+    text = browser.execute_script(
+        "const b = document.body.cloneNode(true);"
+        "b.querySelectorAll('.jp-InputArea, .jp-InputPrompt, .jp-OutputPrompt, code, pre.dgf-command, a')"
+        ".forEach(e => e.remove()); return b.innerText;")
+    found = sorted({m.group(0) for m in re.finditer(IDENTIFIERS, text)})
+    assert found == [], (page, found)
+
+
+def test_the_memo_names_targets_and_evidence_in_words(built):
+    import re
+
+    import docx
+
+    _, folder = built
+    document = docx.Document(str(folder / "memo.docx"))
+    text = "\n".join([p.text for p in document.paragraphs]
+                     + [cell.text for table in document.tables for row in table.rows for cell in row.cells])
+    found = sorted({m.group(0) for m in re.finditer(IDENTIFIERS, text)})
+    assert found == [], found
+    assert re.search("已实现|未实现|无法确认", text)

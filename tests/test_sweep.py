@@ -393,6 +393,26 @@ def test_break_even_on_a_growth_axis_is_the_required_growth():
     assert other["growth"].tolist() == [0.053120, 0.039701]
 
 
+def test_break_even_line_is_the_required_growth_along_growth_and_the_median_crossing_elsewhere():
+    from dgforecast.sweep.results import break_even_line
+
+    table = _table([(0.03, 0.9, 0.1, 4800, 0.067451), (0.06, 0.9, 0.4, 5300, 0.067451),
+                    (0.09, 0.9, 0.8, 5900, 0.067451),
+                    (0.03, 1.0, 0.2, 5200, 0.039701), (0.06, 1.0, 0.7, 5800, 0.039701),
+                    (0.09, 1.0, 0.9, 6300, 0.039701)])
+    line = break_even_line(table, {TARGET: 5400}).set_index("revenue_to_output_ratio")
+    assert list(line.columns) == ["target_id", "growth_at_median_target"]
+    # along growth: the required growth itself, not the median interpolated (0.06 + 0.03 * 100 / 600 = 0.065)
+    assert line["growth_at_median_target"].tolist() == [0.067451, 0.039701]
+    # along the ratio, at growth 0.06: 5300 at 0.9 and 5800 at 1.0 meet 5400 at 0.9 + 0.1 * 100 / 500 = 0.92;
+    # at growth 0.03 the median (4800, 5200) stays below 5400, at 0.09 (5900, 6300) above it
+    along = break_even_line(table, {TARGET: 5400}, x_key="revenue_to_output_ratio").set_index("growth")
+    assert along["revenue_to_output_ratio_at_median_target"].tolist() == ["never", pytest.approx(0.92), "always"]
+    # a median that falls along the key is crossed on its way down: 5600 -> 5000 meets 5400 a third of the way
+    falling = _lines("volatility", [(0.02, 1.0, 0.6), (0.08, 1.0, 0.4)]).assign(**{f"median.{TARGET}": [5600, 5000]})
+    assert break_even_line(falling, {TARGET: 5400}).iloc[0, -1] == pytest.approx(0.04)
+
+
 def test_heat_map_slice_holds_further_keys_and_refuses_unknown_ones():
     from dgforecast.sweep import axes_slice
 
@@ -548,13 +568,23 @@ def test_sweep_prints_where_p_met_crosses_50_and_80_percent_as_of_the_plan(shipp
         by_hand = np.interp(0.5, line[f"p_met.{TARGET}"], line["growth"])
         assert at_50[ratio] == pytest.approx(by_hand, abs=0.001)
     assert all(isinstance(c["growth_at_p_met_80"], float) for c in answer["crossings"])
+    # beside them the break-even line, median = target: the growth the target requires, the README's
+    # 6.75 / 5.31 / 3.97 %/yr ((5400 / (4621.25 x ratio)) ** (1/4) - 1), exact, not read off the grid
+    even = {c["revenue_to_output_ratio"]: c["growth_at_median_target"] for c in answer["crossings"]}
+    assert [even[r] for r in (0.9, 0.95, 1.0)] == pytest.approx([0.067451, 0.053120, 0.039701], abs=5e-7)
 
     assert main(["--project", str(shipped), "sweep", *ISSUE_GRID, "--as-of", "2022-01", "--out", str(out),
                  "-j", "1"]) == 0
     text = capsys.readouterr().out
-    assert "growth at which P(met) crosses 50% and 80%" in text and "Not the same as median = target" in text
+    flat = " ".join(text.split())
+    assert "growth at which P(met) crosses 50% and 80%" in flat and "the break-even line, median = target" in flat
+    assert "P(met) = 50% is not the same line" in flat
+    assert " ".join(text.splitlines()[-4].split()) == (
+        "target_id revenue_to_output_ratio P(met) = 50% P(met) = 80% median = target")
     rows = [" ".join(line.split()) for line in text.splitlines()[-3:]]
-    assert rows[0] == "cluster_revenue_2025 0.90 0.0685 (6.85%/yr) 0.1053 (10.53%/yr)"
+    assert rows == ["cluster_revenue_2025 0.90 0.0685 (6.85%/yr) 0.1053 (10.53%/yr) 0.0675 (6.75%/yr)",
+                    "cluster_revenue_2025 0.95 0.0541 (5.41%/yr) 0.0901 (9.01%/yr) 0.0531 (5.31%/yr)",
+                    "cluster_revenue_2025 1.00 0.0406 (4.06%/yr) 0.0759 (7.59%/yr) 0.0397 (3.97%/yr)"]
 
 
 def test_a_field_added_to_the_schema_reaches_the_sweep_with_no_other_edit():

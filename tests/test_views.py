@@ -180,13 +180,15 @@ def test_summary_text_lists_assessed_rows_and_counts_the_others():
     assert summary_text(summary.iloc[0:0]) == "(no summary)"
 
 
-def test_crossing_view_says_how_its_shares_relate_to_p_met():
+def test_crossing_view_names_the_target_and_says_how_its_shares_relate_to_p_met():
+    targets = pd.DataFrame({"id": ["cluster_revenue_2025"], "kind": ["level"], "name_zh": ["集群营业收入"],
+                            "name_en": ["cluster revenue"]})
     view = crossing_view({"cluster_revenue_2025": {"never_share": 0.258, "median": 2024, "q10": 2022, "q90": None}},
-                         2025)
+                         2025, targets)
     assert view.iloc[0].to_dict() == {
-        "target_id": "cluster_revenue_2025", "first year met: median": "2024",
-        "first year met: 10th percentile": "2022", "first year met: 90th percentile": "after 2025",
-        "met in some year by 2025 (≥ P(met))": "74.2%", "never met by 2025 (= 1 − met in some year)": "25.8%"}
+        "目标 target": "集群营业收入 cluster revenue", "中位年份 median year": "2024", "10%": "2022",
+        "90%": "2025年后 after 2025", "2025年前曾实现 met in some year by 2025 (≥ P(met))": "74.2%",
+        "始终未实现 never met by 2025 (= 1 − met in some year)": "25.8%"}
 
 
 def _report_summary():

@@ -36,7 +36,7 @@ def test_moving_the_growth_slider_prints_what_dgforecast_assess_gives(inputs, pa
     w.sliders["growth"].value = 0.02
     printed = capsys.readouterr().out
     cli = _assess_json(capsys, params_file.parent, "base", "growth=0.02")["cluster_revenue_2025"]
-    assert f"cluster_revenue_2025: P(met) {cli['p_met']:.1%} · median {cli['median']:,.1f}" in printed
+    assert f"装备制造业产业集群营业收入: P(met) {cli['p_met']:.1%} · median {cli['median']:,.1f}" in printed
     row = w.result.summary.set_index("target_id").loc["cluster_revenue_2025"]
     assert (row["p_met"], row["median"], row["q10"], row["q90"]) == (cli["p_met"], cli["median"], cli["q10"], cli["q90"])
     assert w.result.params.growth == 0.02 and w.seconds["total"] > 0
@@ -69,7 +69,7 @@ def test_without_a_front_end_it_is_the_scenarios_static_chart_and_table(inputs, 
     assert not w.live and w.sliders == {} and w.widget is None
     w._ipython_display_()
     printed = capsys.readouterr().out
-    assert "Image object" in printed and "cluster_revenue_2025: P(met)" in printed
+    assert "Image object" in printed and "装备制造业产业集群营业收入: P(met)" in printed
     assert "Figure" not in printed  # the chart is a PNG; no pyplot figure is left for the inline backend
 
 

@@ -12,16 +12,18 @@ row and the scenario assessment for the same parameters agree. One module a conc
 * ``command``: ``dgforecast sweep`` itself.
 """
 
-from dgforecast.sweep.command import describe_results, make_setup, prepare_sweep, run_sweep, sweep
+from dgforecast.sweep.command import describe_results, make_setup, prepare_sweep, run_sweep, sweep, sweep_answer
 from dgforecast.sweep.grid import (check_grid_size, grid_points, grid_size, parse_grid, parse_grid_spec,
                                    parse_range, sweepable_keys, validate_grid)
-from dgforecast.sweep.results import (axes_slice, axis_label, break_even, check_heat_map_file, check_output_path,
-                                      crossing_column, finest_key, grid_keys, p_met_crossings, p_met_matrix,
-                                      read_results, result_targets, write_results, x_needed)
+from dgforecast.sweep.results import (axes_slice, axis_label, break_even, break_even_column, break_even_line,
+                                      check_heat_map_file, check_output_path, crossing_column, finest_key, grid_keys,
+                                      p_met_crossings, p_met_matrix, read_results, result_targets, write_results,
+                                      x_needed)
 from dgforecast.sweep.run import check_scheduler, run_engine, split_points
 
-__all__ = ["axes_slice", "axis_label", "break_even", "check_grid_size", "check_heat_map_file", "check_output_path",
-           "check_scheduler", "crossing_column", "describe_results", "finest_key", "grid_keys", "grid_points", "grid_size", "make_setup",
-           "p_met_crossings", "p_met_matrix", "parse_grid", "parse_grid_spec", "parse_range", "prepare_sweep", "read_results",
-           "result_targets", "run_engine", "run_sweep", "split_points", "sweep", "sweepable_keys", "validate_grid",
+__all__ = ["axes_slice", "axis_label", "break_even", "break_even_column", "break_even_line", "check_grid_size",
+           "check_heat_map_file", "check_output_path", "check_scheduler", "crossing_column", "describe_results",
+           "finest_key", "grid_keys", "grid_points", "grid_size", "make_setup", "p_met_crossings", "p_met_matrix",
+           "parse_grid", "parse_grid_spec", "parse_range", "prepare_sweep", "read_results", "result_targets",
+           "run_engine", "run_sweep", "split_points", "sweep", "sweep_answer", "sweepable_keys", "validate_grid",
            "write_results", "x_needed"]

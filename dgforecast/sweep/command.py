@@ -2,6 +2,7 @@
 
 import json
 import os
+import textwrap
 import time
 
 from dgforecast.config import find_project
@@ -12,8 +13,8 @@ from dgforecast.batch import engine_setup
 from dgforecast.simulate import simulated_years
 from dgforecast.sweep.grid import check_grid_memory, check_grid_size, grid_points, parse_grid, validate_grid
 from dgforecast.sweep.pages import render_point_notebooks
-from dgforecast.sweep.results import (check_output_path, crossing_column, finest_key, grid_keys, p_met_crossings,
-                                      write_results)
+from dgforecast.sweep.results import (break_even_column, break_even_line, check_output_path, crossing_column,
+                                      finest_key, grid_keys, p_met_crossings, write_results)
 from dgforecast.sweep.run import check_scheduler, run_engine
 
 #: The P(met) levels a sweep solves for (the contours of notebook 05's heat map too).
@@ -77,24 +78,62 @@ def _percent(p) -> str:
     return f"{min(max(float(p), 0.0), 1.0):.1%}"
 
 
+def sweep_answer(results, setup):
+    """The sweep's answer, one row per level target and line of the grid: where P(met) crosses 50 % and
+    80 % along the most finely swept key (``p_met_crossings``) and, beside them, where the median equals
+    the target (``break_even_line``: on a growth axis the required growth)."""
+    crossings = p_met_crossings(results, CROSSING_PROBABILITIES)
+    x_key = finest_key(results)
+    if x_key is None:
+        return crossings
+    line = break_even_line(results, {t.target_id: t.threshold for t in setup.targets}, x_key)
+    return crossings.merge(line, on=[c for c in crossings.columns if c in line.columns], how="left", sort=False)
+
+
+def _answer_lines(answer, x_key) -> list:
+    # The answer as a table under one line saying how each column was found.
+    fraction = FIELDS.get(x_key.split(".")[0], {}).get("unit", "").endswith("fraction per year")
+
+    def shown(value):
+        if isinstance(value, str):
+            return value
+        return f"{value:.4f} ({value:.2%}/yr)" if fraction else f"{value:.4g}"
+
+    names = {crossing_column(x_key, q): f"P(met) = {q:.0%}" for q in CROSSING_PROBABILITIES}
+    names[break_even_column(x_key)] = "median = target"
+    table = answer.rename(columns=names)
+    for column in names.values():
+        table[column] = table[column].map(shown)
+    how = ("the growth the target requires (required_cagr.<target> in the file: from the baseline at a constant "
+           "rate, before shock years and evidence). P(met) = 50% is not the same line: it also spreads the "
+           "revenue/output ratio and weighs the evidence" if x_key == "growth" else
+           "where the simulated median crosses the target (linear between grid points), so it runs with P(met) = 50%")
+    text = (f"{x_key} at which P(met) crosses {' and '.join(f'{q:.0%}' for q in CROSSING_PROBABILITIES)} (linear "
+            "between grid points; never / always: not crossed on the grid), and the break-even line, median = "
+            f"target: {how}.")
+    return ["", *textwrap.wrap(text, 110), *("  " + line for line in table.to_string(index=False).splitlines())]
+
+
 def describe_results(results, setup, out, seconds, as_json=False, notebooks=None) -> str:
     """What ``dgforecast sweep`` prints: what ran, where it went, the range of P(met) per target, and
-    the answer — where P(met) crosses 50 % and 80 % along the most finely swept key, for each value
-    of the other keys (``p_met_crossings``).
+    the answer (``sweep_answer``) — for each value of the other keys, the value of the most finely swept
+    key at which P(met) crosses 50 % and 80 %, and the break-even line beside them, at which the median
+    equals the target (on a growth axis the required growth).
 
     With ``as_json`` the same as one JSON object: the run (file, points, grid keys, scenario, paths,
-    seed, as_of), ``x_key``, ``crossings`` (one object per target and line of the grid, a number,
-    ``"never"`` or ``"always"`` per probability) and ``notebooks`` (the ``--notebooks`` summary).
+    seed, as_of), ``x_key``, ``crossings`` (one object per target and line of the grid: a number,
+    ``"never"`` or ``"always"`` per probability, ``growth_at_p_met_50``, and the break-even value,
+    ``growth_at_median_target``) and ``notebooks`` (the ``--notebooks`` summary).
     """
     keys = grid_keys(results)
-    crossings = p_met_crossings(results, CROSSING_PROBABILITIES)
+    answer = sweep_answer(results, setup)
     x_key = finest_key(results)
     thin = below_floor(results, setup, keys)
     if as_json:
         record = {"results_file": str(out), "points": len(results), "grid_keys": keys,
                   "scenario": setup.base.scenario, "n_sims": setup.base.n_sims, "seed": setup.base.seed,
                   "as_of": setup.base.as_of_month, "seconds": round(seconds, 3), "x_key": x_key,
-                  "crossings": crossings.to_dict(orient="records"), "below_floor": thin, "notebooks": notebooks}
+                  "crossings": answer.to_dict(orient="records"), "below_floor": thin, "notebooks": notebooks}
         return json.dumps(record, ensure_ascii=False, indent=2, default=lambda v: v.item())
     lines = [f"swept {len(results):,} points ({' x '.join(keys)}) x {setup.base.n_sims:,} paths "
              f"(scenario {setup.base.scenario}, seed {setup.base.seed}, evidence as of {setup.base.as_of_month}) "
@@ -105,22 +144,8 @@ def describe_results(results, setup, out, seconds, as_json=False, notebooks=None
             best = results.loc[p.idxmax(), keys].to_dict()
             lines.append(f"  {target.target_id}: P(met) {_percent(p.min())} to {_percent(p.max())}; highest at "
                          + ", ".join(f"{k}={v}" for k, v in best.items()))
-    if x_key is not None and len(crossings):
-        fraction = FIELDS.get(x_key.split(".")[0], {}).get("unit", "").endswith("fraction per year")
-
-        def shown(value):
-            if isinstance(value, str):
-                return value
-            return f"{value:.4f} ({value:.2%}/yr)" if fraction else f"{value:.4g}"
-
-        table = crossings.rename(columns={crossing_column(x_key, q): f"P(met) = {q:.0%}"
-                                          for q in CROSSING_PROBABILITIES})
-        for column in table.columns[-len(CROSSING_PROBABILITIES):]:
-            table[column] = table[column].map(shown)
-        lines += ["", f"{x_key} at which P(met) crosses {' and '.join(f'{q:.0%}' for q in CROSSING_PROBABILITIES)} "
-                      "(linear between grid points; never / always: not crossed on the grid). "
-                      "Not the same as median = target:",
-                  *("  " + line for line in table.to_string(index=False).splitlines())]
+    if x_key is not None and len(answer):
+        lines += _answer_lines(answer, x_key)
     for target_id, points in thin.items():
         shown = "; ".join(", ".join(f"{k}={v:g}" if isinstance(v, float) else f"{k}={v}" for k, v in p.items())
                           for p in points[:5])
@@ -184,7 +209,8 @@ def run_sweep(specs, project=None, scenario="base", n_sims=None, seed=None, out=
     Returns
     -------
     str
-        What was done and where P(met) crosses 50 % and 80 %, for the terminal.
+        What was done, where P(met) crosses 50 % and 80 % and where the median equals the target, for the
+        terminal.
     """
     jobs = _check_jobs(jobs)
     if scheduler:

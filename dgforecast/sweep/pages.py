@@ -14,7 +14,7 @@ import pandas as pd
 
 from dgforecast.errors import DgforecastError
 from dgforecast.fileio import write_csv_atomic
-from dgforecast.notebook import Progress, check_sources, run_job, run_jobs, scenario_job
+from dgforecast.notebook import Progress, check_sources, run_job, run_jobs, scenario_job, scenario_subject
 from dgforecast.params import to_papermill_yaml
 from dgforecast.batch import point_params
 from dgforecast.index_page import sweep_point_html
@@ -35,9 +35,11 @@ def point_hash(params) -> str:
 
 
 def notebook_job(params, root, folder, grid_values, source=None):
-    """The scenario notebook run for one point, named after its parameter hash."""
+    """The scenario notebook run for one point, named after its parameter hash; its title names the point."""
+    values = ", ".join(f"{k} = {v:g}" if isinstance(v, float) else f"{k} = {v}" for k, v in grid_values.items())
     return scenario_job(params, root, Path(folder).resolve(), f"point_{point_hash(params)}",
-                        sweep_point_html(params, grid_values), source=source)
+                        sweep_point_html(params, grid_values), source=source,
+                        subject=f"扫描点 Sweep point {values} · {scenario_subject(params)}")
 
 
 def is_rendered(job) -> bool:
