@@ -1,4 +1,4 @@
-"""dgforecast: a scenario-forecasting workbook for Dongguan's high-end equipment plan.
+"""dgforecast: a scenario-forecasting workbook for industrial plans (a plan is the workbook's data).
 
 Data flows one way through the modules:
 ``config`` (where the workbook is) -> ``data`` (raw files, checked) -> ``targets``

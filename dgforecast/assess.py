@@ -372,6 +372,7 @@ class ScenarioResult:
     paths_by_target: dict = field(default_factory=dict)
     evidence: dict = field(default_factory=dict)   # target_id -> {"ess", "evidence_used"} (level targets)
     simulation: object = None                      # simulate.Simulation: n_sims drawn, selection, note
+    plan: object = None                            # plan.Plan: the measures' names, the plan's dates
 
 
 def historical_cagr(series, end_year, span=5) -> tuple[float, int, int]:
@@ -416,6 +417,13 @@ def _level_rows(row, group, params, p_early):
         status = status_label(stats["p_met"], params.status_thresholds, p_early)
     return {"scenario": params.scenario, "target_id": row["id"], "p_met": stats["p_met"],
             "median": stats["median"], "q10": stats["q10"], "q90": stats["q90"], "status": status}, stats["p_se"]
+
+
+def _unassessed_row(row, params) -> dict:
+    """A level target no path could be simulated for: no probability; after its deadline 无法确认."""
+    status = UNCONFIRMED if deadline_passed(params, row["deadline"]) else NO_FIGURE
+    return {"scenario": params.scenario, "target_id": row["id"], "p_met": math.nan, "median": math.nan,
+            "q10": math.nan, "q90": math.nan, "status": status}
 
 
 def _p_met_early(row, paths) -> float:
@@ -525,14 +533,14 @@ def _assess_once(params: ScenarioParams, inputs: dict) -> ScenarioResult:
     summary, growth, closed, crossing, by_target, evidence = [], [], [], {}, {}, {}
     met_all = {}
     first_actuals = None
-    for target in targets:
+    for target in simulation.targets:
         row, group = rows_by_id[target.target_id], simulation.groups[target.group]
         paths = group.resampled  # equally weighted paths for the fan, crossing years and joint
         level_row, p_se = _level_rows(row, group, params, _p_met_early(row, paths))
         summary.append(level_row)
         crossing[target.target_id] = crossing_year(paths, row["threshold"], row["comparison"])
         growth += _growth_rows(row, params, inputs, target.base_level, paths)
-        if params.engine == "lognormal":
+        if params.engine == "lognormal" and not target.base_step > 0:  # a base stated as a bound has none
             closed.append(_closed_form_row(target, params, summary[-1]["p_met"], not group.evidence_used))
         hit = meets(group.deadline_values[target.deadline], target.threshold, target.comparison)
         met_all[target.group] = met_all.get(target.group, True) & hit
@@ -543,6 +551,11 @@ def _assess_once(params: ScenarioParams, inputs: dict) -> ScenarioResult:
         if first_actuals is None:
             scale = params.revenue_to_output_ratio if target.apply_ratio else 1.0
             first_actuals = _actual_points(target.base_level, target.base_year) * scale
+    for target_id, why in simulation.unassessable.items():  # told so, never left out
+        summary.append(_unassessed_row(rows_by_id[target_id], params))
+        evidence[target_id] = {"ess": math.nan, "evidence_used": [], "p_se": math.nan, "years": pd.DataFrame(),
+                               "round_capped": [], "deadline": int(rows_by_id[target_id]["deadline"]),
+                               "next_milestone": {}, "unassessed": why}
     # every level target of a group met on the same (weighted) path; groups are simulated independently
     joint = float(np.prod([joint_share(hit, simulation.groups[g].weights) for g, hit in met_all.items()]))
     counts = judge_counts(table, inputs["progress"], params)
@@ -553,10 +566,12 @@ def _assess_once(params: ScenarioParams, inputs: dict) -> ScenarioResult:
     return ScenarioResult(summary=pd.DataFrame(summary, columns=SUMMARY_COLUMNS), paths=paths,
                           fan=fan_quantiles(paths) if len(paths) else pd.DataFrame(),
                           growth_table=pd.DataFrame(growth), crossing=crossing,
-                          joint_p_all_levels=joint if by_target else math.nan, params=params,
+                          joint_p_all_levels=joint if by_target and not simulation.unassessable else math.nan,
+                          params=params,
                           counts=counts, closed_form=pd.DataFrame(closed),
                           actuals=first_actuals if first_actuals is not None else pd.Series(dtype=float),
-                          paths_by_target=by_target, evidence=evidence, simulation=simulation)
+                          paths_by_target=by_target, evidence=evidence, simulation=simulation,
+                          plan=inputs.get("plan"))
 
 
 def joint_share(hit, weights) -> float:

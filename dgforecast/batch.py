@@ -25,9 +25,10 @@ from dgforecast.condition import bound_log_likelihood, gaussian_posterior, measu
     row_matrices, weighted_stats
 from dgforecast.data import history_series_or_none
 from dgforecast.params import changed
-from dgforecast.simulate import (QUANTILES, STRUCTURAL_KEYS, evidence_rows, group_generators, log_growth_means,
-                                 lognormal_draws, noise_along, prior_moments, ratio_log_moments, simulate_targets,
-                                 simulated_years, state_layout, target_function, usable_observations)
+from dgforecast.simulate import (QUANTILES, STRUCTURAL_KEYS, anchored, evidence_rows, group_generators,
+                                 log_growth_means, lognormal_draws, noise_along, prior_moments, ratio_log_moments,
+                                 simulate_targets, simulated_years, state_layout, target_function,
+                                 usable_observations)
 from dgforecast.targets import level_targets, required_cagr
 
 log = logging.getLogger(__name__)
@@ -205,6 +206,8 @@ def _lognormal_group(params_list, setup: EngineSetup, params):
     rngs = group_generators(params.seed, setup.n_groups)
     draws = {}
     for target in setup.targets:
+        if target.anchored or not target.path:  # nothing to start from before a figure is published: left empty
+            continue
         years = simulated_years(params, target.base_year)
         n_years = _deadline_years(target, params, years)
         if n_years is None:
@@ -269,6 +272,9 @@ def _evidence_lognormal_group(params_list, setup: EngineSetup, params, obs):
     rngs = group_generators(params.seed, setup.n_groups)
     ep, n = params.evidence, params.n_sims
     for target in setup.targets:
+        target, _ = anchored(target, obs)
+        if target is None:  # no path to simulate (simulate.anchored says why): left empty
+            continue
         years = simulated_years(params, target.base_year)
         n_years = _deadline_years(target, params, years)
         if n_years is None:
@@ -326,8 +332,9 @@ def _paths_group(params_list, setup: EngineSetup):
     out = {c: np.full(len(params_list), np.nan) for c in result_columns(setup.targets, setup.evidence is not None)}
     history = setup.history_series()
     for i, params in enumerate(params_list):
-        paths = simulate_targets(setup.targets, params, history, setup.evidence, strict=False).groups
-        for target in setup.targets:
+        simulation = simulate_targets(setup.targets, params, history, setup.evidence, strict=False)
+        paths = simulation.groups
+        for target in simulation.targets:
             if not target.deadline <= params.target_year:
                 continue
             group = paths[target.group]
@@ -378,7 +385,8 @@ def evaluate_points(points, setup: EngineSetup) -> pd.DataFrame:
         members = [params_list[i] for i in rows]
         _, obs = evidence_rows(setup.evidence, members[0])
         weighted |= bool(obs)
-        if members[0].engine != "lognormal":
+        # a base stated as a bound (超过600) is a state the fast paths below do not hold: simulate it
+        if members[0].engine != "lognormal" or any(t.base_step > 0 for t in setup.targets):
             columns = _paths_group(members, setup)
         elif obs:
             columns = _evidence_lognormal_group(members, setup, members[0], obs)

@@ -259,7 +259,8 @@ def _add_sweep(sub):
                                    "median equals the target (on a growth axis the growth the target requires). "
                                    "Example: dgforecast sweep --grid growth=0:0.08:0.01 --grid "
                                    "revenue_to_output_ratio=0.9,0.95,1.0")
-    p.add_argument("--scenario", default="base", metavar="NAME", help="scenario the grid overrides (default base)")
+    p.add_argument("--scenario", default=None, metavar="NAME",
+                   help="scenario the grid overrides (default: params.yaml's headline scenario)")
     p.add_argument("--grid", action="append", default=[], metavar="KEY=START:STOP:STEP|KEY=V1,V2,...",
                    help="a parameter and its values (stop inclusive), e.g. growth=0:0.08:0.01; repeatable, "
                         "the points are every combination. Keys: any scenario parameter that changes the numbers "
@@ -268,7 +269,7 @@ def _add_sweep(sub):
     p.add_argument("--seed", type=int, default=None, metavar="S", help="random seed (default: the scenario's)")
     p.add_argument("--as-of", default=None, metavar="YYYY-MM",
                    help="use only evidence published by this month (default: the scenario's as_of, today); "
-                        "2022-01 gives the plan-time probabilities")
+                        "the plan's month (plan.yaml plan_month) gives the plan-time probabilities")
     p.add_argument("--out", default=None, metavar="FILE.csv|FILE.parquet",
                    help="results file (default reports/sweep_<scenario>.csv)")
     p.add_argument("-j", "--jobs", type=int, default=None, metavar="N",
@@ -331,9 +332,10 @@ def cmd_fit(args) -> int:
 
 def _add_fit(sub):
     p = sub.add_parser("fit", help="every model fitted to one published series: parameters, backtest, forecast")
-    p.add_argument("series_id", help="a yearly level series of the published data, e.g. DG_GDP, DG_IVA, DG_IND2")
+    p.add_argument("series_id", help="a yearly level series of the history file (plan.yaml history_file)")
     p.add_argument("--as-of", type=int, default=None, metavar="YEAR", help="use only data up to this year")
-    p.add_argument("--year", type=int, default=2025, metavar="YEAR", help="target year shown (default 2025)")
+    p.add_argument("--year", type=int, default=None, metavar="YEAR",
+                   help="target year shown (default: the plan's last deadline)")
     p.add_argument("--gaps", choices=("interpolate", "longest"), default="interpolate",
                    help="missing years: fill log-linearly (default) or keep the longest consecutive run")
     p.set_defaults(func=cmd_fit)
@@ -345,9 +347,9 @@ COMMANDS = [_add_data, _add_targets, _add_params, _add_assess, _add_track, _add_
 
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="dgforecast", description=(
-        "Scenario forecasts for the Dongguan high-end equipment plan: fit growth models to the "
-        "plan's baselines and published history, simulate scenarios, and say how likely each "
-        "target is to be met."))
+        "Scenario forecasts for an industrial plan (the workbook's data/raw/plan.yaml): fit growth models "
+        "to the plan's baselines and published history, simulate scenarios, and say how likely each "
+        "target is to be met, or, once its deadline has passed, whether it was."))
     parser.add_argument("--version", action="version", version=f"dgforecast {__version__}")
     parser.add_argument("--project", metavar="DIR", default=None,
                         help="the workbook folder (holds params.yaml and data/); default: found from "

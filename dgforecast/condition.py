@@ -46,12 +46,11 @@ from scipy.special import log_ndtr, ndtr
 
 from dgforecast.evidence import period_months
 
-#: Evidence measures of the cluster's output path, of ratios, and of the city (related evidence).
-OUTPUT_MEASURES = ("cluster_output", "cluster_revenue", "cluster_value_added")
-RATIO_MEASURES = ("revenue_to_output_ratio", "city_revenue_to_output_ratio")
-CITY_MEASURES = ("city_value_added", "city_revenue", "city_output", "city_revenue_to_output_ratio")
+#: Roles (``dgforecast.plan.ROLES``) whose rows are about the ratio r, not a year's level: they bear on
+#: the paths whatever year they are of.
+RATIO_ROLES = ("ratio", "related_ratio", "related_numerator", "related_denominator")
 #: Keys of the state vector besides the years' growths.
-LOG_RATIO, GAP = "log_r", "gap"
+LOG_RATIO, GAP, BASE = "log_r", "gap", "base"
 
 
 @dataclass(frozen=True)
@@ -59,7 +58,8 @@ class Observation:
     """One usable evidence row as numbers (``observations``)."""
 
     evidence_id: str
-    measure: str
+    measure: str          # the plan's measure (data/raw/plan.yaml)
+    role: str             # its role: what its figures say about the path (``dgforecast.plan.ROLES``)
     year: int
     kind: str             # level, at_least, at_most, growth
     value: float
@@ -68,19 +68,20 @@ class Observation:
     exact: bool = False   # precision exact (only its rounding) rather than a round statement
     step: float = 0.0     # round statements: one unit of the last significant digit
     rounding: float = 0.0  # half a unit of the last digit written
+    path: str = ""        # the path measure it bears on ("" for an unlinked measure)
 
 
 def observations(used) -> tuple:
     """The rows of an evidence selection (``evidence.select_evidence(...).used``) as ``Observation`` s."""
-    return tuple(Observation(r.evidence_id, r.measure, int(r.year), r.kind, float(r.value), period_months(r.period),
-                             r.price_basis == "real", r.precision == "exact", float(r.step), float(r.rounding))
+    return tuple(Observation(r.evidence_id, r.measure, r.role, int(r.year), r.kind, float(r.value),
+                             period_months(r.period), r.price_basis == "real", r.precision == "exact", float(r.step),
+                             float(r.rounding), r.path)
                  for r in used.itertuples())
 
 
 def bears_on(observation, years) -> bool:
     """True when the row is about a year the paths cover (the ratio rows always are)."""
-    return observation.measure in RATIO_MEASURES or observation.measure in ("city_revenue", "city_output") \
-        or observation.year in years
+    return observation.role in RATIO_ROLES or observation.year in years
 
 
 # ---------------------------------------------------------------- linear functions of the state
@@ -110,14 +111,16 @@ def growth_of(year) -> Linear:
     return Linear(((year, 1.0),))
 
 
-def log_level(year, years, base_log) -> Linear:
-    """ln X_t = ln X_b + Σ of the simulated years' growth up to t."""
-    return Linear(tuple((y, 1.0) for y in years if y <= year), base_log)
+def log_level(year, years, base_log, uncertain_base=False) -> Linear:
+    """ln X_t = ln X_b + Σ of the simulated years' growth up to t; with ``uncertain_base`` (a base stated as a
+    bound) ln X_b = base_log + b, b the state's ``BASE``."""
+    base = ((BASE, 1.0),) if uncertain_base else ()
+    return Linear(tuple((y, 1.0) for y in years if y <= year) + base, base_log)
 
 
-def log_revenue(year, years, base_log) -> Linear:
+def log_revenue(year, years, base_log, uncertain_base=False) -> Linear:
     """ln X_t + ln r."""
-    level = log_level(year, years, base_log)
+    level = log_level(year, years, base_log, uncertain_base)
     return Linear(level.coef + ((LOG_RATIO, 1.0),), level.offset)
 
 
@@ -204,30 +207,30 @@ def _beyond_next(obs):
 
 def _growth_row(obs, ep):
     value = math.log1p(obs.value / 100) + (ep.nominal_gap if obs.real else 0.0)
-    if obs.measure == "cluster_value_added":
+    if obs.role == "linked_growth":
         return GaussianRow((obs.evidence_id,), growth_of(obs.year), value, ytd_part(obs, ep), link=obs.year)
-    if obs.measure == "city_value_added":
+    if obs.role == "related_growth":
         h = Linear(((obs.year, 1.0), (GAP, -1.0)))
         return GaussianRow((obs.evidence_id,), h, value, math.hypot(ep.city_gap_sd, ytd_part(obs, ep)), link=obs.year)
     # output (or revenue) growth in %: the figure's own rounding keeps a full year's sd above zero
     own = math.hypot(ytd_part(obs, ep), obs.rounding / 100 / math.sqrt(3.0) / (1 + obs.value / 100))
-    if obs.measure == "cluster_revenue":
+    if obs.role == "level_times_ratio":
         own = math.hypot(own, ep.growth_link_sd)
     return GaussianRow((obs.evidence_id,), growth_of(obs.year), value, own)
 
 
-def _level_function(obs, years, base_log) -> Linear:
-    if obs.measure == "cluster_output":
-        return log_level(obs.year, years, base_log)
-    if obs.measure == "cluster_revenue":
-        return log_revenue(obs.year, years, base_log)
+def _level_function(obs, years, base_log, uncertain_base=False) -> Linear:
+    if obs.role == "level":
+        return log_level(obs.year, years, base_log, uncertain_base)
+    if obs.role == "level_times_ratio":
+        return log_revenue(obs.year, years, base_log, uncertain_base)
     return log_ratio()
 
 
 def _city_pair(pair, ep, reading, m):
     """The city's revenue and output of one year as a row or bound on ln r (ln r_city = ln r + u)."""
-    revenue = next(o for o in pair if o.measure == "city_revenue")
-    output = next(o for o in pair if o.measure == "city_output")
+    revenue = next(o for o in pair if o.role == "related_numerator")
+    output = next(o for o in pair if o.role == "related_denominator")
     ids = (revenue.evidence_id, output.evidence_id)
 
     def span(obs):  # (lo, hi, extra sd) of ln of one figure
@@ -252,7 +255,7 @@ def _city_pair(pair, ep, reading, m):
                                                        math.hypot(sd, ep.bound_sd))))
 
 
-def measurement(obs_list, ep, years, base_log, reading=None) -> Measurement:
+def measurement(obs_list, ep, years, base_log, reading=None, uncertain_base=False) -> Measurement:
     """The rows of ``obs_list`` that bear on ``years`` as Gaussian rows and bounds (module docstring).
 
     Parameters
@@ -265,6 +268,8 @@ def measurement(obs_list, ep, years, base_log, reading=None) -> Measurement:
         ln of the baseline output X_b (亿元), the level the years' growth compounds from.
     reading : {"plain", "round"}, optional
         The reading of round statements; default ``ep.reading``.
+    uncertain_base : bool
+        The base is stated as a bound (超过600): levels hold the state's ``BASE`` (ln X_b = base_log + b).
     """
     reading = reading or ep.reading
     m = Measurement(growth_link_sd=ep.growth_link_sd)
@@ -272,28 +277,28 @@ def measurement(obs_list, ep, years, base_log, reading=None) -> Measurement:
     for obs in obs_list:
         if not bears_on(obs, years):
             continue
-        if obs.measure in ("city_revenue", "city_output"):
+        if obs.role in ("related_numerator", "related_denominator"):
             pairs.setdefault(obs.year, []).append(obs)
         elif obs.kind == "growth":
             m.rows.append(_growth_row(obs, ep))
         elif obs.kind == "level":
-            h = _level_function(obs, years, base_log)
-            extra = ep.city_ratio_sd if obs.measure == "city_revenue_to_output_ratio" else 0.0
+            h = _level_function(obs, years, base_log, uncertain_base)
+            extra = ep.city_ratio_sd if obs.role == "related_ratio" else 0.0
             m.rows.append(GaussianRow((obs.evidence_id,), h, math.log(obs.value), math.hypot(figure_sd(obs, ep), extra),
                                       exact=obs.exact and not extra))
         else:
             lo, hi = _interval(obs, reading)
             if math.isfinite(lo) and math.isfinite(hi):
                 m.round_capped.append(obs.evidence_id)
-            extra = ep.city_ratio_sd if obs.measure == "city_revenue_to_output_ratio" else 0.0
-            h = _level_function(obs, years, base_log)
+            extra = ep.city_ratio_sd if obs.role == "related_ratio" else 0.0
+            h = _level_function(obs, years, base_log, uncertain_base)
             m.bounds.append(Bound((obs.evidence_id,), h, lo, hi, math.hypot(ep.bound_sd, extra)))
             beyond = _beyond_next(obs)
             if beyond is not None:
                 m.milestones.append((obs.evidence_id, Bound((obs.evidence_id,), h, *beyond,
                                                             math.hypot(ep.bound_sd, extra))))
     for pair in pairs.values():
-        if len({o.measure for o in pair}) == 2:
+        if len({o.role for o in pair}) == 2:
             _city_pair(pair, ep, reading, m)
     return m
 

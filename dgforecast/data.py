@@ -17,30 +17,32 @@ import pandas as pd
 
 from dgforecast.errors import DataError
 from dgforecast.kinds import TARGET_KINDS, kind_of
+from dgforecast.numbers import round_step, rounding
+from dgforecast.plan import LEVEL_ROLES, PLAN_FILE, load_plan
 
 log = logging.getLogger(__name__)
 
 BASELINES_FILE = "plan_baselines.csv"
 DIVISIONS_FILE = "plan_divisions.csv"
 TARGETS_FILE = "plan_targets.csv"
-HISTORY_FILE = "dongguan_published_to_2021.csv"
 PROGRESS_FILE = "target_progress.csv"
 #: The file figures after the baseline once went to; they are evidence now (one home: evidence.csv).
 RETIRED_ACTUALS_FILE = "actuals.csv"
 
 #: Units the raw files may use. 亿元 = 100 million yuan.
-UNITS = {"亿元", "%", "家", "万家", "户", "个", "项", "名", "套"}
+UNITS = {"亿元", "%", "家", "万家", "户", "个", "项", "名", "套", "万套", "台", "万台"}
 #: From most to least trusted (data/dongguan README).
 RELIABILITY = ("press_or_official", "preliminary", "low")
 PRICE_BASES = {"current", "comparable", "unknown", "not_applicable"}
 COMPARISONS = {">=", ">"}
 YEAR_RANGE = (1949, 2100)
 #: The largest amount a raw figure may state, by unit: 100万亿元 is about all of China's GDP (114万亿元
-#: in 2021), which no Dongguan figure comes near; 10^8 firms, projects or people is more than China
-#: has. Beyond these a figure is a slipped digit or unit, and 1e308 would turn the plan's arithmetic
-#: into inf.
-MAX_AMOUNT = {"亿元": 1e6, "万家": 1e4, "家": 1e8, "户": 1e8, "个": 1e8, "项": 1e8, "名": 1e8, "套": 1e8}
-#: A published figure of a series the plan also states (``PLAN_SERIES``) lies within this factor of
+#: in 2021), which no city's or province's figure comes near; 10^8 firms, projects, people or machines
+#: is more than China has. Beyond these a figure is a slipped digit or unit, and 1e308 would turn the
+#: plan's arithmetic into inf.
+MAX_AMOUNT = {"亿元": 1e6, "万家": 1e4, "家": 1e8, "户": 1e8, "个": 1e8, "项": 1e8, "名": 1e8, "套": 1e8,
+              "万套": 1e4, "台": 1e8, "万台": 1e4}
+#: A published figure of a series the plan also states (``Plan.plan_series``) lies within this factor of
 #: the plan's figure: ten times (or a tenth of) the cluster's 2021 output within the plan's years
 #: would be 26 % a year for a decade.
 PLAN_FACTOR = 10.0
@@ -51,14 +53,10 @@ BASELINE_COLUMNS = ["variable", "name_zh", "scope", "unit", "year", "value", "ba
                     "price_basis", "section", "note"]
 DIVISION_COLUMNS = ["cic_code", "name_zh", "name_en", "section"]
 TARGET_COLUMNS = ["id", "name_zh", "name_en", "kind", "unit", "threshold", "comparison",
-                  "deadline", "start_year", "section", "baseline_variable", "baseline_conversion", "note"]
+                  "deadline", "start_year", "section", "measure", "note"]
 HISTORY_COLUMNS = ["series_id", "region", "industry", "metric", "unit", "year", "period", "value",
                    "basis", "price_basis", "reliability", "source_url", "source_phrase"]
 PROGRESS_COLUMNS = ["target_id", "year", "count", "source", "published"]
-
-# Plan figures the derivations rest on: (variable, basis) in plan_baselines.csv.
-OUTPUT = "Gross Output|Electrical Machinery and Equipment"
-VALUE_ADDED = "Value Added|Electrical Machinery and Equipment"
 
 
 # ---------------------------------------------------------------- reading and cell checks
@@ -195,7 +193,7 @@ def _check_level(path, index, basis, value, unit=None):
 
 def _check_amount(path, index, column, value, unit):
     if value > MAX_AMOUNT.get(unit, math.inf):
-        raise DataError(path, f"{_line(index)}, column {column}", f"{value:g} {unit} is beyond any Dongguan figure "
+        raise DataError(path, f"{_line(index)}, column {column}", f"{value:g} {unit} is beyond any regional figure "
                         f"(at most {MAX_AMOUNT[unit]:,.0f} {unit}); check the digits and the unit")
 
 
@@ -212,7 +210,7 @@ def _published_year(path, index, column, text) -> int:
 def _check_unit_matches_basis(path, index, basis, unit):
     if basis in ("yoy_pct", "share_pct") and unit != "%":
         raise DataError(path, f"{_line(index)}, column unit", f"a {basis} row must be in %, not {unit!r}")
-    if basis in ("level", "count") and unit == "%":
+    if basis in ("level", "count", "at_least") and unit == "%":
         raise DataError(path, f"{_line(index)}, column unit", f"a {basis} row cannot be in %; give the level's unit")
 
 
@@ -226,39 +224,50 @@ def _no_duplicates(path, frame, keys, what):
 
 
 # ---------------------------------------------------------------- loaders
+#: How a baseline is stated: a level, a lower bound (超过600亿元: the path starts somewhere above it), growth
+#: on the year before, a share of the whole, a count.
+BASELINE_BASES = ("level", "at_least", "yoy_pct", "share_pct", "count")
+
+
 def load_baselines(raw_dir) -> pd.DataFrame:
-    """The plan's 2021 figures (section 一（一）), checked.
+    """The plan's own figures for its base year (and any before it), checked.
 
     Returns
     -------
     DataFrame
         One row per figure: variable, name_zh, scope, unit, year (int), value (float), basis
-        (``level``, ``yoy_pct``, ``share_pct`` or ``count``), price_basis, section, note.
+        (``BASELINE_BASES``), price_basis, section, note.
     """
     path = Path(raw_dir) / BASELINES_FILE
     frame = read_table(path, BASELINE_COLUMNS)
     if frame.empty:
-        raise DataError(path, "", "has no rows; it must hold the plan's 2021 baselines")
+        raise DataError(path, "", "has no rows; it must hold the plan's baselines (a header and no rows "
+                        "when the plan states none)")
     years, values = [], []
     for i, row in frame.iterrows():
         _required(path, i, "variable", row["variable"])
         _required(path, i, "section", row["section"])
         _choice(path, i, "unit", row["unit"], UNITS)
-        basis = _choice(path, i, "basis", row["basis"], {"level", "yoy_pct", "share_pct", "count"})
+        basis = _choice(path, i, "basis", row["basis"], set(BASELINE_BASES))
         _choice(path, i, "price_basis", row["price_basis"], PRICE_BASES)
         _check_unit_matches_basis(path, i, basis, row["unit"])
         years.append(_published_year(path, i, "year", row["year"]))
         values.append(_number(path, i, "value", row["value"]))
         _check_rate(path, i, basis, values[-1])
-        _check_level(path, i, basis, values[-1], row["unit"])
-    frame = frame.assign(year=years, value=values)
+        _check_level(path, i, "level" if basis == "at_least" else basis, values[-1], row["unit"])
+    # a bound (超过600) reaches towards the next round figure: one unit of its last significant digit (100)
+    steps = [round_step(t) if b == "at_least" else 0.0 for t, b in zip(frame["value"], frame["basis"])]
+    frame = frame.assign(year=years, value=values, step=steps)
     _no_duplicates(path, frame, ["variable", "year", "basis"], "figure")
     return frame
 
 
 def load_divisions(raw_dir) -> pd.DataFrame:
-    """The six national industry divisions that make up 电气机械及设备制造业 (section 一（一）)."""
+    """The national industry divisions (CIC codes) the plan's sector comprises, when it names them
+    (plan_divisions.csv; an empty table when the workbook has none)."""
     path = Path(raw_dir) / DIVISIONS_FILE
+    if not path.exists():
+        return pd.DataFrame({c: pd.Series(dtype=str) for c in DIVISION_COLUMNS})
     frame = read_table(path, DIVISION_COLUMNS)
     for i, row in frame.iterrows():
         if not re.fullmatch(r"\d{2}", row["cic_code"]):
@@ -269,15 +278,19 @@ def load_divisions(raw_dir) -> pd.DataFrame:
 
 
 def load_targets(raw_dir) -> pd.DataFrame:
-    """The registry of the plan's targets with a number or a deadline, checked.
+    """The registry of the plan's targets with a number or a deadline, checked against the plan's measures.
 
     Returns
     -------
     DataFrame
         One row per target: id, name_zh, name_en, kind, unit, threshold (float), comparison
-        (``>=`` or ``>``), deadline (int), start_year (int), section, baseline_variable, note.
+        (``>=`` or ``>``), deadline (int), start_year (int), section, measure, note; and, from the
+        plan's measures (``plan.yaml``), ``path`` (the level measure it is judged on, "" for none),
+        ``baseline_variable`` (the plan_baselines.csv variable that path starts from, "" for none) and
+        ``baseline_conversion`` (``revenue_to_output_ratio`` for a measure that is the path times r).
     """
     path = Path(raw_dir) / TARGETS_FILE
+    plan = load_plan(raw_dir)
     frame = read_table(path, TARGET_COLUMNS)
     if frame.empty:
         raise DataError(path, "", "has no rows; it must hold the plan's targets")
@@ -299,14 +312,38 @@ def load_targets(raw_dir) -> pd.DataFrame:
         if deadline <= start:
             raise DataError(path, f"{where}, column deadline",
                             f"deadline {deadline} is not after start_year {start}; fix one of them")
-        if kind_of(row["kind"]).needs_baseline and not row["baseline_variable"]:
-            raise DataError(path, f"{where}, column baseline_variable", "a level target needs the variable it grows from")
+        _check_measure(path, i, row, plan)
         thresholds.append(threshold)
         deadlines.append(deadline)
         starts.append(start)
     frame = frame.assign(threshold=thresholds, deadline=deadlines, start_year=starts)
     _no_duplicates(path, frame, ["id"], "target id")
-    return frame
+    linked = [m if m and plan.role(m) in LEVEL_ROLES else "" for m in frame["measure"]]
+    return frame.assign(
+        path=[plan.path_of(m) if m else "" for m in linked],
+        baseline_variable=[(plan.baseline_of(m) or "") if m else "" for m in linked],
+        baseline_conversion=["revenue_to_output_ratio" if m and plan.role(m) == "level_times_ratio" else ""
+                             for m in linked])
+
+
+def _check_measure(path, index, row, plan):
+    """A target judged on paths names a measure of the plan that is a level (or the level times r)."""
+    where = f"{_line(index)} (target {row['id']}), column measure"
+    measure = row["measure"]
+    if not kind_of(row["kind"]).needs_baseline:
+        if measure:
+            raise DataError(path, where, f"a {row['kind']} target is counted, not measured; leave measure empty")
+        return
+    if not measure:
+        raise DataError(path, where, "a level target names the measure it is stated in (a measure of plan.yaml)")
+    if measure not in plan.measures:
+        from dgforecast.yamlfile import hint
+
+        raise DataError(path, where, f"{measure!r} is not a measure of {PLAN_FILE}; {hint(measure, plan.measures)}")
+    role = plan.role(measure)
+    if role not in (*LEVEL_ROLES, "unlinked"):
+        raise DataError(path, where, f"{measure} is a {role} measure; a level target is stated in a level "
+                        "measure (role level or level_times_ratio) of plan.yaml")
 
 
 def _check_history(path, frame) -> pd.DataFrame:
@@ -331,8 +368,8 @@ def _check_history(path, frame) -> pd.DataFrame:
 
 
 def load_history(raw_dir, reliability=("press_or_official", "preliminary", "low")) -> pd.DataFrame:
-    """Published statistics up to the plan's base year (``dongguan_published_to_2021.csv``), checked,
-    filtered by reliability.
+    """Published statistics up to the plan's base year (plan.yaml ``history_file``), checked, filtered by
+    reliability; an empty table (the columns, no rows) for a plan that names no such file.
 
     Figures published after the base year are evidence (``evidence.csv``, with the month each was
     published): one home, so a figure cannot count in one place and not in another. A retired
@@ -350,14 +387,18 @@ def load_history(raw_dir, reliability=("press_or_official", "preliminary", "low"
     DataFrame
         The rows of the source file with ``year`` as int and ``value`` as float.
     """
-    path = Path(raw_dir) / HISTORY_FILE
+    plan = load_plan(raw_dir)
+    _refuse_retired_actuals(Path(raw_dir) / RETIRED_ACTUALS_FILE)
+    if plan.history_file is None:
+        return pd.DataFrame({c: pd.Series(dtype=int if c == "year" else float if c == "value" else str)
+                             for c in HISTORY_COLUMNS})
+    path = Path(raw_dir) / plan.history_file
     unknown = set(reliability) - set(RELIABILITY)
     if unknown:
         raise DataError(path, "reliability filter", f"unknown flag(s) {', '.join(sorted(unknown))}; use {', '.join(RELIABILITY)}")
     text = read_table(path, HISTORY_COLUMNS)
     frame = _check_history(path, text)
-    _check_plan_year(path, frame.assign(text=text["value"]), raw_dir)
-    _refuse_retired_actuals(Path(raw_dir) / RETIRED_ACTUALS_FILE)
+    _check_plan_year(path, frame.assign(text=text["value"]), raw_dir, plan.plan_series())
     kept = frame[frame["reliability"].isin(list(reliability))].reset_index(drop=True)
     dropped = len(frame) - len(kept)
     if dropped:
@@ -372,37 +413,27 @@ def _refuse_retired_actuals(path):
                         "and delete this file")
 
 
-#: Published series that measure a figure of the plan's baselines (as ``targets.ACTUALS_SERIES``):
-#: a row for the plan's own year must agree with the plan.
-PLAN_SERIES = {"DG_EM_OUT": OUTPUT}
-
-
-def _rounding(text) -> float:
-    """Half a unit of the last digit written: 0.005 for "4621.25", 0.5 for "4621" (and for "4.6e3")."""
-    digits = re.fullmatch(r"[+-]?\d*\.(\d+)", str(text).strip())
-    return 0.5 * 10.0 ** -len(digits.group(1)) if digits else 0.5
-
-
-def _check_plan_year(path, frame, raw_dir):
+def _check_plan_year(path, frame, raw_dir, plan_series):
     """Refuse a yearly level of a plan series for the plan's own year that disagrees with the plan.
 
-    The plan's 2021 figure (4621.25亿元) is what the simulation starts from; a published 2021
-    figure may round it (4621, 4621.3), but one that contradicts it would otherwise be silently
-    ignored. The figure as written in ``frame["text"]`` (when given) sets the rounding allowed.
+    ``plan_series``: published series id -> the baseline variable it measures (plan.yaml measures'
+    ``series``). The plan's base-year figure is what the simulation starts from; a published figure
+    of that year may round it (4621 for 4621.25), but one that contradicts it would otherwise be
+    silently ignored. The figure as written in ``frame["text"]`` (when given) sets the rounding allowed.
     """
-    rows = frame[frame["series_id"].isin(list(PLAN_SERIES)) & (frame["basis"] == "level")
+    rows = frame[frame["series_id"].isin(list(plan_series)) & (frame["basis"] == "level")
                  & (frame["period"] == "year")]
     if rows.empty or not (Path(raw_dir) / BASELINES_FILE).is_file():
         return
     baselines = load_baselines(raw_dir)
     for i, row in rows.iterrows():
-        figures = baselines[(baselines["variable"] == PLAN_SERIES[row["series_id"]]) & (baselines["basis"] == "level")]
+        figures = baselines[(baselines["variable"] == plan_series[row["series_id"]]) & (baselines["basis"] == "level")]
         plan = figures[figures["year"] == row["year"]]
         if plan.empty:
             _check_plan_scale(path, i, row, figures)
             continue
         expected = float(plan["value"].iloc[0])
-        allowed = _rounding(row["text"] if "text" in row else row["value"]) + 1e-9 * expected
+        allowed = rounding(row["text"] if "text" in row else row["value"]) + 1e-9 * expected
         if abs(row["value"] - expected) > allowed:
             raise DataError(path, f"{_line(i)}, column value",
                             f"{row['series_id']} {row['year']} = {row['value']:g} contradicts the plan's "
@@ -492,7 +523,7 @@ def history_series(history, series_id, basis="level", period="year") -> pd.Serie
     rows = history[(history["series_id"] == series_id) & (history["basis"] == basis) & (history["period"] == period)]
     if rows.empty:
         ids = ", ".join(sorted(history.loc[history["basis"] == basis, "series_id"].unique()))
-        raise DataError(HISTORY_FILE, f"series {series_id}", f"no {basis} figures for period {period}; series with {basis}: {ids}")
+        raise DataError("the history file (plan.yaml history_file)", f"series {series_id}", f"no {basis} figures for period {period}; series with {basis}: {ids}")
     series = rows.set_index("year")["value"].sort_index().astype(float)
     series.index.name = "year"
     series.name = series_id
@@ -507,8 +538,8 @@ def history_series_or_none(history, series_id):
 
 
 # ---------------------------------------------------------------- what the plan implies
-def plan_figure(baselines, variable, basis, year=2021) -> float:
-    """One figure of the plan's baselines (for example the 2021 output level)."""
+def plan_figure(baselines, variable, basis, year) -> float:
+    """One figure of the plan's baselines (for example the base year's output level)."""
     rows = baselines[(baselines["variable"] == variable) & (baselines["basis"] == basis) & (baselines["year"] == year)]
     if rows.empty:
         raise DataError(BASELINES_FILE, f"variable {variable}", f"no {basis} figure for {year}; the derivations need it")
@@ -537,32 +568,44 @@ def implied_total_range(part, share_pct, decimals=1) -> tuple[float, float, floa
 def derive_plan_figures(baselines) -> pd.DataFrame:
     """Figures the plan's baselines imply, each with its formula.
 
+    For every variable with a level: the year before's level from its growth (``yoy_pct``), the whole
+    its share implies (``share_pct``), and the ratio of each level to every larger one of the same unit and
+    year (value added to output: 0.234).
+
     Returns
     -------
     DataFrame
-        Columns variable, year, value, unit, formula: the 2020 gross output from the 2021 growth,
-        the city totals implied by the shares, and the value-added to gross-output ratio.
+        Columns variable, year, value, unit, formula.
     """
-    output = plan_figure(baselines, OUTPUT, "level")
-    output_growth = plan_figure(baselines, OUTPUT, "yoy_pct")
-    output_share = plan_figure(baselines, OUTPUT, "share_pct")
-    va = plan_figure(baselines, VALUE_ADDED, "level")
-    va_share = plan_figure(baselines, VALUE_ADDED, "share_pct")
-    city_output, _, _ = implied_total_range(output, output_share)
-    city_va, _, _ = implied_total_range(va, va_share)
-    rows = [
-        (OUTPUT, 2020, output / (1 + output_growth / 100), "亿元",
-         f"{output} / (1 + {output_growth}%)  (nominal growth)"),
-        ("Gross Output|Industry above scale|Implied by share", 2021, city_output, "亿元", f"{output} / {output_share}%"),
-        ("Value Added|Industry above scale|Implied by share", 2021, city_va, "亿元", f"{va} / {va_share}%"),
-        ("Value Added to Gross Output ratio|Electrical Machinery and Equipment", 2021, va / output, "1",
-         f"{va} / {output}"),
-    ]
+    rows = []
+    levels = baselines[baselines["basis"] == "level"]
+    for level in levels.itertuples():
+        same = baselines[(baselines["variable"] == level.variable) & (baselines["year"] == level.year)]
+        for other in same.itertuples():
+            if other.basis == "yoy_pct":
+                rows.append((level.variable, level.year - 1, level.value / (1 + other.value / 100), level.unit,
+                             f"{level.value:g} / (1 + {other.value:g}%)  ({other.price_basis} growth)"))
+            elif other.basis == "share_pct":
+                rows.append((f"{level.variable}|Whole implied by share", level.year,
+                             implied_total_range(level.value, other.value)[0], level.unit,
+                             f"{level.value:g} / {other.value:g}%"))
+    for a, b in ((a, b) for a in levels.itertuples() for b in levels.itertuples()
+                 if (a.value, a.variable) < (b.value, b.variable) and a.unit == b.unit and a.year == b.year):
+        rows.append((f"{a.variable} to {b.variable} ratio", a.year, a.value / b.value, "1",
+                     f"{a.value:g} / {b.value:g}"))
     return pd.DataFrame(rows, columns=["variable", "year", "value", "unit", "formula"])
 
 
-def cross_checks(baselines, history) -> pd.DataFrame:
-    """Check the plan's figures against published ones, within the rounding of the published share.
+def cross_checks(baselines, history, checks, year) -> pd.DataFrame:
+    """Check the plan's figures against published ones (plan.yaml ``checks``), within the plan's rounding.
+
+    Parameters
+    ----------
+    baselines, history : DataFrame
+        ``load_baselines`` and ``load_history``.
+    checks : sequence of plan.Check
+    year : int
+        The plan's base year.
 
     Returns
     -------
@@ -570,15 +613,18 @@ def cross_checks(baselines, history) -> pd.DataFrame:
         Columns check, implied, low, high, published, passed. A published figure that is absent
         gives ``passed = NaN`` (not checked) rather than a failure.
     """
-    checks = []
-    va = plan_figure(baselines, VALUE_ADDED, "level")
-    central, low, high = implied_total_range(va, plan_figure(baselines, VALUE_ADDED, "share_pct"))
-    published = _published(history, "DG_IVA", "level", 2021)
-    checks.append(("city 规上工业增加值 2021 implied by the plan's 21.6% share", central, low, high, published))
-    growth = plan_figure(baselines, VALUE_ADDED, "yoy_pct")
-    published = _published(history, "DG_EM_IVA", "yoy_pct", 2021)
-    checks.append(("电气机械及设备制造业 增加值 growth 2021 (%)", growth, growth - 0.05, growth + 0.05, published))
-    frame = pd.DataFrame(checks, columns=["check", "implied", "low", "high", "published"])
+    rows = []
+    for check in checks:
+        half = 0.5 * 10.0 ** (-check.decimals)
+        if check.basis == "whole_from_share":
+            central, low, high = implied_total_range(plan_figure(baselines, check.variable, "level", year),
+                                                     plan_figure(baselines, check.variable, "share_pct", year),
+                                                     check.decimals)
+        else:
+            central = plan_figure(baselines, check.variable, check.basis, year)
+            low, high = central - half, central + half
+        rows.append((check.name, central, low, high, _published(history, check.series, check.series_basis, year)))
+    frame = pd.DataFrame(rows, columns=["check", "implied", "low", "high", "published"])
     inside = (frame["published"] >= frame["low"]) & (frame["published"] <= frame["high"])
     frame["passed"] = inside.where(frame["published"].notna())
     failed = frame[frame["passed"] == False]  # noqa: E712 (NaN means not checked)
@@ -595,13 +641,14 @@ def _published(history, series_id, basis, year):
 
 # ---------------------------------------------------------------- processed tables
 IAMC_COLUMNS = ["model", "scenario", "region", "variable", "unit", "year", "value"]
-_BASIS_SUFFIX = {"level": "", "count": "", "yoy_pct": "|Growth", "share_pct": "|Share of City"}
+_BASIS_SUFFIX = {"level": "", "count": "", "at_least": "|At least", "yoy_pct": "|Growth", "share_pct": "|Share of Whole"}
 
 
-def to_iamc(baselines, history, derived) -> pd.DataFrame:
+def to_iamc(baselines, history, derived, plan) -> pd.DataFrame:
     """One tidy long table (IAMC columns plus provenance) of every figure the workbook uses."""
-    plan = pd.DataFrame({
-        "model": "Plan (2022 draft)", "scenario": "Historical", "region": "Dongguan",
+    region = plan.plan.region_en
+    plan_rows = pd.DataFrame({
+        "model": f"Plan ({plan.plan.plan_month})", "scenario": "Historical", "region": region,
         "variable": baselines["variable"] + baselines["basis"].map(_BASIS_SUFFIX),
         "unit": baselines["unit"], "year": baselines["year"], "value": baselines["value"],
         "price_basis": baselines["price_basis"], "reliability": "press_or_official",
@@ -615,8 +662,8 @@ def to_iamc(baselines, history, derived) -> pd.DataFrame:
         "price_basis": yearly["price_basis"], "reliability": yearly["reliability"], "source": yearly["source_url"],
     })
     implied = pd.DataFrame({
-        "model": "dgforecast derived", "scenario": "Historical", "region": "Dongguan",
+        "model": "dgforecast derived", "scenario": "Historical", "region": region,
         "variable": derived["variable"], "unit": derived["unit"], "year": derived["year"], "value": derived["value"],
         "price_basis": "current", "reliability": "derived", "source": derived["formula"],
     })
-    return pd.concat([plan, published, implied], ignore_index=True)
+    return pd.concat([plan_rows, published, implied], ignore_index=True)

@@ -2,9 +2,9 @@
 
 Every notebook page of a report (``scenarios/<name>.html``, ``NN_name.html``, ``NN_name/<scenario>.html``,
 the sweep page) is exported by ``notebook.export_html``, which takes all three from here: the page is
-``lang="zh-CN"``, its ``<title>`` is ``page_title(<scenario>, <the notebook's first heading>)`` and it
-opens with ``home_link_html(home_href(<page>))``. The report's own title is written once, here, for
-index.html and the memo to use as well.
+``lang="zh-CN"``, its ``<title>`` is ``page_title(<scenario>, <the notebook's first heading>, report=<the
+plan's title>)`` and it opens with ``home_link_html(home_href(<page>))``. The report's title is the plan's
+(data/raw/plan.yaml, ``Plan.report_title``), so index.html, the memo and every page share it.
 """
 
 import html
@@ -13,10 +13,6 @@ from pathlib import PurePosixPath
 
 #: The language of every page (Chinese first, English beside it).
 LANG = "zh-CN"
-#: The plan the report is about, as its title reads (zh, en): index.html's heading and the memo's title
-#: open with it (``report_title``), and every page's ``<title>`` ends with it.
-PLAN_TITLE = ("东莞市高端装备制造业集群行动计划", "Dongguan's plan for its high-end equipment manufacturing cluster")
-REPORT_TITLE_ZH, REPORT_TITLE_EN = PLAN_TITLE
 #: The summary every page links back to, at the top of the report folder.
 INDEX_PAGE = "index.html"
 HOME_TEXT = "← 返回摘要 Back to the summary"
@@ -25,30 +21,25 @@ HOME_CSS = (".dgf-home{margin:.8em 10px 0;font:14px/1.4 sans-serif}.dgf-home a{t
             ".dgf-home a:hover{text-decoration:underline}@media print{.dgf-home{display:none}}")
 
 
-def page_title(*subjects: str) -> str:
-    """The ``<title>`` of a report page: its subjects, then the report's title.
+def page_title(*subjects: str, report: str = "") -> str:
+    """The ``<title>`` of a report page: its subjects, then the report's title (the plan's, plan.yaml).
 
     Parameters
     ----------
     *subjects : str
         What the page is about, broadest first, each in Chinese and English (empty ones are skipped).
+    report : str
+        The report's title (``Plan.plan.title_zh``); "" for a page outside a report.
 
     Examples
     --------
-    >>> page_title("基准情景 Base case", "单一情景 One scenario")
-    '基准情景 Base case · 单一情景 One scenario — 东莞市高端装备制造业集群行动计划'
-    >>> page_title()
-    '东莞市高端装备制造业集群行动计划'
+    >>> page_title("基准情景 Base case", "单一情景 One scenario", report="某市某产业集群行动计划")
+    '基准情景 Base case · 单一情景 One scenario — 某市某产业集群行动计划'
+    >>> page_title(report="某市某产业集群行动计划")
+    '某市某产业集群行动计划'
     """
-    parts = [" ".join(s.split()) for s in subjects if s and s.strip()]
-    return " · ".join(parts) + " — " + REPORT_TITLE_ZH if parts else REPORT_TITLE_ZH
-
-
-def report_title(period_over=True) -> tuple[str, str]:
-    """The report's heading in the tense of the plan's period: (zh, en), opening with ``PLAN_TITLE``."""
-    if period_over:
-        return f"{PLAN_TITLE[0]}目标是否实现：终期评估", f"{PLAN_TITLE[1]}: were its targets met? Final assessment"
-    return f"{PLAN_TITLE[0]}：目标实现的可能性", f"{PLAN_TITLE[1]}: how likely its targets are to be met"
+    parts = " · ".join(" ".join(s.split()) for s in subjects if s and s.strip())
+    return " — ".join(p for p in (parts, report) if p)
 
 
 def heading_text(heading: str) -> str:

@@ -17,7 +17,9 @@ import pandas as pd
 
 from dgforecast.data import _number, read_table
 from dgforecast.errors import DataError, ParamsError
-from dgforecast.params import did_you_mean
+from dgforecast.numbers import precision_of, round_step, rounding
+from dgforecast.plan import LEVEL_ROLES, PAIR_ROLES, ROLES
+from dgforecast.yamlfile import did_you_mean
 
 log = logging.getLogger(__name__)
 
@@ -25,34 +27,9 @@ EVIDENCE_FILE = "evidence.csv"
 COLUMNS = ["evidence_id", "measure", "year", "period", "kind", "value", "unit", "precision", "price_basis",
            "published", "reliability", "source_url", "source_phrase", "note"]
 
-#: What each measure is, and the unit of its levels and bounds (growth rows are always in %). The
-#: city's measures are *related* evidence: not the cluster, linked to it by parameters of their own
-#: (``EvidenceParams.city_gap``, ``city_gap_sd``, ``city_ratio_sd``).
-MEASURES = {
-    "cluster_output": {"unit": "亿元", "meaning": "the cluster's 总产值 (gross output), current prices",
-                       "label_zh": "集群总产值", "label_en": "the cluster's gross output"},
-    "cluster_revenue": {"unit": "亿元", "meaning": "the cluster's 营业收入 (operating revenue), current prices",
-                        "label_zh": "集群营业收入", "label_en": "the cluster's operating revenue"},
-    "cluster_value_added": {"unit": "%", "meaning": "the cluster's 增加值 (value added); growth rows only",
-                            "label_zh": "集群增加值", "label_en": "the cluster's value added"},
-    "revenue_to_output_ratio": {"unit": "1", "meaning": "the cluster's 营业收入 / 总产值",
-                                "label_zh": "集群营业收入与总产值之比", "label_en": "the cluster's revenue-to-output ratio"},
-    "city_value_added": {"unit": "%", "meaning": "the city's 规上工业增加值 (all industry, not the cluster; growth rows "
-                                                 "only, linked to the cluster's by city_gap and city_gap_sd)",
-                         "label_zh": "全市规上工业增加值", "label_en": "the city's industrial value added"},
-    "city_revenue": {"unit": "亿元", "meaning": "the city's 规上工业 营业收入; used with the city's output of the same "
-                                              "year, as the city's revenue-to-output ratio",
-                     "label_zh": "全市规上工业营业收入", "label_en": "the city's industrial operating revenue"},
-    "city_output": {"unit": "亿元", "meaning": "the city's 规上工业总产值; used with the city's revenue of the same "
-                                             "year, as the city's revenue-to-output ratio",
-                    "label_zh": "全市规上工业总产值", "label_en": "the city's industrial gross output"},
-    "city_revenue_to_output_ratio": {"unit": "1", "meaning": "the city's 规上工业 营业收入 / 总产值 (all industry, "
-                                                             "not the cluster; its link to the cluster's ratio is a parameter)",
-                                     "label_zh": "全市规上工业营业收入与总产值之比",
-                                     "label_en": "the city's industrial revenue-to-output ratio"},
-}
-#: Which kinds each measure takes: ratios have no growth, value added has only growth.
-MEASURE_KINDS = {
+#: What each measure is — its unit, names and role (the link to the path it bears on) — is the plan's:
+#: data/raw/plan.yaml ``measures`` (``dgforecast.plan``). The loader adds the role and the path to each row.
+KINDS = {
     "cluster_output": ("level", "at_least", "at_most", "growth"),
     "cluster_revenue": ("level", "at_least", "at_most", "growth"),
     "cluster_value_added": ("growth",),
@@ -86,7 +63,9 @@ GROWTH_RANGE = (-60.0, 150.0)
 PLAUSIBLE_FACTOR, PLAUSIBLE_YEARLY = 3.0, 0.5
 #: Ratios of revenue to output the loader accepts (as the scenario parameter's range).
 RATIO_RANGE = (0.5, 2.0)
-PRICE_BASES = ("nominal", "real")
+#: ``nominal`` (current prices), ``real`` (comparable prices: turned nominal with ``evidence.nominal_gap``),
+#: ``quantity`` (growth of a count of units, robots or sets: the measure's own growth, as nominal is).
+PRICE_BASES = ("nominal", "real", "quantity")
 #: ``year`` (January-December) or ``YTD_M01`` ... ``YTD_M11`` (January to that month).
 PERIOD = re.compile(r"^(year|YTD_M(0[1-9]|1[01]))$")
 #: From most to least trusted (data/raw/README.md).
@@ -98,41 +77,6 @@ MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 def period_months(period) -> int:
     """How many months a period covers: 12 for ``year``, m for ``YTD_Mm``."""
     return 12 if period == "year" else int(period[len("YTD_M"):])
-
-
-def significant_digits(text) -> tuple[int, int]:
-    """(significant digits, exponent of the last one) of a number as written.
-
-    Trailing zeros of a whole number are not significant ("5000": 1 digit, last at 10³), those after a
-    decimal point are ("5000.0": 5 digits, last at 10⁻¹).
-
-    >>> significant_digits("5000"), significant_digits("25000"), significant_digits("27691.5")
-    ((1, 3), (2, 3), (6, -1))
-    """
-    text = str(text).strip().lstrip("+-")
-    whole, _, fraction = text.partition(".")
-    digits = (whole + fraction).lstrip("0")
-    if not fraction and "." not in text:
-        stripped = digits.rstrip("0")
-        return max(len(stripped), 1), len(digits) - len(stripped)
-    return max(len(digits), 1), -len(fraction)
-
-
-def precision_of(text) -> str:
-    """The precision a figure's digits suggest: ``round`` with two significant digits or fewer
-    (5000, 25000, 5300), ``exact`` otherwise (5312, 27691.5, 24.68). Write the column to say otherwise."""
-    return "round" if significant_digits(text)[0] <= 2 else "exact"
-
-
-def round_step(text) -> float:
-    """One unit of the last significant digit: the step to the next round figure (5000 -> 1000, 25000 -> 1000)."""
-    return 10.0 ** significant_digits(text)[1]
-
-
-def rounding(text) -> float:
-    """Half a unit of the last digit written: 0.005 for "5312.47", 0.5 for "5300" (written exactly)."""
-    _, _, fraction = str(text).strip().partition(".")
-    return 0.5 * 10.0 ** -len(fraction)
 
 
 # ---------------------------------------------------------------- cell checks
@@ -181,16 +125,17 @@ def _precision(path, index, kind, row) -> str:
     return _known(path, index, "precision", text, tuple(PRECISIONS)) if text else precision_of(row["value"])
 
 
-def _check_row(path, index, row, today) -> tuple[int, float, str]:
-    """Check one row; return its year, value and precision."""
+def _check_row(path, index, row, today, plan) -> tuple[int, float, str]:
+    """Check one row against the plan's measures; return its year, value and precision."""
     if not ID.fullmatch(row["evidence_id"]):
         raise DataError(path, _where(index, "evidence_id"),
                         f"{row['evidence_id']!r} is not a valid id; use lower-case letters, digits and _")
-    measure = _known(path, index, "measure", row["measure"], tuple(MEASURES))
+    measure = _known(path, index, "measure", row["measure"], tuple(plan.measures))
+    role = plan.role(measure)
     kind = _known(path, index, "kind", row["kind"], tuple(KINDS))
-    if kind not in MEASURE_KINDS[measure]:
+    if kind not in ROLES[role].kinds:
         raise DataError(path, _where(index, "kind"),
-                        f"{measure} takes no {kind} rows; use {', '.join(MEASURE_KINDS[measure])}")
+                        f"{measure} takes no {kind} rows; use {', '.join(ROLES[role].kinds)}")
     if not re.fullmatch(r"\d{4}", row["year"]) or not 2000 <= int(row["year"]) <= 2100:
         raise DataError(path, _where(index, "year"), f"{row['year']!r} is not a year; write four digits such as 2024")
     if not PERIOD.fullmatch(row["period"]):
@@ -203,11 +148,11 @@ def _check_row(path, index, row, today) -> tuple[int, float, str]:
     elif row["price_basis"]:
         raise DataError(path, _where(index, "price_basis"),
                         f"only growth rows have a price basis; leave it empty on a {kind} row")
-    unit = "%" if kind == "growth" else MEASURES[measure]["unit"]
+    unit = "%" if kind == "growth" else plan.measures[measure].unit
     if row["unit"] != unit:
         raise DataError(path, _where(index, "unit"), f"a {measure} {kind} row is in {unit!r}, not {row['unit']!r}")
     value = _value(path, index, kind, row["value"])
-    if measure.endswith("ratio") and not RATIO_RANGE[0] <= value <= RATIO_RANGE[1]:
+    if role in ("ratio", "related_ratio") and not RATIO_RANGE[0] <= value <= RATIO_RANGE[1]:
         raise DataError(path, _where(index, "value"), f"a revenue-to-output ratio of {value:g} is outside "
                         f"{RATIO_RANGE[0]:g}..{RATIO_RANGE[1]:g}; write the ratio (1.05), not a percentage")
     precision = _precision(path, index, kind, row)
@@ -259,33 +204,35 @@ def _no_contradiction(path, frame):
                                     f"{low['measure']} {low['year']} {low['period']}; one of them is wrong")
 
 
-def _plausible(path, frame, baseline):
-    """Refuse a level or bound of the cluster that growth of -50 %..+50 % a year from the baseline, widened
-    by a factor of 3, does not reach (50000 written for 5000)."""
-    level, base_year = baseline
-    rows = frame[frame["measure"].isin(CLUSTER_LEVEL_MEASURES) & (frame["kind"] != "growth")]
+def _plausible(path, frame, baselines):
+    """Refuse a level or bound of a path's measure that growth of -50 %..+50 % a year from its baseline,
+    widened by a factor of 3, does not reach (50000 written for 5000). ``baselines``: path -> (level, year)."""
+    rows = frame[frame["role"].isin(LEVEL_ROLES) & (frame["kind"] != "growth") & frame["path"].isin(list(baselines))]
     for i, row in rows.iterrows():
+        level, base_year = baselines[row["path"]]
         years = abs(int(row["year"]) - base_year)
         low = level * (1 - PLAUSIBLE_YEARLY) ** years / PLAUSIBLE_FACTOR
         high = level * (1 + PLAUSIBLE_YEARLY) ** years * PLAUSIBLE_FACTOR
         if not low <= row["value"] <= high:
             raise DataError(path, _where(i, "value"), f"{row['measure']} {row['year']} = {row['value']:g} is "
                             f"implausible: the baseline {level:g} ({base_year}) with growth of -50..+50 % a year "
-                            f"allows {low:,.0f}-{high:,.0f}; check the digits and the unit (亿元)")
+                            f"allows {low:,.0f}-{high:,.0f}; check the digits and the unit ({row['unit']})")
 
 
-def load_evidence(path, today=None, baseline=None) -> pd.DataFrame:
-    """Read and check an evidence table.
+def load_evidence(path, plan, today=None, baselines=None) -> pd.DataFrame:
+    """Read and check an evidence table against the plan's measures.
 
     Parameters
     ----------
     path : str or Path
         The CSV (``data/raw/evidence.csv`` or a user's alternative), UTF-8, columns ``COLUMNS``.
+    plan : dgforecast.plan.Plan
+        The workbook's plan (its measures: which exist, their units, roles and paths).
     today : datetime.date, optional
         The date against which a ``published`` month counts as in the future; default today.
-    baseline : (float, int), optional
-        The cluster's baseline output (亿元) and its year: levels and bounds of the cluster outside what
-        growth of -50 %..+50 % a year from it allows, widened by a factor of ``PLAUSIBLE_FACTOR``, are refused.
+    baselines : dict, optional
+        Path measure -> (level, year) of its baseline: levels and bounds of the path's measures outside
+        what growth of -50 %..+50 % a year from it allows, widened by ``PLAUSIBLE_FACTOR``, are refused.
 
     Returns
     -------
@@ -293,8 +240,10 @@ def load_evidence(path, today=None, baseline=None) -> pd.DataFrame:
         The rows in file order, ``year`` as int, ``value`` as float (levels in the measure's unit,
         growth in %), ``precision`` resolved (``exact`` or ``round`` for levels and bounds, from the
         digits when the column is empty), plus ``months`` (12 or m of YTD_Mm), ``step`` (round
-        statements: one unit of the last significant digit, the step to the next round figure) and
-        ``rounding`` (half a unit of the last digit written).
+        statements: one unit of the last significant digit, the step to the next round figure),
+        ``rounding`` (half a unit of the last digit written), and from the plan ``role``, ``path``
+        (the path measure the row bears on; "" for an unlinked measure) and the measure's ``name_zh``
+        and ``name_en``.
 
     Raises
     ------
@@ -304,15 +253,20 @@ def load_evidence(path, today=None, baseline=None) -> pd.DataFrame:
     path = Path(path)
     today = today or date.today()
     frame = read_table(path, COLUMNS)
-    checked = [_check_row(path, i, row, today) for i, row in frame.iterrows()]
+    checked = [_check_row(path, i, row, today, plan) for i, row in frame.iterrows()]
     frame = frame.assign(year=pd.Series([c[0] for c in checked], index=frame.index, dtype=int),
                          value=pd.Series([c[1] for c in checked], index=frame.index, dtype=float),
                          precision=pd.Series([c[2] for c in checked], index=frame.index, dtype=str),
                          months=pd.Series([period_months(p) for p in frame["period"]], index=frame.index, dtype=int),
                          step=pd.Series([round_step(t) for t in frame["value"]], index=frame.index, dtype=float),
-                         rounding=pd.Series([rounding(t) for t in frame["value"]], index=frame.index, dtype=float))
-    if baseline is not None:
-        _plausible(path, frame, baseline)
+                         rounding=pd.Series([rounding(t) for t in frame["value"]], index=frame.index, dtype=float),
+                         role=pd.Series([plan.role(m) for m in frame["measure"]], index=frame.index, dtype=str),
+                         path=pd.Series([plan.path_of(m) or "" for m in frame["measure"]], index=frame.index,
+                                        dtype=str),
+                         name_zh=pd.Series([plan.name(m)[0] for m in frame["measure"]], index=frame.index, dtype=str),
+                         name_en=pd.Series([plan.name(m)[1] for m in frame["measure"]], index=frame.index, dtype=str))
+    if baselines:
+        _plausible(path, frame, baselines)
     _no_duplicate(path, frame, ["evidence_id"], "the same evidence_id", "give each row its own id")
     _no_duplicate(path, frame, ["measure", "year", "period", "kind", "price_basis", "published"],
                   "the same measure, year, period, kind, price basis and month",
@@ -333,7 +287,7 @@ class Selection:
         row's position in the file, so line = index + 2).
     left_out : DataFrame
         The other rows, in file order, with a ``reason`` column (one sentence each), ``reason_kind``
-        (``late``, ``weak``, ``revised``, ``superseded``, ``unpaired``) and ``by`` (the id of the row that
+        (``unlinked``, ``late``, ``weak``, ``revised``, ``superseded``, ``unpaired``) and ``by`` (the id of the row that
         revises or supersedes it; "" otherwise), so a page can say it in words.
     as_of : str or None
         The as-of month (YYYY-MM), or None for everything published.
@@ -379,15 +333,16 @@ def _superseded(rows) -> dict:
 
 
 def _unpaired(rows) -> dict:
-    """Reasons for city revenue or output figures without the other of the same year and period: only the
-    pair says something of the cluster (the city's ratio, which ``city_ratio_sd`` links to the cluster's)."""
+    """Reasons for a related ratio's numerator or denominator (the city's revenue, its output) without the other
+    of the same year and period: only the pair says something of the path (the related ratio, which
+    ``city_ratio_sd`` links to the path's)."""
     reasons = {}
-    city = rows[rows["measure"].isin(CITY_PAIR)]
-    for (year, period), same in city.groupby(["year", "period"], sort=False):
-        if set(same["measure"]) != set(CITY_PAIR):
-            partner = next(m for m in CITY_PAIR if m not in set(same["measure"]))
+    pairs = rows[rows["role"].isin(PAIR_ROLES)]
+    for (_, year, period), same in pairs.groupby(["path", "year", "period"], sort=False):
+        if set(same["role"]) != set(PAIR_ROLES):
+            partner = next(r for r in PAIR_ROLES if r not in set(same["role"])).removeprefix("related_")
             for i in same.index:
-                reasons[i] = (f"no {partner} of {year} {period} in use beside it to make the city's ratio", "unpaired",
+                reasons[i] = (f"no {partner} of {year} {period} in use beside it to make the related ratio", "unpaired",
                               "")
     return reasons
 
@@ -407,10 +362,10 @@ def select_evidence(evidence, as_of=None, min_reliability="press_or_official") -
     Returns
     -------
     Selection
-        ``used`` and ``left_out`` (with ``reason``). Rows are left out, in this order, for being
-        published after ``as_of``, for reliability below ``min_reliability``, for being revised
-        or superseded by a row that is itself used, and (city revenue or output) for lacking the
-        other figure of the pair.
+        ``used`` and ``left_out`` (with ``reason``). Rows are left out, in this order, for a measure
+        linked to no target, for being published after ``as_of``, for reliability below
+        ``min_reliability``, for being revised or superseded by a row that is itself used, and (a
+        related ratio's numerator or denominator) for lacking the other figure of the pair.
 
     Raises
     ------
@@ -418,9 +373,10 @@ def select_evidence(evidence, as_of=None, min_reliability="press_or_official") -
         When ``as_of`` is not YYYY-MM or ``min_reliability`` is not a known flag.
     """
     _check_selection_args(as_of, min_reliability)
-    reasons = {}
+    reasons = {i: ("its measure is linked to no target (plan.yaml: role unlinked)", "unlinked", "")
+               for i in evidence.index[evidence["role"] == "unlinked"]}
     if as_of is not None:
-        late = evidence["published"] > as_of
+        late = (evidence["published"] > as_of) & ~evidence.index.isin(list(reasons))
         reasons.update({i: (f"published {p}, after the as-of month {as_of}", "late", "")
                         for i, p in evidence.loc[late, "published"].items()})
     rank = evidence["reliability"].map(RELIABILITY_ORDER.index)

@@ -12,11 +12,12 @@ evidence row of a level or bound of the cluster becomes one mark, drawn by ``plo
   next round figure: the span value..value + step (5000–6000; at_most: value − step..value) as a bar,
   by the rule the measurement model applies (``condition.measurement``).
 
-Rows of the cluster's other measure keep their measure: on a 营业收入 (revenue) chart an output row
-is 总产值 and its legend says so; the chart does not convert it. Growth rows, ratio rows and the city's
-rows (related evidence) are not levels of the target's measure and are not drawn. The base year's
-point is the plan's figure, or — when the target converts the plan's 总产值 by the assumed
-revenue-to-output ratio — a derived value, marked as such.
+Rows of the path's other level measure keep their measure: on a 营业收入 (revenue) chart an output row
+is 总产值 and its legend says so; the chart does not convert it. Growth rows, ratio rows and related
+rows (the city's) are not levels of the target's measure and are not drawn. The base year's point is
+the plan's figure, or — when the target's measure is the path's level times the assumed ratio
+(营业收入 from the plan's 总产值) — a derived value, marked as such. Which rows are levels of which path
+is the plan's (the ``role`` and ``path`` columns ``evidence.load_evidence`` adds from plan.yaml).
 
 The functions are pure: rows in, a table of marks out (columns ``MARK_COLUMNS``, one row a mark).
 """
@@ -25,15 +26,10 @@ import math
 
 import pandas as pd
 
+from dgforecast.plan import LEVEL_ROLES
+
 #: Columns of a marks table. ``low``/``high``: the span the mark draws (±inf for an open bound).
 MARK_COLUMNS = ["evidence_id", "year", "mark", "measure", "value", "low", "high", "label"]
-#: The cluster's level measures a fan chart can show, with their words (Chinese, English).
-LEVEL_MEASURES = {"cluster_revenue": ("营业收入", "revenue"), "cluster_output": ("总产值", "output")}
-#: Short Chinese words where a legend must stay on one line (营收 is the usual short form of 营业收入).
-SHORT_ZH = {"营业收入": "营收"}
-#: The evidence measure of a target, by the conversion that takes the plan's 总产值 baseline to it
-#: (``targets.CONVERSIONS``).
-MEASURE_OF_CONVERSION = {"": "cluster_output", "revenue_to_output_ratio": "cluster_revenue"}
 #: Legend text of each mark kind, Chinese then English; ``{zh}``/``{en}`` name the measure.
 MARK_LABELS = {
     "exact": "{zh}公布值 published {en}",
@@ -42,27 +38,29 @@ MARK_LABELS = {
     "at_most": "{zh}上限 {en}, upper bound",
     "round_reading_at_least": "{zh}突破、不到下一整数关口 {en}, round reading: below next round figure",
     "round_reading_at_most": "{zh}上限、高于低一档整数关口 {en}, round reading: above the round figure below",
-    "derived": "推算 derived: 总产值 × 假定营收产值比 assumed revenue/output ratio",
+    "derived": "推算 derived: 规划基数 × 假定比率 plan baseline × assumed ratio",
     "baseline": "规划基数 plan baseline",
 }
 
 
-def measure_words(measure, chart_measure) -> tuple[str, str]:
+def measure_words(measure, chart_measure, names=None) -> tuple[str, str]:
     """(Chinese, English) words for ``measure`` on a chart of ``chart_measure``: another measure says
-    what it is not ("总产值（非营收）", "output (not revenue)"), so the two are never read as one."""
-    zh, en = LEVEL_MEASURES[measure]
+    what it is not ("总产值（非营业收入）", "output (not revenue)"), so the two are never read as one.
+    ``names``: measure -> (zh, en), the plan's (``Plan.name``); a measure without one is named by its id."""
+    names = names or {}
+    zh, en = names.get(measure, (measure, measure))
     if measure == chart_measure:
         return zh, en
-    other_zh, other_en = LEVEL_MEASURES[chart_measure]
-    return f"{zh}（非{SHORT_ZH.get(other_zh, other_zh)}）", f"{en} (not {other_en})"
+    other_zh, other_en = names.get(chart_measure, (chart_measure, chart_measure))
+    return f"{zh}（非{other_zh}）", f"{en} (not {other_en})"
 
 
-def mark_label(mark, measure="", chart_measure="", bound="") -> str:
+def mark_label(mark, measure="", chart_measure="", bound="", names=None) -> str:
     """The legend entry of one mark kind (``MARK_LABELS``) for ``measure`` on a ``chart_measure`` chart;
     ``bound`` (at_least, at_most) says which side a round-figure reading's bar closes."""
     if mark in ("derived", "baseline"):
         return MARK_LABELS[mark]
-    zh, en = measure_words(measure, chart_measure)
+    zh, en = measure_words(measure, chart_measure, names)
     return MARK_LABELS[f"{mark}_{bound}" if mark == "round_reading" else mark].format(zh=zh, en=en)
 
 
@@ -88,59 +86,57 @@ def _mark_of(row, reading):
     return "at_most", -math.inf, value
 
 
-def evidence_marks(used, measure, reading="plain") -> pd.DataFrame:
+def evidence_marks(used, measure, reading="plain", names=None, path=None) -> pd.DataFrame:
     """Marks for a fan chart of ``measure`` from the evidence rows a scenario used.
 
     Parameters
     ----------
     used : DataFrame
-        Evidence rows (``evidence.load_evidence`` columns: evidence_id, measure, year, kind, value,
-        precision, step, rounding), for instance ``result.simulation.selection.used``; None or empty
-        gives no marks.
-    measure : {"cluster_revenue", "cluster_output"}
-        The measure the chart shows (the target's: ``target_measure``).
+        Evidence rows (``evidence.load_evidence`` columns: evidence_id, measure, role, path, year, kind,
+        value, precision, step, rounding), for instance ``result.simulation.selection.used``; None or
+        empty gives no marks.
+    measure : str
+        The measure the chart shows (the target's, a level of its path).
     reading : {"plain", "round"}
         The reading of round statements (``params.evidence.reading``): ``round`` draws a round bound as
         the bar to the next round figure instead of an arrow.
+    names : dict, optional
+        Measure -> (zh, en) words for the legend (the plan's).
+    path : str, optional
+        The path measure the chart's measure is a level of (``Plan.path_of``); default: the ``path`` of
+        ``used``'s level rows of ``measure``.
 
     Returns
     -------
     DataFrame
-        One row a mark (``MARK_COLUMNS``) in the order of ``used``: levels and bounds of the cluster's
-        output and revenue, in 亿元; growth, ratio and city rows are left out.
+        One row a mark (``MARK_COLUMNS``) in the order of ``used``: levels and bounds of the path's level
+        measures, in their unit; growth, ratio and related rows are left out.
     """
-    if measure not in LEVEL_MEASURES:
-        raise ValueError(f"a fan chart shows one of {', '.join(LEVEL_MEASURES)}, not {measure!r}")
     if reading not in ("plain", "round"):
         raise ValueError(f"reading is 'plain' or 'round', not {reading!r}")
     rows = []
     if used is not None and len(used):
-        drawn = used[used["measure"].isin(list(LEVEL_MEASURES)) & used["kind"].isin(["level", "at_least", "at_most"])]
+        levels = used["role"].isin(list(LEVEL_ROLES))
+        if path is None:
+            own = used.loc[levels & (used["measure"] == measure), "path"]
+            path = own.iloc[0] if len(own) else None
+        level = levels & ((used["path"] == path) | (used["measure"] == measure))
+        drawn = used[level & used["kind"].isin(["level", "at_least", "at_most"])]
         for row in drawn.itertuples():
             mark, low, high = _mark_of(row, reading)
             rows.append({"evidence_id": row.evidence_id, "year": int(row.year), "mark": mark, "measure": row.measure,
                          "value": float(row.value), "low": low, "high": high,
-                         "label": mark_label(mark, row.measure, measure, row.kind)})
+                         "label": mark_label(mark, row.measure, measure, row.kind, names)})
     return pd.DataFrame(rows, columns=MARK_COLUMNS).astype({"year": int, "value": float, "low": float, "high": float})
 
 
-def base_mark(year, value, derived, measure="cluster_revenue") -> pd.DataFrame:
-    """The base year's point as a one-row marks table: ``derived`` (总产值 × the assumed ratio) when the
-    target converts the plan's output, else the plan's own figure (``baseline``)."""
+def base_mark(year, value, derived, measure="") -> pd.DataFrame:
+    """The base year's point as a one-row marks table: ``derived`` (the plan's baseline × the assumed ratio)
+    when the target's measure is the path's level times the ratio, else the plan's own figure (``baseline``)."""
     mark = "derived" if derived else "baseline"
     return pd.DataFrame([{"evidence_id": "", "year": int(year), "mark": mark, "measure": measure,
                           "value": float(value), "low": float(value), "high": float(value),
                           "label": mark_label(mark)}], columns=MARK_COLUMNS)
-
-
-def _conversion(target) -> str:
-    conversion = target.get("baseline_conversion", "") or ""
-    return "" if isinstance(conversion, float) else conversion   # an empty cell read as NaN
-
-
-def target_measure(target) -> str:
-    """The evidence measure a level target is stated in, from its ``baseline_conversion``."""
-    return MEASURE_OF_CONVERSION[_conversion(target)]
 
 
 def scenario_marks(result, targets, target_id) -> pd.DataFrame:
@@ -151,22 +147,25 @@ def scenario_marks(result, targets, target_id) -> pd.DataFrame:
     ----------
     result : ScenarioResult
         ``assess.assess_inputs``: ``actuals`` (the base point), ``simulation.selection.used``,
-        ``evidence[target_id]["evidence_used"]`` and ``params.evidence.reading``.
+        ``evidence[target_id]["evidence_used"]``, ``params.evidence.reading`` and ``plan`` (names).
     targets : DataFrame
-        The target registry (``id``, ``baseline_conversion``).
+        The target registry (``id``, ``measure``, ``baseline_conversion``).
     target_id : str
     """
     target = targets.set_index("id").loc[target_id]
-    measure = target_measure(target)
+    measure = target.get("measure", "") or ""
+    plan = getattr(result, "plan", None)
+    names = {m: plan.short(m) for m in plan.measures} if plan is not None else {}
     parts = []
     if len(result.actuals):
         start = int(result.actuals.index.max())
-        derived = _conversion(target) == "revenue_to_output_ratio"   # 总产值 × the scenario's assumed ratio
+        derived = (target.get("baseline_conversion", "") or "") == "revenue_to_output_ratio"  # × the assumed ratio
         parts.append(base_mark(start, result.actuals[start], derived, measure))
     selection = getattr(result.simulation, "selection", None)
     if selection is not None:
         ids = (result.evidence.get(target_id) or {}).get("evidence_used", [])
         used = selection.used[selection.used["evidence_id"].isin(ids)]
-        parts.append(evidence_marks(used, measure, result.params.evidence.reading))
+        path = plan.path_of(measure) if plan is not None and measure in plan.measures else None
+        parts.append(evidence_marks(used, measure, result.params.evidence.reading, names, path))
     parts = [p for p in parts if len(p)]
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=MARK_COLUMNS)

@@ -44,6 +44,8 @@ class ReportFacts:
         The fan chart of the headline scenario's first level target (empty without a level target).
     track, hinge, crossings, statements : DataFrame
         ``tracking.track``, ``hinge_table``, ``verdict_crossings`` and ``reading_statements`` of the headline.
+    plan : dgforecast.plan.Plan
+        The plan (its title, document and dates).
     """
 
     targets: pd.DataFrame
@@ -51,6 +53,7 @@ class ReportFacts:
     headline: str
     finals: dict
     result: object
+    plan: object = None
     evidence: pd.DataFrame = field(default_factory=pd.DataFrame)
     evidence_used: pd.DataFrame = field(default_factory=pd.DataFrame)
     evidence_left_out: pd.DataFrame = field(default_factory=pd.DataFrame)
@@ -174,10 +177,10 @@ def report_facts(params_by_name, inputs, params_text="", headline=None) -> Repor
     params_text : str
         The text of params.yaml, for the reasons of the assumptions.
     headline : str, optional
-        The scenario the report leads with (default ``base`` if run, else the first).
+        The scenario the report leads with (params.yaml ``headline:``, ``params.headline_of``; default the first).
     """
     names = list(params_by_name)
-    headline = headline if headline in names else ("base" if "base" in names else names[0])
+    headline = headline if headline in names else names[0]
     params = params_by_name[headline]
     table = targets_table(inputs["targets"], inputs["baselines"], 1.0)
     result = assess_inputs(params, inputs)
@@ -188,7 +191,7 @@ def report_facts(params_by_name, inputs, params_text="", headline=None) -> Repor
         used, left_out = selection.used, selection.left_out
     finals = {name: final_assessment(p, inputs) for name, p in params_by_name.items()}
     facts = ReportFacts(targets=table, params_by_name=dict(params_by_name), headline=headline, finals=finals,
-                        result=result, evidence=evidence if evidence is not None else pd.DataFrame(),
+                        result=result, plan=inputs["plan"], evidence=evidence if evidence is not None else pd.DataFrame(),
                         evidence_used=used, evidence_left_out=left_out, reasons=assumption_reasons(params_text),
                         fan_png=fan_chart_png(result, table))
     if result.paths_by_target:

@@ -13,7 +13,6 @@ from pathlib import Path
 from urllib.parse import quote
 
 from dgforecast.assess import deadline_passed
-from dgforecast.document import report_title
 from dgforecast.kinds import is_level
 from dgforecast.notebook import SWEEP_NOTEBOOK, TRACKING_NOTEBOOK
 from dgforecast.numbers import MISSING, html_escape as _e, is_missing, level, percent
@@ -211,7 +210,7 @@ def index_html(summary, facts, scenarios, runs, labels, created) -> str:
     """
     params = facts.params
     over = any(deadline_passed(params, d) for d in facts.targets["deadline"])
-    title_zh, title_en = report_title(over)
+    title_zh, title_en = facts.plan.report_title(over)
     tracking_page = Path(TRACKING_NOTEBOOK).stem
     tracking_run = runs.get(tracking_page)
     link = ("" if tracking_run is None else
@@ -223,10 +222,12 @@ def index_html(summary, facts, scenarios, runs, labels, created) -> str:
     for r in facts.final.to_dict(orient="records"):
         if r["target_id"] in facts.result.evidence and len(facts.evidence):
             notes.append(evidence_note(r["evidence_used"].split(";") if r["evidence_used"] else [], facts.evidence))
-    ratio = any(facts.targets["baseline_conversion"].fillna("") == "revenue_to_output_ratio")
-    ratio_zh = "；集群营业收入本身从未公布，结果取决于营业收入与总产值之比" if ratio else ""
-    ratio_en = "; the cluster's own revenue was never published, so the result hinges on its revenue-to-output ratio" \
-        if ratio else ""
+    used = facts.evidence_used
+    seen = len(used) and (used["role"] == "level_times_ratio").any()  # a figure of the target's own measure
+    ratio = any(facts.targets["baseline_conversion"].fillna("") == "revenue_to_output_ratio") and not seen
+    ratio_zh = "；目标口径（营业收入）本身从未公布，结果取决于营业收入与总产值之比" if ratio else ""
+    ratio_en = ("; the target's own measure (revenue) was never published, so the result hinges on the "
+                "revenue-to-output ratio") if ratio else ""
     vintage = ("<div class='vintage'><p class='zh'>数据口径：" + _e(when_zh) + "。证据有限：" + "".join(_e(n[0]) for n in notes)
                + _e(ratio_zh) + "。</p><p class='en'>Data: " + _e(when_en) + ". The evidence is thin: "
                + " ".join(_e(n[1]) for n in notes) + _e(ratio_en) + ".</p></div>")

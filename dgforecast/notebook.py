@@ -32,7 +32,7 @@ from dgforecast.config import find_project
 from dgforecast.document import HOME_CSS, LANG, file_subject, home_link_html, notebook_heading, page_title
 from dgforecast.errors import ParamsError
 from dgforecast.fileio import temp_sibling, write_text_atomic
-from dgforecast.params import FIELDS, resolve_scenario
+from dgforecast.params import FIELDS, headline_scenario, resolve_scenario
 from dgforecast.workers import SINGLE_THREAD_ENV, die_with_parent, run_pool
 
 log = logging.getLogger(__name__)
@@ -183,7 +183,7 @@ def kernel_environment(environ=None) -> dict:
 
 
 def execute_notebook(source, output, parameters=None, cwd=None, html=None, show_code=False,
-                     preamble_html="", timeout=CELL_TIMEOUT, subject="", home=None) -> NotebookRun:
+                     preamble_html="", timeout=CELL_TIMEOUT, subject="", home=None, report_title="") -> NotebookRun:
     """Run ``source`` with papermill, write the executed copy to ``output`` and, optionally, HTML.
 
     Parameters
@@ -203,9 +203,9 @@ def execute_notebook(source, output, parameters=None, cwd=None, html=None, show_
         Trusted HTML placed at the top of the page (callers escape what they put in it).
     timeout : int
         Seconds a cell may run.
-    subject, home : str, optional
-        What the page is about besides its notebook, and the link back to the report's index.html
-        (``export_html``).
+    subject, home, report_title : str, optional
+        What the page is about besides its notebook, the link back to the report's index.html and the
+        report's title (``export_html``).
 
     Returns
     -------
@@ -233,7 +233,8 @@ def execute_notebook(source, output, parameters=None, cwd=None, html=None, show_
             tmp.unlink()
     seconds = time.perf_counter() - started
     if html is not None:
-        export_html(output, html, show_code=show_code, preamble_html=preamble_html, subject=subject, home=home)
+        export_html(output, html, show_code=show_code, preamble_html=preamble_html, subject=subject, home=home,
+                    report_title=report_title)
     log.info("%s: %s in %.1f s", source.name, "ok" if failure is None else f"failed at {failure}", seconds)
     return NotebookRun(source, output, Path(html) if html else None, seconds, failure, dict(parameters or {}))
 
@@ -259,7 +260,8 @@ def _run_papermill(source, tmp, parameters, cwd, timeout):
     return None
 
 
-def export_html(notebook, html, show_code=False, preamble_html="", title=None, subject="", home=None) -> Path:
+def export_html(notebook, html, show_code=False, preamble_html="", title=None, subject="", home=None,
+                report_title="") -> Path:
     """Export an executed notebook to a self-contained HTML page, atomically.
 
     The page loads no script and no style from elsewhere: it reads the same opened from a disk on a
@@ -283,6 +285,8 @@ def export_html(notebook, html, show_code=False, preamble_html="", title=None, s
         What the page is about besides its notebook, e.g. the scenario ("基准情景 Base case").
     home : str, optional
         The relative address of the report's index.html (``document.home_href``); None: no link.
+    report_title : str
+        The report's title (the plan's), which the page's title ends with.
     """
     import jinja2
     import nbformat
@@ -297,7 +301,7 @@ def export_html(notebook, html, show_code=False, preamble_html="", title=None, s
                             exclude_input=not show_code, exclude_input_prompt=not show_code,
                             exclude_output_prompt=True, require_js_url="", mathjax_url="", mermaid_js_url="")
     nb = nbformat.read(notebook, as_version=4)
-    title = title or page_title(subject, notebook_heading(nb) or file_subject(notebook.stem))
+    title = title or page_title(subject, notebook_heading(nb) or file_subject(notebook.stem), report=report_title)
     # a title in the notebook's metadata would win in the template; the page's is this one (the file keeps it)
     nb.metadata.pop("title", None)
     resources = {"metadata": {"name": title}, "dgforecast": {"lang": LANG, "css": HOME_CSS}}
@@ -344,6 +348,7 @@ class NotebookJob:
     show_code: bool = False
     subject: str = ""         # what the page shows besides its notebook, e.g. "基准情景 Base case"
     home: str | None = None   # the page's relative link to the report's index.html; None outside a report
+    report_title: str = ""    # the report's title (the plan's), which every page's <title> ends with
 
     @property
     def output(self) -> Path:
@@ -415,7 +420,7 @@ def run_job(job: NotebookJob) -> NotebookRun:
     """Execute one job (in a worker process or in this one); kernels get one thread each."""
     return execute_notebook(job.source, job.output, job.parameters, cwd=job.folder, html=job.html,
                             show_code=job.show_code, preamble_html=job.preamble_html, subject=job.subject,
-                            home=job.home)
+                            home=job.home, report_title=job.report_title)
 
 
 class Progress:
@@ -494,7 +499,7 @@ def scenario_from_parameters(namespace: dict):
         With one line that says what to fix.
     """
     paths = find_project(namespace.get("project_dir"))
-    name = namespace.get("scenario") or "base"
+    name = namespace.get("scenario") or headline_scenario(paths.params_file)
     overrides = {key: namespace[key] for key in FIELDS
                  if key != "scenario" and namespace.get(key) is not None}
     return paths, resolve_scenario(paths.params_file, name, overrides)

@@ -1,7 +1,9 @@
 """Numbers as a reader expects them: thousands separators, percentages, no spurious decimals, "—" for none.
 
 One home for number formats: the tables of the notebooks and pages (``tables``), the sentences
-(``words``), the index page and the memo all format through here.
+(``words``), the index page and the memo all format through here; and for what the way a figure is
+written says of it (its significant digits, its rounding, the next round figure), which the loaders of
+baselines and evidence read.
 """
 
 import re
@@ -118,3 +120,40 @@ def html_escape(value) -> str:
     import html
 
     return html.escape("" if value is None else str(value), quote=True)
+
+
+# ---------------------------------------------------------------- how a figure was written
+def significant_digits(text) -> tuple[int, int]:
+    """(significant digits, exponent of the last one) of a number as written.
+
+    Trailing zeros of a whole number are not significant ("5000": 1 digit, last at 10³), those after a
+    decimal point are ("5000.0": 5 digits, last at 10⁻¹).
+
+    >>> significant_digits("5000"), significant_digits("25000"), significant_digits("27691.5")
+    ((1, 3), (2, 3), (6, -1))
+    """
+    text = str(text).strip().lstrip("+-")
+    whole, _, fraction = text.partition(".")
+    digits = (whole + fraction).lstrip("0")
+    if not fraction and "." not in text:
+        stripped = digits.rstrip("0")
+        return max(len(stripped), 1), len(digits) - len(stripped)
+    return max(len(digits), 1), -len(fraction)
+
+
+def precision_of(text) -> str:
+    """The precision a figure's digits suggest: ``round`` with two significant digits or fewer
+    (5000, 25000, 5300), ``exact`` otherwise (5312, 27691.5, 24.68). Write the column to say otherwise."""
+    return "round" if significant_digits(text)[0] <= 2 else "exact"
+
+
+def round_step(text) -> float:
+    """One unit of the last significant digit: the step to the next round figure (5000 -> 1000, 25000 -> 1000)."""
+    return 10.0 ** significant_digits(text)[1]
+
+
+def rounding(text) -> float:
+    """Half a unit of the last digit written: 0.005 for "5312.47", 0.5 for "5300" (written exactly) and
+    for "4.6e3"."""
+    digits = re.fullmatch(r"[+-]?\d*\.(\d+)", str(text).strip())
+    return 0.5 * 10.0 ** -len(digits.group(1)) if digits else 0.5

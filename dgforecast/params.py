@@ -8,16 +8,16 @@ Everything is validated here, before any kernel starts. Each problem becomes one
 line naming the file, the key, the value and what to do.
 """
 
-import difflib
 import math
 import re
 from pathlib import Path
 from typing import Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
 
 from dgforecast.errors import ParamsError
+from dgforecast.yamlfile import MAX_PARAMS_BYTES, Loader, cut, did_you_mean, hint, read_yaml, shown, yaml_value
 
 #: Scenario names become folder and file names in reports/, so they are kept to a safe alphabet.
 SCENARIO_NAME = re.compile(r"^[a-z][a-z0-9_-]{0,39}$")
@@ -64,8 +64,6 @@ class StatusThresholds(BaseModel):
         return self
 
 
-#: ``as_of`` of the plan itself: the month after the base year, before any figure was published.
-PLAN_MONTH = "2022-01"
 RELIABILITY_FLAGS = ("official", "press_or_official", "preliminary", "low", "unverified")
 #: ``as_of``: a month YYYY-MM, or ``today`` (the month the command runs in).
 AS_OF = re.compile(r"^(today|\d{4}-(0[1-9]|1[0-2]))$")
@@ -146,13 +144,13 @@ class ScenarioParams(BaseModel):
         "text", "情景名称（中文）", "scenario label (Chinese)", "1-60 characters"))
     label_en: str = Field(min_length=1, max_length=80, json_schema_extra=_meta_range(
         "text", "情景名称（英文）", "scenario label (English)", "1-80 characters"))
-    target_year: int = Field(2025, ge=2022, le=2035, json_schema_extra=_meta(
-        "year", "预测终止年份", "last simulated year"))
+    target_year: int | None = Field(None, ge=1950, le=2100, json_schema_extra=_meta(
+        "year (default: the plan's last deadline)", "预测终止年份", "last simulated year"))
     engine: Literal["lognormal", "fitted"] = Field("lognormal", json_schema_extra=_meta(
         "lognormal | fitted", "模拟引擎", "simulation engine"))
-    history_series: str = Field("DG_IVA", pattern=r"^[A-Z][A-Z0-9_]{0,39}$", json_schema_extra=_meta_range(
-        "series_id in data/raw/dongguan_published_to_2021.csv", "拟合所用历史序列", "history fitted (engine fitted)",
-        "A-Z first, then A-Z 0-9 _"))
+    history_series: str | None = Field(None, pattern=r"^[A-Z][A-Z0-9_]{0,59}$", json_schema_extra=_meta_range(
+        "series_id in the history file (plan.yaml history_file)", "拟合所用历史序列",
+        "history fitted (engine fitted)", "A-Z first, then A-Z 0-9 _"))
     growth: float = Field(ge=-0.5, le=0.5, json_schema_extra=_meta(
         "fraction per year", "年均增长率", "annual growth"))
     volatility: float = Field(ge=0.0, le=0.5, json_schema_extra=_meta(
@@ -192,18 +190,35 @@ class ScenarioParams(BaseModel):
             return {int(k) if isinstance(k, str) and k.strip().isdigit() else k: v for k, v in value.items()}
         return value
 
+    #: The month the plan was written (plan.yaml ``plan.plan_month``), set by ``resolve_scenario``.
+    _plan_month: str | None = PrivateAttr(None)
+
     @model_validator(mode="after")
     def _consistent(self):
         for year, g in self.growth_overrides.items():
-            if not year <= self.target_year:
+            if self.target_year is not None and not year <= self.target_year:
                 raise ValueError(f"growth_overrides year {year} is after target_year {self.target_year}")
             if not -0.9 <= g <= 1.0:
                 raise ValueError(f"growth_overrides {year}: {g} is outside -0.9..1.0 (fraction per year)")
         return self
 
+    @property
+    def plan_month(self) -> str:
+        """The month the plan was written: ``as_of`` it, no evidence is known yet (plan.yaml)."""
+        if self._plan_month is None:
+            raise ParamsError(f"scenario {self.scenario}: resolved without its workbook's plan.yaml, so the plan's "
+                              "month is unknown; resolve it with params.resolve_scenario")
+        return self._plan_month
+
+    def with_plan_month(self, month) -> "ScenarioParams":
+        """This scenario knowing the month its plan was written (``plan_month``)."""
+        copy = self.model_copy()
+        copy._plan_month = month
+        return copy
+
     def at_plan(self) -> "ScenarioParams":
-        """The same scenario as of the plan (``as_of = PLAN_MONTH``): no evidence yet."""
-        return self.model_copy(update={"as_of": PLAN_MONTH})
+        """The same scenario as of the plan (``as_of = plan_month``): no evidence yet."""
+        return self.model_copy(update={"as_of": self.plan_month})
 
     @property
     def as_of_month(self) -> str:
@@ -272,142 +287,6 @@ def labels(name, lang="zh") -> str:
 
 
 # ---------------------------------------------------------------- reading params.yaml
-def did_you_mean(key, choices):
-    """The choice closest to a mistyped ``key``, or None when nothing is close."""
-    match = difflib.get_close_matches(str(key), [str(c) for c in choices], n=1, cutoff=0.6)
-    return match[0] if match else None
-
-
-def _hint(key, choices) -> str:
-    guess = did_you_mean(key, choices)
-    return f"did you mean {guess!r}?" if guess else f"use one of {cut(', '.join(sorted(map(str, choices))))}"
-
-
-#: params.yaml is a page or two of assumptions (the shipped one: 5 KB, 200 values, 4 levels deep).
-#: The limits keep a broken or hostile file from hanging every command: a 50 MB file of comments
-#: took ten minutes to parse, and ten nested aliases expand to 10^10 values.
-MAX_PARAMS_BYTES = 1 << 20
-MAX_YAML_DEPTH = 20
-MAX_YAML_VALUES = 100_000
-#: The longest value an error line shows: a 50 MB label is otherwise a 50 MB line in cron.log.
-SHOWN_CHARS = 80
-#: YAML 1.1 reads 5e-2 and 1e308 as text (its floats need a dot); people, and YAML 1.2, mean numbers.
-_EXPONENT_FLOAT = re.compile(r"^[-+]?[0-9][0-9_]*(\.[0-9_]*)?[eE][-+]?[0-9]+$")
-
-
-def shown(value) -> str:
-    """``repr(value)``, cut to at most ``SHOWN_CHARS`` characters with its length when longer."""
-    return cut(repr(value), len(value) if isinstance(value, str) else None)
-
-
-def cut(text, length=None, limit=SHOWN_CHARS) -> str:
-    """``text`` itself, or its start and its length (``length``, default its own) in ``limit`` characters."""
-    text = str(text)
-    if len(text) <= limit:
-        return text
-    tail = f"… ({len(text) if length is None else length:,} characters)"
-    return text[:limit - len(tail)] + tail
-
-
-class _TooLarge(yaml.YAMLError):
-    """A document beyond the limits above, at ``mark``."""
-
-    def __init__(self, problem, mark):
-        super().__init__(problem)
-        self.problem, self.problem_mark = problem, mark
-
-
-class _ParamsLoader(yaml.SafeLoader):
-    """SafeLoader for params.yaml and ``-p``/``--grid`` values.
-
-    It refuses a key written twice in one mapping (PyYAML keeps the last silently), reads 5e-2 and
-    1e308 as numbers, takes merge keys (``<<: *base``), and stops a document nested deeper than
-    ``MAX_YAML_DEPTH`` or holding more than ``MAX_YAML_VALUES`` values once its aliases are expanded
-    (counted as it is read, before anything is built from it).
-    """
-
-    def __init__(self, stream):
-        super().__init__(stream)
-        self._depth, self._values = 0, {}
-
-    def compose_node(self, parent, index):
-        event = self.peek_event()
-        if isinstance(event, yaml.AliasEvent):
-            node = super().compose_node(parent, index)
-            if id(node) not in self._values:
-                raise _TooLarge(f"alias *{event.anchor} refers to a value that contains it", event.start_mark)
-            return node
-        self._depth += 1
-        try:
-            if self._depth > MAX_YAML_DEPTH:
-                raise _TooLarge(f"nested deeper than {MAX_YAML_DEPTH} levels", event.start_mark)
-            node = super().compose_node(parent, index)
-        finally:
-            self._depth -= 1
-        self._values[id(node)] = values = 1 + sum(self._values[id(child)] for child in _children(node))
-        if values > MAX_YAML_VALUES:
-            raise _TooLarge(f"more than {MAX_YAML_VALUES:,} values once its aliases (*name) are expanded",
-                            event.start_mark)
-        return node
-
-
-def _children(node) -> list:
-    if isinstance(node, yaml.MappingNode):
-        return [child for pair in node.value for child in pair]
-    return list(node.value) if isinstance(node, yaml.SequenceNode) else []
-
-
-_MERGE_TAG = "tag:yaml.org,2002:merge"
-
-
-def _construct_mapping(loader, node, deep=False):
-    seen = set()
-    for key_node, _ in node.value:
-        if key_node.tag == _MERGE_TAG:  # <<: *base lays the anchored mapping under this one's own keys
-            continue
-        key = loader.construct_object(key_node, deep=deep)
-        if key in seen:
-            mark = key_node.start_mark
-            raise yaml.constructor.ConstructorError(
-                None, None, f"key {shown(key)} appears twice in one mapping; keep one", mark)
-        seen.add(key)
-    return loader.construct_mapping(node, deep=deep)
-
-
-_ParamsLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
-_ParamsLoader.add_implicit_resolver("tag:yaml.org,2002:float", _EXPONENT_FLOAT, list("-+0123456789"))
-
-
-def yaml_value(text):
-    """``text`` read as YAML the way params.yaml is (``-p`` and ``--grid`` values): 5e-2 is a number."""
-    return yaml.load(text, Loader=_ParamsLoader)
-
-
-def _read_yaml(path):
-    path = Path(path)
-    if not path.is_file():
-        raise ParamsError(f"{path}: file not found; create it with defaults: and scenarios: (see the README)")
-    size = path.stat().st_size
-    if size > MAX_PARAMS_BYTES:
-        raise ParamsError(f"{path}: {size:,} bytes, more than the {MAX_PARAMS_BYTES:,} a params file may have "
-                          "(the shipped one has about 5,000); remove what is not assumptions and comments")
-    try:
-        text = path.read_bytes().decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise ParamsError(f"{path}: byte {exc.start}: not UTF-8 text; save the file as UTF-8") from None
-    try:
-        return yaml.load(text, Loader=_ParamsLoader)
-    except _TooLarge as exc:
-        mark = exc.problem_mark
-        raise ParamsError(f"{path}: line {mark.line + 1}, column {mark.column + 1}: {exc.problem}; a params "
-                          "file needs far less") from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise ParamsError(f"{path}: {where}malformed YAML ({problem}); fix the syntax there") from None
-
-
 def load_params_file(path) -> dict:
     """Read params.yaml (UTF-8) and check its shape: ``defaults`` and ``scenarios`` mappings.
 
@@ -416,7 +295,7 @@ def load_params_file(path) -> dict:
     dict
         ``{"defaults": {...}, "scenarios": {name: {...}, ...}, "headline": name}``, keys checked against
         the schema (values are checked when a scenario is resolved); ``headline`` is the scenario the
-        report leads with (``headline:`` in the file; default ``base``, else the first).
+        report leads with (``headline:`` in the file; default the first scenario).
 
     Raises
     ------
@@ -425,13 +304,13 @@ def load_params_file(path) -> dict:
         unknown parameter (with a did-you-mean).
     """
     path = Path(path)
-    data = _read_yaml(path)
+    data = read_yaml(path)
     if not isinstance(data, dict):
         raise ParamsError(f"{path}: top level must be a mapping with defaults: and scenarios:, "
                           f"found {type(data).__name__}")
     for key in data:
         if key not in TOP_KEYS:
-            raise ParamsError(f"{path}: {cut(key)}: unknown section; {_hint(key, TOP_KEYS)}")
+            raise ParamsError(f"{path}: {cut(key)}: unknown section; {hint(key, TOP_KEYS)}")
     defaults = data.get("defaults") or {}
     scenarios = data.get("scenarios")
     if not isinstance(defaults, dict):
@@ -441,7 +320,7 @@ def load_params_file(path) -> dict:
     _check_keys(defaults, f"{path}: defaults")
     headline = data.get("headline")
     if headline is not None and headline not in scenarios:
-        raise ParamsError(f"{path}: headline: {cut(headline)!r} is not a scenario; {_hint(headline, scenarios)}")
+        raise ParamsError(f"{path}: headline: {cut(headline)!r} is not a scenario; {hint(headline, scenarios)}")
     for name, changes in scenarios.items():
         if not isinstance(name, str) or not SCENARIO_NAME.fullmatch(name):
             raise ParamsError(f"{path}: scenarios.{cut(name)}: bad scenario name; use lower-case letters, "
@@ -450,7 +329,7 @@ def load_params_file(path) -> dict:
             raise ParamsError(f"{path}: scenarios.{cut(name)}: must be a mapping of parameter: value (or {{}})")
         _check_keys(changes or {}, f"{path}: scenarios.{name}")
     return {"defaults": defaults, "scenarios": {n: (c or {}) for n, c in scenarios.items()},
-            "headline": headline or ("base" if "base" in scenarios else next(iter(scenarios)))}
+            "headline": headline or next(iter(scenarios))}
 
 
 def headline_of(spec, names) -> str:
@@ -480,12 +359,12 @@ def _check_keys(mapping, where, fields=None):
         if key == "scenario":
             raise ParamsError(f"{_at(where, key)}: is set from the scenario's name; remove this key")
         if key not in fields:
-            raise ParamsError(f"{_at(where, key)}: unknown parameter; {_hint(key, allowed)}")
+            raise ParamsError(f"{_at(where, key)}: unknown parameter; {hint(key, allowed)}")
         if key in NESTED_FIELDS and isinstance(value, dict):
             for sub in value:
                 if sub not in NESTED_FIELDS[key]:
                     what = "cut-off" if key.endswith("_thresholds") else "entry"
-                    raise ParamsError(f"{_at(where, key)}.{cut(sub)}: unknown {what}; {_hint(sub, NESTED_FIELDS[key])}")
+                    raise ParamsError(f"{_at(where, key)}.{cut(sub)}: unknown {what}; {hint(sub, NESTED_FIELDS[key])}")
 
 
 def scenario_names(path) -> list[str]:
@@ -535,7 +414,7 @@ def changed(params: ScenarioParams, changes: dict, validate=True, where="-p") ->
         _check_keys(nested, where, type(params).model_fields)
         merged = merge_changes(params.model_dump(), nested)
         try:
-            return type(params).model_validate(merged)
+            return type(params).model_validate(merged).with_plan_month(params._plan_month)
         except ValidationError as exc:
             raise ParamsError(_one_line(exc, merged, [(f"scenario {params.scenario}", {}),
                                                       (f"scenario {params.scenario}", {}), (where, nested)])) from None
@@ -581,7 +460,7 @@ def resolve_scenario(path, name, overrides: dict | None = None) -> ScenarioParam
     path = Path(path)
     spec = load_params_file(path)
     if name not in spec["scenarios"]:
-        raise ParamsError(f"{path}: scenario {shown(name)} not found; {_hint(name, spec['scenarios'])}")
+        raise ParamsError(f"{path}: scenario {shown(name)} not found; {hint(name, spec['scenarios'])}")
     overrides = dict(overrides or {})
     _check_keys(overrides, "-p")
     layers = [(f"{path}: defaults", spec["defaults"]), (f"{path}: scenarios.{name}", spec["scenarios"][name]),
@@ -589,10 +468,25 @@ def resolve_scenario(path, name, overrides: dict | None = None) -> ScenarioParam
     merged = {"scenario": name}
     for _, mapping in layers:
         merged = merge_changes(merged, mapping)
+    plan, deadline = _plan_of(path)
+    if merged.get("target_year") is None and deadline is not None:
+        merged["target_year"] = deadline
     try:
-        return ScenarioParams.model_validate(merged)
+        return ScenarioParams.model_validate(merged).with_plan_month(plan.plan.plan_month if plan else None)
     except ValidationError as exc:
         raise ParamsError(_one_line(exc, merged, layers)) from None
+
+
+def _plan_of(params_file):
+    """(plan, last deadline) of the workbook a params.yaml belongs to (None, None without data/raw/plan.yaml)."""
+    from dgforecast.plan import PLAN_FILE, load_plan
+
+    raw = Path(params_file).parent / "data" / "raw"
+    if not (raw / PLAN_FILE).is_file():
+        return None, None
+    from dgforecast.data import load_targets
+
+    return load_plan(raw), int(load_targets(raw)["deadline"].max())
 
 
 _TYPE_WORDS = {"float_type": "a number", "int_type": "a whole number", "string_type": "text",
@@ -769,7 +663,7 @@ def missing_reasons(path) -> list[str]:
         if path.stat().st_size > MAX_PARAMS_BYTES:
             return []
         text = path.read_bytes().decode("utf-8")
-        root = yaml.compose(text, Loader=_ParamsLoader)
+        root = yaml.compose(text, Loader=Loader)
     except (OSError, UnicodeDecodeError, yaml.YAMLError):
         return []
     if not isinstance(root, yaml.MappingNode):

@@ -12,13 +12,14 @@ from pathlib import Path
 
 from dgforecast.assess import assess_inputs, summary_records
 from dgforecast.config import find_project
-from dgforecast.data import (OUTPUT, cross_checks, derive_plan_figures, history_series, load_baselines,
-                             load_divisions, load_history, load_progress, load_targets, to_iamc)
+from dgforecast.data import (cross_checks, derive_plan_figures, history_series, load_baselines, load_divisions,
+                             load_history, load_progress, load_targets, to_iamc)
 from dgforecast.evidence import EVIDENCE_FILE, load_evidence
 from dgforecast.errors import ParamsError
 from dgforecast.fileio import refuse_raw, write_tables_atomic
 from dgforecast.kinds import is_level
 from dgforecast.params import parse_overrides, resolve_scenario
+from dgforecast.plan import load_plan
 from dgforecast.targets import targets_records, targets_table
 from dgforecast.vocabulary import NO_FIGURE_EN
 
@@ -26,28 +27,36 @@ log = logging.getLogger(__name__)
 
 
 # ---------------------------------------------------------------- reading the workbook
-def evidence_baseline(baselines):
-    """(level, year) of the cluster's output baseline, against which evidence levels are checked (None if absent)."""
-    rows = baselines[(baselines["variable"] == OUTPUT) & (baselines["basis"] == "level")]
-    return (float(rows["value"].iloc[0]), int(rows["year"].iloc[0])) if len(rows) else None
+def evidence_baselines(baselines, plan) -> dict:
+    """Path measure -> (level, year) of the baseline it starts from (a level, or the bound of 超过600), for
+    the plausibility of evidence levels; paths the plan gives no base figure are left out."""
+    found = {}
+    for measure in plan.measures_of("level"):
+        variable = plan.measures[measure].baseline
+        rows = baselines[(baselines["variable"] == variable) & baselines["basis"].isin(["level", "at_least"])]
+        if variable and len(rows):
+            row = rows.sort_values("year").iloc[-1]
+            found[measure] = (float(row["value"]), int(row["year"]))
+    return found
 
 
-def _evidence(raw, baselines, evidence_file=None):
+def _evidence(raw, baselines, plan, evidence_file=None):
     evidence_path = Path(evidence_file) if evidence_file is not None else raw / EVIDENCE_FILE
     if evidence_file is None and not evidence_path.is_file():
         log.info("%s: no evidence table; every probability is as of the plan", evidence_path)
         return None
-    return load_evidence(evidence_path, baseline=evidence_baseline(baselines))
+    return load_evidence(evidence_path, plan, baselines=evidence_baselines(baselines, plan))
 
 
 def load_inputs(project=None, evidence_file=None) -> dict:
-    """The checked raw tables an assessment needs: ``targets``, ``baselines``, ``history``, ``progress``
-    and ``evidence`` (data/raw/evidence.csv, or ``evidence_file`` instead; None when neither exists).
+    """The checked raw tables an assessment needs: ``plan`` (plan.yaml), ``targets``, ``baselines``,
+    ``history``, ``progress`` and ``evidence`` (data/raw/evidence.csv, or ``evidence_file`` instead;
+    None when neither exists).
     """
     raw = find_project(project).raw
-    targets, baselines = load_targets(raw), load_baselines(raw)
-    return {"targets": targets, "baselines": baselines, "history": load_history(raw),
-            "progress": load_progress(raw, targets), "evidence": _evidence(raw, baselines, evidence_file)}
+    plan, targets, baselines = load_plan(raw), load_targets(raw), load_baselines(raw)
+    return {"plan": plan, "targets": targets, "baselines": baselines, "history": load_history(raw),
+            "progress": load_progress(raw, targets), "evidence": _evidence(raw, baselines, plan, evidence_file)}
 
 
 # ---------------------------------------------------------------- dgforecast data
@@ -68,20 +77,21 @@ def build_processed(raw_dir, processed_dir, revenue_to_output_ratio=1.0) -> dict
         ``derived``, ``checks`` and ``targets`` tables and ``paths`` written. Nothing is written
         unless all raw files pass their checks.
     """
+    plan = load_plan(raw_dir)
     baselines = load_baselines(raw_dir)
     divisions = load_divisions(raw_dir)
     targets = load_targets(raw_dir)
     history = load_history(raw_dir)
     load_progress(raw_dir, targets)
-    _evidence(Path(raw_dir), baselines)  # checked like every raw file, though no processed table comes of it
+    _evidence(Path(raw_dir), baselines, plan)  # checked like every raw file, though no processed table comes of it
     derived = derive_plan_figures(baselines)
-    checks = cross_checks(baselines, history)
+    checks = cross_checks(baselines, history, plan.checks, plan.plan.base_year)
     table = targets_table(targets, baselines, revenue_to_output_ratio=revenue_to_output_ratio)
     processed_dir = refuse_raw(processed_dir, raw_dir, "", "remove the link or point it at another folder")
     if processed_dir.exists() and not processed_dir.is_dir():
         raise ParamsError(f"{processed_dir}: is a file, where dgforecast data writes its tables; move it away")
     outputs = {
-        "timeseries.csv": to_iamc(baselines, history, derived),
+        "timeseries.csv": to_iamc(baselines, history, derived, plan),
         "derived.csv": derived,
         "checks.csv": checks,
         "targets.csv": table,
@@ -104,7 +114,9 @@ def build_data(project=None, revenue_to_output_ratio=1.0) -> str:
     """
     paths = find_project(project)
     result = build_processed(paths.raw, paths.processed, revenue_to_output_ratio=revenue_to_output_ratio)
-    lines = [f"wrote {len(result['paths'])} tables to {paths.processed}", "", "What the plan's 2021 figures imply:"]
+    base_year = load_plan(paths.raw).plan.base_year
+    lines = [f"wrote {len(result['paths'])} tables to {paths.processed}", "",
+             f"What the plan's {base_year} figures imply:"]
     for row in result["derived"].itertuples():
         value = f"{row.value:,.4f}" if row.unit == "1" else f"{row.value:,.2f} {row.unit}"
         lines.append(f"  {row.variable} ({row.year}): {value}   = {row.formula}")
@@ -212,11 +224,14 @@ def _assessment_text(records, params, simulation) -> str:
 
 
 # ---------------------------------------------------------------- dgforecast fit
-def fit_series(series_id, as_of=None, target_year=2025, project=None, gaps="interpolate", level=80) -> str:
-    """``dgforecast fit``: every growth model on one published yearly level series of the workbook."""
+def fit_series(series_id, as_of=None, target_year=None, project=None, gaps="interpolate", level=80) -> str:
+    """``dgforecast fit``: every growth model on one published yearly level series of the workbook
+    (``target_year``: default the plan's last deadline)."""
     from dgforecast.forecast import fit_report  # deferred like simulate's: scipy.stats costs 0.6 s
 
     paths = find_project(project)
+    if target_year is None:
+        target_year = int(load_targets(paths.raw)["deadline"].max())
     y = history_series(load_history(paths.raw), series_id, basis="level", period="year")
     return fit_report(y.rename(series_id), as_of, target_year, gaps, level)
 

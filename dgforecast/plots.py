@@ -170,8 +170,9 @@ def _interpolated(ax, filled, actuals=None):
                s=36, zorder=6, label=INTERPOLATED_LABEL)
 
 
-#: Colour of a mark by its measure, so a 总产值 figure never looks like a 营业收入 one; derived: grey.
-MEASURE_COLOURS = {"cluster_revenue": "black", "cluster_output": "#a0522d"}
+#: Colours of the marks' measures in the order they appear (the chart's own first: its base point comes
+#: first), so a 总产值 figure never looks like a 营业收入 one; derived: grey.
+MEASURE_COLOURS = ("black", "#a0522d", "#2f6db0", "#6a3d9a")
 DERIVED_COLOUR = "#8c8c8c"
 #: Length of a bound's arrow (points) and the horizontal space between marks of one year (years).
 ARROW_POINTS, DODGE = 26, 0.14
@@ -208,8 +209,9 @@ def draw_marks(ax, marks) -> dict:
     """
     marks = marks.reset_index(drop=True)
     x, handles = _dodged(marks), {}
+    order = list(dict.fromkeys(marks["measure"]))
     for i, m in enumerate(marks.itertuples()):
-        colour = DERIVED_COLOUR if m.mark == "derived" else MEASURE_COLOURS.get(m.measure, "black")
+        colour = DERIVED_COLOUR if m.mark == "derived" else MEASURE_COLOURS[order.index(m.measure) % len(MEASURE_COLOURS)]
         if m.mark in ("exact", "baseline"):
             handle = ax.scatter([x[i]], [m.value], color=colour, s=36, zorder=7, label=m.label)
         elif m.mark == "derived":
@@ -334,7 +336,7 @@ def sweep_heatmap(table, x_label, y_label, title, contours=(0.5, 0.8), break_eve
 
 #: Colours of the two readings of a round statement in the hinge chart.
 READING_STYLE = {"plain": ("#1f5f9f", "字面读法 plain: 突破 = 下限 lower bound"),
-                 "round": ("#d35400", "整数关口读法 round figure: 突破5000 = 5000–6000")}
+                 "round": ("#d35400", "整数关口读法 round figure: 突破 = 不到下一整数关口 below the next round figure")}
 
 
 def _month_starts(months) -> pd.DatetimeIndex:

@@ -23,7 +23,8 @@ from dgforecast.errors import ParamsError
 from dgforecast.evidence import MONTH
 from dgforecast.fileio import locked, write_text_atomic
 from dgforecast.kinds import kind_of
-from dgforecast.params import did_you_mean, resolve_scenario, scenario_names
+from dgforecast.params import headline_scenario, resolve_scenario
+from dgforecast.yamlfile import did_you_mean
 
 HEADER = ["target_id", "year", "count", "published", "source", "note"]
 
@@ -130,8 +131,7 @@ def _record(paths, target_id, year, count, source, note, published) -> str:
 
 
 def _assessment_line(paths, targets, progress, target_id) -> str:
-    names = scenario_names(paths.params_file)
-    params = resolve_scenario(paths.params_file, "base" if "base" in names else names[0])
+    params = resolve_scenario(paths.params_file, headline_scenario(paths.params_file))
     r = judge_counts(targets[targets["id"] == target_id], progress, params).iloc[0]
     p = "—" if r["p_met"] != r["p_met"] else f"{r['p_met']:.1%}"
     return (f"{target_id}: {r['achieved']:g} entered ({r['years_entered']}; not entered: {r['years_missing']}); "

@@ -46,7 +46,8 @@ from dgforecast.notebook import (DEFAULT_RUNS, NUMBERED_NOTEBOOKS, RUNS, SCENARI
                                  scenario_subject)
 from dgforecast.facts import fact_tables, report_facts
 from dgforecast.memo import write_memo
-from dgforecast.params import did_you_mean, headline_scenario, parse_overrides, resolve_scenario, scenario_names
+from dgforecast.params import headline_scenario, parse_overrides, resolve_scenario, scenario_names
+from dgforecast.yamlfile import did_you_mean
 from dgforecast.pipeline import load_inputs
 from dgforecast.provenance import data_hashes, manifest
 from dgforecast.sweep.results import check_heat_map_file
@@ -389,7 +390,8 @@ def report_jobs(paths, names, params, overrides, folder, show_code, sweep_file=N
     """
     root = paths.root if data_root is None else Path(data_root)
     first = headline_scenario(paths.params_file, names)
-    evidence = load_inputs(root)["evidence"]
+    inputs = load_inputs(root)
+    evidence, title = inputs["evidence"], inputs["plan"].plan.title_zh
     shared = notebook_parameters(params[first], root)
 
     def opening_of(name):
@@ -401,7 +403,7 @@ def report_jobs(paths, names, params, overrides, folder, show_code, sweep_file=N
     def job(name, source, parameters, preamble_html="", subject=""):
         # every page links back to index.html, relatively: the report folder can be moved
         return NotebookJob(name, source, folder, {**parameters, **static}, preamble_html, show_code, subject,
-                           home_href(f"{name}.html"))
+                           home_href(f"{name}.html"), title)
 
     def per_scenario(source, n):
         if source.name == SCENARIO_NOTEBOOK:

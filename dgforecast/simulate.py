@@ -36,10 +36,11 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from dgforecast.condition import (GAP, LOG_RATIO, bears_on, bound_log_likelihood, gaussian_log_likelihood,
-                                  gaussian_posterior, log_level, log_revenue, measurement, normalise, observations,
-                                  psd_sqrt, resample, row_matrices)
-from dgforecast.data import OUTPUT
+import dataclasses
+
+from dgforecast.condition import (BASE, GAP, LOG_RATIO, Bound, Linear, bears_on, bound_log_likelihood,
+                                  gaussian_log_likelihood, gaussian_posterior, log_level, log_revenue, measurement,
+                                  normalise, observations, psd_sqrt, resample, row_matrices)
 from dgforecast.errors import ParamsError
 from dgforecast.evidence import select_evidence
 
@@ -63,24 +64,30 @@ def group_generators(seed, n_groups) -> list:
 
 @dataclass(frozen=True)
 class Draws:
-    """Standard-normal draws: yearly shocks (paths x years), one ratio draw a path, one gap draw a path."""
+    """Standard-normal draws: yearly shocks (paths x years), one ratio draw a path, one gap draw a path, one
+    base draw a path (a base stated as a bound)."""
 
     shocks: np.ndarray
     ratio: np.ndarray
     gap: np.ndarray | None = None
+    base: np.ndarray | None = None
 
     def matrix(self, layout) -> np.ndarray:
-        """The draws as columns in the order of the state ``layout`` (years, ln r, δ)."""
+        """The draws as columns in the order of the state ``layout`` (years, ln r, δ, the base)."""
         columns = [self.shocks, self.ratio[:, None]]
         if GAP in layout:
             columns.append(self.gap[:, None])
+        if BASE in layout:
+            columns.append(self.base[:, None])
         return np.hstack(columns)
 
 
-def lognormal_draws(rng, n_sims, n_years, gap=False) -> Draws:
-    """The shocks first, then the ratio draws, then the gap draws: the order every caller relies on."""
+def lognormal_draws(rng, n_sims, n_years, gap=False, base=False) -> Draws:
+    """The shocks first, then the ratio draws, then the gap draws, then the base draws: the order every
+    caller relies on."""
     shocks, ratio = rng.standard_normal((n_sims, n_years)), rng.standard_normal(n_sims)
-    return Draws(shocks, ratio, rng.standard_normal(n_sims) if gap else None)
+    gaps = rng.standard_normal(n_sims) if gap else None
+    return Draws(shocks, ratio, gaps, rng.standard_normal(n_sims) if base else None)
 
 
 # ---------------------------------------------------------------- what a scenario assumes
@@ -114,19 +121,39 @@ def ratio_log_moments(params) -> tuple[float, float]:
     return ratio_lognormal(mean, sd) if sd > 0 else (math.log(mean), 0.0)
 
 
-def state_layout(years, uses_gap) -> list:
-    """The keys of the state vector: the years' growths, ln r, and δ when a city growth row is used."""
-    return [*years, LOG_RATIO, *((GAP,) if uses_gap else ())]
+def state_layout(years, uses_gap, uncertain_base=False) -> list:
+    """The keys of the state vector: the years' growths, ln r, δ when a related growth row is used, and the
+    base's log excess over its bound when the plan states the base as one (超过600)."""
+    return [*years, LOG_RATIO, *((GAP,) if uses_gap else ()), *((BASE,) if uncertain_base else ())]
 
 
-def prior_moments(params, years, uses_gap) -> tuple[np.ndarray, np.ndarray]:
-    """The lognormal engine's prior on the state: means and sds, in ``state_layout`` order."""
+def base_moments(level, step) -> tuple[float, float]:
+    """Prior (mean, sd) of b = ln(X_b / level) for a base stated as a round lower bound (超过600, step 100):
+    the mean and sd of the uniform on [level, level + step) in logs; (0, 0) when the base is a level."""
+    if not step > 0:
+        return 0.0, 0.0
+    top = math.log1p(step / level)
+    return math.log1p(step / (2 * level)), top / math.sqrt(12.0)
+
+
+def base_bound(target, reading) -> Bound:
+    """b ≥ 0 (the base is above its bound); under the round-figure reading also below the next round figure."""
+    top = math.log1p(target.base_step / target.base_level) if reading == "round" else math.inf
+    return Bound(("baseline",), Linear(((BASE, 1.0),)), 0.0, top, 0.0)
+
+
+def prior_moments(params, years, uses_gap, base=(0.0, 0.0)) -> tuple[np.ndarray, np.ndarray]:
+    """The lognormal engine's prior on the state: means and sds, in ``state_layout`` order (``base``: the
+    (mean, sd) of ``base_moments`` when the base is a bound)."""
     mu_r, s_r = ratio_log_moments(params)
     mean = [*log_growth_means(params, years), mu_r]
     sd = [params.volatility] * len(years) + [s_r]
     if uses_gap:
         mean.append(params.evidence.city_gap)
         sd.append(params.evidence.city_gap_sd)
+    if base[1] > 0:
+        mean.append(base[0])
+        sd.append(base[1])
     return np.array(mean, dtype=float), np.array(sd, dtype=float)
 
 
@@ -171,6 +198,9 @@ class Simulation:
     selection: object = None      # evidence.Selection (None when no evidence table was given)
     note: str = ""                # what was done to reach the effective-size floor, if anything
     unused: dict = field(default_factory=dict)   # evidence_id -> why a selected row bears on no paths
+    targets: tuple = ()           # the level targets simulated, each with the base its paths start from
+    unassessable: dict = field(default_factory=dict)  # target_id -> why no path could be simulated for it
+    anchors: dict = field(default_factory=dict)       # target_id -> id of the figure its paths start from
 
 
 def evidence_rows(evidence, params):
@@ -182,24 +212,48 @@ def evidence_rows(evidence, params):
 
 
 def usable_observations(obs, target, years) -> tuple:
-    """The observations that bear on ``target``'s paths: the evidence is about the cluster, whose
-    baseline is its output, and a row counts only for a year the paths cover."""
-    return tuple(o for o in obs if target.baseline_variable == OUTPUT and bears_on(o, years))
+    """The observations that bear on ``target``'s paths: rows of a measure linked to its path (plan.yaml),
+    each counting only for a year the paths cover (ratio rows always)."""
+    return tuple(o for o in obs if target.path and o.path == target.path and bears_on(o, years))
+
+
+def anchor_of(target, obs):
+    """The latest exact full-year level of the target's path measure, the paths' start when the plan gives no
+    base figure (None when none is published by the as-of month)."""
+    found = [o for o in obs if o.measure == target.path and o.kind == "level" and o.exact and o.months == 12
+             and o.year < target.deadline]
+    return max(found, key=lambda o: o.year) if found else None
+
+
+def anchored(target, obs):
+    """``target`` with a base to start from: its own, or the anchor (``anchor_of``); (target, anchor id) —
+    (None, reason) when it has neither, or its measure is linked to no path."""
+    if not target.path:
+        return None, (f"its measure {target.measure or '(none)'} is linked to no simulated path in plan.yaml "
+                      "(role unlinked), so no figure bears on it")
+    if not target.anchored:
+        return target, ""
+    anchor = anchor_of(target, obs)
+    if anchor is None:
+        return None, (f"the plan gives no base figure for {target.path} and no exact yearly level of it is "
+                      "published yet: nothing to start the paths from")
+    return dataclasses.replace(target, base_level=anchor.value, base_year=anchor.year), anchor.evidence_id
 
 
 def target_function(target, years):
     """The deadline value of a target as a linear function of the state: ln X_T (+ ln r for 营业收入)."""
     base_log = math.log(target.base_level)
     fn = log_revenue if target.apply_ratio else log_level
-    return fn(target.deadline, years, base_log)
+    return fn(target.deadline, years, base_log, target.base_step > 0)
 
 
 def _lognormal_state(target, params, years, m, rng, layout):
     """(mean, root, Z): the posterior mean and square root of the state, and the paths' draws."""
-    prior_mean, prior_sd = prior_moments(params, years, GAP in layout)
+    prior_mean, prior_sd = prior_moments(params, years, GAP in layout, base_moments(target.base_level,
+                                                                                     target.base_step))
     H, y, R = row_matrices(m.rows, layout, m.growth_link_sd)
     mean, cov = gaussian_posterior(prior_mean, np.diag(prior_sd ** 2), H, y, R)
-    draws = lognormal_draws(rng, params.n_sims, len(years), gap=GAP in layout)
+    draws = lognormal_draws(rng, params.n_sims, len(years), gap=GAP in layout, base=BASE in layout)
     return mean, psd_sqrt(cov), draws.matrix(layout)
 
 
@@ -236,6 +290,10 @@ def _fitted_state(target, params, years, m, rng, layout, history):
         ep = params.evidence
         columns.append((ep.city_gap + ep.city_gap_sd * rng.standard_normal(params.n_sims))[:, None])
         prior_var.append(ep.city_gap_sd ** 2)
+    if BASE in layout:
+        mean, sd = base_moments(target.base_level, target.base_step)
+        columns.append((mean + sd * rng.standard_normal(params.n_sims))[:, None])
+        prior_var.append(sd ** 2)
     theta = _project(np.hstack(columns), [r for r in m.rows if r.exact], layout, prior_var)
     soft = [r for r in m.rows if not r.exact]
     Q = np.column_stack([theta @ r.h.vector(layout) + r.h.offset for r in soft]) if soft else np.zeros((len(theta), 0))
@@ -292,8 +350,10 @@ def _group_paths(target, params, rng, obs, history) -> GroupPaths:
     """The paths of ``target``'s group under the evidence ``obs``."""
     years = simulated_years(params, target.base_year)
     usable = usable_observations(obs, target, years)
-    m = measurement(usable, params.evidence, years, math.log(target.base_level))
-    layout = state_layout(years, m.uses_gap)
+    uncertain = target.base_step > 0
+    m = measurement(usable, params.evidence, years, math.log(target.base_level), uncertain_base=uncertain)
+    bounds = m.bounds + ([base_bound(target, params.evidence.reading)] if uncertain else [])
+    layout = state_layout(years, m.uses_gap, uncertain)
     h = target_function(target, years)
     if params.engine == "lognormal":
         mean, root, Z = _lognormal_state(target, params, years, m, rng, layout)
@@ -304,11 +364,11 @@ def _group_paths(target, params, rng, obs, history) -> GroupPaths:
         theta, log_w = _fitted_state(target, params, years, m, rng, layout, history)
         quantity = lambda fn: theta @ fn.vector(layout) + fn.offset  # noqa: E731
     with np.errstate(invalid="ignore"):
-        for bound in m.bounds:
+        for bound in bounds:
             log_w = log_w + bound_log_likelihood(bound, quantity(bound.h))
     log_w = np.where(np.isnan(log_w), -np.inf, log_w)
     weights, ess = None, float(params.n_sims)
-    if m.bounds or (params.engine != "lognormal" and (m.rows or not np.all(np.isfinite(log_w)))):
+    if bounds or (params.engine != "lognormal" and (m.rows or not np.all(np.isfinite(log_w)))):
         weights, ess = normalise(log_w)
         ess = float(ess)
         if ess == 0:
@@ -316,6 +376,8 @@ def _group_paths(target, params, rng, obs, history) -> GroupPaths:
                               f"({', '.join(m.evidence_ids)}): check those rows in data/raw/evidence.csv, "
                               "or soften the bounds with -p evidence.bound_sd=0.02")
     log_levels = math.log(target.base_level) + np.cumsum(theta[:, :len(years)], axis=1)
+    if uncertain:
+        log_levels = log_levels + theta[:, [layout.index(BASE)]]
     with np.errstate(invalid="ignore"):
         measure = np.exp(log_levels + (theta[:, [layout.index(LOG_RATIO)]] if target.apply_ratio else 0.0))
     values = {target.deadline: np.exp(quantity(h))}
@@ -359,20 +421,24 @@ def simulate_paths(base_level, base_year, params, rng, apply_ratio=True) -> pd.D
     return pd.DataFrame(levels, columns=pd.Index(years, name="year"))
 
 
-def _unused(selection, obs, targets, params) -> dict:
+def _unused(obs, targets, params, anchors) -> dict:
     """Selected rows that bear on no target's paths, with the reason."""
-    bearing = set()
+    bearing, paths = set(), {t.path for t in targets}
     for target in targets:
         years = simulated_years(params, target.base_year)
         bearing |= {o.evidence_id for o in usable_observations(obs, target, years)}
+    starts = set(anchors.values())
     reasons = {}
     for o in obs:
         if o.evidence_id in bearing:
             continue
-        if not any(t.baseline_variable == OUTPUT for t in targets):
-            reasons[o.evidence_id] = "no level target grows from the cluster's output, which the evidence is about"
+        if o.evidence_id in starts:
+            reasons[o.evidence_id] = "the paths start from it (the plan gives no base figure)"
+        elif o.path not in paths:
+            reasons[o.evidence_id] = f"no level target is judged on {o.path or o.measure}, which it is about"
         else:
-            span = simulated_years(params, targets[0].base_year)
+            first = min((t.base_year for t in targets if t.path == o.path), default=None)
+            span = simulated_years(params, first)
             reasons[o.evidence_id] = f"about {o.year}, not a simulated year ({span[0]}-{span[-1]})"
     return reasons
 
@@ -402,8 +468,17 @@ def simulate_targets(targets, params, history=None, evidence=None, strict=True) 
         the effective sample stays below the floor.
     """
     selection, obs = evidence_rows(evidence, params)
-    first = {}
+    resolved, unassessable, anchors = [], {}, {}
     for target in targets:
+        found, why = anchored(target, obs)
+        if found is None:
+            unassessable[target.target_id] = why
+            continue
+        resolved.append(found)
+        if found is not target:
+            anchors[target.target_id] = why
+    first = {}
+    for target in resolved:
         first.setdefault(target.group, target)
     rngs = group_generators(params.seed, 1 + max(first, default=0))
     groups = {group: _group_paths(target, params, rngs[group], obs, history) for group, target in first.items()}
@@ -425,5 +500,5 @@ def simulate_targets(targets, params, history=None, evidence=None, strict=True) 
         if strict:
             raise ParamsError(f"{note}; check those rows, soften the bounds (-p evidence.bound_sd=0.02) or raise "
                               "evidence.max_sims")
-    unused = _unused(selection, obs, targets, params) if selection is not None else {}
-    return Simulation(groups, params.n_sims, selection, note, unused)
+    unused = _unused(obs, resolved, params, anchors) if selection is not None else {}
+    return Simulation(groups, params.n_sims, selection, note, unused, tuple(resolved), unassessable, anchors)

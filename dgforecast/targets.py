@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from dgforecast.data import TARGETS_FILE, plan_figure
+from dgforecast.data import TARGETS_FILE
 from dgforecast.errors import DataError
 from dgforecast.kinds import is_level
 
@@ -52,15 +52,29 @@ def required_cagr(start_value, target_value, years) -> float:
     return float(growth) if growth.ndim == 0 else growth
 
 
+def base_figure(baselines, variable, year) -> tuple[float, float]:
+    """(level, step) a path starts from in ``year``: the plan's level (step 0), or its lower bound (超过600:
+    600 and the step 100 to the next round figure); (NaN, 0) when the plan states neither."""
+    if not variable:
+        return math.nan, 0.0
+    rows = baselines[(baselines["variable"] == variable) & (baselines["year"] == year)]
+    for basis in ("level", "at_least"):
+        found = rows[rows["basis"] == basis]
+        if len(found):
+            return float(found["value"].iloc[0]), float(found["step"].iloc[0]) if basis == "at_least" else 0.0
+    return math.nan, 0.0
+
+
 def baseline_of(target, baselines, revenue_to_output_ratio=1.0) -> float:
-    """The start-year level a level target grows from, after its conversion (NaN for counts)."""
+    """The start-year level a level target grows from, after its conversion (NaN for counts and for a path
+    the plan gives no base figure; the lower bound for one it states as a bound)."""
     if not is_level(target["kind"]):
         return math.nan
     conversion = target.get("baseline_conversion", "") or ""
     if conversion not in CONVERSIONS:
         raise DataError(TARGETS_FILE, f"target {target['id']}, column baseline_conversion",
                         f"unknown conversion {conversion!r}; use one of {', '.join(repr(c) for c in CONVERSIONS)}")
-    level = plan_figure(baselines, target["baseline_variable"], "level", year=int(target["start_year"]))
+    level, _ = base_figure(baselines, target.get("baseline_variable", ""), int(target["start_year"]))
     return level * revenue_to_output_ratio if conversion == "revenue_to_output_ratio" else level
 
 
@@ -91,7 +105,7 @@ def targets_table(targets, baselines, revenue_to_output_ratio=1.0) -> pd.DataFra
     table["baseline_year"] = table["start_year"].where(level)
     years = table["deadline"] - table["start_year"]
     table["required_cagr"] = [
-        required_cagr(b, k, n) if lv else math.nan
+        required_cagr(b, k, n) if lv and b > 0 else math.nan
         for b, k, n, lv in zip(table["baseline"], table["threshold"], years, level)
     ]
     table["required_pace"] = (table["threshold"] / years).where(~level)
@@ -123,30 +137,40 @@ class LevelTarget:
     """
 
     target_id: str
-    threshold: float       # K, 亿元
+    threshold: float       # K, in the target's unit
     comparison: str        # ">=" or ">"
     deadline: int
-    base_level: float      # the baseline measure at base_year, 亿元 (before any revenue ratio)
+    base_level: float      # the path's measure at base_year (before any ratio); NaN: the plan gives none
     base_year: int
-    apply_ratio: bool      # the target is 营业收入 grown from 总产值
+    apply_ratio: bool      # the target's measure is the path's level times the ratio r (营业收入 from 总产值)
     baseline_variable: str = ""
     group: int = 0         # targets grown from the same baseline share their paths (so the joint is right)
+    measure: str = ""      # the target's measure (plan.yaml)
+    path: str = ""         # the path measure it is judged on ("" for a measure linked to no path)
+    base_step: float = 0.0  # > 0: base_level is a lower bound (超过600), the path starts in [level, level + step)
+
+    @property
+    def anchored(self) -> bool:
+        """True when the plan gives no base figure: the paths start from the latest exact figure published."""
+        return not self.base_level > 0
 
 
 def level_targets(targets, baselines) -> tuple:
     """The plan's level targets with their baselines, as ``LevelTarget`` records.
 
     Targets that grow from the same baseline (variable, conversion, start year) share a ``group``
-    and therefore one set of simulated paths.
+    and therefore one set of simulated paths. A target whose path the plan gives no base figure has a
+    NaN ``base_level`` (``anchored``); the simulation starts it from the latest exact figure published.
     """
     groups, records = {}, []
     for row in targets[targets["kind"].map(is_level).astype(bool)].itertuples():
         conversion = row.baseline_conversion or ""
-        group = groups.setdefault((row.baseline_variable, conversion, int(row.start_year)), len(groups))
+        path = getattr(row, "path", "") or ""
+        group = groups.setdefault((path, row.baseline_variable, conversion, int(row.start_year)), len(groups))
+        level, step = base_figure(baselines, row.baseline_variable, int(row.start_year))
         records.append(LevelTarget(
             target_id=row.id, threshold=float(row.threshold), comparison=row.comparison,
-            deadline=int(row.deadline), base_year=int(row.start_year),
-            base_level=plan_figure(baselines, row.baseline_variable, "level", int(row.start_year)),
+            deadline=int(row.deadline), base_year=int(row.start_year), base_level=level,
             apply_ratio=conversion == "revenue_to_output_ratio", baseline_variable=row.baseline_variable,
-            group=group))
+            group=group, measure=getattr(row, "measure", "") or "", path=path, base_step=step))
     return tuple(records)

@@ -39,7 +39,6 @@ import pandas as pd
 
 from dgforecast.assess import JUDGES, assess_inputs, count_verdict, verdict, verdict_detail
 from dgforecast.batch import engine_setup, evaluate_points
-from dgforecast.data import OUTPUT
 from dgforecast.evidence import select_evidence
 from dgforecast.kinds import kind_of
 from dgforecast.params import changed
@@ -58,12 +57,7 @@ TRACK_COLUMNS = ["as_of", "target_id", "p_met", "median", "q10", "q90", "ess", "
 
 
 # ---------------------------------------------------------------- vintages
-def plan_month(base_year) -> str:
-    """The plan's vintage: the January after the baseline year, before any evidence."""
-    return f"{int(base_year) + 1:04d}-01"
-
-
-def vintages(evidence, params, base_year) -> list[str]:
+def vintages(evidence, params) -> list[str]:
     """The months whose forecasts ``track`` shows: the plan, then each month with new usable evidence.
 
     Parameters
@@ -71,18 +65,17 @@ def vintages(evidence, params, base_year) -> list[str]:
     evidence : DataFrame or None
         ``evidence.load_evidence``.
     params : ScenarioParams
-        ``as_of`` ends the list; ``evidence.min_reliability`` says which rows count.
-    base_year : int
-        The plan's baseline year (the targets' ``start_year``).
+        ``plan_month`` (plan.yaml) starts the list, ``as_of`` ends it; ``evidence.min_reliability`` says
+        which rows count.
 
     Returns
     -------
     list of str
-        ``plan_month(base_year)``, then every later month up to ``params.as_of_month`` in which a row
+        ``params.plan_month``, then every later month up to ``params.as_of_month`` in which a row
         was published that the forecast of that month uses (reliable enough, not revised or
         superseded by a row published by then), in order.
     """
-    first, last = plan_month(base_year), params.as_of_month
+    first, last = params.plan_month, params.as_of_month
     if evidence is None:
         return [first]
     months = sorted({m for m in evidence["published"] if first < m <= last})
@@ -137,10 +130,8 @@ def band_held(q10, q90, y) -> bool:
 
 
 def outcome_measure(target) -> str | None:
-    """The evidence measure a level target is stated in (None when the evidence has none for it)."""
-    if target.baseline_variable != OUTPUT:
-        return None
-    return "cluster_revenue" if target.apply_ratio else "cluster_output"
+    """The evidence measure a level target is stated in (None when it is linked to no path)."""
+    return target.measure if target.path else None
 
 
 def outcomes(targets, evidence, params) -> dict:
@@ -203,8 +194,7 @@ def track(params, inputs) -> pd.DataFrame:
     targets = level_targets(inputs["targets"], inputs["baselines"])
     known = outcomes(targets, inputs.get("evidence"), params)
     rows, before = [], {t.target_id: set() for t in targets}
-    base_year = targets[0].base_year if targets else int(inputs["targets"]["start_year"].min())
-    for month in vintages(inputs.get("evidence"), params, base_year):
+    for month in vintages(inputs.get("evidence"), params):
         vintage = changed(params, {"as_of": month}, validate=False)
         result = assess_inputs(vintage, inputs)
         summary = result.summary.set_index("target_id")
@@ -218,7 +208,7 @@ def track(params, inputs) -> pd.DataFrame:
                    "evidence_dropped": ";".join(sorted(before[target.target_id] - set(used))),
                    "status": s["status"], "outcome": math.nan, "crps": math.nan, "log_score": math.nan,
                    "band_80_held": None}
-            if target.target_id in known:
+            if target.target_id in known and target.target_id not in result.simulation.unassessable:
                 outcome = known[target.target_id]
                 scored = assess_inputs(vintage, _without(inputs, outcome["evidence_id"])) \
                     if outcome["evidence_id"] in used else result

@@ -10,10 +10,8 @@ import math
 from urllib.parse import urlparse
 
 from dgforecast.assess import deadline_passed
-from dgforecast.evidence import MEASURES
 from dgforecast.kinds import is_level
 from dgforecast.numbers import format_number, is_missing
-from dgforecast.params import PLAN_MONTH
 from dgforecast.targets import required_cagr
 from dgforecast.vocabulary import (AT_THE_CUT, MET, NO_FIGURE, NO_FIGURE_EN, NOT_MET, READINGS, RELIABILITY,
                                    UNCONFIRMED, period_words, state_en)
@@ -59,7 +57,7 @@ def month_en(month) -> str:
 def vintage_text(params) -> tuple[str, str]:
     """How far the evidence reaches, in a phrase: (zh, en)."""
     month = params.as_of_month
-    if month <= PLAN_MONTH:
+    if month <= params.plan_month:
         return "以规划制定时的信息（其后尚无公布数据）", "with what was known when the plan was made (no later figure)"
     return f"截至{month_zh(month)}已公布的数据", f"with the figures published up to {month_en(month)}"
 
@@ -102,9 +100,10 @@ def evidence_words(row) -> dict:
 
     ``row`` is a row of ``evidence.load_evidence``. Returns ``zh``, ``en`` (the figure) and
     ``source_zh``, ``source_en`` (reliability and site), e.g. "2025年1—8月集群增加值同比增长8.5%（可比价）"
-    / "the cluster's value added, January–August 2025: +8.5 % on a year before (real)".
+    / "the cluster's value added, January–August 2025: +8.5 % on a year before (real)", the measure named as the
+    plan names it (the ``name_zh``, ``name_en`` columns).
     """
-    measure = MEASURES.get(row["measure"], {"label_zh": row["measure"], "label_en": row["measure"]})
+    measure = {"label_zh": row.get("name_zh") or row["measure"], "label_en": row.get("name_en") or row["measure"]}
     when_zh, when_en = period_words(int(row["year"]), row["period"])
     value, unit, kind = float(row["value"]), row.get("unit", ""), row["kind"]
     if kind == "growth":
@@ -142,18 +141,18 @@ def evidence_line(params, evidence) -> str:
 
 
 def evidence_note(evidence_used, evidence) -> tuple[str, str]:
-    """What a level target's probability rests on, plainly: how many figures, the cluster's own and the city's.
+    """What a level target's probability rests on, plainly: how many figures, its own measures' and related ones.
 
-    ``evidence_used`` is a list of ids; ``evidence`` the evidence table (for each row's measure).
+    ``evidence_used`` is a list of ids; ``evidence`` the evidence table (for each row's role).
     """
     if not evidence_used:
         return ("没有任何公开数据涉及该目标，概率只反映规划时的假设",
                 "no published figure bears on it: the probability is the plan-time assumption only")
-    measures = evidence.set_index("evidence_id").loc[list(evidence_used), "measure"]
-    own = int(measures.str.startswith("cluster_").sum() + (measures == "revenue_to_output_ratio").sum())
-    city = len(measures) - own
-    zh = f"依据{len(measures)}条公开数据：集群自身{own}条，全市{city}条（全市数据经联系参数间接反映集群）"
-    en = (f"it rests on {len(measures)} published figures: {own} of the cluster itself, {city} of the whole city "
+    roles = evidence.set_index("evidence_id").loc[list(evidence_used), "role"]
+    related = int(roles.str.startswith("related_").sum())
+    own = len(roles) - related
+    zh = f"依据{len(roles)}条公开数据：本口径{own}条，相关口径{related}条（相关数据经联系参数间接反映）"
+    en = (f"it rests on {len(roles)} published figures: {own} of its own measures, {related} of related series "
           "(read through the link parameters)")
     return zh, en
 
@@ -219,8 +218,8 @@ def hinge_words(crossings, target, params) -> tuple[str, str]:
     cut = plain.set_index("cut")["revenue_to_output_ratio"]
     assumed = params.revenue_to_output_ratio
     achieved, missed = cut.get("achieved", math.nan), cut.get("missed", math.nan)
-    zh = f"结论取决于未公布的集群营业收入与总产值之比（假定为{assumed:.2f}）："
-    en = f"The verdict hinges on the unpublished ratio of the cluster's revenue to its output (assumed {assumed:.2f}): "
+    zh = f"结论取决于未公布的营业收入与总产值之比（假定为{assumed:.2f}）："
+    en = f"The verdict hinges on the unpublished ratio of revenue to output (assumed {assumed:.2f}): "
     if is_missing(achieved) and is_missing(missed):
         return zh + "在0.85—1.15之间不改变结论。", en + "no value from 0.85 to 1.15 changes it."
     bits_zh, bits_en = [], []
@@ -240,7 +239,7 @@ def counts_words(final) -> tuple[str, str]:
         return "", ""
     tally = counts["verdict"].value_counts()
     no_figure = int(counts["p_met"].isna().sum())
-    why_zh, why_en = "集群自身的数量从未公布，已公布的均为全市数字", "the cluster's own counts were never published, only the city's"
+    why_zh, why_en = "该目标口径的数量从未公布（尚未录入）", "no count in the targets' own terms was published (none entered)"
     if no_figure == len(counts) and len(tally) == 1:
         label = tally.index[0]
         return (f"数量与里程碑目标{len(counts)}项均为“{label}”：{NO_FIGURE}（{why_zh}）。",
@@ -259,7 +258,7 @@ def forecast_sentence(row, target, params) -> tuple[str, str]:
     goal_zh, goal_en = goal_words(target)
     deadline = int(target["deadline"])
     plan = row.get("p_met_plan", math.nan)
-    plan_zh = "" if is_missing(plan) or params.as_of_month <= PLAN_MONTH else f"（规划制定时为{plan:.1%}）"
+    plan_zh = "" if is_missing(plan) or params.as_of_month <= params.plan_month else f"（规划制定时为{plan:.1%}）"
     plan_en = "" if not plan_zh else f" ({plan:.1%} when the plan was made)"
     growth = required_growth(target, params)
     start, unit = int(target["start_year"]), target.get("unit", "")
@@ -323,12 +322,12 @@ def reason_words(row, target, evidence) -> tuple[str, str]:
         used = [i for i in str(row.get("evidence_used") or "").split(";") if i]
         zh, en = evidence_note(used, evidence)
         if target.get("baseline_conversion") == "revenue_to_output_ratio" and used:
-            zh += "；并取决于营业收入与总产值之比（集群营业收入未公布）"
-            en += "; and on the revenue-to-output ratio (the cluster's revenue was never published)"
+            zh += "；并取决于营业收入与总产值之比（目标口径的营业收入未公布）"
+            en += "; and on the revenue-to-output ratio (revenue in the target's measure was never published)"
         return zh, en
     if is_missing(row["p_met"]):
-        return f"{NO_FIGURE}：集群自身的数量从未公布，已公布的均为全市数字", \
-            f"{NO_FIGURE_EN}: the cluster's own counts were never published, only the city's"
+        return f"{NO_FIGURE}：该目标口径的数量从未公布（尚未录入）", \
+            f"{NO_FIGURE_EN}: no count in the target's own terms was published (none entered)"
     entered = f"已录入{row['achieved']:g}（{row['years_entered']}）"
     entered_en = f"{row['achieved']:g} entered ({row['years_entered']})"
     if row["verdict"] == MET:

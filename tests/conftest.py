@@ -25,6 +25,10 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 #: The workbook as shipped, pinned; read it through ``shipped`` or ``workbook``, never write to it.
 SHIPPED = Path(__file__).resolve().parent / "fixtures" / "workbook"
+#: The plan of the shipped workbook (data/raw/plan.yaml): its measures, which the evidence loader checks rows against.
+from dgforecast.plan import load_plan  # noqa: E402  (after the paths it is read from)
+
+PLAN = load_plan(SHIPPED / "data" / "raw")
 #: The repository root, for its notebooks/ (package code) only; its params.yaml and data/raw/ are
 #: the user's. Kept under its old name for test files not yet moved onto the fixture.
 ROOT = REPO

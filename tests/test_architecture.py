@@ -11,8 +11,8 @@ PACKAGE = Path(__file__).resolve().parents[1] / "dgforecast"
 #: The stages, upstream first: raw → tables → paths → assessment → views/reports → commands.
 #: A module may import modules of its own layer or an earlier one, never a later one.
 LAYERS = [
-    ("foundations", {"errors", "config", "fileio", "kinds", "workers", "limits", "vocabulary", "numbers"}),
-    ("schema and raw tables", {"params", "data", "evidence"}),
+    ("foundations", {"errors", "config", "fileio", "kinds", "workers", "limits", "vocabulary", "numbers", "yamlfile"}),
+    ("schema and raw tables", {"plan", "params", "data", "evidence"}),
     ("tables and growth models", {"targets", "models", "backtest", "reference_errors", "forecast"}),
     ("paths", {"simulate", "condition", "batch", "closed_form"}),
     ("assessment", {"assess", "tracking"}),

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+
+from tests.conftest import PLAN
 from scipy.stats import norm
 
 from dgforecast.assess import assess_inputs, summary_records
@@ -43,7 +45,7 @@ def _evidence(tmp_path, *rows):
         lines.append(",".join(str(full[c]) for c in COLUMNS))
     path = tmp_path / "evidence.csv"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return load_evidence(path, today=None)
+    return load_evidence(path, PLAN, today=None)
 
 
 def _params(**overrides):
@@ -117,7 +119,7 @@ def test_a_year_to_date_row_adds_the_unseen_months_to_its_error(tmp_path):
 
 def test_a_nominal_output_growth_row_has_no_deflator_and_no_link():
     # 总产值 +7.0 % in January-September: ln 1.07 = x_t + e with only the unseen quarter's sd 0.015
-    obs = Observation("o", "cluster_output", 2023, "growth", 7.0, months=9, real=False, rounding=0.05)
+    obs = Observation("o", "cluster_output", "level", 2023, "growth", 7.0, months=9, real=False, rounding=0.05)
     (row,) = measurement([obs], EP, YEARS, math.log(X0)).rows
     assert row.value == pytest.approx(math.log(1.07), abs=1e-12)
     assert row.link is None
@@ -169,8 +171,8 @@ def test_a_round_level_carries_the_round_figure_sd_and_pins_nothing(tmp_path):
 
 
 def test_an_exact_figure_carries_only_its_rounding():
-    exact = Observation("e", "cluster_output", 2025, "level", 5312.47, exact=True, rounding=0.005)
-    round_ = Observation("r", "cluster_output", 2025, "level", 5000.0, exact=False, step=1000.0, rounding=0.5)
+    exact = Observation("e", "cluster_output", "level", 2025, "level", 5312.47, exact=True, rounding=0.005)
+    round_ = Observation("r", "cluster_output", "level", 2025, "level", 5000.0, exact=False, step=1000.0, rounding=0.5)
     assert figure_sd(exact, EP) == pytest.approx(0.005 / (math.sqrt(3) * 5312.47), rel=1e-12)
     assert figure_sd(round_, EP) == EP.round_sd == 0.07
 
@@ -276,14 +278,14 @@ def test_the_round_reading_caps_a_round_lower_bound_at_the_next_round_figure(tmp
 
 
 def test_an_exact_bound_is_not_capped_by_the_round_reading():
-    obs = Observation("b", "cluster_output", 2025, "at_least", 5312.0, exact=True, step=1.0, rounding=0.5)
+    obs = Observation("b", "cluster_output", "level", 2025, "at_least", 5312.0, exact=True, step=1.0, rounding=0.5)
     (bound,) = measurement([obs], EvidenceParams(reading="round"), YEARS, math.log(X0)).bounds
     assert (bound.lo, bound.hi) == (math.log(5312.0), math.inf)
 
 
 def test_the_round_reading_applies_to_the_citys_output_bound_too():
-    revenue = Observation("rev", "city_revenue", 2024, "level", 27691.5, exact=True, rounding=0.05)
-    output = Observation("out", "city_output", 2024, "at_least", 25000.0, step=1000.0, rounding=0.5)
+    revenue = Observation("rev", "city_revenue", "related_numerator", 2024, "level", 27691.5, exact=True, rounding=0.05)
+    output = Observation("out", "city_output", "related_denominator", 2024, "at_least", 25000.0, step=1000.0, rounding=0.5)
     plain = measurement([revenue, output], EP, YEARS, math.log(X0))
     rounded = measurement([revenue, output], EvidenceParams(reading="round"), YEARS, math.log(X0))
     (p,), (r,) = plain.bounds, rounded.bounds
@@ -332,7 +334,7 @@ def test_a_soft_city_bound_gives_the_truncated_normal_posterior_of_the_ratio(tmp
 @pytest.mark.parametrize("scenario", ["base", "optimistic", "pessimistic", "shock"])
 def test_an_exact_revenue_figure_of_the_deadline_decides_the_target_in_every_scenario(tmp_path, scenario, value,
                                                                                       expected):
-    shipped = load_evidence(SHIPPED / "data" / "raw" / "evidence.csv", today=None)
+    shipped = load_evidence(SHIPPED / "data" / "raw" / "evidence.csv", PLAN, today=None)
     exact = _evidence(tmp_path, {"measure": "cluster_revenue", "year": 2025, "kind": "level", "value": value,
                                  "precision": "exact", "published": "2026-03"})
     import pandas as pd

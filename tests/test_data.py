@@ -12,7 +12,7 @@ from dgforecast.data import (
 )
 from dgforecast.errors import DataError
 from dgforecast.targets import required_cagr, targets_table
-from tests.conftest import SHIPPED
+from tests.conftest import PLAN, SHIPPED
 
 RAW = SHIPPED / "data" / "raw"  # read only: commands get the workbook fixture
 
@@ -35,14 +35,17 @@ def test_output_2020_implied_by_2021_growth():
 
 def test_city_totals_implied_by_shares():
     derived = derive_plan_figures(load_baselines(RAW)).set_index("variable")
-    assert derived.loc["Gross Output|Industry above scale|Implied by share", "value"] == pytest.approx(24195.03, abs=0.01)
-    assert derived.loc["Value Added|Industry above scale|Implied by share", "value"] == pytest.approx(5006.02, abs=0.01)
+    assert derived.loc["Gross Output|Electrical Machinery and Equipment|Whole implied by share", "value"] == \
+        pytest.approx(24195.03, abs=0.01)
+    assert derived.loc["Value Added|Electrical Machinery and Equipment|Whole implied by share", "value"] == \
+        pytest.approx(5006.02, abs=0.01)
 
 
 def test_value_added_to_output_ratio():
     derived = derive_plan_figures(load_baselines(RAW)).set_index("variable")
     # 1081.30 / 4621.25 = 0.233984
-    assert derived.loc["Value Added to Gross Output ratio|Electrical Machinery and Equipment", "value"] == pytest.approx(0.23398, abs=1e-5)
+    name = "Value Added|Electrical Machinery and Equipment to Gross Output|Electrical Machinery and Equipment ratio"
+    assert derived.loc[name, "value"] == pytest.approx(0.23398, abs=1e-5)
 
 
 def test_implied_total_range_follows_share_rounding():
@@ -52,7 +55,7 @@ def test_implied_total_range_follows_share_rounding():
 
 
 def test_published_city_value_added_passes_cross_check():
-    checks = cross_checks(load_baselines(RAW), load_history(RAW)).set_index("check")
+    checks = cross_checks(load_baselines(RAW), load_history(RAW), PLAN.checks, 2021).set_index("check")
     row = checks.iloc[0]
     assert row["published"] == 5008.81
     assert bool(row["passed"]) is True
@@ -63,7 +66,7 @@ def test_cross_check_fails_when_published_figure_outside_rounding():
     history = load_history(RAW)
     history.loc[(history["series_id"] == "DG_IVA") & (history["year"] == 2021) & (history["basis"] == "level")
                 & (history["period"] == "year"), "value"] = 4990.0
-    checks = cross_checks(load_baselines(RAW), history)
+    checks = cross_checks(load_baselines(RAW), history, PLAN.checks, 2021)
     assert bool(checks.iloc[0]["passed"]) is False
 
 
@@ -163,14 +166,15 @@ BAD_INPUT = [
     ("plan_targets.csv", ",level,亿元,5400", ",stock,亿元,5400", ["unknown kind 'stock'"]),
     ("plan_targets.csv", "5400,>=", "5400,=>", ["unknown comparison '=>'"]),
     ("plan_targets.csv", "100,>,2025", "-100,>,2025", ["first_sets_2025", "threshold -100.0 must be positive"]),
-    ("plan_targets.csv", "revenue_to_output_ratio,\"stated", "revenue_per_worker,\"stated", ["unknown conversion 'revenue_per_worker'"]),
+    ("plan_targets.csv", "cluster_revenue,\"stated", "cluster_revenu,\"stated",
+     ["column measure", "'cluster_revenu' is not a measure of plan.yaml; did you mean 'cluster_revenue'?"]),
     ("dongguan_published_to_2021.csv", "5490.02,level", "NaN,level", ["dongguan_published_to_2021.csv", "line 2", "'NaN' is not a number"]),
     ("dongguan_published_to_2021.csv", "2013,year,5490.02", "2014,year,5490.02", []),  # 2014 GDP absent: fine
     ("dongguan_published_to_2021.csv", "2016,year,6827.67", "2017,year,6827.67", ["duplicate series-year", "DG_GDP", "year=2017"]),
     ("dongguan_published_to_2021.csv", "current,press_or_official,http://www.chinanews", "current,rumour,http://www.chinanews", ["unknown reliability 'rumour'"]),
     ("dongguan_published_to_2021.csv", "2021,year,5008.81", "20x1,year,5008.81", ["'20x1' is not a year"]),
-    ("plan_baselines.csv", "2021,4621.25,level", "2021,1e308,level", ["line 2, column value", "1e+308 亿元 is beyond any Dongguan figure (at most 1,000,000 亿元)"]),
-    ("plan_baselines.csv", "2021,190000,count", "2021,1e9,count", ["line 8, column value", "1e+09 户 is beyond any Dongguan figure"]),
+    ("plan_baselines.csv", "2021,4621.25,level", "2021,1e308,level", ["line 2, column value", "1e+308 亿元 is beyond any regional figure (at most 1,000,000 亿元)"]),
+    ("plan_baselines.csv", "2021,190000,count", "2021,1e9,count", ["line 8, column value", "1e+09 户 is beyond any regional figure"]),
     ("plan_targets.csv", "5400,>=,2025", "1e307,>=,2025", ["line 2, column threshold", "1e+307 亿元 is beyond"]),
     ("dongguan_published_to_2021.csv", "2013,year,5490.02", "2099,year,5490.02", ["line 2, column year", "year 2099 has not begun"]),
     ("dongguan_published_to_2021.csv", "2013,year,5490.02", "2013,year,5.49e6", ["line 2, column value", "5.49e+06 亿元 is beyond"]),
@@ -254,7 +258,7 @@ def test_a_last_line_cut_short_is_refused_naming_the_line(workbook, capsys, at, 
 
 
 def test_a_quote_closed_too_early_names_the_line(workbook, capsys):
-    _edit(workbook / "data" / "raw" / "plan_targets.csv", 'revenue_to_output_ratio,"stated', 'revenue_to_output_ratio,"st"ated')
+    _edit(workbook / "data" / "raw" / "plan_targets.csv", 'cluster_revenue,"stated', 'cluster_revenue,"st"ated')
     assert main(["--project", str(workbook), "data"]) == 2
     err = capsys.readouterr().err
     assert "plan_targets.csv: line 2: not a readable CSV" in err and "must end with one" in err

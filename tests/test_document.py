@@ -2,15 +2,19 @@
 
 import nbformat
 
-from dgforecast.document import (REPORT_TITLE_ZH, file_subject, heading_text, home_href, home_link_html,
+from dgforecast.document import (file_subject, heading_text, home_href, home_link_html,
                                  notebook_heading, page_title)
 
 
+REPORT = "某市某产业集群行动计划"
+
+
 def test_title_names_the_scenario_then_the_notebook_then_the_report():
-    assert page_title("基准情景 Base case", "单一情景 One scenario") == (
-        "基准情景 Base case · 单一情景 One scenario — " + REPORT_TITLE_ZH)
-    assert page_title("", "  跟踪与终期评估   Tracking ") == "跟踪与终期评估 Tracking — " + REPORT_TITLE_ZH
-    assert page_title() == page_title("", " ") == REPORT_TITLE_ZH
+    assert page_title("基准情景 Base case", "单一情景 One scenario", report=REPORT) == (
+        "基准情景 Base case · 单一情景 One scenario — " + REPORT)
+    assert page_title("", "  跟踪与终期评估   Tracking ", report=REPORT) == "跟踪与终期评估 Tracking — " + REPORT
+    assert page_title(report=REPORT) == page_title("", " ", report=REPORT) == REPORT
+    assert page_title("基准情景 Base case") == "基准情景 Base case"  # outside a report: no report title
 
 
 def test_heading_loses_its_number_markup_and_link_addresses_but_keeps_its_words():

@@ -9,7 +9,7 @@ import pytest
 
 from dgforecast.errors import DataError, ParamsError
 from dgforecast.evidence import COLUMNS, load_evidence, period_months, select_evidence
-from tests.conftest import REPO, SHIPPED
+from tests.conftest import PLAN, REPO, SHIPPED
 
 RAW = SHIPPED / "data" / "raw"
 SHIPPED = RAW / "evidence.csv"
@@ -42,7 +42,7 @@ def refused(tmp_path, *rows) -> str:
     """The one-line message for a fixture file that must be refused."""
     path = write(tmp_path, *rows)
     with pytest.raises(DataError) as caught:
-        load_evidence(path, today=TODAY)
+        load_evidence(path, PLAN, today=TODAY)
     message = str(caught.value)
     assert "\n" not in message
     assert message.startswith(f"{path}: ")
@@ -51,7 +51,7 @@ def refused(tmp_path, *rows) -> str:
 
 # ---------------------------------------------------------------- good input
 def test_good_rows_load_with_numbers_and_months(tmp_path):
-    frame = load_evidence(write(tmp_path, GOOD, OUTPUT_2022), today=TODAY)
+    frame = load_evidence(write(tmp_path, GOOD, OUTPUT_2022), PLAN, today=TODAY)
     assert list(frame["year"]) == [2022, 2022]
     assert list(frame["value"]) == [3.2, 5000.0]
     assert list(frame["months"]) == [9, 12]
@@ -62,7 +62,7 @@ def test_period_months_counts_january_to_the_named_month():
 
 
 def test_empty_table_is_no_evidence(tmp_path):
-    frame = load_evidence(write(tmp_path), today=TODAY)
+    frame = load_evidence(write(tmp_path), PLAN, today=TODAY)
     assert frame.empty
     assert select_evidence(frame).used.empty
 
@@ -70,16 +70,16 @@ def test_empty_table_is_no_evidence(tmp_path):
 def test_year_end_statement_published_in_december_is_accepted(tmp_path):
     # 突破5000亿 said on 2025-12-29: the last month of the period, so allowed
     bound = row(OUTPUT_2022, evidence_id="out_2025", year="2025", kind="at_least", published="2025-12")
-    assert load_evidence(write(tmp_path, bound), today=TODAY)["published"].tolist() == ["2025-12"]
+    assert load_evidence(write(tmp_path, bound), PLAN, today=TODAY)["published"].tolist() == ["2025-12"]
 
 
 def test_ytd_figure_published_in_its_last_month_is_accepted(tmp_path):
-    assert len(load_evidence(write(tmp_path, row(published="2022-09")), today=TODAY)) == 1
+    assert len(load_evidence(write(tmp_path, row(published="2022-09")), PLAN, today=TODAY)) == 1
 
 
 def test_bound_equal_to_the_level_is_no_contradiction(tmp_path):
     bound = row(OUTPUT_2022, evidence_id="out_2022_bound", kind="at_least", published="2023-06")
-    assert len(load_evidence(write(tmp_path, OUTPUT_2022, bound), today=TODAY)) == 2
+    assert len(load_evidence(write(tmp_path, OUTPUT_2022, bound), PLAN, today=TODAY)) == 2
 
 
 # ---------------------------------------------------------------- bad input: one line, file, line, column
@@ -154,7 +154,7 @@ def test_bad_value_is_refused(tmp_path, changes, expected):
 ])
 def test_a_growth_that_looks_mistyped_gets_a_note_naming_the_row(tmp_path, caplog, value, note):
     path = write(tmp_path, row(value=value))
-    assert len(load_evidence(path, today=TODAY)) == 1  # kept: slow or fast growth happens
+    assert len(load_evidence(path, PLAN, today=TODAY)) == 1  # kept: slow or fast growth happens
     assert f"{path}: {note}" in caplog.text
 
 
@@ -239,14 +239,14 @@ def test_lower_bound_above_upper_bound_is_refused(tmp_path):
 
 def test_bounds_of_different_years_do_not_contradict(tmp_path):
     bound = row(OUTPUT_2022, evidence_id="out_2025", year="2025", kind="at_least", value="6000", published="2025-12")
-    assert len(load_evidence(write(tmp_path, OUTPUT_2022, bound), today=TODAY)) == 2
+    assert len(load_evidence(write(tmp_path, OUTPUT_2022, bound), PLAN, today=TODAY)) == 2
 
 
 def test_missing_column_is_refused_at_the_header(tmp_path):
     path = tmp_path / "evidence.csv"
     path.write_text("evidence_id,measure\nx,cluster_output\n", encoding="utf-8")
     with pytest.raises(DataError, match=r"evidence.csv: header: missing column\(s\) year, period"):
-        load_evidence(path, today=TODAY)
+        load_evidence(path, PLAN, today=TODAY)
 
 
 # ---------------------------------------------------------------- selection
@@ -261,7 +261,7 @@ def _table(tmp_path):
         row(OUTPUT_2022, evidence_id="ratio_2024", measure="city_revenue_to_output_ratio", year="2024",
             kind="at_most", value="1.10766", unit="1", published="2025-02", reliability="official"),
     ]
-    return load_evidence(write(tmp_path, *rows), today=TODAY)
+    return load_evidence(write(tmp_path, *rows), PLAN, today=TODAY)
 
 
 def _reasons(selection) -> dict:
@@ -317,7 +317,7 @@ def test_min_reliability_official_drops_press_copies(tmp_path):
 def test_later_month_revises_the_same_figure(tmp_path):
     first = row(OUTPUT_2022, value="4900", reliability="preliminary")
     final = row(OUTPUT_2022, evidence_id="out_2022_final", published="2023-09")
-    table = load_evidence(write(tmp_path, first, final), today=TODAY)
+    table = load_evidence(write(tmp_path, first, final), PLAN, today=TODAY)
     chosen = select_evidence(table, min_reliability="preliminary")
     assert list(chosen.used["evidence_id"]) == ["out_2022_final"]
     assert _reasons(chosen) == {"out_2022": "revised by out_2022_final (published 2023-09)"}
@@ -326,7 +326,7 @@ def test_later_month_revises_the_same_figure(tmp_path):
 
 def test_nominal_and_real_growth_of_one_year_are_both_used(tmp_path):
     nominal = row(evidence_id="va_nominal", price_basis="nominal", value="6.4")
-    chosen = select_evidence(load_evidence(write(tmp_path, GOOD, nominal), today=TODAY))
+    chosen = select_evidence(load_evidence(write(tmp_path, GOOD, nominal), PLAN, today=TODAY))
     assert list(chosen.used["evidence_id"]) == ["va_2022_ytd09", "va_nominal"]
 
 
@@ -351,7 +351,7 @@ def test_unknown_min_reliability_is_refused_with_did_you_mean(tmp_path):
 
 # ---------------------------------------------------------------- the shipped files
 def test_shipped_evidence_loads_and_default_selection_uses_ten_rows():
-    chosen = select_evidence(load_evidence(SHIPPED, today=TODAY), as_of="2026-11")
+    chosen = select_evidence(load_evidence(SHIPPED, PLAN, today=TODAY), as_of="2026-11")
     assert list(chosen.used["evidence_id"]) == ["em_va_2022_ytd09", "em_out_2022", "em_va_2025_ytd08",
                                                 "em_out_2025_at_least", "city_revenue_2024",
                                                 "city_output_2024_at_least", "city_va_2022", "city_va_2023",
@@ -367,7 +367,7 @@ def test_shipped_evidence_loads_and_default_selection_uses_ten_rows():
 
 
 def test_shipped_round_statements_and_exact_figures_are_marked():
-    evidence = load_evidence(SHIPPED, today=TODAY).set_index("evidence_id")
+    evidence = load_evidence(SHIPPED, PLAN, today=TODAY).set_index("evidence_id")
     assert evidence.loc["em_out_2022", "precision"] == "round"
     assert evidence.loc["em_out_2025_at_least", ["precision", "step"]].tolist() == ["round", 1000.0]
     assert evidence.loc["city_output_2024_at_least", ["precision", "step"]].tolist() == ["round", 1000.0]
@@ -381,7 +381,7 @@ def test_shipped_round_statements_and_exact_figures_are_marked():
     ("5000.0", (5, -1), "exact", 0.1, 0.05),
 ])
 def test_precision_step_and_rounding_come_from_the_digits(text, digits, precision, step, rounding):
-    from dgforecast.evidence import precision_of, round_step, rounding as rounding_of, significant_digits
+    from dgforecast.numbers import precision_of, round_step, rounding as rounding_of, significant_digits
 
     assert significant_digits(text) == digits and precision_of(text) == precision
     assert round_step(text) == pytest.approx(step) and rounding_of(text) == pytest.approx(rounding)
@@ -398,17 +398,17 @@ def test_an_unknown_precision_is_refused_with_did_you_mean(tmp_path):
 def test_a_city_figure_without_its_pair_is_left_out_saying_why(tmp_path):
     revenue = row(OUTPUT_2022, evidence_id="rev", measure="city_revenue", year="2024", value="27691.5",
                   published="2025-02")
-    chosen = select_evidence(load_evidence(write(tmp_path, revenue), today=TODAY))
+    chosen = select_evidence(load_evidence(write(tmp_path, revenue), PLAN, today=TODAY))
     assert chosen.used.empty
-    assert _reasons(chosen) == {"rev": "no city_output of 2024 year in use beside it to make the city's ratio"}
+    assert _reasons(chosen) == {"rev": "no denominator of 2024 year in use beside it to make the related ratio"}
 
 
 def test_shipped_evidence_as_of_plan_uses_nothing():
-    assert select_evidence(load_evidence(SHIPPED), as_of="2022-01").used.empty
+    assert select_evidence(load_evidence(SHIPPED, PLAN), as_of="2022-01").used.empty
 
 
 def test_every_shipped_row_traces_to_a_published_row():
-    evidence = load_evidence(SHIPPED)
+    evidence = load_evidence(SHIPPED, PLAN)
     published = pd.read_csv(PUBLISHED, dtype=str, keep_default_na=False)
     published["value"] = published["value"].astype(float)
     for _, ev in evidence.iterrows():
@@ -424,7 +424,7 @@ def test_every_shipped_row_traces_to_a_published_row():
 
 
 def test_shipped_output_statement_of_2025_is_one_row_for_two_sources():
-    evidence = load_evidence(SHIPPED).set_index("evidence_id")
+    evidence = load_evidence(SHIPPED, PLAN).set_index("evidence_id")
     row_2025 = evidence.loc["em_out_2025_at_least"]
     assert (row_2025["kind"], row_2025["value"]) == ("at_least", 5000.0)
     assert "https://www.zc91.cn/archives/160729" in row_2025["note"]

@@ -106,7 +106,7 @@ def test_memo_opens_with_the_verdicts_then_every_section_chinese_first(memo):
     assert [c.text for c in verdicts.rows[0].cells][:2] == ["目标 target", "结论 verdict\n字面读法（仅为下限）"]
     assert verdicts.rows[1].cells[1].text == "已实现\nmet"
     assert any(t.startswith("各情景：基准情景（主情景）") for t in texts)
-    assert any(t.startswith("结论取决于未公布的集群营业收入与总产值之比") for t in texts)
+    assert any(t.startswith("结论取决于未公布的营业收入与总产值之比") for t in texts)
     assert len(doc.inline_shapes) == 1 and facts.fan_png.startswith(b"\x89PNG")
     everything = _everything(doc)
     assert "2022年集群总产值约5,000亿元（整数表述）" in everything  # evidence in words, with its site

@@ -139,7 +139,7 @@ def test_notebook_finds_the_workbook_from_its_folder_without_project_dir(tmp_pat
     assert run.ok, str(run.failure)
     nb = nbformat.read(run.output, as_version=4)
     printed = "".join(o.get("text", "") for c in nb.cells for o in c.get("outputs", []) if o.output_type == "stream")
-    assert "scenario: base (副本基准 / Base case)" in printed
+    assert "情景 scenario: 副本基准 Base case" in printed
 
 
 def test_base_closed_form_is_the_hand_worked_value():

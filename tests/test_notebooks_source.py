@@ -15,7 +15,7 @@ import pytest
 
 from dgforecast import params as params_module
 from dgforecast.notebook import NUMBERED_NOTEBOOKS
-from dgforecast.params import did_you_mean
+from dgforecast.yamlfile import did_you_mean
 from dgforecast.report import notebook_runs
 
 ROOT = Path(__file__).resolve().parents[1]

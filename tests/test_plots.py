@@ -12,6 +12,7 @@ from matplotlib.legend import Legend  # noqa: E402
 from matplotlib.patches import Rectangle  # noqa: E402
 
 from dgforecast import plots  # noqa: E402
+from tests.conftest import PLAN  # noqa: E402
 
 
 def _render(fig):
@@ -185,13 +186,17 @@ def evidence(tmp_path):
 
     path = tmp_path / "evidence.csv"
     path.write_text("\n".join([EVIDENCE_HEADER, *EVIDENCE_ROWS]) + "\n", encoding="utf-8")
-    return load_evidence(path, today=date(2026, 12, 1))
+    return load_evidence(path, PLAN, today=date(2026, 12, 1))
+
+
+#: The legend's words of the shipped plan's measures (plan.yaml short_zh, short_en).
+SHORT = {m: PLAN.short(m) for m in PLAN.measures}
 
 
 def _marks_by_id(evidence, measure="cluster_revenue", reading="plain"):
     from dgforecast.evidence_marks import evidence_marks
 
-    return evidence_marks(evidence, measure, reading).set_index("evidence_id")
+    return evidence_marks(evidence, measure, reading, SHORT).set_index("evidence_id")
 
 
 def test_an_exact_level_is_a_filled_point_at_its_value(evidence):
@@ -228,8 +233,8 @@ def test_output_rows_on_a_revenue_chart_say_they_are_output_not_revenue(evidence
     on_revenue = _marks_by_id(evidence, "cluster_revenue")
     assert on_revenue.loc["out_2022", "measure"] == "cluster_output"
     assert on_revenue.loc["out_2022", "value"] == 5000.0  # kept apart: not converted by any ratio
-    assert on_revenue.loc["out_2022", "label"] == "总产值（非营收）约数（达到）及取整范围 output (not revenue), round figure ± rounding"
-    assert on_revenue.loc["out_2023_at_least", "label"] == "总产值（非营收）下限（突破）output (not revenue), lower bound"
+    assert on_revenue.loc["out_2022", "label"] == "总产值（非营业收入）约数（达到）及取整范围 output (not revenue), round figure ± rounding"
+    assert on_revenue.loc["out_2023_at_least", "label"] == "总产值（非营业收入）下限（突破）output (not revenue), lower bound"
     assert on_revenue.loc["rev_2022", "label"] == "营业收入公布值 published revenue"
     on_output = _marks_by_id(evidence, "cluster_output")
     assert on_output.loc["out_2022", "label"] == "总产值约数（达到）及取整范围 output, round figure ± rounding"
@@ -241,11 +246,10 @@ def test_city_growth_and_ratio_rows_are_not_drawn(evidence):
                                                   "rev_2024_at_least"]
 
 
-def test_marks_refuse_a_measure_a_fan_chart_cannot_show(evidence):
+def test_a_chart_of_a_measure_with_no_levels_drawn_has_no_marks(evidence):
     from dgforecast.evidence_marks import evidence_marks
 
-    with pytest.raises(ValueError, match="cluster_revenue, cluster_output"):
-        evidence_marks(evidence, "city_output")
+    assert len(evidence_marks(evidence, "city_value_added")) == 0  # growth rows: no level to draw
     assert len(evidence_marks(None, "cluster_output")) == 0
 
 
@@ -257,11 +261,12 @@ def _result(evidence, used_ids, reading="plain", base=4390.19):
 
     return SimpleNamespace(actuals=pd.Series({2021: base}), simulation=SimpleNamespace(selection=select_evidence(evidence)),
                            evidence={"rev_2025": {"evidence_used": used_ids}},
-                           params=SimpleNamespace(evidence=SimpleNamespace(reading=reading)))
+                           params=SimpleNamespace(evidence=SimpleNamespace(reading=reading)), plan=PLAN)
 
 
 def _targets(conversion):
-    return pd.DataFrame({"id": ["rev_2025"], "baseline_conversion": [conversion]})
+    measure = "cluster_revenue" if conversion else "cluster_output"
+    return pd.DataFrame({"id": ["rev_2025"], "baseline_conversion": [conversion], "measure": [measure]})
 
 
 def test_the_base_point_of_a_converted_target_is_derived_not_actual(evidence):
@@ -270,7 +275,7 @@ def test_the_base_point_of_a_converted_target_is_derived_not_actual(evidence):
     marks = scenario_marks(_result(evidence, ["out_2022", "va_2023"]), _targets("revenue_to_output_ratio"), "rev_2025")
     base = marks.iloc[0]
     assert (base["mark"], base["year"], base["value"]) == ("derived", 2021, 4390.19)
-    assert base["label"] == "推算 derived: 总产值 × 假定营收产值比 assumed revenue/output ratio"
+    assert base["label"] == "推算 derived: 规划基数 × 假定比率 plan baseline × assumed ratio"
     assert "实际" not in " ".join(marks["label"]) and "actual" not in " ".join(marks["label"])
     # only the rows that weighed on this target's paths, and of those only levels and bounds
     assert marks["evidence_id"].tolist() == ["", "out_2022"]
@@ -288,21 +293,22 @@ def test_the_base_point_of_a_target_in_the_plans_own_measure_is_the_plan_baselin
 def test_fan_chart_legend_holds_each_kind_of_mark_once_in_chinese_and_english(evidence):
     from dgforecast.evidence_marks import base_mark, evidence_marks
 
-    marks = pd.concat([base_mark(2021, 4621.25, derived=True), evidence_marks(evidence, "cluster_revenue"),
-                       evidence_marks(evidence.assign(year=evidence["year"] + 1), "cluster_revenue", "round")],
+    marks = pd.concat([base_mark(2021, 4621.25, derived=True, measure="cluster_revenue"),
+                       evidence_marks(evidence, "cluster_revenue", names=SHORT),
+                       evidence_marks(evidence.assign(year=evidence["year"] + 1), "cluster_revenue", "round", SHORT)],
                       ignore_index=True)
     fig = plots.fan_chart(_fan(), threshold=5400, base=(2021, 4621.25), marks=marks)
     ax = fig.axes[0]
     fan_legend, marks_legend = [c for c in ax.get_children() if isinstance(c, Legend)]
     assert marks_legend is ax.get_legend() and marks_legend.get_title().get_text() == "所见 what was seen"
     legend = [t.get_text() for t in [*fan_legend.get_texts(), *marks_legend.get_texts()]]
-    expected = ["推算 derived: 总产值 × 假定营收产值比 assumed revenue/output ratio",
+    expected = ["推算 derived: 规划基数 × 假定比率 plan baseline × assumed ratio",
                 "营业收入公布值 published revenue",
-                "总产值（非营收）约数（达到）及取整范围 output (not revenue), round figure ± rounding",
-                "总产值（非营收）下限（突破）output (not revenue), lower bound",
+                "总产值（非营业收入）约数（达到）及取整范围 output (not revenue), round figure ± rounding",
+                "总产值（非营业收入）下限（突破）output (not revenue), lower bound",
                 "营业收入上限 revenue, upper bound",
                 "营业收入下限（突破）revenue, lower bound",
-                "总产值（非营收）突破、不到下一整数关口 output (not revenue), round reading: below next round figure",
+                "总产值（非营业收入）突破、不到下一整数关口 output (not revenue), round reading: below next round figure",
                 "营业收入上限、高于低一档整数关口 revenue, round reading: above the round figure below"]
     assert [t for t in legend if t in expected] == expected  # each kind once, after the fan's own entries
     assert legend[:6] == ["10%–90%", "20%–80%", "30%–70%", "40%–60%", "中位数 median", "目标 target 5,400 亿元"]

@@ -18,8 +18,10 @@ from pathlib import Path
 import pytest
 
 from dgforecast import report
-from dgforecast.document import REPORT_TITLE_ZH
 from tests.conftest import copy_workbook
+
+#: The report's title: the plan's (data/raw/plan.yaml of the workbook the report is built from).
+REPORT_TITLE_ZH = "东莞市高端装备制造业集群行动计划"
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 DRIVER = shutil.which("chromedriver")

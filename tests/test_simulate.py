@@ -11,6 +11,7 @@ from dgforecast.errors import ParamsError
 from dgforecast.params import ScenarioParams
 from dgforecast.simulate import simulate_paths, simulate_targets
 from dgforecast.targets import LevelTarget
+from tests.conftest import PLAN
 
 OUTPUT_2021 = 4621.25  # 规上工业总产值 2021, plan 一（一）
 TARGET = 5400.0  # 营业收入 2025, plan 二（一）
@@ -18,7 +19,7 @@ TARGET = 5400.0  # 营业收入 2025, plan 二（一）
 
 def scenario(**changes) -> ScenarioParams:
     values = dict(scenario="t", label_zh="测试", label_en="test", growth=0.0397, volatility=0.05,
-                  n_sims=20000, seed=1)
+                  n_sims=20000, seed=1, target_year=2025)
     return ScenarioParams(**{**values, **changes})
 
 
@@ -150,7 +151,8 @@ def test_same_seed_gives_the_same_paths():
 
 # ---------------------------------------------------------------- exact figures pin the paths
 OUTPUT_TARGET = LevelTarget("output_2025", TARGET, ">=", 2025, OUTPUT_2021, 2021, False,
-                            "Gross Output|Electrical Machinery and Equipment")
+                            "Gross Output|Electrical Machinery and Equipment", measure="cluster_output",
+                            path="cluster_output")
 
 
 def _evidence(*rows):
@@ -159,7 +161,10 @@ def _evidence(*rows):
                "published", "reliability", "source_url", "source_phrase", "note", "months", "step", "rounding"]
     records = [(i, m, y, "year", k, float(v), "亿元", p, "", f"{y + 1}-02", "official", "http://x", "x", "x", 12,
                 1000.0, 0.5) for i, m, y, k, v, p in rows]
-    return pd.DataFrame(records, columns=columns)
+    frame = pd.DataFrame(records, columns=columns)
+    # the columns the loader adds from the plan's measures (data/raw/plan.yaml)
+    return frame.assign(role=[PLAN.role(m) for m in frame["measure"]],
+                        path=[PLAN.path_of(m) for m in frame["measure"]])
 
 
 def test_an_exact_output_pins_every_path_and_bridges_the_years_before_it():
@@ -198,8 +203,9 @@ def fake_models(monkeypatch, growth=0.1):
 
 
 def _fitted(history, evidence=None, **changes):
-    params = scenario(engine="fitted", n_sims=10, as_of="2026-11", **changes)
-    target = LevelTarget("output_2025", TARGET, ">=", 2025, 100.0, 2021, False, OUTPUT_TARGET.baseline_variable)
+    params = scenario(engine="fitted", n_sims=10, as_of="2026-11", history_series="DG_IVA", **changes)
+    target = LevelTarget("output_2025", TARGET, ">=", 2025, 100.0, 2021, False, OUTPUT_TARGET.baseline_variable,
+                         measure="cluster_output", path="cluster_output")
     return simulate_targets([target], params, history, evidence).groups[0]
 
 

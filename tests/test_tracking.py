@@ -55,20 +55,20 @@ def with_outcome(tmp_path, value) -> dict:
 
 # ---------------------------------------------------------------- vintages
 def test_vintages_of_the_shipped_evidence_are_the_plan_then_each_month_with_usable_rows(inputs):
-    assert vintages(inputs["evidence"], resolved(), 2021) == SHIPPED_VINTAGES
+    assert vintages(inputs["evidence"], resolved()) == SHIPPED_VINTAGES
 
 
 def test_vintages_with_every_row_trusted_add_the_unverified_month(inputs):
-    found = vintages(inputs["evidence"], resolved(**{"evidence.min_reliability": "unverified"}), 2021)
+    found = vintages(inputs["evidence"], resolved(**{"evidence.min_reliability": "unverified"}))
     assert found == SHIPPED_VINTAGES + ["2026-08"]  # 2024-01 (the low size class) is a month already
 
 
 def test_vintages_stop_at_the_as_of_month(inputs):
-    assert vintages(inputs["evidence"], resolved(as_of="2025-07"), 2021) == SHIPPED_VINTAGES[:12]
+    assert vintages(inputs["evidence"], resolved(as_of="2025-07")) == SHIPPED_VINTAGES[:12]
 
 
 def test_without_an_evidence_table_the_only_vintage_is_the_plan():
-    assert vintages(None, resolved(), 2021) == ["2022-01"]
+    assert vintages(None, resolved()) == ["2022-01"]
 
 
 # ---------------------------------------------------------------- the track

@@ -13,7 +13,7 @@ from dgforecast.params import resolve_scenario
 from dgforecast.tables import (assumptions_text, count_targets_view, crossing_view, evidence_view, final_view,
                                left_out_view, summary_sheets, summary_text, track_view)
 from dgforecast.words import evidence_words, source_words
-from tests.conftest import SHIPPED
+from tests.conftest import PLAN, SHIPPED
 
 #: What a reader must not see: evidence ids, target ids, period codes.
 IDENTIFIER = re.compile(r"\b(em_|city_va|city_revenue_|city_output_)\w*|\w+_2025\b|YTD_M\d")
@@ -75,7 +75,7 @@ def test_the_verdict_box_names_the_headline_scenario_both_readings_and_every_sce
     assert "按基准情景（主情景）" in box and "Base case (the headline scenario)" in box
     assert "字面读法（仅为下限）" in box and "取整读法（亦低于下一整数关口）" in box
     assert "各情景：基准情景（主情景）" in box and "需求冲击情景" in box and "实现概率范围" in box
-    assert "结论取决于未公布的集群营业收入与总产值之比" in box
+    assert "结论取决于未公布的营业收入与总产值之比" in box
     assert "数量与里程碑目标13项" in box
 
 
@@ -125,7 +125,8 @@ def test_page_titles_and_language_are_documents(page):
      "2024年全市规上工业营业收入27,691.5亿元", "the city's industrial operating revenue, 2024: 27,691.5 亿元"),
 ])
 def test_a_figure_reads_as_a_reader_would_say_it(row, zh, en):
-    said = evidence_words({**row, "source_url": "https://www.sun0769.com/a", "reliability": "official"})
+    names = dict(zip(("name_zh", "name_en"), PLAN.name(row["measure"])))  # what the loader adds from plan.yaml
+    said = evidence_words({**row, **names, "source_url": "https://www.sun0769.com/a", "reliability": "official"})
     assert (said["zh"], said["en"]) == (zh, en)
     assert said["source_zh"] == "官方文件原文，sun0769.com"
 
@@ -147,7 +148,7 @@ def test_reader_tables_of_the_final_assessment_evidence_and_track_carry_no_ident
     assert any(w.startswith("被更完整的数据取代 superseded by: 2025年全市规上工业增加值同比增长4%") for w in left["原因 why left out"])
     final = final_view(facts.final, facts.targets, evidence).set_index("目标 target")
     row = final.loc["装备制造业产业集群营业收入 Equipment manufacturing cluster operating revenue"]
-    assert row["依据 rests on"].startswith("依据10条公开数据：集群自身4条，全市6条")
+    assert row["依据 rests on"].startswith("依据10条公开数据：本口径4条，相关口径6条")
 
 
 # ---------------------------------------------------------------- tables and texts

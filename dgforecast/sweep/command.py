@@ -7,7 +7,7 @@ import time
 
 from dgforecast.config import find_project
 from dgforecast.errors import ParamsError
-from dgforecast.params import FIELDS, resolve_scenario
+from dgforecast.params import FIELDS, headline_scenario, resolve_scenario
 from dgforecast.pipeline import load_inputs
 from dgforecast.batch import engine_setup
 from dgforecast.simulate import simulated_years
@@ -177,7 +177,7 @@ def _check_jobs(jobs) -> int:
     return jobs
 
 
-def run_sweep(specs, project=None, scenario="base", n_sims=None, seed=None, out=None, jobs=1, scheduler=None,
+def run_sweep(specs, project=None, scenario=None, n_sims=None, seed=None, out=None, jobs=1, scheduler=None,
               yes=False, notebooks=False, as_of=None, as_json=False) -> str:
     """``dgforecast sweep``: evaluate a grid of overrides on a scenario and write one row per point.
 
@@ -187,8 +187,8 @@ def run_sweep(specs, project=None, scenario="base", n_sims=None, seed=None, out=
         ``--grid`` arguments, ``KEY=START:STOP:STEP`` (stop inclusive) or ``KEY=V1,V2,...``.
     project : str or Path, optional
         The workbook; default: found from the current folder upward.
-    scenario : str
-        The scenario of params.yaml the grid overrides.
+    scenario : str, optional
+        The scenario of params.yaml the grid overrides (default: its headline scenario).
     n_sims, seed : int, optional
         Override the scenario's number of paths and seed.
     out : str or Path, optional
@@ -202,7 +202,7 @@ def run_sweep(specs, project=None, scenario="base", n_sims=None, seed=None, out=
     notebooks : bool
         Also render the scenario notebook and its HTML for every point (resumable).
     as_of : str, optional
-        YYYY-MM: use only evidence published by then (``2022-01``: as of the plan).
+        YYYY-MM: use only evidence published by then (the plan's month: as of the plan).
     as_json : bool
         Return one JSON object (``describe_results``) instead of text.
 
@@ -216,6 +216,7 @@ def run_sweep(specs, project=None, scenario="base", n_sims=None, seed=None, out=
     if scheduler:
         check_scheduler(scheduler)
     paths = find_project(project)
+    scenario = scenario or headline_scenario(paths.params_file)
     out = check_output_path(out or paths.reports / f"sweep_{scenario}.csv", paths.raw)
     grid, setup = prepare_sweep(paths, scenario, specs, n_sims=n_sims, seed=seed, yes=yes, as_of=as_of)
     started = time.perf_counter()

@@ -15,7 +15,8 @@ from pydantic import BaseModel
 
 from dgforecast.errors import ParamsError
 from dgforecast.limits import check_fits
-from dgforecast.params import ScenarioParams, changed, did_you_mean, shown, yaml_value
+from dgforecast.params import ScenarioParams, changed
+from dgforecast.yamlfile import did_you_mean, shown, yaml_value
 from dgforecast.simulate import STRUCTURAL_KEYS
 
 #: Points a sweep may have before it needs ``--yes``.

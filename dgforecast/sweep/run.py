@@ -17,7 +17,7 @@ import pandas as pd
 
 from dgforecast.errors import ParamsError
 from dgforecast.batch import EngineSetup, evaluate_points
-from dgforecast.params import cut
+from dgforecast.yamlfile import cut
 from dgforecast.simulate import STRUCTURAL_KEYS, evidence_rows
 from dgforecast.workers import map_pool
 
