@@ -9,7 +9,7 @@ import pytest
 from dgforecast.closed_form import closed_form_for, closed_form_p_met
 from dgforecast.condition import Observation
 from dgforecast.errors import ParamsError
-from dgforecast.params import ScenarioParams
+from dgforecast.params import EvidenceParams, ScenarioParams
 from dgforecast.simulate import simulate_paths, simulate_targets
 from dgforecast.targets import LevelTarget
 
@@ -230,3 +230,51 @@ def test_fitted_engine_moves_its_paths_onto_an_exact_figure(monkeypatch):
 def test_fitted_engine_without_history_is_refused():
     with pytest.raises(ParamsError, match="engine = 'fitted': history_series = 'DG_IVA' has fewer than 2"):
         _fitted(pd.Series({2021: 9.0}))
+
+
+# ---------------------------------------------------------------- fitted engine: the bridge through exact figures
+def _fitted_group(evidence, n_sims=200, **changes):
+    """The fitted engine from 100 in 2021 (history up to 2021), a floor of 10 effective paths."""
+    params = scenario(engine="fitted", n_sims=n_sims, as_of="2026-11", evidence=EvidenceParams(min_ess=10), **changes)
+    target = LevelTarget("output_2025", TARGET, ">=", 2025, 100.0, 2021, False, OUTPUT_TARGET.baseline_variable)
+    return params, simulate_targets([target], params, pd.Series({2020: 80.0, 2021: 90.0}), evidence).groups[0]
+
+
+@pytest.mark.parametrize("ratio_sd", [0.0, 0.05])
+@pytest.mark.parametrize("year, value", [(2023, 150.0), (2024, 150.0), (2025, 150.0), (2024, 200.0)])
+def test_fitted_paths_alike_are_bridged_alike_through_an_exact_figure(monkeypatch, year, value, ratio_sd):
+    # every path the same (10 % a year): the years up to the figure share the log difference equally, as
+    # the random walk's bridge does: X_2022 = 100 · (value / 100)^(1 / (year - 2021)), whatever the ratio's sd
+    fake_models(monkeypatch)
+    evidence = _evidence(("out", "cluster_output", year, "level", value, "exact"))
+    _, group = _fitted_group(evidence, n_sims=10, revenue_to_output_ratio_sd=ratio_sd)
+    assert group.paths[2022].to_numpy() == pytest.approx(100 * (value / 100) ** (1 / (year - 2021)), rel=1e-12)
+    assert group.paths[year].to_numpy() == pytest.approx(value, rel=1e-12)
+
+
+def test_a_fitted_path_at_or_below_zero_weighs_nothing_and_says_nothing(monkeypatch):
+    # one path falls to 0 in its second year, one below zero in its third: no RuntimeWarning on the way,
+    # without evidence, under a bound, an exact figure or a soft row; under the bound or the row they weigh
+    # 0 and the others share the weight alike
+    import warnings
+
+    import dgforecast.forecast
+
+    def simulate_series(y, horizon, n_paths, rng, method="auto"):
+        paths = np.tile(float(y.iloc[-1]) * 1.1 ** np.arange(1, horizon + 1), (n_paths, 1))
+        paths[0, 1:] = 0.0
+        paths[1, 2] = -5.0
+        return paths, {"model": "fake", "years": "-"}
+
+    monkeypatch.setattr(dgforecast.forecast, "simulate_series", simulate_series)
+    rows = [("b", "cluster_output", 2025, "at_least", 100.0, "round"),
+            ("x", "cluster_output", 2022, "level", 105.0, "exact"),
+            ("g", "cluster_output", 2023, "growth", 10.0, "")]
+    for evidence in (None, *(_evidence(row) for row in rows)):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            _, group = _fitted_group(evidence, n_sims=20)
+        if evidence is not None and evidence["evidence_id"][0] in ("b", "g"):
+            n = len(group.weights)
+            assert group.weights[:2].tolist() == [0.0, 0.0]
+            assert np.allclose(group.weights[2:], 1 / (n - 2), rtol=1e-12)
