@@ -232,7 +232,26 @@ def test_fitted_engine_without_history_is_refused():
         _fitted(pd.Series({2021: 9.0}))
 
 
+def test_fitted_engine_without_evidence_counts_every_path_alike_and_ends_at_its_deadline_value(monkeypatch):
+    fake_models(monkeypatch)
+    group = _fitted(pd.Series({2020: 80.0, 2021: 90.0}))
+    assert group.weights is None and group.ess == 10.0
+    assert np.allclose(group.deadline_values[2025], group.paths[2025], rtol=1e-12)
+
+
 # ---------------------------------------------------------------- fitted engine: the bridge through exact figures
+def spread_models(monkeypatch, sds=(0.0, 0.02, 0.03, 0.04)):
+    # Stands in for the growth models: log growth ln 1.1 + sd_k z a year, z the first draws of the generator
+    import dgforecast.forecast
+
+    def simulate_series(y, horizon, n_paths, rng, method="auto"):
+        growth = math.log(1.1) + np.array(sds[:horizon]) * rng.standard_normal((n_paths, horizon))
+        return float(y.iloc[-1]) * np.exp(np.cumsum(growth, axis=1)), {"model": "fake", "years": "-"}
+
+    monkeypatch.setattr(dgforecast.forecast, "simulate_series", simulate_series)
+    return np.array(sds)
+
+
 def _fitted_group(evidence, n_sims=200, **changes):
     """The fitted engine from 100 in 2021 (history up to 2021), a floor of 10 effective paths."""
     params = scenario(engine="fitted", n_sims=n_sims, as_of="2026-11", evidence=EvidenceParams(min_ess=10), **changes)
@@ -250,6 +269,88 @@ def test_fitted_paths_alike_are_bridged_alike_through_an_exact_figure(monkeypatc
     _, group = _fitted_group(evidence, n_sims=10, revenue_to_output_ratio_sd=ratio_sd)
     assert group.paths[2022].to_numpy() == pytest.approx(100 * (value / 100) ** (1 / (year - 2021)), rel=1e-12)
     assert group.paths[year].to_numpy() == pytest.approx(value, rel=1e-12)
+
+
+def test_fitted_paths_are_bridged_in_proportion_to_each_years_spread(monkeypatch):
+    # x_k = ln 1.1 + sd_k z_k, sds (0, 0.02, 0.03, 0.04); exact 150 in 2024: on each path the gap
+    # d = ln 1.5 - (x_1 + x_2 + x_3) goes to the years in proportion to their variance across the paths,
+    # s_k / (s_2 + s_3) to 2023 and 2024 (2022, alike on every path, and 2025, after it, keep theirs)
+    sds = spread_models(monkeypatch)
+    params, group = _fitted_group(_evidence(("out", "cluster_output", 2024, "level", 150.0, "exact")))
+    n = len(group.theta)
+    x = math.log(1.1) + sds * np.random.default_rng(params.seed).standard_normal((n, 4))
+    s = x.var(axis=0)
+    d = math.log(1.5) - x[:, :3].sum(axis=1)
+    expected = x.copy()
+    expected[:, 1] += s[1] / (s[1] + s[2]) * d
+    expected[:, 2] += s[2] / (s[1] + s[2]) * d
+    assert np.allclose(group.theta[:, :4], expected, rtol=0, atol=1e-12)
+    assert np.allclose(group.weights, 1 / n) and group.ess == pytest.approx(n)
+
+
+def test_fitted_projection_of_one_or_two_paths():
+    # x_2022 + x_2023 = 0.5 exactly; one path has no spread to weigh by: the years share the gap alike
+    from dgforecast.condition import GaussianRow, Linear
+    from dgforecast.simulate import _project
+
+    rows = [GaussianRow(("e",), Linear(((2022, 1.0), (2023, 1.0))), 0.5, 0.0, exact=True)]
+    layout = [2022, 2023, "log_r"]
+    one = _project(np.array([[0.1, 0.2, 0.0]]), rows, layout, [0.0, 0.0, 0.0])
+    assert np.allclose(one, [[0.2, 0.3, 0.0]], atol=1e-15)
+    # two paths: variances 0.01 (0.1, 0.3) and 0.04 (0.2, -0.2) share the gaps 0.2 and 0.4 as 1 : 4
+    two = _project(np.array([[0.1, 0.2, 0.0], [0.3, -0.2, 0.0]]), rows, layout, [0.0, 0.0, 0.0])
+    assert np.allclose(two, [[0.14, 0.36, 0.0], [0.38, 0.12, 0.0]], atol=1e-15)
+    # a year alike on both paths (0.1) does not move: the gaps 0.2 and 0.6 go to 2023
+    alike = _project(np.array([[0.1, 0.2, 0.0], [0.1, -0.2, 0.0]]), rows, layout, [0.0, 0.0, 0.0])
+    assert np.allclose(alike, [[0.1, 0.4, 0.0], [0.1, 0.4, 0.0]], atol=1e-15)
+
+
+def test_fitted_ratio_moves_onto_an_exact_revenue_by_its_prior_variance(monkeypatch):
+    # paths alike at 10 % a year, ln r = mu + s z (z the generator's first draws, the fake models take none),
+    # s² = ln(1 + 0.05²): exact revenue 150 in 2023, d = ln 1.5 - 2 ln 1.1 - ln r; the two years move by
+    # d / (2 + s²) each and ln r by s² d / (2 + s²)
+    fake_models(monkeypatch)
+    params, group = _fitted_group(_evidence(("rev", "cluster_revenue", 2023, "level", 150.0, "exact")),
+                                  revenue_to_output_ratio_sd=0.05)
+    n = len(group.theta)
+    s2 = math.log1p(0.05 ** 2)
+    log_r = -s2 / 2 + math.sqrt(s2) * np.random.default_rng(params.seed).standard_normal(n)
+    d = math.log(1.5) - 2 * math.log(1.1) - log_r
+    assert np.allclose(group.theta[:, 0], math.log(1.1) + d / (2 + s2), rtol=0, atol=1e-12)
+    assert np.allclose(group.theta[:, 4], log_r + s2 * d / (2 + s2), rtol=0, atol=1e-12)
+    assert np.allclose(group.theta[:, :2].sum(axis=1) + group.theta[:, 4], math.log(1.5), rtol=0, atol=1e-12)
+
+
+def test_fitted_engine_draws_the_ratio_then_the_gap_and_weighs_by_a_city_row(monkeypatch):
+    # after the models (no draws here): ln r = mu + s z_1, δ = 0.04 + 0.018 z_2; exact output 105 in 2022
+    # pins x_2022 = ln 1.05; the city's +5 % real in 2023 weighs each path by
+    # exp(-(ln 1.05 + 0.03 - (ln 1.1 - δ))² / (2 (0.018² + 0.05²)))
+    fake_models(monkeypatch)
+    evidence = _evidence(("out", "cluster_output", 2022, "level", 105.0, "exact"))
+    city = evidence.assign(evidence_id="city", measure="city_value_added", year=2023, kind="growth", value=5.0,
+                           unit="%", precision="", price_basis="real", published="2024-02")
+    params, group = _fitted_group(pd.concat([evidence, city], ignore_index=True), revenue_to_output_ratio_sd=0.05)
+    n = len(group.theta)
+    assert list(group.layout) == [2022, 2023, 2024, 2025, "log_r", "gap"]
+    rng = np.random.default_rng(params.seed)
+    s2 = math.log1p(0.05 ** 2)
+    z_ratio, z_gap = rng.standard_normal(n), rng.standard_normal(n)
+    gap = 0.04 + 0.018 * z_gap
+    assert np.allclose(group.theta[:, 4], -s2 / 2 + math.sqrt(s2) * z_ratio, rtol=0, atol=1e-12)
+    assert np.allclose(group.theta[:, 5], gap, rtol=0, atol=1e-12)
+    assert np.allclose(group.theta[:, 0], math.log(1.05), rtol=0, atol=1e-12)
+    w = np.exp(-(math.log(1.05) + 0.03 - (math.log(1.1) - gap)) ** 2 / (2 * (0.018 ** 2 + 0.05 ** 2)))
+    assert np.allclose(group.weights, w / w.sum(), rtol=1e-9, atol=0)
+
+
+def test_fitted_bounds_weigh_the_paths_by_their_level(monkeypatch):
+    # 突破150 of output in 2025 (a hard bound): the paths at 150 or more share the weight alike
+    spread_models(monkeypatch)
+    _, group = _fitted_group(_evidence(("b", "cluster_output", 2025, "at_least", 150.0, "round")))
+    above = group.paths[2025].to_numpy() >= 150
+    assert 0 < above.sum() < len(above)
+    assert np.allclose(group.weights, above / above.sum(), rtol=1e-12, atol=0)
+    assert np.allclose(group.deadline_values[2025], group.paths[2025], rtol=1e-12)
 
 
 def test_a_fitted_path_at_or_below_zero_weighs_nothing_and_says_nothing(monkeypatch):
@@ -278,3 +379,73 @@ def test_a_fitted_path_at_or_below_zero_weighs_nothing_and_says_nothing(monkeypa
             n = len(group.weights)
             assert group.weights[:2].tolist() == [0.0, 0.0]
             assert np.allclose(group.weights[2:], 1 / (n - 2), rtol=1e-12)
+
+
+# ---------------------------------------------------------------- which rows, which target, which year
+def test_only_a_target_grown_from_the_clusters_output_uses_the_evidence():
+    from dgforecast.simulate import usable_observations
+
+    late = Observation("late", "cluster_output", 2030, "level", 9000.0, exact=True)
+    used = Observation("used", "cluster_output", 2023, "level", 5312.47, exact=True)
+    ratio = Observation("ratio", "revenue_to_output_ratio", 2030, "level", 1.09, exact=True)
+    years = [2022, 2023, 2024, 2025]
+    assert usable_observations((late, used, ratio), OUTPUT_TARGET, years) == (used, ratio)
+    value_added = LevelTarget("va_2025", 1000.0, ">=", 2025, 900.0, 2021, False, "Value Added|Industry")
+    assert usable_observations((late, used, ratio), value_added, years) == ()
+
+
+def test_a_targets_deadline_value_is_its_log_level_and_for_revenue_the_ratio_too():
+    from dgforecast.condition import Linear
+    from dgforecast.simulate import target_function
+
+    years = [2022, 2023, 2024, 2025]
+    output = LevelTarget("output_2024", TARGET, ">=", 2024, OUTPUT_2021, 2021, False, OUTPUT_TARGET.baseline_variable)
+    revenue = LevelTarget("revenue_2024", TARGET, ">=", 2024, OUTPUT_2021, 2021, True, OUTPUT_TARGET.baseline_variable)
+    assert target_function(output, years) == Linear(((2022, 1.0), (2023, 1.0), (2024, 1.0)), math.log(OUTPUT_2021))
+    assert target_function(revenue, years) == Linear(((2022, 1.0), (2023, 1.0), (2024, 1.0), ("log_r", 1.0)),
+                                                     math.log(OUTPUT_2021))
+
+
+def test_an_output_target_leaves_the_revenue_ratio_out_of_its_paths():
+    # 4621.25 at 10 % a year, ratio 0.8: the output paths are 5083.375, 5591.7125, ... (not x 0.8)
+    params = scenario(growth=0.10, volatility=0.0, n_sims=10, revenue_to_output_ratio=0.8)
+    group = simulate_targets([OUTPUT_TARGET], params).groups[0]
+    assert group.paths.iloc[0].round(4).tolist() == [5083.375, 5591.7125, 6150.8838, 6765.9721]
+    assert group.paths.columns.name == "year" and list(group.paths.columns) == [2022, 2023, 2024, 2025]
+    assert group.deadline_values[2025] == pytest.approx(np.full(10, 6765.972125), rel=1e-12)
+
+
+def test_years_evidence_says_which_rows_bear_on_each_years_growth_or_level():
+    from dgforecast.condition import measurement
+    from dgforecast.simulate import years_evidence
+
+    obs = [Observation("r", "revenue_to_output_ratio", 2023, "level", 1.094, exact=True, rounding=0.0005),
+           Observation("g", "cluster_value_added", 2023, "growth", 8.0, real=True),
+           Observation("c", "city_value_added", 2023, "growth", 4.0, real=True),
+           Observation("l", "cluster_output", 2023, "level", 5312.47, exact=True, rounding=0.005),
+           Observation("m", "cluster_output", 2024, "level", 5000.0, step=1000.0, rounding=0.5),
+           Observation("v", "cluster_revenue", 2025, "level", 5480.12, exact=True, rounding=0.005),
+           Observation("cr", "city_revenue_to_output_ratio", 2024, "at_least", 1.05, step=0.01, rounding=0.005),
+           Observation("b0", "cluster_output", 2022, "at_least", 4000.0, step=1000.0, rounding=0.5),
+           Observation("b1", "cluster_output", 2025, "at_least", 5000.0, step=1000.0, rounding=0.5),
+           Observation("b2", "cluster_revenue", 2025, "at_most", 7000.0, step=1000.0, rounding=0.5)]
+    years = [2022, 2023, 2024, 2025]
+    m = measurement(obs, EvidenceParams(), years, math.log(OUTPUT_2021))
+    table = years_evidence(m, years)
+    # the 2023 level (ln X_2022 + x_2023) is a row on 2023, not 2022; the ratios bear on no year's growth
+    assert table.to_dict("records") == [
+        {"year": 2022, "direct": "", "related": "", "bounds": "b0"},
+        {"year": 2023, "direct": "g;l", "related": "c", "bounds": ""},
+        {"year": 2024, "direct": "m", "related": "", "bounds": ""},
+        {"year": 2025, "direct": "v", "related": "", "bounds": "b1;b2"}]
+    assert list(years_evidence(m, []).columns) == ["year", "direct", "related", "bounds"]
+
+
+def test_each_group_says_what_it_drew_and_from_where(caplog):
+    import logging
+
+    evidence = _evidence(("out_2023", "cluster_output", 2023, "level", 5200, "exact"))
+    with caplog.at_level(logging.INFO, logger="dgforecast.simulate"):
+        simulate_targets([OUTPUT_TARGET], scenario(n_sims=10, as_of="2026-11"), evidence=evidence)
+    assert [r.getMessage() for r in caplog.records if r.name == "dgforecast.simulate"] == [
+        "t: 10 paths 2022-2025 from 4621.25 at 2021 (lognormal engine), 1 evidence rows"]
