@@ -222,8 +222,7 @@ def _project(theta, rows, layout, prior_var):
     metric = np.array(prior_var, dtype=float)
     metric[years] = spread[years] if np.any(spread[years] > 0) else 1.0
     gain = np.diag(metric) @ H.T @ np.linalg.pinv(H @ np.diag(metric) @ H.T)
-    with np.errstate(invalid="ignore"):  # a path at or below zero (-inf or NaN growth) stays non-finite
-        return theta + (y[None, :] - theta @ H.T) @ gain.T
+    return theta + (y[None, :] - theta @ H.T) @ gain.T
 
 
 def _fitted_state(target, params, years, m, rng, layout, history):
@@ -231,7 +230,9 @@ def _fitted_state(target, params, years, m, rng, layout, history):
     factors = fitted_factors(params, years, target.base_year, rng, history)
     with np.errstate(invalid="ignore", divide="ignore"):  # a path at or below zero weighs nothing (NaN)
         logs = np.log(factors)
-        growth = np.diff(logs, axis=1, prepend=0.0)  # after a zero: -inf - (-inf), NaN too
+    # NaN from its first year at or below zero, 0 included (not -inf, whose sums and products with 0 would be
+    # "invalid" on the way: -inf - -inf in the growth, -inf · 0 in a row or bound on an earlier year)
+    growth = np.diff(np.where(np.isfinite(logs), logs, np.nan), axis=1, prepend=0.0)
     mu_r, s_r = ratio_log_moments(params)
     columns, prior_var = [growth, (mu_r + s_r * rng.standard_normal(params.n_sims))[:, None]], [0.0] * len(years)
     prior_var.append(s_r ** 2)

@@ -354,9 +354,10 @@ def test_fitted_bounds_weigh_the_paths_by_their_level(monkeypatch):
 
 
 def test_a_fitted_path_at_or_below_zero_weighs_nothing_and_says_nothing(monkeypatch):
-    # one path falls to 0 in its second year, one below zero in its third: no RuntimeWarning on the way,
-    # without evidence, under a bound, an exact figure or a soft row; under the bound or the row they weigh
-    # 0 and the others share the weight alike
+    # at 10 % a year from 100, but path 0 falls to 0 in 2023 and stays, path 1 is below zero in 2024, path 2
+    # is 0 in 2023 and back after, path 3 is 0 in 2025: each is NaN from that year on, and no RuntimeWarning
+    # comes on the way, without evidence or under a bound (of 2022 too), an exact figure or a soft row;
+    # under a bound or a soft row they weigh 0 and the other paths share the weight alike
     import warnings
 
     import dgforecast.forecast
@@ -365,20 +366,30 @@ def test_a_fitted_path_at_or_below_zero_weighs_nothing_and_says_nothing(monkeypa
         paths = np.tile(float(y.iloc[-1]) * 1.1 ** np.arange(1, horizon + 1), (n_paths, 1))
         paths[0, 1:] = 0.0
         paths[1, 2] = -5.0
+        paths[2, 1] = 0.0
+        paths[3, 3] = 0.0
         return paths, {"model": "fake", "years": "-"}
 
     monkeypatch.setattr(dgforecast.forecast, "simulate_series", simulate_series)
     rows = [("b", "cluster_output", 2025, "at_least", 100.0, "round"),
+            ("b", "cluster_output", 2022, "at_least", 100.0, "round"),
             ("x", "cluster_output", 2022, "level", 105.0, "exact"),
             ("g", "cluster_output", 2023, "growth", 10.0, "")]
     for evidence in (None, *(_evidence(row) for row in rows)):
         with warnings.catch_warnings():
             warnings.simplefilter("error")
             _, group = _fitted_group(evidence, n_sims=20)
+        levels = group.paths.to_numpy()
+        if evidence is not None and evidence["evidence_id"][0] == "x":  # no place on the exact figure's line
+            assert np.isnan(levels[:4]).all() and levels[4:, 0] == pytest.approx(105.0, rel=1e-12)
+        else:
+            assert levels[0, 0] == levels[2, 0] == pytest.approx(110.0, rel=1e-12)
+            assert np.isnan(levels[0, 1:]).all() and np.isnan(levels[1, 2:]).all() and np.isnan(levels[2, 1:]).all()
+            assert np.isnan(levels[3, 3]) and np.isfinite(levels[4:]).all()
         if evidence is not None and evidence["evidence_id"][0] in ("b", "g"):
             n = len(group.weights)
-            assert group.weights[:2].tolist() == [0.0, 0.0]
-            assert np.allclose(group.weights[2:], 1 / (n - 2), rtol=1e-12)
+            assert group.weights[:4].tolist() == [0.0] * 4
+            assert np.allclose(group.weights[4:], 1 / (n - 4), rtol=1e-12)
 
 
 # ---------------------------------------------------------------- which rows, which target, which year
