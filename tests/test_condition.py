@@ -750,6 +750,9 @@ def test_normalise_keeps_a_single_rows_axis():
     w, ess = normalise(np.log(np.array([[1.0, 1.0, 2.0]])), axis=1)
     assert w.shape == (1, 3) and ess.shape == (1,)
     assert np.allclose(w, [[0.25, 0.25, 0.5]], rtol=1e-12) and ess[0] == pytest.approx(1 / 0.375, rel=1e-12)
+    # shape (2, 1, 3): the ess of each row keeps the (2, 1) around it; rows 1 : 1 : 2 and 1 : 1 : 1
+    w, ess = normalise(np.log(np.array([[[1.0, 1.0, 2.0]], [[1.0, 1.0, 1.0]]])))
+    assert ess.shape == (2, 1) and np.allclose(ess, [[1 / 0.375], [3.0]], rtol=1e-12)
 
 
 def test_one_path_with_all_the_weight_is_an_effective_sample_of_one():

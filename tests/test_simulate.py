@@ -300,9 +300,12 @@ def test_fitted_projection_of_one_or_two_paths():
     # two paths: variances 0.01 (0.1, 0.3) and 0.04 (0.2, -0.2) share the gaps 0.2 and 0.4 as 1 : 4
     two = _project(np.array([[0.1, 0.2, 0.0], [0.3, -0.2, 0.0]]), rows, layout, [0.0, 0.0, 0.0])
     assert np.allclose(two, [[0.14, 0.36, 0.0], [0.38, 0.12, 0.0]], atol=1e-15)
-    # a year alike on both paths (0.1) does not move: the gaps 0.2 and 0.6 go to 2023
-    alike = _project(np.array([[0.1, 0.2, 0.0], [0.1, -0.2, 0.0]]), rows, layout, [0.0, 0.0, 0.0])
+    # a year alike on both paths (0.1) does not move: the gaps 0.2 and 0.6 go to 2023 (prior variances
+    # given as integers alike)
+    alike = _project(np.array([[0.1, 0.2, 0.0], [0.1, -0.2, 0.0]]), rows, layout, [0, 0, 0])
     assert np.allclose(alike, [[0.1, 0.4, 0.0], [0.1, 0.4, 0.0]], atol=1e-15)
+    # no path finite (each at or below zero somewhere): nothing to weigh by, and they stay NaN
+    assert np.isnan(_project(np.full((2, 3), np.nan), rows, layout, [0.0, 0.0, 0.0])).all()
 
 
 def test_fitted_ratio_moves_onto_an_exact_revenue_by_its_prior_variance(monkeypatch):
@@ -392,6 +395,17 @@ def test_a_fitted_path_at_or_below_zero_weighs_nothing_and_says_nothing(monkeypa
             assert np.allclose(group.weights[4:], 1 / (n - 4), rtol=1e-12)
 
 
+def test_fitted_paths_are_weighed_by_a_round_level(monkeypatch):
+    # 达到150 (round) in 2024: ln 150 = ln X_2024 + e, e ~ N(0, 0.07²), weighs each path by
+    # exp(-(ln 150 - ln X_2024)² / (2 · 0.07²)); not imposed, so the paths keep their levels
+    spread_models(monkeypatch)
+    _, group = _fitted_group(_evidence(("r", "cluster_output", 2024, "level", 150.0, "round")))
+    level = group.paths[2024].to_numpy()
+    w = np.exp(-np.log(150 / level) ** 2 / (2 * 0.07 ** 2))
+    assert np.allclose(group.weights, w / w.sum(), rtol=1e-9, atol=0)
+    assert level.std() > 2  # the 2024 levels are spread, not moved onto 150
+
+
 # ---------------------------------------------------------------- which rows, which target, which year
 def test_only_a_target_grown_from_the_clusters_output_uses_the_evidence():
     from dgforecast.simulate import usable_observations
@@ -433,6 +447,7 @@ def test_years_evidence_says_which_rows_bear_on_each_years_growth_or_level():
     obs = [Observation("r", "revenue_to_output_ratio", 2023, "level", 1.094, exact=True, rounding=0.0005),
            Observation("g", "cluster_value_added", 2023, "growth", 8.0, real=True),
            Observation("c", "city_value_added", 2023, "growth", 4.0, real=True),
+           Observation("c6", "city_value_added", 2023, "growth", 3.5, months=6, real=True),
            Observation("l", "cluster_output", 2023, "level", 5312.47, exact=True, rounding=0.005),
            Observation("m", "cluster_output", 2024, "level", 5000.0, step=1000.0, rounding=0.5),
            Observation("v", "cluster_revenue", 2025, "level", 5480.12, exact=True, rounding=0.005),
@@ -446,7 +461,7 @@ def test_years_evidence_says_which_rows_bear_on_each_years_growth_or_level():
     # the 2023 level (ln X_2022 + x_2023) is a row on 2023, not 2022; the ratios bear on no year's growth
     assert table.to_dict("records") == [
         {"year": 2022, "direct": "", "related": "", "bounds": "b0"},
-        {"year": 2023, "direct": "g;l", "related": "c", "bounds": ""},
+        {"year": 2023, "direct": "g;l", "related": "c;c6", "bounds": ""},
         {"year": 2024, "direct": "m", "related": "", "bounds": ""},
         {"year": 2025, "direct": "v", "related": "", "bounds": "b1;b2"}]
     assert list(years_evidence(m, []).columns) == ["year", "direct", "related", "bounds"]
