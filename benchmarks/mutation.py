@@ -9,7 +9,7 @@ Usage::
     .venv/bin/python benchmarks/mutation.py                 # the measurement model (DEFAULT_PATHS below)
     .venv/bin/python benchmarks/mutation.py --paths dgforecast/pins.py --tests tests/test_pins.py
     .venv/bin/python benchmarks/mutation.py --paths dgforecast/simulate.py --tests tests/test_simulate.py \\
-        --functions 'dgforecast.simulate.usable_observations' 'dgforecast.simulate._PathsView.*'
+        --no-defaults --functions 'dgforecast.simulate._project' 'dgforecast.simulate._fitted_state'
     make mutation                                           # installs the pinned mutmut into .venv first
 
 The default run mutates condition.py whole and simulate.py's conditioning functions
@@ -107,8 +107,8 @@ def parse_args(argv=None):
                         help=f"more test files or node ids to run (default: {' '.join(DEFAULT_TESTS)})")
     parser.add_argument("--no-defaults", action="store_true", help="mutate and test only what --paths/--tests name")
     parser.add_argument("--functions", nargs="+", default=[], metavar="PATTERN",
-                        help="only the mutants of these functions: module.function or module.Class.method, "
-                             "wildcards allowed (e.g. 'dgforecast.simulate._PathsView.*')")
+                        help="only the mutants of these functions (in place of DEFAULT_FUNCTIONS): module.function "
+                             "or module.Class.method, wildcards allowed (e.g. 'dgforecast.condition.Linear.*')")
     parser.add_argument("--also-copy", nargs="+", default=[], metavar="PATH",
                         help="more files or folders the tests need in the copy (the package, tests/, "
                              "notebooks/ and pyproject.toml always are)")
