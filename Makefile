@@ -19,7 +19,7 @@ test: $(STAMP)
 
 install: $(STAMP) notebook-git
 
-# Mutation testing of the measurement model (benchmarks/mutation.py; about a minute and a half on 2 cores):
+# Mutation testing of the measurement model (benchmarks/mutation.py; 3-4 minutes on 2 cores):
 # installs the mutmut version the script is written for into the venv, then runs it. Options go in
 # MUTATION_ARGS, e.g. make mutation MUTATION_ARGS='--paths dgforecast/pins.py --tests tests/test_pins.py'
 MUTMUT_VERSION = $(shell sed -n 's/^MUTMUT_VERSION = "\(.*\)"/\1/p' benchmarks/mutation.py)

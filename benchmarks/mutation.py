@@ -6,15 +6,18 @@ cannot see. Goal (the issue): at least 90 % of the measurement model's mutants f
 
 Usage::
 
-    .venv/bin/python benchmarks/mutation.py                 # dgforecast/condition.py, tests/test_condition.py
+    .venv/bin/python benchmarks/mutation.py                 # the measurement model (DEFAULT_PATHS below)
     .venv/bin/python benchmarks/mutation.py --paths dgforecast/pins.py --tests tests/test_pins.py
     .venv/bin/python benchmarks/mutation.py --paths dgforecast/simulate.py --tests tests/test_simulate.py \\
-        --functions 'dgforecast.simulate.usable_observations' 'dgforecast.simulate._PathsView.*'
+        --no-defaults --functions 'dgforecast.simulate._project' 'dgforecast.simulate._fitted_state'
     make mutation                                           # installs the pinned mutmut into .venv first
 
-``--paths`` and ``--tests`` add to the defaults below (``--no-defaults`` drops them); ``--functions``
-keeps only the mutants of the named functions (``module.function`` or ``module.Class.method``, shell
-wildcards allowed; name every module's, e.g. ``'dgforecast.condition.*'``). ``-j`` is the number of
+The default run mutates condition.py whole and simulate.py's conditioning functions
+(``DEFAULT_FUNCTIONS``) against tests/test_condition.py and tests/test_simulate.py.
+``--paths`` and ``--tests`` add to the defaults below (``--no-defaults`` drops them, and the default
+functions with them); ``--functions`` keeps only the mutants of the named functions, in place of the
+default ones (``module.function`` or ``module.Class.method``, shell wildcards allowed; name every
+module's, e.g. ``'dgforecast.condition.*'``). ``-j`` is the number of
 mutants tested at once (default: the CPUs); ``--report NAME`` writes ``benchmarks/results/NAME.md``
 (default ``mutation``), so a run over other files does not overwrite the measurement model's.
 
@@ -66,8 +69,17 @@ ROOT = Path(__file__).resolve().parents[1]
 MUTMUT_VERSION = "3.8.1"
 #: What is mutated and which tests judge it, when no option says otherwise. When the measurement
 #: model moves (a new module, tests split), edit these two lists.
-DEFAULT_PATHS = ["dgforecast/condition.py"]
-DEFAULT_TESTS = ["tests/test_condition.py"]
+DEFAULT_PATHS = ["dgforecast/condition.py", "dgforecast/simulate.py"]
+DEFAULT_TESTS = ["tests/test_condition.py", "tests/test_simulate.py"]
+#: The functions of a default file that belong to the measurement model, when not all of it does
+#: (``module.function`` patterns as ``--functions`` takes them): simulate.py's conditioning part — the
+#: prior on the state, its layout, the posterior draws, the fitted engine's projection and weights,
+#: which rows bear on which year and target, and the bound weighting of ``_group_paths``. A default
+#: file not named here is mutated whole; ``--functions`` replaces these, ``--no-defaults`` drops them.
+DEFAULT_FUNCTIONS = {"dgforecast/simulate.py": [
+    f"dgforecast.simulate.{name}" for name in (
+        "prior_moments", "state_layout", "noise_along", "_lognormal_state", "_project", "_fitted_state",
+        "years_evidence", "usable_observations", "target_function", "_group_paths")]}
 #: Copied beside the package and the tests, so tests that read them work from the copy.
 ALWAYS_COPY = ["notebooks"]
 EQUIVALENT_FILE = ROOT / "benchmarks" / "mutation_equivalent.txt"
@@ -95,8 +107,8 @@ def parse_args(argv=None):
                         help=f"more test files or node ids to run (default: {' '.join(DEFAULT_TESTS)})")
     parser.add_argument("--no-defaults", action="store_true", help="mutate and test only what --paths/--tests name")
     parser.add_argument("--functions", nargs="+", default=[], metavar="PATTERN",
-                        help="only the mutants of these functions: module.function or module.Class.method, "
-                             "wildcards allowed (e.g. 'dgforecast.simulate._PathsView.*')")
+                        help="only the mutants of these functions (in place of DEFAULT_FUNCTIONS): module.function "
+                             "or module.Class.method, wildcards allowed (e.g. 'dgforecast.condition.Linear.*')")
     parser.add_argument("--also-copy", nargs="+", default=[], metavar="PATH",
                         help="more files or folders the tests need in the copy (the package, tests/, "
                              "notebooks/ and pyproject.toml always are)")
@@ -151,6 +163,14 @@ def checked_inputs(args):
     return paths, tests
 
 
+def chosen_functions(args, paths) -> list:
+    """The ``--functions`` of this run: the ones given, else each default file's (``DEFAULT_FUNCTIONS``)
+    and every other file whole; none (every mutant) when no file is restricted."""
+    if args.functions or args.no_defaults or not any(p in DEFAULT_FUNCTIONS for p in paths):
+        return list(args.functions)
+    return [f for p in paths for f in DEFAULT_FUNCTIONS.get(p, [f"{module_name(p)}.*"])]
+
+
 def module_name(path: str) -> str:
     return str(Path(path).with_suffix("")).replace(os.sep, ".").removesuffix(".__init__")
 
@@ -165,7 +185,9 @@ def mutmut_patterns(functions, paths):
         if module is None:
             sys.exit(f"--functions {f}: not in a mutated module ({', '.join(modules)}); name it module.function")
         rest = f[len(module) + 1:].split(".")
-        if len(rest) == 1:
+        if rest == ["*"]:  # the whole module: its functions and its classes' methods
+            patterns += [f"{module}.x_*__mutmut_*", f"{module}.xǁ*ǁ*__mutmut_*"]
+        elif len(rest) == 1:
             patterns.append(f"{module}.x_{rest[0]}__mutmut_*")
         elif len(rest) == 2:
             patterns.append(f"{module}.xǁ{rest[0]}ǁ{rest[1]}__mutmut_*")
@@ -541,7 +563,8 @@ def main(argv=None) -> int:
     args = parse_args(argv)
     version = require_mutmut()
     paths, tests = checked_inputs(args)
-    patterns = mutmut_patterns(args.functions, paths)
+    functions = chosen_functions(args, paths)
+    patterns = mutmut_patterns(functions, paths)
     if not re.fullmatch(r"[\w-]+", args.report):
         sys.exit(f"--report {args.report}: a plain name (letters, digits, _ and -)")
     report, survivors = RESULTS / f"{args.report}.md", RESULTS / f"{args.report}_survivors.txt"
@@ -574,7 +597,7 @@ def main(argv=None) -> int:
         stale = match_equivalent(mutants, entries)
         live, marked, rate, detected, counted = write_report(
             mutants, stale, report=report, survivors=survivors, version=version, paths=paths, tests=tests,
-            functions=args.functions, jobs=args.jobs, wall=wall, cpu=cpu, load_start=load_start, run_output=output,
+            functions=functions, jobs=args.jobs, wall=wall, cpu=cpu, load_start=load_start, run_output=output,
             command=command)
     finally:
         if args.keep:

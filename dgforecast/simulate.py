@@ -269,7 +269,9 @@ def _project(theta, rows, layout, prior_var):
     H = np.array([r.h.vector(layout) for r in rows])
     y = np.array([r.value - r.h.offset for r in rows])
     finite = np.all(np.isfinite(theta), axis=1)
-    spread = np.var(theta[finite], axis=0) if finite.sum() > 1 else np.zeros(len(layout))
+    kept = theta[finite]
+    # a component alike on every path has no spread: np.var's round-off (1e-30) would weigh the years by noise
+    spread = np.where(np.ptp(kept, axis=0) > 0, np.var(kept, axis=0), 0.0) if len(kept) > 1 else np.zeros(len(layout))
     years = [i for i, key in enumerate(layout) if isinstance(key, int)]
     metric = np.array(prior_var, dtype=float)
     metric[years] = spread[years] if np.any(spread[years] > 0) else 1.0
@@ -282,7 +284,9 @@ def _fitted_state(target, params, years, m, rng, layout, history):
     factors = fitted_factors(params, years, target.base_year, rng, history)
     with np.errstate(invalid="ignore", divide="ignore"):  # a path at or below zero weighs nothing (NaN)
         logs = np.log(factors)
-    growth = np.diff(logs, axis=1, prepend=0.0)
+    # NaN from its first year at or below zero, 0 included (not -inf, whose sums and products with 0 would be
+    # "invalid" on the way: -inf - -inf in the growth, -inf · 0 in a row or bound on an earlier year)
+    growth = np.diff(np.where(np.isfinite(logs), logs, np.nan), axis=1, prepend=0.0)
     mu_r, s_r = ratio_log_moments(params)
     columns, prior_var = [growth, (mu_r + s_r * rng.standard_normal(params.n_sims))[:, None]], [0.0] * len(years)
     prior_var.append(s_r ** 2)

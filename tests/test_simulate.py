@@ -1,5 +1,6 @@
 """Simulated paths: the lognormal engine against its closed form and against hand-worked numbers."""
 
+import dataclasses
 import math
 
 import numpy as np
@@ -8,10 +9,17 @@ import pytest
 
 from dgforecast.closed_form import closed_form_for, closed_form_p_met
 from dgforecast.errors import ParamsError
-from dgforecast.params import ScenarioParams
+from dgforecast.params import EvidenceParams, ScenarioParams
 from dgforecast.simulate import simulate_paths, simulate_targets
+from dgforecast import condition
 from dgforecast.targets import LevelTarget
 from tests.conftest import PLAN
+
+
+def Observation(evidence_id, measure, *args, **changes) -> condition.Observation:
+    """An observation of a measure of the shipped plan, with the role and path its plan.yaml gives it."""
+    return condition.Observation(evidence_id, measure, PLAN.role(measure), *args, path=PLAN.path_of(measure),
+                                 **changes)
 
 OUTPUT_2021 = 4621.25  # 规上工业总产值 2021, plan 一（一）
 TARGET = 5400.0  # 营业收入 2025, plan 二（一）
@@ -235,3 +243,252 @@ def test_fitted_engine_moves_its_paths_onto_an_exact_figure(monkeypatch):
 def test_fitted_engine_without_history_is_refused():
     with pytest.raises(ParamsError, match="engine = 'fitted': history_series = 'DG_IVA' has fewer than 2"):
         _fitted(pd.Series({2021: 9.0}))
+
+
+def test_fitted_engine_without_evidence_counts_every_path_alike_and_ends_at_its_deadline_value(monkeypatch):
+    fake_models(monkeypatch)
+    group = _fitted(pd.Series({2020: 80.0, 2021: 90.0}))
+    assert group.weights is None and group.ess == 10.0
+    assert np.allclose(group.deadline_values[2025], group.paths[2025], rtol=1e-12)
+
+
+# ---------------------------------------------------------------- fitted engine: the bridge through exact figures
+def spread_models(monkeypatch, sds=(0.0, 0.02, 0.03, 0.04)):
+    # Stands in for the growth models: log growth ln 1.1 + sd_k z a year, z the first draws of the generator
+    import dgforecast.forecast
+
+    def simulate_series(y, horizon, n_paths, rng, method="auto"):
+        growth = math.log(1.1) + np.array(sds[:horizon]) * rng.standard_normal((n_paths, horizon))
+        return float(y.iloc[-1]) * np.exp(np.cumsum(growth, axis=1)), {"model": "fake", "years": "-"}
+
+    monkeypatch.setattr(dgforecast.forecast, "simulate_series", simulate_series)
+    return np.array(sds)
+
+
+def _fitted_group(evidence, n_sims=200, **changes):
+    """The fitted engine from 100 in 2021 (history up to 2021), a floor of 10 effective paths."""
+    params = scenario(engine="fitted", n_sims=n_sims, as_of="2026-11", evidence=EvidenceParams(min_ess=10), **changes)
+    target = LevelTarget("output_2025", TARGET, ">=", 2025, 100.0, 2021, False, OUTPUT_TARGET.baseline_variable,
+                         measure="cluster_output", path="cluster_output")
+    return params, simulate_targets([target], params, pd.Series({2020: 80.0, 2021: 90.0}), evidence).groups[0]
+
+
+@pytest.mark.parametrize("ratio_sd", [0.0, 0.05])
+@pytest.mark.parametrize("year, value", [(2023, 150.0), (2024, 150.0), (2025, 150.0), (2024, 200.0)])
+def test_fitted_paths_alike_are_bridged_alike_through_an_exact_figure(monkeypatch, year, value, ratio_sd):
+    # every path the same (10 % a year): the years up to the figure share the log difference equally, as
+    # the random walk's bridge does: X_2022 = 100 · (value / 100)^(1 / (year - 2021)), whatever the ratio's sd
+    fake_models(monkeypatch)
+    evidence = _evidence(("out", "cluster_output", year, "level", value, "exact"))
+    _, group = _fitted_group(evidence, n_sims=10, revenue_to_output_ratio_sd=ratio_sd)
+    assert group.paths[2022].to_numpy() == pytest.approx(100 * (value / 100) ** (1 / (year - 2021)), rel=1e-12)
+    assert group.paths[year].to_numpy() == pytest.approx(value, rel=1e-12)
+
+
+def test_fitted_paths_are_bridged_in_proportion_to_each_years_spread(monkeypatch):
+    # x_k = ln 1.1 + sd_k z_k, sds (0, 0.02, 0.03, 0.04); exact 150 in 2024: on each path the gap
+    # d = ln 1.5 - (x_1 + x_2 + x_3) goes to the years in proportion to their variance across the paths,
+    # s_k / (s_2 + s_3) to 2023 and 2024 (2022, alike on every path, and 2025, after it, keep theirs)
+    sds = spread_models(monkeypatch)
+    params, group = _fitted_group(_evidence(("out", "cluster_output", 2024, "level", 150.0, "exact")))
+    n = len(group.theta)
+    x = math.log(1.1) + sds * np.random.default_rng(params.seed).standard_normal((n, 4))
+    s = x.var(axis=0)
+    d = math.log(1.5) - x[:, :3].sum(axis=1)
+    expected = x.copy()
+    expected[:, 1] += s[1] / (s[1] + s[2]) * d
+    expected[:, 2] += s[2] / (s[1] + s[2]) * d
+    assert np.allclose(group.theta[:, :4], expected, rtol=0, atol=1e-12)
+    assert np.allclose(group.weights, 1 / n) and group.ess == pytest.approx(n)
+
+
+def test_fitted_projection_of_one_or_two_paths():
+    # x_2022 + x_2023 = 0.5 exactly; one path has no spread to weigh by: the years share the gap alike
+    from dgforecast.condition import GaussianRow, Linear
+    from dgforecast.simulate import _project
+
+    rows = [GaussianRow(("e",), Linear(((2022, 1.0), (2023, 1.0))), 0.5, 0.0, exact=True)]
+    layout = [2022, 2023, "log_r"]
+    one = _project(np.array([[0.1, 0.2, 0.0]]), rows, layout, [0.0, 0.0, 0.0])
+    assert np.allclose(one, [[0.2, 0.3, 0.0]], atol=1e-15)
+    # two paths: variances 0.01 (0.1, 0.3) and 0.04 (0.2, -0.2) share the gaps 0.2 and 0.4 as 1 : 4
+    two = _project(np.array([[0.1, 0.2, 0.0], [0.3, -0.2, 0.0]]), rows, layout, [0.0, 0.0, 0.0])
+    assert np.allclose(two, [[0.14, 0.36, 0.0], [0.38, 0.12, 0.0]], atol=1e-15)
+    # a year alike on both paths (0.1) does not move: the gaps 0.2 and 0.6 go to 2023 (prior variances
+    # given as integers alike)
+    alike = _project(np.array([[0.1, 0.2, 0.0], [0.1, -0.2, 0.0]]), rows, layout, [0, 0, 0])
+    assert np.allclose(alike, [[0.1, 0.4, 0.0], [0.1, 0.4, 0.0]], atol=1e-15)
+    # no path finite (each at or below zero somewhere): nothing to weigh by, and they stay NaN
+    assert np.isnan(_project(np.full((2, 3), np.nan), rows, layout, [0.0, 0.0, 0.0])).all()
+
+
+def test_fitted_ratio_moves_onto_an_exact_revenue_by_its_prior_variance(monkeypatch):
+    # paths alike at 10 % a year, ln r = mu + s z (z the generator's first draws, the fake models take none),
+    # s² = ln(1 + 0.05²): exact revenue 150 in 2023, d = ln 1.5 - 2 ln 1.1 - ln r; the two years move by
+    # d / (2 + s²) each and ln r by s² d / (2 + s²)
+    fake_models(monkeypatch)
+    params, group = _fitted_group(_evidence(("rev", "cluster_revenue", 2023, "level", 150.0, "exact")),
+                                  revenue_to_output_ratio_sd=0.05)
+    n = len(group.theta)
+    s2 = math.log1p(0.05 ** 2)
+    log_r = -s2 / 2 + math.sqrt(s2) * np.random.default_rng(params.seed).standard_normal(n)
+    d = math.log(1.5) - 2 * math.log(1.1) - log_r
+    assert np.allclose(group.theta[:, 0], math.log(1.1) + d / (2 + s2), rtol=0, atol=1e-12)
+    assert np.allclose(group.theta[:, 4], log_r + s2 * d / (2 + s2), rtol=0, atol=1e-12)
+    assert np.allclose(group.theta[:, :2].sum(axis=1) + group.theta[:, 4], math.log(1.5), rtol=0, atol=1e-12)
+
+
+def test_fitted_engine_draws_the_ratio_then_the_gap_and_weighs_by_a_city_row(monkeypatch):
+    # after the models (no draws here): ln r = mu + s z_1, δ = 0.04 + 0.018 z_2; exact output 105 in 2022
+    # pins x_2022 = ln 1.05; the city's +5 % real in 2023 weighs each path by
+    # exp(-(ln 1.05 + 0.03 - (ln 1.1 - δ))² / (2 (0.018² + 0.05²)))
+    fake_models(monkeypatch)
+    evidence = _evidence(("out", "cluster_output", 2022, "level", 105.0, "exact"))
+    city = evidence.assign(evidence_id="city", measure="city_value_added", role="related_growth", year=2023,
+                           kind="growth", value=5.0, unit="%", precision="", price_basis="real", published="2024-02")
+    params, group = _fitted_group(pd.concat([evidence, city], ignore_index=True), revenue_to_output_ratio_sd=0.05)
+    n = len(group.theta)
+    assert list(group.layout) == [2022, 2023, 2024, 2025, "log_r", "gap"]
+    rng = np.random.default_rng(params.seed)
+    s2 = math.log1p(0.05 ** 2)
+    z_ratio, z_gap = rng.standard_normal(n), rng.standard_normal(n)
+    gap = 0.04 + 0.018 * z_gap
+    assert np.allclose(group.theta[:, 4], -s2 / 2 + math.sqrt(s2) * z_ratio, rtol=0, atol=1e-12)
+    assert np.allclose(group.theta[:, 5], gap, rtol=0, atol=1e-12)
+    assert np.allclose(group.theta[:, 0], math.log(1.05), rtol=0, atol=1e-12)
+    w = np.exp(-(math.log(1.05) + 0.03 - (math.log(1.1) - gap)) ** 2 / (2 * (0.018 ** 2 + 0.05 ** 2)))
+    assert np.allclose(group.weights, w / w.sum(), rtol=1e-9, atol=0)
+
+
+def test_fitted_bounds_weigh_the_paths_by_their_level(monkeypatch):
+    # 突破150 of output in 2025 (a hard bound): the paths at 150 or more share the weight alike
+    spread_models(monkeypatch)
+    _, group = _fitted_group(_evidence(("b", "cluster_output", 2025, "at_least", 150.0, "round")))
+    above = group.paths[2025].to_numpy() >= 150
+    assert 0 < above.sum() < len(above)
+    assert np.allclose(group.weights, above / above.sum(), rtol=1e-12, atol=0)
+    assert np.allclose(group.deadline_values[2025], group.paths[2025], rtol=1e-12)
+
+
+def test_a_fitted_path_at_or_below_zero_weighs_nothing_and_says_nothing(monkeypatch):
+    # at 10 % a year from 100, but path 0 falls to 0 in 2023 and stays, path 1 is below zero in 2024, path 2
+    # is 0 in 2023 and back after, path 3 is 0 in 2025: each is NaN from that year on, and no RuntimeWarning
+    # comes on the way, without evidence or under a bound (of 2022 too), an exact figure or a soft row;
+    # under a bound or a soft row they weigh 0 and the other paths share the weight alike
+    import warnings
+
+    import dgforecast.forecast
+
+    def simulate_series(y, horizon, n_paths, rng, method="auto"):
+        paths = np.tile(float(y.iloc[-1]) * 1.1 ** np.arange(1, horizon + 1), (n_paths, 1))
+        paths[0, 1:] = 0.0
+        paths[1, 2] = -5.0
+        paths[2, 1] = 0.0
+        paths[3, 3] = 0.0
+        return paths, {"model": "fake", "years": "-"}
+
+    monkeypatch.setattr(dgforecast.forecast, "simulate_series", simulate_series)
+    rows = [("b", "cluster_output", 2025, "at_least", 100.0, "round"),
+            ("b", "cluster_output", 2022, "at_least", 100.0, "round"),
+            ("x", "cluster_output", 2022, "level", 105.0, "exact"),
+            ("g", "cluster_output", 2023, "growth", 10.0, "")]
+    for evidence in (None, *(_evidence(row) for row in rows)):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            _, group = _fitted_group(evidence, n_sims=20)
+        levels = group.paths.to_numpy()
+        if evidence is not None and evidence["evidence_id"][0] == "x":  # no place on the exact figure's line
+            assert np.isnan(levels[:4]).all() and levels[4:, 0] == pytest.approx(105.0, rel=1e-12)
+        else:
+            assert levels[0, 0] == levels[2, 0] == pytest.approx(110.0, rel=1e-12)
+            assert np.isnan(levels[0, 1:]).all() and np.isnan(levels[1, 2:]).all() and np.isnan(levels[2, 1:]).all()
+            assert np.isnan(levels[3, 3]) and np.isfinite(levels[4:]).all()
+        if evidence is not None and evidence["evidence_id"][0] in ("b", "g"):
+            n = len(group.weights)
+            assert group.weights[:4].tolist() == [0.0] * 4
+            assert np.allclose(group.weights[4:], 1 / (n - 4), rtol=1e-12)
+
+
+def test_fitted_paths_are_weighed_by_a_round_level(monkeypatch):
+    # 达到150 (round) in 2024: ln 150 = ln X_2024 + e, e ~ N(0, 0.07²), weighs each path by
+    # exp(-(ln 150 - ln X_2024)² / (2 · 0.07²)); not imposed, so the paths keep their levels
+    spread_models(monkeypatch)
+    _, group = _fitted_group(_evidence(("r", "cluster_output", 2024, "level", 150.0, "round")))
+    level = group.paths[2024].to_numpy()
+    w = np.exp(-np.log(150 / level) ** 2 / (2 * 0.07 ** 2))
+    assert np.allclose(group.weights, w / w.sum(), rtol=1e-9, atol=0)
+    assert level.std() > 2  # the 2024 levels are spread, not moved onto 150
+
+
+# ---------------------------------------------------------------- which rows, which target, which year
+def test_only_a_target_on_the_path_the_rows_bear_on_uses_them():
+    from dgforecast.simulate import usable_observations
+
+    late = Observation("late", "cluster_output", 2030, "level", 9000.0, exact=True)
+    used = Observation("used", "cluster_output", 2023, "level", 5312.47, exact=True)
+    ratio = Observation("ratio", "revenue_to_output_ratio", 2030, "level", 1.09, exact=True)
+    years = [2022, 2023, 2024, 2025]
+    assert usable_observations((late, used, ratio), OUTPUT_TARGET, years) == (used, ratio)
+    value_added = LevelTarget("va_2025", 1000.0, ">=", 2025, 900.0, 2021, False, "Value Added|Industry",
+                              measure="va", path="va")  # a path of its own: the cluster's rows are not about it
+    assert usable_observations((late, used, ratio), value_added, years) == ()
+    unlinked = dataclasses.replace(OUTPUT_TARGET, path="")  # a measure linked to no path: nothing bears on it
+    assert usable_observations((late, used, ratio), unlinked, years) == ()
+
+
+def test_a_targets_deadline_value_is_its_log_level_and_for_revenue_the_ratio_too():
+    from dgforecast.condition import Linear
+    from dgforecast.simulate import target_function
+
+    years = [2022, 2023, 2024, 2025]
+    output = dataclasses.replace(OUTPUT_TARGET, target_id="output_2024", deadline=2024)
+    revenue = dataclasses.replace(output, target_id="revenue_2024", apply_ratio=True, measure="cluster_revenue")
+    assert target_function(output, years) == Linear(((2022, 1.0), (2023, 1.0), (2024, 1.0)), math.log(OUTPUT_2021))
+    assert target_function(revenue, years) == Linear(((2022, 1.0), (2023, 1.0), (2024, 1.0), ("log_r", 1.0)),
+                                                     math.log(OUTPUT_2021))
+
+
+def test_an_output_target_leaves_the_revenue_ratio_out_of_its_paths():
+    # 4621.25 at 10 % a year, ratio 0.8: the output paths are 5083.375, 5591.7125, ... (not x 0.8)
+    params = scenario(growth=0.10, volatility=0.0, n_sims=10, revenue_to_output_ratio=0.8)
+    group = simulate_targets([OUTPUT_TARGET], params).groups[0]
+    assert group.paths.iloc[0].round(4).tolist() == [5083.375, 5591.7125, 6150.8838, 6765.9721]
+    assert group.paths.columns.name == "year" and list(group.paths.columns) == [2022, 2023, 2024, 2025]
+    assert group.deadline_values[2025] == pytest.approx(np.full(10, 6765.972125), rel=1e-12)
+
+
+def test_years_evidence_says_which_rows_bear_on_each_years_growth_or_level():
+    from dgforecast.condition import measurement
+    from dgforecast.simulate import years_evidence
+
+    obs = [Observation("r", "revenue_to_output_ratio", 2023, "level", 1.094, exact=True, rounding=0.0005),
+           Observation("g", "cluster_value_added", 2023, "growth", 8.0, real=True),
+           Observation("c", "city_value_added", 2023, "growth", 4.0, real=True),
+           Observation("c6", "city_value_added", 2023, "growth", 3.5, months=6, real=True),
+           Observation("l", "cluster_output", 2023, "level", 5312.47, exact=True, rounding=0.005),
+           Observation("m", "cluster_output", 2024, "level", 5000.0, step=1000.0, rounding=0.5),
+           Observation("v", "cluster_revenue", 2025, "level", 5480.12, exact=True, rounding=0.005),
+           Observation("cr", "city_revenue_to_output_ratio", 2024, "at_least", 1.05, step=0.01, rounding=0.005),
+           Observation("b0", "cluster_output", 2022, "at_least", 4000.0, step=1000.0, rounding=0.5),
+           Observation("b1", "cluster_output", 2025, "at_least", 5000.0, step=1000.0, rounding=0.5),
+           Observation("b2", "cluster_revenue", 2025, "at_most", 7000.0, step=1000.0, rounding=0.5)]
+    years = [2022, 2023, 2024, 2025]
+    m = measurement(obs, EvidenceParams(), years, math.log(OUTPUT_2021))
+    table = years_evidence(m, years)
+    # the 2023 level (ln X_2022 + x_2023) is a row on 2023, not 2022; the ratios bear on no year's growth
+    assert table.to_dict("records") == [
+        {"year": 2022, "direct": "", "related": "", "bounds": "b0"},
+        {"year": 2023, "direct": "g;l", "related": "c;c6", "bounds": ""},
+        {"year": 2024, "direct": "m", "related": "", "bounds": ""},
+        {"year": 2025, "direct": "v", "related": "", "bounds": "b1;b2"}]
+    assert list(years_evidence(m, []).columns) == ["year", "direct", "related", "bounds"]
+
+
+def test_each_group_says_what_it_drew_and_from_where(caplog):
+    import logging
+
+    evidence = _evidence(("out_2023", "cluster_output", 2023, "level", 5200, "exact"))
+    with caplog.at_level(logging.INFO, logger="dgforecast.simulate"):
+        simulate_targets([OUTPUT_TARGET], scenario(n_sims=10, as_of="2026-11"), evidence=evidence)
+    assert [r.getMessage() for r in caplog.records if r.name == "dgforecast.simulate"] == [
+        "t: 10 paths 2022-2025 from 4621.25 at 2021 (lognormal engine), 1 evidence rows"]
