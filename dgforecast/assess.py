@@ -534,7 +534,8 @@ def _assess_once(params: ScenarioParams, inputs: dict) -> ScenarioResult:
     met_all = {}
     first_actuals = None
     for target in simulation.targets:
-        row, group = rows_by_id[target.target_id], simulation.groups[target.group]
+        row, group = rows_by_id[target.target_id].copy(), simulation.groups[target.group]
+        row["threshold"] = target.threshold  # an average growth's threshold is the level it implies
         paths = group.resampled  # equally weighted paths for the fan, crossing years and joint
         level_row, p_se = _level_rows(row, group, params, _p_met_early(row, paths))
         summary.append(level_row)
@@ -585,7 +586,8 @@ def summary_records(result) -> list[dict]:
     Keys: target_id, scenario, n_sims (paths drawn), p_met, median, q10, q90, status, closed_form
     (P(met) in closed form on the lognormal engine without evidence, None where there is none), ess
     (effective sample size under the evidence; None for count targets), p_se (the Monte Carlo
-    standard error of p_met; None for count targets) and evidence_used (ids); NaN becomes None.
+    standard error of p_met; None for count targets), evidence_used (ids) and unassessed (why a level
+    target could not be simulated, None otherwise); NaN becomes None.
     """
     closed = {} if result.closed_form.empty else {
         r["target_id"]: r["p_closed_form"] for r in result.closed_form.to_dict(orient="records")
@@ -603,6 +605,7 @@ def summary_records(result) -> list[dict]:
         record["ess"] = None if info is None or math.isnan(info["ess"]) else round(info["ess"], 1)
         record["p_se"] = None if info is None else info["p_se"]
         record["evidence_used"] = [] if info is None else info["evidence_used"]
+        record["unassessed"] = None if info is None else info.get("unassessed")  # why no path could be simulated
         records.append(record)
     return records
 

@@ -151,7 +151,7 @@ def _utf8_text(text):
 def _add_progress(sub):
     p = sub.add_parser("progress", help="enter a count achieved towards a count target (appends a checked row "
                                         "to data/raw/target_progress.csv) and print its new assessment")
-    p.add_argument("target_id", help="a count or milestone target, e.g. first_sets_2025 (dgforecast targets)")
+    p.add_argument("target_id", help="a count or milestone target's id (dgforecast targets lists them)")
     p.add_argument("--year", type=int, required=True, metavar="Y", help="the year the count was achieved in")
     p.add_argument("--count", type=_finite_number, required=True, metavar="N",
                    help="the number newly achieved that year")

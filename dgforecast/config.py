@@ -29,6 +29,11 @@ class ProjectPaths:
 
     @property
     def notebooks(self) -> Path:
+        """The workbook's notebooks/, or — for a plan folder without its own (plans/NAME/) — the nearest
+        folder above it that has one: every plan runs the same notebooks."""
+        for folder in (self.root, *self.root.resolve().parents):
+            if (folder / "notebooks").is_dir():
+                return folder / "notebooks"
         return self.root / "notebooks"
 
     @property

@@ -149,13 +149,13 @@ def _number(path, index, column, text) -> float:
     except ValueError:
         value = math.nan
     if not math.isfinite(value):
-        raise DataError(path, f"{_line(index)}, column {column}", f"{text!r} is not a number; write a plain number such as 4621.25")
+        raise DataError(path, f"{_line(index)}, column {column}", f"{text!r} is not a number; write a plain number such as 1234.56")
     return value
 
 
 def _year(path, index, column, text) -> int:
     if not re.fullmatch(r"\d{4}", text or ""):
-        raise DataError(path, f"{_line(index)}, column {column}", f"{text!r} is not a year; write four digits such as 2021")
+        raise DataError(path, f"{_line(index)}, column {column}", f"{text!r} is not a year; write four digits such as 2019")
     year = int(text)
     if not YEAR_RANGE[0] <= year <= YEAR_RANGE[1]:
         raise DataError(path, f"{_line(index)}, column {column}", f"year {year} is outside {YEAR_RANGE[0]}-{YEAR_RANGE[1]}")
@@ -240,9 +240,8 @@ def load_baselines(raw_dir) -> pd.DataFrame:
     """
     path = Path(raw_dir) / BASELINES_FILE
     frame = read_table(path, BASELINE_COLUMNS)
-    if frame.empty:
-        raise DataError(path, "", "has no rows; it must hold the plan's baselines (a header and no rows "
-                        "when the plan states none)")
+    if frame.empty:  # a plan may state no base figure: its paths then start from the latest exact one published
+        log.info("%s: no baselines; level targets start from the latest exact figure of their measure", path)
     years, values = [], []
     for i, row in frame.iterrows():
         _required(path, i, "variable", row["variable"])
@@ -257,7 +256,7 @@ def load_baselines(raw_dir) -> pd.DataFrame:
         _check_level(path, i, "level" if basis == "at_least" else basis, values[-1], row["unit"])
     # a bound (超过600) reaches towards the next round figure: one unit of its last significant digit (100)
     steps = [round_step(t) if b == "at_least" else 0.0 for t, b in zip(frame["value"], frame["basis"])]
-    frame = frame.assign(year=years, value=values, step=steps)
+    frame = frame.assign(year=years, value=values, step=steps).astype({"year": int, "value": float, "step": float})
     _no_duplicates(path, frame, ["variable", "year", "basis"], "figure")
     return frame
 

@@ -30,20 +30,6 @@ COLUMNS = ["evidence_id", "measure", "year", "period", "kind", "value", "unit", 
 #: What each measure is — its unit, names and role (the link to the path it bears on) — is the plan's:
 #: data/raw/plan.yaml ``measures`` (``dgforecast.plan``). The loader adds the role and the path to each row.
 KINDS = {
-    "cluster_output": ("level", "at_least", "at_most", "growth"),
-    "cluster_revenue": ("level", "at_least", "at_most", "growth"),
-    "cluster_value_added": ("growth",),
-    "revenue_to_output_ratio": ("level", "at_least", "at_most"),
-    "city_value_added": ("growth",),
-    "city_revenue": ("level", "at_least", "at_most"),
-    "city_output": ("level", "at_least", "at_most"),
-    "city_revenue_to_output_ratio": ("level", "at_least", "at_most"),
-}
-#: Measures of the cluster itself: plausibility is checked against the plan's baseline.
-CLUSTER_LEVEL_MEASURES = ("cluster_output", "cluster_revenue")
-#: The two city figures that make the city's ratio together (revenue over output of one year and period).
-CITY_PAIR = ("city_revenue", "city_output")
-KINDS = {
     "level": "a figure: exact (only its rounding) or a round statement such as 达到5000 (precision)",
     "at_least": "a lower bound (突破 / 超过 / 以上)",
     "at_most": "an upper bound",
@@ -96,7 +82,7 @@ def _known(path, index, column, text, allowed) -> str:
 def _month(path, index, text) -> str:
     if not MONTH.fullmatch(text):
         raise DataError(path, _where(index, "published"),
-                        f"{text!r} is not a month; write YYYY-MM with a month 01-12, such as 2025-06")
+                        f"{text!r} is not a month; write YYYY-MM with a month 01-12, such as 2019-06")
     return text
 
 

@@ -590,7 +590,7 @@ def _auto_reason(y, table) -> str:
             f"few origins, so a hint, not a choice). Intervals: pooled reference errors from M3 yearly.")
 
 
-def fit_report(y, as_of=None, target_year=2025, gaps="interpolate", level=80) -> str:
+def fit_report(y, target_year, as_of=None, gaps="interpolate", level=80) -> str:
     """The ``dgforecast fit`` table for one published series, as text.
 
     Parameters
@@ -598,10 +598,10 @@ def fit_report(y, as_of=None, target_year=2025, gaps="interpolate", level=80) ->
     y : pd.Series
         Yearly levels indexed by year, named by their series id (e.g. DG_GDP, 亿元); the stage layer
         (``pipeline.fit_series``) reads it from the workbook.
+    target_year : int
+        The year whose forecast and interval are shown (the plan's deadline).
     as_of : int, optional
         Use only data up to and including this year.
-    target_year : int
-        The year whose forecast and interval are shown (the plan's deadline, 2025).
     gaps : {"interpolate", "longest"}
         How missing years are handled (see :func:`fill_gaps`); the output says what was done.
     """

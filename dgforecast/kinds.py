@@ -11,6 +11,9 @@ assessment, the sweep, the notebooks) looks the kind up here instead of comparin
 ``milestone``      an event that happens or not (one innovation centre, one platform); judged
                    as done once progress says so, else by a Beta–Bernoulli model of a yearly
                    chance that it happens
+``average_growth`` growth a year (%) of a measure from ``start_year`` to the deadline (年均增长超过12%);
+                   judged on simulated paths as the level that growth reaches from the plan's
+                   own start-year figure, so it needs that figure (no later one will do)
 =================  =========================================================================
 """
 
@@ -36,6 +39,7 @@ TARGET_KINDS = {
     "level": TargetKind("level", "规模目标", "level", "paths", True),
     "cumulative_count": TargetKind("cumulative_count", "累计数量目标", "cumulative count", "pace", False),
     "milestone": TargetKind("milestone", "里程碑目标", "milestone", "event", False),
+    "average_growth": TargetKind("average_growth", "年均增速目标", "average growth", "paths", True),
 }
 
 

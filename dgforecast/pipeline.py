@@ -128,9 +128,18 @@ def build_data(project=None, revenue_to_output_ratio=1.0) -> str:
     lines += ["", "Level targets:"]
     levels = result["targets"][result["targets"]["kind"].map(is_level).astype(bool)]
     for row in levels.itertuples():
-        lines.append(f"  {row.id}: {row.threshold:,.0f} {row.unit} by {row.deadline} from {row.baseline:,.2f} in "
-                     f"{row.start_year} needs {row.required_cagr:.2%} a year "
-                     f"(revenue_to_output_ratio = {revenue_to_output_ratio})")
+        if row.kind == "average_growth":
+            lines.append(f"  {row.id}: more than {row.threshold:g} % a year {row.start_year}-{row.deadline} "
+                         + ("from the plan's figure" if row.baseline > 0 else
+                            f"(the plan gives no {row.start_year} level to count it from)"))
+        elif not row.baseline > 0:
+            lines.append(f"  {row.id}: {row.threshold:,.0f} {row.unit} by {row.deadline}; the plan gives no base "
+                         "figure: the paths start from the latest exact figure published")
+        else:
+            lines.append(f"  {row.id}: {row.threshold:,.0f} {row.unit} by {row.deadline} from {row.baseline:,.2f} "
+                         f"in {row.start_year} needs {row.required_cagr:.2%} a year"
+                         + (f" (revenue_to_output_ratio = {revenue_to_output_ratio})"
+                            if row.baseline_conversion else ""))
     return "\n".join(lines)
 
 
@@ -216,8 +225,13 @@ def _assessment_text(records, params, simulation) -> str:
                else "")
         lines.append(f"{r['target_id']:<34} {percent(r['p_met']):>7} {closed:>7} "
                      f"{level(r['median']):>9} {level(r['q10']):>9} {level(r['q90']):>9}  {r['status']}{ess}")
+    for r in records:
+        if r["p_met"] is None and r.get("unassessed"):
+            unassessed -= 1
+            lines.append(f"{r['target_id']:<34} {'—':>7} {'':>7} {'':>9} {'':>9} {'':>9}  {r['status']}: "
+                         f"{r['unassessed']}")
     if unassessed:
-        states = sorted({r["status"] for r in records if r["p_met"] is None})
+        states = sorted({r["status"] for r in records if r["p_met"] is None and not r.get("unassessed")})
         lines.append(f"{unassessed} target(s) without a probability ({', '.join(states)}: no progress entered in "
                      f"data/raw/target_progress.csv, {NO_FIGURE_EN}); dgforecast targets shows their required pace")
     return "\n".join(lines)
@@ -233,7 +247,7 @@ def fit_series(series_id, as_of=None, target_year=None, project=None, gaps="inte
     if target_year is None:
         target_year = int(load_targets(paths.raw)["deadline"].max())
     y = history_series(load_history(paths.raw), series_id, basis="level", period="year")
-    return fit_report(y.rename(series_id), as_of, target_year, gaps, level)
+    return fit_report(y.rename(series_id), target_year, as_of, gaps, level)
 
 
 # ---------------------------------------------------------------- dgforecast track

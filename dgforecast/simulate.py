@@ -233,6 +233,9 @@ def anchored(target, obs):
                       "(role unlinked), so no figure bears on it")
     if not target.anchored:
         return target, ""
+    if target.needs_base:
+        return None, (f"the plan gives no exact level of {target.path} for {target.base_year}, the year its average "
+                      "growth is counted from; a later figure cannot stand in for it")
     anchor = anchor_of(target, obs)
     if anchor is None:
         return None, (f"the plan gives no base figure for {target.path} and no exact yearly level of it is "

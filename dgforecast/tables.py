@@ -349,7 +349,8 @@ def summary_text(summary) -> str:
     if len(unassessed):
         per = unassessed.groupby("scenario", sort=False).size()
         text += (f"\n\n{per.iloc[0]} target(s) per scenario without a probability ({unassessed['status'].iloc[0]}: "
-                 "count targets with no progress counts in data/raw/); see notebook 04 for their required pace")
+                 "no figure to judge them on, a count without progress entered in data/raw/ or a level with no "
+                 "figure to start from); notebook 04 and the final assessment say which and why")
     return text
 
 

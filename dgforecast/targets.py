@@ -104,9 +104,10 @@ def targets_table(targets, baselines, revenue_to_output_ratio=1.0) -> pd.DataFra
     level = table["kind"].map(is_level).astype(bool)
     table["baseline_year"] = table["start_year"].where(level)
     years = table["deadline"] - table["start_year"]
+    growth = table["kind"] == "average_growth"  # its threshold is the growth itself, in % a year
     table["required_cagr"] = [
-        required_cagr(b, k, n) if lv and b > 0 else math.nan
-        for b, k, n, lv in zip(table["baseline"], table["threshold"], years, level)
+        k / 100 if g else required_cagr(b, k, n) if lv and b > 0 else math.nan
+        for b, k, n, lv, g in zip(table["baseline"], table["threshold"], years, level, growth)
     ]
     table["required_pace"] = (table["threshold"] / years).where(~level)
     return table
@@ -148,6 +149,7 @@ class LevelTarget:
     measure: str = ""      # the target's measure (plan.yaml)
     path: str = ""         # the path measure it is judged on ("" for a measure linked to no path)
     base_step: float = 0.0  # > 0: base_level is a lower bound (超过600), the path starts in [level, level + step)
+    needs_base: bool = False  # judged from the plan's own start-year figure (an average growth): no anchor will do
 
     @property
     def anchored(self) -> bool:
@@ -168,9 +170,14 @@ def level_targets(targets, baselines) -> tuple:
         path = getattr(row, "path", "") or ""
         group = groups.setdefault((path, row.baseline_variable, conversion, int(row.start_year)), len(groups))
         level, step = base_figure(baselines, row.baseline_variable, int(row.start_year))
+        threshold, average = float(row.threshold), row.kind == "average_growth"
+        if average:  # growth of g % a year from the start-year level is the level it must reach
+            exact = level > 0 and step == 0
+            threshold = level * (1 + threshold / 100) ** (int(row.deadline) - int(row.start_year)) if exact else math.nan
+            level, step = (level, 0.0) if exact else (math.nan, 0.0)
         records.append(LevelTarget(
-            target_id=row.id, threshold=float(row.threshold), comparison=row.comparison,
+            target_id=row.id, threshold=threshold, comparison=row.comparison,
             deadline=int(row.deadline), base_year=int(row.start_year), base_level=level,
             apply_ratio=conversion == "revenue_to_output_ratio", baseline_variable=row.baseline_variable,
-            group=group, measure=getattr(row, "measure", "") or "", path=path, base_step=step))
+            group=group, measure=getattr(row, "measure", "") or "", path=path, base_step=step, needs_base=average))
     return tuple(records)

@@ -52,6 +52,8 @@ VERDICT_EN = VERDICTS
 #: Revenue-to-output ratios the hinge table sweeps (营业收入 / 总产值).
 HINGE_RATIOS = tuple(round(0.85 + 0.01 * i, 2) for i in range(31))
 READINGS = ("plain", "round")
+HINGE_COLUMNS = ["target_id", "reading", "revenue_to_output_ratio", "p_met", "median", "q10", "q90", "ess",
+                 "below_floor", "verdict", "verdict_en"]
 TRACK_COLUMNS = ["as_of", "target_id", "p_met", "median", "q10", "q90", "ess", "n_sims", "evidence_used",
                  "evidence_arrived", "evidence_dropped", "status", "outcome", "crps", "log_score", "band_80_held"]
 
@@ -299,7 +301,8 @@ def final_assessment(params, inputs) -> pd.DataFrame:
                      "p_se": plain.evidence[row["id"]]["p_se"], "n_sims": plain.simulation.n_sims,
                      "evidence_used": ";".join(used),
                      "decided_by": "" if outcome is None else outcome["evidence_id"],
-                     "reason": _level_reason(inputs["evidence"], used, targets[row["id"]].apply_ratio, outcome),
+                     "reason": plain.evidence[row["id"]].get("unassessed") or _level_reason(
+                         inputs["evidence"], used, targets[row["id"]].apply_ratio, outcome),
                      "p_met_round": float(rounded.summary.set_index("target_id").loc[row["id"], "p_met"]),
                      "p_se_round": rounded.evidence[row["id"]]["p_se"]}
             found["verdict"], found["at_cut"] = _level_verdict(plain, row["id"], results["plain"].params)
@@ -331,7 +334,7 @@ def reading_statements(params, inputs) -> pd.DataFrame:
     plain = assess_inputs(readings(params)["plain"], inputs)
     rounded = assess_inputs(readings(params)["round"], inputs)
     rows = []
-    for target in level_targets(inputs["targets"], inputs["baselines"]):
+    for target in plain.simulation.targets:  # the targets a path was simulated for
         target_id = target.target_id
         beyond = plain.simulation.groups[target.group].next_milestone
         for evidence_id in rounded.simulation.groups[target.group].round_capped:
@@ -361,16 +364,20 @@ def hinge_table(params, inputs, ratios=HINGE_RATIOS) -> pd.DataFrame:
     Returns
     -------
     DataFrame
-        One row per level target, reading (``plain``, ``round``) and ratio: target_id, reading,
-        revenue_to_output_ratio, p_met, median, q10, q90, ess, below_floor (the effective sample is
-        under evidence.min_ess: the verdict there is 无法确认), verdict, verdict_en.
+        One row per level target whose measure is its path's times the ratio (the others do not move with
+        it; none: an empty table), reading (``plain``, ``round``) and ratio: ``HINGE_COLUMNS``: target_id,
+        reading, revenue_to_output_ratio, p_met, median, q10, q90, ess, below_floor (the effective sample
+        is under evidence.min_ess: the verdict there is 无法确认), verdict, verdict_en.
     """
     setup = engine_setup(inputs, params)
+    hinged = [t for t in setup.targets if t.apply_ratio]  # the ratio moves no other target
+    if not hinged:
+        return pd.DataFrame(columns=HINGE_COLUMNS)
     points = pd.DataFrame([{"revenue_to_output_ratio": float(r), "evidence.reading": name}
                            for name in READINGS for r in ratios])
     result = evaluate_points(points, setup)
     frames = []
-    for target in setup.targets:
+    for target in hinged:
         tid = target.target_id
         frame = pd.DataFrame({"target_id": tid, "reading": points["evidence.reading"],
                               "revenue_to_output_ratio": points["revenue_to_output_ratio"]})

@@ -136,8 +136,8 @@ def test_unit_that_does_not_fit_the_measure_is_refused(tmp_path, changes, expect
 
 
 @pytest.mark.parametrize("changes, expected", [
-    ({"value": "3,2"}, "'3,2' is not a number; write a plain number such as 4621.25"),
-    ({"value": "nan"}, "'nan' is not a number; write a plain number such as 4621.25"),
+    ({"value": "3,2"}, "'3,2' is not a number; write a plain number such as 1234.56"),
+    ({"value": "nan"}, "'nan' is not a number; write a plain number such as 1234.56"),
     ({"value": "-100"}, "growth -100 % is outside -60..+150 % a year; write the growth in % (8.5 for 8.5 %)"),
     ({"value": "150.5"}, "growth 150.5 % is outside -60..+150 % a year; write the growth in % (8.5 for 8.5 %)"),
     ({"base": OUTPUT_2022, "value": "0"}, "a level must be positive, not 0.0"),
@@ -162,7 +162,7 @@ def test_a_growth_that_looks_mistyped_gets_a_note_naming_the_row(tmp_path, caplo
 def test_published_that_is_not_a_month_is_refused(tmp_path, published):
     message = refused(tmp_path, row(published=published))
     assert message == (f"line 2, column published: {published!r} is not a month; "
-                       "write YYYY-MM with a month 01-12, such as 2025-06")
+                       "write YYYY-MM with a month 01-12, such as 2019-06")
 
 
 def test_published_in_the_future_is_refused(tmp_path):

@@ -1,0 +1,220 @@
+"""A plan is data: the robot plans run on the same code, a renamed variable changes nothing, and the
+package holds no fact of any plan."""
+
+import ast
+import io
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from dgforecast.assess import assess_inputs, summary_records
+from dgforecast.cli import main
+from dgforecast.errors import ParamsError
+from dgforecast.params import FIELDS, resolve_scenario
+from dgforecast.pipeline import load_inputs
+from dgforecast.plan import load_plan
+from tests.conftest import REPO, SHIPPED
+
+PLANS = REPO / "plans"
+PACKAGE = REPO / "dgforecast"
+
+
+def _copy(source: Path, root: Path) -> Path:
+    shutil.copytree(source / "data" / "raw", root / "data" / "raw")
+    shutil.copy(source / "params.yaml", root / "params.yaml")
+    return root
+
+
+def _assessed(root, scenario="base", **overrides):
+    params = resolve_scenario(root / "params.yaml", scenario, {"n_sims": 4000, "as_of": "2026-11", **overrides})
+    return {r["target_id"]: r for r in summary_records(assess_inputs(params, load_inputs(root)))}
+
+
+# ---------------------------------------------------------------- the robot plans
+@pytest.fixture(scope="module")
+def gd(tmp_path_factory):
+    return _copy(PLANS / "gd_robots_2021_2025", tmp_path_factory.mktemp("gd") / "workbook")
+
+
+@pytest.fixture(scope="module")
+def dg_robots(tmp_path_factory):
+    return _copy(PLANS / "dg_robots_2023_2025", tmp_path_factory.mktemp("dgr") / "workbook")
+
+
+def test_a_plan_without_a_base_figure_starts_from_the_latest_exact_one_and_the_evidence_decides(gd):
+    # 24.68 万台 in 2024 (exact) and +32.1 % January-August 2025: more than 10 万台 in every scenario,
+    # even one that assumes output halves in 2025
+    for scenario in ("base", "slowdown"):
+        found = _assessed(gd, scenario)["industrial_robots_2025"]
+        assert found["p_met"] > 0.999 and found["status"] == "已实现"
+        assert "indrobot_2025_ytd08" in found["evidence_used"] and "indrobot_2024" not in found["evidence_used"]
+        assert 24.68 * 1.2 < found["median"] < 24.68 * 1.45   # grown from the anchor, by about the year's +32 %
+
+
+def test_a_target_with_nothing_to_start_from_is_told_so_never_dropped(gd):
+    found = _assessed(gd)
+    for target_id in ("revenue_2025", "revenue_growth_2025"):
+        assert found[target_id]["p_met"] is None and found[target_id]["status"] == "无法确认"
+    assert "no base figure for robot_revenue" in found["revenue_2025"]["unassessed"]
+    assert "average growth is counted from" in found["revenue_growth_2025"]["unassessed"]
+
+
+def test_as_of_before_the_anchor_was_published_no_path_can_start(gd):
+    found = _assessed(gd, as_of="2025-01")["industrial_robots_2025"]
+    assert found["p_met"] is None and "no exact yearly level" in found["unassessed"]
+
+
+def test_a_base_stated_as_a_bound_starts_above_it_and_within_its_round_figure(dg_robots):
+    # 超过600亿元 in 2022: the paths start in 600-700; without evidence the verdict cannot be confirmed
+    found = _assessed(dg_robots, "base", growth=0.0, volatility=0.0)["related_revenue_2025"]
+    assert 600 <= found["q10"] <= found["median"] <= found["q90"] < 700
+    assert found["median"] == pytest.approx(650, abs=8) and found["status"] == "无法确认"
+
+
+def test_the_robot_plans_unlinked_and_weak_rows_are_left_out_saying_why(dg_robots):
+    params = resolve_scenario(dg_robots / "params.yaml", "base", {"n_sims": 2000})
+    result = assess_inputs(params, load_inputs(dg_robots))
+    why = result.simulation.selection.left_out.set_index("evidence_id")["reason_kind"].to_dict()
+    assert why == {"indrobot_2025_ytd11": "weak", "robot_size_2024": "unlinked"}
+    found = {r["target_id"]: r for r in summary_records(result)}
+    assert found["industrial_robots_2025"]["evidence_used"] == ["indrobot_2023_ytd03"]
+    assert found["core_revenue_2025"]["evidence_used"] == [] and found["core_revenue_2025"]["status"] == "无法确认"
+
+
+@pytest.mark.parametrize("name", ["dg_robots_2023_2025", "gd_robots_2021_2025"])
+def test_every_plan_folder_checks_with_dgforecast_data(name, tmp_path, capsys):
+    root = _copy(PLANS / name, tmp_path / name)
+    assert main(["--project", str(root), "data"]) == 0
+    assert "wrote 5 tables" in capsys.readouterr().out
+
+
+# ---------------------------------------------------------------- names are the plan's, not the code's
+def _rename(root, pairs):
+    for path in (root / "data" / "raw").iterdir():
+        if path.suffix in (".csv", ".yaml"):
+            text = path.read_text(encoding="utf-8")
+            for old, new in pairs:
+                text = text.replace(old, new)
+            path.write_text(text, encoding="utf-8")
+
+
+def test_renaming_a_variable_and_a_measure_consistently_changes_nothing(tmp_path):
+    before = _assessed(_copy(SHIPPED, tmp_path / "before"))
+    after_root = _copy(SHIPPED, tmp_path / "after")
+    _rename(after_root, [("Gross Output|Electrical Machinery and Equipment", "Output|Renamed"),
+                         ("cluster_output", "sector_gross_output")])
+    after = _assessed(after_root)
+    assert after == before
+    assert before["cluster_revenue_2025"]["evidence_used"]  # the evidence still weighs on it
+
+
+def test_a_target_naming_a_measure_the_plan_lacks_is_one_line(tmp_path, capsys):
+    root = _copy(SHIPPED, tmp_path / "w")
+    path = root / "data" / "raw" / "plan_targets.csv"
+    path.write_text(path.read_text(encoding="utf-8").replace(",cluster_revenue,", ",cluster_revnue,"), encoding="utf-8")
+    assert main(["--project", str(root), "assess", "base"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "did you mean 'cluster_revenue'?" in err
+
+
+@pytest.mark.parametrize("edit, words", [
+    (("role: level_times_ratio", "role: level_times_ratios"), "measures.cluster_revenue.role"),
+    (("    of: cluster_output\n    name_zh: 集群营业收入", "    name_zh: 集群营业收入"), "measures.cluster_revenue.of"),
+    (("plan_month: 2022-01", "plan_month: 2022-13"), "plan.plan_month"),
+    (("  base_year: 2021\n", ""), "plan.base_year: missing"),
+])
+def test_a_malformed_plan_is_refused_in_one_line(tmp_path, capsys, edit, words):
+    root = _copy(SHIPPED, tmp_path / "w")
+    path = root / "data" / "raw" / "plan.yaml"
+    text = path.read_text(encoding="utf-8")
+    assert edit[0] in text
+    path.write_text(text.replace(edit[0], edit[1]), encoding="utf-8")
+    with pytest.raises(ParamsError) as caught:
+        load_plan(root / "data" / "raw")
+    assert "\n" not in str(caught.value) and words in str(caught.value), str(caught.value)
+    assert main(["--project", str(root), "data"]) == 2
+    assert capsys.readouterr().err.count("\n") == 1
+
+
+# ---------------------------------------------------------------- no plan in the package
+def _code_literals(path: Path):
+    """(line, value) of every string and number literal of a module's code, docstrings left out."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    docstrings = {id(node.body[0].value) for node in ast.walk(tree)
+                  if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef))
+                  and node.body and isinstance(node.body[0], ast.Expr)
+                  and isinstance(node.body[0].value, ast.Constant) and isinstance(node.body[0].value.value, str)}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Constant) and id(node) not in docstrings and not isinstance(node.value, bool):
+            if isinstance(node.value, (str, int, float)):
+                yield node.lineno, node.value
+
+
+def _plan_facts(raw: Path) -> tuple[set, list]:
+    """The numbers and the words of one plan: its figures, targets, years, ids, series, names and files."""
+    import pandas as pd
+
+    plan = load_plan(raw)
+    numbers = {plan.plan.base_year}
+    words = [plan.plan.title_zh, plan.plan.region_en, plan.plan.region_zh, *plan.measures,
+             *(m.series for m in plan.measures.values() if m.series),
+             *(m.baseline for m in plan.measures.values() if m.baseline)]
+    if plan.history_file:
+        words.append(plan.history_file.removesuffix(".csv"))
+    targets = pd.read_csv(raw / "plan_targets.csv", dtype=str)
+    words += list(targets["id"])
+    numbers |= {float(v) for v in targets["threshold"]} | {int(v) for v in targets["deadline"]}
+    baselines = pd.read_csv(raw / "plan_baselines.csv", dtype=str)
+    numbers |= {float(v) for v in baselines["value"]}
+    numbers |= {int(plan.plan.plan_month[:4])}
+    # small round numbers (100, 200: a count target, or a percent) are everyone's; parameter names (the
+    # ratio a plan's measure may share its name with) are the schema's
+    generic = set(FIELDS) | {m for m in plan.measures if m in FIELDS}
+    facts = {n for n in numbers if abs(n) >= 500 or (n != int(n) and abs(n) >= 1)}
+    return facts, [w for w in words if len(w) >= 4 and w not in generic]
+
+
+PLAN_FOLDERS = [SHIPPED / "data" / "raw", *(p / "data" / "raw" for p in sorted(PLANS.iterdir()))]
+
+
+@pytest.mark.parametrize("raw", PLAN_FOLDERS, ids=lambda p: p.parents[1].name)
+def test_the_package_code_holds_no_fact_of_any_plan(raw):
+    numbers, words = _plan_facts(raw)
+    words += ["Dongguan", "东莞", "Guangdong", "广东", "DG_", "GD_"]
+    written = [re.compile(rf"(?<![\d.]){re.escape(f'{n:g}')}(?![\d])") for n in numbers]  # 5400 in a string
+    found = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        if path.name == "reference_errors.py":  # generated tables of the M3 benchmark, no plan in them
+            continue
+        for line, value in _code_literals(path):
+            if isinstance(value, str):
+                found += [f"{path.name}:{line}: {w!r}" for w in words if w in value]
+                found += [f"{path.name}:{line}: {p.pattern!r} in {value[:40]!r}" for p in written if p.search(value)]
+            elif value in numbers:
+                found.append(f"{path.name}:{line}: {value!r}")
+    assert found == [], "plan facts in the package's code (move them to the plan's files):\n" + "\n".join(found)
+
+
+# ---------------------------------------------------------------- each plan's report, on the same notebooks
+@pytest.mark.slow
+@pytest.mark.notebooks
+@pytest.mark.parametrize("name", ["dg_robots_2023_2025", "gd_robots_2021_2025"])
+def test_every_plan_builds_its_report_titled_with_that_plan(name, tmp_path):
+    from dgforecast import report
+
+    root = _copy(PLANS / name, tmp_path / name)  # no notebooks/ of its own: the repository's are found above
+    shutil.copytree(REPO / "notebooks", tmp_path / "notebooks")
+    result = report.build_report(root, out=tmp_path / "report", workers=2, overrides={"n_sims": 2000},
+                                 progress_stream=io.StringIO())
+    assert result.ok, [str(result.runs[n].failure) for n in result.failures]
+    title = load_plan(root / "data" / "raw").plan.title_zh
+    index = (result.folder / "index.html").read_text(encoding="utf-8")
+    assert f"<h1>{title}" in index and "东莞市高端装备制造业集群" not in index.replace(title, "")
+    page = (result.folder / "scenarios" / "base.html").read_text(encoding="utf-8")
+    assert re.search(rf"<title>[^<]* — {re.escape(title)}</title>", page)
+    import docx
+
+    memo = docx.Document(str(result.folder / "memo.docx"))
+    assert memo.core_properties.subject == title
