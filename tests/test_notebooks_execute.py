@@ -76,6 +76,7 @@ def _errors(path):
 
 @pytest.mark.parametrize("notebook", EVERY_SCENARIO)
 @pytest.mark.parametrize("scenario", SCENARIOS)
+@pytest.mark.notebooks
 def test_notebook_runs_for_every_scenario_without_error_output(executed, notebook, scenario):
     run = executed[0][f"{notebook}/{scenario}"]
     assert run.ok, str(run.failure)
@@ -83,6 +84,7 @@ def test_notebook_runs_for_every_scenario_without_error_output(executed, noteboo
 
 
 @pytest.mark.parametrize("notebook", ACROSS)
+@pytest.mark.notebooks
 def test_notebook_across_scenarios_runs_without_error_output(executed, notebook):
     run = executed[0][f"{notebook}/all"]
     assert run.ok, str(run.failure)
@@ -93,12 +95,14 @@ def _summary(executed, scenario):
     return pd.read_csv(executed[1] / f"{Path(SCENARIO_NOTEBOOK).stem}_{scenario}.csv")
 
 
+@pytest.mark.notebooks
 def test_scenario_notebook_writes_one_summary_row_per_target_now_and_as_of_the_plan(executed):
     summary = _summary(executed, SCENARIOS[0])
     assert list(summary.columns) == REPORT_COLUMNS
     assert summary["target_id"].is_unique and "cluster_revenue_2025" in set(summary["target_id"])
 
 
+@pytest.mark.notebooks
 def test_scenario_notebooks_what_if_is_the_static_chart_and_table_without_a_front_end(executed):
     nb = nbformat.read(executed[0][f"{Path(SCENARIO_NOTEBOOK).stem}/{SCENARIOS[0]}"].output, as_version=4)
     cell = next(c for c in nb.cells if c.cell_type == "code" and "what_if(" in c.source)
@@ -117,6 +121,7 @@ def _shown_text(cell) -> str:
     return "".join(parts)
 
 
+@pytest.mark.notebooks
 def test_history_notebook_shows_years_as_integers_and_numbers_without_exponents(executed):
     import re
 
@@ -129,6 +134,7 @@ def test_history_notebook_shows_years_as_integers_and_numbers_without_exponents(
     assert "interpolated=" in growth.source  # the filled years are drawn as interpolated, not as data
 
 
+@pytest.mark.notebooks
 def test_notebook_finds_the_workbook_from_its_folder_without_project_dir(tmp_path):
     root = copy_workbook(tmp_path / "copy")
     params_file = root / "params.yaml"
@@ -150,6 +156,7 @@ def test_base_closed_form_is_the_hand_worked_value():
 
 
 @pytest.mark.parametrize("scenario", SCENARIOS)
+@pytest.mark.notebooks
 def test_scenario_notebook_agrees_with_the_closed_form_as_of_the_plan(executed, scenario):
     """The closed form holds before any evidence: the notebook's ``p_met_plan`` (as of 2022-01, the same
     draws unweighted) must lie within 4 Monte Carlo standard errors of it. ``p_met`` itself is weighed by

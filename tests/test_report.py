@@ -22,6 +22,7 @@ FIXTURES = Path(__file__).parent / "notebooks"
 
 
 
+@pytest.mark.notebooks
 def test_report_writes_index_summary_excel_manifest_and_points_latest(fake_workbook):
     stream = io.StringIO()
     result = report.build_report(fake_workbook, "base,optimistic", workers=2, progress_stream=stream)
@@ -52,6 +53,7 @@ def test_report_writes_index_summary_excel_manifest_and_points_latest(fake_workb
     assert [p.name for p in (fake_workbook / "reports").iterdir() if p.name.startswith(".")] == []
 
 
+@pytest.mark.notebooks
 def test_a_failing_notebook_does_not_stop_the_others_nor_move_latest(fake_workbook, capsys):
     first = report.build_report(fake_workbook, "base", workers=1, progress_stream=io.StringIO())
     code = main(["--project", str(fake_workbook), "report", "--scenarios", "base,shock", "-j", "2"])
@@ -67,6 +69,7 @@ def test_a_failing_notebook_does_not_stop_the_others_nor_move_latest(fake_workbo
     assert (failed / "scenarios" / "shock.html").is_file()
 
 
+@pytest.mark.notebooks
 def test_report_notes_numbers_without_a_reason_and_still_succeeds(fake_workbook, capsys):
     with open(fake_workbook / "params.yaml", "a", encoding="utf-8") as f:
         f.write("  director:\n    label_zh: 2023年下滑情景\n    label_en: 2023 dip\n    growth: 0.05\n")
@@ -98,6 +101,7 @@ def test_scenario_names_cannot_escape_the_output_folder(tmp_path):
             report.safe_child(tmp_path, name)
 
 
+@pytest.mark.notebooks
 def test_user_strings_are_escaped_in_index_and_parameter_table(fake_workbook):
     params_file = fake_workbook / "params.yaml"
     text = params_file.read_text(encoding="utf-8").replace("label_zh: 基准情景", "label_zh: \"<script>x</script>\"")
@@ -111,6 +115,7 @@ def test_user_strings_are_escaped_in_index_and_parameter_table(fake_workbook):
     assert result.folder == fake_workbook / "out" and not (fake_workbook / "reports" / "latest").exists()
 
 
+@pytest.mark.notebooks
 def test_run_passes_overrides_to_the_notebook_and_prints_the_summary(fake_workbook, capsys):
     code = main(["--project", str(fake_workbook), "run", "base", "-p", "growth=0.02", "--out", str(fake_workbook / "r")])
     assert code == 0
@@ -120,6 +125,7 @@ def test_run_passes_overrides_to_the_notebook_and_prints_the_summary(fake_workbo
     assert (fake_workbook / "r" / "base.html").is_file()
 
 
+@pytest.mark.notebooks
 def test_real_scenario_page_escapes_a_hostile_label_even_with_code_shown(workbook):
     hostile = "<img src=x onerror=alert(1)>"
     run, summary = report.run_scenario("base", {"label_zh": hostile, "n_sims": 200}, workbook / "out",
@@ -172,6 +178,7 @@ def _write_sweep(workbook, path, specs):
     return write_results(sweep(grid_points(grid), make_setup(load_inputs(workbook), base)), path)
 
 
+@pytest.mark.notebooks
 def test_sweep_file_adds_the_heat_map_page_linked_from_the_index(fake_workbook):
     import nbformat
 

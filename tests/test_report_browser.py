@@ -21,6 +21,9 @@ from dgforecast import report
 from dgforecast.document import REPORT_TITLE_ZH
 from tests.conftest import copy_workbook
 
+#: Headless Chromium (and the report it opens, whose notebooks are run for it).
+pytestmark = [pytest.mark.browser, pytest.mark.notebooks]
+
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 DRIVER = shutil.which("chromedriver")
 #: The browser sees no network: every host name fails to resolve, and any proxy use goes to a closed port.
