@@ -7,9 +7,12 @@ runs once over all of them, and the sweep notebook runs in tests/test_report.py 
 a notebook added to notebooks/ is tested with no change here. Nothing injects ``interactive``, as
 with plain papermill: the what-if must notice that no front end is there.
 
-All runs share one parallel batch with few paths (``SMALL``).
+All runs share one parallel batch with few paths (``SMALL``), but for those the session's real report
+has made already (``built_report`` in conftest.py): a notebook that runs once in a report ran there with
+the headline scenario, so its page of that scenario is read from the report instead of run again.
 """
 
+import dataclasses
 import math
 import os
 from pathlib import Path
@@ -22,9 +25,9 @@ from dgforecast.assess import REPORT_COLUMNS
 from dgforecast.config import ProjectPaths
 from dgforecast.notebook import (NUMBERED_NOTEBOOKS, PLAN_NOTEBOOK, SCENARIO_NOTEBOOK, NotebookJob, execute_notebook,
                                  notebook_parameters, run_jobs)
-from dgforecast.params import resolve_scenario, scenario_names
+from dgforecast.params import headline_scenario, resolve_scenario, scenario_names
 from dgforecast.report import notebook_runs
-from tests.conftest import REPO, SHIPPED, copy_workbook
+from tests.conftest import BUILT_SCENARIOS, REPO, SHIPPED, copy_workbook
 
 SMALL = {"n_sims": 200}
 SCENARIOS = scenario_names(SHIPPED / "params.yaml")
@@ -32,9 +35,12 @@ NUMBERED = sorted((REPO / "notebooks").glob(NUMBERED_NOTEBOOKS))
 EVERY_SCENARIO = [p.stem for p in NUMBERED if notebook_runs(p) in ("once", "per_scenario")]
 ACROSS = [p.stem for p in NUMBERED if notebook_runs(p) == "across_scenarios"]
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+#: The scenario the shared report ran its ``once`` notebooks with.
+HEADLINE = headline_scenario(SHIPPED / "params.yaml", BUILT_SCENARIOS.split(","))
 
 
-def _jobs(root: Path, out: Path) -> list:
+def _jobs(root: Path, out: Path, done=()) -> list:
+    """Every job but those named in ``done`` (``<notebook stem>/<scenario>``)."""
     paths, jobs = ProjectPaths(root), []
     for source in sorted(paths.notebooks.glob(NUMBERED_NOTEBOOKS)):
         runs = notebook_runs(source)
@@ -43,6 +49,8 @@ def _jobs(root: Path, out: Path) -> list:
                                     {"project_dir": str(root), "scenarios": SCENARIOS, "overrides": SMALL}))
         elif runs in ("once", "per_scenario"):
             for name in SCENARIOS:
+                if f"{source.stem}/{name}" in done:
+                    continue
                 parameters = notebook_parameters(resolve_scenario(paths.params_file, name, SMALL), root)
                 if runs == "per_scenario":
                     parameters["summary_csv"] = f"{source.stem}_{name}.csv"  # in the kernel's folder, out/
@@ -50,12 +58,24 @@ def _jobs(root: Path, out: Path) -> list:
     return jobs
 
 
+def _from_the_report(built) -> dict:
+    """The runs of the ``once`` notebooks in the shared report, as ``<stem>/<headline>`` -> NotebookRun."""
+    runs = {}
+    for source in NUMBERED:
+        if notebook_runs(source) == "once":
+            run, page = built.result.runs[source.stem], built.folder / f"{source.stem}.ipynb"
+            runs[f"{source.stem}/{HEADLINE}"] = dataclasses.replace(run, output=page)  # where the report put it
+    return runs
+
+
 @pytest.fixture(scope="module")
-def executed(tmp_path_factory):
+def executed(tmp_path_factory, built_report):
     """Job name (``<notebook stem>/<scenario>`` or ``/all``) -> NotebookRun, and the output folder."""
     root = copy_workbook(tmp_path_factory.mktemp("notebooks") / "workbook")
     out = root / "out"
-    return run_jobs(_jobs(root, out), workers=min(os.cpu_count() or 2, 4)), out  # 4 kernels at most: memory
+    done = _from_the_report(built_report)
+    runs = run_jobs(_jobs(root, out, done), workers=min(os.cpu_count() or 2, 4))  # 4 kernels at most: memory
+    return {**runs, **done}, out
 
 
 def _errors(path):

@@ -15,7 +15,7 @@ from dgforecast.errors import ParamsError
 from dgforecast.assess import REPORT_COLUMNS
 from dgforecast.notebook import SWEEP_NOTEBOOK
 from dgforecast.provenance import sha256_of
-from tests.conftest import REPO
+from tests.conftest import BUILT_SCENARIOS, REPO, put_report
 
 FIXTURES = Path(__file__).parent / "notebooks"
 
@@ -54,13 +54,13 @@ def test_report_writes_index_summary_excel_manifest_and_points_latest(fake_workb
 
 
 @pytest.mark.notebooks
-def test_a_failing_notebook_does_not_stop_the_others_nor_move_latest(fake_workbook, capsys):
-    first = report.build_report(fake_workbook, "base", workers=1, progress_stream=io.StringIO())
+def test_a_failing_notebook_does_not_stop_the_others_nor_move_latest(fake_workbook, fake_report, capsys):
+    first = put_report(fake_report, fake_workbook)  # a complete report, latest pointing at it
     code = main(["--project", str(fake_workbook), "report", "--scenarios", "base,shock", "-j", "2"])
     assert code == 1
     out = capsys.readouterr().out
     assert "FAILED:  scenarios/shock: cell 3 (In [4])" in out and "RuntimeError: shock fails here" in out
-    assert os.readlink(fake_workbook / "reports" / "latest") == first.folder.name
+    assert os.readlink(fake_workbook / "reports" / "latest") == first.name
     failed = sorted((fake_workbook / "reports").glob("*_*"))[-1]
     summary = pd.read_csv(failed / "summary.csv")
     assert summary["scenario"].tolist() == ["base"]
@@ -179,16 +179,12 @@ def _write_sweep(workbook, path, specs):
 
 
 @pytest.mark.notebooks
-def test_sweep_file_adds_the_heat_map_page_linked_from_the_index(fake_workbook):
+def test_sweep_file_adds_the_heat_map_page_linked_from_the_index(built_report):
     import nbformat
 
-    shutil.copy(REPO / "notebooks" / SWEEP_NOTEBOOK, fake_workbook / "notebooks" / SWEEP_NOTEBOOK)
-    results = _write_sweep(fake_workbook, fake_workbook / "grid.parquet",
-                           ["growth=0.02,0.04,0.06", "revenue_to_output_ratio=0.9,1.0"])
-    stream = io.StringIO()
-    result = report.build_report(fake_workbook, "base", workers=2, progress_stream=stream, sweep_file=results)
-    assert result.ok, [str(result.runs[name].failure) for name in result.failures]
-    folder = result.folder
+    # the session's real report (conftest.built_report): base and shock, with a sweep file
+    folder, results = built_report.folder, built_report.sweep_file
+    assert built_report.result.ok, built_report.result.failures
     assert (folder / "05_sweep.html").is_file()
     executed = nbformat.read(folder / "05_sweep.ipynb", as_version=4)
     assert [o for c in executed.cells for o in c.get("outputs", []) if "image/png" in o.get("data", {})]
@@ -196,7 +192,8 @@ def test_sweep_file_adds_the_heat_map_page_linked_from_the_index(fake_workbook):
     assert "参数扫描 Sweep: <a href='05_sweep.html'>" in page and "<li><a href='05_sweep.html'>05_sweep</a>" in page
     record = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     assert record["sweep"] == {"file": str(results.resolve()), "sha256": sha256_of(results)}
-    assert len(stream.getvalue().splitlines()) == 6  # 01, 02, 03 for base, 04, 05 and 06
+    # one line per notebook: 03 for each scenario, and 01, 02, 04, 05 and 06 once
+    assert len(built_report.progress.splitlines()) == len(BUILT_SCENARIOS.split(",")) + 5
 
 
 @pytest.mark.parametrize("name, message", [

@@ -23,6 +23,7 @@ from dgforecast.cli import main
 from dgforecast.errors import ParamsError
 from dgforecast.fileio import refuse_raw
 from dgforecast.notebook import ACROSS_NOTEBOOK, HISTORY_NOTEBOOK, PLAN_NOTEBOOK, SCENARIO_NOTEBOOK, TRACKING_NOTEBOOK
+from tests.conftest import put_report
 
 FIXTURES = Path(__file__).parent / "notebooks"
 DGFORECAST = Path(sys.executable).with_name("dgforecast")
@@ -341,9 +342,9 @@ def test_a_read_only_reports_folder_is_one_line(fake_workbook, capsys):
 
 
 @pytest.mark.notebooks
-def test_a_full_disk_while_writing_the_index_keeps_earlier_reports_and_leaves_no_staging(fake_workbook, capsys,
-                                                                                      monkeypatch):
-    assert _report(fake_workbook) == 0
+def test_a_full_disk_while_writing_the_index_keeps_earlier_reports_and_leaves_no_staging(fake_workbook, fake_report,
+                                                                                      capsys, monkeypatch):
+    put_report(fake_report, fake_workbook)  # an earlier report, and latest pointing at it
     reports = fake_workbook / "reports"
     before = sorted(p.name for p in reports.iterdir())
     capsys.readouterr()
@@ -365,9 +366,8 @@ def _summary(folder) -> list:
 
 
 @pytest.mark.notebooks
-def test_a_failed_run_never_replaces_a_complete_report_at_out(fake_workbook, capsys):
-    out = fake_workbook / "published"
-    assert _report(fake_workbook, "--out", str(out)) == 0
+def test_a_failed_run_never_replaces_a_complete_report_at_out(fake_workbook, fake_report, capsys):
+    out = put_report(fake_report, fake_workbook, fake_workbook / "published")  # a complete report at --out
     manifest = (out / "manifest.json").read_bytes()
     capsys.readouterr()
     # the scenario notebook now fails (as a full disk or a broken notebook would)
@@ -383,17 +383,17 @@ def test_a_failed_run_never_replaces_a_complete_report_at_out(fake_workbook, cap
 
 
 @pytest.mark.notebooks
-def test_a_complete_run_still_replaces_an_earlier_report_at_out(fake_workbook):
-    out = fake_workbook / "published"
-    assert _report(fake_workbook, "--out", str(out)) == 0
+def test_a_complete_run_still_replaces_an_earlier_report_at_out(fake_workbook, fake_report):
+    out = put_report(fake_report, fake_workbook, fake_workbook / "published")
+    assert _summary(out) == [0.6]
     assert _report(fake_workbook, "--out", str(out), "-p", "growth=0.02") == 0
     assert _summary(out) == [0.2]
     assert sorted(p.name for p in fake_workbook.iterdir() if p.name.startswith("published")) == ["published"]
 
 
 @pytest.mark.notebooks
-def test_out_never_turns_the_reports_folder_or_a_folder_of_reports_into_a_report(fake_workbook, capsys):
-    assert _report(fake_workbook) == 0
+def test_out_never_turns_the_reports_folder_or_a_folder_of_reports_into_a_report(fake_workbook, fake_report, capsys):
+    put_report(fake_report, fake_workbook)
     reports = fake_workbook / "reports"
     before = sorted(p.name for p in reports.iterdir())
     shelf = fake_workbook / "shelf"
@@ -465,12 +465,12 @@ def test_two_overlapping_reports_each_end_with_their_own_complete_folder(fake_wo
 
 
 @pytest.mark.notebooks
-def test_a_finished_report_is_never_replaced_by_a_later_one_of_the_same_day(fake_workbook):
-    first = report.build_report(fake_workbook, "base", workers=1, progress_stream=open(os.devnull, "w"))
+def test_a_finished_report_is_never_replaced_by_a_later_one_of_the_same_day(fake_workbook, fake_report):
+    first = put_report(fake_report, fake_workbook)  # reports/<today>: the name the next run would take first
     second = report.build_report(fake_workbook, "base", workers=1, overrides={"growth": 0.02},
                                  progress_stream=open(os.devnull, "w"))
-    assert first.folder != second.folder
-    assert _summary(first.folder) == [0.6] and _summary(second.folder) == [0.2]
+    assert first != second.folder and first.is_dir()
+    assert _summary(first) == [0.6] and _summary(second.folder) == [0.2]
     assert os.readlink(fake_workbook / "reports" / "latest") == second.folder.name
 
 
@@ -545,9 +545,9 @@ def test_an_edit_saved_while_a_report_runs_reaches_no_page_of_it(fake_workbook):
 
 
 @pytest.mark.notebooks
-def test_an_edit_saved_before_the_snapshot_stops_the_report_in_one_line_keeping_latest(fake_workbook, capsys,
-                                                                                    monkeypatch):
-    assert _report(fake_workbook) == 0
+def test_an_edit_saved_before_the_snapshot_stops_the_report_in_one_line_keeping_latest(fake_workbook, fake_report,
+                                                                                    capsys, monkeypatch):
+    put_report(fake_report, fake_workbook)
     reports = fake_workbook / "reports"
     before, latest = sorted(p.name for p in reports.iterdir()), os.readlink(reports / "latest")
     capsys.readouterr()
