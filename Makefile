@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.dgforecast-installed
 
-.PHONY: report data test install lab notebook-git mutation clean
+.PHONY: report data test test-fast install lab notebook-git mutation clean
 
 report: $(STAMP)
 	$(BIN)/dgforecast data
@@ -16,6 +16,11 @@ data: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+# The loop while editing: every test but the slow ones, those that run notebooks and the browser's
+# (markers in pyproject.toml); make test (what CI runs) runs them all.
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -m "not slow and not notebooks and not browser"
 
 install: $(STAMP) notebook-git
 

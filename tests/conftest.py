@@ -17,10 +17,21 @@ and ``dgforecast data`` checks the same on the live workbook. The notebooks are 
 user data: they are copied from the repository.
 """
 
+import datetime as dt
+import io
+import os
 import shutil
+import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
+# jsonschema (imported by nbformat, so by the notebook tests and papermill) loads the optional
+# rfc3987_syntax when it is installed (jupyter-events asks for it), which builds an Earley parser of
+# RFC 3987 on import: 1.7 s of CPU in every test session, for "iri" format checks that no notebook
+# schema uses. Without it jsonschema simply has no "iri" checker.
+sys.modules.setdefault("rfc3987_syntax", None)
 
 REPO = Path(__file__).resolve().parents[1]
 #: The workbook as shipped, pinned; read it through ``shipped`` or ``workbook``, never write to it.
@@ -84,14 +95,21 @@ def live_workbook_is_not_a_workbook(request, monkeypatch):
     monkeypatch.setattr(config, "is_project_root", refuse_the_live_workbook)
 
 
-@pytest.fixture
-def fake_workbook(workbook):
-    """The workbook with tiny stand-in notebooks (a kernel each, a second or two), so the report
-    machinery is tested in seconds: 03 writes a summary and fails for the shock scenario, the others
-    echo their parameters."""
+#: The fake workbook's paths: its stand-in notebooks ignore them, but every report assesses the headline
+#: scenario again for the index and the memo (``report_facts``), which at the shipped 20,000 paths costs
+#: a second or two more per report, and the suite builds some twenty of them.
+FAKE_N_SIMS = ("  n_sims: 20000 ", "  n_sims: 2000  ")
+
+
+def make_fake(workbook: Path) -> Path:
+    """Give a copy of the workbook the stand-in notebooks of tests/notebooks/ (see ``fake_workbook``)."""
     from dgforecast.notebook import (ACROSS_NOTEBOOK, HISTORY_NOTEBOOK, PLAN_NOTEBOOK, SCENARIO_NOTEBOOK,
                                      TRACKING_NOTEBOOK)
 
+    params_file = workbook / "params.yaml"
+    text = params_file.read_text(encoding="utf-8")
+    assert text.count(FAKE_N_SIMS[0]) == 1, "the shipped params.yaml no longer sets n_sims: update FAKE_N_SIMS"
+    params_file.write_text(text.replace(*FAKE_N_SIMS), encoding="utf-8")  # the same lines, the comment kept
     fixtures, nb = Path(__file__).parent / "notebooks", workbook / "notebooks"
     shutil.rmtree(nb, ignore_errors=True)
     nb.mkdir()
@@ -99,3 +117,84 @@ def fake_workbook(workbook):
     for name in (PLAN_NOTEBOOK, HISTORY_NOTEBOOK, ACROSS_NOTEBOOK, TRACKING_NOTEBOOK):
         shutil.copy(fixtures / "echoes_parameters.ipynb", nb / name)
     return workbook
+
+
+@pytest.fixture
+def fake_workbook(workbook):
+    """The workbook with tiny stand-in notebooks (a kernel each, a second or two), so the report
+    machinery is tested in seconds: 03 writes a summary and fails for the shock scenario, the others
+    echo their parameters. 2,000 paths instead of 20,000 (``FAKE_N_SIMS``)."""
+    return make_fake(workbook)
+
+
+# ---------------------------------------------------------------- reports built once for the session
+@pytest.fixture(scope="session")
+def fake_report(tmp_path_factory) -> Path:
+    """A complete report of the fake workbook's base scenario, as ``report --scenarios base -j 1`` writes it.
+
+    Built once: a test that needs an earlier report in place before the run it is about copies this
+    one in (``put_report``) instead of building its own (five kernels and an assessment, about ten
+    seconds on 2 cores). Read it, never write to it.
+    """
+    from dgforecast import report
+
+    root = make_fake(copy_workbook(tmp_path_factory.mktemp("fake_report") / "workbook"))
+    result = report.build_report(root, "base", workers=1, progress_stream=io.StringIO())
+    assert result.ok, [str(result.runs[name].failure) for name in result.failures]
+    return result.folder
+
+
+def put_report(built: Path, workbook: Path, out: Path | None = None) -> Path:
+    """Copy the report ``built`` into ``workbook`` as a finished run would have left it; return its folder.
+
+    With ``out``: at ``out`` (``report --out``). Without: as ``reports/<today>`` (the first name a
+    report of the day takes) with ``reports/latest`` a relative link to it.
+    """
+    if out is not None:
+        shutil.copytree(built, out, symlinks=True)
+        return out
+    reports = workbook / "reports"
+    folder = reports / dt.date.today().isoformat()
+    shutil.copytree(built, folder, symlinks=True)
+    os.symlink(folder.name, reports / "latest", target_is_directory=True)
+    return folder
+
+
+@dataclass
+class BuiltReport:
+    """``built_report``: the workbook it was made from, the report folder, its sweep file and what it printed."""
+
+    root: Path
+    folder: Path
+    sweep_file: Path
+    progress: str
+    result: object  # report.ReportResult
+
+
+#: The scenarios of ``built_report``: the headline one and the one with growth overrides (shock years).
+BUILT_SCENARIOS = "base,shock"
+
+
+@pytest.fixture(scope="session")
+def built_report(tmp_path_factory) -> BuiltReport:
+    """One real report of the shipped workbook for the session: every notebook of notebooks/, few paths.
+
+    Two scenarios (``BUILT_SCENARIOS``) and a small sweep file, so every kind of page is there (index,
+    01, 02, 04, 05, 06, two scenario pages, memo.docx), at 2,000 paths. The browser tests open it, and
+    the tests that read what a report's notebooks wrote read it instead of running them again
+    (tests/test_notebooks_execute.py, the sweep page of tests/test_report.py). Read it, never write to it.
+    """
+    from dgforecast import report
+    from dgforecast.params import resolve_scenario
+    from dgforecast.pipeline import load_inputs
+    from dgforecast.sweep import grid_points, make_setup, parse_grid, sweep, write_results
+
+    root = copy_workbook(tmp_path_factory.mktemp("built_report") / "workbook")
+    grid = parse_grid(["growth=0:0.08:0.02", "revenue_to_output_ratio=0.9,1.0"])
+    setup = make_setup(load_inputs(root), resolve_scenario(root / "params.yaml", "base", {"n_sims": 2000}))
+    sweep_file = write_results(sweep(grid_points(grid), setup), root.parent / "sweep.csv")
+    stream = io.StringIO()
+    result = report.build_report(root, BUILT_SCENARIOS, out=root.parent / "report", workers=2,
+                                 overrides={"n_sims": 2000}, progress_stream=stream, sweep_file=sweep_file)
+    assert result.ok, [str(result.runs[name].failure) for name in result.failures]
+    return BuiltReport(root, result.folder, sweep_file, stream.getvalue(), result)

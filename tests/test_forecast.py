@@ -175,6 +175,7 @@ def test_forecast_command_exits_2_for_a_malformed_file_or_option(tmp_path):
     assert exit_info.value.code == 2
 
 
+@pytest.mark.slow
 def test_fit_report_says_how_gaps_were_handled_and_what_auto_does():
     text = fit_series("DG_GDP", project=SHIPPED)
     assert "DG_GDP: 9 yearly levels 2013-2021; forecasting 2025" in text
@@ -182,6 +183,7 @@ def test_fit_report_says_how_gaps_were_handled_and_what_auto_does():
     assert "auto is the per-year median of dotm, ses, logdrift" in text
 
 
+@pytest.mark.slow
 def test_fit_report_as_of_uses_only_earlier_years():
     text = fit_series("DG_IVA", as_of=2018, project=SHIPPED)
     assert "DG_IVA: 5 yearly levels 2014-2018 (as of 2018)" in text

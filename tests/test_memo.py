@@ -67,6 +67,8 @@ def test_assumptions_are_the_explained_ones_then_what_other_scenarios_change(shi
         ["pessimistic", "volatility"], ["shock", "growth_overrides"]]
 
 
+# The tests of the memo itself share this fixture, which assesses the four scenarios again (a few
+# seconds): they are marked slow, so make test-fast leaves them out.
 @pytest.fixture(scope="module")
 def memo(shipped, tmp_path_factory):
     """The memo of the shipped workbook's four scenarios, and the facts it was made from."""
@@ -87,6 +89,7 @@ def _everything(doc) -> str:
     return "\n".join([p.text for p in doc.paragraphs] + [c.text for t in doc.tables for r in t.rows for c in r.cells])
 
 
+@pytest.mark.slow
 def test_memo_opens_with_the_verdicts_then_every_section_chinese_first(memo):
     import docx
 
@@ -114,6 +117,7 @@ def test_memo_opens_with_the_verdicts_then_every_section_chinese_first(memo):
     assert not re.search(r"\bnan\b|\bNone\b", everything)
 
 
+@pytest.mark.slow
 def test_no_identifier_reaches_the_memo(memo):
     import docx
 
@@ -121,6 +125,7 @@ def test_no_identifier_reaches_the_memo(memo):
     assert not IDENTIFIER.search(text), IDENTIFIER.search(text).group(0)
 
 
+@pytest.mark.slow
 def test_the_memo_says_what_it_is_and_who_made_it(memo):
     import datetime as dt
 
@@ -131,6 +136,7 @@ def test_the_memo_says_what_it_is_and_who_made_it(memo):
     assert props.author == "dgforecast workbook" and props.created.replace(tzinfo=None) == dt.datetime(2026, 11, 28, 6)
 
 
+@pytest.mark.slow
 def test_memo_names_an_east_asian_font_in_every_style(memo):
     import docx
     from docx.oxml.ns import qn

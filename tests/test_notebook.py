@@ -20,6 +20,7 @@ def _stream_text(nb, cell_index):
     return "".join(o.get("text", "") for o in nb.cells[cell_index].outputs if o.output_type == "stream")
 
 
+@pytest.mark.notebooks
 def test_kernel_runs_this_interpreter_whatever_the_metadata_names(tmp_path, monkeypatch):
     monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
     run = execute_notebook(FIXTURES / "kernel_named_nowhere.ipynb", tmp_path / "out.ipynb")
@@ -33,6 +34,7 @@ def test_kernel_runs_this_interpreter_whatever_the_metadata_names(tmp_path, monk
     assert kernel_argv()[:3] == [sys.executable, "-m", "ipykernel_launcher"]
 
 
+@pytest.mark.notebooks
 def test_parameters_are_injected_and_html_hides_code_but_escapes_strings(tmp_path):
     label = "<script>alert('x')</script>"
     run = execute_notebook(FIXTURES / "echoes_parameters.ipynb", tmp_path / "out.ipynb",
@@ -48,6 +50,7 @@ def test_parameters_are_injected_and_html_hides_code_but_escapes_strings(tmp_pat
     assert page.index("id='preamble'") < page.index("<pre>42")
 
 
+@pytest.mark.notebooks
 def test_show_code_keeps_the_cells_in_the_html(tmp_path):
     execute_notebook(FIXTURES / "echoes_parameters.ipynb", tmp_path / "out.ipynb", html=tmp_path / "out.html",
                      show_code=True)
@@ -55,6 +58,7 @@ def test_show_code_keeps_the_cells_in_the_html(tmp_path):
     assert "answer" in page and "label" in page
 
 
+@pytest.mark.notebooks
 def test_failure_names_the_cell_and_still_writes_notebook_and_html(tmp_path):
     run = execute_notebook(FIXTURES / "raises_in_cell3.ipynb", tmp_path / "out.ipynb", html=tmp_path / "out.html")
     assert not run.ok
@@ -68,6 +72,7 @@ def test_failure_names_the_cell_and_still_writes_notebook_and_html(tmp_path):
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]   # no temporary left behind
 
 
+@pytest.mark.notebooks
 def test_a_dead_kernel_fails_the_notebook_at_its_cell_instead_of_raising(tmp_path):
     run = execute_notebook(FIXTURES / "kills_its_kernel.ipynb", tmp_path / "out.ipynb", html=tmp_path / "out.html")
     assert (run.failure.cell_index, run.failure.ename) == (1, "DeadKernelError")
@@ -110,6 +115,7 @@ def test_a_page_outside_a_report_has_no_link_home_and_a_given_title_is_escaped_o
     assert "<title>R&amp;D &lt;b&gt;</title>" in page
 
 
+@pytest.mark.notebooks
 def test_a_kernel_that_does_not_start_is_started_once_more(tmp_path, monkeypatch):
     from dgforecast import notebook
 
@@ -162,6 +168,7 @@ def test_progress_rewrites_one_line_on_a_terminal_and_prints_lines_otherwise():
     assert terminal.getvalue() == "\r\033[K[1/2] a: ok (1.2 s)\r\033[K[2/2] a2: ok (1.2 s)\n"
 
 
+@pytest.mark.notebooks
 def test_a_missing_notebook_in_a_batch_fails_that_job_only(tmp_path):
     good = NotebookJob("good", FIXTURES / "echoes_parameters.ipynb", tmp_path, {"answer": 1})
     gone = NotebookJob("gone", FIXTURES / "no_such_notebook.ipynb", tmp_path, {})

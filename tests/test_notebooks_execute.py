@@ -7,9 +7,12 @@ runs once over all of them, and the sweep notebook runs in tests/test_report.py 
 a notebook added to notebooks/ is tested with no change here. Nothing injects ``interactive``, as
 with plain papermill: the what-if must notice that no front end is there.
 
-All runs share one parallel batch with few paths (``SMALL``).
+All runs share one parallel batch with few paths (``SMALL``), but for those the session's real report
+has made already (``built_report`` in conftest.py): a notebook that runs once in a report ran there with
+the headline scenario, so its page of that scenario is read from the report instead of run again.
 """
 
+import dataclasses
 import math
 import os
 from pathlib import Path
@@ -22,9 +25,9 @@ from dgforecast.assess import REPORT_COLUMNS
 from dgforecast.config import ProjectPaths
 from dgforecast.notebook import (NUMBERED_NOTEBOOKS, PLAN_NOTEBOOK, SCENARIO_NOTEBOOK, NotebookJob, execute_notebook,
                                  notebook_parameters, run_jobs)
-from dgforecast.params import resolve_scenario, scenario_names
+from dgforecast.params import headline_scenario, resolve_scenario, scenario_names
 from dgforecast.report import notebook_runs
-from tests.conftest import REPO, SHIPPED, copy_workbook
+from tests.conftest import BUILT_SCENARIOS, REPO, SHIPPED, copy_workbook
 
 SMALL = {"n_sims": 200}
 SCENARIOS = scenario_names(SHIPPED / "params.yaml")
@@ -32,9 +35,12 @@ NUMBERED = sorted((REPO / "notebooks").glob(NUMBERED_NOTEBOOKS))
 EVERY_SCENARIO = [p.stem for p in NUMBERED if notebook_runs(p) in ("once", "per_scenario")]
 ACROSS = [p.stem for p in NUMBERED if notebook_runs(p) == "across_scenarios"]
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+#: The scenario the shared report ran its ``once`` notebooks with.
+HEADLINE = headline_scenario(SHIPPED / "params.yaml", BUILT_SCENARIOS.split(","))
 
 
-def _jobs(root: Path, out: Path) -> list:
+def _jobs(root: Path, out: Path, done=()) -> list:
+    """Every job but those named in ``done`` (``<notebook stem>/<scenario>``)."""
     paths, jobs = ProjectPaths(root), []
     for source in sorted(paths.notebooks.glob(NUMBERED_NOTEBOOKS)):
         runs = notebook_runs(source)
@@ -43,6 +49,8 @@ def _jobs(root: Path, out: Path) -> list:
                                     {"project_dir": str(root), "scenarios": SCENARIOS, "overrides": SMALL}))
         elif runs in ("once", "per_scenario"):
             for name in SCENARIOS:
+                if f"{source.stem}/{name}" in done:
+                    continue
                 parameters = notebook_parameters(resolve_scenario(paths.params_file, name, SMALL), root)
                 if runs == "per_scenario":
                     parameters["summary_csv"] = f"{source.stem}_{name}.csv"  # in the kernel's folder, out/
@@ -50,12 +58,24 @@ def _jobs(root: Path, out: Path) -> list:
     return jobs
 
 
+def _from_the_report(built) -> dict:
+    """The runs of the ``once`` notebooks in the shared report, as ``<stem>/<headline>`` -> NotebookRun."""
+    runs = {}
+    for source in NUMBERED:
+        if notebook_runs(source) == "once":
+            run, page = built.result.runs[source.stem], built.folder / f"{source.stem}.ipynb"
+            runs[f"{source.stem}/{HEADLINE}"] = dataclasses.replace(run, output=page)  # where the report put it
+    return runs
+
+
 @pytest.fixture(scope="module")
-def executed(tmp_path_factory):
+def executed(tmp_path_factory, built_report):
     """Job name (``<notebook stem>/<scenario>`` or ``/all``) -> NotebookRun, and the output folder."""
     root = copy_workbook(tmp_path_factory.mktemp("notebooks") / "workbook")
     out = root / "out"
-    return run_jobs(_jobs(root, out), workers=min(os.cpu_count() or 2, 4)), out  # 4 kernels at most: memory
+    done = _from_the_report(built_report)
+    runs = run_jobs(_jobs(root, out, done), workers=min(os.cpu_count() or 2, 4))  # 4 kernels at most: memory
+    return {**runs, **done}, out
 
 
 def _errors(path):
@@ -76,6 +96,7 @@ def _errors(path):
 
 @pytest.mark.parametrize("notebook", EVERY_SCENARIO)
 @pytest.mark.parametrize("scenario", SCENARIOS)
+@pytest.mark.notebooks
 def test_notebook_runs_for_every_scenario_without_error_output(executed, notebook, scenario):
     run = executed[0][f"{notebook}/{scenario}"]
     assert run.ok, str(run.failure)
@@ -83,6 +104,7 @@ def test_notebook_runs_for_every_scenario_without_error_output(executed, noteboo
 
 
 @pytest.mark.parametrize("notebook", ACROSS)
+@pytest.mark.notebooks
 def test_notebook_across_scenarios_runs_without_error_output(executed, notebook):
     run = executed[0][f"{notebook}/all"]
     assert run.ok, str(run.failure)
@@ -93,12 +115,14 @@ def _summary(executed, scenario):
     return pd.read_csv(executed[1] / f"{Path(SCENARIO_NOTEBOOK).stem}_{scenario}.csv")
 
 
+@pytest.mark.notebooks
 def test_scenario_notebook_writes_one_summary_row_per_target_now_and_as_of_the_plan(executed):
     summary = _summary(executed, SCENARIOS[0])
     assert list(summary.columns) == REPORT_COLUMNS
     assert summary["target_id"].is_unique and "cluster_revenue_2025" in set(summary["target_id"])
 
 
+@pytest.mark.notebooks
 def test_scenario_notebooks_what_if_is_the_static_chart_and_table_without_a_front_end(executed):
     nb = nbformat.read(executed[0][f"{Path(SCENARIO_NOTEBOOK).stem}/{SCENARIOS[0]}"].output, as_version=4)
     cell = next(c for c in nb.cells if c.cell_type == "code" and "what_if(" in c.source)
@@ -117,6 +141,7 @@ def _shown_text(cell) -> str:
     return "".join(parts)
 
 
+@pytest.mark.notebooks
 def test_history_notebook_shows_years_as_integers_and_numbers_without_exponents(executed):
     import re
 
@@ -129,6 +154,7 @@ def test_history_notebook_shows_years_as_integers_and_numbers_without_exponents(
     assert "interpolated=" in growth.source  # the filled years are drawn as interpolated, not as data
 
 
+@pytest.mark.notebooks
 def test_notebook_finds_the_workbook_from_its_folder_without_project_dir(tmp_path):
     root = copy_workbook(tmp_path / "copy")
     params_file = root / "params.yaml"
@@ -150,6 +176,7 @@ def test_base_closed_form_is_the_hand_worked_value():
 
 
 @pytest.mark.parametrize("scenario", SCENARIOS)
+@pytest.mark.notebooks
 def test_scenario_notebook_agrees_with_the_closed_form_as_of_the_plan(executed, scenario):
     """The closed form holds before any evidence: the notebook's ``p_met_plan`` (as of 2022-01, the same
     draws unweighted) must lie within 4 Monte Carlo standard errors of it. ``p_met`` itself is weighed by

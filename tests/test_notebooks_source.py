@@ -170,6 +170,7 @@ def test_git_holds_no_outputs_nor_execution_counts(name, text):
 
 
 @pytest.mark.skipif(not _in_git(), reason="not a git work tree")
+@pytest.mark.slow
 def test_staging_a_notebook_strips_its_outputs():
     """What an economist's save-and-commit goes through: git's clean filter (nbstripout, set up by make)."""
     nb = json.loads((NOTEBOOKS / "03_scenario.ipynb").read_text(encoding="utf-8"))

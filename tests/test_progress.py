@@ -111,6 +111,7 @@ def _together(workbook, argvs, timeout=180) -> list:
         psutil.wait_procs(watched, timeout=10)
 
 
+@pytest.mark.slow
 def test_ten_entries_made_at_once_for_ten_targets_are_all_kept(workbook):
     runs = _together(workbook, [[t, "--year", "2023", "--count", str(i + 1), "--source", "x"]
                                 for i, t in enumerate(COUNT_TARGETS)])
@@ -121,6 +122,7 @@ def test_ten_entries_made_at_once_for_ten_targets_are_all_kept(workbook):
     assert sorted(rows[1:]) == sorted(f"{t},2023,{i + 1},{month},x," for i, t in enumerate(COUNT_TARGETS))
 
 
+@pytest.mark.slow
 def test_five_entries_at_once_for_one_target_and_year_keep_one_and_refuse_four_in_one_line(workbook):
     runs = _together(workbook, [["first_sets_2025", "--year", "2023", "--count", str(n), "--source", "x"]
                                 for n in (10, 20, 30, 40, 50)])

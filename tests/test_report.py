@@ -15,13 +15,14 @@ from dgforecast.errors import ParamsError
 from dgforecast.assess import REPORT_COLUMNS
 from dgforecast.notebook import SWEEP_NOTEBOOK
 from dgforecast.provenance import sha256_of
-from tests.conftest import REPO
+from tests.conftest import BUILT_SCENARIOS, REPO, put_report
 
 FIXTURES = Path(__file__).parent / "notebooks"
 
 
 
 
+@pytest.mark.notebooks
 def test_report_writes_index_summary_excel_manifest_and_points_latest(fake_workbook):
     stream = io.StringIO()
     result = report.build_report(fake_workbook, "base,optimistic", workers=2, progress_stream=stream)
@@ -52,13 +53,14 @@ def test_report_writes_index_summary_excel_manifest_and_points_latest(fake_workb
     assert [p.name for p in (fake_workbook / "reports").iterdir() if p.name.startswith(".")] == []
 
 
-def test_a_failing_notebook_does_not_stop_the_others_nor_move_latest(fake_workbook, capsys):
-    first = report.build_report(fake_workbook, "base", workers=1, progress_stream=io.StringIO())
+@pytest.mark.notebooks
+def test_a_failing_notebook_does_not_stop_the_others_nor_move_latest(fake_workbook, fake_report, capsys):
+    first = put_report(fake_report, fake_workbook)  # a complete report, latest pointing at it
     code = main(["--project", str(fake_workbook), "report", "--scenarios", "base,shock", "-j", "2"])
     assert code == 1
     out = capsys.readouterr().out
     assert "FAILED:  scenarios/shock: cell 3 (In [4])" in out and "RuntimeError: shock fails here" in out
-    assert os.readlink(fake_workbook / "reports" / "latest") == first.folder.name
+    assert os.readlink(fake_workbook / "reports" / "latest") == first.name
     failed = sorted((fake_workbook / "reports").glob("*_*"))[-1]
     summary = pd.read_csv(failed / "summary.csv")
     assert summary["scenario"].tolist() == ["base"]
@@ -67,6 +69,7 @@ def test_a_failing_notebook_does_not_stop_the_others_nor_move_latest(fake_workbo
     assert (failed / "scenarios" / "shock.html").is_file()
 
 
+@pytest.mark.notebooks
 def test_report_notes_numbers_without_a_reason_and_still_succeeds(fake_workbook, capsys):
     with open(fake_workbook / "params.yaml", "a", encoding="utf-8") as f:
         f.write("  director:\n    label_zh: 2023年下滑情景\n    label_en: 2023 dip\n    growth: 0.05\n")
@@ -98,6 +101,7 @@ def test_scenario_names_cannot_escape_the_output_folder(tmp_path):
             report.safe_child(tmp_path, name)
 
 
+@pytest.mark.notebooks
 def test_user_strings_are_escaped_in_index_and_parameter_table(fake_workbook):
     params_file = fake_workbook / "params.yaml"
     text = params_file.read_text(encoding="utf-8").replace("label_zh: 基准情景", "label_zh: \"<script>x</script>\"")
@@ -111,6 +115,7 @@ def test_user_strings_are_escaped_in_index_and_parameter_table(fake_workbook):
     assert result.folder == fake_workbook / "out" and not (fake_workbook / "reports" / "latest").exists()
 
 
+@pytest.mark.notebooks
 def test_run_passes_overrides_to_the_notebook_and_prints_the_summary(fake_workbook, capsys):
     code = main(["--project", str(fake_workbook), "run", "base", "-p", "growth=0.02", "--out", str(fake_workbook / "r")])
     assert code == 0
@@ -120,6 +125,7 @@ def test_run_passes_overrides_to_the_notebook_and_prints_the_summary(fake_workbo
     assert (fake_workbook / "r" / "base.html").is_file()
 
 
+@pytest.mark.notebooks
 def test_real_scenario_page_escapes_a_hostile_label_even_with_code_shown(workbook):
     hostile = "<img src=x onerror=alert(1)>"
     run, summary = report.run_scenario("base", {"label_zh": hostile, "n_sims": 200}, workbook / "out",
@@ -172,16 +178,13 @@ def _write_sweep(workbook, path, specs):
     return write_results(sweep(grid_points(grid), make_setup(load_inputs(workbook), base)), path)
 
 
-def test_sweep_file_adds_the_heat_map_page_linked_from_the_index(fake_workbook):
+@pytest.mark.notebooks
+def test_sweep_file_adds_the_heat_map_page_linked_from_the_index(built_report):
     import nbformat
 
-    shutil.copy(REPO / "notebooks" / SWEEP_NOTEBOOK, fake_workbook / "notebooks" / SWEEP_NOTEBOOK)
-    results = _write_sweep(fake_workbook, fake_workbook / "grid.parquet",
-                           ["growth=0.02,0.04,0.06", "revenue_to_output_ratio=0.9,1.0"])
-    stream = io.StringIO()
-    result = report.build_report(fake_workbook, "base", workers=2, progress_stream=stream, sweep_file=results)
-    assert result.ok, [str(result.runs[name].failure) for name in result.failures]
-    folder = result.folder
+    # the session's real report (conftest.built_report): base and shock, with a sweep file
+    folder, results = built_report.folder, built_report.sweep_file
+    assert built_report.result.ok, built_report.result.failures
     assert (folder / "05_sweep.html").is_file()
     executed = nbformat.read(folder / "05_sweep.ipynb", as_version=4)
     assert [o for c in executed.cells for o in c.get("outputs", []) if "image/png" in o.get("data", {})]
@@ -189,7 +192,8 @@ def test_sweep_file_adds_the_heat_map_page_linked_from_the_index(fake_workbook):
     assert "参数扫描 Sweep: <a href='05_sweep.html'>" in page and "<li><a href='05_sweep.html'>05_sweep</a>" in page
     record = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     assert record["sweep"] == {"file": str(results.resolve()), "sha256": sha256_of(results)}
-    assert len(stream.getvalue().splitlines()) == 6  # 01, 02, 03 for base, 04, 05 and 06
+    # one line per notebook: 03 for each scenario, and 01, 02, 04, 05 and 06 once
+    assert len(built_report.progress.splitlines()) == len(BUILT_SCENARIOS.split(",")) + 5
 
 
 @pytest.mark.parametrize("name, message", [

@@ -3,22 +3,22 @@
 Needs Chromium and its driver from the operating system's packages (Debian: ``apt-get install chromium
 chromium-driver``; ``.ci/run`` installs them when absent) and selenium (the ``test`` extra). Without
 them the tests are skipped, saying so. Screenshots at 1280 px go to the report folder's parent
-(``<pytest tmp>/browser*/shots/``) for a person to look at.
+(``<pytest tmp>/built_report*/shots/``) for a person to look at.
 
-One report is built for the module (two scenarios and a sweep file, so every kind of page is there) and
-every page of it is opened: nothing wider than the page at 1280 px nor on A4, and each notebook page a
-document of its own (``lang="zh-CN"``, a title naming its subject, a link back to index.html that works).
+The report is the session's (``built_report`` in conftest.py: two scenarios and a sweep file, so every kind
+of page is there), and every page of it is opened: nothing wider than the page at 1280 px nor on A4, and
+each notebook page a document of its own (``lang="zh-CN"``, a title naming its subject, a link back to
+index.html that works).
 """
 
-import io
 import os
 import shutil
 from pathlib import Path
 
 import pytest
 
-from dgforecast import report
-from tests.conftest import copy_workbook
+#: Headless Chromium (and the session's real report, whose notebooks it opens).
+pytestmark = [pytest.mark.browser, pytest.mark.notebooks]
 
 #: The report's title: the plan's (data/raw/plan.yaml of the workbook the report is built from).
 REPORT_TITLE_ZH = "东莞市高端装备制造业集群行动计划"
@@ -49,26 +49,18 @@ def _browser_or_skip():
     return webdriver.Chrome(service=Service(DRIVER), options=options)
 
 
-#: Every page of the report built below; a page added to the report is added here, and so checked.
+#: Every page of the report (conftest.built_report); a page added to the report is added here, and so checked.
 NOTEBOOK_PAGES = ["01_plan_baselines.html", "02_history_and_models.html", "04_targets_across_scenarios.html",
                   "05_sweep.html", "06_tracking_and_final_assessment.html", "scenarios/base.html",
                   "scenarios/shock.html"]
 PAGES = ["index.html", *NOTEBOOK_PAGES]
-@pytest.fixture(scope="module")
-def built(tmp_path_factory):
-    """A report of two scenarios of the shipped workbook and a small sweep (every notebook, few paths)."""
-    from dgforecast.params import resolve_scenario
-    from dgforecast.pipeline import load_inputs
-    from dgforecast.sweep import grid_points, make_setup, parse_grid, sweep, write_results
 
-    root = copy_workbook(tmp_path_factory.mktemp("browser") / "workbook")
-    grid = parse_grid(["growth=0:0.08:0.02", "revenue_to_output_ratio=0.9,1.0"])
-    setup = make_setup(load_inputs(root), resolve_scenario(root / "params.yaml", "base", {"n_sims": 2000}))
-    sweep_file = write_results(sweep(grid_points(grid), setup), root.parent / "sweep.csv")
-    result = report.build_report(root, "base,shock", out=root.parent / "report", workers=2,
-                                 overrides={"n_sims": 2000}, progress_stream=io.StringIO(), sweep_file=sweep_file)
-    assert result.ok, [str(result.runs[name].failure) for name in result.failures]
-    return root, result.folder
+
+@pytest.fixture(scope="module")
+def built(built_report):
+    """The session's report of two scenarios of the shipped workbook and a small sweep (every notebook, few
+    paths: conftest.built_report), as (workbook, report folder)."""
+    return built_report.root, built_report.folder
 
 
 @pytest.fixture(scope="module")

@@ -23,6 +23,7 @@ from dgforecast.cli import main
 from dgforecast.errors import ParamsError
 from dgforecast.fileio import refuse_raw
 from dgforecast.notebook import ACROSS_NOTEBOOK, HISTORY_NOTEBOOK, PLAN_NOTEBOOK, SCENARIO_NOTEBOOK, TRACKING_NOTEBOOK
+from tests.conftest import put_report
 
 FIXTURES = Path(__file__).parent / "notebooks"
 DGFORECAST = Path(sys.executable).with_name("dgforecast")
@@ -205,6 +206,7 @@ def test_a_full_disk_while_writing_data_processed_keeps_every_old_table_and_name
     assert sorted(p.name for p in (workbook / "data").iterdir()) == ["processed", "raw"]  # no staging left
 
 
+@pytest.mark.slow
 def test_builds_of_data_processed_at_once_all_succeed_and_a_killed_builds_staging_is_removed(workbook):
     import psutil
 
@@ -257,6 +259,7 @@ def test_data_processed_as_a_link_to_another_folder_stays_a_link(workbook, tmp_p
                                                            "targets.csv", "timeseries.csv"]
 
 
+@pytest.mark.slow
 def test_track_out_on_a_full_disk_writes_neither_the_table_nor_the_chart(workbook, capsys, monkeypatch):
     from matplotlib.figure import Figure
 
@@ -338,9 +341,10 @@ def test_a_read_only_reports_folder_is_one_line(fake_workbook, capsys):
         reports.chmod(0o755)
 
 
-def test_a_full_disk_while_writing_the_index_keeps_earlier_reports_and_leaves_no_staging(fake_workbook, capsys,
-                                                                                      monkeypatch):
-    assert _report(fake_workbook) == 0
+@pytest.mark.notebooks
+def test_a_full_disk_while_writing_the_index_keeps_earlier_reports_and_leaves_no_staging(fake_workbook, fake_report,
+                                                                                      capsys, monkeypatch):
+    put_report(fake_report, fake_workbook)  # an earlier report, and latest pointing at it
     reports = fake_workbook / "reports"
     before = sorted(p.name for p in reports.iterdir())
     capsys.readouterr()
@@ -361,9 +365,9 @@ def _summary(folder) -> list:
     return pd.read_csv(folder / "summary.csv")["p_met"].round(6).tolist()
 
 
-def test_a_failed_run_never_replaces_a_complete_report_at_out(fake_workbook, capsys):
-    out = fake_workbook / "published"
-    assert _report(fake_workbook, "--out", str(out)) == 0
+@pytest.mark.notebooks
+def test_a_failed_run_never_replaces_a_complete_report_at_out(fake_workbook, fake_report, capsys):
+    out = put_report(fake_report, fake_workbook, fake_workbook / "published")  # a complete report at --out
     manifest = (out / "manifest.json").read_bytes()
     capsys.readouterr()
     # the scenario notebook now fails (as a full disk or a broken notebook would)
@@ -378,16 +382,18 @@ def test_a_failed_run_never_replaces_a_complete_report_at_out(fake_workbook, cap
     assert [p.name for p in fake_workbook.iterdir() if ".partial-" in p.name] == []
 
 
-def test_a_complete_run_still_replaces_an_earlier_report_at_out(fake_workbook):
-    out = fake_workbook / "published"
-    assert _report(fake_workbook, "--out", str(out)) == 0
+@pytest.mark.notebooks
+def test_a_complete_run_still_replaces_an_earlier_report_at_out(fake_workbook, fake_report):
+    out = put_report(fake_report, fake_workbook, fake_workbook / "published")
+    assert _summary(out) == [0.6]
     assert _report(fake_workbook, "--out", str(out), "-p", "growth=0.02") == 0
     assert _summary(out) == [0.2]
     assert sorted(p.name for p in fake_workbook.iterdir() if p.name.startswith("published")) == ["published"]
 
 
-def test_out_never_turns_the_reports_folder_or_a_folder_of_reports_into_a_report(fake_workbook, capsys):
-    assert _report(fake_workbook) == 0
+@pytest.mark.notebooks
+def test_out_never_turns_the_reports_folder_or_a_folder_of_reports_into_a_report(fake_workbook, fake_report, capsys):
+    put_report(fake_report, fake_workbook)
     reports = fake_workbook / "reports"
     before = sorted(p.name for p in reports.iterdir())
     shelf = fake_workbook / "shelf"
@@ -427,6 +433,7 @@ def _start(workbook, *args) -> subprocess.Popen:
                             stderr=subprocess.PIPE, text=True)
 
 
+@pytest.mark.notebooks
 def test_two_overlapping_reports_each_end_with_their_own_complete_folder(fake_workbook):
     import psutil
 
@@ -457,12 +464,13 @@ def test_two_overlapping_reports_each_end_with_their_own_complete_folder(fake_wo
     assert sorted(p.name for p in reports.iterdir()) == sorted(["latest", *(p.name for p in printed.values())])
 
 
-def test_a_finished_report_is_never_replaced_by_a_later_one_of_the_same_day(fake_workbook):
-    first = report.build_report(fake_workbook, "base", workers=1, progress_stream=open(os.devnull, "w"))
+@pytest.mark.notebooks
+def test_a_finished_report_is_never_replaced_by_a_later_one_of_the_same_day(fake_workbook, fake_report):
+    first = put_report(fake_report, fake_workbook)  # reports/<today>: the name the next run would take first
     second = report.build_report(fake_workbook, "base", workers=1, overrides={"growth": 0.02},
                                  progress_stream=open(os.devnull, "w"))
-    assert first.folder != second.folder
-    assert _summary(first.folder) == [0.6] and _summary(second.folder) == [0.2]
+    assert first != second.folder and first.is_dir()
+    assert _summary(first) == [0.6] and _summary(second.folder) == [0.2]
     assert os.readlink(fake_workbook / "reports" / "latest") == second.folder.name
 
 
@@ -512,6 +520,7 @@ def _p_met_shown(workbook, evidence_text) -> str:
     return f"{summary.set_index('target_id').loc['cluster_revenue_2025', 'p_met']:.1%}"
 
 
+@pytest.mark.notebooks
 def test_an_edit_saved_while_a_report_runs_reaches_no_page_of_it(fake_workbook):
     import hashlib
 
@@ -535,9 +544,10 @@ def test_an_edit_saved_while_a_report_runs_reaches_no_page_of_it(fake_workbook):
     assert sorted(p.name for p in folder.iterdir() if p.name.startswith(".")) == []  # the snapshot is gone
 
 
-def test_an_edit_saved_before_the_snapshot_stops_the_report_in_one_line_keeping_latest(fake_workbook, capsys,
-                                                                                    monkeypatch):
-    assert _report(fake_workbook) == 0
+@pytest.mark.notebooks
+def test_an_edit_saved_before_the_snapshot_stops_the_report_in_one_line_keeping_latest(fake_workbook, fake_report,
+                                                                                    capsys, monkeypatch):
+    put_report(fake_report, fake_workbook)
     reports = fake_workbook / "reports"
     before, latest = sorted(p.name for p in reports.iterdir()), os.readlink(reports / "latest")
     capsys.readouterr()
@@ -585,6 +595,7 @@ def _kernels(procs) -> list:
 
 
 @pytest.mark.parametrize("sig, code", [(signal.SIGTERM, 143), (signal.SIGHUP, 129), (signal.SIGKILL, -9)])
+@pytest.mark.notebooks
 def test_a_killed_report_leaves_no_worker_or_kernel_running(fake_workbook, sig, code):
     import psutil
 
@@ -660,6 +671,7 @@ def not_a_scheduler():
 
 @pytest.mark.parametrize("kind, expected", [("http", "sent no Dask handshake within 2 s"),
                                             ("talks", "answers, but not as a Dask scheduler")])
+@pytest.mark.slow
 def test_a_scheduler_address_that_is_not_dask_is_one_line_within_the_deadline(workbook, capsys, monkeypatch,
                                                                             not_a_scheduler, kind, expected):
     pytest.importorskip("distributed")
@@ -682,6 +694,7 @@ def test_a_scheduler_address_that_is_not_dask_is_one_line_within_the_deadline(wo
     ("inproc", "an inproc:// address reaches a scheduler inside the same process only"),
     ("port", "port 99999 is out of range (1-65535)"),
 ])
+@pytest.mark.slow
 def test_every_scheduler_scheme_is_one_line_exit_2_within_the_deadline_and_closes_quietly(workbook, not_a_scheduler,
                                                                                         scheme, expected):
     pytest.importorskip("distributed")
@@ -705,6 +718,7 @@ def test_every_scheduler_scheme_is_one_line_exit_2_within_the_deadline_and_close
     assert not (workbook / "reports" / "s.csv").exists()
 
 
+@pytest.mark.slow
 def test_a_scheduler_without_workers_is_one_line_not_a_hang(workbook, capsys, monkeypatch):
     distributed = pytest.importorskip("distributed")
     import dgforecast.sweep.run as sweep_run
@@ -718,6 +732,7 @@ def test_a_scheduler_without_workers_is_one_line_not_a_hang(workbook, capsys, mo
 
 
 # ---------------------------------------------------------------- 7. the README's cron line, as written
+@pytest.mark.notebooks
 def test_the_readme_cron_line_works_on_a_fresh_clone(fake_workbook):
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
     block = readme[readme.index("## Scheduled runs"):]

@@ -270,6 +270,7 @@ def _render(workbook, specs, jobs=1, source=None):
                                   source=source)
 
 
+@pytest.mark.notebooks
 def test_notebooks_render_each_point_once_and_a_rerun_skips_them(workbook, monkeypatch):
     import dgforecast.sweep.pages
     from dgforecast.sweep.pages import NotebooksFailed
@@ -305,6 +306,7 @@ def _ok_run(job):
     return NotebookRun(job.source, job.output, job.html, 0.0)
 
 
+@pytest.mark.notebooks
 def test_a_kernel_that_fails_to_start_is_started_once_more(workbook, monkeypatch):
     # the notebook runner's one retry serves the sweep's pages too
     from dgforecast import notebook
@@ -426,6 +428,7 @@ def test_heat_map_slice_holds_further_keys_and_refuses_unknown_ones():
         axes_slice(results, "growth", "volatility", {"revenue_to_output_ratio": 0.95})
 
 
+@pytest.mark.notebooks
 def test_sweep_notebook_runs_on_a_results_file_and_is_committed_without_outputs(workbook):
     import nbformat
 

@@ -117,6 +117,7 @@ def test_without_an_outcome_the_scores_are_empty(shipped_track):
     assert shipped_track["band_80_held"].isna().all()
 
 
+@pytest.mark.slow
 def test_track_of_base_runs_from_the_plan_to_today_in_seconds(inputs):
     params = resolve_scenario(SHIPPED / "params.yaml", "base", {"n_sims": 20000})
     start = time.perf_counter()
@@ -151,6 +152,7 @@ def test_band_held_includes_its_edges():
 
 
 @pytest.mark.parametrize("value, held", [(5600, True), (7500, False)])
+@pytest.mark.slow
 def test_each_vintage_is_scored_against_an_exact_outcome(tmp_path, value, held):
     frame = track(resolved(), with_outcome(tmp_path, value)).set_index("as_of")
     assert frame.index.tolist() == SHIPPED_VINTAGES + ["2026-04"]
@@ -160,6 +162,7 @@ def test_each_vintage_is_scored_against_an_exact_outcome(tmp_path, value, held):
         assert row["band_80_held"] == (row["q10"] <= value <= row["q90"]), month
 
 
+@pytest.mark.slow
 def test_the_vintage_that_sees_the_outcome_is_scored_without_it(tmp_path):
     frame = track(resolved(), with_outcome(tmp_path, 5600)).set_index("as_of")
     last, before = frame.loc["2026-04"], frame.loc["2026-02"]
@@ -169,6 +172,7 @@ def test_the_vintage_that_sees_the_outcome_is_scored_without_it(tmp_path):
         assert last[key] == before[key], key
 
 
+@pytest.mark.slow
 def test_a_closer_forecast_scores_better(tmp_path):
     near = track(resolved(), with_outcome(tmp_path, 6000)).iloc[-1]
     far = track(resolved(), with_outcome(tmp_path, 7500)).iloc[-1]  # the file is rewritten, then read again
@@ -226,6 +230,7 @@ def test_an_exact_revenue_outcome_decides_the_verdict_in_every_scenario(tmp_path
     assert row["reason"].startswith("decided by rev_2025_outcome: the exact 2025 figure")
 
 
+@pytest.mark.slow
 def test_the_verdict_does_not_turn_on_the_seed(inputs):
     found = {final_assessment(resolved(seed=seed, n_sims=20000), inputs).set_index("target_id")
              .loc["cluster_revenue_2025", "verdict"] for seed in (1, 2, 3, 4, 5)}
@@ -313,6 +318,7 @@ def test_verdict_crossing_is_empty_when_the_cut_off_is_never_reached():
 
 
 # ---------------------------------------------------------------- the command
+@pytest.mark.slow
 def test_track_json_is_one_object_per_vintage(workbook, capsys):
     assert main(["--project", str(workbook), "track", "base", "--json", "--as-of", "2026-11",
                  "-p", "n_sims=2000"]) == 0
@@ -322,6 +328,7 @@ def test_track_json_is_one_object_per_vintage(workbook, capsys):
     assert records[0]["crps"] is None and records[0]["n_sims"] == 2000 and isinstance(records[0]["ess"], float)
 
 
+@pytest.mark.slow
 def test_track_text_has_a_line_per_vintage_and_the_final_assessment(workbook, capsys):
     assert main(["--project", str(workbook), "track", "base", "--as-of", "2026-11", "-p", "n_sims=2000"]) == 0
     out = capsys.readouterr().out
@@ -329,6 +336,7 @@ def test_track_text_has_a_line_per_vintage_and_the_final_assessment(workbook, ca
     assert "final assessment (终期评估) as of 2026-11" in out and "13 无法确认" in out
 
 
+@pytest.mark.slow
 def test_track_out_writes_the_table_and_the_chart_beside_it(workbook, tmp_path, capsys):
     out = tmp_path / "reports" / "track.csv"
     assert main(["--project", str(workbook), "track", "base", "--as-of", "2026-11", "-p", "n_sims=2000",

@@ -88,6 +88,7 @@ def test_no_test_names_the_live_params_or_data():
     assert offenders == []
 
 
+@pytest.mark.slow
 def test_the_suite_stays_green_when_the_live_workbook_is_edited(tmp_path):
     # A copy of the repository whose own workbook has the edits: the tests that used to
     # fail on them ("no comment saying why", "assert 77 == 76", "line 2") run there and pass.

@@ -27,6 +27,8 @@ def _targets_table():
     return targets_table(load_targets(raw), load_baselines(raw))
 
 
+# The index tests share these fixtures, which assess two scenarios at 4,000 paths (a few seconds):
+# they are marked slow, so make test-fast leaves them out.
 @pytest.fixture(scope="module")
 def facts():
     from dgforecast.facts import report_facts
@@ -61,6 +63,7 @@ def _text(html) -> str:
 
 
 # ---------------------------------------------------------------- the index page
+@pytest.mark.slow
 def test_the_index_opens_with_the_verdict_then_the_data_then_the_sentences(page):
     order = ["<h1>东莞市高端装备制造业集群行动计划目标是否实现：终期评估", "<section class='verdict'>",
              "终期评估 Final assessment", "结论 verdict", "各情景：", "<div class='vintage'>", "<h2>摘要 Summary</h2>",
@@ -70,6 +73,7 @@ def test_the_index_opens_with_the_verdict_then_the_data_then_the_sentences(page)
     assert "were its targets met? Final assessment" in page and "how likely" not in page
 
 
+@pytest.mark.slow
 def test_the_verdict_box_names_the_headline_scenario_both_readings_and_every_scenario(page):
     box = page[page.index("<section class='verdict'>"):page.index("</section>")]
     assert "按基准情景（主情景）" in box and "Base case (the headline scenario)" in box
@@ -79,12 +83,14 @@ def test_the_verdict_box_names_the_headline_scenario_both_readings_and_every_sce
     assert "数量与里程碑目标13项" in box
 
 
+@pytest.mark.slow
 def test_no_identifier_reaches_the_reader(page):
     text = _text(page)
     assert not IDENTIFIER.search(text), IDENTIFIER.search(text).group(0)
     assert not re.search(r"\bnan\b|\bNone\b", text)
 
 
+@pytest.mark.slow
 def test_after_the_deadline_the_status_is_the_verdict_and_no_pace_label_is_used(page):
     table = page[page.index("<h2>规模目标 Level targets</h2>"):page.index("<p class='legend'>")]
     assert "快于预期" not in table and "基本符合预期" not in table
@@ -92,6 +98,7 @@ def test_after_the_deadline_the_status_is_the_verdict_and_no_pace_label_is_used(
         "无法确认<small>cannot be confirmed</small>" in table
 
 
+@pytest.mark.slow
 def test_the_index_shows_a_failed_sweep_page_as_failed(facts):
     failed = NotebookRun(Path("05.ipynb"), Path("05.ipynb"), None, 1.0, CellFailure(2, 3, "KeyError", "'x'", "boom()"))
     summary = pd.DataFrame(columns=REPORT_COLUMNS)
@@ -100,6 +107,7 @@ def test_the_index_shows_a_failed_sweep_page_as_failed(facts):
     assert "参数扫描" not in index_html(summary, facts, ["base"], {}, {}, "")
 
 
+@pytest.mark.slow
 def test_page_titles_and_language_are_documents(page):
     assert page.startswith("<!DOCTYPE html>\n<html lang=\"zh-CN\">")
     assert "<title>东莞市高端装备制造业集群行动计划目标是否实现：终期评估 · " in page
@@ -136,6 +144,7 @@ def test_a_source_without_an_address_says_so():
         "未经核实（或为机器生成），无公开网址的文件", "unverified, possibly machine-written, a document with no public address")
 
 
+@pytest.mark.slow
 def test_reader_tables_of_the_final_assessment_evidence_and_track_carry_no_identifier(facts):
     from dgforecast.pipeline import load_inputs
 

@@ -30,6 +30,7 @@ def _assess_json(capsys, root, scenario, *items):
     return {r["target_id"]: r for r in json.loads(capsys.readouterr().out)}
 
 
+@pytest.mark.slow
 def test_moving_the_growth_slider_prints_what_dgforecast_assess_gives(inputs, params_file, capsys):
     w = what_if(resolve_scenario(params_file, "base"), inputs, live=True)
     capsys.readouterr()
@@ -52,6 +53,7 @@ def test_a_shock_year_has_its_slider_and_moves_that_year_only(inputs, params_fil
     assert w.result.summary.set_index("target_id").loc["cluster_revenue_2025", "p_met"] == cli["p_met"]
 
 
+@pytest.mark.slow
 def test_reset_puts_every_slider_back_and_redraws_once(inputs, params_file, monkeypatch):
     w = what_if(resolve_scenario(params_file, "base", {"n_sims": 2000}), inputs, live=True)
     first = w.result.summary["p_met"].iloc[0]
