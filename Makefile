@@ -18,9 +18,9 @@ test: $(STAMP)
 	$(BIN)/python -m pytest
 
 # The loop while editing: every test but the slow ones, those that run notebooks and the browser's
-# (markers in pyproject.toml); make test (what CI runs) runs them all.
+# (markers in pyproject.toml), spread over every core (pytest-xdist); make test (what CI runs) runs them all.
 test-fast: $(STAMP)
-	$(BIN)/python -m pytest -m "not slow and not notebooks and not browser"
+	$(BIN)/python -m pytest -n auto -m "not slow and not notebooks and not browser"
 
 install: $(STAMP) notebook-git
 
