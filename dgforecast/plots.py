@@ -350,12 +350,12 @@ def _one_target(frame, what):
     return frame
 
 
-def track_chart(track_frame, threshold, ax=None, title=None, unit="亿元", verdict_cuts=None, until=None):
+def track_chart(track_frame, threshold, ax=None, title=None, unit="亿元", verdict_cuts=None, until=None, labels=None):
     """How the outlook of one target moved with each new figure: a nowcast-style step chart.
 
     Top: the median and the 10–90 % band of the target's measure at its deadline, as forecast in each
-    as-of month (a step holds until the next figure), the target line, and at each step the ids of
-    the evidence that arrived. Below (or on a right-hand axis when ``ax`` is given): P(met).
+    as-of month (a step holds until the next figure), the target line, and at each step the evidence
+    that arrived (``labels``: as a reader says it; its id where ``labels`` has none). Below (or on a right-hand axis when ``ax`` is given): P(met).
 
     Parameters
     ----------
@@ -372,6 +372,8 @@ def track_chart(track_frame, threshold, ax=None, title=None, unit="亿元", verd
         P(met) cut-offs of the final verdict (achieved, missed), drawn on the P(met) panel.
     until : str, optional
         YYYY-MM where the last step ends (default three months after the last as-of month).
+    labels : mapping, optional
+        Evidence id -> the words drawn at the month it arrived (``words.evidence_labels``).
 
     Returns
     -------
@@ -403,7 +405,8 @@ def track_chart(track_frame, threshold, ax=None, title=None, unit="亿元", verd
     for month, arrived in zip(x, frame["evidence_arrived"].fillna("")):
         if arrived:
             ax.axvline(month, color="grey", linestyle=":", linewidth=0.8)
-            ax.annotate("\n".join(arrived.split(";")), (month, top), xytext=(3, -3), textcoords="offset points",
+            said = [(labels or {}).get(i, i) for i in arrived.split(";")]
+            ax.annotate("\n".join(said), (month, top), xytext=(3, -3), textcoords="offset points",
                         rotation=90, va="top", ha="left", fontsize=7, color="dimgrey")
     ax.set_ylabel(f"截止年水平 level at the deadline ({unit})")
     ax.set_title(title or "预测随证据的变化 how the outlook moved with each figure")

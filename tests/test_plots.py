@@ -133,6 +133,15 @@ def test_track_chart_draws_steps_band_threshold_and_evidence_labels_without_miss
     assert not [m for m in messages if "missing from" in m or "Glyph" in m], messages
 
 
+def test_track_chart_marks_the_evidence_in_the_words_given_and_an_id_without_words_as_itself():
+    said = {"em_va_2022_ytd09": "2022年1—9月集群增加值同比增长3.2%（可比价）", "em_out_2025_at_least": "2025年集群总产值突破5,000亿元"}
+    fig = plots.track_chart(_track(), 5400, labels=said)
+    assert [t.get_text() for t in fig.axes[0].texts] == [said["em_va_2022_ytd09"],
+                                                         f"{said['em_out_2025_at_least']}\ncity_ratio_2024_at_most"]
+    messages = _render(fig)
+    assert not [m for m in messages if "missing from" in m or "Glyph" in m], messages
+
+
 def test_track_chart_on_given_axes_puts_p_met_on_a_twin_axis():
     fig, ax = plt.subplots()
     assert plots.track_chart(_track(), 5400, ax=ax) is fig

@@ -12,7 +12,7 @@ from dgforecast.notebook import CellFailure, NotebookRun
 from dgforecast.params import resolve_scenario
 from dgforecast.tables import (assumptions_text, count_targets_view, crossing_view, evidence_view, final_view,
                                left_out_view, summary_sheets, summary_text, track_view)
-from dgforecast.words import evidence_words, source_words
+from dgforecast.words import evidence_labels, evidence_words, source_words
 from tests.conftest import PLAN, SHIPPED
 
 #: What a reader must not see: evidence ids, target ids, period codes.
@@ -137,6 +137,16 @@ def test_a_figure_reads_as_a_reader_would_say_it(row, zh, en):
     said = evidence_words({**row, **names, "source_url": "https://www.sun0769.com/a", "reliability": "official"})
     assert (said["zh"], said["en"]) == (zh, en)
     assert said["source_zh"] == "官方文件原文，sun0769.com"
+
+
+def test_every_figure_of_the_shipped_evidence_has_words_for_the_charts_and_none_is_an_id():
+    from dgforecast.evidence import load_evidence
+
+    evidence = load_evidence(SHIPPED / "data" / "raw" / "evidence.csv", PLAN)
+    labels = evidence_labels(evidence)
+    assert sorted(labels) == sorted(evidence["evidence_id"])
+    assert labels["em_va_2022_ytd09"] == "2022年1—9月集群增加值同比增长3.2%（可比价）"
+    assert not [text for text in labels.values() if re.search(r"[a-z]+_[a-z0-9_]+|YTD_M", text)]
 
 
 def test_a_source_without_an_address_says_so():
