@@ -86,3 +86,20 @@ def home_link_html(href: str | None) -> str:
     if not href:
         return ""
     return f"<nav class='dgf-home'><a href='{html.escape(href, quote=True)}'>{html.escape(HOME_TEXT)}</a></nav>"
+
+
+class Sentences:
+    """Sentences a notebook page shows as text, not as a program's printout (``display(Sentences(zh, en))``).
+
+    In a page each line is a paragraph in the page's font; in a terminal or a plain-text output, the
+    lines as ``print`` would give them. Empty lines are skipped.
+    """
+
+    def __init__(self, *lines: str):
+        self.lines = [str(line) for line in lines if line]
+
+    def __repr__(self) -> str:
+        return "\n".join(self.lines)
+
+    def _repr_html_(self) -> str:
+        return "".join(f"<p class='dgf-words'>{html.escape(line)}</p>" for line in self.lines)

@@ -45,3 +45,12 @@ def test_link_home_is_relative_to_the_page_and_escaped():
         "<nav class='dgf-home'><a href='../index.html'>← 返回摘要 Back to the summary</a></nav>")
     assert "href='a&#x27;b.html'" in home_link_html("a'b.html")
     assert home_link_html(None) == home_link_html("") == ""
+
+
+def test_sentences_are_paragraphs_on_a_page_and_plain_lines_as_text():
+    from dgforecast.document import Sentences
+
+    said = Sentences("结论取决于<营收>产值比。", "", "The verdict hinges on the ratio.")
+    assert said._repr_html_() == ("<p class='dgf-words'>结论取决于&lt;营收&gt;产值比。</p>"
+                                  "<p class='dgf-words'>The verdict hinges on the ratio.</p>")
+    assert repr(said) == "结论取决于<营收>产值比。\nThe verdict hinges on the ratio."
