@@ -18,7 +18,8 @@ from dgforecast.notebook import SWEEP_NOTEBOOK, TRACKING_NOTEBOOK
 from dgforecast.numbers import MISSING, html_escape as _e, is_missing, level, percent
 from dgforecast.tables import PROGRESS_COMMAND, count_targets_view, parameters_frame
 from dgforecast.vocabulary import NO_FIGURE, NO_FIGURE_EN, READINGS, STATE_COLOURS, state_en
-from dgforecast.words import (counts_words, evidence_note, goal_text, hinge_words, registry, spread_words,
+from dgforecast.words import (counts_words, evidence_notes, goal_text, hinge_words, registry, spread_lines,
+                              unassessed_words,
                               summary_sentences, verdict_sentence, verdict_words, vintage_text)
 
 def _href(path) -> str:
@@ -106,19 +107,21 @@ def verdict_box_html(facts, tracking_link="") -> str:
         q, other_label, other_cut = (r[k] for k in keys[other])
         v_zh, v_en = verdict_words(label, bool(cut))
         o_zh, o_en = verdict_words(other_label, bool(other_cut))
+        if is_missing(p):  # no probability at all: say why in its place
+            why_zh, why_en = unassessed_words(target)
+            chance = f"<td colspan='2'>{_e(why_zh)}<small>{_e(why_en)}</small></td>"
+        else:
+            chance = (f"<td class='num'><strong>{_e(percent(p))}</strong><small>± {_e(percent(r['p_se']))}</small></td>"
+                      f"<td class='num'>{_e(percent(q))}<small>{_e(o_zh)} {_e(o_en)}</small></td>")
         rows.append(f"<tr><td>{_e(target['name_zh'])}<small>{_e(target['name_en'])} · {_e(goal_text(target))}"
-                    f"</small></td>{_state_td(label, v_zh, v_en)}<td class='num'><strong>{_e(percent(p))}</strong>"
-                    f"<small>± {_e(percent(r['p_se']))}</small></td>"
-                    f"<td class='num'>{_e(percent(q))}<small>{_e(o_zh)} {_e(o_en)}</small></td></tr>")
+                    f"</small></td>{_state_td(label, v_zh, v_en)}{chance}</tr>")
         zh, en = hinge_words(facts.crossings, target, params) if len(facts.crossings) else ("", "")
         if zh:
             hinges.append((zh, en))
     lines = []
     for zh, en in hinges:
         lines.append((zh, en))
-    level_ids = [t for t in final["target_id"] if is_level(reg.loc[t, "kind"])]
-    if level_ids:
-        lines.append(spread_words(facts.finals, facts.params_by_name, level_ids[0], facts.headline))
+    lines += spread_lines(facts.finals, facts.params_by_name, facts.targets, facts.headline)
     lines.append(counts_words(final))
     text = "".join(f"<p class='zh'>{_e(zh)}</p><p class='en'>{_e(en)}</p>" for zh, en in lines if zh)
     when_zh, when_en = vintage_text(params)
@@ -218,19 +221,16 @@ def index_html(summary, facts, scenarios, runs, labels, created) -> str:
             f"assessment</a>{'' if tracking_run.ok else ' <strong>(failed)</strong>'}</small></p>")
     box = verdict_box_html(facts, link) if over and facts.result.paths_by_target else ""
     when_zh, when_en = vintage_text(params)
-    notes = []
-    for r in facts.final.to_dict(orient="records"):
-        if r["target_id"] in facts.result.evidence and len(facts.evidence):
-            notes.append(evidence_note(r["evidence_used"].split(";") if r["evidence_used"] else [], facts.evidence))
+    notes_zh, notes_en = evidence_notes(facts.final, facts.targets, facts.evidence, facts.result.evidence)
     used = facts.evidence_used
     seen = len(used) and (used["role"] == "level_times_ratio").any()  # a figure of the target's own measure
     ratio = any(facts.targets["baseline_conversion"].fillna("") == "revenue_to_output_ratio") and not seen
     ratio_zh = "；目标口径（营业收入）本身从未公布，结果取决于营业收入与总产值之比" if ratio else ""
     ratio_en = ("; the target's own measure (revenue) was never published, so the result hinges on the "
                 "revenue-to-output ratio") if ratio else ""
-    vintage = ("<div class='vintage'><p class='zh'>数据口径：" + _e(when_zh) + "。证据有限：" + "".join(_e(n[0]) for n in notes)
+    vintage = ("<div class='vintage'><p class='zh'>数据口径：" + _e(when_zh) + "。证据有限：" + _e(notes_zh)
                + _e(ratio_zh) + "。</p><p class='en'>Data: " + _e(when_en) + ". The evidence is thin: "
-               + " ".join(_e(n[1]) for n in notes) + _e(ratio_en) + ".</p></div>")
+               + _e(notes_en) + _e(ratio_en) + ".</p></div>")
     reg = registry(facts.targets)
     sentences = []
     for name in scenarios:

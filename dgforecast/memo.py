@@ -24,12 +24,13 @@ from dgforecast.assess import deadline_passed
 from dgforecast.facts import ReportFacts, reason_for
 from dgforecast.kinds import is_level
 from dgforecast.fileio import atomic_path
-from dgforecast.numbers import MISSING
+from dgforecast.numbers import MISSING, is_missing
 from dgforecast.params import FIELDS
 from dgforecast.tables import PROGRESS_COMMAND, count_targets_view, evidence_view, left_out_view, level_targets_view
 from dgforecast.vocabulary import MET, NOT_MET, READINGS, STATE_COLOURS, UNCONFIRMED
-from dgforecast.words import (counts_words, evidence_note, goal_text, hinge_words, reason_words, registry,
-                              spread_words, summary_sentences, verdict_sentence, verdict_words, vintage_text)
+from dgforecast.words import (counts_words, evidence_notes, goal_text, hinge_words, reason_words, registry,
+                              spread_lines, summary_sentences, unassessed_words, verdict_sentence, verdict_words,
+                              vintage_text)
 
 log = logging.getLogger(__name__)
 
@@ -213,8 +214,9 @@ def _verdicts(doc, facts):
         q, other_label, other_cut = (r[k] for k in keys[other])
         v_zh, v_en = verdict_words(label, bool(cut))
         o_zh, o_en = verdict_words(other_label, bool(other_cut))
-        rows.append([f"{target['name_zh']}\n{target['name_en']}\n{goal_text(target)}", f"{v_zh}\n{v_en}",
-                     f"{p:.1%} ± {r['p_se']:.1%}", f"{q:.1%}\n{o_zh} {o_en}"])
+        chance = (unassessed_words(target) if is_missing(p) else
+                  (f"{p:.1%} ± {r['p_se']:.1%}", f"{q:.1%}\n{o_zh} {o_en}"))
+        rows.append([f"{target['name_zh']}\n{target['name_en']}\n{goal_text(target)}", f"{v_zh}\n{v_en}", *chance])
         colours.append(STATE_COLOURS.get(label))
         lines.append(verdict_sentence(r, target, params, reading))
         if len(facts.crossings):
@@ -223,8 +225,7 @@ def _verdicts(doc, facts):
         _table(doc, ["目标 target", f"结论 verdict\n{READINGS[reading][0]}", "实现概率 P(met)",
                      f"{READINGS[other][0]}\n{READINGS[other][1]}"], rows, widths=[6.6, 3.4, 3.0, 4.0],
                colours=colours, colour_column=1)
-        level_ids = [t for t in final["target_id"] if is_level(reg.loc[t, "kind"])]
-        lines.append(spread_words(facts.finals, facts.params_by_name, level_ids[0], facts.headline))
+        lines += spread_lines(facts.finals, facts.params_by_name, facts.targets, facts.headline)
     lines.append(counts_words(final))
     for zh, en in lines:
         if zh:
@@ -265,12 +266,10 @@ def memo_document(facts: ReportFacts, summary, created):
 
     _heading(doc, "数据口径", "The data")
     reg = registry(facts.targets)
-    notes = [evidence_note([i for i in str(r["evidence_used"] or "").split(";") if i], facts.evidence)
-             for r in facts.final.to_dict(orient="records")
-             if r["target_id"] in reg.index and is_level(reg.loc[r["target_id"], "kind"]) and len(facts.evidence)]
+    notes_zh, notes_en = evidence_notes(facts.final, facts.targets, facts.evidence, facts.result.evidence)
     when_zh, when_en = vintage_text(params)
-    _pair(doc, f"日期：{created}。数据口径：{when_zh}。证据有限：" + "；".join(n[0] for n in notes) + "。",
-          f"Date: {created}. Data: {when_en}. The evidence is thin: " + "; ".join(n[1] for n in notes) + ".")
+    _pair(doc, f"日期：{created}。数据口径：{when_zh}。证据有限：{notes_zh}。",
+          f"Date: {created}. Data: {when_en}. The evidence is thin: {notes_en}.")
     sentences = summary_sentences(summary, facts.targets, facts.params_by_name)
     if sentences:
         _heading(doc, "摘要", "Summary")

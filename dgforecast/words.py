@@ -189,6 +189,12 @@ def verdict_sentence(row, target, params, reading="plain") -> tuple[str, str]:
     basis_zh = "已有该目标本身的确切数字" if decided else f"{deadline}年{target['name_zh']}{goal_zh}的概率为{p:.1%}"
     basis_en = ("an exact figure of the target itself is published" if decided else
                 f"the probability that {name_en(target['name_en'])} was {goal_en} in {deadline} is {p:.1%}")
+    if is_missing(p) and not decided:  # no probability: the reason instead, and no other reading to give
+        why_zh, why_en = unassessed_words(target)
+        when_zh, when_en = vintage_text(params)
+        return (f"按{params.label_zh}，{when_zh}，{deadline}年{target['name_zh']}{goal_zh}：“{v_zh}”——{why_zh}。",
+                f"{params.label_en}, {when_en}: {name_en(target['name_en'])} {goal_en} in {deadline}: “{v_en}”, "
+                f"for {why_en}.")
     zh = (f"按{params.label_zh}，{when_zh}，{basis_zh}，判定为“{v_zh}”"
           f"（{READINGS[other][0]}：{q:.1%}，{o_zh}）。")
     en = (f"{params.label_en}, {when_en}: {basis_en}, so the target reads “{v_en}” ({label})"
@@ -196,8 +202,19 @@ def verdict_sentence(row, target, params, reading="plain") -> tuple[str, str]:
     return zh, en
 
 
-def spread_words(finals, params_by_name, target_id, headline) -> tuple[str, str]:
-    """Every scenario's verdict of one target in one line, the headline scenario named, and the spread of P(met)."""
+def spread_lines(finals, params_by_name, targets, headline) -> list[tuple[str, str]]:
+    """``spread_words`` of every level target with a probability, each named when there are several."""
+    reg = registry(targets)
+    final = finals[headline]
+    ids = [t for t, p in zip(final["target_id"], final["p_met"])
+           if t in reg.index and is_level(reg.loc[t, "kind"]) and not is_missing(p)]
+    named = len(ids) > 1
+    return [spread_words(finals, params_by_name, t, headline, reg.loc[t] if named else None) for t in ids]
+
+
+def spread_words(finals, params_by_name, target_id, headline, target=None) -> tuple[str, str]:
+    """Every scenario's verdict of one target in one line, the headline scenario named, and the spread of P(met);
+    the line opens with the target's name when ``target`` (its registry row) is given."""
     parts_zh, parts_en, ps = [], [], []
     for name, final in finals.items():
         row = final.set_index("target_id").loc[target_id]
@@ -208,8 +225,10 @@ def spread_words(finals, params_by_name, target_id, headline) -> tuple[str, str]
         parts_en.append(f"{params.label_en}{' (headline)' if name == headline else ''} {v_en} {row['p_met']:.1%}")
         ps.append(row["p_met"])
     span = f"{min(ps):.1%}—{max(ps):.1%}"
-    return (f"各情景：{'；'.join(parts_zh)}。实现概率范围{span}。",
-            f"Every scenario: {'; '.join(parts_en)}. P(met) spans {span.replace('—', '–')}.")
+    name_zh, name_en_ = ("", "") if target is None else (f"{target['name_zh']}，", f"{name_en(target['name_en'])}, ")
+    return (f"{name_zh}各情景：{'；'.join(parts_zh)}。实现概率范围{span}。",
+            f"{name_en_}every scenario: {'; '.join(parts_en)}. P(met) spans {span.replace('—', '–')}."
+            if target is not None else f"Every scenario: {'; '.join(parts_en)}. P(met) spans {span.replace('—', '–')}.")
 
 
 def hinge_words(crossings, target, params) -> tuple[str, str]:
@@ -321,6 +340,8 @@ def reason_words(row, target, evidence) -> tuple[str, str]:
     ``row`` is a row of ``tracking.final_assessment``; ``evidence`` the evidence table.
     """
     if is_level(target["kind"]):
+        if is_missing(row.get("p_met")) and not row.get("decided_by"):
+            return unassessed_words(target)
         if row.get("decided_by"):
             said = evidence_words(evidence.set_index("evidence_id").loc[row["decided_by"]].to_dict())
             return f"由确切数字决定：{said['zh']}", f"decided by an exact figure: {said['en']}"
@@ -341,6 +362,46 @@ def reason_words(row, target, evidence) -> tuple[str, str]:
         return f"{entered}，各年均已录入，未达门槛", f"{entered_en}, every year of the window: short of it"
     return (f"{entered}；未录入的年份（{row['years_missing']}）按进度模型推算：实现概率{row['p_met']:.1%}",
             f"{entered_en}; years not entered ({row['years_missing']}) drawn by the pace model: P(met) {row['p_met']:.1%}")
+
+
+def unassessed_words(target) -> tuple[str, str]:
+    """Why a level target has no probability at all, in words (zh, en): the three cases of
+    ``simulate.anchored`` (its measure linked to no path; no base year level for an average growth;
+    no base figure and no exact yearly level published to start from)."""
+    if is_missing(target.get("path")) or not target.get("path"):
+        return ("该目标的口径未与任何模拟路径相连（plan.yaml），没有数据可以判断",
+                "its measure is linked to nothing the workbook simulates (plan.yaml), so no figure bears on it")
+    if target["kind"] == "average_growth":
+        start = int(target["start_year"])
+        return (f"规划未给出{start}年（年均增长的起算年）该口径的确切数字，之后的数字不能代替，年均增长无从计算",
+                f"the plan gives no exact level of its measure for {start}, the year its average growth is counted "
+                "from, and a later figure cannot stand in for it")
+    return ("规划未给出基数，该口径也尚无公布的年度确切数字，无从起算",
+            "the plan gives no base figure and no exact yearly level of its measure is published yet: nothing to "
+            "start from")
+
+
+def evidence_notes(final, targets, evidence, assessed) -> tuple[str, str]:
+    """What each level target's verdict rests on, in one line (zh, en): the targets named when there are several.
+
+    ``final`` is ``tracking.final_assessment``; ``assessed`` the ids of the targets the evidence was read for
+    (``AssessmentResult.evidence``). Empty strings without an evidence table.
+    """
+    reg = registry(targets)
+    rows = [r for r in final.to_dict(orient="records")
+            if r["target_id"] in assessed and r["target_id"] in reg.index and is_level(reg.loc[r["target_id"], "kind"])]
+    if not len(evidence) or not rows:
+        return "", ""
+    notes = []
+    for r in rows:
+        target = reg.loc[r["target_id"]]
+        used = [i for i in str(r.get("evidence_used") or "").split(";") if i]
+        said = unassessed_words(target) if is_missing(r["p_met"]) else evidence_note(used, evidence)
+        notes.append((target, said))
+    if len(notes) == 1:
+        return notes[0][1]
+    return ("；".join(f"{t['name_zh']}：{zh}" for t, (zh, _) in notes),
+            "; ".join(f"{name_en(t['name_en'])}: {en}" for t, (_, en) in notes))
 
 
 def verdict_label_text(label) -> str:

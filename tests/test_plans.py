@@ -7,6 +7,7 @@ import re
 import shutil
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from dgforecast.assess import assess_inputs, summary_records
@@ -64,6 +65,37 @@ def test_a_target_with_nothing_to_start_from_is_told_so_never_dropped(gd):
 def test_as_of_before_the_anchor_was_published_no_path_can_start(gd):
     found = _assessed(gd, as_of="2025-01")["industrial_robots_2025"]
     assert found["p_met"] is None and "no exact yearly level" in found["unassessed"]
+
+
+def _index_text(root, scenarios):
+    from dgforecast.assess import with_plan
+    from dgforecast.facts import report_facts
+    from dgforecast.index_page import index_html
+
+    params = {n: resolve_scenario(root / "params.yaml", n, {"as_of": "2026-11", "n_sims": 2000}) for n in scenarios}
+    inputs = load_inputs(root)
+    facts = report_facts(params, inputs, (root / "params.yaml").read_text(encoding="utf-8"), scenarios[0])
+    summary = pd.concat([with_plan(assess_inputs(p, inputs), assess_inputs(p.at_plan(), inputs)) for p in params.values()],
+                        ignore_index=True)
+    html = index_html(summary, facts, scenarios, {}, {n: (p.label_zh, p.label_en) for n, p in params.items()}, "now")
+    return re.sub(r"<[^>]+>", " ", re.sub(r"<(style|script)[^>]*>.*?</\1>", " ", html, flags=re.S))
+
+
+@pytest.mark.slow
+def test_the_index_says_why_a_target_has_no_probability_and_never_prints_nan(gd):
+    text = _index_text(gd, ["base", "slowdown"])
+    assert "nan" not in text.lower()
+    assert "规划未给出基数，该口径也尚无公布的年度确切数字，无从起算" in text          # revenue_2025
+    assert "年均增长无从计算" in text and "average growth is counted from" in text  # revenue_growth_2025
+    assert text.count("没有任何公开数据涉及该目标") == 0  # they have no probability at all, not a plan-time one
+
+
+@pytest.mark.slow
+def test_with_several_level_targets_each_has_its_own_line_across_the_scenarios(dg_robots):
+    text = _index_text(dg_robots, ["base", "optimistic", "pessimistic"])
+    for name in ("智能机器人核心产业营业收入", "带动相关产业营业收入", "工业机器人年产量"):
+        assert f"{name}，各情景：" in text
+        assert f"{name}：" in text  # and its own note on what the verdict rests on
 
 
 def test_a_base_stated_as_a_bound_starts_above_it_and_within_its_round_figure(dg_robots):
