@@ -12,7 +12,8 @@ PACKAGE = Path(__file__).resolve().parents[1] / "dgforecast"
 #: A module may import modules of its own layer or an earlier one, never a later one.
 LAYERS = [
     ("foundations", {"errors", "config", "fileio", "kinds", "workers", "limits", "vocabulary", "numbers", "yamlfile"}),
-    ("schema and raw tables", {"plan", "params_schema", "params", "params_comments", "data", "evidence"}),
+    ("schema and raw tables", {"plan", "params_schema", "params", "params_comments", "csvfile", "data", "plan_figures",
+                                "evidence"}),
     ("tables and growth models", {"targets", "models", "backtest", "reference_errors", "forecast"}),
     ("paths", {"simulate", "condition", "batch", "closed_form"}),
     ("assessment", {"assess", "tracking"}),
