@@ -50,7 +50,8 @@ from dgforecast.condition import met_share, weighted_stats
 from dgforecast.data import history_series_or_none
 from dgforecast.errors import ParamsError
 from dgforecast.kinds import kind_of
-from dgforecast.params import ScenarioParams, StatusThresholds, changed
+from dgforecast.params import changed
+from dgforecast.params_schema import ScenarioParams, StatusThresholds
 from dgforecast.simulate import simulate_targets
 from dgforecast.targets import level_targets, required_cagr, targets_table
 from dgforecast.vocabulary import MET, NO_FIGURE, NOT_MET, PACE, UNCONFIRMED
@@ -133,7 +134,7 @@ def verdict_detail(p_met, thresholds, has_evidence=True, se=0.0) -> tuple[str, b
     ``at the cut`` is True when P(met) is past a cut-off but within ``thresholds.mc_sigmas`` Monte
     Carlo standard errors ``se`` of it: the verdict is then 无法确认, however the seed falls.
 
-    >>> from dgforecast.params import VerdictThresholds
+    >>> from dgforecast.params_schema import VerdictThresholds
     >>> verdict_detail(0.95, VerdictThresholds(), se=0.01), verdict_detail(0.92, VerdictThresholds(), se=0.01)
     (('已实现', False), ('无法确认', True))
     """
@@ -150,7 +151,7 @@ def verdict_detail(p_met, thresholds, has_evidence=True, se=0.0) -> tuple[str, b
 def verdict(p_met, thresholds, has_evidence=True, se=0.0) -> str:
     """已实现 / 未实现 / 无法确认 for a probability of having met a target (``verdict_detail``).
 
-    >>> from dgforecast.params import VerdictThresholds
+    >>> from dgforecast.params_schema import VerdictThresholds
     >>> verdict(0.9, VerdictThresholds()), verdict(0.1, VerdictThresholds()), verdict(0.5, VerdictThresholds())
     ('已实现', '未实现', '无法确认')
     """

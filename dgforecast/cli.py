@@ -55,7 +55,8 @@ def _add_targets(sub):
 
 def cmd_params(args) -> int:
     from dgforecast.config import find_project
-    from dgforecast.params import missing_reasons, params_yaml_for
+    from dgforecast.params import params_yaml_for
+    from dgforecast.params_comments import missing_reasons
 
     print(params_yaml_for(args.scenario, args.param, args.project), end="")
     for note in missing_reasons(find_project(args.project).params_file):  # stderr: stdout stays papermill YAML
@@ -206,7 +207,7 @@ def _add_run(sub):
 
 def cmd_report(args) -> int:
     from dgforecast.config import find_project
-    from dgforecast.params import missing_reasons
+    from dgforecast.params_comments import missing_reasons
     from dgforecast.report import describe_report
 
     _refuse_raw(args, args.out, "--out")

@@ -4,7 +4,7 @@ The state of one path is θ = (x_t for each simulated year t, ln r, δ): x_t the
 output growth in year t (so ln X_t = ln X_b + Σ_{k≤t} x_k from the baseline X_b), r its
 revenue-to-output ratio (营业收入 / 总产值, one per path) and δ the gap between the cluster's real
 增加值 growth and the city's (one per path; drawn only when a city growth row is used). Every usable
-row of data/raw/evidence.csv becomes, with the parameters of ``params.EvidenceParams``
+row of data/raw/evidence.csv becomes, with the parameters of ``params_schema.EvidenceParams``
 (``-p evidence.NAME=VALUE``):
 
 * a **Gaussian row** ``y = h·θ + e``: a linear function h of the state observed with noise e —

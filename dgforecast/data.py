@@ -1,20 +1,19 @@
-"""Load and check the raw files, and derive what the plan implies (pure functions on the tables).
+"""Load and check the raw files: the plan's baselines, divisions and targets, progress and history.
 
-Every raw file is read as text and checked row by row, so a bad value is reported with its file,
-line and column rather than surfacing later as a NaN. Nothing here writes anything: the stage
-layer (``pipeline.build_processed``) writes data/processed/ once every check has passed.
+Every raw file is read as text and checked row by row (``dgforecast.csvfile``), so a bad value is
+reported with its file, line and column rather than surfacing later as a NaN. What the plan's figures
+imply is ``dgforecast.plan_figures``. Nothing here writes anything: the stage layer
+(``pipeline.build_processed``) writes data/processed/ once every check has passed.
 """
 
-import csv
-import datetime as dt
-import io
 import logging
-import math
 import re
 from pathlib import Path
 
 import pandas as pd
 
+from dgforecast.csvfile import (_check_amount, _check_level, _check_rate, _check_unit_matches_basis, _choice, _line,
+                                _no_duplicates, _number, _published_year, _required, _year, read_table)
 from dgforecast.errors import DataError
 from dgforecast.kinds import TARGET_KINDS, kind_of
 from dgforecast.numbers import round_step, rounding
@@ -35,13 +34,6 @@ UNITS = {"亿元", "%", "家", "万家", "户", "个", "项", "名", "套", "万
 RELIABILITY = ("press_or_official", "preliminary", "low")
 PRICE_BASES = {"current", "comparable", "unknown", "not_applicable"}
 COMPARISONS = {">=", ">"}
-YEAR_RANGE = (1949, 2100)
-#: The largest amount a raw figure may state, by unit: 100万亿元 is about all of China's GDP (114万亿元
-#: in 2021), which no city's or province's figure comes near; 10^8 firms, projects, people or machines
-#: is more than China has. Beyond these a figure is a slipped digit or unit, and 1e308 would turn the
-#: plan's arithmetic into inf.
-MAX_AMOUNT = {"亿元": 1e6, "万家": 1e4, "家": 1e8, "户": 1e8, "个": 1e8, "项": 1e8, "名": 1e8, "套": 1e8,
-              "万套": 1e4, "台": 1e8, "万台": 1e4}
 #: A published figure of a series the plan also states (``Plan.plan_series``) lies within this factor of
 #: the plan's figure: ten times (or a tenth of) the cluster's 2021 output within the plan's years
 #: would be 26 % a year for a decade.
@@ -57,170 +49,6 @@ TARGET_COLUMNS = ["id", "name_zh", "name_en", "kind", "unit", "threshold", "comp
 HISTORY_COLUMNS = ["series_id", "region", "industry", "metric", "unit", "year", "period", "value",
                    "basis", "price_basis", "reliability", "source_url", "source_phrase"]
 PROGRESS_COLUMNS = ["target_id", "year", "count", "source", "published"]
-
-
-# ---------------------------------------------------------------- reading and cell checks
-def read_table(path, columns) -> pd.DataFrame:
-    """Read a UTF-8 CSV as text, checking that it exists, has the expected columns and that every
-    row has as many fields as the header (an unquoted ``5,000`` would shift every later column).
-
-    The end of the file is checked too, since a file cut short (a copy or a save interrupted) is
-    otherwise a smaller table that passes: a quote still open at the end, or a last line with fewer
-    fields than the header, is one line naming the file and the line.
-
-    Returns
-    -------
-    DataFrame
-        Every cell as stripped text; blank lines are skipped.
-    """
-    path = Path(path)
-    if not path.is_file():
-        restore = "; restore it from git (data/raw/ is never written by code)" if path.parent.name == "raw" else ""
-        raise DataError(path, "", f"file not found{restore}")
-    header, rows = _csv_rows(path)
-    for number, row in rows:
-        if len(row) != len(header):
-            raise DataError(path, f"line {number}", _field_count_problem(row, header, number == rows[-1][0]))
-    frame = pd.DataFrame([row for _, row in rows], columns=[c.strip() for c in header], dtype=str)
-    missing = [c for c in columns if c not in frame.columns]
-    if missing:
-        raise DataError(path, "header", f"missing column(s) {', '.join(missing)}; expected {', '.join(columns)}")
-    return frame.apply(lambda col: col.str.strip())
-
-
-def _csv_rows(path):
-    """The header and the non-blank rows of a CSV, each row with the line it starts on."""
-    text = _utf8_text(path)
-    # strict: a quote left open at the end of the file is an error, not a field that runs to the end
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
-    header, rows, start = None, [], 1
-    try:
-        header = next(reader, None)
-        start = reader.line_num + 1
-        for row in reader:
-            if row and any(cell.strip() for cell in row):
-                rows.append((start, row))
-            start = reader.line_num + 1
-    except csv.Error as exc:
-        raise DataError(path, f"line {start}", _quote_problem(exc)) from None
-    if header is None:
-        raise DataError(path, "", "not a readable CSV (the file is empty; it needs at least the header line)")
-    return header, rows
-
-
-NEWLINE = b"\n"
-
-
-def _utf8_text(path) -> str:
-    data = Path(path).read_bytes()
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        where = f"line {data.count(NEWLINE, 0, exc.start) + 1}"
-        if exc.end == len(data) and exc.reason == "unexpected end of data":
-            raise DataError(path, where, "the file ends in the middle of a character, so it looks cut short; "
-                            "restore the whole file") from None
-        raise DataError(path, "", f"not UTF-8 text ({where}, byte {exc.start}); save the file as UTF-8") from None
-
-
-def _quote_problem(exc) -> str:
-    if "unexpected end of data" in str(exc):
-        return ("a quoted field opened here is never closed: the file ends inside it, so it looks cut short; "
-                "restore the whole file (or close the quote)")
-    return f"not a readable CSV ({str(exc).strip()}); a field that starts with a quote must end with one"
-
-
-def _field_count_problem(row, header, last) -> str:
-    if last and len(row) < len(header):
-        return (f"the file ends after {len(row)} of the header's {len(header)} fields on its last line, so it "
-                "looks cut short; restore the whole file (or complete the line)")
-    return (f"{len(row)} fields where the header has {len(header)}; write numbers without "
-            "thousands separators (5000, not 5,000) and quote text that holds a comma")
-
-
-def _line(index) -> str:
-    # index 0 is the first data row, which is line 2 of the file (line 1 is the header).
-    return f"line {index + 2}"
-
-
-def _number(path, index, column, text) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        value = math.nan
-    if not math.isfinite(value):
-        raise DataError(path, f"{_line(index)}, column {column}", f"{text!r} is not a number; write a plain number such as 1234.56")
-    return value
-
-
-def _year(path, index, column, text) -> int:
-    if not re.fullmatch(r"\d{4}", text or ""):
-        raise DataError(path, f"{_line(index)}, column {column}", f"{text!r} is not a year; write four digits such as 2019")
-    year = int(text)
-    if not YEAR_RANGE[0] <= year <= YEAR_RANGE[1]:
-        raise DataError(path, f"{_line(index)}, column {column}", f"year {year} is outside {YEAR_RANGE[0]}-{YEAR_RANGE[1]}")
-    return year
-
-
-def _choice(path, index, column, text, allowed) -> str:
-    if text not in allowed:
-        raise DataError(path, f"{_line(index)}, column {column}",
-                        f"unknown {column} {text!r}; use one of {', '.join(sorted(allowed))}")
-    return text
-
-
-def _required(path, index, column, text) -> str:
-    if not text:
-        raise DataError(path, f"{_line(index)}, column {column}", "is empty; every row needs it")
-    return text
-
-
-def _check_rate(path, index, basis, value):
-    if basis == "share_pct" and not 0 <= value <= 100:
-        raise DataError(path, f"{_line(index)}, column value", f"share {value} is outside 0-100 %")
-    if basis == "yoy_pct" and value <= -100:
-        raise DataError(path, f"{_line(index)}, column value", f"growth {value} % would make the level negative")
-
-
-def _check_level(path, index, basis, value, unit=None):
-    # A level of output, value added or GDP is a positive amount; zero or less is a typing slip.
-    if basis == "level" and not value > 0:
-        raise DataError(path, f"{_line(index)}, column value", f"level {value:g} must be positive; "
-                        "leave the row out if the figure is unknown")
-    if basis in ("level", "count"):
-        _check_amount(path, index, "value", value, unit)
-
-
-def _check_amount(path, index, column, value, unit):
-    if value > MAX_AMOUNT.get(unit, math.inf):
-        raise DataError(path, f"{_line(index)}, column {column}", f"{value:g} {unit} is beyond any regional figure "
-                        f"(at most {MAX_AMOUNT[unit]:,.0f} {unit}); check the digits and the unit")
-
-
-def _published_year(path, index, column, text) -> int:
-    # A figure can be published only for a year that has begun (year-to-date figures of this year).
-    year = _year(path, index, column, text)
-    this_year = dt.date.today().year
-    if year > this_year:
-        raise DataError(path, f"{_line(index)}, column {column}", f"year {year} has not begun (it is {this_year}); "
-                        "a published figure is of a past year or this one: fix the year")
-    return year
-
-
-def _check_unit_matches_basis(path, index, basis, unit):
-    if basis in ("yoy_pct", "share_pct") and unit != "%":
-        raise DataError(path, f"{_line(index)}, column unit", f"a {basis} row must be in %, not {unit!r}")
-    if basis in ("level", "count", "at_least") and unit == "%":
-        raise DataError(path, f"{_line(index)}, column unit", f"a {basis} row cannot be in %; give the level's unit")
-
-
-def _no_duplicates(path, frame, keys, what):
-    dup = frame.duplicated(subset=keys, keep="first")
-    if dup.any():
-        index = int(dup.to_numpy().nonzero()[0][0])
-        row = frame.iloc[index]
-        key = ", ".join(f"{k}={row[k]}" for k in keys)
-        raise DataError(path, _line(index), f"duplicate {what} ({key}); keep one row per {what}")
 
 
 # ---------------------------------------------------------------- loaders
@@ -534,108 +362,6 @@ def history_series_or_none(history, series_id):
     if series_id is None or not (history["series_id"] == series_id).any():
         return None
     return history_series(history, series_id)
-
-
-# ---------------------------------------------------------------- what the plan implies
-def plan_figure(baselines, variable, basis, year) -> float:
-    """One figure of the plan's baselines (for example the base year's output level)."""
-    rows = baselines[(baselines["variable"] == variable) & (baselines["basis"] == basis) & (baselines["year"] == year)]
-    if rows.empty:
-        raise DataError(BASELINES_FILE, f"variable {variable}", f"no {basis} figure for {year}; the derivations need it")
-    return float(rows["value"].iloc[0])
-
-
-def implied_total_range(part, share_pct, decimals=1) -> tuple[float, float, float]:
-    """The whole implied by a part and its rounded share, with the range the rounding allows.
-
-    Parameters
-    ----------
-    part : float
-        The part's level (for example 1081.30 亿元).
-    share_pct : float
-        Its published share of the whole, in %, rounded to ``decimals`` places.
-
-    Returns
-    -------
-    (central, low, high) : tuple of float
-        ``part / share``, and the totals at the upper and lower edge of the rounding interval.
-    """
-    half = 0.5 * 10.0 ** (-decimals)
-    return part / (share_pct / 100), part / ((share_pct + half) / 100), part / ((share_pct - half) / 100)
-
-
-def derive_plan_figures(baselines) -> pd.DataFrame:
-    """Figures the plan's baselines imply, each with its formula.
-
-    For every variable with a level: the year before's level from its growth (``yoy_pct``), the whole
-    its share implies (``share_pct``), and the ratio of each level to every larger one of the same unit and
-    year (value added to output: 0.234).
-
-    Returns
-    -------
-    DataFrame
-        Columns variable, year, value, unit, formula.
-    """
-    rows = []
-    levels = baselines[baselines["basis"] == "level"]
-    for level in levels.itertuples():
-        same = baselines[(baselines["variable"] == level.variable) & (baselines["year"] == level.year)]
-        for other in same.itertuples():
-            if other.basis == "yoy_pct":
-                rows.append((level.variable, level.year - 1, level.value / (1 + other.value / 100), level.unit,
-                             f"{level.value:g} / (1 + {other.value:g}%)  ({other.price_basis} growth)"))
-            elif other.basis == "share_pct":
-                rows.append((f"{level.variable}|Whole implied by share", level.year,
-                             implied_total_range(level.value, other.value)[0], level.unit,
-                             f"{level.value:g} / {other.value:g}%"))
-    for a, b in ((a, b) for a in levels.itertuples() for b in levels.itertuples()
-                 if (a.value, a.variable) < (b.value, b.variable) and a.unit == b.unit and a.year == b.year):
-        rows.append((f"{a.variable} to {b.variable} ratio", a.year, a.value / b.value, "1",
-                     f"{a.value:g} / {b.value:g}"))
-    return pd.DataFrame(rows, columns=["variable", "year", "value", "unit", "formula"])
-
-
-def cross_checks(baselines, history, checks, year) -> pd.DataFrame:
-    """Check the plan's figures against published ones (plan.yaml ``checks``), within the plan's rounding.
-
-    Parameters
-    ----------
-    baselines, history : DataFrame
-        ``load_baselines`` and ``load_history``.
-    checks : sequence of plan.Check
-    year : int
-        The plan's base year.
-
-    Returns
-    -------
-    DataFrame
-        Columns check, implied, low, high, published, passed. A published figure that is absent
-        gives ``passed = NaN`` (not checked) rather than a failure.
-    """
-    rows = []
-    for check in checks:
-        half = 0.5 * 10.0 ** (-check.decimals)
-        if check.basis == "whole_from_share":
-            central, low, high = implied_total_range(plan_figure(baselines, check.variable, "level", year),
-                                                     plan_figure(baselines, check.variable, "share_pct", year),
-                                                     check.decimals)
-        else:
-            central = plan_figure(baselines, check.variable, check.basis, year)
-            low, high = central - half, central + half
-        rows.append((check.name, central, low, high, _published(history, check.series, check.series_basis, year)))
-    frame = pd.DataFrame(rows, columns=["check", "implied", "low", "high", "published"])
-    inside = (frame["published"] >= frame["low"]) & (frame["published"] <= frame["high"])
-    frame["passed"] = inside.where(frame["published"].notna())
-    failed = frame[frame["passed"] == False]  # noqa: E712 (NaN means not checked)
-    if not failed.empty:
-        log.warning("%d of %d cross-checks fail: %s", len(failed), len(frame), "; ".join(failed["check"]))
-    return frame
-
-
-def _published(history, series_id, basis, year):
-    rows = history[(history["series_id"] == series_id) & (history["basis"] == basis)
-                   & (history["period"] == "year") & (history["year"] == year)]
-    return float(rows["value"].iloc[0]) if len(rows) else math.nan
 
 
 # ---------------------------------------------------------------- processed tables

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from dgforecast.data import _number, read_table
+from dgforecast.csvfile import _number, read_table
 from dgforecast.errors import DataError, ParamsError
 from dgforecast.numbers import precision_of, round_step, rounding
 from dgforecast.plan import LEVEL_ROLES, PAIR_ROLES, ROLES

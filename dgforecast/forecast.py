@@ -38,8 +38,10 @@ from dgforecast.backtest import (ErrorDistribution, gaussian_log_spread, mase, s
                                  origins_available, rolling_origin_errors, smape)
 from dgforecast.errors import DataError, ModelError
 from dgforecast.limits import check_fits
-from dgforecast.models import (MODELS, check_series, drift_forecast, fit_model, fit_theta,
-                               level_columns, params_text, theta_forecast)
+from dgforecast.models import MODELS, fit_model
+from dgforecast.models.base import check_series, level_columns, params_text
+from dgforecast.models.drift import drift_forecast
+from dgforecast.models.theta import fit_theta, theta_forecast
 from dgforecast.workers import map_pool
 
 log = logging.getLogger(__name__)

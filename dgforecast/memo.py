@@ -25,7 +25,7 @@ from dgforecast.facts import ReportFacts, reason_for
 from dgforecast.kinds import is_level
 from dgforecast.fileio import atomic_path
 from dgforecast.numbers import MISSING, is_missing
-from dgforecast.params import FIELDS
+from dgforecast.params_schema import FIELDS
 from dgforecast.tables import PROGRESS_COMMAND, count_targets_view, evidence_view, left_out_view, level_targets_view
 from dgforecast.vocabulary import MET, NOT_MET, READINGS, STATE_COLOURS, UNCONFIRMED
 from dgforecast.words import (counts_words, evidence_notes, goal_text, hinge_words, reason_words, registry,

@@ -32,7 +32,8 @@ from dgforecast.config import find_project
 from dgforecast.document import HOME_CSS, LANG, file_subject, home_link_html, notebook_heading, page_title
 from dgforecast.errors import ParamsError
 from dgforecast.fileio import temp_sibling, write_text_atomic
-from dgforecast.params import FIELDS, headline_scenario, resolve_scenario
+from dgforecast.params import headline_scenario, resolve_scenario
+from dgforecast.params_schema import FIELDS
 from dgforecast.workers import SINGLE_THREAD_ENV, die_with_parent, run_pool
 
 log = logging.getLogger(__name__)

@@ -12,14 +12,15 @@ from pathlib import Path
 
 from dgforecast.assess import assess_inputs, summary_records
 from dgforecast.config import find_project
-from dgforecast.data import (cross_checks, derive_plan_figures, history_series, load_baselines, load_divisions,
-                             load_history, load_progress, load_targets, to_iamc)
+from dgforecast.data import (history_series, load_baselines, load_divisions, load_history, load_progress,
+                             load_targets, to_iamc)
 from dgforecast.evidence import EVIDENCE_FILE, load_evidence
 from dgforecast.errors import ParamsError
 from dgforecast.fileio import refuse_raw, write_tables_atomic
 from dgforecast.kinds import is_level
 from dgforecast.params import parse_overrides, resolve_scenario
 from dgforecast.plan import load_plan
+from dgforecast.plan_figures import cross_checks, derive_plan_figures
 from dgforecast.targets import targets_records, targets_table
 from dgforecast.vocabulary import NO_FIGURE_EN
 

@@ -12,7 +12,7 @@ import pandas as pd
 
 from dgforecast.kinds import is_level
 from dgforecast.numbers import MISSING, is_missing, level, percent
-from dgforecast.params import FIELDS
+from dgforecast.params_schema import FIELDS
 from dgforecast.vocabulary import NO_FIGURE, NO_FIGURE_EN, READINGS, RELIABILITY, state_en
 from dgforecast.words import (COMPARISON_SIGNS, evidence_words, goal_text, month_zh, reason_words, registry,
                               verdict_label_text, verdict_words)

@@ -23,7 +23,7 @@ from dgforecast import plots, tables
 from dgforecast.assess import assess_inputs, fan_quantiles
 from dgforecast.evidence_marks import scenario_marks
 from dgforecast.kinds import is_level
-from dgforecast.params import FIELDS, ScenarioParams
+from dgforecast.params_schema import FIELDS, ScenarioParams
 
 log = logging.getLogger(__name__)
 

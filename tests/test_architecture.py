@@ -12,8 +12,10 @@ PACKAGE = Path(__file__).resolve().parents[1] / "dgforecast"
 #: A module may import modules of its own layer or an earlier one, never a later one.
 LAYERS = [
     ("foundations", {"errors", "config", "fileio", "kinds", "workers", "limits", "vocabulary", "numbers", "yamlfile"}),
-    ("schema and raw tables", {"plan", "params", "data", "evidence"}),
-    ("tables and growth models", {"targets", "models", "backtest", "reference_errors", "forecast"}),
+    ("schema and raw tables", {"plan", "params_schema", "params", "params_comments", "csvfile", "data", "plan_figures",
+                                "evidence"}),
+    ("tables and growth models", {"targets", "models.base", "models.drift", "models.theta", "models.statsmodels_fits",
+                                  "models.curves", "models", "backtest", "reference_errors", "forecast"}),
     ("paths", {"simulate", "condition", "batch", "closed_form"}),
     ("assessment", {"assess", "tracking"}),
     ("views and notebook running", {"plots", "evidence_marks", "words", "tables", "index_page", "facts", "document", "notebook", "provenance", "memo",
@@ -102,3 +104,19 @@ def _grep(pattern) -> list[str]:
 def test_each_idea_is_written_once(idea, pattern, home):
     places = _grep(pattern)
     assert len(places) == 1 and places[0].startswith(home), f"{idea}: {places}"
+
+
+#: A module holds one concern; past this many lines it holds several (issue 18: rooms of one concern).
+MAX_MODULE_LINES = 500
+#: reference_errors.py is data, not code: tables of error quantiles written by
+#: ``python benchmarks/m3_yearly.py --write-reference`` and never edited by hand; its length is the
+#: tables', and cutting it would only cut a table in two.
+GENERATED = {"reference_errors.py"}
+
+
+def test_no_module_is_over_500_lines():
+    too_long = [f"{path.relative_to(PACKAGE)}: {count} lines" for path in sorted(PACKAGE.rglob("*.py"))
+                if path.relative_to(PACKAGE).as_posix() not in GENERATED
+                and (count := len(path.read_text(encoding="utf-8").splitlines())) > MAX_MODULE_LINES]
+    assert not too_long, (f"split these into modules of one concern, each at most {MAX_MODULE_LINES} lines:\n"
+                          + "\n".join(too_long))

@@ -11,7 +11,8 @@ from dgforecast.assess import (
     p_target_met, status_label,
 )
 from dgforecast.errors import ParamsError
-from dgforecast.params import StatusThresholds, resolve_scenario
+from dgforecast.params import resolve_scenario
+from dgforecast.params_schema import StatusThresholds
 from dgforecast.pipeline import load_inputs
 from dgforecast.closed_form import closed_form_p_met
 from tests.conftest import SHIPPED

@@ -25,7 +25,8 @@ from dgforecast.condition import (GAP, LOG_RATIO, Bound, GaussianRow, Linear, be
 from dgforecast import condition
 from dgforecast.errors import ParamsError
 from dgforecast.evidence import COLUMNS, load_evidence
-from dgforecast.params import EvidenceParams, resolve_scenario
+from dgforecast.params import resolve_scenario
+from dgforecast.params_schema import EvidenceParams
 from dgforecast.pipeline import load_inputs
 from dgforecast.simulate import prior_moments, simulate_targets, state_layout
 from dgforecast.targets import level_targets

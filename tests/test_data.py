@@ -6,11 +6,9 @@ import pandas as pd
 import pytest
 
 from dgforecast.cli import main
-from dgforecast.data import (
-    cross_checks, derive_plan_figures, history_series, implied_total_range, load_baselines,
-    load_history, load_targets,
-)
+from dgforecast.data import history_series, load_baselines, load_history, load_targets
 from dgforecast.errors import DataError
+from dgforecast.plan_figures import cross_checks, derive_plan_figures, implied_total_range
 from dgforecast.targets import required_cagr, targets_table
 from tests.conftest import PLAN, SHIPPED
 

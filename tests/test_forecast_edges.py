@@ -7,7 +7,8 @@ import pytest
 from dgforecast.cli import main
 from dgforecast.errors import ModelError
 from dgforecast.forecast import forecast_file, forecast_series, model_label
-from dgforecast.models import fit_model, fit_ses_alpha, ses_sse
+from dgforecast.models import fit_model
+from dgforecast.models.theta import fit_ses_alpha, ses_sse
 
 
 def _series(values, first=2010, name="s"):

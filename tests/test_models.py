@@ -132,7 +132,7 @@ def test_saturating_curve_refuses_a_series_without_a_ceiling():
 
 
 def test_fit_parameters_read_as_plain_numbers_never_in_scientific_notation():
-    from dgforecast.models import params_text, plain_number
+    from dgforecast.models.base import params_text, plain_number
 
     assert [plain_number(v) for v in (14570.3, 5009123.4, 0.098612, 0.99, -0.9949, 1e-8)] == [
         "14570", "5009000", "0.09861", "0.99", "-0.9949", "0.00000001"]

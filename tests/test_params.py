@@ -5,10 +5,10 @@ import yaml
 
 from dgforecast.cli import main
 from dgforecast.errors import ParamsError
-from dgforecast.params import (
-    FIELDS, ScenarioParams, did_you_mean, field_table, missing_reasons, parse_overrides, resolve_scenario,
-    scenario_names, to_nominal, to_papermill_yaml,
-)
+from dgforecast.params import parse_overrides, resolve_scenario, scenario_names, to_papermill_yaml
+from dgforecast.params_comments import missing_reasons
+from dgforecast.params_schema import FIELDS, ScenarioParams, field_table, to_nominal
+from dgforecast.yamlfile import did_you_mean
 from tests.conftest import SHIPPED
 
 PARAMS = SHIPPED / "params.yaml"

@@ -13,7 +13,8 @@ import pytest
 from dgforecast.assess import assess_inputs, summary_records
 from dgforecast.cli import main
 from dgforecast.errors import ParamsError
-from dgforecast.params import FIELDS, resolve_scenario
+from dgforecast.params import resolve_scenario
+from dgforecast.params_schema import FIELDS
 from dgforecast.pipeline import load_inputs
 from dgforecast.plan import load_plan
 from tests.conftest import REPO, SHIPPED

@@ -9,7 +9,7 @@ import pytest
 
 from dgforecast.closed_form import closed_form_for, closed_form_p_met
 from dgforecast.errors import ParamsError
-from dgforecast.params import EvidenceParams, ScenarioParams
+from dgforecast.params_schema import EvidenceParams, ScenarioParams
 from dgforecast.simulate import simulate_paths, simulate_targets
 from dgforecast import condition
 from dgforecast.targets import LevelTarget

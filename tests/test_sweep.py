@@ -597,7 +597,7 @@ def test_a_field_added_to_the_schema_reaches_the_sweep_with_no_other_edit():
 
     from pydantic import Field
 
-    from dgforecast.params import ScenarioParams
+    from dgforecast.params_schema import ScenarioParams
     from dgforecast.sweep import sweepable_keys, validate_grid
 
     class WithPolicyBoost(ScenarioParams):

@@ -12,7 +12,8 @@ import pytest
 
 from dgforecast.assess import assess_inputs
 from dgforecast.cli import main
-from dgforecast.params import VerdictThresholds, changed, resolve_scenario
+from dgforecast.params import changed, resolve_scenario
+from dgforecast.params_schema import VerdictThresholds
 from dgforecast.pipeline import load_inputs
 from dgforecast.tracking import (TRACK_COLUMNS, band_held, crps_sample, final_assessment, hinge_table, log_score,
                                  reading_statements, track, verdict, verdict_crossings, verdict_detail, vintages)

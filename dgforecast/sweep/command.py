@@ -7,7 +7,8 @@ import time
 
 from dgforecast.config import find_project
 from dgforecast.errors import ParamsError
-from dgforecast.params import FIELDS, headline_scenario, resolve_scenario
+from dgforecast.params import headline_scenario, resolve_scenario
+from dgforecast.params_schema import FIELDS
 from dgforecast.pipeline import load_inputs
 from dgforecast.batch import engine_setup
 from dgforecast.simulate import simulated_years

@@ -15,7 +15,8 @@ from pydantic import BaseModel
 
 from dgforecast.errors import ParamsError
 from dgforecast.limits import check_fits
-from dgforecast.params import ScenarioParams, changed
+from dgforecast.params import changed
+from dgforecast.params_schema import ScenarioParams
 from dgforecast.yamlfile import did_you_mean, shown, yaml_value
 from dgforecast.simulate import STRUCTURAL_KEYS
 

@@ -11,7 +11,7 @@ import pandas as pd
 
 from dgforecast.errors import DataError, ParamsError
 from dgforecast.fileio import atomic_path, refuse_raw, write_csv_atomic
-from dgforecast.params import FIELDS
+from dgforecast.params_schema import FIELDS
 
 OUTPUT_FORMATS = (".csv", ".parquet")
 
