@@ -342,8 +342,36 @@ def _add_fit(sub):
     p.set_defaults(func=cmd_fit)
 
 
+def cmd_new_plan(args) -> int:
+    from dgforecast.new_plan import new_plan
+
+    print(new_plan(args.folder, args.title, args.title_en, args.base_year, args.plan_month))
+    return 0
+
+
+def _add_new_plan(sub):
+    p = sub.add_parser("new-plan", help="write an empty, valid plan folder to fill in, with a README.md saying "
+                                        "what goes in each file",
+                       description="Write a new plan folder: params.yaml with one base scenario, data/raw/plan.yaml "
+                                   "with placeholders, the CSV files of data/raw/ with their headers and no rows, "
+                                   "and a README.md with a worked row for each file. It passes dgforecast data and "
+                                   "dgforecast params base as written; fill it in and check after each file. A folder "
+                                   "that exists and is not empty is refused, and nothing is written.")
+    p.add_argument("folder", metavar="DIR", help="the new plan folder (must not exist yet, or be empty)")
+    p.add_argument("--title", type=_utf8_text, default=None, metavar="TEXT",
+                   help="the plan's short title in Chinese (plan.yaml title_zh; default 新规划)")
+    p.add_argument("--title-en", type=_utf8_text, default=None, metavar="TEXT",
+                   help="its English title (plan.yaml title_en; default New plan)")
+    p.add_argument("--base-year", type=int, default=None, metavar="YEAR",
+                   help="the year of the plan's own figures (default: last year)")
+    p.add_argument("--plan-month", default=None, metavar="YYYY-MM",
+                   help="the month the plan was written: figures published after it are evidence (default: this month)")
+    p.set_defaults(func=cmd_new_plan)
+
+
 #: Each entry adds one subcommand; a new command adds its own ``_add_<name>`` here.
-COMMANDS = [_add_data, _add_targets, _add_params, _add_assess, _add_track, _add_progress, _add_run, _add_report, _add_sweep, _add_forecast, _add_fit]
+COMMANDS = [_add_new_plan, _add_data, _add_targets, _add_params, _add_assess, _add_track, _add_progress, _add_run,
+            _add_report, _add_sweep, _add_forecast, _add_fit]
 
 
 def build_parser() -> argparse.ArgumentParser:

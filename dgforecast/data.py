@@ -119,8 +119,8 @@ def load_targets(raw_dir) -> pd.DataFrame:
     path = Path(raw_dir) / TARGETS_FILE
     plan = load_plan(raw_dir)
     frame = read_table(path, TARGET_COLUMNS)
-    if frame.empty:
-        raise DataError(path, "", "has no rows; it must hold the plan's targets")
+    if frame.empty:  # a new plan (dgforecast new-plan): checked, but nothing to assess until rows are added
+        log.info("%s: no targets yet", path)
     thresholds, deadlines, starts = [], [], []
     for i, row in frame.iterrows():
         if not ID_PATTERN.fullmatch(row["id"]):
@@ -151,6 +151,11 @@ def load_targets(raw_dir) -> pd.DataFrame:
         baseline_variable=[(plan.baseline_of(m) or "") if m else "" for m in linked],
         baseline_conversion=["revenue_to_output_ratio" if m and plan.role(m) == "level_times_ratio" else ""
                              for m in linked])
+
+
+def last_deadline(targets) -> int | None:
+    """The plan's last deadline: the year a simulation runs to by default (None when there is no target)."""
+    return None if targets.empty else int(targets["deadline"].max())
 
 
 def _check_measure(path, index, row, plan):

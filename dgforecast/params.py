@@ -213,15 +213,16 @@ def resolve_scenario(path, name, overrides: dict | None = None) -> ScenarioParam
 
 
 def _plan_of(params_file):
-    """(plan, last deadline) of the workbook a params.yaml belongs to (None, None without data/raw/plan.yaml)."""
+    """(plan, last deadline) of the workbook a params.yaml belongs to (None, None without data/raw/plan.yaml;
+    the deadline None for a plan without targets yet)."""
     from dgforecast.plan import PLAN_FILE, load_plan
 
     raw = Path(params_file).parent / "data" / "raw"
     if not (raw / PLAN_FILE).is_file():
         return None, None
-    from dgforecast.data import load_targets
+    from dgforecast.data import last_deadline, load_targets
 
-    return load_plan(raw), int(load_targets(raw)["deadline"].max())
+    return load_plan(raw), last_deadline(load_targets(raw))
 
 
 _TYPE_WORDS = {"float_type": "a number", "int_type": "a whole number", "string_type": "text",

@@ -12,16 +12,16 @@ from pathlib import Path
 
 from dgforecast.assess import assess_inputs, summary_records
 from dgforecast.config import find_project
-from dgforecast.data import (history_series, load_baselines, load_divisions, load_history, load_progress,
-                             load_targets, to_iamc)
+from dgforecast.data import (BASELINES_FILE, TARGETS_FILE, history_series, last_deadline, load_baselines,
+                             load_divisions, load_history, load_progress, load_targets, to_iamc)
 from dgforecast.evidence import EVIDENCE_FILE, load_evidence
 from dgforecast.errors import ParamsError
 from dgforecast.fileio import refuse_raw, write_tables_atomic
 from dgforecast.kinds import is_level
 from dgforecast.params import parse_overrides, resolve_scenario
-from dgforecast.plan import load_plan
+from dgforecast.plan import PLAN_FILE, load_plan
 from dgforecast.plan_figures import cross_checks, derive_plan_figures
-from dgforecast.targets import targets_records, targets_table
+from dgforecast.targets import NO_TARGETS, require_targets, targets_records, targets_table
 from dgforecast.vocabulary import NO_FIGURE_EN
 
 log = logging.getLogger(__name__)
@@ -52,10 +52,11 @@ def _evidence(raw, baselines, plan, evidence_file=None):
 def load_inputs(project=None, evidence_file=None) -> dict:
     """The checked raw tables an assessment needs: ``plan`` (plan.yaml), ``targets``, ``baselines``,
     ``history``, ``progress`` and ``evidence`` (data/raw/evidence.csv, or ``evidence_file`` instead;
-    None when neither exists).
+    None when neither exists). A plan without targets yet is refused (``DataError``): nothing to assess.
     """
     raw = find_project(project).raw
     plan, targets, baselines = load_plan(raw), load_targets(raw), load_baselines(raw)
+    require_targets(targets, raw)
     return {"plan": plan, "targets": targets, "baselines": baselines, "history": load_history(raw),
             "progress": load_progress(raw, targets), "evidence": _evidence(raw, baselines, plan, evidence_file)}
 
@@ -121,12 +122,18 @@ def build_data(project=None, revenue_to_output_ratio=1.0) -> str:
     for row in result["derived"].itertuples():
         value = f"{row.value:,.4f}" if row.unit == "1" else f"{row.value:,.2f} {row.unit}"
         lines.append(f"  {row.variable} ({row.year}): {value}   = {row.formula}")
+    if result["derived"].empty:
+        lines.append(f"  none ({BASELINES_FILE} holds no level with a growth or share beside it)")
     lines += ["", "Cross-checks against published figures:"]
+    if result["checks"].empty:
+        lines.append(f"  none ({PLAN_FILE} lists no checks)")
     for row in result["checks"].itertuples():
         verdict = {True: "pass", False: "FAIL"}.get(row.passed, "not checked (no published figure)")
         lines.append(f"  {row.check}: implied {row.implied:,.2f} (allowed {row.low:,.2f}-{row.high:,.2f}), "
                      f"published {row.published:,.2f}: {verdict}")
     lines += ["", "Level targets:"]
+    if result["targets"].empty:
+        lines.append(f"  none: {TARGETS_FILE}: {NO_TARGETS}")
     levels = result["targets"][result["targets"]["kind"].map(is_level).astype(bool)]
     for row in levels.itertuples():
         if row.kind == "average_growth":
@@ -152,6 +159,8 @@ def show_targets(project=None, as_json=False, revenue_to_output_ratio=1.0) -> st
     """
     paths = find_project(project)
     table = targets_table(load_targets(paths.raw), load_baselines(paths.raw), revenue_to_output_ratio)
+    if table.empty and not as_json:
+        return f"{paths.raw / TARGETS_FILE}: {NO_TARGETS}"
     if as_json:
         return json.dumps(targets_records(table), ensure_ascii=False, indent=2)
     view = table[["id", "kind", "comparison", "threshold", "unit", "deadline", "baseline",
@@ -246,7 +255,10 @@ def fit_series(series_id, as_of=None, target_year=None, project=None, gaps="inte
 
     paths = find_project(project)
     if target_year is None:
-        target_year = int(load_targets(paths.raw)["deadline"].max())
+        target_year = last_deadline(load_targets(paths.raw))
+    if target_year is None:
+        raise ParamsError(f"{paths.raw / TARGETS_FILE}: no targets yet, so no deadline to forecast to; "
+                          "give the year with --year")
     y = history_series(load_history(paths.raw), series_id, basis="level", period="year")
     return fit_report(y.rename(series_id), target_year, as_of, gaps, level)
 

@@ -7,6 +7,7 @@ names the conversion in ``baseline_conversion`` and the ratio is an explicit par
 
 import math
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -20,6 +21,17 @@ CONVERSIONS = {
     "": "none: the target and its baseline measure the same thing",
     "revenue_to_output_ratio": "营业收入 / 规上工业总产值 (operating revenue per unit of gross output)",
 }
+
+
+#: What to do about a plan without targets, in the words of every command that needs one.
+NO_TARGETS = ("no targets yet, so nothing to assess; add one row per target of the plan "
+              "(the workbook's README.md shows one)")
+
+
+def require_targets(targets, raw_dir) -> None:
+    """Refuse, in one ``DataError`` line, a plan whose plan_targets.csv has no rows (a new plan)."""
+    if targets.empty:
+        raise DataError(Path(raw_dir) / TARGETS_FILE, "", NO_TARGETS)
 
 
 def required_cagr(start_value, target_value, years) -> float:

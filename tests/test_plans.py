@@ -230,6 +230,22 @@ def test_the_package_code_holds_no_fact_of_any_plan(raw):
     assert found == [], "plan facts in the package's code (move them to the plan's files):\n" + "\n".join(found)
 
 
+@pytest.mark.parametrize("raw", PLAN_FOLDERS, ids=lambda p: p.parents[1].name)
+def test_the_package_data_holds_no_fact_of_any_plan(raw):
+    # the templates of dgforecast new-plan (dgforecast/scaffold/) and any other file the package ships
+    numbers, words = _plan_facts(raw)
+    words += ["Dongguan", "东莞", "Guangdong", "广东", "DG_", "GD_"]
+    written = [re.compile(rf"(?<![\d.]){re.escape(f'{n:g}')}(?![\d])") for n in numbers]
+    shipped = [p for p in sorted(PACKAGE.rglob("*")) if p.is_file() and p.suffix not in (".py", ".pyc")]
+    assert any(p.parent.name == "raw" for p in shipped)  # the scaffold's data/raw/ is among them
+    found = []
+    for path in shipped:
+        for line, text in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            found += [f"{path.name}:{line}: {w!r}" for w in words if w in text]
+            found += [f"{path.name}:{line}: {p.pattern!r}" for p in written if p.search(text)]
+    assert found == [], "plan facts in the package's files (use placeholders):\n" + "\n".join(found)
+
+
 # ---------------------------------------------------------------- each plan's report, on the same notebooks
 @pytest.mark.slow
 @pytest.mark.notebooks

@@ -89,6 +89,8 @@ def test_the_wheel_holds_every_subpackage_and_py_typed(wheel):
     assert [name for name in MUST_SHIP if name not in names] == []
     modules = {p.relative_to(REPO).as_posix() for p in (REPO / "dgforecast").rglob("*.py")}
     assert sorted(modules - names) == []  # every module of the package, subpackages included
+    templates = {p.relative_to(REPO).as_posix() for p in (REPO / "dgforecast" / "scaffold").rglob("*") if p.is_file()}
+    assert "dgforecast/scaffold/data/raw/plan.yaml" in templates and sorted(templates - names) == []  # new-plan's
     assert not [name for name in names if name.startswith("tests/") or "__pycache__" in name]
 
 
