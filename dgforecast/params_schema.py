@@ -162,7 +162,7 @@ class ScenarioParams(BaseModel):
         "price growth that turns a real growth assumption nominal (price_basis real only)"))
     n_sims: int = Field(10000, ge=10, le=2_000_000, json_schema_extra=_meta(
         "paths", "模拟路径数", "simulated paths"))
-    seed: int = Field(20220101, ge=0, le=2**32 - 1, json_schema_extra=_meta(
+    seed: int = Field(12345, ge=0, le=2**32 - 1, json_schema_extra=_meta(
         "integer", "随机种子", "random seed"))
     status_thresholds: StatusThresholds = Field(default_factory=StatusThresholds, json_schema_extra=_meta_range(
         "probabilities: early, ahead, on_track, at_risk", "状态判定门槛", "status thresholds",
