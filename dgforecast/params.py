@@ -18,7 +18,9 @@ from dgforecast.errors import ParamsError
 from dgforecast.params_schema import FIELDS, NESTED_FIELDS, SCENARIO_NAME, ScenarioParams
 from dgforecast.yamlfile import cut, hint, read_yaml, shown, yaml_value
 
-TOP_KEYS = ("defaults", "scenarios", "headline")
+TOP_KEYS = ("defaults", "scenarios", "headline", "sliders")
+#: What ``sliders:`` may set: a parameter the what-if moves, or ``growth_overrides`` (a shock year's growth).
+SLIDER_KEYS = ("growth", "volatility", "revenue_to_output_ratio", "revenue_to_output_ratio_sd", "growth_overrides")
 
 
 # ---------------------------------------------------------------- reading params.yaml
@@ -64,7 +66,32 @@ def load_params_file(path) -> dict:
             raise ParamsError(f"{path}: scenarios.{cut(name)}: must be a mapping of parameter: value (or {{}})")
         _check_keys(changes or {}, f"{path}: scenarios.{name}")
     return {"defaults": defaults, "scenarios": {n: (c or {}) for n, c in scenarios.items()},
-            "headline": headline or next(iter(scenarios))}
+            "headline": headline or next(iter(scenarios)), "sliders": _slider_ranges(data.get("sliders"), path)}
+
+
+def _slider_ranges(given, path) -> dict:
+    """``sliders:`` of params.yaml checked: key -> (low, high, step), in the parameter's own unit."""
+    if given is None:
+        return {}
+    if not isinstance(given, dict):
+        raise ParamsError(f"{path}: sliders: must map a parameter to [low, high, step]")
+    ranges = {}
+    for key, value in given.items():
+        if key not in SLIDER_KEYS:
+            raise ParamsError(f"{path}: sliders.{cut(key)}: no slider moves it; {hint(key, SLIDER_KEYS)}")
+        numbers = value if isinstance(value, list) else None
+        if (numbers is None or len(numbers) != 3
+                or not all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) for v in numbers)
+                or not numbers[0] < numbers[1] or not 0 < numbers[2] <= numbers[1] - numbers[0]):
+            raise ParamsError(f"{path}: sliders.{key}: {cut(value)} is not [low, high, step] with low < high and "
+                              "a step above 0 and no wider than the range, e.g. [-0.1, 0.2, 0.0025]")
+        ranges[key] = tuple(float(v) for v in numbers)
+    return ranges
+
+
+def slider_ranges(path) -> dict:
+    """The what-if's slider ranges a workbook sets in params.yaml (``sliders:``): key -> (low, high, step)."""
+    return load_params_file(path)["sliders"]
 
 
 def headline_of(spec, names) -> str:

@@ -38,8 +38,8 @@ class SliderRange:
     readout: str = ".3f"
 
 
-#: The assumptions the what-if moves, with their ranges (each widened to hold the scenario's value).
-#: Growth 1.0 %-step ranges would be too coarse near the 3.97 %/yr the main target needs: 0.25 %.
+#: The assumptions the what-if moves, with their ranges (each widened to hold the scenario's value), where
+#: params.yaml's ``sliders:`` sets none; 0.25 %-steps of growth, as a target's needed growth is rarely round.
 SLIDERS = {
     "growth": SliderRange(-0.10, 0.20, 0.0025, ".2%"),
     "volatility": SliderRange(0.0, 0.20, 0.005, ".3f"),
@@ -70,17 +70,28 @@ def frontend_present() -> bool:
     return bool((parent or {}).get("metadata", {}).get("cellId"))
 
 
-def slider_fields(params: ScenarioParams) -> dict:
+def slider_fields(params: ScenarioParams, ranges=None) -> dict:
     """Slider key -> (value, SliderRange, label) for ``params``: the four assumptions, then each shock year.
 
     Keys are field names, and ``growth_overrides.<year>`` for a shock year (as ``-p`` spells it).
+    ``ranges`` is the workbook's own (``params.slider_ranges``: key -> (low, high, step), ``growth_overrides``
+    for every shock year); a key it leaves out keeps the range of ``SLIDERS`` / ``SHOCK_SLIDER``.
     """
+    ranges = ranges or {}
+
+    def span_of(key, default):
+        if key not in ranges:
+            return default
+        low, high, step = ranges[key]
+        return SliderRange(low, high, step, default.readout)
+
     fields = {}
     for name, span in SLIDERS.items():
         entry = FIELDS[name]
-        fields[name] = (float(getattr(params, name)), span, f"{entry['label_zh']} {entry['label_en']}")
+        fields[name] = (float(getattr(params, name)), span_of(name, span), f"{entry['label_zh']} {entry['label_en']}")
+    shock = span_of("growth_overrides", SHOCK_SLIDER)
     for year, growth in sorted(params.growth_overrides.items()):
-        fields[f"growth_overrides.{year}"] = (float(growth), SHOCK_SLIDER, f"{year}年增长 growth {year}")
+        fields[f"growth_overrides.{year}"] = (float(growth), shock, f"{year}年增长 growth {year}")
     return fields
 
 
@@ -202,8 +213,8 @@ class WhatIf:
         Time of the last update: ``assess`` (the engine), ``draw`` (chart to PNG and table) and ``total``.
     """
 
-    def __init__(self, params, inputs, live=None, target_id=None):
-        self.params, self.target_id = params, target_id
+    def __init__(self, params, inputs, live=None, target_id=None, sliders=None):
+        self.params, self.target_id, self.ranges = params, target_id, sliders or {}
         self.targets = inputs["targets"]
         # Only level targets are drawn; count targets are judged on progress counts, which no slider
         # moves, so they are left out of the recomputation (a quarter of its time). Level targets are
@@ -224,7 +235,7 @@ class WhatIf:
         import ipywidgets as widgets
 
         style, layout = {"description_width": "25em"}, widgets.Layout(width="50em")
-        for key, (value, span, label) in slider_fields(self.params).items():
+        for key, (value, span, label) in slider_fields(self.params, self.ranges).items():
             # continuous_update: the front end sends one change at a time and skips to the latest
             # while the kernel is busy, so a drag never queues up stale updates.
             slider = widgets.FloatSlider(value=value, min=min(span.low, value), max=max(span.high, value),
@@ -241,12 +252,12 @@ class WhatIf:
     def values(self) -> dict:
         """Slider key -> current value (the scenario's values when not live)."""
         if not self.sliders:
-            return {key: value for key, (value, _, _) in slider_fields(self.params).items()}
+            return {key: value for key, (value, _, _) in slider_fields(self.params, self.ranges).items()}
         return {key: slider.value for key, slider in self.sliders.items()}
 
     def reset(self):
         """Put every slider back to the scenario's value (one redraw at the end, not one per slider)."""
-        start = {key: value for key, (value, _, _) in slider_fields(self.params).items()}
+        start = {key: value for key, (value, _, _) in slider_fields(self.params, self.ranges).items()}
         self._holding = True
         try:
             for key, slider in self.sliders.items():
@@ -314,7 +325,7 @@ class WhatIf:
             self._draw()
 
 
-def what_if(params, inputs, live=None, target_id=None) -> WhatIf:
+def what_if(params, inputs, live=None, target_id=None, sliders=None) -> WhatIf:
     """Sliders over ``params``' main assumptions, with the fan chart and the P(met) table they give.
 
     Put it last in a cell (or display the object): ``what_if(params, inputs, live=interactive)``.
@@ -331,6 +342,8 @@ def what_if(params, inputs, live=None, target_id=None) -> WhatIf:
         papermill and HTML reports. None: live when an interactive front end sent the cell.
     target_id : str, optional
         The level target whose fan is drawn (default: the first).
+    sliders : dict, optional
+        The workbook's slider ranges (``params.slider_ranges(params.yaml)``; default ``SLIDERS``).
 
     Returns
     -------
@@ -338,4 +351,4 @@ def what_if(params, inputs, live=None, target_id=None) -> WhatIf:
         ``.sliders`` to set from Python (each change recomputes and redraws), ``.result`` the last
         ``ScenarioResult``, ``.seconds`` the time of the last update.
     """
-    return WhatIf(params, inputs, live, target_id)
+    return WhatIf(params, inputs, live, target_id, sliders)

@@ -209,6 +209,10 @@ def test_bad_command_line_parameter_gives_one_line_and_exit_2(shipped, capsys, a
     (MINIMAL + "    seed: 1\n    seed: 2\n", "line 9, column 5: malformed YAML (key 'seed' appears twice in one mapping; keep one)"),
     ("defaults: [growth: 0.06\nscenarios: {}\n", "malformed YAML"),
     ("- just\n- a list\n", "top level must be a mapping with defaults: and scenarios:"),
+    (MINIMAL + "sliders:\n  grwoth: [0, 0.1, 0.01]\n", "sliders.grwoth: no slider moves it; did you mean 'growth'?"),
+    (MINIMAL + "sliders:\n  growth: [0.1, 0.0, 0.01]\n", "sliders.growth: [0.1, 0.0, 0.01] is not [low, high, step]"),
+    (MINIMAL + "sliders:\n  growth: [0, 0.1, 0]\n", "sliders.growth: [0, 0.1, 0] is not [low, high, step]"),
+    (MINIMAL + "sliders: [growth]\n", "sliders: must map a parameter to [low, high, step]"),
 ])
 def test_bad_params_file_gives_one_line_and_exit_2(workbook, capsys, text, message):
     write_params(workbook, text)

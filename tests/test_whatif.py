@@ -104,6 +104,22 @@ def test_sliders_start_at_the_scenario_and_reach_past_their_range_when_it_does(i
     assert (growth.value, growth.min, growth.max) == (0.3, whatif.SLIDERS["growth"].low, 0.3)
 
 
+def test_the_workbooks_slider_ranges_are_the_sliders_and_a_range_it_leaves_out_keeps_the_default(inputs, params_file):
+    from dgforecast.params import slider_ranges
+
+    ranges = slider_ranges(params_file)
+    assert ranges["growth"] == (-0.10, 0.20, 0.0025)  # the shipped params.yaml's sliders:
+    params = resolve_scenario(params_file, "shock", {"n_sims": 200})
+    w = what_if(params, inputs, live=True, sliders={"growth": (-0.05, 0.15, 0.01), "growth_overrides": (-0.5, 0.1, 0.05)})
+    growth, ratio = w.sliders["growth"], w.sliders["revenue_to_output_ratio"]
+    assert (growth.min, growth.max, growth.step) == (-0.05, 0.15, 0.01)
+    assert (ratio.min, ratio.max, ratio.step) == (whatif.SLIDERS["revenue_to_output_ratio"].low,
+                                                  whatif.SLIDERS["revenue_to_output_ratio"].high,
+                                                  whatif.SLIDERS["revenue_to_output_ratio"].step)
+    shocks = [s for key, s in w.sliders.items() if key.startswith("growth_overrides.")]
+    assert shocks and all((s.min, s.max, s.step) == (-0.5, 0.1, 0.05) for s in shocks)
+
+
 def test_slider_values_are_checked_by_the_schema(params_file):
     params = resolve_scenario(params_file, "base")
     assert with_values(params, {"growth": 0.020000000000000004}).growth == 0.02
