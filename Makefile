@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.dgforecast-installed
 
-.PHONY: report data test test-fast install lab notebook-git mutation clean
+.PHONY: report data test test-fast install lab notebook-git mutation docs-figures clean
 
 report: $(STAMP)
 	$(BIN)/dgforecast data
@@ -23,6 +23,12 @@ test-fast: $(STAMP)
 	$(BIN)/python -m pytest -n auto -m "not slow and not notebooks and not browser"
 
 install: $(STAMP) notebook-git
+
+# The figures of README.md and docs/*.md, copied from benchmarks/results/ and params.yaml into their
+# <!-- figures: … --> blocks (standard library only: no venv needed); tests/test_docs.py fails until
+# this is run after a results file changed. See docs/development.md, "Figure blocks".
+docs-figures:
+	$(PYTHON) benchmarks/readme_figures.py
 
 # Mutation testing of the measurement model (benchmarks/mutation.py; 3-4 minutes on 2 cores):
 # installs the mutmut version the script is written for into the venv, then runs it. Options go in
@@ -45,7 +51,7 @@ $(STAMP): pyproject.toml
 lab: $(STAMP) notebook-git
 	$(BIN)/jupyter lab notebooks/
 
-# Notebooks in git (this clone only; README "For economists: the notebooks"): nbstripout strips outputs,
+# Notebooks in git (this clone only; docs/git.md): nbstripout strips outputs,
 # execution counts and the front end's run-time metadata when a notebook of notebooks/ is staged (the
 # fixtures of tests/notebooks/ are left as they are); nbdime shows `git diff` of a notebook cell by
 # cell (sources and metadata: outputs never reach git) and merges notebooks. The filter and drivers

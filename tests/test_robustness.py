@@ -731,11 +731,11 @@ def test_a_scheduler_without_workers_is_one_line_not_a_hang(workbook, capsys, mo
     assert code == 2 and "the scheduler has no worker" in _one_error_line(capsys)
 
 
-# ---------------------------------------------------------------- 7. the README's cron line, as written
+# ---------------------------------------------------------------- 7. the documented cron line, as written
 @pytest.mark.notebooks
-def test_the_readme_cron_line_works_on_a_fresh_clone(fake_workbook):
-    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
-    block = readme[readme.index("## Scheduled runs"):]
+def test_the_documented_cron_line_works_on_a_fresh_clone(fake_workbook):
+    page = (Path(__file__).resolve().parents[1] / "docs" / "scheduler.md").read_text(encoding="utf-8")
+    block = page[page.index("# Scheduled runs"):]
     line = block[block.index("```cron\n") + len("```cron\n"):].splitlines()[0]
     fields = line.split(None, 5)
     assert len(fields) == 6 and all(f == "*" or f.isdigit() for f in fields[:5]), line
