@@ -13,7 +13,8 @@ PACKAGE = Path(__file__).resolve().parents[1] / "dgforecast"
 LAYERS = [
     ("foundations", {"errors", "config", "fileio", "kinds", "workers", "limits", "vocabulary", "numbers", "yamlfile"}),
     ("schema and raw tables", {"plan", "params", "data", "evidence"}),
-    ("tables and growth models", {"targets", "models", "backtest", "reference_errors", "forecast"}),
+    ("tables and growth models", {"targets", "models", "backtest", "reference_errors", "forecast",
+                                  "forecast_files", "fit_table"}),
     ("paths", {"simulate", "condition", "batch", "closed_form"}),
     ("assessment", {"verdicts", "count_targets", "assess", "tracking"}),
     ("views and notebook running", {"plots", "evidence_marks", "words", "tables", "index_page", "facts", "document", "notebook", "provenance", "memo",
