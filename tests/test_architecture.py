@@ -20,7 +20,7 @@ LAYERS = [
     ("views and notebook running", {"plots", "evidence_marks", "words", "tables", "index_page", "facts", "document", "notebook", "provenance", "memo",
                                     "whatif"}),
     ("reading the workbook", {"pipeline", "progress"}),
-    ("commands' work", {"report", "sweep", "sweep.grid", "sweep.run", "sweep.results", "sweep.pages",
+    ("commands' work", {"report", "report_folders", "sweep", "sweep.grid", "sweep.run", "sweep.results", "sweep.pages",
                         "sweep.command"}),
     ("command line", {"cli", "__main__", "__init__"}),
 ]
