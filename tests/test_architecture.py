@@ -18,7 +18,7 @@ LAYERS = [
     ("paths", {"simulate", "condition", "batch", "closed_form"}),
     ("assessment", {"verdicts", "count_targets", "assess", "tracking"}),
     ("views and notebook running", {"plots", "evidence_marks", "words", "tables", "index_page", "facts", "document", "notebook", "provenance", "memo",
-                                    "whatif"}),
+                                    "whatif", "notebook_html"}),
     ("reading the workbook", {"pipeline", "progress"}),
     ("commands' work", {"report", "report_folders", "sweep", "sweep.grid", "sweep.run", "sweep.results", "sweep.pages",
                         "sweep.command"}),
