@@ -15,7 +15,7 @@ LAYERS = [
     ("schema and raw tables", {"plan", "params", "data", "evidence"}),
     ("tables and growth models", {"targets", "models", "backtest", "reference_errors", "forecast",
                                   "forecast_files", "fit_table"}),
-    ("paths", {"simulate", "condition", "batch", "closed_form"}),
+    ("paths", {"prior", "simulate", "fitted_engine", "condition", "batch", "closed_form"}),
     ("assessment", {"verdicts", "count_targets", "assess", "tracking"}),
     ("views and notebook running", {"plots", "evidence_marks", "words", "tables", "index_page", "facts", "document", "notebook", "provenance", "memo",
                                     "whatif", "notebook_html"}),
