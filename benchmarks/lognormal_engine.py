@@ -194,7 +194,7 @@ def city_ratio_range(figures, step=1000.0) -> dict:
 
 
 def ratio_lognormal(mean, sd) -> tuple[float, float]:
-    """(mu, s) of a lognormal with the given mean and sd (as ``dgforecast.simulate.ratio_lognormal``)."""
+    """(mu, s) of a lognormal with the given mean and sd (as ``dgforecast.prior.ratio_lognormal``)."""
     s2 = math.log1p((sd / mean) ** 2)
     return math.log(mean) - s2 / 2.0, math.sqrt(s2)
 

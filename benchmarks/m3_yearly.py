@@ -33,6 +33,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from dgforecast import forecast as fc  # noqa: E402
+from dgforecast import forecast_files  # noqa: E402
 from dgforecast.backtest import PROB_GRID, SCALE_WINDOW, ErrorDistribution, mase, rolling_origin_errors, smape  # noqa: E402
 from dgforecast.errors import ModelError  # noqa: E402
 from dgforecast.models import MODELS, fit_model  # noqa: E402
@@ -81,7 +82,7 @@ def run_pooled(method, train, test, n_jobs):
         pd.DataFrame([(sid, t, v) for sid, x in train.items() for t, v in enumerate(x, 1)],
                      columns=["series_id", "year", "value"]).to_csv(path, index=False)
         start = time.perf_counter()
-        result = fc.forecast_file(path, HORIZON, (80, 95), method=method, n_jobs=n_jobs)
+        result = forecast_files.forecast_file(path, HORIZON, (80, 95), method=method, n_jobs=n_jobs)
         wall = time.perf_counter() - start
     table = result.table
     forecasts, bands = {}, {}
@@ -110,7 +111,7 @@ def run_model(name, train, test, n_jobs, subset=None):
     """One menu model with its own intervals, on all series or every ``subset``-th."""
     ids = sorted(train)[::subset] if subset else sorted(train)
     start = time.perf_counter()
-    results = fc.map_series(_model_job, [(name, sid, train[sid]) for sid in ids], n_jobs)
+    results = forecast_files.map_series(_model_job, [(name, sid, train[sid]) for sid in ids], n_jobs)
     wall = time.perf_counter() - start
     forecasts = {sid: f for sid, f, _ in results if f is not None}
     bands = {sid: b for sid, f, b in results if f is not None}
@@ -127,7 +128,7 @@ def run_model(name, train, test, n_jobs, subset=None):
 def write_reference(train, path):
     """Write dgforecast/reference_errors.py: pooled error quantiles from the training parts only."""
     series = list(train.values())
-    auto = [rolling_origin_errors(x, fc.auto_point, 10, max_origins=fc.MAX_ORIGINS, min_train=fc.AUTO_MIN_POINTS)
+    auto = [rolling_origin_errors(x, fc.auto_point, 10, max_origins=forecast_files.MAX_ORIGINS, min_train=fc.AUTO_MIN_POINTS)
             for x in series]
     auto_dist = ErrorDistribution.from_errors(auto, "scaled", "")
     short = {}
@@ -151,7 +152,7 @@ def write_reference(train, path):
         f"PROB_GRID = {[float(p) for p in PROB_GRID]}",
         "",
         "AUTO_SOURCE = (\"pooled rolling-origin errors of auto on 645 M3 yearly series (training parts, \"",
-        f"               \"latest {fc.MAX_ORIGINS} origins each), scaled by the mean yearly change of the last \"",
+        f"               \"latest {forecast_files.MAX_ORIGINS} origins each), scaled by the mean yearly change of the last \"",
         f"               \"{SCALE_WINDOW} points known at each origin\")",
         f"AUTO_N_ERRORS = {auto_dist.n_errors}",
         f"AUTO_SCALED = {fmt(auto_dist.table)}",

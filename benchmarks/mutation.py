@@ -8,12 +8,12 @@ Usage::
 
     .venv/bin/python benchmarks/mutation.py                 # the measurement model (DEFAULT_PATHS below)
     .venv/bin/python benchmarks/mutation.py --paths dgforecast/pins.py --tests tests/test_pins.py
-    .venv/bin/python benchmarks/mutation.py --paths dgforecast/simulate.py --tests tests/test_simulate.py \\
-        --no-defaults --functions 'dgforecast.simulate._project' 'dgforecast.simulate._fitted_state'
+    .venv/bin/python benchmarks/mutation.py --paths dgforecast/fitted_engine.py --tests tests/test_simulate.py \\
+        --no-defaults --functions 'dgforecast.fitted_engine._project' 'dgforecast.fitted_engine.fitted_state'
     make mutation                                           # installs the pinned mutmut into .venv first
 
-The default run mutates condition.py whole and simulate.py's conditioning functions
-(``DEFAULT_FUNCTIONS``) against tests/test_condition.py and tests/test_simulate.py.
+The default run mutates condition.py whole and the conditioning functions of simulate.py, prior.py
+and fitted_engine.py (``DEFAULT_FUNCTIONS``) against tests/test_condition.py and tests/test_simulate.py.
 ``--paths`` and ``--tests`` add to the defaults below (``--no-defaults`` drops them, and the default
 functions with them); ``--functions`` keeps only the mutants of the named functions, in place of the
 default ones (``module.function`` or ``module.Class.method``, shell wildcards allowed; name every
@@ -69,17 +69,20 @@ ROOT = Path(__file__).resolve().parents[1]
 MUTMUT_VERSION = "3.8.1"
 #: What is mutated and which tests judge it, when no option says otherwise. When the measurement
 #: model moves (a new module, tests split), edit these two lists.
-DEFAULT_PATHS = ["dgforecast/condition.py", "dgforecast/simulate.py"]
+DEFAULT_PATHS = ["dgforecast/condition.py", "dgforecast/simulate.py", "dgforecast/prior.py", "dgforecast/fitted_engine.py"]
 DEFAULT_TESTS = ["tests/test_condition.py", "tests/test_simulate.py"]
 #: The functions of a default file that belong to the measurement model, when not all of it does
-#: (``module.function`` patterns as ``--functions`` takes them): simulate.py's conditioning part — the
-#: prior on the state, its layout, the posterior draws, the fitted engine's projection and weights,
-#: which rows bear on which year and target, and the bound weighting of ``_group_paths``. A default
-#: file not named here is mutated whole; ``--functions`` replaces these, ``--no-defaults`` drops them.
-DEFAULT_FUNCTIONS = {"dgforecast/simulate.py": [
-    f"dgforecast.simulate.{name}" for name in (
-        "prior_moments", "state_layout", "noise_along", "_lognormal_state", "_project", "_fitted_state",
-        "years_evidence", "usable_observations", "target_function", "_group_paths")]}
+#: (``module.function`` patterns as ``--functions`` takes them): the conditioning part of the simulation
+#: — the prior on the state and its layout (prior.py), the posterior draws, which rows bear on which
+#: year and target, and the bound weighting of ``_group_paths`` (simulate.py), the fitted engine's
+#: projection and weights (fitted_engine.py). A default file not named here is mutated whole;
+#: ``--functions`` replaces these, ``--no-defaults`` drops them.
+DEFAULT_FUNCTIONS = {
+    "dgforecast/simulate.py": [f"dgforecast.simulate.{name}" for name in (
+        "noise_along", "_lognormal_state", "years_evidence", "usable_observations", "target_function", "_group_paths")],
+    "dgforecast/prior.py": [f"dgforecast.prior.{name}" for name in ("prior_moments", "state_layout")],
+    "dgforecast/fitted_engine.py": [f"dgforecast.fitted_engine.{name}" for name in ("_project", "fitted_state")],
+}
 #: Copied beside the package and the tests, so tests that read them work from the copy.
 ALWAYS_COPY = ["notebooks"]
 EQUIVALENT_FILE = ROOT / "benchmarks" / "mutation_equivalent.txt"

@@ -73,8 +73,8 @@ def report(as_of) -> str:
     from dgforecast.condition import gaussian_posterior, measurement, row_matrices
     from dgforecast.params import resolve_scenario, scenario_names
     from dgforecast.pipeline import load_inputs
-    from dgforecast.simulate import (evidence_rows, prior_moments, simulated_years, state_layout,
-                                     usable_observations)
+    from dgforecast.prior import prior_moments, simulated_years, state_layout
+    from dgforecast.simulate import evidence_rows, usable_observations
     from dgforecast.targets import level_targets
     from dgforecast.tracking import reading_statements
 

@@ -1,40 +1,11 @@
-"""Judging targets: P(target met), status labels and verdicts, crossing years, fan quantiles, count targets.
+"""Judging one scenario's targets: P(target met), status or verdict, crossing years, fan quantiles.
 
-Before a target's deadline its status says how the pace looks (thresholds from params.yaml
-``status_thresholds``), first match wins:
-
-===============  ==========================================================================
-提前实现          P(met in a year before the deadline) >= ``early`` (level targets), or the
-                 count achieved so far already meets the target (count targets)
-快于预期          P(met by the deadline) >= ``ahead``
-基本符合预期      P(met) >= ``on_track``
-存在风险          P(met) >= ``at_risk``
-难以实现          otherwise
-暂无公开数字      P(met) unknown (a count target with no progress counts entered)
-===============  ==========================================================================
-
-Once the deadline has passed (the as-of month is after its year) the verdict is the status
-(``verdict_detail``; cut-offs ``verdict_thresholds``, with z = ``mc_sigmas`` Monte Carlo standard
-errors of margin)::
-
-    P(met) - z·se >= achieved   -> 已实现 (met)
-    P(met) + z·se <= missed     -> 未实现 (not met)
-    otherwise, or no evidence   -> 无法确认 (cannot be confirmed)
-
-A P(met) past a cut but within its margin draws more paths (up to ``evidence.max_sims``); if it is
-still within, the verdict is 无法确认 "at the cut", so a verdict never turns on the seed. A count
-target is 已实现 once its entered total reaches the threshold and 未实现 when every year of its
-window is entered and the total falls short, or the pace model gives P(met) at most ``missed``.
-The labels are ``vocabulary``'s, one per state.
-
-Each kind of target is judged its own way (``kinds``): level targets on simulated paths;
-``milestone`` targets as events (``milestone_assessment``); count targets (``cumulative_count``)
-by a Poisson–Gamma pace model: the number
-achieved in each year after ``start_year`` is Poisson(λ), λ has the Jeffreys prior Gamma(½, 0), so
-after T entered years with total C it is Gamma(½ + C, T), and the count of the R years of the window
-not entered — past or still to come — is negative binomial (n = ½ + C, p = T / (T + R)). Progress
-counts in data/raw/target_progress.csv are read as the number newly achieved in that year; a year
-with no row is unknown, never zero, and a row counts only as of the month it was ``published``.
+``assess_inputs`` simulates a scenario (``simulate``) and judges every target on what it gives:
+level targets on their simulated paths here — P(met), quantiles, the status or verdict
+(``verdicts``, which also holds the rules), the first year a path meets the target, the fan of the
+paths, required against historical and simulated growth — and every other target by its kind's
+model (``count_targets``). A P(met) past a verdict cut but within its Monte Carlo margin draws more
+paths (up to ``evidence.max_sims``); if it is still within, the verdict is 无法确认 "at the cut".
 """
 
 import logging
@@ -43,140 +14,29 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy.special import betaln
 
 from dgforecast.closed_form import closed_form_for
 from dgforecast.condition import met_share, weighted_stats
+from dgforecast.count_targets import judge_counts
 from dgforecast.data import history_series_or_none
 from dgforecast.errors import ParamsError
 from dgforecast.kinds import kind_of
 from dgforecast.params import changed
-from dgforecast.params_schema import ScenarioParams, StatusThresholds
+from dgforecast.params_schema import ScenarioParams
 from dgforecast.simulate import simulate_targets
 from dgforecast.targets import level_targets, required_cagr, targets_table
-from dgforecast.vocabulary import MET, NO_FIGURE, NOT_MET, PACE, UNCONFIRMED
+from dgforecast.verdicts import deadline_passed, meets, p_target_met, status_label, verdict, verdict_detail
+from dgforecast.vocabulary import NO_FIGURE, UNCONFIRMED
 
 log = logging.getLogger(__name__)
 
 DECILES = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
-#: The pace statuses, best first (``vocabulary.PACE``).
-PACE_LABELS = tuple(PACE)
-NO_COUNTS = ("no public figure: no progress count of the cluster is entered in data/raw/target_progress.csv; "
-             "the published counts are city-wide, all industries")
-#: Jeffreys prior for a Poisson rate: Gamma(shape ½, rate 0).
-PRIOR_SHAPE, PRIOR_RATE = 0.5, 0.0
 SUMMARY_COLUMNS = ["scenario", "target_id", "p_met", "median", "q10", "q90", "status"]
 #: summary.csv of a report: the summary as of ``as_of``, then P(met) as of the plan and the effective sample.
 REPORT_COLUMNS = [*SUMMARY_COLUMNS, "p_met_plan", "ess"]
 
 
-# ---------------------------------------------------------------- probabilities and labels
-def meets(values, threshold, comparison=">="):
-    """Boolean array: which values meet ``threshold`` under ``comparison`` (``>=`` or ``>``)."""
-    values = np.asarray(values, dtype=float)
-    if comparison == ">=":
-        return values >= threshold
-    if comparison == ">":
-        return values > threshold
-    raise ValueError(f"unknown comparison {comparison!r}; use '>=' or '>'")
-
-
-def p_target_met(values, threshold, comparison=">=") -> float:
-    """Share of simulated values that meet the target (a probability, 0-1).
-
-    >>> p_target_met([5300, 5400, 5500, 5600], 5400)
-    0.75
-    >>> p_target_met([5300, 5400, 5500, 5600], 5400, ">")
-    0.5
-    """
-    hit = meets(values, threshold, comparison)
-    if hit.size == 0:
-        raise ValueError("no simulated values to judge")
-    return float(hit.mean())
-
-
-def status_label(p_met, thresholds, p_met_early=None) -> str:
-    """The status label for a probability of meeting a target (rule in the module docstring).
-
-    Parameters
-    ----------
-    p_met : float
-        P(target met by its deadline); NaN when it cannot be assessed.
-    thresholds : StatusThresholds or dict
-        Cut-offs ``early``, ``ahead``, ``on_track``, ``at_risk``.
-    p_met_early : float, optional
-        P(target met in a year before the deadline); 1.0 when it is already met.
-
-    Returns
-    -------
-    str
-        提前实现, 快于预期, 基本符合预期, 存在风险, 难以实现, or 暂无公开数字.
-    """
-    t = thresholds if isinstance(thresholds, StatusThresholds) else StatusThresholds(**thresholds)
-    if p_met is None or math.isnan(p_met):
-        return NO_FIGURE
-    if p_met_early is not None and not math.isnan(p_met_early) and p_met_early >= t.early:
-        return PACE_LABELS[0]
-    for label, cut in zip(PACE_LABELS[1:4], (t.ahead, t.on_track, t.at_risk)):
-        if p_met >= cut:
-            return label
-    return PACE_LABELS[4]
-
-
-def deadline_passed(params, deadline) -> bool:
-    """True once the as-of month is after the deadline's year: the status is then the verdict."""
-    return params.as_of_month > f"{int(deadline):04d}-12"
-
-
-def verdict_detail(p_met, thresholds, has_evidence=True, se=0.0) -> tuple[str, bool]:
-    """(verdict, at the cut) for a probability of having met a target (rule in the module docstring).
-
-    ``at the cut`` is True when P(met) is past a cut-off but within ``thresholds.mc_sigmas`` Monte
-    Carlo standard errors ``se`` of it: the verdict is then 无法确认, however the seed falls.
-
-    >>> from dgforecast.params_schema import VerdictThresholds
-    >>> verdict_detail(0.95, VerdictThresholds(), se=0.01), verdict_detail(0.92, VerdictThresholds(), se=0.01)
-    (('已实现', False), ('无法确认', True))
-    """
-    if not has_evidence or p_met is None or math.isnan(p_met):
-        return UNCONFIRMED, False
-    margin = thresholds.mc_sigmas * se
-    if p_met - margin >= thresholds.achieved:
-        return MET, False
-    if p_met + margin <= thresholds.missed:
-        return NOT_MET, False
-    return UNCONFIRMED, bool(p_met >= thresholds.achieved or p_met <= thresholds.missed)
-
-
-def verdict(p_met, thresholds, has_evidence=True, se=0.0) -> str:
-    """已实现 / 未实现 / 无法确认 for a probability of having met a target (``verdict_detail``).
-
-    >>> from dgforecast.params_schema import VerdictThresholds
-    >>> verdict(0.9, VerdictThresholds()), verdict(0.1, VerdictThresholds()), verdict(0.5, VerdictThresholds())
-    ('已实现', '未实现', '无法确认')
-    """
-    return verdict_detail(p_met, thresholds, has_evidence, se)[0]
-
-
-def count_verdict(found, thresholds) -> tuple[str, str]:
-    """(verdict, reason) of a count or milestone target from its assessment (``count_target_assessment``).
-
-    已实现 once the entered total reaches the threshold; 未实现 when every year of the window is entered
-    and the total falls short, or when the pace model gives P(met) at most the ``missed`` cut (the
-    years not entered are named); otherwise 无法确认.
-    """
-    p, missing = found["p_met"], found["years_missing"]
-    if math.isnan(p):
-        return UNCONFIRMED, NO_COUNTS
-    entered = f"{found['achieved']:g} entered for {found['years_entered']}"
-    if p == 1.0:
-        return MET, f"{entered}: the threshold is reached"
-    if missing == "none":
-        return NOT_MET, f"{entered}, every year of the window: short of it"
-    label = NOT_MET if p <= thresholds.missed else UNCONFIRMED
-    return label, f"{entered}; years not entered ({missing}) drawn by the pace model: P(met) {p:.1%}"
-
-
+# ---------------------------------------------------------------- crossing years and fans
 def crossing_year(paths, threshold, comparison=">=") -> dict:
     """When the simulated paths first meet ``threshold``.
 
@@ -207,134 +67,6 @@ def fan_quantiles(paths, qs=DECILES) -> pd.DataFrame:
     fan.index.name = "year"
     fan.columns = [round(float(q), 4) for q in fan.columns]
     return fan
-
-
-# ---------------------------------------------------------------- count targets
-@dataclass(frozen=True)
-class Known:
-    """What the progress table says of a count or milestone target as of one month."""
-
-    target_id: str
-    threshold: float
-    comparison: str
-    entered: tuple         # years with a count published by the as-of month
-    missing: tuple         # years of the window (start_year + 1 .. deadline) without one
-    achieved: float        # the total of the entered years
-
-    @property
-    def done(self) -> bool:
-        return bool(meets([self.achieved], self.threshold, self.comparison)[0])
-
-
-def known_progress(target_row, progress, as_of_month) -> Known:
-    """The years entered (published by ``as_of_month``, YYYY-MM) and missing in a target's window."""
-    tid, start, deadline = target_row["id"], int(target_row["start_year"]), int(target_row["deadline"])
-    rows = progress[(progress["target_id"] == tid) & (progress["year"] > start) & (progress["year"] <= deadline)]
-    if "published" in rows:
-        rows = rows[rows["published"] <= as_of_month]
-    entered = tuple(sorted(int(y) for y in rows["year"]))
-    missing = tuple(y for y in range(start + 1, deadline + 1) if y not in entered)
-    return Known(tid, float(target_row["threshold"]), target_row.get("comparison", ">="), entered, missing,
-                 float(rows["count"].sum()))
-
-
-def _years(years) -> str:
-    return ", ".join(map(str, years)) or "none"
-
-
-def _count_base(target_row, known) -> dict:
-    start, deadline = int(target_row["start_year"]), int(target_row["deadline"])
-    observed, remaining = len(known.entered), len(known.missing)
-    return {"target_id": known.target_id, "achieved": known.achieved, "years_observed": observed,
-            "years_entered": _years(known.entered), "years_missing": _years(known.missing),
-            "required_pace": known.threshold / (deadline - start),
-            "pace_needed_now": max(0.0, known.threshold - known.achieved) / remaining if remaining else math.nan,
-            "observed_pace": known.achieved / observed if observed else math.nan}
-
-
-def count_target_assessment(target_row, progress, as_of_month, thresholds=None) -> dict:
-    """Required pace and, once counts are entered, P(met) from the Poisson–Gamma pace model.
-
-    Parameters
-    ----------
-    target_row : Mapping
-        A count target (``id``, ``threshold``, ``comparison``, ``deadline``, ``start_year``).
-    progress : DataFrame
-        ``data.load_progress``: target_id, year, count (newly achieved that year), source, published.
-    as_of_month : str
-        YYYY-MM: only rows published by then count.
-    thresholds : StatusThresholds, optional
-        For the status label (defaults when omitted).
-
-    Returns
-    -------
-    dict
-        target_id, achieved (the entered total), years_observed (entered), years_entered and
-        years_missing (text), required_pace (a year, from zero at start_year), pace_needed_now (a
-        year, over the missing years), observed_pace, p_met (1 once the entered total reaches the
-        threshold, 0 when every year is entered and it falls short, NaN when nothing is entered,
-        the pace model otherwise), median, q10, q90 (predicted total at the deadline), status, note.
-    """
-    known = known_progress(target_row, progress, as_of_month)
-    result = _count_base(target_row, known) | _pace_prediction(known)
-    result["status"] = status_label(result["p_met"], thresholds or StatusThresholds(),
-                                    p_met_early=float(known.done) if not math.isnan(result["p_met"]) else None)
-    return result
-
-
-def _pace_prediction(known) -> dict:
-    observed, remaining = len(known.entered), len(known.missing)
-    if known.done or (observed and not remaining):
-        p = float(known.done)
-        return {"p_met": p, "median": known.achieved, "q10": known.achieved, "q90": known.achieved,
-                "note": f"{known.achieved:g} entered for {_years(known.entered)}"
-                        + ("" if remaining else ": every year of the window")}
-    if not observed:
-        return {"p_met": math.nan, "median": math.nan, "q10": math.nan, "q90": math.nan,
-                "note": "no progress counts entered in data/raw/target_progress.csv after the start year; "
-                        "required pace only"}
-    from scipy.stats import nbinom  # here, not at the top: scipy.stats takes half a second to import
-
-    shape, rate = PRIOR_SHAPE + known.achieved, PRIOR_RATE + observed
-    # The years not entered: negative binomial with n = shape, p = rate / (rate + R).
-    future = nbinom(shape, rate / (rate + remaining))
-    need = known.threshold - known.achieved  # the missing years must reach this (>=) or exceed it (>)
-    p = float(future.sf(math.ceil(need) - 1 if known.comparison == ">=" else math.floor(need)))
-    q = {name: known.achieved + float(future.ppf(level)) for name, level in (("median", 0.5), ("q10", 0.1),
-                                                                               ("q90", 0.9))}
-    return {"p_met": min(1.0, max(0.0, p)), **q,
-            "note": f"Poisson–Gamma pace: {known.achieved:g} in {observed} year(s) entered "
-                    f"({_years(known.entered)}); not entered, drawn by the pace model: {_years(known.missing)}"}
-
-
-def milestone_assessment(target_row, progress, as_of_month, thresholds=None) -> dict:
-    """Judge an event target (kind ``milestone``: one innovation centre, one platform).
-
-    Done once the progress entered reaches the threshold. Before that, each year is a chance p that
-    it happens, with the Jeffreys prior Beta(½, ½); after T entered years without it p is
-    Beta(½, ½ + T), and P(it happens in the R years not entered) = 1 − B(½, ½ + T + R) / B(½, ½ + T).
-
-    Parameters and returns are those of ``count_target_assessment``; ``median``, ``q10`` and
-    ``q90`` are quantiles of the count at the deadline (what is achieved now, or the threshold).
-    """
-    known = known_progress(target_row, progress, as_of_month)
-    result = _count_base(target_row, known)
-    observed, remaining = len(known.entered), len(known.missing)
-    if not observed:
-        result |= {"p_met": math.nan, "median": math.nan, "q10": math.nan, "q90": math.nan,
-                   "note": "no progress entered in data/raw/target_progress.csv after the start year; "
-                           "a milestone is judged once a year is reported (0 if it has not happened)"}
-    else:
-        p = 1.0 if known.done else (1.0 - math.exp(betaln(0.5, 0.5 + observed + remaining)
-                                                   - betaln(0.5, 0.5 + observed)) if remaining else 0.0)
-        result |= {"p_met": p, **{name: known.threshold if known.done or level > 1.0 - p else known.achieved
-                                  for name, level in (("median", 0.5), ("q10", 0.1), ("q90", 0.9))},
-                   "note": ("done: reported in data/raw/target_progress.csv" if known.done else
-                            f"Beta–Bernoulli: not yet in {_years(known.entered)}; not entered: "
-                            f"{_years(known.missing)}")}
-    result["status"] = status_label(result["p_met"], thresholds or StatusThresholds(),
-                                    p_met_early=float(known.done) if not math.isnan(result["p_met"]) else None)
-    return result
 
 
 # ---------------------------------------------------------------- one scenario, every target
@@ -471,25 +203,6 @@ def _growth_rows(row, params, inputs, base, paths) -> list[dict]:
                  "模拟中位增长", "simulated median", f"中位路径 median path {start}-{deadline}"))
     return [{"target_id": row["id"], "measure": m, "growth": g, "label_zh": zh, "label_en": en, "basis": b}
             for m, g, zh, en, b in rows]
-
-
-#: How each kind of target not judged on paths is judged.
-JUDGES = {"pace": count_target_assessment, "event": milestone_assessment}
-
-
-def judge_counts(table, progress, params) -> pd.DataFrame:
-    """Every target not judged on paths, each by its kind's model (``kinds``), on the counts published by
-    ``params.as_of``."""
-    rows = []
-    for _, r in table.iterrows():
-        if kind_of(r["kind"]).is_level:
-            continue
-        found = JUDGES[kind_of(r["kind"]).judged_on](r, progress, params.as_of_month, params.status_thresholds)
-        found["verdict"], found["verdict_reason"] = count_verdict(found, params.verdict_thresholds)
-        if deadline_passed(params, r["deadline"]):  # the period is over: the verdict is the status
-            found["status"] = found["verdict"]
-        rows.append(found)
-    return pd.DataFrame(rows)
 
 
 def at_a_cut(result) -> list:

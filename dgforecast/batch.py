@@ -25,10 +25,9 @@ from dgforecast.condition import bound_log_likelihood, gaussian_posterior, measu
     row_matrices, weighted_stats
 from dgforecast.data import history_series_or_none
 from dgforecast.params import changed
-from dgforecast.simulate import (QUANTILES, STRUCTURAL_KEYS, anchored, evidence_rows, group_generators,
-                                 log_growth_means, lognormal_draws, noise_along, prior_moments, ratio_log_moments,
-                                 simulate_targets, simulated_years, state_layout, target_function,
-                                 usable_observations)
+from dgforecast.prior import log_growth_means, prior_moments, ratio_log_moments, simulated_years, state_layout
+from dgforecast.simulate import (QUANTILES, STRUCTURAL_KEYS, anchored, evidence_rows, group_generators, lognormal_draws,
+                                 noise_along, simulate_targets, target_function, usable_observations)
 from dgforecast.targets import level_targets, required_cagr
 
 log = logging.getLogger(__name__)

@@ -287,7 +287,7 @@ def _add_sweep(sub):
 
 
 def cmd_forecast(args) -> int:
-    from dgforecast.forecast import describe_forecast_file
+    from dgforecast.forecast_files import describe_forecast_file
 
     _refuse_raw(args, args.output, "--output")
 

@@ -10,7 +10,7 @@ import math
 import numpy as np
 from scipy.special import ndtr
 
-from dgforecast.simulate import ratio_lognormal
+from dgforecast.prior import ratio_lognormal
 
 
 def closed_form_p_met(threshold, base_level, years, growth, volatility, ratio=1.0, ratio_sd=0.0) -> float:

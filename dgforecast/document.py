@@ -1,7 +1,7 @@
 """A report page as a document: its language, a title naming its subject, the way back to the summary.
 
 Every notebook page of a report (``scenarios/<name>.html``, ``NN_name.html``, ``NN_name/<scenario>.html``,
-the sweep page) is exported by ``notebook.export_html``, which takes all three from here: the page is
+the sweep page) is exported by ``notebook_html.export_html``, which takes all three from here: the page is
 ``lang="zh-CN"``, its ``<title>`` is ``page_title(<scenario>, <the notebook's first heading>, report=<the
 plan's title>)`` and it opens with ``home_link_html(home_href(<page>))``. The report's title is the plan's
 (data/raw/plan.yaml, ``Plan.report_title``), so index.html, the memo and every page share it.

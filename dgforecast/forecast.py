@@ -1,4 +1,7 @@
-"""Forecasts with measured uncertainty: the ``auto`` method, single series, files and fit tables.
+"""Forecasts with measured uncertainty: the ``auto`` method and single series.
+
+Files of series are ``forecast_files``' (the ``forecast`` command), the fit table of one published
+series ``fit_table``'s (the ``fit`` command); both forecast with the functions here.
 
 ``auto`` is a fixed combination: the per-year median of three fast numpy forecasters, the dynamic
 optimised theta model, simple exponential smoothing and the random walk with drift in logs
@@ -11,8 +14,9 @@ Intervals and paths come from rolling-origin errors (:mod:`dgforecast.backtest`)
 models' own formulas. Where the spread comes from is always said:
 
 - ``"pooled"`` (default): errors pooled across many series, scale-free. For a file of at least
-  :data:`POOL_MIN_SERIES` series, the file's own series; otherwise the reference pool measured on the
-  training parts of the 645 M3 yearly series (:mod:`dgforecast.reference_errors`).
+  :data:`~dgforecast.forecast_files.POOL_MIN_SERIES` series, the file's own series; otherwise the
+  reference pool measured on the training parts of the 645 M3 yearly series
+  (:mod:`dgforecast.reference_errors`).
   For a single series forecast by a named model, the reference pool of ``auto``'s errors is used
   as an approximation (``interval_source`` says so by naming it).
 - ``"own"``: the series' own rolling-origin errors (needs a long series).
@@ -25,37 +29,27 @@ with a value <= 0 gets them in levels. Series with values beyond 1e100 (or below
 are forecast in a unit scaled by a power of 2 (:func:`rescaled`), so squares do not overflow.
 """
 
-import logging
 import math
-import os
 from dataclasses import dataclass, field
 from functools import partial
 
 import numpy as np
 import pandas as pd
 
-from dgforecast.backtest import (ErrorDistribution, gaussian_log_spread, mase, spread_scale,
-                                 origins_available, rolling_origin_errors, smape)
-from dgforecast.errors import DataError, ModelError
-from dgforecast.limits import check_fits
+from dgforecast.backtest import (ErrorDistribution, gaussian_log_spread, origins_available, rolling_origin_errors,
+                                 spread_scale)
+from dgforecast.errors import ModelError
 from dgforecast.models import MODELS, fit_model
-from dgforecast.models.base import check_series, level_columns, params_text
+from dgforecast.models.base import check_series, level_columns
 from dgforecast.models.drift import drift_forecast
 from dgforecast.models.theta import fit_theta, theta_forecast
-from dgforecast.workers import map_pool
-
-log = logging.getLogger(__name__)
 
 #: The members of ``auto``, combined by their per-year median.
 AUTO_MEMBERS = ("dotm", "ses", "logdrift")
 #: Below this many points ``auto`` uses the short-series fall-back (constant growth).
 AUTO_MIN_POINTS = 6
-#: Fewest series in a file for its own pooled errors to be used instead of the reference pool.
-POOL_MIN_SERIES = 20
 #: Fewest own backtest origins at the longest horizon for ``spread="own"``.
 OWN_MIN_ORIGINS = 10
-#: Rolling origins per series (the latest ones) used to measure errors.
-MAX_ORIGINS = 12
 
 
 # ---------------------------------------------------------------- point forecasters on arrays
@@ -344,312 +338,3 @@ def fill_gaps(y, how="interpolate"):
         best = max(runs, key=lambda r: (len(r), r[-1]))
         return y.loc[best[0]:best[-1]], f"gap year(s) {shown}: kept the longest consecutive run {best[0]}-{best[-1]}"
     raise ModelError(f"gap handling must be 'interpolate' or 'longest', got {how!r}")
-
-
-# ---------------------------------------------------------------- files of series
-def read_series_file(path) -> dict:
-    """Read a CSV of ``series_id, year, value`` into ``{series_id: pd.Series}`` (values as text-checked).
-
-    Raises DataError for a missing or malformed file (exit code 2 at the CLI). Values that are not
-    numbers are kept as NaN so that the series is reported, not the file rejected.
-    """
-    try:
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
-    except FileNotFoundError:
-        raise DataError(path, "", "file not found") from None
-    except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise DataError(path, "", f"not a readable UTF-8 CSV ({str(exc).strip() or type(exc).__name__})") from None
-    frame.columns = [c.strip() for c in frame.columns]
-    missing = [c for c in ("series_id", "year", "value") if c not in frame.columns]
-    if missing:
-        raise DataError(path, "header", f"missing column(s) {', '.join(missing)}; expected series_id, year, value")
-    years = pd.to_numeric(frame["year"].str.strip(), errors="coerce")
-    bad = years.isna() | (years != years.round())
-    if bad.any():
-        line = int(np.nonzero(bad.to_numpy())[0][0]) + 2
-        raise DataError(path, f"line {line}, column year", f"{frame['year'].iloc[line - 2]!r} is not a whole year")
-    frame = frame.assign(year=years.astype(int), value=pd.to_numeric(frame["value"].str.strip(), errors="coerce"))
-    series = {}
-    for sid, rows in frame.groupby("series_id", sort=False):
-        if rows["year"].duplicated().any():
-            raise DataError(path, f"series {sid}", f"year {int(rows['year'][rows['year'].duplicated()].iloc[0])} appears twice")
-        series[sid] = rows.set_index("year")["value"].sort_index().rename(sid)
-    if not series:
-        raise DataError(path, "", "has no rows")
-    return series
-
-
-def _series_job(job):
-    """Worker: point forecast, scale and (optionally) rolling-origin errors for one series."""
-    sid, y, horizon, method, with_errors = job
-    try:
-        y = check_input(y, method)
-        forecaster = point_forecaster(method)
-        point = forecaster(y.to_numpy(), horizon)
-        if not np.all(np.isfinite(point)):
-            raise ModelError(f"{method} gave non-finite forecasts")
-        errors = (rolling_origin_errors(y.to_numpy(), forecaster, horizon, max_origins=MAX_ORIGINS,
-                                        min_train=max(min_points(method), AUTO_MIN_POINTS))
-                  if with_errors else None)
-        positive = bool(np.all(y.to_numpy() > 0))
-        return sid, {"y": y, "point": point, "errors": errors, "model": model_label(method, len(y), positive)}
-    except ModelError as exc:
-        return sid, str(exc)
-
-
-#: Jobs below which worker processes cost more than they save.
-PARALLEL_MIN_JOBS = 8
-
-
-def map_series(func, jobs, n_jobs=None, progress=False, what="series") -> list:
-    """Map ``func`` over ``jobs`` on ``n_jobs`` processes (default: all cores), in order.
-
-    The processes are ``workers.run_pool``'s (one thread each; tiny arrays, so BLAS threads would
-    only fight for the cores); each takes about an eighth of its share of the jobs at a time.
-    ``progress`` shows a bar on stderr, counting ``what``.
-    """
-    n_jobs = n_jobs or os.cpu_count() or 1
-    if len(jobs) < PARALLEL_MIN_JOBS:
-        n_jobs = 1
-    bar = _progress(len(jobs), what) if progress else None
-    try:
-        return map_pool(func, jobs, n_jobs, batch=max(1, len(jobs) // (8 * n_jobs)),
-                        done=bar.update if bar else None)
-    finally:
-        if bar:
-            bar.close()
-
-
-def _progress(total, what):
-    from tqdm import tqdm
-
-    return tqdm(total=total, unit=what[:-1] if what.endswith("s") else what, leave=False)
-
-
-#: Beyond this magnitude a float has no decimals to round away.
-NO_DECIMALS_ABOVE = 1e15
-
-
-def rounded(table, decimals=6):
-    """The table's numbers rounded to ``decimals`` places, those too large to have decimals left as
-    they are: rounding multiplies by 10**decimals first, which turned a forecast of 1.6e307 into inf."""
-    out = table.copy()
-    for column in out.select_dtypes("number").columns:
-        small = out[column].abs() < NO_DECIMALS_ABOVE
-        out.loc[small, column] = out.loc[small, column].round(decimals)
-    return out
-
-
-#: Memory a forecast holds per series and year ahead: the point, its intervals and errors, the table
-#: (8 bytes x 8 columns, copied about four times on the way) and its CSV text, rounded up.
-BYTES_PER_FORECAST_YEAR = 512
-
-
-@dataclass
-class FileForecast:
-    """The result of :func:`forecast_file`."""
-
-    table: pd.DataFrame
-    failures: dict
-    interval_source: str
-
-
-def forecast_file(input_path, horizon, levels=(80, 95), method="auto", output=None, n_jobs=None,
-                  progress=False) -> FileForecast:
-    """Forecast every series of a ``series_id, year, value`` CSV; the CLI's ``forecast`` command.
-
-    With at least :data:`POOL_MIN_SERIES` usable series long enough to backtest, the intervals come
-    from the rolling-origin errors of this file's own series, pooled per horizon; otherwise each
-    series gets the reference pool of :func:`reference_spread`. Series that cannot be forecast are
-    reported in ``failures`` (``{series_id: reason}``) and left out of the table.
-
-    Returns
-    -------
-    FileForecast
-        ``table`` with columns series_id, year, model, forecast, lo80, hi80, ... (units of the
-        input), ``failures`` and ``interval_source`` (in words).
-    """
-    from dgforecast.fileio import write_csv_atomic
-
-    if int(horizon) != horizon or horizon < 1:
-        raise ModelError(f"horizon must be a whole number of years >= 1, got {horizon}")
-    level_columns(levels)
-    point_forecaster(method)  # an unknown method is a bad option, not a failed series
-    series = read_series_file(input_path)
-    check_fits(len(series) * int(horizon) * BYTES_PER_FORECAST_YEAR,
-               f"--horizon {int(horizon)}: {len(series):,} series x {int(horizon):,} years", "forecast fewer years")
-    backtestable = sum(len(y) >= AUTO_MIN_POINTS + 2 for y in series.values())
-    pooled = backtestable >= POOL_MIN_SERIES
-    jobs = [(sid, y, int(horizon), method, pooled) for sid, y in series.items()]
-    done = dict(map_series(_series_job, jobs, n_jobs, progress))
-    failures = {sid: r for sid, r in done.items() if isinstance(r, str)}
-    fitted = {sid: r for sid, r in done.items() if not isinstance(r, str)}
-    own = None
-    if pooled and fitted:
-        own = ErrorDistribution.from_errors([r["errors"] for r in fitted.values() if r["errors"] is not None],
-                                            "scaled", f"rolling-origin errors of {len(fitted)} series in "
-                                            f"{os.path.basename(str(input_path))}, pooled per horizon")
-    frames = []
-    for sid, r in fitted.items():
-        y = r["y"]
-        try:
-            dist = own or choose_spread(y, int(horizon), method, None)
-            plan = SeriesForecast(pd.Index(range(int(y.index[-1]) + 1, int(y.index[-1]) + 1 + int(horizon))),
-                                  r["point"], spread_scale(y.to_numpy()), dist, r["model"],
-                                  positive=bool(np.all(y.to_numpy() > 0)))
-            frames.append(plan.frame(levels).assign(series_id=sid))
-        except ModelError as exc:
-            failures[sid] = str(exc)
-    columns = ["series_id", "year", "model", "forecast", *level_columns(levels)]
-    table = pd.concat(frames, ignore_index=True)[columns] if frames else pd.DataFrame(columns=columns)
-    source = own.describe() if own else "reference pool of M3 yearly errors, per series (see dgforecast.reference_errors)"
-    if output is not None:
-        write_csv_atomic(rounded(table), output)
-    log.info("%d series forecast, %d failed", len(frames), len(failures))
-    return FileForecast(table, failures, source)
-
-
-# ---------------------------------------------------------------- fit table for one published series
-def backtest_scores(y, method, horizon=3) -> tuple:
-    """sMAPE and MASE (averaged over origins and horizons 1..``horizon``) of rolling origins in ``y``."""
-    x = y.to_numpy()
-    forecaster = point_forecaster(method)
-    first = max(min_points(method), 3)
-    s, m = [], []
-    for origin in range(first, len(x)):
-        actual = x[origin:origin + horizon]
-        try:
-            f = forecaster(x[:origin], len(actual))
-        except ModelError:
-            continue
-        s.append(smape(actual, f))
-        m.append(mase(actual, f, x[:origin]))
-    return (float(np.mean(s)), float(np.mean(m)), len(s)) if s else (math.nan, math.nan, 0)
-
-
-def fit_table(y, target_year, level=80) -> pd.DataFrame:
-    """Every menu model that can fit ``y``, plus ``auto``: parameters, backtest error, target-year forecast.
-
-    Parameters
-    ----------
-    y : pd.Series
-        Consecutive yearly values (units kept, e.g. 亿元).
-    target_year : int
-        The year to forecast (after the last observation).
-    level : float
-        The central interval level in percent (calibrated: pooled reference errors).
-
-    Returns
-    -------
-    DataFrame
-        One row per model: model, status ("ok" or why it was refused), params, backtest_smape,
-        backtest_mase, backtest_origins, forecast, lo, hi (calibrated), model_lo, model_hi (the
-        model's own interval). ``.attrs["auto"]`` explains what ``auto`` does for this series.
-    """
-    y = check_series(y, 2, str(y.name))
-    horizon = int(target_year) - int(y.index[-1])
-    if horizon < 1:
-        raise ModelError(f"target year {target_year} is not after the last observation {int(y.index[-1])}")
-    rows = [_fit_row(y, name, horizon, level) for name in ["auto", *MODELS]]
-    table = pd.DataFrame(rows)
-    table.attrs["auto"] = _auto_reason(y, table)
-    return table
-
-
-def _fit_row(y, name, horizon, level) -> dict:
-    row = {"model": name, "status": "ok", "params": ""}
-    try:
-        plan = plan_series(y, horizon, name)
-        band = plan.spread.intervals(plan.point, plan.scale, [level], plan.positive)
-        row.update(forecast=plan.point[-1], lo=band[f"lo{level:g}"][-1], hi=band[f"hi{level:g}"][-1])
-        if name != "auto":
-            fitted = fit_model(name, y)
-            row["params"] = params_text(fitted.params)
-            try:
-                own = fitted.quantiles(horizon, [level])
-                row.update(model_lo=own.iloc[-1, 0], model_hi=own.iloc[-1, 1])
-            except ModelError:
-                pass
-        else:
-            row["params"] = plan.model
-        row["backtest_smape"], row["backtest_mase"], row["backtest_origins"] = backtest_scores(y, name)
-    except ModelError as exc:
-        row["status"] = str(exc)
-    return row
-
-
-def _auto_reason(y, table) -> str:
-    ok = table[(table["status"] == "ok") & (table["model"] != "auto")].dropna(subset=["backtest_mase"])
-    best = ok.loc[ok["backtest_mase"].idxmin(), "model"] if len(ok) else "none"
-    if len(y) < AUTO_MIN_POINTS:
-        what = (f"auto uses constant growth over all {len(y)} points (fewer than {AUTO_MIN_POINTS}), "
-                "with log errors pooled from M3 series forecast from the same number of points")
-    else:
-        members = model_label("auto", len(y), bool(np.all(y.to_numpy() > 0)))[len("auto:median("):-1]
-        what = (f"auto is the per-year median of {members.replace(',', ', ')}: a fixed combination, because "
-                "choosing per series on short histories overfits (on M3 yearly it beat every single model)")
-    return (f"{what}. Lowest backtest MASE on this series: {best} (rolling origins, 1-3 years ahead; "
-            f"few origins, so a hint, not a choice). Intervals: pooled reference errors from M3 yearly.")
-
-
-def fit_report(y, target_year, as_of=None, gaps="interpolate", level=80) -> str:
-    """The ``dgforecast fit`` table for one published series, as text.
-
-    Parameters
-    ----------
-    y : pd.Series
-        Yearly levels indexed by year, named by their series id (e.g. DG_GDP, 亿元); the stage layer
-        (``pipeline.fit_series``) reads it from the workbook.
-    target_year : int
-        The year whose forecast and interval are shown (the plan's deadline).
-    as_of : int, optional
-        Use only data up to and including this year.
-    gaps : {"interpolate", "longest"}
-        How missing years are handled (see :func:`fill_gaps`); the output says what was done.
-    """
-    series_id = y.name
-    if as_of is not None:
-        y = y.loc[:int(as_of)]
-        if y.empty:
-            raise ModelError(f"{series_id}: no yearly levels up to {as_of}")
-    y, gap_note = fill_gaps(y, gaps)
-    table = fit_table(y, target_year, level)
-    shown = table.assign(
-        backtest=table["backtest_smape"].map(lambda v: "" if pd.isna(v) else f"{v:.1f}") + " / "
-        + table["backtest_mase"].map(lambda v: "" if pd.isna(v) else f"{v:.2f}"),
-        forecast=table["forecast"].map(lambda v: "" if pd.isna(v) else f"{v:,.0f}"),
-        interval=[("" if pd.isna(lo) else f"{lo:,.0f} - {hi:,.0f}") for lo, hi in zip(table["lo"], table["hi"])],
-        model_interval=[("" if pd.isna(lo) else f"{lo:,.0f} - {hi:,.0f}")
-                        for lo, hi in zip(table.get("model_lo", np.nan), table.get("model_hi", np.nan))],
-    )
-    shown.loc[shown["status"] != "ok", ["backtest", "forecast", "interval", "model_interval"]] = ""
-    shown["params"] = np.where(shown["status"] == "ok", shown["params"], "refused: " + shown["status"])
-    shown = shown[["model", "forecast", "interval", "model_interval", "backtest", "params"]].rename(columns={
-        "forecast": f"{target_year} forecast", "interval": f"{level:g}% interval (pooled)",
-        "model_interval": f"{level:g}% (model's own)", "backtest": "backtest sMAPE / MASE"})
-    head = [f"{series_id}: {len(y)} yearly levels {int(y.index[0])}-{int(y.index[-1])}"
-            + (f" (as of {as_of})" if as_of is not None else "") + f"; forecasting {target_year}"]
-    if gap_note:
-        head.append(gap_note)
-    width = int(shown["params"].str.len().max())
-    with pd.option_context("display.max_colwidth", 200, "display.width", 300):
-        body = shown.to_string(index=False, formatters={"params": lambda v: f"{v:<{width}}"})
-    foot = [table.attrs["auto"],
-            "Backtest: rolling origins inside the series, 1-3 years ahead (sMAPE in %, MASE in mean yearly changes).",
-            "Model's own intervals are shown for comparison; on M3 yearly they cover far less than nominal."]
-    return "\n".join(head + ["", body, ""] + foot)
-
-
-def describe_forecast_file(input_path, horizon, levels=(80, 95), method="auto", output=None, n_jobs=None,
-                           progress=False):
-    """Run :func:`forecast_file` and say what happened: ``(text for stderr, table CSV or "", n_failed)``.
-
-    The CSV text is returned only when ``output`` is None (the CLI then prints it to stdout).
-    """
-    result = forecast_file(input_path, horizon, levels, method, output, n_jobs, progress)
-    lines = [f"series {sid}: not forecast: {reason}" for sid, reason in result.failures.items()]
-    n_ok = result.table["series_id"].nunique()
-    where = f" to {output}" if output is not None else ""
-    lines.append(f"{n_ok} series forecast{where}, {len(result.failures)} failed; intervals: {result.interval_source}")
-    csv = "" if output is not None else rounded(result.table).to_csv(index=False)
-    return "\n".join(lines), csv, len(result.failures)

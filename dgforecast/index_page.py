@@ -12,7 +12,7 @@ import os
 from pathlib import Path
 from urllib.parse import quote
 
-from dgforecast.assess import deadline_passed
+from dgforecast.verdicts import deadline_passed
 from dgforecast.kinds import is_level
 from dgforecast.notebook import SWEEP_NOTEBOOK, TRACKING_NOTEBOOK
 from dgforecast.numbers import MISSING, html_escape as _e, is_missing, level, percent

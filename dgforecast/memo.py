@@ -20,7 +20,7 @@ import logging
 
 import pandas as pd
 
-from dgforecast.assess import deadline_passed
+from dgforecast.verdicts import deadline_passed
 from dgforecast.facts import ReportFacts, reason_for
 from dgforecast.kinds import is_level
 from dgforecast.fileio import atomic_path

@@ -1,9 +1,10 @@
 """Run notebooks: one with papermill on this environment's kernel and export it to HTML, or a batch of jobs.
 
-``run_jobs`` runs a batch of ``NotebookJob`` in worker processes (``workers.run_pool``) for the
-report, ``dgforecast run`` and the sweep's per-point pages; ``scenario_job`` builds the scenario
-notebook's job for all three. A kernel that dies before its first cell is started once more
-(``execute_notebook``); that is the only retry.
+``execute_notebook`` runs one and writes its page (``notebook_html.export_html``). ``run_jobs`` runs
+a batch of ``NotebookJob`` in worker processes (``workers.run_pool``) for the report, ``dgforecast
+run`` and the sweep's per-point pages; ``scenario_job`` builds the scenario notebook's job for all
+three. A kernel that dies before its first cell is started once more (``execute_notebook``); that is
+the only retry.
 
 Whatever kernel a notebook's metadata names, it runs on ipykernel under the interpreter that runs
 dgforecast (``sys.executable``): the kernel manager below builds its kernelspec in memory, so
@@ -29,9 +30,9 @@ from pathlib import Path
 # they take about 2 s to import (python -X importtime), and every notebook kernel imports this
 # module for scenario_from_parameters, as do the sweep and the report before any kernel starts.
 from dgforecast.config import find_project
-from dgforecast.document import HOME_CSS, LANG, file_subject, home_link_html, notebook_heading, page_title
 from dgforecast.errors import ParamsError
-from dgforecast.fileio import temp_sibling, write_text_atomic
+from dgforecast.fileio import temp_sibling
+from dgforecast.notebook_html import export_html
 from dgforecast.params import headline_scenario, resolve_scenario
 from dgforecast.params_schema import FIELDS
 from dgforecast.workers import SINGLE_THREAD_ENV, die_with_parent, run_pool
@@ -259,81 +260,6 @@ def _run_papermill(source, tmp, parameters, cwd, timeout):
             nbformat.write(nbformat.read(source, as_version=4), tmp)
         return _failure_outside_cells(partial, exc)
     return None
-
-
-def export_html(notebook, html, show_code=False, preamble_html="", title=None, subject="", home=None,
-                report_title="") -> Path:
-    """Export an executed notebook to a self-contained HTML page, atomically.
-
-    The page loads no script and no style from elsewhere: it reads the same opened from a disk on a
-    machine without a network. It is a document of its own (``document``): ``lang="zh-CN"``, a title
-    naming what it shows, and, in a report, a link back to the summary at the top.
-
-    Parameters
-    ----------
-    notebook : str or Path
-        The executed ``.ipynb``.
-    html : str or Path
-        The page to write.
-    show_code : bool
-        Keep the code cells (default: hide them, as ``jupyter nbconvert --no-input`` does).
-    preamble_html : str
-        Trusted HTML inserted at the top of the page body.
-    title : str, optional
-        The page title; default ``document.page_title(subject, <the notebook's first heading>)``.
-        The template escapes it.
-    subject : str
-        What the page is about besides its notebook, e.g. the scenario ("基准情景 Base case").
-    home : str, optional
-        The relative address of the report's index.html (``document.home_href``); None: no link.
-    report_title : str
-        The report's title (the plan's), which the page's title ends with.
-    """
-    import jinja2
-    import nbformat
-    from nbconvert import HTMLExporter
-
-    notebook = Path(notebook)
-    # nbconvert's accessibility hint (charts without alt text) is not the reader's concern here.
-    quiet = logging.getLogger(f"{__name__}.nbconvert")
-    quiet.setLevel(logging.DEBUG if log.isEnabledFor(logging.DEBUG) else logging.ERROR)
-    exporter = HTMLExporter(template_name="lab", template_file=PAGE_TEMPLATE,
-                            extra_loaders=[jinja2.DictLoader({PAGE_TEMPLATE: PAGE_TEMPLATE_SOURCE})], log=quiet,
-                            exclude_input=not show_code, exclude_input_prompt=not show_code,
-                            exclude_output_prompt=True, require_js_url="", mathjax_url="", mermaid_js_url="")
-    nb = nbformat.read(notebook, as_version=4)
-    title = title or page_title(subject, notebook_heading(nb) or file_subject(notebook.stem), report=report_title)
-    # a title in the notebook's metadata would win in the template; the page's is this one (the file keeps it)
-    nb.metadata.pop("title", None)
-    resources = {"metadata": {"name": title}, "dgforecast": {"lang": LANG, "css": HOME_CSS}}
-    body, _ = exporter.from_notebook_node(nb, resources=resources)
-    return write_text_atomic(html, insert_preamble(body, home_link_html(home) + preamble_html))
-
-
-#: JupyterLab's page template without the scripts it would fetch from a public CDN (require.js, MathJax,
-#: mermaid, widgets): pages are read offline and on networks that cannot reach it. The notebooks use no
-#: LaTeX, diagrams or widgets, and their images are embedded in the outputs already. nbconvert takes
-#: only two-letter language codes (``language_code``), so the page's ``lang`` is set on its ``<html>`` tag.
-PAGE_TEMPLATE = "dgforecast_page.html.j2"
-PAGE_TEMPLATE_SOURCE = (
-    "{%- extends 'index.html.j2' -%}"
-    + "".join(f"{{%- block {b} -%}}{{%- endblock {b} -%}}"
-              for b in ("html_head_js_requirejs", "html_head_js_mathjax", "html_head_js_mermaidjs", "jupyter_widgets"))
-    + "{%- block header -%}{{ super() | replace('<html lang=\"' ~ resources.language_code ~ '\">',"
-      " '<html lang=\"' ~ resources.dgforecast.lang ~ '\">', 1) }}{%- endblock header -%}"
-    + "{%- block extra_css -%}<style type=\"text/css\">{{ resources.dgforecast.css }}</style>{%- endblock extra_css -%}")
-
-
-def insert_preamble(page: str, preamble_html: str) -> str:
-    """``page`` with ``preamble_html`` placed right after the opening ``<main>`` (or ``<body>``) tag."""
-    if not preamble_html:
-        return page
-    for tag in ("<main", "<body"):
-        start = page.find(tag)
-        if start >= 0:
-            end = page.index(">", start) + 1
-            return page[:end] + "\n" + preamble_html + "\n" + page[end:]
-    return preamble_html + page
 
 
 # ---------------------------------------------------------------- jobs: notebooks run in a batch

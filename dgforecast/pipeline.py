@@ -251,7 +251,7 @@ def _assessment_text(records, params, simulation) -> str:
 def fit_series(series_id, as_of=None, target_year=None, project=None, gaps="interpolate", level=80) -> str:
     """``dgforecast fit``: every growth model on one published yearly level series of the workbook
     (``target_year``: default the plan's last deadline)."""
-    from dgforecast.forecast import fit_report  # deferred like simulate's: scipy.stats costs 0.6 s
+    from dgforecast.fit_table import fit_report  # deferred like simulate's: scipy.stats costs 0.6 s
 
     paths = find_project(project)
     if target_year is None:

@@ -16,7 +16,7 @@ import math
 import tempfile
 from pathlib import Path
 
-from dgforecast.assess import judge_counts
+from dgforecast.count_targets import judge_counts
 from dgforecast.config import find_project
 from dgforecast.data import MAX_PROGRESS_COUNT, PROGRESS_FILE, load_progress, load_targets
 from dgforecast.errors import ParamsError

@@ -17,10 +17,10 @@ growth of the cluster's output in year t after the plan's base year, r the reven
   drawn from the posterior, θ = m' + L z with L Lᵀ the posterior covariance, so an exact figure of a
   target's own measure pins it in every path. Bounds then weigh the paths. Without evidence L is the
   diagonal of the prior's sds and the paths are the prior's; P(met) has a closed form
-  (``closed_form``).
+  (``closed_form``). The prior is ``prior``'s.
 * ``fitted``: the growth models' ``auto`` method (``dgforecast.forecast.simulate_series``) fitted on a
   published history gives the x_t; exact figures are imposed by projecting each path onto them
-  (the bridge of a random walk), the other rows and the bounds weigh the paths.
+  (the bridge of a random walk), the other rows and the bounds weigh the paths (``fitted_engine``).
 
 Randomness: one generator from the scenario's ``seed`` (``group_generators``), spawned once per
 group of targets that grow from different baselines; the lognormal engine takes its yearly shocks
@@ -38,11 +38,12 @@ import pandas as pd
 
 import dataclasses
 
-from dgforecast.condition import (BASE, GAP, LOG_RATIO, Bound, Linear, bears_on, bound_log_likelihood,
-                                  gaussian_log_likelihood, gaussian_posterior, log_level, log_revenue, measurement,
-                                  normalise, observations, psd_sqrt, resample, row_matrices)
+from dgforecast.condition import (BASE, GAP, LOG_RATIO, bears_on, bound_log_likelihood, gaussian_posterior, log_level,
+                                  log_revenue, measurement, normalise, observations, psd_sqrt, resample, row_matrices)
 from dgforecast.errors import ParamsError
 from dgforecast.evidence import select_evidence
+from dgforecast.fitted_engine import fitted_state
+from dgforecast.prior import base_bound, base_moments, prior_moments, simulated_years, state_layout
 
 log = logging.getLogger(__name__)
 
@@ -88,73 +89,6 @@ def lognormal_draws(rng, n_sims, n_years, gap=False, base=False) -> Draws:
     shocks, ratio = rng.standard_normal((n_sims, n_years)), rng.standard_normal(n_sims)
     gaps = rng.standard_normal(n_sims) if gap else None
     return Draws(shocks, ratio, gaps, rng.standard_normal(n_sims) if base else None)
-
-
-# ---------------------------------------------------------------- what a scenario assumes
-def simulated_years(params, base_year) -> list[int]:
-    """Years the engine draws: ``base_year + 1`` .. ``target_year``; every growth override must be one of them."""
-    years = list(range(base_year + 1, params.target_year + 1))
-    if not years:
-        raise ParamsError(f"target_year = {params.target_year}: not after the plan's base year {base_year}; "
-                          f"use {base_year + 1} or later")
-    outside = sorted(y for y in params.growth_overrides if y not in years)
-    if outside:
-        raise ParamsError(f"growth_overrides {outside[0]}: not a simulated year ({years[0]}-{years[-1]}); "
-                          "remove it or name a year in that span")
-    return years
-
-
-def log_growth_means(params, years) -> np.ndarray:
-    """ln(1 + g_t) for each year, g_t nominal (override if any, real growth turned nominal)."""
-    return np.array([math.log1p(params.nominal_growth(y)) for y in years])
-
-
-def ratio_lognormal(mean, sd) -> tuple[float, float]:
-    """(mu, s) of a lognormal with the given mean and sd: s² = ln(1 + (sd/mean)²), mu = ln(mean) - s²/2."""
-    s2 = math.log1p((sd / mean) ** 2)
-    return math.log(mean) - s2 / 2.0, math.sqrt(s2)
-
-
-def ratio_log_moments(params) -> tuple[float, float]:
-    """Log-mean and log-sd of the scenario's revenue ratio (the log of the mean, sd 0, when it is known)."""
-    mean, sd = params.revenue_to_output_ratio, params.revenue_to_output_ratio_sd
-    return ratio_lognormal(mean, sd) if sd > 0 else (math.log(mean), 0.0)
-
-
-def state_layout(years, uses_gap, uncertain_base=False) -> list:
-    """The keys of the state vector: the years' growths, ln r, δ when a related growth row is used, and the
-    base's log excess over its bound when the plan states the base as one (超过600)."""
-    return [*years, LOG_RATIO, *((GAP,) if uses_gap else ()), *((BASE,) if uncertain_base else ())]
-
-
-def base_moments(level, step) -> tuple[float, float]:
-    """Prior (mean, sd) of b = ln(X_b / level) for a base stated as a round lower bound (超过600, step 100):
-    the mean and sd of the uniform on [level, level + step) in logs; (0, 0) when the base is a level."""
-    if not step > 0:
-        return 0.0, 0.0
-    top = math.log1p(step / level)
-    return math.log1p(step / (2 * level)), top / math.sqrt(12.0)
-
-
-def base_bound(target, reading) -> Bound:
-    """b ≥ 0 (the base is above its bound); under the round-figure reading also below the next round figure."""
-    top = math.log1p(target.base_step / target.base_level) if reading == "round" else math.inf
-    return Bound(("baseline",), Linear(((BASE, 1.0),)), 0.0, top, 0.0)
-
-
-def prior_moments(params, years, uses_gap, base=(0.0, 0.0)) -> tuple[np.ndarray, np.ndarray]:
-    """The lognormal engine's prior on the state: means and sds, in ``state_layout`` order (``base``: the
-    (mean, sd) of ``base_moments`` when the base is a bound)."""
-    mu_r, s_r = ratio_log_moments(params)
-    mean = [*log_growth_means(params, years), mu_r]
-    sd = [params.volatility] * len(years) + [s_r]
-    if uses_gap:
-        mean.append(params.evidence.city_gap)
-        sd.append(params.evidence.city_gap_sd)
-    if base[1] > 0:
-        mean.append(base[0])
-        sd.append(base[1])
-    return np.array(mean, dtype=float), np.array(sd, dtype=float)
 
 
 def noise_along(Z, root, h) -> np.ndarray:
@@ -260,79 +194,6 @@ def _lognormal_state(target, params, years, m, rng, layout):
     return mean, psd_sqrt(cov), draws.matrix(layout)
 
 
-def _project(theta, rows, layout, prior_var):
-    """Each path moved onto the exact rows (the fitted engine), in the metric of the state's spread.
-
-    The years' growth weigh by their spread across the paths (alike when the paths have none), ln r
-    and δ by their prior variances (a known ratio does not move). For paths of independent yearly
-    growth this is the random walk's bridge through the figures.
-    """
-    if not rows:
-        return theta
-    H = np.array([r.h.vector(layout) for r in rows])
-    y = np.array([r.value - r.h.offset for r in rows])
-    finite = np.all(np.isfinite(theta), axis=1)
-    kept = theta[finite]
-    # a component alike on every path has no spread: np.var's round-off (1e-30) would weigh the years by noise
-    spread = np.where(np.ptp(kept, axis=0) > 0, np.var(kept, axis=0), 0.0) if len(kept) > 1 else np.zeros(len(layout))
-    years = [i for i, key in enumerate(layout) if isinstance(key, int)]
-    metric = np.array(prior_var, dtype=float)
-    metric[years] = spread[years] if np.any(spread[years] > 0) else 1.0
-    gain = np.diag(metric) @ H.T @ np.linalg.pinv(H @ np.diag(metric) @ H.T)
-    return theta + (y[None, :] - theta @ H.T) @ gain.T
-
-
-def _fitted_state(target, params, years, m, rng, layout, history):
-    """The fitted engine's state, paths x layout: its growths, a ratio and a gap drawn from their priors."""
-    factors = fitted_factors(params, years, target.base_year, rng, history)
-    with np.errstate(invalid="ignore", divide="ignore"):  # a path at or below zero weighs nothing (NaN)
-        logs = np.log(factors)
-    # NaN from its first year at or below zero, 0 included (not -inf, whose sums and products with 0 would be
-    # "invalid" on the way: -inf - -inf in the growth, -inf · 0 in a row or bound on an earlier year)
-    growth = np.diff(np.where(np.isfinite(logs), logs, np.nan), axis=1, prepend=0.0)
-    mu_r, s_r = ratio_log_moments(params)
-    columns, prior_var = [growth, (mu_r + s_r * rng.standard_normal(params.n_sims))[:, None]], [0.0] * len(years)
-    prior_var.append(s_r ** 2)
-    if GAP in layout:
-        ep = params.evidence
-        columns.append((ep.city_gap + ep.city_gap_sd * rng.standard_normal(params.n_sims))[:, None])
-        prior_var.append(ep.city_gap_sd ** 2)
-    if BASE in layout:
-        mean, sd = base_moments(target.base_level, target.base_step)
-        columns.append((mean + sd * rng.standard_normal(params.n_sims))[:, None])
-        prior_var.append(sd ** 2)
-    theta = _project(np.hstack(columns), [r for r in m.rows if r.exact], layout, prior_var)
-    soft = [r for r in m.rows if not r.exact]
-    Q = np.column_stack([theta @ r.h.vector(layout) + r.h.offset for r in soft]) if soft else np.zeros((len(theta), 0))
-    return theta, gaussian_log_likelihood(soft, Q, m.growth_link_sd)
-
-
-def fitted_factors(params, years, base_year, rng, history) -> np.ndarray:
-    """Cumulative growth factors from the growth models' ``auto`` method fitted on ``history``.
-
-    The models continue ``history`` (up to the base year) after its last year; the factors are their
-    paths divided by the level at the base year (the last observation, or the simulated value when
-    the history ends earlier).
-    """
-    # Deferred import, measured: the growth models pull in scipy.stats (0.6 s), which the lognormal
-    # engine never needs, so `dgforecast assess` stays well under a second.
-    from dgforecast.forecast import fill_gaps, simulate_series
-
-    if history is None or len(history.dropna()) < 2:
-        raise ParamsError(f"engine = 'fitted': history_series = {params.history_series!r} has fewer than 2 "
-                          "published levels; name a longer series or use engine: lognormal")
-    y, gap_note = fill_gaps(history[history.index <= base_year].dropna())
-    if gap_note:
-        log.info("%s", gap_note)
-    last = int(y.index[-1])
-    paths, info = simulate_series(y, params.target_year - last, params.n_sims, rng, method="auto")
-    paths = np.asarray(paths, dtype=float)
-    log.info("%s: fitted %s on %s %s", params.scenario, info.get("model"), y.name, info.get("years"))
-    lead = base_year - last  # simulated years between the history's end and the base year
-    start = paths[:, lead - 1:lead] if lead > 0 else float(y.iloc[-1])
-    return paths[:, lead:lead + len(years)] / start
-
-
 def years_evidence(m, years) -> pd.DataFrame:
     """Per simulated year, the rows bearing on its growth or level: direct (the cluster's), related (the
     city's, through city_gap), bounds — so a page can say which years rest on which figures."""
@@ -368,7 +229,7 @@ def _group_paths(target, params, rng, obs, history) -> GroupPaths:
         quantity = lambda fn: (mean @ fn.vector(layout) + fn.offset) + noise_along(Z, root, fn.vector(layout))  # noqa: E731
         log_w = np.zeros(params.n_sims)
     else:
-        theta, log_w = _fitted_state(target, params, years, m, rng, layout, history)
+        theta, log_w = fitted_state(target, params, years, m, rng, layout, history)
         quantity = lambda fn: theta @ fn.vector(layout) + fn.offset  # noqa: E731
     with np.errstate(invalid="ignore"):
         for bound in bounds:

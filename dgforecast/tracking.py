@@ -37,12 +37,14 @@ import math
 import numpy as np
 import pandas as pd
 
-from dgforecast.assess import JUDGES, assess_inputs, count_verdict, verdict, verdict_detail
+from dgforecast.assess import assess_inputs
 from dgforecast.batch import engine_setup, evaluate_points
+from dgforecast.count_targets import JUDGES, count_verdict
 from dgforecast.evidence import select_evidence
 from dgforecast.kinds import kind_of
 from dgforecast.params import changed
 from dgforecast.targets import level_targets, targets_table
+from dgforecast.verdicts import verdict, verdict_detail
 from dgforecast.vocabulary import UNCONFIRMED, VERDICTS
 
 log = logging.getLogger(__name__)

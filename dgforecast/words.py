@@ -9,7 +9,7 @@ import datetime as dt
 import math
 from urllib.parse import urlparse
 
-from dgforecast.assess import deadline_passed
+from dgforecast.verdicts import deadline_passed
 from dgforecast.kinds import is_level
 from dgforecast.numbers import format_number, is_missing
 from dgforecast.targets import required_cagr

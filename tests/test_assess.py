@@ -6,15 +6,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from dgforecast.assess import (
-    SUMMARY_COLUMNS, assess_inputs, count_target_assessment, crossing_year, fan_quantiles,
-    p_target_met, status_label,
-)
+from dgforecast.assess import SUMMARY_COLUMNS, assess_inputs, crossing_year, fan_quantiles
+from dgforecast.count_targets import count_target_assessment
 from dgforecast.errors import ParamsError
 from dgforecast.params import resolve_scenario
 from dgforecast.params_schema import StatusThresholds
 from dgforecast.pipeline import load_inputs
 from dgforecast.closed_form import closed_form_p_met
+from dgforecast.verdicts import p_target_met, status_label
 from tests.conftest import SHIPPED
 
 DEFAULT = StatusThresholds()

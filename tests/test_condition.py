@@ -28,7 +28,8 @@ from dgforecast.evidence import COLUMNS, load_evidence
 from dgforecast.params import resolve_scenario
 from dgforecast.params_schema import EvidenceParams
 from dgforecast.pipeline import load_inputs
-from dgforecast.simulate import prior_moments, simulate_targets, state_layout
+from dgforecast.prior import prior_moments, state_layout
+from dgforecast.simulate import simulate_targets
 from dgforecast.targets import level_targets
 from tests.conftest import PLAN
 

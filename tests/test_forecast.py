@@ -7,8 +7,8 @@ import pytest
 from dgforecast import cli
 from dgforecast.backtest import PROB_GRID, ErrorDistribution, mase, smape
 from dgforecast.errors import DataError, ModelError
-from dgforecast.forecast import (fill_gaps, forecast_file, forecast_series, p_at_least,
-                                 simulate_series)
+from dgforecast.forecast import fill_gaps, forecast_series, p_at_least, simulate_series
+from dgforecast.forecast_files import forecast_file
 from dgforecast.pipeline import fit_series
 from tests.conftest import SHIPPED
 

@@ -6,7 +6,8 @@ import pytest
 
 from dgforecast.cli import main
 from dgforecast.errors import ModelError
-from dgforecast.forecast import forecast_file, forecast_series, model_label
+from dgforecast.forecast import forecast_series, model_label
+from dgforecast.forecast_files import forecast_file
 from dgforecast.models import fit_model
 from dgforecast.models.theta import fit_ses_alpha, ses_sse
 

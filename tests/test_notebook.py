@@ -10,7 +10,8 @@ import pytest
 
 from dgforecast.errors import ParamsError
 from dgforecast.notebook import (SCENARIO_NOTEBOOK, CellFailure, NotebookJob, NotebookRun, Progress, check_sources,
-                                 execute_notebook, export_html, insert_preamble, kernel_argv, run_jobs, scenario_job)
+                                 execute_notebook, kernel_argv, run_jobs, scenario_job)
+from dgforecast.notebook_html import export_html, insert_preamble
 from dgforecast.params import resolve_scenario
 
 FIXTURES = Path(__file__).parent / "notebooks"

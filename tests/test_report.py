@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from dgforecast import report
+from dgforecast import report, report_folders
 from dgforecast.cli import main
 from dgforecast.errors import ParamsError
 from dgforecast.assess import REPORT_COLUMNS
@@ -152,8 +152,8 @@ def test_an_earlier_report_at_out_is_swapped_for_the_new_one(tmp_path):
     for folder, text in ((old, "old"), (new, "new")):
         folder.mkdir()
         (folder / "manifest.json").write_text(text, encoding="utf-8")
-    report.check_replaceable(old, tmp_path / "elsewhere")
-    report._move_into_place(new, old)
+    report_folders.check_replaceable(old, tmp_path / "elsewhere")
+    report_folders._move_into_place(new, old)
     assert (old / "manifest.json").read_text(encoding="utf-8") == "new"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["report"]
 

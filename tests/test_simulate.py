@@ -305,7 +305,7 @@ def test_fitted_paths_are_bridged_in_proportion_to_each_years_spread(monkeypatch
 def test_fitted_projection_of_one_or_two_paths():
     # x_2022 + x_2023 = 0.5 exactly; one path has no spread to weigh by: the years share the gap alike
     from dgforecast.condition import GaussianRow, Linear
-    from dgforecast.simulate import _project
+    from dgforecast.fitted_engine import _project
 
     rows = [GaussianRow(("e",), Linear(((2022, 1.0), (2023, 1.0))), 0.5, 0.0, exact=True)]
     layout = [2022, 2023, "log_r"]

@@ -16,7 +16,8 @@ from dgforecast.params import changed, resolve_scenario
 from dgforecast.params_schema import VerdictThresholds
 from dgforecast.pipeline import load_inputs
 from dgforecast.tracking import (TRACK_COLUMNS, band_held, crps_sample, final_assessment, hinge_table, log_score,
-                                 reading_statements, track, verdict, verdict_crossings, verdict_detail, vintages)
+                                 reading_statements, track, verdict_crossings, vintages)
+from dgforecast.verdicts import verdict, verdict_detail
 
 SHIPPED = Path(__file__).resolve().parent / "fixtures" / "workbook"  # the workbook as shipped, pinned (conftest.py)
 #: The shipped evidence as of November 2026, derived by hand from data/raw/evidence.csv with the default

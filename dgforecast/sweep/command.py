@@ -11,7 +11,7 @@ from dgforecast.params import headline_scenario, resolve_scenario
 from dgforecast.params_schema import FIELDS
 from dgforecast.pipeline import load_inputs
 from dgforecast.batch import engine_setup
-from dgforecast.simulate import simulated_years
+from dgforecast.prior import simulated_years
 from dgforecast.sweep.grid import check_grid_memory, check_grid_size, grid_points, parse_grid, validate_grid
 from dgforecast.sweep.pages import render_point_notebooks
 from dgforecast.sweep.results import (break_even_column, break_even_line, check_output_path, crossing_column,
