@@ -185,7 +185,8 @@ def kernel_environment(environ=None) -> dict:
 
 
 def execute_notebook(source, output, parameters=None, cwd=None, html=None, show_code=False,
-                     preamble_html="", timeout=CELL_TIMEOUT, subject="", home=None, report_title="") -> NotebookRun:
+                     preamble_html="", timeout=CELL_TIMEOUT, subject="", home=None, report_title="",
+                     appendix_html="") -> NotebookRun:
     """Run ``source`` with papermill, write the executed copy to ``output`` and, optionally, HTML.
 
     Parameters
@@ -201,8 +202,8 @@ def execute_notebook(source, output, parameters=None, cwd=None, html=None, show_
         Where to write the HTML page (written for failed runs too).
     show_code : bool
         Keep code cells in the HTML (default: outputs and markdown only).
-    preamble_html : str
-        Trusted HTML placed at the top of the page (callers escape what they put in it).
+    preamble_html, appendix_html : str
+        Trusted HTML placed at the top and at the end of the page (callers escape what they put in it).
     timeout : int
         Seconds a cell may run.
     subject, home, report_title : str, optional
@@ -236,7 +237,7 @@ def execute_notebook(source, output, parameters=None, cwd=None, html=None, show_
     seconds = time.perf_counter() - started
     if html is not None:
         export_html(output, html, show_code=show_code, preamble_html=preamble_html, subject=subject, home=home,
-                    report_title=report_title)
+                    report_title=report_title, appendix_html=appendix_html)
     log.info("%s: %s in %.1f s", source.name, "ok" if failure is None else f"failed at {failure}", seconds)
     return NotebookRun(source, output, Path(html) if html else None, seconds, failure, dict(parameters or {}))
 
@@ -276,6 +277,7 @@ class NotebookJob:
     subject: str = ""         # what the page shows besides its notebook, e.g. "基准情景 Base case"
     home: str | None = None   # the page's relative link to the report's index.html; None outside a report
     report_title: str = ""    # the report's title (the plan's), which every page's <title> ends with
+    appendix_html: str = ""   # at the end of the page, e.g. the parameters of a page that opens with its answer
 
     @property
     def output(self) -> Path:
@@ -347,7 +349,7 @@ def run_job(job: NotebookJob) -> NotebookRun:
     """Execute one job (in a worker process or in this one); kernels get one thread each."""
     return execute_notebook(job.source, job.output, job.parameters, cwd=job.folder, html=job.html,
                             show_code=job.show_code, preamble_html=job.preamble_html, subject=job.subject,
-                            home=job.home, report_title=job.report_title)
+                            home=job.home, report_title=job.report_title, appendix_html=job.appendix_html)
 
 
 class Progress:

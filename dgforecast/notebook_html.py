@@ -14,7 +14,7 @@ log = logging.getLogger(__name__)
 
 
 def export_html(notebook, html, show_code=False, preamble_html="", title=None, subject="", home=None,
-                report_title="") -> Path:
+                report_title="", appendix_html="") -> Path:
     """Export an executed notebook to a self-contained HTML page, atomically.
 
     The page loads no script and no style from elsewhere: it reads the same opened from a disk on a
@@ -31,6 +31,9 @@ def export_html(notebook, html, show_code=False, preamble_html="", title=None, s
         Keep the code cells (default: hide them, as ``jupyter nbconvert --no-input`` does).
     preamble_html : str
         Trusted HTML inserted at the top of the page body.
+    appendix_html : str
+        Trusted HTML placed at the end of the page body (e.g. the parameters of a page that opens with its
+        answer).
     title : str, optional
         The page title; default ``document.page_title(subject, <the notebook's first heading>)``.
         The template escapes it.
@@ -59,7 +62,8 @@ def export_html(notebook, html, show_code=False, preamble_html="", title=None, s
     nb.metadata.pop("title", None)
     resources = {"metadata": {"name": title}, "dgforecast": {"lang": LANG, "css": HOME_CSS}}
     body, _ = exporter.from_notebook_node(nb, resources=resources)
-    return write_text_atomic(html, insert_preamble(body, home_link_html(home) + preamble_html))
+    return write_text_atomic(html, insert_appendix(insert_preamble(body, home_link_html(home) + preamble_html),
+                                                   appendix_html))
 
 
 #: JupyterLab's page template without the scripts it would fetch from a public CDN (require.js, MathJax,
@@ -86,3 +90,14 @@ def insert_preamble(page: str, preamble_html: str) -> str:
             end = page.index(">", start) + 1
             return page[:end] + "\n" + preamble_html + "\n" + page[end:]
     return preamble_html + page
+
+
+def insert_appendix(page: str, appendix_html: str) -> str:
+    """``page`` with ``appendix_html`` placed right before the closing ``</main>`` (or ``</body>``) tag."""
+    if not appendix_html:
+        return page
+    for tag in ("</main>", "</body>"):
+        end = page.rfind(tag)
+        if end >= 0:
+            return page[:end] + "\n" + appendix_html + "\n" + page[end:]
+    return page + appendix_html

@@ -195,10 +195,10 @@ def report_jobs(paths, names, params, overrides, folder, show_code, sweep_file=N
     opening = opening_of(first)
     static = {"interactive": False}
 
-    def job(name, source, parameters, preamble_html="", subject=""):
+    def job(name, source, parameters, preamble_html="", subject="", appendix_html=""):
         # every page links back to index.html, relatively: the report folder can be moved
         return NotebookJob(name, source, folder, {**parameters, **static}, preamble_html, show_code, subject,
-                           home_href(f"{name}.html"), title)
+                           home_href(f"{name}.html"), title, appendix_html)
 
     def per_scenario(source, n):
         if source.name == SCENARIO_NOTEBOOK:
@@ -211,8 +211,8 @@ def report_jobs(paths, names, params, overrides, folder, show_code, sweep_file=N
     runs = {source: notebook_runs(source) for source in sources}
     jobs = []
     for source in sources:
-        if runs[source] == "once":
-            jobs.append(job(source.stem, source, shared, opening))
+        if runs[source] == "once":  # a page of the plan as a whole opens with its answer: parameters at its end
+            jobs.append(job(source.stem, source, shared, appendix_html=opening))
         elif runs[source] == "across_scenarios":
             jobs.append(job(source.stem, source, {"project_dir": str(root), "scenarios": names,
                                                   "overrides": overrides}))

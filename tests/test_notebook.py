@@ -11,7 +11,7 @@ import pytest
 from dgforecast.errors import ParamsError
 from dgforecast.notebook import (SCENARIO_NOTEBOOK, CellFailure, NotebookJob, NotebookRun, Progress, check_sources,
                                  execute_notebook, kernel_argv, run_jobs, scenario_job)
-from dgforecast.notebook_html import export_html, insert_preamble
+from dgforecast.notebook_html import export_html, insert_appendix, insert_preamble
 from dgforecast.params import resolve_scenario
 
 FIXTURES = Path(__file__).parent / "notebooks"
@@ -92,6 +92,13 @@ def test_preamble_goes_right_after_the_opening_main_tag():
     assert insert_preamble(page, "<h2>P</h2>") == "<html><body class='x'><main>\n<h2>P</h2>\n\n<p>body</p></main></body></html>"
     assert insert_preamble("<body><p>b</p></body>", "<i>p</i>") == "<body>\n<i>p</i>\n<p>b</p></body>"
     assert insert_preamble(page, "") == page
+
+
+def test_appendix_goes_right_before_the_closing_main_tag():
+    page = "<html><body class='x'><main>\n<p>body</p></main></body></html>"
+    assert insert_appendix(page, "<h2>P</h2>") == "<html><body class='x'><main>\n<p>body</p>\n<h2>P</h2>\n</main></body></html>"
+    assert insert_appendix("<body><p>b</p></body>", "<i>p</i>") == "<body><p>b</p>\n<i>p</i>\n</body>"
+    assert insert_appendix(page, "") == page
 
 
 def test_a_page_is_a_chinese_document_titled_by_its_subject_with_the_link_home_first(tmp_path):

@@ -48,6 +48,9 @@ def test_report_writes_index_summary_excel_manifest_and_points_latest(fake_workb
     assert "<small>lognormal: growth 10.0%/yr, volatility 6.5%</small>" in page  # optimistic's assumptions
     scenario_page = (folder / "scenarios" / "base.html").read_text(encoding="utf-8")
     assert scenario_page.index("情景参数 Parameters") < scenario_page.index("<pre>base 0.06")
+    # a page of the plan as a whole opens with what it shows and ends with the parameters it used
+    final_page = (folder / "06_tracking_and_final_assessment.html").read_text(encoding="utf-8")
+    assert final_page.index("<b>bold output</b>") < final_page.index("情景参数 Parameters") < final_page.index("</main>")
     # one line per notebook when not on a terminal, and no staging folder left behind
     assert len(stream.getvalue().splitlines()) == 6
     assert [p.name for p in (fake_workbook / "reports").iterdir() if p.name.startswith(".")] == []
