@@ -12,6 +12,8 @@ from pathlib import Path
 import matplotlib
 import pandas as pd
 
+from dgforecast.tables import arrival_numbers
+
 log = logging.getLogger(__name__)
 
 #: The font file ``mplfonts`` ships, and the family name it registers under.
@@ -350,12 +352,12 @@ def _one_target(frame, what):
     return frame
 
 
-def track_chart(track_frame, threshold, ax=None, title=None, unit="亿元", verdict_cuts=None, until=None, labels=None):
+def track_chart(track_frame, threshold, ax=None, title=None, unit="亿元", verdict_cuts=None, until=None):
     """How the outlook of one target moved with each new figure: a nowcast-style step chart.
 
     Top: the median and the 10–90 % band of the target's measure at its deadline, as forecast in each
-    as-of month (a step holds until the next figure), the target line, and at each step the evidence
-    that arrived (``labels``: as a reader says it; its id where ``labels`` has none). Below (or on a right-hand axis when ``ax`` is given): P(met).
+    as-of month (a step holds until the next figure), the target line, and each step at which figures
+    arrived, numbered as the track table lists them (``tables.arrival_numbers``: the table says what they were). Below (or on a right-hand axis when ``ax`` is given): P(met).
 
     Parameters
     ----------
@@ -372,8 +374,6 @@ def track_chart(track_frame, threshold, ax=None, title=None, unit="亿元", verd
         P(met) cut-offs of the final verdict (achieved, missed), drawn on the P(met) panel.
     until : str, optional
         YYYY-MM where the last step ends (default three months after the last as-of month).
-    labels : mapping, optional
-        Evidence id -> the words drawn at the month it arrived (``words.evidence_labels``).
 
     Returns
     -------
@@ -402,12 +402,11 @@ def track_chart(track_frame, threshold, ax=None, title=None, unit="亿元", verd
     ax.axhline(threshold, color=THRESHOLD_COLOUR, linestyle="--", linewidth=1.5,
                label=f"目标 target {threshold:,.0f} {unit}")
     top = ax.get_ylim()[1]
-    for month, arrived in zip(x, frame["evidence_arrived"].fillna("")):
-        if arrived:
+    for month, number in zip(x, arrival_numbers(frame)):
+        if number is not None:
             ax.axvline(month, color="grey", linestyle=":", linewidth=0.8)
-            said = [(labels or {}).get(i, i) for i in arrived.split(";")]
-            ax.annotate("\n".join(said), (month, top), xytext=(3, -3), textcoords="offset points",
-                        rotation=90, va="top", ha="left", fontsize=7, color="dimgrey")
+            ax.annotate(str(number), (month, top), xytext=(2, -3), textcoords="offset points",
+                        va="top", ha="left", fontsize=8, color="dimgrey")
     ax.set_ylabel(f"截止年水平 level at the deadline ({unit})")
     ax.set_title(title or "预测随证据的变化 how the outlook moved with each figure")
     ax.legend(loc="lower right", fontsize=8)

@@ -272,16 +272,28 @@ def _figures(ids, evidence) -> str:
     return "；".join(evidence_words(table.loc[i].to_dict() | {"evidence_id": i})["zh"] for i in ids if i in table.index)
 
 
+def arrival_numbers(track) -> list:
+    """The number of each vintage at which figures arrived (1, 2, … in as-of order; None for one without),
+    as the track chart marks them and the track table lists them: ``track`` is one target's rows."""
+    numbers, n = [], 0
+    for arrived in track.sort_values("as_of")["evidence_arrived"].fillna(""):
+        n += bool(arrived)
+        numbers.append(n if arrived else None)
+    return numbers
+
+
 def track_view(track, evidence) -> pd.DataFrame:
-    """How P(met) moved, one row per month evidence arrived: the figures that arrived in words, no ids."""
+    """How P(met) moved, one row per month evidence arrived: the figures that arrived in words, no ids,
+    each numbered as the track chart marks it."""
     rows = []
-    for r in track.to_dict(orient="records"):
+    track = track.sort_values("as_of")
+    for number, r in zip(arrival_numbers(track), track.to_dict(orient="records")):
         arrived = [i for i in str(r["evidence_arrived"] or "").split(";") if i]
-        rows.append({"截至 as of": _published(r["as_of"]), "实现概率 P(met)": percent(r["p_met"]),
+        rows.append({"图中 no.": MISSING if number is None else str(number), "截至 as of": _published(r["as_of"]), "实现概率 P(met)": percent(r["p_met"]),
                      "中位数 median": level(r["median"]),
                      "10%–90% 区间 range": f"{r['q10']:,.0f}–{r['q90']:,.0f}",
                      "新公布的数据 what was published": _figures(arrived, evidence) if arrived else "规划时（尚无数据） the plan"})
-    return pd.DataFrame(rows, columns=["截至 as of", "实现概率 P(met)", "中位数 median", "10%–90% 区间 range",
+    return pd.DataFrame(rows, columns=["图中 no.", "截至 as of", "实现概率 P(met)", "中位数 median", "10%–90% 区间 range",
                                        "新公布的数据 what was published"])
 
 

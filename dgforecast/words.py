@@ -126,11 +126,6 @@ def evidence_words(row) -> dict:
     return {"zh": zh, "en": en, "source_zh": source_zh, "source_en": source_en}
 
 
-def evidence_labels(evidence) -> dict:
-    """Evidence id -> the figure as a reader says it (Chinese), for charts that mark where each arrived."""
-    return {r["evidence_id"]: evidence_words(r)["zh"] for r in evidence.to_dict(orient="records")}
-
-
 def evidence_line(params, evidence) -> str:
     """One line for a page's parameters: which figures after the baseline the page uses (zh · en)."""
     from dgforecast.evidence import select_evidence

@@ -12,7 +12,7 @@ from dgforecast.notebook import CellFailure, NotebookRun
 from dgforecast.params import resolve_scenario
 from dgforecast.tables import (assumptions_text, count_targets_view, crossing_view, evidence_view, final_view,
                                left_out_view, summary_sheets, summary_text, track_view)
-from dgforecast.words import evidence_labels, evidence_words, source_words
+from dgforecast.words import evidence_words, source_words
 from tests.conftest import PLAN, SHIPPED
 
 #: What a reader must not see: evidence ids, target ids, period codes.
@@ -137,16 +137,6 @@ def test_a_figure_reads_as_a_reader_would_say_it(row, zh, en):
     said = evidence_words({**row, **names, "source_url": "https://www.sun0769.com/a", "reliability": "official"})
     assert (said["zh"], said["en"]) == (zh, en)
     assert said["source_zh"] == "官方文件原文，sun0769.com"
-
-
-def test_every_figure_of_the_shipped_evidence_has_words_for_the_charts_and_none_is_an_id():
-    from dgforecast.evidence import load_evidence
-
-    evidence = load_evidence(SHIPPED / "data" / "raw" / "evidence.csv", PLAN)
-    labels = evidence_labels(evidence)
-    assert sorted(labels) == sorted(evidence["evidence_id"])
-    assert labels["em_va_2022_ytd09"] == "2022年1—9月集群增加值同比增长3.2%（可比价）"
-    assert not [text for text in labels.values() if re.search(r"[a-z]+_[a-z0-9_]+|YTD_M", text)]
 
 
 def test_a_source_without_an_address_says_so():
@@ -310,3 +300,16 @@ def test_count_targets_show_pace_and_what_is_known():
     counts = pd.DataFrame({"target_id": ["first_sets_2025"], "achieved": [30.0]})
     row = count_targets_view(summary, targets, counts).set_index("target_id").loc["first_sets_2025"]
     assert (row["已录入 entered"], row["P(met)"], row["状态 status"]) == ("30", "12.0%", "难以实现 unlikely")
+
+
+def test_the_track_table_numbers_each_month_figures_arrived_as_the_chart_marks_it():
+    from tests.test_plots import _track
+
+    evidence = pd.DataFrame([{"evidence_id": "em_va_2022_ytd09", "measure": "cluster_value_added", "year": 2022,
+                              "period": "YTD_M09", "kind": "growth", "value": 3.2, "unit": "%", "price_basis": "real",
+                              "name_zh": "集群增加值", "name_en": "the cluster's value added"}])
+    shuffled = _track().iloc[[2, 0, 1]]  # the order of the rows does not change the numbers
+    view = track_view(shuffled, evidence)
+    assert view["图中 no."].tolist() == ["—", "1", "2"]
+    assert view["截至 as of"].tolist()[0].endswith("2022-01")
+    assert view["新公布的数据 what was published"].tolist()[1] == "2022年1—9月集群增加值同比增长3.2%（可比价）"
