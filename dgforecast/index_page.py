@@ -223,7 +223,8 @@ def index_html(summary, facts, scenarios, runs, labels, created) -> str:
             f"assessment</a>{'' if tracking_run.ok else ' <strong>(failed)</strong>'}</small></p>")
     box = verdict_box_html(facts, link) if over and facts.result.paths_by_target else ""
     when_zh, when_en = vintage_text(params)
-    notes_zh, notes_en = evidence_notes(facts.final, facts.targets, facts.evidence, facts.result.evidence)
+    notes_zh, notes_en = evidence_notes(facts.final, facts.targets, facts.evidence, facts.result.evidence,
+                                        facts.result.simulation.anchors)
     used = facts.evidence_used
     seen = len(used) and (used["role"] == "level_times_ratio").any()  # a figure of the target's own measure
     ratio = any(facts.targets["baseline_conversion"].fillna("") == "revenue_to_output_ratio") and not seen

@@ -266,7 +266,8 @@ def memo_document(facts: ReportFacts, summary, created):
 
     _heading(doc, "数据口径", "The data")
     reg = registry(facts.targets)
-    notes_zh, notes_en = evidence_notes(facts.final, facts.targets, facts.evidence, facts.result.evidence)
+    notes_zh, notes_en = evidence_notes(facts.final, facts.targets, facts.evidence, facts.result.evidence,
+                                        facts.result.simulation.anchors)
     when_zh, when_en = vintage_text(params)
     _pair(doc, f"日期：{created}。数据口径：{when_zh}。证据有限：{notes_zh}。",
           f"Date: {created}. Data: {when_en}. The evidence is thin: {notes_en}.")

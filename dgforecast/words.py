@@ -152,7 +152,8 @@ def evidence_note(evidence_used, evidence) -> tuple[str, str]:
     related = int(roles.str.startswith("related_").sum())
     own = len(roles) - related
     zh = f"依据{len(roles)}条公开数据：本口径{own}条，相关口径{related}条（相关数据经联系参数间接反映）"
-    en = (f"it rests on {len(roles)} published figures: {own} of its own measures, {related} of related series "
+    figures = "figure" if len(roles) == 1 else "figures"
+    en = (f"it rests on {len(roles)} published {figures}: {own} of its own measures, {related} of related series "
           "(read through the link parameters)")
     return zh, en
 
@@ -376,11 +377,12 @@ def unassessed_words(target) -> tuple[str, str]:
             "start from")
 
 
-def evidence_notes(final, targets, evidence, assessed) -> tuple[str, str]:
+def evidence_notes(final, targets, evidence, assessed, anchors=None) -> tuple[str, str]:
     """What each level target's verdict rests on, in one line (zh, en): the targets named when there are several.
 
     ``final`` is ``tracking.final_assessment``; ``assessed`` the ids of the targets the evidence was read for
-    (``AssessmentResult.evidence``). Empty strings without an evidence table.
+    (``AssessmentResult.evidence``); ``anchors`` target id -> the evidence id of the figure its paths start
+    from, where the plan gives no base (``Simulation.anchors``). Empty strings without an evidence table.
     """
     reg = registry(targets)
     rows = [r for r in final.to_dict(orient="records")
@@ -392,6 +394,11 @@ def evidence_notes(final, targets, evidence, assessed) -> tuple[str, str]:
         target = reg.loc[r["target_id"]]
         used = [i for i in str(r.get("evidence_used") or "").split(";") if i]
         said = unassessed_words(target) if is_missing(r["p_met"]) else evidence_note(used, evidence)
+        start = (anchors or {}).get(r["target_id"])
+        if start and not is_missing(r["p_met"]):
+            figure = evidence_words(evidence.set_index("evidence_id").loc[start].to_dict())
+            said = (f"{said[0]}；规划未给出基数，自{figure['zh']}起算",
+                    f"{said[1]}; the plan gives no base figure, so its paths start from {figure['en']}")
         notes.append((target, said))
     if len(notes) == 1:
         return notes[0][1]

@@ -89,6 +89,8 @@ def test_the_index_says_why_a_target_has_no_probability_and_never_prints_nan(gd)
     assert "规划未给出基数，该口径也尚无公布的年度确切数字，无从起算" in text          # revenue_2025
     assert "年均增长无从计算" in text and "average growth is counted from" in text  # revenue_growth_2025
     assert text.count("没有任何公开数据涉及该目标") == 0  # they have no probability at all, not a plan-time one
+    # the industrial-robot paths start from the 2024 exact level, and the page says so
+    assert "规划未给出基数，自2024年工业机器人产量24.68万台起算" in text
 
 
 @pytest.mark.slow
