@@ -492,3 +492,93 @@ def test_each_group_says_what_it_drew_and_from_where(caplog):
         simulate_targets([OUTPUT_TARGET], scenario(n_sims=10, as_of="2026-11"), evidence=evidence)
     assert [r.getMessage() for r in caplog.records if r.name == "dgforecast.simulate"] == [
         "t: 10 paths 2022-2025 from 4621.25 at 2021 (lognormal engine), 1 evidence rows"]
+
+
+# ---------------------------------------------------------------- a base stated as a bound (超过600)
+BOUND_TARGET = LevelTarget("output_2025", 800.0, ">=", 2025, 600.0, 2022, False, measure="cluster_output",
+                           path="cluster_output", base_step=100.0)
+
+
+def _bound_base_exact(reading, growth=0.10, volatility=0.05):
+    """By hand: b = ln(X_2022 / 600) has the prior N(ln(1 + 50/600), ln(1 + 100/600)/√12) (the uniform on
+    600-700 in logs, its mean and sd), truncated to b ≥ 0 (above the bound), and under the round reading
+    also to b < ln(1 + 100/600) (below the next round figure). ln X_2025 = ln 600 + b + x_2023 + x_2024 +
+    x_2025, the x iid N(ln 1.1, 0.05²). Returns the truncated b's mean and variance and P(X_2025 ≥ 800)."""
+    from scipy import integrate, stats
+
+    m, s = math.log1p(50 / 600), math.log1p(100 / 600) / math.sqrt(12)
+    top = math.log1p(100 / 600) if reading == "round" else math.inf
+    b = stats.truncnorm((0 - m) / s, (top - m) / s, loc=m, scale=s)
+    growth_sd = volatility * math.sqrt(3)
+
+    def met(x):
+        return b.pdf(x) * stats.norm.cdf((math.log(600) + x + 3 * math.log1p(growth) - math.log(800)) / growth_sd)
+
+    p, _ = integrate.quad(met, 0.0, min(top, m + 12 * s))
+    return b.mean(), b.var(), p
+
+
+@pytest.mark.parametrize("reading", ["plain", "round"])
+def test_a_base_stated_as_a_bound_is_its_round_figure_truncated_at_the_bound(reading):
+    params = scenario(growth=0.10, volatility=0.05, n_sims=40000, evidence=EvidenceParams(reading=reading))
+    group = simulate_targets([BOUND_TARGET], params).groups[0]
+    b = group.theta[:, list(group.layout).index(condition.BASE)]
+    w = group.weights
+    mean, var, p = _bound_base_exact(reading)
+    mean_w = float(np.sum(w * b))
+    var_w = float(np.sum(w * (b - mean_w) ** 2))
+    ess = group.ess
+    assert mean_w == pytest.approx(mean, abs=4 * math.sqrt(var / ess))
+    assert var_w == pytest.approx(var, rel=4 * math.sqrt(2 / ess))
+    # the deadline level starts from the drawn base: ln X_2025 - b - Σx = ln 600 on every path
+    years = group.layout[:3]
+    grown = np.log(group.deadline_values[2025]) - b - group.theta[:, :3].sum(axis=1)
+    assert years == (2023, 2024, 2025) and np.allclose(grown, math.log(600))
+    p_sim = float(np.sum(w * (group.deadline_values[2025] >= 800)))
+    assert p_sim == pytest.approx(p, abs=4 * math.sqrt(p * (1 - p) / ess))
+
+
+def test_the_round_reading_of_a_bound_base_caps_it_below_the_next_round_figure():
+    plain = _bound_base_exact("plain")
+    round_ = _bound_base_exact("round")
+    # by hand: the cap removes the upper tail beyond 700 (b > ln 7/6): a lower mean and a lower P(met)
+    assert round_[0] < plain[0] and round_[2] < plain[2]
+    params = scenario(growth=0.10, volatility=0.05, n_sims=40000, evidence=EvidenceParams(reading="round"))
+    group = simulate_targets([BOUND_TARGET], params).groups[0]
+    b = group.theta[:, list(group.layout).index(condition.BASE)]
+    inside = (b >= 0) & (b < math.log1p(100 / 600))
+    assert np.all(group.weights[~inside] == 0) and np.all(group.weights[inside] > 0)
+
+
+def test_an_exact_level_after_a_bound_base_makes_the_base_irrelevant_to_the_deadline():
+    # exact 总产值 720 in 2024: ln X_2024 = ln 720 on every path whatever b, so ln X_2025 = ln 720 + x_2025:
+    # P(X_2025 ≥ 800) = Φ((ln 720 + ln 1.1 - ln 800) / 0.05), the base's bound and round figure aside
+    from scipy import stats
+
+    params = scenario(growth=0.10, volatility=0.05, n_sims=40000, as_of="2026-11")
+    evidence = _evidence(("out_2024", "cluster_output", 2024, "level", 720, "exact"))
+    group = simulate_targets([BOUND_TARGET], params, evidence=evidence).groups[0]
+    assert np.allclose(np.log(group.paths[2024]), math.log(720), atol=4 * 0.5 / (math.sqrt(3) * 720))
+    p = float(stats.norm.cdf((math.log(720) + math.log(1.1) - math.log(800)) / 0.05))
+    w = group.weights
+    p_sim = float(np.sum(w * (group.deadline_values[2025] >= 800)))
+    assert p_sim == pytest.approx(p, abs=4 * math.sqrt(p * (1 - p) / group.ess))
+    # and the draws of b that the figure rules out (below the bound) weigh nothing
+    b = group.theta[:, list(group.layout).index(condition.BASE)]
+    assert np.all(w[b < 0] == 0)
+
+
+def test_the_fitted_engine_draws_a_bound_base_from_its_round_figure_and_keeps_the_bound(monkeypatch):
+    # every path 10 % a year from the base (no spread): X_2025 = X_2022 · 1.1³ with X_2022 = 600 · e^b, b the
+    # prior N(ln(1 + 50/600), ln(1 + 100/600)/√12) truncated at the bound (b ≥ 0), as the lognormal engine has it
+    spread_models(monkeypatch, sds=(0.0, 0.0, 0.0))
+    params = scenario(engine="fitted", n_sims=40000, as_of="2026-11", evidence=EvidenceParams(min_ess=10))
+    group = simulate_targets([BOUND_TARGET], params, pd.Series({2021: 590.0, 2022: 600.0})).groups[0]
+    b = group.theta[:, list(group.layout).index(condition.BASE)]
+    mean, var, _ = _bound_base_exact("plain")
+    w = group.weights
+    assert np.all(w[b < 0] == 0) and np.all(w[b >= 0] > 0)
+    mean_w = float(np.sum(w * b))
+    assert mean_w == pytest.approx(mean, abs=4 * math.sqrt(var / group.ess))
+    assert float(np.sum(w * (b - mean_w) ** 2)) == pytest.approx(var, rel=4 * math.sqrt(2 / group.ess))
+    assert np.allclose(group.deadline_values[2025], 600 * np.exp(b) * 1.1 ** 3, rtol=1e-9)
