@@ -518,10 +518,12 @@ def _bound_base_exact(reading, growth=0.10, volatility=0.05):
     return b.mean(), b.var(), p
 
 
+@pytest.mark.parametrize("scale", [1.0, 0.01])  # 超过600 (step 100) and 超过6 (step 1): the same in logs
 @pytest.mark.parametrize("reading", ["plain", "round"])
-def test_a_base_stated_as_a_bound_is_its_round_figure_truncated_at_the_bound(reading):
+def test_a_base_stated_as_a_bound_is_its_round_figure_truncated_at_the_bound(reading, scale):
     params = scenario(growth=0.10, volatility=0.05, n_sims=40000, evidence=EvidenceParams(reading=reading))
-    group = simulate_targets([BOUND_TARGET], params).groups[0]
+    target = dataclasses.replace(BOUND_TARGET, threshold=800 * scale, base_level=600 * scale, base_step=100 * scale)
+    group = simulate_targets([target], params).groups[0]
     b = group.theta[:, list(group.layout).index(condition.BASE)]
     w = group.weights
     mean, var, p = _bound_base_exact(reading)
@@ -533,8 +535,8 @@ def test_a_base_stated_as_a_bound_is_its_round_figure_truncated_at_the_bound(rea
     # the deadline level starts from the drawn base: ln X_2025 - b - Σx = ln 600 on every path
     years = group.layout[:3]
     grown = np.log(group.deadline_values[2025]) - b - group.theta[:, :3].sum(axis=1)
-    assert years == (2023, 2024, 2025) and np.allclose(grown, math.log(600))
-    p_sim = float(np.sum(w * (group.deadline_values[2025] >= 800)))
+    assert years == (2023, 2024, 2025) and np.allclose(grown, math.log(600 * scale))
+    p_sim = float(np.sum(w * (group.deadline_values[2025] >= 800 * scale)))
     assert p_sim == pytest.approx(p, abs=4 * math.sqrt(p * (1 - p) / ess))
 
 
@@ -550,14 +552,17 @@ def test_the_round_reading_of_a_bound_base_caps_it_below_the_next_round_figure()
     assert np.all(group.weights[~inside] == 0) and np.all(group.weights[inside] > 0)
 
 
-def test_an_exact_level_after_a_bound_base_makes_the_base_irrelevant_to_the_deadline():
-    # exact 总产值 720 in 2024: ln X_2024 = ln 720 on every path whatever b, so ln X_2025 = ln 720 + x_2025:
-    # P(X_2025 ≥ 800) = Φ((ln 720 + ln 1.1 - ln 800) / 0.05), the base's bound and round figure aside
+@pytest.mark.parametrize("measure", ["cluster_output", "cluster_revenue"])
+def test_an_exact_level_after_a_bound_base_makes_the_base_irrelevant_to_the_deadline(measure):
+    # exact 720 in 2024 (总产值, or 营业收入 of a revenue target: the path times its ratio): ln X_2024 = ln 720 on
+    # every path whatever b, so ln X_2025 = ln 720 + x_2025: P(X_2025 ≥ 800) = Φ((ln 720 + ln 1.1 - ln 800) / 0.05),
+    # the base's bound and round figure aside
     from scipy import stats
 
-    params = scenario(growth=0.10, volatility=0.05, n_sims=40000, as_of="2026-11")
-    evidence = _evidence(("out_2024", "cluster_output", 2024, "level", 720, "exact"))
-    group = simulate_targets([BOUND_TARGET], params, evidence=evidence).groups[0]
+    params = scenario(growth=0.10, volatility=0.05, n_sims=40000, as_of="2026-11", revenue_to_output_ratio_sd=0.05)
+    evidence = _evidence(("x_2024", measure, 2024, "level", 720, "exact"))
+    target = dataclasses.replace(BOUND_TARGET, apply_ratio=measure == "cluster_revenue", measure=measure)
+    group = simulate_targets([target], params, evidence=evidence).groups[0]
     assert np.allclose(np.log(group.paths[2024]), math.log(720), atol=4 * 0.5 / (math.sqrt(3) * 720))
     p = float(stats.norm.cdf((math.log(720) + math.log(1.1) - math.log(800)) / 0.05))
     w = group.weights
@@ -582,3 +587,33 @@ def test_the_fitted_engine_draws_a_bound_base_from_its_round_figure_and_keeps_th
     assert mean_w == pytest.approx(mean, abs=4 * math.sqrt(var / group.ess))
     assert float(np.sum(w * (b - mean_w) ** 2)) == pytest.approx(var, rel=4 * math.sqrt(2 / group.ess))
     assert np.allclose(group.deadline_values[2025], 600 * np.exp(b) * 1.1 ** 3, rtol=1e-9)
+
+
+def test_a_bound_on_a_later_year_counts_the_drawn_base():
+    # 突破700 in 2024 after 超过600 in 2022: a path weighs when its 2024 level, grown from its own drawn base, is
+    # at 700 or more, and nothing otherwise
+    params = scenario(growth=0.05, volatility=0.05, n_sims=20000, as_of="2026-11")
+    evidence = _evidence(("b_2024", "cluster_output", 2024, "at_least", 700, "exact"))
+    group = simulate_targets([BOUND_TARGET], params, evidence=evidence).groups[0]
+    above = group.paths[2024].to_numpy() >= 700
+    assert 0.1 < above.mean() < 0.9
+    b = group.theta[:, list(group.layout).index(condition.BASE)]
+    assert np.all(group.weights[~above | (b < 0)] == 0) and np.all(group.weights[above & (b >= 0)] > 0)
+
+
+def test_the_fitted_engine_moves_a_bound_base_onto_an_exact_later_level(monkeypatch):
+    # growth alike on every path (10 %): an exact 720 in 2024 moves 2023, 2024 (metric 1 each, the paths
+    # having no spread) and the base (metric its prior variance s_b²), so each path's base moves s_b² times
+    # as far as its 2023 growth: b_prior = b - s_b² (x_2023 - ln 1.1) is the round figure's N(m_b, s_b) again
+    spread_models(monkeypatch, sds=(0.0, 0.0, 0.0))
+    params = scenario(engine="fitted", n_sims=4000, as_of="2026-11", evidence=EvidenceParams(min_ess=10))
+    evidence = _evidence(("out_2024", "cluster_output", 2024, "level", 720, "exact"))
+    group = simulate_targets([BOUND_TARGET], params, pd.Series({2021: 590.0, 2022: 600.0}), evidence).groups[0]
+    layout = list(group.layout)
+    b, x_2023 = group.theta[:, layout.index(condition.BASE)], group.theta[:, layout.index(2023)]
+    assert np.allclose(group.paths[2024], 720, rtol=1e-9)
+    assert np.allclose(group.deadline_values[2025], 720 * 1.1, rtol=1e-9)
+    m, s = math.log1p(50 / 600), math.log1p(100 / 600) / math.sqrt(12)
+    prior = b - s ** 2 * (x_2023 - math.log(1.1))
+    assert prior.mean() == pytest.approx(m, abs=4 * s / math.sqrt(len(b)))
+    assert prior.std() == pytest.approx(s, rel=0.05)
