@@ -111,14 +111,14 @@ def growth_of(year) -> Linear:
     return Linear(((year, 1.0),))
 
 
-def log_level(year, years, base_log, uncertain_base=False) -> Linear:
+def log_level(year, years, base_log, uncertain_base) -> Linear:
     """ln X_t = ln X_b + Σ of the simulated years' growth up to t; with ``uncertain_base`` (a base stated as a
     bound) ln X_b = base_log + b, b the state's ``BASE``."""
     base = ((BASE, 1.0),) if uncertain_base else ()
     return Linear(tuple((y, 1.0) for y in years if y <= year) + base, base_log)
 
 
-def log_revenue(year, years, base_log, uncertain_base=False) -> Linear:
+def log_revenue(year, years, base_log, uncertain_base) -> Linear:
     """ln X_t + ln r."""
     level = log_level(year, years, base_log, uncertain_base)
     return Linear(level.coef + ((LOG_RATIO, 1.0),), level.offset)
@@ -219,7 +219,7 @@ def _growth_row(obs, ep):
     return GaussianRow((obs.evidence_id,), growth_of(obs.year), value, own)
 
 
-def _level_function(obs, years, base_log, uncertain_base=False) -> Linear:
+def _level_function(obs, years, base_log, uncertain_base) -> Linear:
     if obs.role == "level":
         return log_level(obs.year, years, base_log, uncertain_base)
     if obs.role == "level_times_ratio":
