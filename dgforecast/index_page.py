@@ -59,8 +59,8 @@ PAGE_CSS = (".dgf-params{margin:1em 2em;font-family:sans-serif;font-size:13px}"
             "text-align:left;vertical-align:top}"
             "img{max-width:100%;height:auto}"
             "@media print{@page{size:A4;margin:14mm}.jp-OutputArea-output{overflow:visible}"
-            ".jp-RenderedHTMLCommon table{font-size:8px}.jp-RenderedHTMLCommon td,.jp-RenderedHTMLCommon th"
-            "{overflow-wrap:anywhere}}")
+            ".jp-RenderedHTMLCommon table{font-size:8px}:not(.jp-RenderedMarkdown).jp-RenderedHTMLCommon td,"
+            ":not(.jp-RenderedMarkdown).jp-RenderedHTMLCommon th{overflow-wrap:anywhere}}")
 
 
 def _state_td(label, text=None, small=None) -> str:
