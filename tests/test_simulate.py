@@ -617,3 +617,21 @@ def test_the_fitted_engine_moves_a_bound_base_onto_an_exact_later_level(monkeypa
     prior = b - s ** 2 * (x_2023 - math.log(1.1))
     assert prior.mean() == pytest.approx(m, abs=4 * s / math.sqrt(len(b)))
     assert prior.std() == pytest.approx(s, rel=0.05)
+
+
+def test_the_fitted_projection_weighs_a_wide_bound_base_by_its_prior_variance(monkeypatch):
+    # 超过600 with a step of 6000: s_b² = (ln 11)² / 12 is comparable to the years' metric (1 each, the paths
+    # alike), so the exact 720 in 2024 moves each path's base by s_b² / (2 + s_b²) of its gap c - b, c = ln(720 /
+    # (600 · 1.1²)): b' = (2 b + s_b² c) / (2 + s_b²), a normal with mean (2 m_b + s_b² c) / (2 + s_b²) and
+    # sd 2 s_b / (2 + s_b²), over every path (the weights aside)
+    spread_models(monkeypatch, sds=(0.0, 0.0, 0.0))
+    params = scenario(engine="fitted", n_sims=4000, as_of="2026-11", evidence=EvidenceParams(min_ess=10))
+    evidence = _evidence(("out_2024", "cluster_output", 2024, "level", 720, "exact"))
+    target = dataclasses.replace(BOUND_TARGET, base_step=6000.0)
+    group = simulate_targets([target], params, pd.Series({2021: 590.0, 2022: 600.0}), evidence).groups[0]
+    b = group.theta[:, list(group.layout).index(condition.BASE)]
+    m, s2 = math.log1p(3000 / 600), math.log1p(6000 / 600) ** 2 / 12
+    c = math.log(720 / (600 * 1.1 ** 2))
+    sd = 2 * math.sqrt(s2) / (2 + s2)
+    assert b.mean() == pytest.approx((2 * m + s2 * c) / (2 + s2), abs=4 * sd / math.sqrt(len(b)))
+    assert b.std() == pytest.approx(sd, rel=4 * math.sqrt(0.5 / len(b)))
