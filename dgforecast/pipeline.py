@@ -22,6 +22,7 @@ from dgforecast.params import parse_overrides, resolve_scenario
 from dgforecast.plan import PLAN_FILE, load_plan
 from dgforecast.plan_figures import cross_checks, derive_plan_figures
 from dgforecast.targets import NO_TARGETS, require_targets, targets_records, targets_table
+from dgforecast.verdicts import deadline_passed
 from dgforecast.vocabulary import NO_FIGURE_EN
 
 log = logging.getLogger(__name__)
@@ -355,9 +356,15 @@ def _track_text(frame, final, levels, params, written) -> str:
             lines.append(f"{r.as_of:<8} {r.p_met:>7.1%} {level(r.median):>9} {level(r.q10):>9} {level(r.q90):>9}  "
                          f"{arrived}{score}")
         f = final[final["target_id"] == row.id].iloc[0]
-        lines.append(f"final assessment (终期评估) as of {params.as_of_month}: P(met) {f.p_met:.1%} -> {f.verdict} "
-                     f"({f.verdict_en}); reading 突破 as below the next round figure: P(met) {f.p_met_round:.1%} -> "
-                     f"{f.verdict_round} ({f.verdict_round_en})")
+        if f.p_met != f.p_met:  # no probability at all: the reason instead
+            lines.append(f"final assessment (终期评估) as of {params.as_of_month}: {f.verdict} ({f.verdict_en}): {f.reason}")
+        elif not deadline_passed(params, row.deadline):
+            lines.append(f"deadline ahead (期限未到) as of {params.as_of_month}: P(met by {row.deadline}) {f.p_met:.1%}; "
+                         f"the final assessment waits for the figures of {row.deadline}")
+        else:
+            lines.append(f"final assessment (终期评估) as of {params.as_of_month}: P(met) {f.p_met:.1%} -> {f.verdict} "
+                         f"({f.verdict_en}); reading 突破 as below the next round figure: P(met) {f.p_met_round:.1%} -> "
+                         f"{f.verdict_round} ({f.verdict_round_en})")
     others = final[~final["target_id"].isin(levels["id"])]
     if len(others):
         counts = others.groupby("verdict", sort=False).size()

@@ -338,6 +338,13 @@ def test_track_text_has_a_line_per_vintage_and_the_final_assessment(workbook, ca
     assert "final assessment (终期评估) as of 2026-11" in out and "13 无法确认" in out
 
 
+def test_track_before_the_deadline_says_it_is_ahead_not_a_final_assessment(workbook, capsys):
+    assert main(["--project", str(workbook), "track", "base", "--as-of", "2024-09", "-p", "n_sims=2000"]) == 0
+    out = capsys.readouterr().out
+    assert "deadline ahead (期限未到) as of 2024-09: P(met by 2025)" in out
+    assert "final assessment (终期评估) as of 2024-09: P(met)" not in out
+
+
 @pytest.mark.slow
 def test_track_out_writes_the_table_and_the_chart_beside_it(workbook, tmp_path, capsys):
     out = tmp_path / "reports" / "track.csv"
