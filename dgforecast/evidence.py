@@ -30,18 +30,18 @@ COLUMNS = ["evidence_id", "measure", "year", "period", "kind", "value", "unit", 
 #: What each measure is — its unit, names and role (the link to the path it bears on) — is the plan's:
 #: data/raw/plan.yaml ``measures`` (``dgforecast.plan``). The loader adds the role and the path to each row.
 KINDS = {
-    "level": "a figure: exact (only its rounding) or a round statement such as 达到5000 (precision)",
+    "level": "a figure: exact (only its rounding) or a round statement such as 达到1000 (precision)",
     "at_least": "a lower bound (突破 / 超过 / 以上)",
     "at_most": "an upper bound",
     "growth": "growth on the same period of the year before, in %",
 }
 #: How a level or bound was written (column ``precision``; empty: decided by the digits, ``precision_of``).
 PRECISIONS = {
-    "exact": "a figure as published to its last digit (5312.47): it carries only its rounding, half a unit of "
+    "exact": "a figure as published to its last digit (1234.56): it carries only its rounding, half a unit of "
              "that digit; an exact figure of a target's own measure and year decides the target",
-    "round": "a round statement (达到5000, 5千亿级, 突破2.5万亿): a level carries the round-figure sd "
+    "round": "a round statement (达到1000, 千亿级, 突破2万): a level carries the round-figure sd "
              "(evidence.round_sd); a bound is read two ways, plain (a bound only) and round (also short of the "
-             "next round figure, one unit of its last significant digit above: 5000 -> 6000)",
+             "next round figure, one unit of its last significant digit above: 1000 -> 2000)",
 }
 #: Growth the loader accepts, in % (a year's growth outside it is a typing slip: 85 for 8.5, 50000 for 5000).
 GROWTH_RANGE = (-60.0, 150.0)

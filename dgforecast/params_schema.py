@@ -91,7 +91,7 @@ class EvidenceParams(BaseModel):
     ytd_sd: float = Field(0.06, ge=0.0, le=0.5, json_schema_extra=_meta(
         "sd of log growth (whole year unseen)", "累计增速外推误差", "year-to-date extrapolation sd"))
     round_sd: float = Field(0.07, ge=0.001, le=0.5, json_schema_extra=_meta(
-        "sd of ln level", "整数表述（达到5000）的误差", "round-statement sd (达到5000)"))
+        "sd of ln level", "整数表述（如“达到1000”）的误差", "round-statement sd (达到1000 and the like)"))
     bound_sd: float = Field(0.0, ge=0.0, le=0.5, json_schema_extra=_meta(
         "sd of ln level (0 = hard bound)", "上下限的软化程度", "bound softness"))
     reading: Literal["plain", "round"] = Field("plain", json_schema_extra=_meta(

@@ -221,10 +221,11 @@ def spread_words(finals, params_by_name, target_id, headline, target=None) -> tu
         parts_en.append(f"{params.label_en}{' (headline)' if name == headline else ''} {v_en} {row['p_met']:.1%}")
         ps.append(row["p_met"])
     span = f"{min(ps):.1%}—{max(ps):.1%}"
-    name_zh, name_en_ = ("", "") if target is None else (f"{target['name_zh']}，", f"{name_en(target['name_en'])}, ")
-    return (f"{name_zh}各情景：{'；'.join(parts_zh)}。实现概率范围{span}。",
-            f"{name_en_}every scenario: {'; '.join(parts_en)}. P(met) spans {span.replace('—', '–')}."
-            if target is not None else f"Every scenario: {'; '.join(parts_en)}. P(met) spans {span.replace('—', '–')}.")
+    zh = f"各情景：{'；'.join(parts_zh)}。实现概率范围{span}。"
+    en = f"every scenario: {'; '.join(parts_en)}. P(met) spans {span.replace('—', '–')}."
+    if target is None:
+        return zh, en[0].upper() + en[1:]
+    return f"{target['name_zh']}，{zh}", f"{name_en(target['name_en'])}, {en}"
 
 
 def hinge_words(crossings, target, params) -> tuple[str, str]:
