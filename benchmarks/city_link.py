@@ -4,7 +4,7 @@ Usage: ``.venv/bin/python benchmarks/city_link.py`` from the workbook. Reads onl
 published files), prints the tables and writes ``benchmarks/results/city_link.md``.
 
 The city's real 增加值 growth is published for every year; the cluster's only for 2021 and parts of
-2022 and 2025. The measurement model (``dgforecast.condition``) reads a city growth c as evidence on
+2022 and 2025. The measurement model (``dgforecast.engine.condition``) reads a city growth c as evidence on
 the cluster's: ln(1 + g_cluster) = ln(1 + c) + δ + η_t, with δ the cluster's own gap (one per path,
 prior N(city_gap, city_gap_sd²)) and η_t the year's departure from it (sd city_gap_sd). This script
 measures, in natural logs, every gap a sector's published real growth makes with the city's of the
@@ -120,7 +120,7 @@ def report(raw=RAW) -> str:
 
 
 def main():
-    from dgforecast.fileio import write_text_atomic
+    from dgforecast.core.fileio import write_text_atomic
 
     text = report()
     print(text)

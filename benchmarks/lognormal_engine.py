@@ -6,7 +6,7 @@ the workbook. Reads data/raw (the two published Dongguan files) and the M3 yearl
 ``benchmarks/results/lognormal_engine.md``. Self-contained: numpy, scipy and pandas only, no
 randomness (every interval is in closed form), a few seconds on one core.
 
-The engine (``dgforecast/simulate.py``): annual log growth ~ N(ln(1+g), σ²), independent across
+The engine (``dgforecast/engine/simulate.py``): annual log growth ~ N(ln(1+g), σ²), independent across
 years, so ln y_{T+h} ~ N(ln y_T + h·ln(1+g), h·σ²); the revenue ratio r = 营业收入/总产值 is drawn
 once per path, lognormal with mean ``revenue_to_output_ratio`` and sd ``revenue_to_output_ratio_sd``.
 
@@ -194,7 +194,7 @@ def city_ratio_range(figures, step=1000.0) -> dict:
 
 
 def ratio_lognormal(mean, sd) -> tuple[float, float]:
-    """(mu, s) of a lognormal with the given mean and sd (as ``dgforecast.prior.ratio_lognormal``)."""
+    """(mu, s) of a lognormal with the given mean and sd (as ``dgforecast.engine.prior.ratio_lognormal``)."""
     s2 = math.log1p((sd / mean) ** 2)
     return math.log(mean) - s2 / 2.0, math.sqrt(s2)
 

@@ -8,8 +8,8 @@ Usage::
 
     .venv/bin/python benchmarks/mutation.py                 # the measurement model (DEFAULT_PATHS below)
     .venv/bin/python benchmarks/mutation.py --paths dgforecast/pins.py --tests tests/test_pins.py
-    .venv/bin/python benchmarks/mutation.py --paths dgforecast/fitted_engine.py --tests tests/test_simulate.py \\
-        --no-defaults --functions 'dgforecast.fitted_engine._project' 'dgforecast.fitted_engine.fitted_state'
+    .venv/bin/python benchmarks/mutation.py --paths dgforecast/engine/fitted_engine.py --tests tests/test_simulate.py \\
+        --no-defaults --functions 'dgforecast.engine.fitted_engine._project' 'dgforecast.engine.fitted_engine.fitted_state'
     make mutation                                           # installs the pinned mutmut into .venv first
 
 The default run mutates condition.py whole and the conditioning functions of simulate.py, prior.py
@@ -17,7 +17,7 @@ and fitted_engine.py (``DEFAULT_FUNCTIONS``) against tests/test_condition.py and
 ``--paths`` and ``--tests`` add to the defaults below (``--no-defaults`` drops them, and the default
 functions with them); ``--functions`` keeps only the mutants of the named functions, in place of the
 default ones (``module.function`` or ``module.Class.method``, shell wildcards allowed; name every
-module's, e.g. ``'dgforecast.condition.*'``). ``-j`` is the number of
+module's, e.g. ``'dgforecast.engine.condition.*'``). ``-j`` is the number of
 mutants tested at once (default: the CPUs); ``--report NAME`` writes ``benchmarks/results/NAME.md``
 (default ``mutation``), so a run over other files does not overwrite the measurement model's.
 
@@ -32,7 +32,7 @@ mutmut is not installed by this script: it says which ``pip install`` to run whe
 
 Why a scratch copy: mutmut 3 copies the project into ``mutants/`` beside its config and runs pytest
 there. Run inside the repository, that copy would sit below the user's own workbook (params.yaml
-and data/raw/ of the repository), which ``dgforecast.config.find_project`` finds from the current
+and data/raw/ of the repository), which ``dgforecast.core.config.find_project`` finds from the current
 folder upward, and the tests' guard (tests/conftest.py) only hides the folder the tests live in.
 So the package, the tests, the notebooks and pyproject.toml (with a ``[tool.mutmut]`` section
 written for this run) are copied to a temporary folder outside any workbook, mutmut runs there,
@@ -69,7 +69,7 @@ ROOT = Path(__file__).resolve().parents[1]
 MUTMUT_VERSION = "3.8.1"
 #: What is mutated and which tests judge it, when no option says otherwise. When the measurement
 #: model moves (a new module, tests split), edit these two lists.
-DEFAULT_PATHS = ["dgforecast/condition.py", "dgforecast/simulate.py", "dgforecast/prior.py", "dgforecast/fitted_engine.py"]
+DEFAULT_PATHS = ["dgforecast/engine/condition.py", "dgforecast/engine/simulate.py", "dgforecast/engine/prior.py", "dgforecast/engine/fitted_engine.py"]
 DEFAULT_TESTS = ["tests/test_condition.py", "tests/test_simulate.py"]
 #: The functions of a default file that belong to the measurement model, when not all of it does
 #: (``module.function`` patterns as ``--functions`` takes them): the conditioning part of the simulation
@@ -78,10 +78,10 @@ DEFAULT_TESTS = ["tests/test_condition.py", "tests/test_simulate.py"]
 #: projection and weights (fitted_engine.py). A default file not named here is mutated whole;
 #: ``--functions`` replaces these, ``--no-defaults`` drops them.
 DEFAULT_FUNCTIONS = {
-    "dgforecast/simulate.py": [f"dgforecast.simulate.{name}" for name in (
+    "dgforecast/engine/simulate.py": [f"dgforecast.engine.simulate.{name}" for name in (
         "noise_along", "_lognormal_state", "years_evidence", "usable_observations", "target_function", "_group_paths")],
-    "dgforecast/prior.py": [f"dgforecast.prior.{name}" for name in ("prior_moments", "state_layout")],
-    "dgforecast/fitted_engine.py": [f"dgforecast.fitted_engine.{name}" for name in ("_project", "fitted_state")],
+    "dgforecast/engine/prior.py": [f"dgforecast.engine.prior.{name}" for name in ("prior_moments", "state_layout")],
+    "dgforecast/engine/fitted_engine.py": [f"dgforecast.engine.fitted_engine.{name}" for name in ("_project", "fitted_state")],
 }
 #: Copied beside the package and the tests, so tests that read them work from the copy.
 ALWAYS_COPY = ["notebooks"]
@@ -111,7 +111,7 @@ def parse_args(argv=None):
     parser.add_argument("--no-defaults", action="store_true", help="mutate and test only what --paths/--tests name")
     parser.add_argument("--functions", nargs="+", default=[], metavar="PATTERN",
                         help="only the mutants of these functions (in place of DEFAULT_FUNCTIONS): module.function "
-                             "or module.Class.method, wildcards allowed (e.g. 'dgforecast.condition.Linear.*')")
+                             "or module.Class.method, wildcards allowed (e.g. 'dgforecast.engine.condition.Linear.*')")
     parser.add_argument("--also-copy", nargs="+", default=[], metavar="PATH",
                         help="more files or folders the tests need in the copy (the package, tests/, "
                              "notebooks/ and pyproject.toml always are)")
@@ -142,7 +142,7 @@ def require_mutmut():
 
 
 def is_workbook(folder: Path) -> bool:
-    """The markers of dgforecast.config.is_project_root, without importing the package."""
+    """The markers of dgforecast.core.config.is_project_root, without importing the package."""
     return (folder / "params.yaml").exists() and (folder / "data" / "raw").exists()
 
 
@@ -155,7 +155,7 @@ def checked_inputs(args):
     for p in paths:
         f = ROOT / p
         if Path(p).is_absolute() or not f.is_file() or f.suffix != ".py" or len(Path(p).parts) < 2:
-            sys.exit(f"{p}: not a .py file inside a package folder of {ROOT} (a path like dgforecast/condition.py;"
+            sys.exit(f"{p}: not a .py file inside a package folder of {ROOT} (a path like dgforecast/engine/condition.py;"
                      f" if the measurement model moved, edit DEFAULT_PATHS in benchmarks/mutation.py)")
     for t in tests:
         if not (ROOT / t.split("::")[0]).exists():
@@ -240,7 +240,7 @@ def run_mutmut(workdir: Path, jobs: int, patterns) -> tuple[int, float, float, s
     env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
     # No PYTHONPATH to mutants/ here: mutants/ does not exist yet when mutmut starts, so its interpreter
     # would remember the folder as "no importer" and import the unmutated package (no test would then
-    # reach a mutant). mutmut puts mutants/ on its own sys.path, which forked workers (dgforecast.workers
+    # reach a mutant). mutmut puts mutants/ on its own sys.path, which forked workers (dgforecast.core.workers
     # on Linux) inherit; an interpreter started afresh (spawn, a dask nanny) imports the unmutated package.
     # one BLAS thread per forked worker: -j workers already fill the cores (and forking is safer)
     for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
@@ -290,7 +290,7 @@ def statuses():
 
 
 def split_mutant_name(name: str) -> tuple[str, str, int]:
-    """``dgforecast.condition.x_normalise__mutmut_7`` -> (``dgforecast.condition``, ``normalise``, 7);
+    """``dgforecast.engine.condition.x_normalise__mutmut_7`` -> (``dgforecast.engine.condition``, ``normalise``, 7);
     a method's qualified name is ``Class.method``."""
     head, _, number = name.rpartition("__mutmut_")
     module, _, mangled = head.rpartition(".")

@@ -24,9 +24,9 @@ from pathlib import Path
 
 import yaml
 
-from dgforecast.config import find_project
-from dgforecast.params import resolve_scenario, scenario_names
-from dgforecast.report import report_jobs
+from dgforecast.core.config import find_project
+from dgforecast.plan.params import resolve_scenario, scenario_names
+from dgforecast.run.report import report_jobs
 
 GOAL = 0.5
 

@@ -37,7 +37,7 @@ POINTS_GRID = {
 CHILD = r"""
 import json, resource, sys, time
 started = time.perf_counter()
-from dgforecast.sweep import run_sweep
+from dgforecast.run.sweep import run_sweep
 text = run_sweep(json.loads(sys.argv[1]), project=sys.argv[2], n_sims=int(sys.argv[3]), out=sys.argv[4],
                  jobs=int(sys.argv[5]), as_of=sys.argv[6] or None)
 seconds = time.perf_counter() - started
@@ -60,8 +60,8 @@ def time_sweep(specs, n_sims, jobs, out, as_of=None) -> dict:
 
 def time_papermill(sample, workdir) -> float:
     """Mean seconds to execute the scenario notebook and export its HTML, over ``sample`` points."""
-    from dgforecast.params import resolve_scenario
-    from dgforecast.sweep.pages import notebook_job, render_point
+    from dgforecast.plan.params import resolve_scenario
+    from dgforecast.run.sweep.pages import notebook_job, render_point
 
     seconds = []
     for i in range(sample):

@@ -1,7 +1,7 @@
 """The final verdict of every scenario, both readings, with and without the related city rows, and what moved it.
 
 Usage: ``.venv/bin/python benchmarks/verdicts.py [--as-of YYYY-MM]`` from the workbook (default: this
-month). Runs the workbook's own final assessment (``dgforecast.tracking.final_assessment``) on the
+month). Runs the workbook's own final assessment (``dgforecast.judge.tracking.final_assessment``) on the
 workbook's params.yaml and data/raw, prints the tables and writes ``benchmarks/results/verdicts.md``,
 the file the README quotes its verdict figures from.
 
@@ -44,8 +44,8 @@ def _only(inputs, measures):
 
 
 def verdict_rows(names, inputs, as_of):
-    from dgforecast.params import resolve_scenario
-    from dgforecast.tracking import final_assessment
+    from dgforecast.judge.tracking import final_assessment
+    from dgforecast.plan.params import resolve_scenario
 
     without = {**inputs, "evidence": inputs["evidence"][inputs["evidence"]["measure"] != "city_value_added"]}
     rows = []
@@ -69,14 +69,14 @@ def _md(rows, columns, headers) -> str:
 
 
 def report(as_of) -> str:
-    from dgforecast.assess import assess_inputs
-    from dgforecast.condition import gaussian_posterior, measurement, row_matrices
-    from dgforecast.params import resolve_scenario, scenario_names
-    from dgforecast.pipeline import load_inputs
-    from dgforecast.prior import prior_moments, simulated_years, state_layout
-    from dgforecast.simulate import evidence_rows, usable_observations
-    from dgforecast.targets import level_targets
-    from dgforecast.tracking import reading_statements
+    from dgforecast.engine.condition import gaussian_posterior, measurement, row_matrices
+    from dgforecast.engine.prior import prior_moments, simulated_years, state_layout
+    from dgforecast.engine.simulate import evidence_rows, usable_observations
+    from dgforecast.judge.assess import assess_inputs
+    from dgforecast.judge.tracking import reading_statements
+    from dgforecast.plan.params import resolve_scenario, scenario_names
+    from dgforecast.plan.targets import level_targets
+    from dgforecast.run.pipeline import load_inputs
 
     inputs = load_inputs(ROOT)
     names = scenario_names(ROOT / "params.yaml")
@@ -126,7 +126,7 @@ def report(as_of) -> str:
         H, y, R = row_matrices(m.rows, layout, m.growth_link_sd)
         _, cov = gaussian_posterior(mean0, np.diag(sd0 ** 2), H, y, R)
         sds[label] = (sd0, np.sqrt(np.diag(cov)), m)
-    from dgforecast.simulate import years_evidence
+    from dgforecast.engine.simulate import years_evidence
 
     table = years_evidence(sds["with"][2], years).set_index("year")
     for i, year in enumerate(years):
@@ -142,7 +142,7 @@ def report(as_of) -> str:
 
 
 def main(argv=None):
-    from dgforecast.fileio import write_text_atomic
+    from dgforecast.core.fileio import write_text_atomic
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--as-of", default=dt.date.today().strftime("%Y-%m"), metavar="YYYY-MM")

@@ -15,7 +15,7 @@ import sys
 import threading
 
 from dgforecast import __version__
-from dgforecast.errors import DgforecastError
+from dgforecast.core.errors import DgforecastError
 
 log = logging.getLogger("dgforecast")
 
@@ -29,14 +29,14 @@ class _Parser(argparse.ArgumentParser):
 
 # ---------------------------------------------------------------- commands
 def cmd_data(args) -> int:
-    from dgforecast.pipeline import build_data
+    from dgforecast.run.pipeline import build_data
 
     print(build_data(args.project))
     return 0
 
 
 def cmd_targets(args) -> int:
-    from dgforecast.pipeline import show_targets
+    from dgforecast.run.pipeline import show_targets
 
     print(show_targets(args.project, as_json=args.json))
     return 0
@@ -54,9 +54,9 @@ def _add_targets(sub):
 
 
 def cmd_params(args) -> int:
-    from dgforecast.config import find_project
-    from dgforecast.params import params_yaml_for
-    from dgforecast.params_comments import missing_reasons
+    from dgforecast.core.config import find_project
+    from dgforecast.plan.comments import missing_reasons
+    from dgforecast.plan.params import params_yaml_for
 
     print(params_yaml_for(args.scenario, args.param, args.project), end="")
     for note in missing_reasons(find_project(args.project).params_file):  # stderr: stdout stays papermill YAML
@@ -73,7 +73,7 @@ def _add_params(sub):
 
 
 def cmd_assess(args) -> int:
-    from dgforecast.pipeline import describe_assessment
+    from dgforecast.run.pipeline import describe_assessment
 
     print(describe_assessment(args.scenario, args.param, args.project, as_json=args.json, as_of=args.as_of,
                               evidence_file=args.evidence))
@@ -95,7 +95,7 @@ def _add_assess(sub):
 
 
 def cmd_track(args) -> int:
-    from dgforecast.pipeline import describe_track
+    from dgforecast.run.pipeline import describe_track
 
     print(describe_track(args.scenario, args.param, args.project, as_json=args.json, out=args.out,
                          evidence_file=args.evidence, as_of=args.as_of))
@@ -119,7 +119,7 @@ def _add_track(sub):
 
 
 def cmd_progress(args) -> int:
-    from dgforecast.progress import record_progress
+    from dgforecast.run.progress import record_progress
 
     print(record_progress(args.target_id, args.year, args.count, args.source, args.note or "", args.project,
                           args.published))
@@ -171,9 +171,9 @@ def _refuse_raw(args, path, option):
         return
     from pathlib import Path
 
-    from dgforecast.config import find_project, is_project_root
-    from dgforecast.errors import ProjectNotFound
-    from dgforecast.fileio import refuse_raw
+    from dgforecast.core.config import find_project, is_project_root
+    from dgforecast.core.errors import ProjectNotFound
+    from dgforecast.core.fileio import refuse_raw
 
     target = Path(path).resolve()
     roots = [folder for folder in target.parents if is_project_root(folder)]
@@ -186,7 +186,7 @@ def _refuse_raw(args, path, option):
 
 
 def cmd_run(args) -> int:
-    from dgforecast.report import describe_run
+    from dgforecast.run.report import describe_run
 
     _refuse_raw(args, args.out, "--out")
 
@@ -206,9 +206,9 @@ def _add_run(sub):
 
 
 def cmd_report(args) -> int:
-    from dgforecast.config import find_project
-    from dgforecast.params_comments import missing_reasons
-    from dgforecast.report import describe_report
+    from dgforecast.core.config import find_project
+    from dgforecast.plan.comments import missing_reasons
+    from dgforecast.run.report import describe_report
 
     _refuse_raw(args, args.out, "--out")
     text, code = describe_report(args.scenarios, args.param, args.out, args.jobs, args.show_code, args.project,
@@ -242,7 +242,7 @@ def _add_report(sub):
 
 
 def cmd_sweep(args) -> int:
-    from dgforecast.sweep import run_sweep
+    from dgforecast.run.sweep import run_sweep
 
     print(run_sweep(args.grid, project=args.project, scenario=args.scenario, n_sims=args.sims, seed=args.seed,
                     out=args.out, jobs=args.jobs, scheduler=args.scheduler, yes=args.yes,
@@ -287,7 +287,7 @@ def _add_sweep(sub):
 
 
 def cmd_forecast(args) -> int:
-    from dgforecast.forecast_files import describe_forecast_file
+    from dgforecast.models.forecast_files import describe_forecast_file
 
     _refuse_raw(args, args.output, "--output")
 
@@ -325,7 +325,7 @@ def _add_forecast(sub):
 
 
 def cmd_fit(args) -> int:
-    from dgforecast.pipeline import fit_series
+    from dgforecast.run.pipeline import fit_series
 
     print(fit_series(args.series_id, args.as_of, args.year, args.project, args.gaps))
     return 0
@@ -343,7 +343,7 @@ def _add_fit(sub):
 
 
 def cmd_new_plan(args) -> int:
-    from dgforecast.new_plan import new_plan
+    from dgforecast.plan.new_plan import new_plan
 
     print(new_plan(args.folder, args.title, args.title_en, args.base_year, args.plan_month))
     return 0

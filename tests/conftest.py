@@ -37,7 +37,7 @@ REPO = Path(__file__).resolve().parents[1]
 #: The workbook as shipped, pinned; read it through ``shipped`` or ``workbook``, never write to it.
 SHIPPED = Path(__file__).resolve().parent / "fixtures" / "workbook"
 #: The plan of the shipped workbook (data/raw/plan.yaml): its measures, which the evidence loader checks rows against.
-from dgforecast.plan import load_plan  # noqa: E402  (after the paths it is read from)
+from dgforecast.plan.plan_file import load_plan  # noqa: E402  (after the paths it is read from)
 
 PLAN = load_plan(SHIPPED / "data" / "raw")
 #: The repository root, for its notebooks/ (package code) only; its params.yaml and data/raw/ are
@@ -85,7 +85,7 @@ def live_workbook_is_not_a_workbook(request, monkeypatch):
     """
     if request.path.name in NOT_YET_ON_THE_FIXTURE:
         return
-    import dgforecast.config as config
+    import dgforecast.core.config as config
 
     real = config.is_project_root
 
@@ -103,8 +103,9 @@ FAKE_N_SIMS = ("  n_sims: 20000 ", "  n_sims: 2000  ")
 
 def make_fake(workbook: Path) -> Path:
     """Give a copy of the workbook the stand-in notebooks of tests/notebooks/ (see ``fake_workbook``)."""
-    from dgforecast.notebook import (ACROSS_NOTEBOOK, HISTORY_NOTEBOOK, PLAN_NOTEBOOK, SCENARIO_NOTEBOOK,
-                                     TRACKING_NOTEBOOK)
+    from dgforecast.core.config import ACROSS_NOTEBOOK, SCENARIO_NOTEBOOK, TRACKING_NOTEBOOK
+    HISTORY_NOTEBOOK = "02_history_and_models.ipynb"
+    PLAN_NOTEBOOK = "01_plan_baselines.ipynb"
 
     params_file = workbook / "params.yaml"
     text = params_file.read_text(encoding="utf-8")
@@ -136,7 +137,7 @@ def fake_report(tmp_path_factory) -> Path:
     one in (``put_report``) instead of building its own (five kernels and an assessment, about ten
     seconds on 2 cores). Read it, never write to it.
     """
-    from dgforecast import report
+    from dgforecast.run import report
 
     root = make_fake(copy_workbook(tmp_path_factory.mktemp("fake_report") / "workbook"))
     result = report.build_report(root, "base", workers=1, progress_stream=io.StringIO())
@@ -184,10 +185,10 @@ def built_report(tmp_path_factory) -> BuiltReport:
     the tests that read what a report's notebooks wrote read it instead of running them again
     (tests/test_notebooks_execute.py, the sweep page of tests/test_report.py). Read it, never write to it.
     """
-    from dgforecast import report
-    from dgforecast.params import resolve_scenario
-    from dgforecast.pipeline import load_inputs
-    from dgforecast.sweep import grid_points, make_setup, parse_grid, sweep, write_results
+    from dgforecast.plan.params import resolve_scenario
+    from dgforecast.run import report
+    from dgforecast.run.pipeline import load_inputs
+    from dgforecast.run.sweep import grid_points, make_setup, parse_grid, sweep, write_results
 
     root = copy_workbook(tmp_path_factory.mktemp("built_report") / "workbook")
     grid = parse_grid(["growth=0:0.08:0.02", "revenue_to_output_ratio=0.9,1.0"])

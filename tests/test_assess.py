@@ -6,14 +6,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from dgforecast.assess import SUMMARY_COLUMNS, assess_inputs, crossing_year, fan_quantiles
-from dgforecast.count_targets import count_target_assessment
-from dgforecast.errors import ParamsError
-from dgforecast.params import resolve_scenario
-from dgforecast.params_schema import StatusThresholds
-from dgforecast.pipeline import load_inputs
-from dgforecast.closed_form import closed_form_p_met
-from dgforecast.verdicts import p_target_met, status_label
+from dgforecast.core.errors import ParamsError
+from dgforecast.engine.closed_form import closed_form_p_met
+from dgforecast.judge.assess import SUMMARY_COLUMNS, assess_inputs, crossing_year, fan_quantiles
+from dgforecast.judge.count_targets import count_target_assessment
+from dgforecast.judge.verdicts import p_target_met, status_label
+from dgforecast.plan.params import resolve_scenario
+from dgforecast.plan.schema import StatusThresholds
+from dgforecast.run.pipeline import load_inputs
 from tests.conftest import SHIPPED
 
 DEFAULT = StatusThresholds()

@@ -14,23 +14,38 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 from scipy.stats import norm
 
-from dgforecast.assess import assess_inputs, summary_records
-from dgforecast.condition import (GAP, LOG_RATIO, Bound, GaussianRow, Linear, bears_on,
-                                  bound_log_likelihood, error_covariance, figure_sd, gaussian_log_likelihood,
-                                  gaussian_posterior, measurement, normalise, observations, psd_sqrt, resample,
-                                  row_matrices, weighted_stats)
-from dgforecast import condition
-from dgforecast.errors import ParamsError
-from dgforecast.evidence import COLUMNS, load_evidence
-from dgforecast.params import resolve_scenario
-from dgforecast.params_schema import EvidenceParams
-from dgforecast.pipeline import load_inputs
-from dgforecast.prior import prior_moments, state_layout
-from dgforecast.simulate import simulate_targets
-from dgforecast.targets import level_targets
+from dgforecast.core.errors import ParamsError
+from dgforecast.engine import condition
+from dgforecast.engine.condition import (
+    GAP,
+    LOG_RATIO,
+    Bound,
+    GaussianRow,
+    Linear,
+    bears_on,
+    bound_log_likelihood,
+    error_covariance,
+    figure_sd,
+    gaussian_log_likelihood,
+    gaussian_posterior,
+    measurement,
+    normalise,
+    observations,
+    psd_sqrt,
+    resample,
+    row_matrices,
+    weighted_stats,
+)
+from dgforecast.engine.prior import prior_moments, state_layout
+from dgforecast.engine.simulate import simulate_targets
+from dgforecast.judge.assess import assess_inputs, summary_records
+from dgforecast.plan.evidence import COLUMNS, load_evidence
+from dgforecast.plan.params import resolve_scenario
+from dgforecast.plan.schema import EvidenceParams
+from dgforecast.plan.targets import level_targets
+from dgforecast.run.pipeline import load_inputs
 from tests.conftest import PLAN
 
 

@@ -6,10 +6,10 @@ import pandas as pd
 import pytest
 
 from dgforecast.cli import main
-from dgforecast.data import history_series, load_baselines, load_history, load_targets
-from dgforecast.errors import DataError
-from dgforecast.plan_figures import cross_checks, derive_plan_figures, implied_total_range
-from dgforecast.targets import required_cagr, targets_table
+from dgforecast.core.errors import DataError
+from dgforecast.plan.data import history_series, load_baselines, load_history, load_targets
+from dgforecast.plan.figures import cross_checks, derive_plan_figures, implied_total_range
+from dgforecast.plan.targets import required_cagr, targets_table
 from tests.conftest import PLAN, SHIPPED
 
 RAW = SHIPPED / "data" / "raw"  # read only: commands get the workbook fixture

@@ -2,9 +2,14 @@
 
 import nbformat
 
-from dgforecast.document import (file_subject, heading_text, home_href, home_link_html,
-                                 notebook_heading, page_title)
-
+from dgforecast.present.document import (
+    file_subject,
+    heading_text,
+    home_href,
+    home_link_html,
+    notebook_heading,
+    page_title,
+)
 
 REPORT = "某市某产业集群行动计划"
 
@@ -48,7 +53,7 @@ def test_link_home_is_relative_to_the_page_and_escaped():
 
 
 def test_sentences_are_paragraphs_on_a_page_and_plain_lines_as_text():
-    from dgforecast.document import Sentences
+    from dgforecast.present.document import Sentences
 
     said = Sentences("结论取决于<营收>产值比。", "", "The verdict hinges on the ratio.")
     assert said._repr_html_() == ("<p class='dgf-words'>结论取决于&lt;营收&gt;产值比。</p>"

@@ -7,8 +7,8 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from dgforecast.errors import DataError, ParamsError
-from dgforecast.evidence import COLUMNS, load_evidence, period_months, select_evidence
+from dgforecast.core.errors import DataError, ParamsError
+from dgforecast.plan.evidence import COLUMNS, load_evidence, period_months, select_evidence
 from tests.conftest import PLAN, REPO, SHIPPED
 
 RAW = SHIPPED / "data" / "raw"
@@ -381,7 +381,8 @@ def test_shipped_round_statements_and_exact_figures_are_marked():
     ("5000.0", (5, -1), "exact", 0.1, 0.05),
 ])
 def test_precision_step_and_rounding_come_from_the_digits(text, digits, precision, step, rounding):
-    from dgforecast.numbers import precision_of, round_step, rounding as rounding_of, significant_digits
+    from dgforecast.core.numbers import precision_of, round_step, significant_digits
+    from dgforecast.core.numbers import rounding as rounding_of
 
     assert significant_digits(text) == digits and precision_of(text) == precision
     assert round_step(text) == pytest.approx(step) and rounding_of(text) == pytest.approx(rounding)

@@ -5,11 +5,11 @@ import pandas as pd
 import pytest
 
 from dgforecast import cli
-from dgforecast.backtest import PROB_GRID, ErrorDistribution, mase, smape
-from dgforecast.errors import DataError, ModelError
-from dgforecast.forecast import fill_gaps, forecast_series, p_at_least, simulate_series
-from dgforecast.forecast_files import forecast_file
-from dgforecast.pipeline import fit_series
+from dgforecast.core.errors import DataError, ModelError
+from dgforecast.models.backtest import PROB_GRID, ErrorDistribution, mase, smape
+from dgforecast.models.forecast import fill_gaps, forecast_series, p_at_least, simulate_series
+from dgforecast.models.forecast_files import forecast_file
+from dgforecast.run.pipeline import fit_series
 from tests.conftest import SHIPPED
 
 CLUSTER = pd.Series([3906.38, 4621.25], index=[2020, 2021], name="cluster_output")  # 亿元

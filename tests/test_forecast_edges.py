@@ -5,10 +5,10 @@ import pandas as pd
 import pytest
 
 from dgforecast.cli import main
-from dgforecast.errors import ModelError
-from dgforecast.forecast import forecast_series, model_label
-from dgforecast.forecast_files import forecast_file
-from dgforecast.models import fit_model
+from dgforecast.core.errors import ModelError
+from dgforecast.models.forecast import forecast_series, model_label
+from dgforecast.models.forecast_files import forecast_file
+from dgforecast.models.menu import fit_model
 from dgforecast.models.theta import fit_ses_alpha, ses_sse
 
 
@@ -50,7 +50,7 @@ def test_a_positive_growing_series_keeps_positive_lower_bounds_at_horizon_100():
     assert (frame["lo95"] <= frame["lo80"]).all() and (frame["lo80"] <= frame["forecast"]).all()
     assert (frame["forecast"] <= frame["hi80"]).all() and (frame["hi80"] <= frame["hi95"]).all()
     # near the data the log form is the level form to first order: a 1-year 80 % interval within 1 %
-    from dgforecast.forecast import plan_series
+    from dgforecast.models.forecast import plan_series
 
     plan = plan_series(_series(GROWING), 1)
     level = plan.spread.intervals(plan.point, plan.scale, [80])
@@ -105,7 +105,7 @@ def test_theta_forecasts_a_file_with_its_own_pooled_backtests(tmp_path):
 
 def test_a_horizon_that_would_not_fit_in_memory_is_refused_before_anything_is_allocated(tmp_path, capsys,
                                                                                         monkeypatch):
-    import dgforecast.limits as limits
+    import dgforecast.core.limits as limits
 
     monkeypatch.setattr(limits, "memory_limit", lambda: 4 << 30)
     path = _write(tmp_path / "in.csv", {"a": _series([1.0, 2.0, 3.0])})

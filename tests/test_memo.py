@@ -1,15 +1,15 @@
 """memo.docx: the reasons read from params.yaml, and a memo with every section, Chinese first, a chart, a CJK font."""
 
+import re
+
 import pandas as pd
 import pytest
 
-from dgforecast.assess import REPORT_COLUMNS
-import re
-
-from dgforecast.facts import assumption_reasons, reason_for, report_facts
-from dgforecast.memo import assumptions_table, value_text, write_memo
-from dgforecast.params import resolve_scenario, scenario_names
-from dgforecast.pipeline import load_inputs
+from dgforecast.judge.assess import REPORT_COLUMNS
+from dgforecast.plan.params import resolve_scenario, scenario_names
+from dgforecast.present.facts import assumption_reasons, reason_for, report_facts
+from dgforecast.present.memo import assumptions_table, value_text, write_memo
+from dgforecast.run.pipeline import load_inputs
 
 PARAMS_TEXT = """\
 # header: no key's reason

@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from dgforecast.errors import ModelError
-from dgforecast.models import MODELS, fit_model
+from dgforecast.core.errors import ModelError
+from dgforecast.models.menu import MODELS, fit_model
 
 
 def yearly(values, first=2012):

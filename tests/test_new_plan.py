@@ -9,17 +9,17 @@ from pathlib import Path
 import pytest
 import yaml
 
-from dgforecast.assess import assess_inputs, summary_records
 from dgforecast.cli import main
-from dgforecast.data import BASELINE_COLUMNS, TARGET_COLUMNS
-from dgforecast.evidence import COLUMNS as EVIDENCE_COLUMNS
-from dgforecast.new_plan import new_plan, render, scaffold_texts, template_values
-from dgforecast.params import resolve_scenario
-from dgforecast.params_comments import missing_reasons
-from dgforecast.params_schema import EvidenceParams, StatusThresholds, VerdictThresholds
-from dgforecast.pipeline import load_inputs
-from dgforecast.plan import load_plan
-from dgforecast.progress import HEADER as PROGRESS_COLUMNS
+from dgforecast.judge.assess import assess_inputs, summary_records
+from dgforecast.plan.comments import missing_reasons
+from dgforecast.plan.data import BASELINE_COLUMNS, TARGET_COLUMNS
+from dgforecast.plan.evidence import COLUMNS as EVIDENCE_COLUMNS
+from dgforecast.plan.new_plan import new_plan, render, scaffold_texts, template_values
+from dgforecast.plan.params import resolve_scenario
+from dgforecast.plan.plan_file import load_plan
+from dgforecast.plan.schema import EvidenceParams, StatusThresholds, VerdictThresholds
+from dgforecast.run.pipeline import load_inputs
+from dgforecast.run.progress import HEADER as PROGRESS_COLUMNS
 
 #: A plan written in March 2025 on 2024's figures: every example year is in the past, whatever today is.
 DATED = ["--base-year", "2024", "--plan-month", "2025-03"]

@@ -8,11 +8,21 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from dgforecast.errors import ParamsError
-from dgforecast.notebook import (SCENARIO_NOTEBOOK, CellFailure, NotebookJob, NotebookRun, Progress, check_sources,
-                                 execute_notebook, kernel_argv, run_jobs, scenario_job)
-from dgforecast.notebook_html import export_html, insert_appendix, insert_preamble
-from dgforecast.params import resolve_scenario
+from dgforecast.core.config import SCENARIO_NOTEBOOK
+from dgforecast.core.errors import ParamsError
+from dgforecast.plan.params import resolve_scenario
+from dgforecast.present.notebook_html import export_html, insert_appendix, insert_preamble
+from dgforecast.run.notebook import (
+    CellFailure,
+    NotebookJob,
+    NotebookRun,
+    Progress,
+    check_sources,
+    execute_notebook,
+    kernel_argv,
+    run_jobs,
+    scenario_job,
+)
 
 FIXTURES = Path(__file__).parent / "notebooks"
 
@@ -125,7 +135,7 @@ def test_a_page_outside_a_report_has_no_link_home_and_a_given_title_is_escaped_o
 
 @pytest.mark.notebooks
 def test_a_kernel_that_does_not_start_is_started_once_more(tmp_path, monkeypatch):
-    from dgforecast import notebook
+    from dgforecast.run import notebook
 
     calls, to_fail = [], [1]
     real = notebook._run_papermill
@@ -147,7 +157,7 @@ def test_a_kernel_that_does_not_start_is_started_once_more(tmp_path, monkeypatch
 
 
 def test_kernels_keep_inline_charts_when_the_shell_sets_mplbackend():
-    from dgforecast.notebook import kernel_environment
+    from dgforecast.run.notebook import kernel_environment
 
     env = kernel_environment({"MPLBACKEND": "Agg", "LANG": "C.UTF-8"})
     assert "MPLBACKEND" not in env

@@ -21,12 +21,13 @@ import nbformat
 import pandas as pd
 import pytest
 
-from dgforecast.assess import REPORT_COLUMNS
-from dgforecast.config import ProjectPaths
-from dgforecast.notebook import (NUMBERED_NOTEBOOKS, PLAN_NOTEBOOK, SCENARIO_NOTEBOOK, NotebookJob, execute_notebook,
-                                 notebook_parameters, run_jobs)
-from dgforecast.params import headline_scenario, resolve_scenario, scenario_names
-from dgforecast.report import notebook_runs
+from dgforecast.core.config import NUMBERED_NOTEBOOKS, SCENARIO_NOTEBOOK, ProjectPaths
+from dgforecast.judge.assess import REPORT_COLUMNS
+from dgforecast.run.notebook import NotebookJob, execute_notebook, notebook_parameters, run_jobs
+
+PLAN_NOTEBOOK = "01_plan_baselines.ipynb"
+from dgforecast.plan.params import headline_scenario, resolve_scenario, scenario_names
+from dgforecast.run.report import notebook_runs
 from tests.conftest import BUILT_SCENARIOS, REPO, SHIPPED, copy_workbook
 
 SMALL = {"n_sims": 200}
@@ -169,7 +170,7 @@ def test_notebook_finds_the_workbook_from_its_folder_without_project_dir(tmp_pat
 
 
 def test_base_closed_form_is_the_hand_worked_value():
-    from dgforecast.closed_form import closed_form_p_met
+    from dgforecast.engine.closed_form import closed_form_p_met
 
     # gap = ln(5400/4621.25) - 4 ln 1.06 + s²/2 = -0.0759, spread = sqrt(4 x 0.075² + ln(1 + 0.055²)) = 0.1596
     assert round(closed_form_p_met(5400, 4621.25, 4, 0.06, 0.075, 1.0, 0.055), 4) == 0.6825
@@ -181,7 +182,7 @@ def test_scenario_notebook_agrees_with_the_closed_form_as_of_the_plan(executed, 
     """The closed form holds before any evidence: the notebook's ``p_met_plan`` (as of 2022-01, the same
     draws unweighted) must lie within 4 Monte Carlo standard errors of it. ``p_met`` itself is weighed by
     the evidence published by today, which the closed form knows nothing of."""
-    from dgforecast.closed_form import closed_form_p_met
+    from dgforecast.engine.closed_form import closed_form_p_met
 
     params = resolve_scenario(SHIPPED / "params.yaml", scenario, SMALL)
     if params.engine != "lognormal":

@@ -2,7 +2,7 @@
 
 Every numbered notebook has exactly one cell tagged ``parameters`` whose names are what the runner
 injects (for a notebook run once or per scenario: every field of the scenario schema,
-``dgforecast.params_schema.FIELDS``, and no other name); git holds no outputs or execution counts; and a
+``dgforecast.plan.schema.FIELDS``, and no other name); git holds no outputs or execution counts; and a
 notebook staged with outputs is stripped on the way in (the filter ``make`` installs).
 """
 
@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from dgforecast import params_schema
-from dgforecast.notebook import NUMBERED_NOTEBOOKS
-from dgforecast.yamlfile import did_you_mean
-from dgforecast.report import notebook_runs
+from dgforecast.core.config import NUMBERED_NOTEBOOKS
+from dgforecast.core.yamlfile import did_you_mean
+from dgforecast.plan import schema as params_schema
+from dgforecast.run.report import notebook_runs
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "notebooks"
@@ -43,7 +43,7 @@ def parameter_names(source: str) -> list[str]:
 def problems(path: Path, fields=None) -> list[str]:
     """What is wrong with the parameters cell of the notebook at ``path``: one line each, none when fine.
 
-    ``fields`` is the scenario schema (default ``dgforecast.params_schema.FIELDS``, read at call time).
+    ``fields`` is the scenario schema (default ``dgforecast.plan.schema.FIELDS``, read at call time).
     """
     fields = params_schema.FIELDS if fields is None else fields
     name = path.name
@@ -65,7 +65,7 @@ def problems(path: Path, fields=None) -> list[str]:
     if runs in ("once", "per_scenario"):
         schema = set(fields) - {"scenario"}
         injected |= {"scenario"} | schema
-        found += [f"{name}: the parameters cell lacks scenario field {field!r} (dgforecast.params_schema.FIELDS); add "
+        found += [f"{name}: the parameters cell lacks scenario field {field!r} (dgforecast.plan.schema.FIELDS); add "
                   f"`{field} = None  # {fields[field].get('label_zh', '')} {fields[field].get('label_en', '')}`"
                   for field in sorted(schema - set(declared))]
     for extra in [n for n in declared if n not in injected | OWN_NAMES.get(runs, set())]:
@@ -99,7 +99,7 @@ def test_a_field_added_to_the_schema_and_not_to_a_notebook_is_named_with_the_not
     monkeypatch.setattr(params_schema, "FIELDS", {**params_schema.FIELDS, "capacity_growth": extra})
     found = problems(NOTEBOOKS / "03_scenario.ipynb")
     assert found == ["03_scenario.ipynb: the parameters cell lacks scenario field 'capacity_growth' "
-                     "(dgforecast.params_schema.FIELDS); add `capacity_growth = None  # 新参数 new parameter`"]
+                     "(dgforecast.plan.schema.FIELDS); add `capacity_growth = None  # 新参数 new parameter`"]
     # notebooks that take no scenario fields (across scenarios, the sweep) are not asked for it
     assert problems(NOTEBOOKS / "04_targets_across_scenarios.ipynb") == []
 

@@ -4,11 +4,11 @@ import pytest
 import yaml
 
 from dgforecast.cli import main
-from dgforecast.errors import ParamsError
-from dgforecast.params import parse_overrides, resolve_scenario, scenario_names, to_papermill_yaml
-from dgforecast.params_comments import missing_reasons
-from dgforecast.params_schema import FIELDS, ScenarioParams, field_table, to_nominal
-from dgforecast.yamlfile import did_you_mean
+from dgforecast.core.errors import ParamsError
+from dgforecast.core.yamlfile import did_you_mean
+from dgforecast.plan.comments import missing_reasons
+from dgforecast.plan.params import parse_overrides, resolve_scenario, scenario_names, to_papermill_yaml
+from dgforecast.plan.schema import FIELDS, ScenarioParams, field_table, to_nominal
 from tests.conftest import SHIPPED
 
 PARAMS = SHIPPED / "params.yaml"

@@ -10,13 +10,13 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from dgforecast.assess import assess_inputs, summary_records
 from dgforecast.cli import main
-from dgforecast.errors import ParamsError
-from dgforecast.params import resolve_scenario
-from dgforecast.params_schema import FIELDS
-from dgforecast.pipeline import load_inputs
-from dgforecast.plan import load_plan
+from dgforecast.core.errors import ParamsError
+from dgforecast.judge.assess import assess_inputs, summary_records
+from dgforecast.plan.params import resolve_scenario
+from dgforecast.plan.plan_file import load_plan
+from dgforecast.plan.schema import FIELDS
+from dgforecast.run.pipeline import load_inputs
 from tests.conftest import REPO, SHIPPED
 
 PLANS = REPO / "plans"
@@ -69,9 +69,9 @@ def test_as_of_before_the_anchor_was_published_no_path_can_start(gd):
 
 
 def _index_text(root, scenarios):
-    from dgforecast.assess import with_plan
-    from dgforecast.facts import report_facts
-    from dgforecast.index_page import index_html
+    from dgforecast.judge.assess import with_plan
+    from dgforecast.present.facts import report_facts
+    from dgforecast.present.index_page import index_html
 
     params = {n: resolve_scenario(root / "params.yaml", n, {"as_of": "2026-11", "n_sims": 2000}) for n in scenarios}
     inputs = load_inputs(root)
@@ -234,7 +234,7 @@ def test_the_package_code_holds_no_fact_of_any_plan(raw):
 
 @pytest.mark.parametrize("raw", PLAN_FOLDERS, ids=lambda p: p.parents[1].name)
 def test_the_package_data_holds_no_fact_of_any_plan(raw):
-    # the templates of dgforecast new-plan (dgforecast/scaffold/) and any other file the package ships
+    # the templates of dgforecast new-plan (dgforecast/plan/scaffold/) and any other file the package ships
     numbers, words = _plan_facts(raw)
     words += ["Dongguan", "东莞", "Guangdong", "广东", "DG_", "GD_"]
     written = [re.compile(rf"(?<![\d.]){re.escape(f'{n:g}')}(?![\d])") for n in numbers]
@@ -253,7 +253,7 @@ def test_the_package_data_holds_no_fact_of_any_plan(raw):
 @pytest.mark.notebooks
 @pytest.mark.parametrize("name", ["dg_robots_2023_2025", "gd_robots_2021_2025"])
 def test_every_plan_builds_its_report_titled_with_that_plan(name, tmp_path):
-    from dgforecast import report
+    from dgforecast.run import report
 
     root = _copy(PLANS / name, tmp_path / name)  # no notebooks/ of its own: the repository's are found above
     shutil.copytree(REPO / "notebooks", tmp_path / "notebooks")

@@ -11,7 +11,7 @@ import pytest  # noqa: E402
 from matplotlib.legend import Legend  # noqa: E402
 from matplotlib.patches import Rectangle  # noqa: E402
 
-from dgforecast import plots  # noqa: E402
+from dgforecast.present import plots  # noqa: E402
 from tests.conftest import PLAN  # noqa: E402
 
 
@@ -182,7 +182,7 @@ EVIDENCE_ROWS = [
 def evidence(tmp_path):
     from datetime import date
 
-    from dgforecast.evidence import load_evidence
+    from dgforecast.plan.evidence import load_evidence
 
     path = tmp_path / "evidence.csv"
     path.write_text("\n".join([EVIDENCE_HEADER, *EVIDENCE_ROWS]) + "\n", encoding="utf-8")
@@ -194,7 +194,7 @@ SHORT = {m: PLAN.short(m) for m in PLAN.measures}
 
 
 def _marks_by_id(evidence, measure="cluster_revenue", reading="plain"):
-    from dgforecast.evidence_marks import evidence_marks
+    from dgforecast.present.evidence_marks import evidence_marks
 
     return evidence_marks(evidence, measure, reading, SHORT).set_index("evidence_id")
 
@@ -247,7 +247,7 @@ def test_city_growth_and_ratio_rows_are_not_drawn(evidence):
 
 
 def test_a_chart_of_a_measure_with_no_levels_drawn_has_no_marks(evidence):
-    from dgforecast.evidence_marks import evidence_marks
+    from dgforecast.present.evidence_marks import evidence_marks
 
     assert len(evidence_marks(evidence, "city_value_added")) == 0  # growth rows: no level to draw
     assert len(evidence_marks(None, "cluster_output")) == 0
@@ -257,7 +257,7 @@ def _result(evidence, used_ids, reading="plain", base=4390.19):
     """The parts of a ScenarioResult the marks read, by hand: a 2021 base of 4621.25 × 0.95."""
     from types import SimpleNamespace
 
-    from dgforecast.evidence import select_evidence
+    from dgforecast.plan.evidence import select_evidence
 
     return SimpleNamespace(actuals=pd.Series({2021: base}), simulation=SimpleNamespace(selection=select_evidence(evidence)),
                            evidence={"rev_2025": {"evidence_used": used_ids}},
@@ -270,7 +270,7 @@ def _targets(conversion):
 
 
 def test_the_base_point_of_a_converted_target_is_derived_not_actual(evidence):
-    from dgforecast.evidence_marks import scenario_marks
+    from dgforecast.present.evidence_marks import scenario_marks
 
     marks = scenario_marks(_result(evidence, ["out_2022", "va_2023"]), _targets("revenue_to_output_ratio"), "rev_2025")
     base = marks.iloc[0]
@@ -282,7 +282,7 @@ def test_the_base_point_of_a_converted_target_is_derived_not_actual(evidence):
 
 
 def test_the_base_point_of_a_target_in_the_plans_own_measure_is_the_plan_baseline(evidence):
-    from dgforecast.evidence_marks import scenario_marks
+    from dgforecast.present.evidence_marks import scenario_marks
 
     marks = scenario_marks(_result(evidence, ["out_2023_at_least"], "round", base=4621.25), _targets(""), "rev_2025")
     assert marks[["mark", "measure", "value"]].values.tolist() == [["baseline", "cluster_output", 4621.25],
@@ -291,7 +291,7 @@ def test_the_base_point_of_a_target_in_the_plans_own_measure_is_the_plan_baselin
 
 
 def test_fan_chart_legend_holds_each_kind_of_mark_once_in_chinese_and_english(evidence):
-    from dgforecast.evidence_marks import base_mark, evidence_marks
+    from dgforecast.present.evidence_marks import base_mark, evidence_marks
 
     marks = pd.concat([base_mark(2021, 4621.25, derived=True, measure="cluster_revenue"),
                        evidence_marks(evidence, "cluster_revenue", names=SHORT),
@@ -324,7 +324,7 @@ def test_fan_chart_legend_holds_each_kind_of_mark_once_in_chinese_and_english(ev
 
 
 def test_fan_chart_spreads_marks_of_one_year_side_by_side(evidence):
-    from dgforecast.evidence_marks import evidence_marks
+    from dgforecast.present.evidence_marks import evidence_marks
 
     marks = evidence_marks(evidence[evidence["year"] == 2024], "cluster_revenue")
     fig = plots.fan_chart(_fan(), marks=marks)

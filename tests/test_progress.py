@@ -28,9 +28,9 @@ def test_a_count_is_appended_and_the_target_gets_a_probability(workbook, capsys)
 
 
 def test_the_readme_count_example_is_not_confirmed_and_not_used_as_of_the_plan(workbook, capsys):
-    from dgforecast.params import resolve_scenario
-    from dgforecast.pipeline import load_inputs
-    from dgforecast.tracking import final_assessment
+    from dgforecast.judge.tracking import final_assessment
+    from dgforecast.plan.params import resolve_scenario
+    from dgforecast.run.pipeline import load_inputs
 
     code, _, err = _progress(workbook, capsys, "first_sets_2025", "--year", "2023", "--count", "30",
                              "--source", "x", "--published", "2024-01")

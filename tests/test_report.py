@@ -9,12 +9,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from dgforecast import report, report_folders
 from dgforecast.cli import main
-from dgforecast.errors import ParamsError
-from dgforecast.assess import REPORT_COLUMNS
-from dgforecast.notebook import SWEEP_NOTEBOOK
-from dgforecast.provenance import sha256_of
+from dgforecast.core.config import SWEEP_NOTEBOOK
+from dgforecast.core.errors import ParamsError
+from dgforecast.judge.assess import REPORT_COLUMNS
+from dgforecast.run import report, report_folders
+from dgforecast.run.provenance import sha256_of
 from tests.conftest import BUILT_SCENARIOS, REPO, put_report
 
 FIXTURES = Path(__file__).parent / "notebooks"
@@ -172,9 +172,9 @@ def test_data_dependent_problems_stop_before_any_kernel_with_exit_2(fake_workboo
 
 def _write_sweep(workbook, path, specs):
     """A small sweep results file made with the sweep API (few paths: only the page is under test)."""
-    from dgforecast.params import resolve_scenario
-    from dgforecast.pipeline import load_inputs
-    from dgforecast.sweep import grid_points, make_setup, parse_grid, sweep, write_results
+    from dgforecast.plan.params import resolve_scenario
+    from dgforecast.run.pipeline import load_inputs
+    from dgforecast.run.sweep import grid_points, make_setup, parse_grid, sweep, write_results
 
     base = resolve_scenario(workbook / "params.yaml", "base", {"n_sims": 200})
     grid = parse_grid(specs)
@@ -227,8 +227,8 @@ def test_bad_sweep_file_is_one_line_and_exit_2_before_any_kernel(fake_workbook, 
 def test_every_page_of_a_report_links_home_relatively_and_scenario_pages_name_their_scenario(fake_workbook, tmp_path):
     import nbformat
 
-    from dgforecast.config import ProjectPaths
-    from dgforecast.params import resolve_scenario
+    from dgforecast.core.config import ProjectPaths
+    from dgforecast.plan.params import resolve_scenario
 
     paths = ProjectPaths(fake_workbook)
     shutil.copy(REPO / "notebooks" / SWEEP_NOTEBOOK, fake_workbook / "notebooks" / SWEEP_NOTEBOOK)

@@ -18,11 +18,14 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from dgforecast import report
 from dgforecast.cli import main
-from dgforecast.errors import ParamsError
-from dgforecast.fileio import refuse_raw
-from dgforecast.notebook import ACROSS_NOTEBOOK, HISTORY_NOTEBOOK, PLAN_NOTEBOOK, SCENARIO_NOTEBOOK, TRACKING_NOTEBOOK
+from dgforecast.core.config import ACROSS_NOTEBOOK, SCENARIO_NOTEBOOK, TRACKING_NOTEBOOK
+from dgforecast.core.errors import ParamsError
+from dgforecast.core.fileio import refuse_raw
+from dgforecast.run import report
+
+HISTORY_NOTEBOOK = "02_history_and_models.ipynb"
+PLAN_NOTEBOOK = "01_plan_baselines.ipynb"
 from tests.conftest import put_report
 
 FIXTURES = Path(__file__).parent / "notebooks"
@@ -283,7 +286,7 @@ def test_sweep_out_naming_a_folder_is_one_line_and_exit_2(workbook, capsys):
 
 
 def test_a_full_disk_while_writing_a_sweep_file_is_one_line_and_exit_2(workbook, capsys, monkeypatch):
-    import dgforecast.sweep.results as results
+    import dgforecast.run.sweep.results as results
 
     def full_disk(frame, path):
         raise OSError(errno.ENOSPC, "No space left on device", str(path))
@@ -510,9 +513,9 @@ def _reads_evidence_workbook(workbook):
 
 
 def _p_met_shown(workbook, evidence_text) -> str:
-    from dgforecast.assess import assess_inputs
-    from dgforecast.params import resolve_scenario
-    from dgforecast.pipeline import load_inputs
+    from dgforecast.judge.assess import assess_inputs
+    from dgforecast.plan.params import resolve_scenario
+    from dgforecast.run.pipeline import load_inputs
 
     (workbook / "other.csv").write_text(evidence_text, encoding="utf-8")
     params = resolve_scenario(workbook / "params.yaml", "base", {"n_sims": 2000})
@@ -637,7 +640,7 @@ def test_the_next_run_removes_staging_folders_only_of_ended_runs(tmp_path):
 
 def test_a_process_whose_parent_ended_before_it_asked_is_ended_at_once():
     # a child whose parent has already ended is told at once (the race die_with_parent closes)
-    probe = subprocess.run([sys.executable, "-c", "import os, sys\nfrom dgforecast.workers import die_with_parent\n"
+    probe = subprocess.run([sys.executable, "-c", "import os, sys\nfrom dgforecast.core.workers import die_with_parent\n"
                             "die_with_parent(os.getppid() + 1)\nprint('survived')"],
                            capture_output=True, text=True, timeout=60)
     assert probe.returncode == -signal.SIGTERM and "survived" not in probe.stdout
@@ -675,7 +678,7 @@ def not_a_scheduler():
 def test_a_scheduler_address_that_is_not_dask_is_one_line_within_the_deadline(workbook, capsys, monkeypatch,
                                                                             not_a_scheduler, kind, expected):
     pytest.importorskip("distributed")
-    import dgforecast.sweep.run as sweep_run
+    import dgforecast.run.sweep.run as sweep_run
 
     monkeypatch.setattr(sweep_run, "HANDSHAKE_SECONDS", 2.0)  # 15 s in use; the test need not wait so long
     started = time.monotonic()
@@ -700,7 +703,7 @@ def test_every_scheduler_scheme_is_one_line_exit_2_within_the_deadline_and_close
     pytest.importorskip("distributed")
     import psutil
 
-    from dgforecast.sweep.run import HANDSHAKE_SECONDS
+    from dgforecast.run.sweep.run import HANDSHAKE_SECONDS
 
     address = {"inproc": "inproc://nothing", "port": "tcp://127.0.0.1:99999"}.get(
         scheme, not_a_scheduler["http"].replace("tcp://", f"{scheme}://"))
@@ -721,7 +724,7 @@ def test_every_scheduler_scheme_is_one_line_exit_2_within_the_deadline_and_close
 @pytest.mark.slow
 def test_a_scheduler_without_workers_is_one_line_not_a_hang(workbook, capsys, monkeypatch):
     distributed = pytest.importorskip("distributed")
-    import dgforecast.sweep.run as sweep_run
+    import dgforecast.run.sweep.run as sweep_run
 
     monkeypatch.setattr(sweep_run, "HANDSHAKE_SECONDS", 3.0)
     with distributed.LocalCluster(n_workers=0, processes=False, protocol="tcp://", host="127.0.0.1",

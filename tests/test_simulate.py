@@ -7,12 +7,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from dgforecast.closed_form import closed_form_for, closed_form_p_met
-from dgforecast.errors import ParamsError
-from dgforecast.params_schema import EvidenceParams, ScenarioParams
-from dgforecast.simulate import simulate_paths, simulate_targets
-from dgforecast import condition
-from dgforecast.targets import LevelTarget
+from dgforecast.core.errors import ParamsError
+from dgforecast.engine import condition
+from dgforecast.engine.closed_form import closed_form_for, closed_form_p_met
+from dgforecast.engine.simulate import simulate_paths, simulate_targets
+from dgforecast.plan.schema import EvidenceParams, ScenarioParams
+from dgforecast.plan.targets import LevelTarget
 from tests.conftest import PLAN
 
 
@@ -200,14 +200,14 @@ def test_simulated_years_start_after_the_base_year_and_refuse_an_override_outsid
 # ---------------------------------------------------------------- fitted engine
 def fake_models(monkeypatch, growth=0.1):
     # Stands in for the growth models: every path grows 10 % a year from the last observation.
-    import dgforecast.forecast
+    import dgforecast.models.forecast
 
     def simulate_series(y, horizon, n_paths, rng, method="auto"):
         assert list(y.index) == list(range(y.index[0], y.index[-1] + 1)) and method == "auto"
         row = float(y.iloc[-1]) * (1 + growth) ** np.arange(1, horizon + 1)
         return np.tile(row, (n_paths, 1)), {"model": "fake", "years": f"{y.index[0]}-{y.index[-1]}"}
 
-    monkeypatch.setattr(dgforecast.forecast, "simulate_series", simulate_series)
+    monkeypatch.setattr(dgforecast.models.forecast, "simulate_series", simulate_series)
 
 
 def _fitted(history, evidence=None, **changes):
@@ -255,13 +255,13 @@ def test_fitted_engine_without_evidence_counts_every_path_alike_and_ends_at_its_
 # ---------------------------------------------------------------- fitted engine: the bridge through exact figures
 def spread_models(monkeypatch, sds=(0.0, 0.02, 0.03, 0.04)):
     # Stands in for the growth models: log growth ln 1.1 + sd_k z a year, z the first draws of the generator
-    import dgforecast.forecast
+    import dgforecast.models.forecast
 
     def simulate_series(y, horizon, n_paths, rng, method="auto"):
         growth = math.log(1.1) + np.array(sds[:horizon]) * rng.standard_normal((n_paths, horizon))
         return float(y.iloc[-1]) * np.exp(np.cumsum(growth, axis=1)), {"model": "fake", "years": "-"}
 
-    monkeypatch.setattr(dgforecast.forecast, "simulate_series", simulate_series)
+    monkeypatch.setattr(dgforecast.models.forecast, "simulate_series", simulate_series)
     return np.array(sds)
 
 
@@ -304,8 +304,8 @@ def test_fitted_paths_are_bridged_in_proportion_to_each_years_spread(monkeypatch
 
 def test_fitted_projection_of_one_or_two_paths():
     # x_2022 + x_2023 = 0.5 exactly; one path has no spread to weigh by: the years share the gap alike
-    from dgforecast.condition import GaussianRow, Linear
-    from dgforecast.fitted_engine import _project
+    from dgforecast.engine.condition import GaussianRow, Linear
+    from dgforecast.engine.fitted_engine import _project
 
     rows = [GaussianRow(("e",), Linear(((2022, 1.0), (2023, 1.0))), 0.5, 0.0, exact=True)]
     layout = [2022, 2023, "log_r"]
@@ -377,7 +377,7 @@ def test_a_fitted_path_at_or_below_zero_weighs_nothing_and_says_nothing(monkeypa
     # under a bound or a soft row they weigh 0 and the other paths share the weight alike
     import warnings
 
-    import dgforecast.forecast
+    import dgforecast.models.forecast
 
     def simulate_series(y, horizon, n_paths, rng, method="auto"):
         paths = np.tile(float(y.iloc[-1]) * 1.1 ** np.arange(1, horizon + 1), (n_paths, 1))
@@ -387,7 +387,7 @@ def test_a_fitted_path_at_or_below_zero_weighs_nothing_and_says_nothing(monkeypa
         paths[3, 3] = 0.0
         return paths, {"model": "fake", "years": "-"}
 
-    monkeypatch.setattr(dgforecast.forecast, "simulate_series", simulate_series)
+    monkeypatch.setattr(dgforecast.models.forecast, "simulate_series", simulate_series)
     rows = [("b", "cluster_output", 2025, "at_least", 100.0, "round"),
             ("b", "cluster_output", 2022, "at_least", 100.0, "round"),
             ("x", "cluster_output", 2022, "level", 105.0, "exact"),
@@ -422,7 +422,7 @@ def test_fitted_paths_are_weighed_by_a_round_level(monkeypatch):
 
 # ---------------------------------------------------------------- which rows, which target, which year
 def test_only_a_target_on_the_path_the_rows_bear_on_uses_them():
-    from dgforecast.simulate import usable_observations
+    from dgforecast.engine.simulate import usable_observations
 
     late = Observation("late", "cluster_output", 2030, "level", 9000.0, exact=True)
     used = Observation("used", "cluster_output", 2023, "level", 5312.47, exact=True)
@@ -437,8 +437,8 @@ def test_only_a_target_on_the_path_the_rows_bear_on_uses_them():
 
 
 def test_a_targets_deadline_value_is_its_log_level_and_for_revenue_the_ratio_too():
-    from dgforecast.condition import Linear
-    from dgforecast.simulate import target_function
+    from dgforecast.engine.condition import Linear
+    from dgforecast.engine.simulate import target_function
 
     years = [2022, 2023, 2024, 2025]
     output = dataclasses.replace(OUTPUT_TARGET, target_id="output_2024", deadline=2024)
@@ -458,8 +458,8 @@ def test_an_output_target_leaves_the_revenue_ratio_out_of_its_paths():
 
 
 def test_years_evidence_says_which_rows_bear_on_each_years_growth_or_level():
-    from dgforecast.condition import measurement
-    from dgforecast.simulate import years_evidence
+    from dgforecast.engine.condition import measurement
+    from dgforecast.engine.simulate import years_evidence
 
     obs = [Observation("r", "revenue_to_output_ratio", 2023, "level", 1.094, exact=True, rounding=0.0005),
            Observation("g", "cluster_value_added", 2023, "growth", 8.0, real=True),
@@ -488,9 +488,9 @@ def test_each_group_says_what_it_drew_and_from_where(caplog):
     import logging
 
     evidence = _evidence(("out_2023", "cluster_output", 2023, "level", 5200, "exact"))
-    with caplog.at_level(logging.INFO, logger="dgforecast.simulate"):
+    with caplog.at_level(logging.INFO, logger="dgforecast.engine.simulate"):
         simulate_targets([OUTPUT_TARGET], scenario(n_sims=10, as_of="2026-11"), evidence=evidence)
-    assert [r.getMessage() for r in caplog.records if r.name == "dgforecast.simulate"] == [
+    assert [r.getMessage() for r in caplog.records if r.name == "dgforecast.engine.simulate"] == [
         "t: 10 paths 2022-2025 from 4621.25 at 2021 (lognormal engine), 1 evidence rows"]
 
 

@@ -6,15 +6,23 @@ import numpy as np
 import pytest
 
 from dgforecast.cli import main
-from dgforecast.errors import ParamsError
-from dgforecast.params import resolve_scenario
-from dgforecast.pipeline import load_inputs
-from dgforecast.batch import evaluate_points
-from dgforecast.closed_form import closed_form_p_met
-from dgforecast.simulate import simulate_paths
-from dgforecast.sweep import (
-    check_grid_size, grid_points, make_setup, parse_grid, parse_grid_spec,
-    parse_range, read_results, run_engine, sweep, write_results,
+from dgforecast.core.errors import ParamsError
+from dgforecast.engine.batch import evaluate_points
+from dgforecast.engine.closed_form import closed_form_p_met
+from dgforecast.engine.simulate import simulate_paths
+from dgforecast.plan.params import resolve_scenario
+from dgforecast.run.pipeline import load_inputs
+from dgforecast.run.sweep import (
+    check_grid_size,
+    grid_points,
+    make_setup,
+    parse_grid,
+    parse_grid_spec,
+    parse_range,
+    read_results,
+    run_engine,
+    sweep,
+    write_results,
 )
 from tests.conftest import REPO, SHIPPED
 
@@ -74,7 +82,7 @@ def test_grid_syntax_errors_name_the_argument(spec, message):
 
 
 def test_a_grid_that_would_not_fit_in_memory_is_refused_even_with_yes(workbook, capsys, monkeypatch):
-    import dgforecast.limits as limits
+    import dgforecast.core.limits as limits
 
     monkeypatch.setattr(limits, "memory_limit", lambda: 4 << 30)
     code = main(["--project", str(workbook), "sweep", "--grid", "growth=0:0.0999:0.0001", "--grid",
@@ -224,7 +232,7 @@ def test_bad_sweep_input_is_one_line_and_exit_2(workbook, capsys, args, message)
 
 # ---------------------------------------------------------------- scale-out
 def test_local_processes_give_the_same_numbers_as_one_process(monkeypatch):
-    import dgforecast.sweep.run as sweep_module
+    import dgforecast.run.sweep.run as sweep_module
 
     monkeypatch.setattr(sweep_module, "POOL_WORTH_IT", 0)
     points = grid_points(parse_grid(["volatility=0.03,0.06", "revenue_to_output_ratio=0.9,1.0"]))
@@ -260,9 +268,9 @@ def _toy_notebook(folder):
 
 
 def _render(workbook, specs, jobs=1, source=None):
-    from dgforecast.config import find_project
-    from dgforecast.sweep import prepare_sweep
-    from dgforecast.sweep.pages import render_point_notebooks
+    from dgforecast.core.config import find_project
+    from dgforecast.run.sweep import prepare_sweep
+    from dgforecast.run.sweep.pages import render_point_notebooks
 
     paths = find_project(workbook)
     grid, setup = prepare_sweep(paths, "base", specs, n_sims=100)
@@ -272,8 +280,8 @@ def _render(workbook, specs, jobs=1, source=None):
 
 @pytest.mark.notebooks
 def test_notebooks_render_each_point_once_and_a_rerun_skips_them(workbook, monkeypatch):
-    import dgforecast.sweep.pages
-    from dgforecast.sweep.pages import NotebooksFailed
+    import dgforecast.run.sweep.pages
+    from dgforecast.run.sweep.pages import NotebooksFailed
 
     source = _toy_notebook(workbook)
     with pytest.raises(NotebooksFailed, match="1 rendered, 0 already there .* 1 failed"):
@@ -286,7 +294,7 @@ def test_notebooks_render_each_point_once_and_a_rerun_skips_them(workbook, monke
     assert not [p for p in folder.iterdir() if p.name.startswith(".")]
 
     ran = []
-    monkeypatch.setattr(dgforecast.sweep.pages, "run_job", lambda job: ran.append(job.name) or _ok_run(job))
+    monkeypatch.setattr(dgforecast.run.sweep.pages, "run_job", lambda job: ran.append(job.name) or _ok_run(job))
     assert "1 rendered, 1 already there" in _render(workbook, ["growth=0.04,0.06"], source=source)
     assert ran == [index["point"].iloc[1]]
     assert not list(folder.glob("*.failed.*"))
@@ -299,7 +307,7 @@ def read_results_index(folder):
 
 
 def _ok_run(job):
-    from dgforecast.notebook import NotebookRun
+    from dgforecast.run.notebook import NotebookRun
 
     for path in (job.output, job.html):
         path.write_text("{}", encoding="utf-8")
@@ -309,7 +317,7 @@ def _ok_run(job):
 @pytest.mark.notebooks
 def test_a_kernel_that_fails_to_start_is_started_once_more(workbook, monkeypatch):
     # the notebook runner's one retry serves the sweep's pages too
-    from dgforecast import notebook
+    from dgforecast.run import notebook
 
     attempts, real = [], notebook._run_papermill
 
@@ -325,14 +333,14 @@ def test_a_kernel_that_fails_to_start_is_started_once_more(workbook, monkeypatch
 
 
 def test_interrupted_sweep_leaves_no_partial_file_and_rerun_finishes(workbook, monkeypatch):
-    import dgforecast.sweep.pages
+    import dgforecast.run.sweep.pages
 
     folder = workbook / "reports" / "grid_notebooks"
     folder.mkdir(parents=True)
     # what a kill during the first point leaves: papermill's and the HTML writer's temporaries
     (folder / ".point_0123456789ab.x1y2.ipynb").write_text("{", encoding="utf-8")
     (folder / ".point_0123456789ab.html.z3.tmp").write_text("<ht", encoding="utf-8")
-    monkeypatch.setattr(dgforecast.sweep.pages, "run_job", _ok_run)
+    monkeypatch.setattr(dgforecast.run.sweep.pages, "run_job", _ok_run)
     assert "2 rendered, 0 already there" in _render(workbook, ["growth=0.02,0.03"], source=_toy_notebook(workbook))
     names = sorted(p.name for p in folder.iterdir())
     assert not [n for n in names if n.startswith(".")]
@@ -343,7 +351,7 @@ def test_interrupted_sweep_leaves_no_partial_file_and_rerun_finishes(workbook, m
 @pytest.mark.parametrize("engine, scenario, price_basis", [
     ("lognormal", "base", "nominal"), ("lognormal", "shock", "real"), ("fitted", "base", "nominal")])
 def test_a_sweep_point_agrees_with_the_scenario_assessment(engine, scenario, price_basis, as_of):
-    from dgforecast.assess import assess_inputs
+    from dgforecast.judge.assess import assess_inputs
 
     # as of the plan, and under the evidence published by 2026-11 (a low effective-size floor and no
     # Monte Carlo margin on verdicts, so the assessment draws no extra paths: the sweep never does)
@@ -372,7 +380,7 @@ def _table(rows):
 
 
 def test_growth_needed_for_a_probability_is_interpolated_between_grid_points():
-    from dgforecast.sweep import x_needed
+    from dgforecast.run.sweep import x_needed
 
     table = _table([(0.05, 1.0, 0.30, 0, 0), (0.06, 1.0, 0.40, 0, 0), (0.07, 1.0, 0.52, 0, 0),
                     (0.05, 0.9, 0.10, 0, 0), (0.06, 0.9, 0.15, 0, 0), (0.07, 0.9, 0.20, 0, 0)])
@@ -384,7 +392,7 @@ def test_growth_needed_for_a_probability_is_interpolated_between_grid_points():
 
 
 def test_break_even_on_a_growth_axis_is_the_required_growth():
-    from dgforecast.sweep import break_even
+    from dgforecast.run.sweep import break_even
 
     table = _table([(0.03, 0.95, 0.1, 5000, 0.053120), (0.06, 0.95, 0.6, 5600, 0.053120),
                     (0.03, 1.0, 0.2, 5200, 0.039701), (0.06, 1.0, 0.7, 5800, 0.039701)])
@@ -396,7 +404,7 @@ def test_break_even_on_a_growth_axis_is_the_required_growth():
 
 
 def test_break_even_line_is_the_required_growth_along_growth_and_the_median_crossing_elsewhere():
-    from dgforecast.sweep.results import break_even_line
+    from dgforecast.run.sweep.results import break_even_line
 
     table = _table([(0.03, 0.9, 0.1, 4800, 0.067451), (0.06, 0.9, 0.4, 5300, 0.067451),
                     (0.09, 0.9, 0.8, 5900, 0.067451),
@@ -416,7 +424,7 @@ def test_break_even_line_is_the_required_growth_along_growth_and_the_median_cros
 
 
 def test_heat_map_slice_holds_further_keys_and_refuses_unknown_ones():
-    from dgforecast.sweep import axes_slice
+    from dgforecast.run.sweep import axes_slice
 
     results = _sweep(["growth=0.02,0.04", "volatility=0.05,0.1", "revenue_to_output_ratio=0.9,1.0"], n_sims=100)
     sliced = axes_slice(results, "growth", "volatility", {"revenue_to_output_ratio": 1.0})
@@ -432,7 +440,7 @@ def test_heat_map_slice_holds_further_keys_and_refuses_unknown_ones():
 def test_sweep_notebook_runs_on_a_results_file_and_is_committed_without_outputs(workbook):
     import nbformat
 
-    from dgforecast.notebook import execute_notebook
+    from dgforecast.run.notebook import execute_notebook
 
     committed = nbformat.read(REPO / "notebooks" / "05_sweep.ipynb", as_version=4)
     assert all(not cell.get("outputs") for cell in committed.cells if cell.cell_type == "code")
@@ -458,11 +466,11 @@ def _fast_or_stuck(job):
 def test_stopping_a_notebook_sweep_ends_its_workers_at_once(tmp_path, monkeypatch):
     import multiprocessing
 
-    import dgforecast.sweep.pages
-    from dgforecast.notebook import NotebookJob, run_jobs
-    from dgforecast.sweep.pages import render_point
+    import dgforecast.run.sweep.pages
+    from dgforecast.run.notebook import NotebookJob, run_jobs
+    from dgforecast.run.sweep.pages import render_point
 
-    monkeypatch.setattr(dgforecast.sweep.pages, "run_job", _fast_or_stuck)  # inherited by the forked workers
+    monkeypatch.setattr(dgforecast.run.sweep.pages, "run_job", _fast_or_stuck)  # inherited by the forked workers
     jobs = [NotebookJob(name, tmp_path / "toy.ipynb", tmp_path, {}) for name in ("point_fast", "point_a", "point_b")]
     finished = []
 
@@ -480,7 +488,7 @@ def test_stopping_a_notebook_sweep_ends_its_workers_at_once(tmp_path, monkeypatc
 
 
 def test_axis_labels_come_from_the_schema_with_units():
-    from dgforecast.sweep import axis_label
+    from dgforecast.run.sweep import axis_label
 
     assert axis_label("growth_overrides.2022") == "2022年增长率 growth in 2022 (fraction per year)"
     assert axis_label("growth").startswith("年均增长率 annual growth (")
@@ -489,7 +497,7 @@ def test_axis_labels_come_from_the_schema_with_units():
 def test_result_targets_keep_column_order():
     import pandas as pd
 
-    from dgforecast.sweep import result_targets
+    from dgforecast.run.sweep import result_targets
 
     frame = pd.DataFrame(columns=["growth", "p_met.b_2025", "median.b_2025", "p_met.a_2025"])
     assert result_targets(frame) == ["b_2025", "a_2025"]
@@ -503,7 +511,7 @@ def _lines(x_key, rows):
 
 
 def test_crossings_interpolate_between_grid_points_or_say_never_or_always():
-    from dgforecast.sweep.results import p_met_crossings
+    from dgforecast.run.sweep.results import p_met_crossings
 
     table = _lines("growth", [(0.05, 1.0, 0.30), (0.06, 1.0, 0.40), (0.07, 1.0, 0.52),
                               (0.05, 0.9, 0.10), (0.06, 0.9, 0.15), (0.07, 0.9, 0.20),
@@ -520,7 +528,7 @@ def test_crossings_interpolate_between_grid_points_or_say_never_or_always():
 
 
 def test_a_falling_p_met_is_crossed_on_its_way_down():
-    from dgforecast.sweep.results import p_met_crossings
+    from dgforecast.run.sweep.results import p_met_crossings
 
     table = _lines("volatility", [(0.02, 1.0, 0.9), (0.04, 1.0, 0.6), (0.06, 1.0, 0.3)])
     row = p_met_crossings(table, x_key="volatility").iloc[0]
@@ -532,7 +540,7 @@ def test_a_falling_p_met_is_crossed_on_its_way_down():
 def test_the_most_finely_swept_key_is_solved_for_growth_on_a_tie():
     import pandas as pd
 
-    from dgforecast.sweep.results import finest_key, p_met_crossings
+    from dgforecast.run.sweep.results import finest_key, p_met_crossings
 
     frame = pd.DataFrame({"volatility": [0.05, 0.05, 0.1, 0.1], "revenue_to_output_ratio": [0.9, 1.0, 0.9, 1.0],
                           "growth": [0.05] * 4, f"p_met.{TARGET}": [0.4, 0.5, 0.3, 0.45]})
@@ -543,7 +551,7 @@ def test_the_most_finely_swept_key_is_solved_for_growth_on_a_tie():
 
 
 def test_each_combination_of_the_other_keys_gets_its_own_line():
-    from dgforecast.sweep.results import p_met_crossings
+    from dgforecast.run.sweep.results import p_met_crossings
 
     results = _sweep(["growth=0:0.1:0.01", "volatility=0.05,0.1", "revenue_to_output_ratio=0.9,1.0"], n_sims=2000)
     crossings = p_met_crossings(results)
@@ -597,8 +605,8 @@ def test_a_field_added_to_the_schema_reaches_the_sweep_with_no_other_edit():
 
     from pydantic import Field
 
-    from dgforecast.params_schema import ScenarioParams
-    from dgforecast.sweep import sweepable_keys, validate_grid
+    from dgforecast.plan.schema import ScenarioParams
+    from dgforecast.run.sweep import sweepable_keys, validate_grid
 
     class WithPolicyBoost(ScenarioParams):
         policy_boost: float = Field(0.0, ge=0.0, le=0.1)  # extra nominal growth a year from a new policy
@@ -621,7 +629,7 @@ def test_a_field_added_to_the_schema_reaches_the_sweep_with_no_other_edit():
 
 
 def test_a_probability_a_rounding_error_below_zero_is_printed_0_0_percent_not_minus():
-    from dgforecast.sweep import describe_results
+    from dgforecast.run.sweep import describe_results
 
     specs = ["growth=0.01,0.02", "volatility=0.05"]
     setup = _setup(n_sims=200)

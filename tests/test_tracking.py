@@ -10,14 +10,24 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from dgforecast.assess import assess_inputs
 from dgforecast.cli import main
-from dgforecast.params import changed, resolve_scenario
-from dgforecast.params_schema import VerdictThresholds
-from dgforecast.pipeline import load_inputs
-from dgforecast.tracking import (TRACK_COLUMNS, band_held, crps_sample, final_assessment, hinge_table, log_score,
-                                 reading_statements, track, verdict_crossings, vintages)
-from dgforecast.verdicts import verdict, verdict_detail
+from dgforecast.judge.assess import assess_inputs
+from dgforecast.judge.tracking import (
+    TRACK_COLUMNS,
+    band_held,
+    crps_sample,
+    final_assessment,
+    hinge_table,
+    log_score,
+    reading_statements,
+    track,
+    verdict_crossings,
+    vintages,
+)
+from dgforecast.judge.verdicts import verdict, verdict_detail
+from dgforecast.plan.params import changed, resolve_scenario
+from dgforecast.plan.schema import VerdictThresholds
+from dgforecast.run.pipeline import load_inputs
 
 SHIPPED = Path(__file__).resolve().parent / "fixtures" / "workbook"  # the workbook as shipped, pinned (conftest.py)
 #: The shipped evidence as of November 2026, derived by hand from data/raw/evidence.csv with the default

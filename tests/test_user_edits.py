@@ -13,8 +13,8 @@ import sys
 import pytest
 
 from dgforecast.cli import main
-from dgforecast.config import find_project
-from dgforecast.errors import ProjectNotFound
+from dgforecast.core.config import find_project
+from dgforecast.core.errors import ProjectNotFound
 from tests.conftest import NOT_YET_ON_THE_FIXTURE, REPO, SHIPPED
 
 DIRECTOR = ("  director_2023dip:\n    label_zh: 2023年下滑情景\n    label_en: 2023 dip\n    growth: 0.05\n"

@@ -6,13 +6,22 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from dgforecast.assess import REPORT_COLUMNS, SUMMARY_COLUMNS
-from dgforecast.index_page import index_html, parameters_table_html, sweep_point_html
-from dgforecast.notebook import CellFailure, NotebookRun
-from dgforecast.params import resolve_scenario
-from dgforecast.tables import (assumptions_text, count_targets_view, crossing_view, evidence_view, final_view,
-                               left_out_view, summary_sheets, summary_text, track_view)
-from dgforecast.words import evidence_words, source_words
+from dgforecast.judge.assess import REPORT_COLUMNS, SUMMARY_COLUMNS
+from dgforecast.plan.params import resolve_scenario
+from dgforecast.present.index_page import index_html, parameters_table_html, sweep_point_html
+from dgforecast.present.tables import (
+    assumptions_text,
+    count_targets_view,
+    crossing_view,
+    evidence_view,
+    final_view,
+    left_out_view,
+    summary_sheets,
+    summary_text,
+    track_view,
+)
+from dgforecast.present.words import evidence_words, source_words
+from dgforecast.run.notebook import CellFailure, NotebookRun
 from tests.conftest import PLAN, SHIPPED
 
 #: What a reader must not see: evidence ids, target ids, period codes.
@@ -20,8 +29,8 @@ IDENTIFIER = re.compile(r"\b(em_|city_va|city_revenue_|city_output_)\w*|\w+_2025
 
 
 def _targets_table():
-    from dgforecast.data import load_baselines, load_targets
-    from dgforecast.targets import targets_table
+    from dgforecast.plan.data import load_baselines, load_targets
+    from dgforecast.plan.targets import targets_table
 
     raw = SHIPPED / "data" / "raw"
     return targets_table(load_targets(raw), load_baselines(raw))
@@ -31,8 +40,8 @@ def _targets_table():
 # they are marked slow, so make test-fast leaves them out.
 @pytest.fixture(scope="module")
 def facts():
-    from dgforecast.facts import report_facts
-    from dgforecast.pipeline import load_inputs
+    from dgforecast.present.facts import report_facts
+    from dgforecast.run.pipeline import load_inputs
 
     params = {n: resolve_scenario(SHIPPED / "params.yaml", n, {"as_of": "2026-11", "n_sims": 4000})
               for n in ("base", "shock")}
@@ -42,8 +51,8 @@ def facts():
 def _summary(facts):
     rows = []
     for name, p in facts.params_by_name.items():
-        from dgforecast.assess import assess_inputs, with_plan
-        from dgforecast.pipeline import load_inputs
+        from dgforecast.judge.assess import assess_inputs, with_plan
+        from dgforecast.run.pipeline import load_inputs
 
         inputs = load_inputs(SHIPPED)
         rows.append(with_plan(assess_inputs(p, inputs), assess_inputs(p.at_plan(), inputs)))
@@ -146,7 +155,7 @@ def test_a_source_without_an_address_says_so():
 
 @pytest.mark.slow
 def test_reader_tables_of_the_final_assessment_evidence_and_track_carry_no_identifier(facts):
-    from dgforecast.pipeline import load_inputs
+    from dgforecast.run.pipeline import load_inputs
 
     evidence = load_inputs(SHIPPED)["evidence"]
     for frame in (final_view(facts.final, facts.targets, evidence), evidence_view(facts.evidence_used),
@@ -222,8 +231,8 @@ def test_summary_has_one_sheet_per_kind_of_target():
 def test_summary_xlsx_shows_percent_thousands_widths_and_a_frozen_header(tmp_path):
     import openpyxl
 
-    from dgforecast.fileio import write_excel_atomic
-    from dgforecast.tables import SUMMARY_FORMATS
+    from dgforecast.core.fileio import write_excel_atomic
+    from dgforecast.present.tables import SUMMARY_FORMATS
 
     path = write_excel_atomic(summary_sheets(_report_summary(), TARGETS), tmp_path / "summary.xlsx", SUMMARY_FORMATS)
     book = openpyxl.load_workbook(path)
@@ -239,14 +248,14 @@ def test_summary_xlsx_shows_percent_thousands_widths_and_a_frozen_header(tmp_pat
 
 
 def test_one_table_is_a_sheet_named_summary(tmp_path):
-    from dgforecast.fileio import write_excel_atomic
+    from dgforecast.core.fileio import write_excel_atomic
 
     path = write_excel_atomic(pd.DataFrame({"a": [1.5]}), tmp_path / "t.xlsx")
     assert pd.read_excel(path, sheet_name=None)["summary"]["a"].tolist() == [1.5]
 
 
 def test_a_forecast_sentence_is_only_for_a_deadline_still_ahead():
-    from dgforecast.words import summary_sentences
+    from dgforecast.present.words import summary_sentences
 
     nan = float("nan")
     summary = pd.DataFrame([["base", "cluster_revenue_2025", 0.855, 6027.4, 5285.1, 6936.7, "快于预期", 0.717, 2405.0],
@@ -265,7 +274,7 @@ def test_a_forecast_sentence_is_only_for_a_deadline_still_ahead():
 
 
 def test_numbers_read_as_a_reader_expects():
-    from dgforecast.numbers import format_number
+    from dgforecast.core.numbers import format_number
 
     assert format_number(0.7172, "p_met") == "71.7%" and format_number(0.0397013, "required_cagr") == "3.97%"
     assert format_number(6027.354175, "median") == "6,027.4"        # computed: one decimal
@@ -277,7 +286,7 @@ def test_numbers_read_as_a_reader_expects():
 
 
 def test_a_table_with_no_value_shows_a_dash_and_a_footnote_and_no_row_numbers():
-    from dgforecast.numbers import MISSING_NOTE, frame_html
+    from dgforecast.core.numbers import MISSING_NOTE, frame_html
 
     page = frame_html(pd.DataFrame({"target_id": ["a", "b"], "p_met": [0.5, float("nan")], "median": [5400.25, None]}))
     assert "<td>50.0%</td>" in page and "<td>5,400.25</td>" in page and page.count("<td>—</td>") == 2

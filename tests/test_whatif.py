@@ -1,14 +1,15 @@
 """The live what-if: its sliders drive the report's engine, and without a front end it is a static chart."""
 
 import json
+
 import pydantic
 import pytest
 
-from dgforecast import whatif
 from dgforecast.cli import main
-from dgforecast.params import resolve_scenario
-from dgforecast.pipeline import load_inputs
-from dgforecast.whatif import what_if, with_values
+from dgforecast.plan.params import resolve_scenario
+from dgforecast.present import whatif
+from dgforecast.present.whatif import what_if, with_values
+from dgforecast.run.pipeline import load_inputs
 
 
 @pytest.fixture(scope="module")
@@ -105,7 +106,7 @@ def test_sliders_start_at_the_scenario_and_reach_past_their_range_when_it_does(i
 
 
 def test_the_workbooks_slider_ranges_are_the_sliders_and_a_range_it_leaves_out_keeps_the_default(inputs, params_file):
-    from dgforecast.params import slider_ranges
+    from dgforecast.plan.params import slider_ranges
 
     ranges = slider_ranges(params_file)
     assert ranges["growth"] == (-0.10, 0.20, 0.0025)  # the shipped params.yaml's sliders:

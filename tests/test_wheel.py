@@ -1,7 +1,7 @@
 """The package as a user installs it: a wheel in a fresh virtual environment, without ``-e``.
 
 ``make`` installs the workbook editable, which reads the package from this folder and so hides what a
-wheel leaves out (issue 18: ``packages = ["dgforecast"]`` made a wheel without ``dgforecast/sweep/``,
+wheel leaves out (issue 18: ``packages = ["dgforecast"]`` made a wheel without ``dgforecast/run/sweep/``,
 and ``dgforecast report`` from a normal install failed with ``ModuleNotFoundError``). Here the wheel is
 built from a copy of the sources (the build writes ``build/`` and ``*.egg-info`` beside them), installed
 into a new venv that sees neither this venv's packages nor the repository, and run as the README runs it.
@@ -26,7 +26,7 @@ from tests.conftest import REPO, copy_workbook
 pytestmark = pytest.mark.slow
 
 #: What the wheel must hold beyond the top package (both were missing from wheels before issue 18).
-MUST_SHIP = ["dgforecast/py.typed", "dgforecast/sweep/__init__.py"]
+MUST_SHIP = ["dgforecast/py.typed", "dgforecast/run/sweep/__init__.py"]
 
 
 def _run(argv, timeout, **kwargs):
@@ -89,8 +89,8 @@ def test_the_wheel_holds_every_subpackage_and_py_typed(wheel):
     assert [name for name in MUST_SHIP if name not in names] == []
     modules = {p.relative_to(REPO).as_posix() for p in (REPO / "dgforecast").rglob("*.py")}
     assert sorted(modules - names) == []  # every module of the package, subpackages included
-    templates = {p.relative_to(REPO).as_posix() for p in (REPO / "dgforecast" / "scaffold").rglob("*") if p.is_file()}
-    assert "dgforecast/scaffold/data/raw/plan.yaml" in templates and sorted(templates - names) == []  # new-plan's
+    templates = {p.relative_to(REPO).as_posix() for p in (REPO / "dgforecast" / "plan" / "scaffold").rglob("*") if p.is_file()}
+    assert "dgforecast/plan/scaffold/data/raw/plan.yaml" in templates and sorted(templates - names) == []  # new-plan's
     assert not [name for name in names if name.startswith("tests/") or "__pycache__" in name]
 
 
@@ -104,7 +104,7 @@ def test_a_report_runs_from_the_wheel_installed_without_editable_mode(wheel, tmp
     pip = [sys.executable, "-m", "pip", "--python", python, "install", "-q", "--no-compile"]
     _run([*pip, "--no-deps", wheel], 600, env=_clean_env())
     _run([*pip, "-c", _tested_versions(tmp_path), *_requirements(wheel)], 2400, env=_clean_env())
-    found = _run([python, "-c", "import dgforecast, dgforecast.sweep; print(dgforecast.__file__)"], 120,
+    found = _run([python, "-c", "import dgforecast, dgforecast.run.sweep; print(dgforecast.__file__)"], 120,
                  cwd=tmp_path, env=_clean_env()).stdout.strip()
     assert Path(found).is_relative_to(venv), found  # the wheel's copy, not this repository's
 

@@ -6,7 +6,7 @@ from contextlib import closing
 
 import pytest
 
-from dgforecast.workers import map_pool, run_pool
+from dgforecast.core.workers import map_pool, run_pool
 
 
 def _square_or_fail(x):

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from dgforecast.errors import ModelError
+from dgforecast.core.errors import ModelError
 
 
 # ---------------------------------------------------------------- input checks
@@ -148,7 +148,7 @@ class GrowthModel:
         centre, sd = self._centre_sd(_check_horizon(h))
         if not np.all(np.isfinite(sd)):
             raise ModelError(f"{self.name}: too few points ({len(self.y)}) to estimate its own spread; "
-                             "use dgforecast.forecast.forecast_series for pooled empirical intervals")
+                             "use dgforecast.models.forecast.forecast_series for pooled empirical intervals")
         return centre, sd
 
     def quantiles(self, h, levels=(80, 95)) -> pd.DataFrame:

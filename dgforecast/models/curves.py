@@ -3,7 +3,7 @@
 import numpy as np
 from scipy import optimize
 
-from dgforecast.errors import ModelError
+from dgforecast.core.errors import ModelError
 from dgforecast.models.base import GrowthModel, _quiet
 
 

@@ -4,7 +4,7 @@ import math
 
 import numpy as np
 
-from dgforecast.errors import ModelError
+from dgforecast.core.errors import ModelError
 from dgforecast.models.base import GrowthModel
 
 

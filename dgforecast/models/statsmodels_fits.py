@@ -3,7 +3,7 @@
 import numpy as np
 from scipy import stats
 
-from dgforecast.errors import ModelError
+from dgforecast.core.errors import ModelError
 from dgforecast.models.base import GrowthModel, _positional, _quiet
 
 

@@ -6,7 +6,6 @@ import numpy as np
 
 from dgforecast.models.base import GrowthModel, _positional, _quiet
 
-
 #: alpha values searched; the lower bound 0.1 follows statsforecast and measured better on M3 yearly.
 ALPHA_GRID = np.linspace(0.1, 0.99, 90)
 

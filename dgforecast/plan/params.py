@@ -1,0 +1,360 @@
+"""Scenario parameters: params.yaml (defaults + named scenarios) and ``-p`` overrides, resolved.
+
+A scenario is the ``defaults:`` mapping of params.yaml with the scenario's own changes laid over
+it, then any ``-p KEY=VALUE`` overrides from the command line. Mappings (``growth_overrides``,
+``status_thresholds``) are merged key by key at each layer; everything else is replaced.
+
+Everything is validated here, against the schema of ``dgforecast.plan.schema``, before any kernel
+starts. Each problem becomes one ``ParamsError`` line naming the file, the key, the value and what to do.
+"""
+
+import math
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from dgforecast.core.errors import ParamsError
+from dgforecast.core.yamlfile import cut, hint, read_yaml, shown, yaml_value
+from dgforecast.plan.schema import FIELDS, NESTED_FIELDS, SCENARIO_NAME, ScenarioParams
+
+TOP_KEYS = ("defaults", "scenarios", "headline", "sliders")
+#: What ``sliders:`` may set: a parameter the what-if moves, or ``growth_overrides`` (a shock year's growth).
+SLIDER_KEYS = ("growth", "volatility", "revenue_to_output_ratio", "revenue_to_output_ratio_sd", "growth_overrides")
+
+
+# ---------------------------------------------------------------- reading params.yaml
+def load_params_file(path) -> dict:
+    """Read params.yaml (UTF-8) and check its shape: ``defaults`` and ``scenarios`` mappings.
+
+    Returns
+    -------
+    dict
+        ``{"defaults": {...}, "scenarios": {name: {...}, ...}, "headline": name}``, keys checked against
+        the schema (values are checked when a scenario is resolved); ``headline`` is the scenario the
+        report leads with (``headline:`` in the file; default the first scenario).
+
+    Raises
+    ------
+    ParamsError
+        Not UTF-8, malformed YAML, a missing or unknown section, a bad scenario name or an
+        unknown parameter (with a did-you-mean).
+    """
+    path = Path(path)
+    data = read_yaml(path)
+    if not isinstance(data, dict):
+        raise ParamsError(f"{path}: top level must be a mapping with defaults: and scenarios:, "
+                          f"found {type(data).__name__}")
+    for key in data:
+        if key not in TOP_KEYS:
+            raise ParamsError(f"{path}: {cut(key)}: unknown section; {hint(key, TOP_KEYS)}")
+    defaults = data.get("defaults") or {}
+    scenarios = data.get("scenarios")
+    if not isinstance(defaults, dict):
+        raise ParamsError(f"{path}: defaults: must be a mapping of parameter: value")
+    if not isinstance(scenarios, dict) or not scenarios:
+        raise ParamsError(f"{path}: scenarios: must map at least one scenario name to its changes")
+    _check_keys(defaults, f"{path}: defaults")
+    headline = data.get("headline")
+    if headline is not None and headline not in scenarios:
+        raise ParamsError(f"{path}: headline: {cut(headline)!r} is not a scenario; {hint(headline, scenarios)}")
+    for name, changes in scenarios.items():
+        if not isinstance(name, str) or not SCENARIO_NAME.fullmatch(name):
+            raise ParamsError(f"{path}: scenarios.{cut(name)}: bad scenario name; use lower-case letters, "
+                              "digits, - and _ (it names report files), starting with a letter")
+        if changes is not None and not isinstance(changes, dict):
+            raise ParamsError(f"{path}: scenarios.{cut(name)}: must be a mapping of parameter: value (or {{}})")
+        _check_keys(changes or {}, f"{path}: scenarios.{name}")
+    return {"defaults": defaults, "scenarios": {n: (c or {}) for n, c in scenarios.items()},
+            "headline": headline or next(iter(scenarios)), "sliders": _slider_ranges(data.get("sliders"), path)}
+
+
+def _slider_ranges(given, path) -> dict:
+    """``sliders:`` of params.yaml checked: key -> (low, high, step), in the parameter's own unit."""
+    if given is None:
+        return {}
+    if not isinstance(given, dict):
+        raise ParamsError(f"{path}: sliders: must map a parameter to [low, high, step]")
+    ranges = {}
+    for key, value in given.items():
+        if key not in SLIDER_KEYS:
+            raise ParamsError(f"{path}: sliders.{cut(key)}: no slider moves it; {hint(key, SLIDER_KEYS)}")
+        numbers = value if isinstance(value, list) else None
+        if (numbers is None or len(numbers) != 3
+                or not all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) for v in numbers)
+                or not numbers[0] < numbers[1] or not 0 < numbers[2] <= numbers[1] - numbers[0]):
+            raise ParamsError(f"{path}: sliders.{key}: {cut(value)} is not [low, high, step] with low < high and "
+                              "a step above 0 and no wider than the range, e.g. [-0.1, 0.2, 0.0025]")
+        ranges[key] = tuple(float(v) for v in numbers)
+    return ranges
+
+
+def slider_ranges(path) -> dict:
+    """The what-if's slider ranges a workbook sets in params.yaml (``sliders:``): key -> (low, high, step)."""
+    return load_params_file(path)["sliders"]
+
+
+def headline_of(spec, names) -> str:
+    """The scenario whose verdict a report and its memo lead with: params.yaml ``headline:`` (default
+    ``base``, else the first scenario), or the first of ``names`` when a run leaves it out."""
+    names = list(names)
+    return spec["headline"] if spec["headline"] in names else names[0]
+
+
+def headline_scenario(path, names=None) -> str:
+    """``headline_of`` for the params.yaml at ``path`` (every scenario of it when ``names`` is None)."""
+    spec = load_params_file(path)
+    return headline_of(spec, names if names is not None else spec["scenarios"])
+
+
+def _at(where, key) -> str:
+    # "params.yaml: defaults" + "growth" -> "params.yaml: defaults.growth"; "-p" + "growth" -> "-p growth"
+    key = cut(key)
+    return f"{where} {key}" if where.startswith("-") else f"{where}.{key}"
+
+
+def _check_keys(mapping, where, fields=None):
+    # ``fields``: the schema's field names (default: ScenarioParams'; a subclass brings its own).
+    fields = FIELDS if fields is None else fields
+    allowed = [k for k in fields if k != "scenario"]
+    for key, value in mapping.items():
+        if key == "scenario":
+            raise ParamsError(f"{_at(where, key)}: is set from the scenario's name; remove this key")
+        if key not in fields:
+            raise ParamsError(f"{_at(where, key)}: unknown parameter; {hint(key, allowed)}")
+        if key in NESTED_FIELDS and isinstance(value, dict):
+            for sub in value:
+                if sub not in NESTED_FIELDS[key]:
+                    what = "cut-off" if key.endswith("_thresholds") else "entry"
+                    raise ParamsError(f"{_at(where, key)}.{cut(sub)}: unknown {what}; {hint(sub, NESTED_FIELDS[key])}")
+
+
+def scenario_names(path) -> list[str]:
+    """The scenario names of params.yaml, in file order."""
+    return list(load_params_file(path)["scenarios"])
+
+
+# ---------------------------------------------------------------- resolving one scenario
+def merge_changes(base: dict, changes: dict) -> dict:
+    """``base`` with ``changes`` laid over it: mappings merged key by key, everything else replaced.
+
+    The one rule for every layer (defaults, a scenario, ``-p``, a sweep point); ``base`` is not changed.
+    """
+    merged = dict(base)
+    for key, value in changes.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = {**merged[key], **value}
+        else:
+            merged[key] = value
+    return merged
+
+
+def nest_dotted(flat: dict) -> dict:
+    """``{"growth_overrides.2022": -0.1, "growth": 0.05}`` -> ``{"growth_overrides": {2022: -0.1}, "growth": 0.05}``.
+
+    A dotted key sets one entry of a mapping parameter; year-like entries become integers.
+    """
+    nested = {}
+    for key, value in flat.items():
+        head, _, sub = str(key).partition(".")
+        if sub:
+            nested.setdefault(head, {})[int(sub) if sub.isdigit() else sub] = value
+        else:
+            nested[key] = value
+    return nested
+
+
+def changed(params: ScenarioParams, changes: dict, validate=True, where="-p") -> ScenarioParams:
+    """``params`` with ``changes`` (dotted keys allowed) laid over it by ``merge_changes``.
+
+    With ``validate`` the result is checked against the schema and a problem is one ``ParamsError``
+    line naming ``where`` and the key; without, the values are taken as they are (the caller has
+    checked them), which is fast enough for a sweep's every point.
+    """
+    nested = nest_dotted(changes)
+    if validate:
+        _check_keys(nested, where, type(params).model_fields)
+        merged = merge_changes(params.model_dump(), nested)
+        try:
+            return type(params).model_validate(merged).with_plan_month(params._plan_month)
+        except ValidationError as exc:
+            raise ParamsError(_one_line(exc, merged, [(f"scenario {params.scenario}", {}),
+                                                      (f"scenario {params.scenario}", {}), (where, nested)])) from None
+    update = {}
+    for key, value in nested.items():
+        current = getattr(params, key, None)
+        if isinstance(value, dict) and isinstance(current, BaseModel):
+            update[key] = current.model_copy(update=value)
+        elif isinstance(value, dict) and isinstance(current, dict):
+            update[key] = {**current, **value}
+        else:
+            update[key] = value
+    return params.model_copy(update=update)
+
+
+def _origin(key, layers) -> str:
+    # The last layer that sets the key is the one the user should edit.
+    for where, mapping in reversed(layers):
+        if key in mapping:
+            return where
+    # Nobody sets it: labels belong to each scenario, every other assumption to the defaults.
+    return layers[1][0] if key in ("label_zh", "label_en") else layers[0][0]
+
+
+def resolve_scenario(path, name, overrides: dict | None = None) -> ScenarioParams:
+    """The parameters of scenario ``name``: defaults, then the scenario's changes, then ``overrides``.
+
+    Parameters
+    ----------
+    path : str or Path
+        params.yaml.
+    name : str
+        A scenario under ``scenarios:``.
+    overrides : dict, optional
+        Parameter values from the command line (``parse_overrides``); they win over the file.
+
+    Raises
+    ------
+    ParamsError
+        Unknown scenario or key (with a did-you-mean), wrong type, value out of range, missing
+        parameter — one line naming the file, key and value.
+    """
+    path = Path(path)
+    spec = load_params_file(path)
+    if name not in spec["scenarios"]:
+        raise ParamsError(f"{path}: scenario {shown(name)} not found; {hint(name, spec['scenarios'])}")
+    overrides = dict(overrides or {})
+    _check_keys(overrides, "-p")
+    layers = [(f"{path}: defaults", spec["defaults"]), (f"{path}: scenarios.{name}", spec["scenarios"][name]),
+              ("-p", overrides)]
+    merged = {"scenario": name}
+    for _, mapping in layers:
+        merged = merge_changes(merged, mapping)
+    plan, deadline = _plan_of(path)
+    if merged.get("target_year") is None and deadline is not None:
+        merged["target_year"] = deadline
+    try:
+        return ScenarioParams.model_validate(merged).with_plan_month(plan.plan.plan_month if plan else None)
+    except ValidationError as exc:
+        raise ParamsError(_one_line(exc, merged, layers)) from None
+
+
+def _plan_of(params_file):
+    """(plan, last deadline) of the workbook a params.yaml belongs to (None, None without data/raw/plan.yaml;
+    the deadline None for a plan without targets yet)."""
+    from dgforecast.plan.plan_file import PLAN_FILE, load_plan
+
+    raw = Path(params_file).parent / "data" / "raw"
+    if not (raw / PLAN_FILE).is_file():
+        return None, None
+    from dgforecast.plan.data import last_deadline, load_targets
+
+    return load_plan(raw), last_deadline(load_targets(raw))
+
+
+_TYPE_WORDS = {"float_type": "a number", "int_type": "a whole number", "string_type": "text",
+               "dict_type": "a mapping", "literal_error": None, "bool_type": "true or false",
+               "model_type": "a mapping", "int_from_float": "a whole number"}
+
+
+def _one_line(exc: ValidationError, merged: dict, layers) -> str:
+    """The first validation error as: where.key = value: what is wrong; what to do."""
+    err = exc.errors()[0]
+    loc = [str(p) for p in err["loc"] if p != "[key]"] or [_guess_key(err)]
+    key = loc[0]
+    where = _origin(key, layers)
+    prefix = _at(where, ".".join(loc)) if key else where
+    value = err.get("input")
+    entry = FIELDS.get(key, {})
+    unit = f" ({entry['unit']})" if entry.get("unit") else ""
+    kind = err["type"]
+    if kind == "missing" and key in ("label_zh", "label_en"):
+        return f"{prefix}: missing; give every scenario a Chinese (label_zh) and an English (label_en) label"
+    if kind == "missing":
+        return f"{prefix}: missing{unit}; add it under defaults: with a comment saying why"
+    if kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
+        nested = NESTED_FIELDS.get(key, {}).get(loc[-1], {}) if len(loc) > 1 else {}
+        unit = f" ({nested['unit']})" if nested.get("unit") else unit
+        rng = nested.get("range") or entry.get("range", "")
+        if not rng:  # a field this table does not describe (a schema subclass): the bound pydantic checked
+            bound = next(iter(err.get("ctx", {}).items()), None)
+            rng = f"{'>=' if kind.startswith('greater') else '<='} {bound[1]}" if bound else "its allowed range"
+            return f"{prefix} = {shown(value)}: out of range; use a value {rng}"
+        return f"{prefix} = {shown(value)}: out of range{unit}; use a value in {rng}"
+    if kind == "literal_error":
+        return f"{prefix} = {shown(value)}: not allowed; {err['msg'].replace('Input should be', 'use')}"
+    if kind == "string_pattern_mismatch" and entry.get("range") and key != "scenario":
+        return f"{prefix} = {shown(value)}: not allowed; write {entry['range']}"
+    if kind == "string_pattern_mismatch":
+        return f"{prefix} = {shown(value)}: bad name; use lower-case letters, digits, - and _"
+    if kind in _TYPE_WORDS or kind.endswith("_type") or kind.endswith("_parsing"):
+        want = _TYPE_WORDS.get(kind) or err["msg"].replace("Input should be ", "")
+        return f"{prefix} = {shown(value)}: wrong type, must be {want}{unit}"
+    if kind == "value_error":
+        return f"{prefix}: {err['msg'].removeprefix('Value error, ')}"
+    return f"{prefix} = {shown(value)}: {err['msg']}"
+
+
+def _guess_key(err) -> str:
+    # Model-level checks have no location; name the parameter their message starts with.
+    message = err["msg"].removeprefix("Value error, ")
+    for key in sorted(FIELDS, key=len, reverse=True):
+        if message.startswith(key):
+            return key
+    return ""
+
+
+# ---------------------------------------------------------------- command-line overrides
+def parse_overrides(items) -> dict:
+    """``["growth=0.02", "growth_overrides.2022=-0.1"]`` -> ``{"growth": 0.02, "growth_overrides": {2022: -0.1}}``.
+
+    Values are parsed as YAML scalars (``0.02`` a number, ``real`` text, ``{2022: -0.1}`` a mapping);
+    a dotted key sets one entry of a mapping parameter.
+    """
+    result = {}
+    for item in items or ():
+        key, sep, text = str(item).partition("=")
+        key = key.strip()
+        if not sep or not key:
+            raise ParamsError(f"-p {cut(item)}: expected KEY=VALUE, e.g. -p growth=0.02")
+        try:
+            value = yaml_value(text) if text.strip() else None
+        except yaml.YAMLError:
+            raise ParamsError(f"-p {cut(f'{key}={text}')}: value is not a YAML scalar; quote it or write a plain "
+                              "number") from None
+        head, _, sub = key.partition(".")
+        if sub:
+            sub_key = int(sub) if sub.isdigit() else sub
+            if not isinstance(result.get(head, {}), dict):
+                raise ParamsError(f"-p {cut(key)}: {cut(head)} is already set to a single value")
+            result.setdefault(head, {})[sub_key] = value
+        else:
+            result[key] = value
+    return result
+
+
+# ---------------------------------------------------------------- for papermill
+def to_papermill_yaml(params: ScenarioParams) -> str:
+    """The resolved parameters as YAML that plain ``papermill -f`` accepts (one key per parameter).
+
+    ``yaml.safe_load`` of the text gives back the same values (years in ``growth_overrides`` stay
+    integers), so ``ScenarioParams.model_validate(yaml.safe_load(text))`` round-trips.
+    """
+    data = params.model_dump(mode="python")
+    data["growth_overrides"] = {int(k): float(v) for k, v in sorted(data["growth_overrides"].items())}
+    for key, value in data.items():
+        if isinstance(value, float) and not math.isfinite(value):
+            raise ParamsError(f"{key} = {value}: not a finite number; papermill cannot pass it")
+    return yaml.safe_dump(data, allow_unicode=True, sort_keys=False, default_flow_style=False)
+
+
+def resolve_from_project(name, overrides=None, project=None) -> ScenarioParams:
+    """``resolve_scenario`` on the params.yaml of the workbook found from ``project`` (or the cwd)."""
+    from dgforecast.core.config import find_project
+
+    return resolve_scenario(find_project(project).params_file, name, overrides)
+
+
+def params_yaml_for(name, items=None, project=None) -> str:
+    """What ``dgforecast params NAME -p ...`` prints: the resolved scenario as papermill YAML."""
+    return to_papermill_yaml(resolve_from_project(name, parse_overrides(items), project))

@@ -1,0 +1,103 @@
+"""An executed notebook as a self-contained HTML page: no script or style fetched from elsewhere.
+
+``export_html`` is what ``notebook.execute_notebook`` writes a page with; the page is a document of its
+own (``document``: language, title, the link back to the report's summary).
+"""
+
+import logging
+from pathlib import Path
+
+from dgforecast.core.fileio import write_text_atomic
+from dgforecast.present.document import HOME_CSS, LANG, file_subject, home_link_html, notebook_heading, page_title
+
+log = logging.getLogger(__name__)
+
+
+def export_html(notebook, html, show_code=False, preamble_html="", title=None, subject="", home=None,
+                report_title="", appendix_html="") -> Path:
+    """Export an executed notebook to a self-contained HTML page, atomically.
+
+    The page loads no script and no style from elsewhere: it reads the same opened from a disk on a
+    machine without a network. It is a document of its own (``document``): ``lang="zh-CN"``, a title
+    naming what it shows, and, in a report, a link back to the summary at the top.
+
+    Parameters
+    ----------
+    notebook : str or Path
+        The executed ``.ipynb``.
+    html : str or Path
+        The page to write.
+    show_code : bool
+        Keep the code cells (default: hide them, as ``jupyter nbconvert --no-input`` does).
+    preamble_html : str
+        Trusted HTML inserted at the top of the page body.
+    appendix_html : str
+        Trusted HTML placed at the end of the page body (e.g. the parameters of a page that opens with its
+        answer).
+    title : str, optional
+        The page title; default ``document.page_title(subject, <the notebook's first heading>)``.
+        The template escapes it.
+    subject : str
+        What the page is about besides its notebook, e.g. the scenario ("基准情景 Base case").
+    home : str, optional
+        The relative address of the report's index.html (``document.home_href``); None: no link.
+    report_title : str
+        The report's title (the plan's), which the page's title ends with.
+    """
+    import jinja2
+    import nbformat
+    from nbconvert import HTMLExporter
+
+    notebook = Path(notebook)
+    # nbconvert's accessibility hint (charts without alt text) is not the reader's concern here.
+    quiet = logging.getLogger(f"{__name__}.nbconvert")
+    quiet.setLevel(logging.DEBUG if log.isEnabledFor(logging.DEBUG) else logging.ERROR)
+    exporter = HTMLExporter(template_name="lab", template_file=PAGE_TEMPLATE,
+                            extra_loaders=[jinja2.DictLoader({PAGE_TEMPLATE: PAGE_TEMPLATE_SOURCE})], log=quiet,
+                            exclude_input=not show_code, exclude_input_prompt=not show_code,
+                            exclude_output_prompt=True, require_js_url="", mathjax_url="", mermaid_js_url="")
+    nb = nbformat.read(notebook, as_version=4)
+    title = title or page_title(subject, notebook_heading(nb) or file_subject(notebook.stem), report=report_title)
+    # a title in the notebook's metadata would win in the template; the page's is this one (the file keeps it)
+    nb.metadata.pop("title", None)
+    resources = {"metadata": {"name": title}, "dgforecast": {"lang": LANG, "css": HOME_CSS}}
+    body, _ = exporter.from_notebook_node(nb, resources=resources)
+    return write_text_atomic(html, insert_appendix(insert_preamble(body, home_link_html(home) + preamble_html),
+                                                   appendix_html))
+
+
+#: JupyterLab's page template without the scripts it would fetch from a public CDN (require.js, MathJax,
+#: mermaid, widgets): pages are read offline and on networks that cannot reach it. The notebooks use no
+#: LaTeX, diagrams or widgets, and their images are embedded in the outputs already. nbconvert takes
+#: only two-letter language codes (``language_code``), so the page's ``lang`` is set on its ``<html>`` tag.
+PAGE_TEMPLATE = "dgforecast_page.html.j2"
+PAGE_TEMPLATE_SOURCE = (
+    "{%- extends 'index.html.j2' -%}"
+    + "".join(f"{{%- block {b} -%}}{{%- endblock {b} -%}}"
+              for b in ("html_head_js_requirejs", "html_head_js_mathjax", "html_head_js_mermaidjs", "jupyter_widgets"))
+    + "{%- block header -%}{{ super() | replace('<html lang=\"' ~ resources.language_code ~ '\">',"
+      " '<html lang=\"' ~ resources.dgforecast.lang ~ '\">', 1) }}{%- endblock header -%}"
+    + "{%- block extra_css -%}<style type=\"text/css\">{{ resources.dgforecast.css }}</style>{%- endblock extra_css -%}")
+
+
+def insert_preamble(page: str, preamble_html: str) -> str:
+    """``page`` with ``preamble_html`` placed right after the opening ``<main>`` (or ``<body>``) tag."""
+    if not preamble_html:
+        return page
+    for tag in ("<main", "<body"):
+        start = page.find(tag)
+        if start >= 0:
+            end = page.index(">", start) + 1
+            return page[:end] + "\n" + preamble_html + "\n" + page[end:]
+    return preamble_html + page
+
+
+def insert_appendix(page: str, appendix_html: str) -> str:
+    """``page`` with ``appendix_html`` placed right before the closing ``</main>`` (or ``</body>``) tag."""
+    if not appendix_html:
+        return page
+    for tag in ("</main>", "</body>"):
+        end = page.rfind(tag)
+        if end >= 0:
+            return page[:end] + "\n" + appendix_html + "\n" + page[end:]
+    return page + appendix_html

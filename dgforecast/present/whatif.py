@@ -1,0 +1,354 @@
+"""A live what-if: sliders over a scenario's main assumptions, redrawn through the report's engine.
+
+``what_if(params, inputs)`` in any notebook cell shows sliders for growth, volatility, the
+revenue-to-output ratio and its sd, and the growth of each shock year (``growth_overrides``);
+every move re-runs ``assess.assess_inputs`` — the function behind ``dgforecast assess``, notebook 03
+and the report — on the same seed, then redraws the fan chart and a P(met) / median / 10–90 % table.
+
+In a papermill run or an HTML report nothing can move a slider, so there the cell shows the
+scenario's own values as a static chart and table, with no widget in the output: ``live=False``,
+or ``live=None`` when no interactive front end sent the cell (see ``frontend_present``).
+
+The tables come in as ``inputs`` (``pipeline.load_inputs``): this module reads no file.
+"""
+
+import logging
+import math
+import time
+from dataclasses import dataclass
+
+import pandas as pd
+
+from dgforecast.core.kinds import is_level
+from dgforecast.judge.assess import assess_inputs, fan_quantiles
+from dgforecast.plan.schema import FIELDS, ScenarioParams
+from dgforecast.present import plots, tables
+from dgforecast.present.evidence_marks import scenario_marks
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class SliderRange:
+    """Where a slider may go, in the field's own unit (fractions: 0.02 = 2 %/yr)."""
+
+    low: float
+    high: float
+    step: float
+    readout: str = ".3f"
+
+
+#: The assumptions the what-if moves, with their ranges (each widened to hold the scenario's value), where
+#: params.yaml's ``sliders:`` sets none; 0.25 %-steps of growth, as a target's needed growth is rarely round.
+SLIDERS = {
+    "growth": SliderRange(-0.10, 0.20, 0.0025, ".2%"),
+    "volatility": SliderRange(0.0, 0.20, 0.005, ".3f"),
+    "revenue_to_output_ratio": SliderRange(0.80, 1.20, 0.01, ".2f"),
+    "revenue_to_output_ratio_sd": SliderRange(0.0, 0.15, 0.005, ".3f"),
+}
+#: Range of a shock year's growth (``growth_overrides.<year>``).
+SHOCK_SLIDER = SliderRange(-0.30, 0.20, 0.0025, ".2%")
+#: Decimals kept from a slider (a front end sends 0.020000000000000004 for 0.02).
+DECIMALS = 6
+
+
+def frontend_present() -> bool:
+    """True when the running cell was sent by an interactive front end that can show widgets.
+
+    JupyterLab, Notebook 7 and VS Code put the cell's id into the execute request's metadata
+    (``cellId``); papermill and nbclient, which run the report, send none. Outside a kernel
+    (plain Python, tests) there is no front end either.
+    """
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover (IPython comes with ipykernel, a dependency)
+        return False
+    kernel = getattr(get_ipython(), "kernel", None)
+    if kernel is None:
+        return False
+    parent = kernel.get_parent("shell") if hasattr(kernel, "get_parent") else getattr(kernel, "_parent_header", {})
+    return bool((parent or {}).get("metadata", {}).get("cellId"))
+
+
+def slider_fields(params: ScenarioParams, ranges=None) -> dict:
+    """Slider key -> (value, SliderRange, label) for ``params``: the four assumptions, then each shock year.
+
+    Keys are field names, and ``growth_overrides.<year>`` for a shock year (as ``-p`` spells it).
+    ``ranges`` is the workbook's own (``params.slider_ranges``: key -> (low, high, step), ``growth_overrides``
+    for every shock year); a key it leaves out keeps the range of ``SLIDERS`` / ``SHOCK_SLIDER``.
+    """
+    ranges = ranges or {}
+
+    def span_of(key, default):
+        if key not in ranges:
+            return default
+        low, high, step = ranges[key]
+        return SliderRange(low, high, step, default.readout)
+
+    fields = {}
+    for name, span in SLIDERS.items():
+        entry = FIELDS[name]
+        fields[name] = (float(getattr(params, name)), span_of(name, span), f"{entry['label_zh']} {entry['label_en']}")
+    shock = span_of("growth_overrides", SHOCK_SLIDER)
+    for year, growth in sorted(params.growth_overrides.items()):
+        fields[f"growth_overrides.{year}"] = (float(growth), shock, f"{year}年增长 growth {year}")
+    return fields
+
+
+def with_values(params: ScenarioParams, values: dict) -> ScenarioParams:
+    """``params`` with slider values laid over it, validated as ``-p KEY=VALUE`` would be.
+
+    Parameters
+    ----------
+    params : ScenarioParams
+    values : dict
+        Slider key -> value: field names and ``growth_overrides.<year>``.
+
+    Raises
+    ------
+    pydantic.ValidationError
+        For a value outside the schema's range.
+    """
+    changes, overrides = {}, dict(params.growth_overrides)
+    for key, value in values.items():
+        value = round(float(value), DECIMALS)
+        if key.startswith("growth_overrides."):
+            overrides[int(key.split(".", 1)[1])] = value
+        else:
+            changes[key] = value
+    return ScenarioParams.model_validate(params.model_dump() | changes | {"growth_overrides": overrides})
+
+
+def level_table(result, targets) -> pd.DataFrame:
+    """P(met), median and 10–90 % range at the deadline of every level target, for reading.
+
+    Parameters
+    ----------
+    result : ScenarioResult
+    targets : DataFrame
+        The target registry (``inputs["targets"]``).
+    """
+    level_ids = targets.loc[targets["kind"].map(is_level), "id"]
+    levels = result.summary[result.summary["target_id"].isin(level_ids)]
+    view = tables.summary_view(levels, targets).drop(columns="scenario")
+    view["ess"] = [_ess_text(result.evidence.get(t)) for t in levels["target_id"]]
+    return view.reset_index(drop=True)
+
+
+def _ess_text(info) -> str:
+    if not info or not info["evidence_used"] or math.isnan(info["ess"]):
+        return "no evidence"
+    return f"{info['ess']:,.0f} ({len(info['evidence_used'])} evidence rows)"
+
+
+def fan_figure(result, targets, target_id=None, ax=None, y_range=None):
+    """The fan chart of one level target (default: the first), as notebook 03 draws it, with the
+    evidence the paths were weighed by and the base point (``evidence_marks.scenario_marks``).
+
+    Parameters
+    ----------
+    result : ScenarioResult
+    targets : DataFrame
+        The target registry.
+    target_id : str, optional
+    ax : matplotlib Axes, optional
+        Draw here (cleared first); default: a new ``matplotlib.figure.Figure`` outside pyplot, so
+        nothing is left open for the inline backend to show twice or to pile up while a slider moves.
+    y_range : (float, float), optional
+        Keep at least this range on the y axis (亿元), so moving a slider moves the fan, not the axis.
+    """
+    from matplotlib.figure import Figure
+
+    if ax is None:
+        ax = Figure(figsize=(8, 4.5), layout="constrained").subplots()
+    ax.clear()
+    target_id = target_id or next(iter(result.paths_by_target))
+    target = targets.set_index("id").loc[target_id]
+    params = result.params
+    start = result.actuals.index.max()
+    plots.fan_chart(fan_quantiles(result.paths_by_target[target_id]), threshold=float(target["threshold"]),
+                    marks=scenario_marks(result, targets, target_id), base=(start, result.actuals[start]), ax=ax,
+                    unit=target["unit"],
+                    title=f"{target['name_zh']} · what-if · {params.label_zh} / {params.label_en} · {params.as_of_month}")
+    if y_range is not None:
+        low, high = ax.get_ylim()
+        ax.set_ylim(min(low, y_range[0]), max(high, y_range[1]))
+    return ax.figure
+
+
+def png_bytes(fig, dpi=100) -> bytes:
+    """``fig`` as PNG. zlib level 1: a third of the encoding time of the default for a few % more bytes."""
+    import io
+
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=dpi, pil_kwargs={"compress_level": 1})
+    return buffer.getvalue()
+
+
+def headline(result, targets) -> str:
+    """One line per level target: P(met), median and 10–90 % range — what the what-if prints."""
+    names = targets.set_index("id")
+    lines = []
+    for row in result.summary.itertuples():
+        if row.target_id not in result.paths_by_target:
+            continue
+        unit, name = names.loc[row.target_id, "unit"], names.loc[row.target_id, "name_zh"]
+        lines.append(f"{name}: P(met) {row.p_met:.1%} · median {row.median:,.1f} · "
+                     f"10–90% {row.q10:,.1f}–{row.q90:,.1f} {unit} · {row.status}")
+    return "\n".join(lines)
+
+
+class WhatIf:
+    """Sliders, the fan chart and the P(met) table of one scenario, recomputed on every move.
+
+    Attributes
+    ----------
+    params : ScenarioParams
+        The scenario the sliders start from.
+    sliders : dict
+        Slider key -> ``ipywidgets.FloatSlider`` (empty when not live).
+    result : ScenarioResult
+        The last assessment drawn.
+    seconds : dict
+        Time of the last update: ``assess`` (the engine), ``draw`` (chart to PNG and table) and ``total``.
+    """
+
+    def __init__(self, params, inputs, live=None, target_id=None, sliders=None):
+        self.params, self.target_id, self.ranges = params, target_id, sliders or {}
+        self.targets = inputs["targets"]
+        # Only level targets are drawn; count targets are judged on progress counts, which no slider
+        # moves, so they are left out of the recomputation (a quarter of its time). Level targets are
+        # simulated in their own groups, so their numbers are the same as with every target present.
+        self.inputs = {**inputs, "targets": self.targets[self.targets["kind"].map(is_level)]}
+        self.live = frontend_present() if live is None else bool(live)
+        self.sliders, self.output, self.widget, self.status = {}, None, None, None
+        self._holding = False
+        self._figure, self._y_range = None, None
+        self.seconds = {}
+        self.result = self._assess(params)
+        if self.live:
+            self._build_widgets()
+            self._draw()
+
+    # ---------------------------------------------------------------- widgets
+    def _build_widgets(self):
+        import ipywidgets as widgets
+
+        style, layout = {"description_width": "25em"}, widgets.Layout(width="50em")
+        for key, (value, span, label) in slider_fields(self.params, self.ranges).items():
+            # continuous_update: the front end sends one change at a time and skips to the latest
+            # while the kernel is busy, so a drag never queues up stale updates.
+            slider = widgets.FloatSlider(value=value, min=min(span.low, value), max=max(span.high, value),
+                                         step=span.step, description=label, readout_format=span.readout,
+                                         continuous_update=True, style=style, layout=layout)
+            slider.observe(self.update, names="value")
+            self.sliders[key] = slider
+        reset = widgets.Button(description="重置 reset", tooltip="back to the scenario's values")
+        reset.on_click(lambda _: self.reset())
+        self.status = widgets.HTML()
+        self.output = widgets.Output()
+        self.widget = widgets.VBox([*self.sliders.values(), widgets.HBox([reset, self.status]), self.output])
+
+    def values(self) -> dict:
+        """Slider key -> current value (the scenario's values when not live)."""
+        if not self.sliders:
+            return {key: value for key, (value, _, _) in slider_fields(self.params, self.ranges).items()}
+        return {key: slider.value for key, slider in self.sliders.items()}
+
+    def reset(self):
+        """Put every slider back to the scenario's value (one redraw at the end, not one per slider)."""
+        start = {key: value for key, (value, _, _) in slider_fields(self.params, self.ranges).items()}
+        self._holding = True
+        try:
+            for key, slider in self.sliders.items():
+                slider.value = start[key]
+        finally:
+            self._holding = False
+        self.update()
+
+    # ---------------------------------------------------------------- the work of one move
+    def _assess(self, params):
+        started = time.perf_counter()
+        result = assess_inputs(params, self.inputs)
+        self.seconds = {"assess": time.perf_counter() - started}
+        return result
+
+    def update(self, change=None):
+        """Re-assess at the sliders' values and redraw (the sliders' callback)."""
+        if self._holding:
+            return
+        started = time.perf_counter()
+        self.result = self._assess(with_values(self.params, self.values()))
+        self._draw()
+        self.seconds["total"] = time.perf_counter() - started
+        if self.status is not None:
+            self.status.value = (f"<small>{self.result.simulation.n_sims:,} paths · engine "
+                                 f"{1000 * self.seconds['assess']:.0f} ms · chart "
+                                 f"{1000 * self.seconds['draw']:.0f} ms</small>")
+        log.debug("what-if update: %s", self.seconds)
+
+    def _chart_png(self) -> bytes:
+        # One figure for the object's life: the first draw lays it out (constrained), later draws
+        # keep that layout, which halves the time of a redraw; the y axis keeps the first range.
+        if self._figure is None:
+            self._figure = fan_figure(self.result, self.targets, self.target_id)
+            png = png_bytes(self._figure)
+            self._figure.set_layout_engine(None)  # "none" would keep a placeholder that lays out again at each save
+            self._y_range = self._figure.axes[0].get_ylim()
+            return png
+        fan_figure(self.result, self.targets, self.target_id, ax=self._figure.axes[0], y_range=self._y_range)
+        return png_bytes(self._figure)
+
+    def _draw(self):
+        from IPython.display import Image, display
+
+        started = time.perf_counter()
+        chart, text, table = self._chart_png(), headline(self.result, self.targets), level_table(self.result, self.targets)
+        if self.output is None:  # static: straight into the cell's output
+            display(Image(data=chart, format="png"))
+            print(text)
+            display(table)
+        else:
+            with self.output:
+                self.output.clear_output(wait=True)
+                display(Image(data=chart, format="png"))
+                print(text)
+                display(table)
+        self.seconds["draw"] = time.perf_counter() - started
+
+    def _ipython_display_(self):
+        from IPython.display import display
+
+        if self.live:
+            display(self.widget)
+        else:
+            self._draw()
+
+
+def what_if(params, inputs, live=None, target_id=None, sliders=None) -> WhatIf:
+    """Sliders over ``params``' main assumptions, with the fan chart and the P(met) table they give.
+
+    Put it last in a cell (or display the object): ``what_if(params, inputs, live=interactive)``.
+
+    Parameters
+    ----------
+    params : ScenarioParams
+        The scenario the sliders start from; its seed, ``n_sims``, ``as_of`` and evidence settings
+        hold for every move, so a slider at the scenario's value reproduces notebook 03 exactly.
+    inputs : dict
+        The workbook's tables (``pipeline.load_inputs``).
+    live : bool or None
+        True: sliders (ipywidgets). False: the scenario's values as a static chart and table, for
+        papermill and HTML reports. None: live when an interactive front end sent the cell.
+    target_id : str, optional
+        The level target whose fan is drawn (default: the first).
+    sliders : dict, optional
+        The workbook's slider ranges (``params.slider_ranges(params.yaml)``; default ``SLIDERS``).
+
+    Returns
+    -------
+    WhatIf
+        ``.sliders`` to set from Python (each change recomputes and redraws), ``.result`` the last
+        ``ScenarioResult``, ``.seconds`` the time of the last update.
+    """
+    return WhatIf(params, inputs, live, target_id, sliders)

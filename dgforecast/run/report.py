@@ -1,0 +1,399 @@
+"""Scenario runs and the report: executed notebooks, HTML pages, index, summary tables, manifest.
+
+``build_report`` runs the workbook's notebooks (01 and 02 once, 03 for every scenario, 04 across
+the scenarios) in parallel worker processes, then writes into one folder::
+
+    index.html            scenario x target table: P(met), status colour, links, failures
+    summary.csv / .xlsx   tidy: scenario, target_id, p_met, median, q10, q90, status
+    manifest.json         parameters, sha256 of the data files, package versions, git, timings
+    scenarios/<name>.ipynb and .html, and the notebooks 01, 02 and 04 (.ipynb and .html)
+    05_sweep.ipynb and .html   with ``sweep_file`` only: the P(met) heat map of a sweep results file
+
+Every parameter is validated before any kernel starts. The folder is built under a hidden name and
+renamed into place when done, one run at a time, and every page reads one version of the workbook,
+copied once after the checks (``report_folders``: the dated names, ``latest``, the lock, the
+snapshot); the manifest records the hashes of that version.
+
+The notebooks run through ``notebook.run_jobs``; the pages' look is ``index_page``'s, the manifest
+``provenance``'s and the folders ``report_folders``': this module decides what runs and what is written.
+"""
+
+import datetime as dt
+import json
+import logging
+import os
+import shutil
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from dgforecast.core.config import NUMBERED_NOTEBOOKS, SCENARIO_NOTEBOOK, SWEEP_NOTEBOOK, find_project
+from dgforecast.core.errors import DgforecastError, ParamsError
+from dgforecast.core.fileio import (
+    refuse_raw,
+    remove_stale_partials,
+    temp_folder,
+    write_csv_atomic,
+    write_excel_atomic,
+    write_text_atomic,
+)
+from dgforecast.core.yamlfile import did_you_mean
+from dgforecast.judge.assess import REPORT_COLUMNS
+from dgforecast.plan.data import load_targets
+from dgforecast.plan.params import headline_scenario, parse_overrides, resolve_scenario, scenario_names
+from dgforecast.present.document import home_href
+from dgforecast.present.facts import fact_tables, report_facts
+from dgforecast.present.index_page import index_html, parameters_table_html
+from dgforecast.present.memo import write_memo
+from dgforecast.present.tables import SUMMARY_FORMATS, assumptions_text, summary_sheets, summary_text
+from dgforecast.present.words import evidence_line
+from dgforecast.run.notebook import (
+    DEFAULT_RUNS,
+    RUNS,
+    NotebookJob,
+    Progress,
+    check_sources,
+    notebook_parameters,
+    run_job,
+    run_jobs,
+    scenario_job,
+    scenario_subject,
+)
+from dgforecast.run.pipeline import load_inputs
+from dgforecast.run.provenance import data_hashes, manifest
+from dgforecast.run.report_folders import (
+    SNAPSHOT,
+    check_replaceable,
+    check_reports_folder,
+    folder_state,
+    make_readable,
+    place_report,
+    snapshot_workbook,
+)
+from dgforecast.run.sweep.results import check_heat_map_file
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class ReportResult:
+    """What ``build_report`` produced."""
+
+    folder: Path
+    runs: dict                # job name -> NotebookRun
+    summary: pd.DataFrame
+    seconds: float
+    latest: Path | None = None
+    failures: list = field(default_factory=list)
+    note: str = ""            # what was kept instead of being replaced (``--out`` over a complete report)
+
+    @property
+    def ok(self) -> bool:
+        return not self.failures
+
+
+# ---------------------------------------------------------------- parameters, before any kernel
+def scenario_list(params_file, scenarios=None) -> list[str]:
+    """The scenarios to run: ``None`` or ``"all"`` for every one in params.yaml, else the names given.
+
+    Raises
+    ------
+    ParamsError
+        For an unknown name (with a did-you-mean) or an empty list.
+    """
+    known = scenario_names(params_file)
+    if scenarios is None or scenarios == "all" or list(scenarios) == ["all"]:
+        return known
+    names = [s.strip() for s in (scenarios.split(",") if isinstance(scenarios, str) else scenarios) if s.strip()]
+    if not names:
+        raise ParamsError("--scenarios: no scenario named; give a,b or all")
+    for name in names:
+        if name not in known:
+            guess = did_you_mean(name, known)
+            hint = f"did you mean {guess!r}?" if guess else f"use one of {', '.join(known)} or all"
+            raise ParamsError(f"{params_file}: scenario {name!r} not found; {hint}")
+    return list(dict.fromkeys(names))
+
+
+def preflight(params_by_name, project) -> None:
+    """Assess every scenario with a handful of paths, so errors that depend on the data (an
+    growth override outside the simulated years, a target beyond ``target_year``, a series too short for
+    the fitted engine) stop the command with one line before any kernel starts.
+
+    Raises
+    ------
+    ParamsError
+        The first scenario's problem (a ParamsError, DataError or ModelError underneath),
+        prefixed with its name.
+    """
+    from dgforecast.core.errors import DgforecastError
+    from dgforecast.judge.assess import assess_inputs
+    from dgforecast.run.pipeline import load_inputs
+
+    inputs = load_inputs(project)
+    for name, params in params_by_name.items():
+        try:
+            assess_inputs(params.model_copy(update={"n_sims": 10}), inputs)
+        except DgforecastError as exc:
+            raise ParamsError(f"scenario {name}: {exc}") from None
+
+
+def safe_child(folder, name) -> Path:
+    """``folder / name``, refusing names that would land outside ``folder`` (``..``, ``/``)."""
+    folder = Path(folder).resolve()
+    target = (folder / name).resolve()
+    if target.parent != folder or name in ("", ".", "..") or "/" in name or "\\" in name:
+        raise ParamsError(f"scenario name {name!r}: would write outside {folder}; use letters, digits, - and _")
+    return folder / name
+
+
+# ---------------------------------------------------------------- the scenarios' summaries
+def read_summaries(folder, scenarios, runs) -> pd.DataFrame:
+    """The summary rows each successful scenario notebook wrote, as one tidy table."""
+    frames = []
+    for name in scenarios:
+        path = Path(folder) / "scenarios" / f"{name}_summary.csv"
+        if runs[f"scenarios/{name}"].ok and path.is_file():
+            frames.append(pd.read_csv(path, encoding="utf-8"))
+    if not frames:
+        return pd.DataFrame(columns=REPORT_COLUMNS)
+    return pd.concat(frames, ignore_index=True).reindex(columns=REPORT_COLUMNS)
+
+
+# ---------------------------------------------------------------- the two entry points
+def notebook_runs(path) -> str:
+    """How the report runs the notebook at ``path``: one of ``notebook.RUNS``.
+
+    Read from the notebook's metadata ``"dgforecast": {"runs": ...}``; without it, ``DEFAULT_RUNS``
+    by file name, else ``"once"``.
+
+    Raises
+    ------
+    ParamsError
+        When the file is not a notebook or names an unknown mode.
+    """
+    path = Path(path)
+    try:
+        metadata = json.loads(path.read_text(encoding="utf-8")).get("metadata", {})
+    except (OSError, ValueError, AttributeError) as exc:
+        raise ParamsError(f"{path}: not a readable notebook ({exc})") from None
+    runs = (metadata.get("dgforecast") or {}).get("runs", DEFAULT_RUNS.get(path.name, "once"))
+    if runs not in RUNS:
+        raise ParamsError(f"{path}: metadata dgforecast.runs = {runs!r}; use one of {', '.join(RUNS)}")
+    return runs
+
+
+def report_jobs(paths, names, params, overrides, folder, show_code, sweep_file=None, data_root=None) -> list:
+    """The jobs of a report: every numbered notebook in notebooks/ (``NN_name.ipynb``), each as it declares.
+
+    ``once`` (01, 02, 06, and a notebook without the metadata): with the first scenario (``base`` if
+    chosen). ``per_scenario``: once for each scenario; 03 is the scenario page ``scenarios/<name>``,
+    writing ``scenarios/<name>_summary.csv``, any other notebook ``<stem>/<name>``.
+    ``across_scenarios`` (04): once, with ``scenarios`` and the ``overrides``. ``on_sweep_file`` (05): on
+    ``sweep_file``, when one is given. Every job gets ``interactive = False``: no one moves a slider in
+    a report. Every page opens with a link back to index.html, and its title names the scenario of a
+    per-scenario page (``document``). Slowest first, so parallel workers finish together: the once and across notebooks from
+    the last number down (the later ones assess more), then the scenarios.
+
+    ``data_root`` is the folder injected as ``project_dir`` (the run's snapshot of the workbook's data;
+    default the workbook itself); the notebooks are the workbook's own.
+
+    Raises
+    ------
+    ParamsError
+        When a notebook declares an unknown mode or a workbook notebook is missing from notebooks/.
+    """
+    root = paths.root if data_root is None else Path(data_root)
+    first = headline_scenario(paths.params_file, names)
+    inputs = load_inputs(root)
+    evidence, title = inputs["evidence"], inputs["plan"].plan.title_zh
+    shared = notebook_parameters(params[first], root)
+
+    def opening_of(name):
+        return parameters_table_html(params[name], evidence_line(params[name], evidence))
+
+    opening = opening_of(first)
+    static = {"interactive": False}
+
+    def job(name, source, parameters, preamble_html="", subject="", appendix_html=""):
+        # every page links back to index.html, relatively: the report folder can be moved
+        return NotebookJob(name, source, folder, {**parameters, **static}, preamble_html, show_code, subject,
+                           home_href(f"{name}.html"), title, appendix_html)
+
+    def per_scenario(source, n):
+        if source.name == SCENARIO_NOTEBOOK:
+            page = scenario_job(params[n], root, folder, f"scenarios/{n}", opening_of(n), show_code, source=source)
+            return job(page.name, source, page.parameters, page.preamble_html, page.subject)
+        return job(f"{source.stem}/{n}", source, notebook_parameters(params[n], root), opening_of(n),
+                   scenario_subject(params[n]))
+
+    sources = sorted(paths.notebooks.glob(NUMBERED_NOTEBOOKS), reverse=True)
+    runs = {source: notebook_runs(source) for source in sources}
+    jobs = []
+    for source in sources:
+        if runs[source] == "once":  # a page of the plan as a whole opens with its answer: parameters at its end
+            jobs.append(job(source.stem, source, shared, appendix_html=opening))
+        elif runs[source] == "across_scenarios":
+            jobs.append(job(source.stem, source, {"project_dir": str(root), "scenarios": names,
+                                                  "overrides": overrides}))
+    jobs += [per_scenario(source, n) for source in sorted(sources) if runs[source] == "per_scenario" for n in names]
+    if sweep_file is not None:  # the heat map needs a sweep notebook: 05 when none declares itself
+        sweeps = [s for s in sorted(sources) if runs[s] == "on_sweep_file"] or [paths.notebooks / SWEEP_NOTEBOOK]
+        jobs += [job(s.stem, s, {"project_dir": str(root), "results_file": str(sweep_file)}) for s in sweeps]
+    # The scenario pages and summary.csv come from 03: a report without it is refused, not run empty.
+    check_sources([*jobs, job("scenarios", paths.notebooks / SCENARIO_NOTEBOOK, {})])
+    return jobs
+
+
+def build_report(project=None, scenarios=None, out=None, workers=None, show_code=False, overrides=None,
+                 progress_stream=None, sweep_file=None) -> ReportResult:
+    """Run every notebook for the chosen scenarios and write the report folder.
+
+    Parameters
+    ----------
+    project : str or Path, optional
+        The workbook; default: found from the current folder upward.
+    scenarios : str or list of str, optional
+        ``"a,b"``, a list, or ``None``/``"all"`` for every scenario in params.yaml.
+    out : str or Path, optional
+        The report folder (replaced if it exists). Default ``reports/<YYYY-MM-DD>/``, and then
+        ``reports/latest`` points at it if every notebook succeeded.
+    workers : int, optional
+        Worker processes (default: the number of CPUs).
+    show_code : bool
+        Keep code cells in the HTML pages.
+    overrides : dict, optional
+        Parameter values laid over every scenario (as ``-p KEY=VALUE``).
+    progress_stream : file, optional
+        Where progress lines go (default: stderr).
+    sweep_file : str or Path, optional
+        A ``dgforecast sweep`` results file (.csv or .parquet, two or more grid keys); notebook 05
+        then draws its P(met) heat map and index.html links the page.
+
+    Raises
+    ------
+    ParamsError
+        Before any notebook runs, for an unknown scenario, a bad parameter or sweep file.
+    """
+    started = time.perf_counter()
+    paths = find_project(project)
+    read = data_hashes(paths.root)  # the version the checks below read, and the snapshot must be
+    overrides = dict(overrides or {})
+    names = scenario_list(paths.params_file, scenarios)
+    params = {n: resolve_scenario(paths.params_file, n, overrides) for n in names}
+    out = None if out is None else Path(refuse_raw(out, paths.raw, "--out")).resolve()
+    if out is not None:
+        check_replaceable(out, paths.root, paths.reports)
+    parent = paths.reports if out is None else out.parent
+    refuse_raw(parent, paths.raw, "", "point the reports folder elsewhere or remove the link")
+    check_reports_folder(parent, latest=out is None)
+    for name in names:
+        safe_child(parent / "report" / "scenarios", name)
+    preflight(params, paths.root)
+    targets = load_targets(paths.raw)
+    if sweep_file is not None:
+        sweep_file = check_heat_map_file(sweep_file, set(targets["id"]))
+    parent.mkdir(parents=True, exist_ok=True)
+    remove_stale_partials(parent)
+    before = None if out is None else folder_state(out)
+    staging = temp_folder(parent, f".{'report' if out is None else out.name}.partial-{os.getpid()}-")
+    try:
+        workers = workers or os.cpu_count() or 1
+        snapshot = snapshot_workbook(paths, staging / SNAPSHOT, read)
+        jobs = report_jobs(paths, names, params, overrides, staging, show_code, sweep_file, snapshot.root)
+        runs = run_jobs(jobs, workers, Progress(len(jobs), progress_stream))
+        failures = [name for name, run in runs.items() if not run.ok]
+        summary = read_summaries(staging, names, runs)
+        write_csv_atomic(summary, staging / "summary.csv")
+        write_excel_atomic(summary_sheets(summary, targets), staging / "summary.xlsx", SUMMARY_FORMATS)
+        created = dt.datetime.now().strftime("%Y-%m-%d %H:%M")
+        labels = {n: (p.label_zh, p.label_en, assumptions_text(p)) for n, p in params.items()}
+        facts = report_facts(params, load_inputs(snapshot.root), snapshot.params_file.read_text(encoding="utf-8"),
+                             headline_scenario(snapshot.params_file, names))
+        for name, table in fact_tables(facts).items():
+            write_csv_atomic(table, staging / name)
+        write_text_atomic(staging / "index.html", index_html(summary, facts, names, runs, labels, created))
+        write_memo(staging / "memo.docx", facts, summary, created)
+        seconds = time.perf_counter() - started
+        record = manifest(paths, params, overrides, runs, seconds, workers, sweep_file, hashes=read)
+        write_text_atomic(staging / "manifest.json", json.dumps(record, ensure_ascii=False, indent=2, default=str))
+        shutil.rmtree(snapshot.root)
+        make_readable(staging)
+        folder, latest, note = place_report(staging, paths.reports, out, before, not failures)
+    except OSError as exc:  # a full disk, a folder made read-only meanwhile
+        what = f" (writing {Path(exc.filename).name})" if exc.filename else ""
+        raise DgforecastError(f"{out or paths.reports}: {exc.strerror or exc}{what}; the report was not written "
+                              "and earlier reports are as they were") from None
+    finally:
+        if staging.exists():
+            shutil.rmtree(staging, ignore_errors=True)
+    if note:
+        log.warning("%s", note)
+    return ReportResult(folder, runs, summary, seconds, latest=latest, failures=failures, note=note)
+
+
+def run_scenario(scenario, overrides=None, out=None, project=None, show_code=False) -> tuple:
+    """Run the scenario notebook (03) once: executed notebook, HTML page and summary table.
+
+    Parameters
+    ----------
+    scenario : str
+        A scenario name from params.yaml.
+    overrides : dict, optional
+        Parameter values that win over params.yaml (``-p KEY=VALUE``).
+    out : str or Path, optional
+        Output folder; default ``reports/runs/<YYYY-MM-DD>/``. Files ``<scenario>.ipynb``,
+        ``<scenario>.html`` and ``<scenario>_summary.csv`` in it are replaced atomically.
+
+    Returns
+    -------
+    (NotebookRun, DataFrame)
+        The run, and its summary (empty when the notebook failed).
+    """
+    paths = find_project(project)
+    params = resolve_scenario(paths.params_file, scenario, overrides)
+    preflight({scenario: params}, paths.root)
+    folder = (Path(refuse_raw(out, paths.raw, "--out")) if out is not None
+              else refuse_raw(paths.reports / "runs" / dt.date.today().isoformat(), paths.raw, "",
+                              "point the reports folder elsewhere or remove the link"))
+    if folder.exists() and not folder.is_dir():
+        raise ParamsError(f"--out {folder}: is a file; give a folder for the run")
+    safe_child(folder, scenario)
+    folder.mkdir(parents=True, exist_ok=True)
+    job = scenario_job(params, paths.root, folder.resolve(), scenario, parameters_table_html(params), show_code)
+    check_sources([job])
+    run = run_job(job)
+    make_readable(job.folder)
+    summary_file = job.folder / f"{scenario}_summary.csv"
+    summary = (pd.read_csv(summary_file, encoding="utf-8") if run.ok and summary_file.is_file()
+               else pd.DataFrame(columns=REPORT_COLUMNS))
+    return run, summary
+
+
+# ---------------------------------------------------------------- what the commands print
+def describe_run(scenario, items=None, out=None, project=None, show_code=False) -> tuple[str, int]:
+    """What ``dgforecast run`` prints and its exit code (0 ok, 1 the notebook failed)."""
+    run, summary = run_scenario(scenario, parse_overrides(items), out, project, show_code)
+    lines = [f"notebook: {run.output}", f"html:     {run.html}", f"time:     {run.seconds:.1f} s"]
+    if not run.ok:
+        lines.append(f"FAILED at {run.failure} (see the executed notebook)")
+        return "\n".join(lines), 1
+    return "\n".join(lines + ["", summary_text(summary)]), 0
+
+
+def describe_report(scenarios="all", items=None, out=None, workers=None, show_code=False,
+                    project=None, sweep_file=None) -> tuple[str, int]:
+    """What ``dgforecast report`` prints and its exit code (0 ok, 1 some notebook failed)."""
+    result = build_report(project, scenarios, out, workers, show_code, parse_overrides(items),
+                          sweep_file=sweep_file)
+    lines = [f"report:  {result.folder / 'index.html'}",
+             f"latest:  {result.latest or 'not updated'}",
+             f"time:    {result.seconds:.1f} s for {len(result.runs)} notebooks"]
+    if result.note:
+        lines.append(f"note:    {result.note}")
+    if not result.ok:
+        lines += [f"FAILED:  {name}: {result.runs[name].failure}" for name in result.failures]
+        return "\n".join(lines), 1
+    return "\n".join(lines + ["", summary_text(result.summary)]), 0
