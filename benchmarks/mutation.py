@@ -9,7 +9,7 @@ Usage::
     .venv/bin/python benchmarks/mutation.py                 # the measurement model (DEFAULT_PATHS below)
     .venv/bin/python benchmarks/mutation.py --paths dgforecast/pins.py --tests tests/test_pins.py
     .venv/bin/python benchmarks/mutation.py --paths dgforecast/engine/fitted_engine.py --tests tests/test_simulate.py \\
-        --no-defaults --functions 'dgforecast.engine.fitted_engine._project' 'dgforecast.engine.fitted_engine.fitted_state'
+        --no-defaults --functions 'dgforecast.engine.fitted_engine.project_onto_rows' 'dgforecast.engine.fitted_engine.fitted_state'
     make mutation                                           # installs the pinned mutmut into .venv first
 
 The default run mutates condition.py whole and the conditioning functions of simulate.py, prior.py
@@ -81,7 +81,7 @@ DEFAULT_FUNCTIONS = {
     "dgforecast/engine/simulate.py": [f"dgforecast.engine.simulate.{name}" for name in (
         "noise_along", "_lognormal_state", "years_evidence", "usable_observations", "target_function", "_group_paths")],
     "dgforecast/engine/prior.py": [f"dgforecast.engine.prior.{name}" for name in ("prior_moments", "state_layout")],
-    "dgforecast/engine/fitted_engine.py": [f"dgforecast.engine.fitted_engine.{name}" for name in ("_project", "fitted_state")],
+    "dgforecast/engine/fitted_engine.py": [f"dgforecast.engine.fitted_engine.{name}" for name in ("project_onto_rows", "fitted_state")],
 }
 #: Copied beside the package and the tests, so tests that read them work from the copy.
 ALWAYS_COPY = ["notebooks"]

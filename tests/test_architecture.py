@@ -121,3 +121,50 @@ def test_no_module_is_over_500_lines():
                 and (count := len(path.read_text(encoding="utf-8").splitlines())) > MAX_MODULE_LINES]
     assert not too_long, (f"split these into modules of one concern, each at most {MAX_MODULE_LINES} lines:\n"
                           + "\n".join(too_long))
+
+
+REPO = PACKAGE.parent
+#: Where a private name could be reached from another file: the package, its tests, its benchmarks.
+SCANNED = [PACKAGE, REPO / "tests", REPO / "benchmarks"]
+
+
+def _dgforecast_modules_bound(tree) -> set:
+    """Names a file binds to dgforecast modules (``import dgforecast.x as m``, ``from dgforecast.x import m``)."""
+    bound = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            bound.update((a.asname or a.name.split(".")[0]) for a in node.names if a.name.startswith("dgforecast"))
+        elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("dgforecast"):
+            for alias in node.names:
+                target = f"{node.module}.{alias.name}".removeprefix("dgforecast.").replace(".", "/")
+                if (PACKAGE / f"{target}.py").exists() or (PACKAGE / target / "__init__.py").exists():
+                    bound.add(alias.asname or alias.name)
+    return bound
+
+
+def private_reaches() -> list[str]:
+    """Every place a file imports or touches an underscore name of another dgforecast module."""
+    found = []
+    for root in SCANNED:
+        for path in sorted(root.rglob("*.py")):
+            tree = ast.parse(path.read_text(encoding="utf-8"))
+            where = path.relative_to(REPO).as_posix()
+            modules = _dgforecast_modules_bound(tree)
+            for node in ast.walk(tree):
+                if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("dgforecast"):
+                    found += [f"{where}:{node.lineno} imports {node.module}.{a.name}" for a in node.names
+                              if a.name.startswith("_") and not a.name.startswith("__")]
+                elif (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id in modules
+                      and node.attr.startswith("_") and not node.attr.startswith("__")):
+                    found.append(f"{where}:{node.lineno} reaches {node.value.id}.{node.attr}")
+                elif (isinstance(node, ast.Call) and len(node.args) >= 2 and isinstance(node.args[0], ast.Name)
+                      and node.args[0].id in modules and isinstance(node.args[1], ast.Constant)
+                      and str(node.args[1].value).startswith("_") and not str(node.args[1].value).startswith("__")):
+                    found.append(f"{where}:{node.lineno} patches {node.args[0].id}.{node.args[1].value}")
+    return found
+
+
+def test_no_file_reaches_an_underscore_name_of_another():
+    reaches = private_reaches()
+    assert not reaches, ("a helper two files need gets a public name in the room that owns it "
+                         "(tests use public functions):\n" + "\n".join(reaches))

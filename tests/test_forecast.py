@@ -7,7 +7,7 @@ import pytest
 from dgforecast import cli
 from dgforecast.core.errors import DataError, ModelError
 from dgforecast.models.backtest import PROB_GRID, ErrorDistribution, mase, smape
-from dgforecast.models.forecast import fill_gaps, forecast_series, p_at_least, simulate_series
+from dgforecast.models.forecast import fill_gaps, forecast_series, simulate_series
 from dgforecast.models.forecast_files import forecast_file
 from dgforecast.run.pipeline import fit_series
 from tests.conftest import SHIPPED
@@ -67,12 +67,6 @@ def test_related_series_supplies_the_spread_and_is_named():
 def test_own_spread_is_refused_on_a_short_series():
     with pytest.raises(ModelError, match="own backtest errors need 10 origins"):
         simulate_series(yearly(np.arange(1.0, 11.0)), 3, 10, np.random.default_rng(0), spread="own")
-
-
-def test_p_at_least_counts_paths_at_or_above_the_threshold():
-    paths = np.array([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]])
-    assert p_at_least(paths, 4.0) == pytest.approx(2 / 3)
-    assert p_at_least(paths, 4.0, per_year=True).tolist() == pytest.approx([1 / 3, 2 / 3])
 
 
 def test_empirical_paths_have_the_tabled_quantiles():

@@ -138,7 +138,7 @@ def test_a_kernel_that_does_not_start_is_started_once_more(tmp_path, monkeypatch
     from dgforecast.run import notebook
 
     calls, to_fail = [], [1]
-    real = notebook._run_papermill
+    real = notebook.run_papermill
 
     def flaky(source, tmp, parameters, cwd, timeout):
         calls.append(1)
@@ -147,7 +147,7 @@ def test_a_kernel_that_does_not_start_is_started_once_more(tmp_path, monkeypatch
             return CellFailure(-1, None, "RuntimeError", "Kernel died before replying to kernel_info")
         return real(source, tmp, parameters, cwd, timeout)
 
-    monkeypatch.setattr(notebook, "_run_papermill", flaky)
+    monkeypatch.setattr(notebook, "run_papermill", flaky)
     run = execute_notebook(FIXTURES / "echoes_parameters.ipynb", tmp_path / "out.ipynb", {"answer": 2})
     assert run.ok and len(calls) == 2
     # a cell that fails is not retried

@@ -156,7 +156,7 @@ def test_an_earlier_report_at_out_is_swapped_for_the_new_one(tmp_path):
         folder.mkdir()
         (folder / "manifest.json").write_text(text, encoding="utf-8")
     report_folders.check_replaceable(old, tmp_path / "elsewhere")
-    report_folders._move_into_place(new, old)
+    report_folders.move_into_place(new, old)
     assert (old / "manifest.json").read_text(encoding="utf-8") == "new"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["report"]
 

@@ -305,21 +305,21 @@ def test_fitted_paths_are_bridged_in_proportion_to_each_years_spread(monkeypatch
 def test_fitted_projection_of_one_or_two_paths():
     # x_2022 + x_2023 = 0.5 exactly; one path has no spread to weigh by: the years share the gap alike
     from dgforecast.engine.condition import GaussianRow, Linear
-    from dgforecast.engine.fitted_engine import _project
+    from dgforecast.engine.fitted_engine import project_onto_rows
 
     rows = [GaussianRow(("e",), Linear(((2022, 1.0), (2023, 1.0))), 0.5, 0.0, exact=True)]
     layout = [2022, 2023, "log_r"]
-    one = _project(np.array([[0.1, 0.2, 0.0]]), rows, layout, [0.0, 0.0, 0.0])
+    one = project_onto_rows(np.array([[0.1, 0.2, 0.0]]), rows, layout, [0.0, 0.0, 0.0])
     assert np.allclose(one, [[0.2, 0.3, 0.0]], atol=1e-15)
     # two paths: variances 0.01 (0.1, 0.3) and 0.04 (0.2, -0.2) share the gaps 0.2 and 0.4 as 1 : 4
-    two = _project(np.array([[0.1, 0.2, 0.0], [0.3, -0.2, 0.0]]), rows, layout, [0.0, 0.0, 0.0])
+    two = project_onto_rows(np.array([[0.1, 0.2, 0.0], [0.3, -0.2, 0.0]]), rows, layout, [0.0, 0.0, 0.0])
     assert np.allclose(two, [[0.14, 0.36, 0.0], [0.38, 0.12, 0.0]], atol=1e-15)
     # a year alike on both paths (0.1) does not move: the gaps 0.2 and 0.6 go to 2023 (prior variances
     # given as integers alike)
-    alike = _project(np.array([[0.1, 0.2, 0.0], [0.1, -0.2, 0.0]]), rows, layout, [0, 0, 0])
+    alike = project_onto_rows(np.array([[0.1, 0.2, 0.0], [0.1, -0.2, 0.0]]), rows, layout, [0, 0, 0])
     assert np.allclose(alike, [[0.1, 0.4, 0.0], [0.1, 0.4, 0.0]], atol=1e-15)
     # no path finite (each at or below zero somewhere): nothing to weigh by, and they stay NaN
-    assert np.isnan(_project(np.full((2, 3), np.nan), rows, layout, [0.0, 0.0, 0.0])).all()
+    assert np.isnan(project_onto_rows(np.full((2, 3), np.nan), rows, layout, [0.0, 0.0, 0.0])).all()
 
 
 def test_fitted_ratio_moves_onto_an_exact_revenue_by_its_prior_variance(monkeypatch):

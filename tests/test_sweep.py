@@ -319,7 +319,7 @@ def test_a_kernel_that_fails_to_start_is_started_once_more(workbook, monkeypatch
     # the notebook runner's one retry serves the sweep's pages too
     from dgforecast.run import notebook
 
-    attempts, real = [], notebook._run_papermill
+    attempts, real = [], notebook.run_papermill
 
     def flaky(source, tmp, parameters, cwd, timeout):
         attempts.append(source.name)
@@ -327,7 +327,7 @@ def test_a_kernel_that_fails_to_start_is_started_once_more(workbook, monkeypatch
             return notebook.CellFailure(-1, None, "RuntimeError", "Kernel died before replying to kernel_info")
         return real(source, tmp, parameters, cwd, timeout)
 
-    monkeypatch.setattr(notebook, "_run_papermill", flaky)
+    monkeypatch.setattr(notebook, "run_papermill", flaky)
     assert "1 rendered" in _render(workbook, ["growth=0.02"], source=_toy_notebook(workbook))
     assert attempts == ["toy.ipynb", "toy.ipynb"]
 

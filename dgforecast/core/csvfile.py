@@ -104,86 +104,86 @@ def _field_count_problem(row, header, last) -> str:
             "thousands separators (5000, not 5,000) and quote text that holds a comma")
 
 
-def _line(index) -> str:
+def line_label(index) -> str:
     # index 0 is the first data row, which is line 2 of the file (line 1 is the header).
     return f"line {index + 2}"
 
 
-def _number(path, index, column, text) -> float:
+def cell_number(path, index, column, text) -> float:
     try:
         value = float(text)
     except ValueError:
         value = math.nan
     if not math.isfinite(value):
-        raise DataError(path, f"{_line(index)}, column {column}", f"{text!r} is not a number; write a plain number such as 1234.56")
+        raise DataError(path, f"{line_label(index)}, column {column}", f"{text!r} is not a number; write a plain number such as 1234.56")
     return value
 
 
-def _year(path, index, column, text) -> int:
+def cell_year(path, index, column, text) -> int:
     if not re.fullmatch(r"\d{4}", text or ""):
-        raise DataError(path, f"{_line(index)}, column {column}", f"{text!r} is not a year; write four digits such as 2019")
+        raise DataError(path, f"{line_label(index)}, column {column}", f"{text!r} is not a year; write four digits such as 2019")
     year = int(text)
     if not YEAR_RANGE[0] <= year <= YEAR_RANGE[1]:
-        raise DataError(path, f"{_line(index)}, column {column}", f"year {year} is outside {YEAR_RANGE[0]}-{YEAR_RANGE[1]}")
+        raise DataError(path, f"{line_label(index)}, column {column}", f"year {year} is outside {YEAR_RANGE[0]}-{YEAR_RANGE[1]}")
     return year
 
 
-def _choice(path, index, column, text, allowed) -> str:
+def cell_choice(path, index, column, text, allowed) -> str:
     if text not in allowed:
-        raise DataError(path, f"{_line(index)}, column {column}",
+        raise DataError(path, f"{line_label(index)}, column {column}",
                         f"unknown {column} {text!r}; use one of {', '.join(sorted(allowed))}")
     return text
 
 
-def _required(path, index, column, text) -> str:
+def cell_required(path, index, column, text) -> str:
     if not text:
-        raise DataError(path, f"{_line(index)}, column {column}", "is empty; every row needs it")
+        raise DataError(path, f"{line_label(index)}, column {column}", "is empty; every row needs it")
     return text
 
 
-def _check_rate(path, index, basis, value):
+def check_rate(path, index, basis, value):
     if basis == "share_pct" and not 0 <= value <= 100:
-        raise DataError(path, f"{_line(index)}, column value", f"share {value} is outside 0-100 %")
+        raise DataError(path, f"{line_label(index)}, column value", f"share {value} is outside 0-100 %")
     if basis == "yoy_pct" and value <= -100:
-        raise DataError(path, f"{_line(index)}, column value", f"growth {value} % would make the level negative")
+        raise DataError(path, f"{line_label(index)}, column value", f"growth {value} % would make the level negative")
 
 
-def _check_level(path, index, basis, value, unit=None):
+def check_level(path, index, basis, value, unit=None):
     # A level of output, value added or GDP is a positive amount; zero or less is a typing slip.
     if basis == "level" and not value > 0:
-        raise DataError(path, f"{_line(index)}, column value", f"level {value:g} must be positive; "
+        raise DataError(path, f"{line_label(index)}, column value", f"level {value:g} must be positive; "
                         "leave the row out if the figure is unknown")
     if basis in ("level", "count"):
-        _check_amount(path, index, "value", value, unit)
+        check_amount(path, index, "value", value, unit)
 
 
-def _check_amount(path, index, column, value, unit):
+def check_amount(path, index, column, value, unit):
     if value > MAX_AMOUNT.get(unit, math.inf):
-        raise DataError(path, f"{_line(index)}, column {column}", f"{value:g} {unit} is beyond any regional figure "
+        raise DataError(path, f"{line_label(index)}, column {column}", f"{value:g} {unit} is beyond any regional figure "
                         f"(at most {MAX_AMOUNT[unit]:,.0f} {unit}); check the digits and the unit")
 
 
-def _published_year(path, index, column, text) -> int:
+def cell_published_year(path, index, column, text) -> int:
     # A figure can be published only for a year that has begun (year-to-date figures of this year).
-    year = _year(path, index, column, text)
+    year = cell_year(path, index, column, text)
     this_year = dt.date.today().year
     if year > this_year:
-        raise DataError(path, f"{_line(index)}, column {column}", f"year {year} has not begun (it is {this_year}); "
+        raise DataError(path, f"{line_label(index)}, column {column}", f"year {year} has not begun (it is {this_year}); "
                         "a published figure is of a past year or this one: fix the year")
     return year
 
 
-def _check_unit_matches_basis(path, index, basis, unit):
+def check_unit_matches_basis(path, index, basis, unit):
     if basis in ("yoy_pct", "share_pct") and unit != "%":
-        raise DataError(path, f"{_line(index)}, column unit", f"a {basis} row must be in %, not {unit!r}")
+        raise DataError(path, f"{line_label(index)}, column unit", f"a {basis} row must be in %, not {unit!r}")
     if basis in ("level", "count", "at_least") and unit == "%":
-        raise DataError(path, f"{_line(index)}, column unit", f"a {basis} row cannot be in %; give the level's unit")
+        raise DataError(path, f"{line_label(index)}, column unit", f"a {basis} row cannot be in %; give the level's unit")
 
 
-def _no_duplicates(path, frame, keys, what):
+def no_duplicates(path, frame, keys, what):
     dup = frame.duplicated(subset=keys, keep="first")
     if dup.any():
         index = int(dup.to_numpy().nonzero()[0][0])
         row = frame.iloc[index]
         key = ", ".join(f"{k}={row[k]}" for k in keys)
-        raise DataError(path, _line(index), f"duplicate {what} ({key}); keep one row per {what}")
+        raise DataError(path, line_label(index), f"duplicate {what} ({key}); keep one row per {what}")

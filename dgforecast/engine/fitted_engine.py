@@ -2,7 +2,7 @@
 
 The growth models' ``auto`` method (``dgforecast.models.forecast.simulate_series``) continues the history
 and gives each path its yearly growth x_t; the ratio and the gap are drawn from their priors
-(``prior``). Exact figures are imposed by projecting each path onto them (``_project``: the bridge
+(``prior``). Exact figures are imposed by projecting each path onto them (``project_onto_rows``: the bridge
 of a random walk), the other rows weigh the paths (``fitted_state``); ``simulate`` adds the bounds.
 """
 
@@ -17,7 +17,7 @@ from dgforecast.engine.prior import base_moments, ratio_log_moments
 log = logging.getLogger(__name__)
 
 
-def _project(theta, rows, layout, prior_var):
+def project_onto_rows(theta, rows, layout, prior_var):
     """Each path moved onto the exact rows (the fitted engine), in the metric of the state's spread.
 
     The years' growth weigh by their spread across the paths (alike when the paths have none), ln r
@@ -58,7 +58,7 @@ def fitted_state(target, params, years, m, rng, layout, history):
         mean, sd = base_moments(target.base_level, target.base_step)
         columns.append((mean + sd * rng.standard_normal(params.n_sims))[:, None])
         prior_var.append(sd ** 2)
-    theta = _project(np.hstack(columns), [r for r in m.rows if r.exact], layout, prior_var)
+    theta = project_onto_rows(np.hstack(columns), [r for r in m.rows if r.exact], layout, prior_var)
     soft = [r for r in m.rows if not r.exact]
     Q = np.column_stack([theta @ r.h.vector(layout) + r.h.offset for r in soft]) if soft else np.zeros((len(theta), 0))
     return theta, gaussian_log_likelihood(soft, Q, m.growth_link_sd)

@@ -185,7 +185,7 @@ class GrowthModel:
         return f"<{self.name} on {len(self.y)} points: {params_text(self.params)}>"
 
 
-def _quiet(fn):
+def quietly(fn):
     """Call ``fn`` with statsmodels' convergence chatter silenced (we check the result instead)."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -193,6 +193,6 @@ def _quiet(fn):
             return fn()
 
 
-def _positional(x) -> pd.Series:
+def positional(x) -> pd.Series:
     # statsmodels wants a plain RangeIndex; years are restored by GrowthModel.future_years.
     return pd.Series(x, index=pd.RangeIndex(len(x)))

@@ -4,7 +4,7 @@ import numpy as np
 from scipy import optimize
 
 from dgforecast.core.errors import ModelError
-from dgforecast.models.base import GrowthModel, _quiet
+from dgforecast.models.base import GrowthModel, quietly
 
 
 def logistic_curve(t, ceiling, rate, midpoint):
@@ -30,7 +30,7 @@ class _Saturating(GrowthModel):
     def _fit(self, x, max_ceiling_ratio=10.0):
         t = np.arange(len(x), dtype=float)
         try:
-            popt, pcov = _quiet(lambda: optimize.curve_fit(
+            popt, pcov = quietly(lambda: optimize.curve_fit(
                 self.curve, t, x, p0=self._start(x), bounds=self._bounds(x), maxfev=20000))
         except (RuntimeError, ValueError) as exc:
             raise ModelError(f"{self.name}: the curve fit did not converge ({exc})") from None

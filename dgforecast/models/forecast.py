@@ -291,26 +291,6 @@ def simulate_series(y, horizon, n_paths, rng, method="auto", spread=None):
     return paths, dict(plan.info, first_year=int(plan.years[0]))
 
 
-def p_at_least(paths, threshold, per_year=False):
-    """Share of paths at or above ``threshold``: in the last year, or per year (``per_year=True``).
-
-    Parameters
-    ----------
-    paths : ndarray, shape (n_paths, h)
-    threshold : float
-        Same unit as the paths.
-
-    Returns
-    -------
-    float, or ndarray of length h
-    """
-    paths = np.atleast_2d(np.asarray(paths, float))
-    if paths.size == 0:
-        raise ModelError("no paths to count")
-    hits = paths >= threshold
-    return hits.mean(axis=0) if per_year else float(hits[:, -1].mean())
-
-
 # ---------------------------------------------------------------- gaps in published data
 def fill_gaps(y, how="interpolate"):
     """Make a year-indexed series consecutive, and say how.

@@ -4,7 +4,7 @@ import numpy as np
 from scipy import stats
 
 from dgforecast.core.errors import ModelError
-from dgforecast.models.base import GrowthModel, _positional, _quiet
+from dgforecast.models.base import GrowthModel, positional, quietly
 
 
 class LogLinearTrend(GrowthModel):
@@ -43,15 +43,15 @@ class DampedETS(GrowthModel):
     def _fit(self, x):
         from statsmodels.tsa.exponential_smoothing.ets import ETSModel
 
-        model = ETSModel(_positional(x), error="add", trend="add", damped_trend=True)
-        self._res = _quiet(lambda: model.fit(disp=False))
+        model = ETSModel(positional(x), error="add", trend="add", damped_trend=True)
+        self._res = quietly(lambda: model.fit(disp=False))
         p = dict(zip(self._res.param_names, self._res.params))
         self.params = {"alpha": float(p["smoothing_level"]), "beta": float(p["smoothing_trend"]),
                        "phi": float(p["damping_trend"]), "sigma": float(np.sqrt(self._res.mse))}
 
     def _centre_sd(self, h):
         n = len(self.y)
-        frame = _quiet(lambda: self._res.get_prediction(start=n, end=n + h - 1).summary_frame(alpha=0.05))
+        frame = quietly(lambda: self._res.get_prediction(start=n, end=n + h - 1).summary_frame(alpha=0.05))
         z = stats.norm.ppf(0.975)
         return frame["mean"].to_numpy(), ((frame["pi_upper"] - frame["pi_lower"]) / (2 * z)).to_numpy()
 
@@ -81,12 +81,12 @@ class ArimaDrift(GrowthModel):
         if len(x) < needed:
             raise ModelError(f"arima{tuple(order)} needs at least {needed} yearly points, got {len(x)}")
         trend = ("t" if d == 1 else "c") if (drift or constant) else "n"
-        self._res = _quiet(lambda: ARIMA(_positional(x), order=tuple(order), trend=trend).fit())
+        self._res = quietly(lambda: ARIMA(positional(x), order=tuple(order), trend=trend).fit())
         self.params = {"order": tuple(order), "trend": trend}
         self.params.update({k: float(v) for k, v in zip(self._res.param_names, self._res.params)})
         if "x1" in self.params:
             self.params["drift"] = self.params.pop("x1")
 
     def _centre_sd(self, h):
-        pred = _quiet(lambda: self._res.get_forecast(h))
+        pred = quietly(lambda: self._res.get_forecast(h))
         return np.asarray(pred.predicted_mean), np.asarray(pred.se_mean)

@@ -4,7 +4,7 @@ import math
 
 import numpy as np
 
-from dgforecast.models.base import GrowthModel, _positional, _quiet
+from dgforecast.models.base import GrowthModel, positional, quietly
 
 #: alpha values searched; the lower bound 0.1 follows statsforecast and measured better on M3 yearly.
 ALPHA_GRID = np.linspace(0.1, 0.99, 90)
@@ -196,7 +196,7 @@ class Theta(GrowthModel):
         if self._sigma2 is None:
             from statsmodels.tsa.statespace.sarimax import SARIMAX
 
-            res = _quiet(lambda: SARIMAX(_positional(np.log(self.y.to_numpy())), order=(0, 1, 1), trend="c")
+            res = quietly(lambda: SARIMAX(positional(np.log(self.y.to_numpy())), order=(0, 1, 1), trend="c")
                          .fit(disp=False))
             self._sigma2 = float(np.asarray(res.params)[-1])
         k = np.arange(h)

@@ -13,17 +13,17 @@ from pathlib import Path
 import pandas as pd
 
 from dgforecast.core.csvfile import (
-    _check_amount,
-    _check_level,
-    _check_rate,
-    _check_unit_matches_basis,
-    _choice,
-    _line,
-    _no_duplicates,
-    _number,
-    _published_year,
-    _required,
-    _year,
+    check_amount,
+    check_level,
+    check_rate,
+    check_unit_matches_basis,
+    cell_choice,
+    line_label,
+    no_duplicates,
+    cell_number,
+    cell_published_year,
+    cell_required,
+    cell_year,
     read_table,
 )
 from dgforecast.core.errors import DataError
@@ -84,20 +84,20 @@ def load_baselines(raw_dir) -> pd.DataFrame:
         log.info("%s: no baselines; level targets start from the latest exact figure of their measure", path)
     years, values = [], []
     for i, row in frame.iterrows():
-        _required(path, i, "variable", row["variable"])
-        _required(path, i, "section", row["section"])
-        _choice(path, i, "unit", row["unit"], UNITS)
-        basis = _choice(path, i, "basis", row["basis"], set(BASELINE_BASES))
-        _choice(path, i, "price_basis", row["price_basis"], PRICE_BASES)
-        _check_unit_matches_basis(path, i, basis, row["unit"])
-        years.append(_published_year(path, i, "year", row["year"]))
-        values.append(_number(path, i, "value", row["value"]))
-        _check_rate(path, i, basis, values[-1])
-        _check_level(path, i, "level" if basis == "at_least" else basis, values[-1], row["unit"])
+        cell_required(path, i, "variable", row["variable"])
+        cell_required(path, i, "section", row["section"])
+        cell_choice(path, i, "unit", row["unit"], UNITS)
+        basis = cell_choice(path, i, "basis", row["basis"], set(BASELINE_BASES))
+        cell_choice(path, i, "price_basis", row["price_basis"], PRICE_BASES)
+        check_unit_matches_basis(path, i, basis, row["unit"])
+        years.append(cell_published_year(path, i, "year", row["year"]))
+        values.append(cell_number(path, i, "value", row["value"]))
+        check_rate(path, i, basis, values[-1])
+        check_level(path, i, "level" if basis == "at_least" else basis, values[-1], row["unit"])
     # a bound (超过600) reaches towards the next round figure: one unit of its last significant digit (100)
     steps = [round_step(t) if b == "at_least" else 0.0 for t, b in zip(frame["value"], frame["basis"])]
     frame = frame.assign(year=years, value=values, step=steps).astype({"year": int, "value": float, "step": float})
-    _no_duplicates(path, frame, ["variable", "year", "basis"], "figure")
+    no_duplicates(path, frame, ["variable", "year", "basis"], "figure")
     return frame
 
 
@@ -110,9 +110,9 @@ def load_divisions(raw_dir) -> pd.DataFrame:
     frame = read_table(path, DIVISION_COLUMNS)
     for i, row in frame.iterrows():
         if not re.fullmatch(r"\d{2}", row["cic_code"]):
-            raise DataError(path, f"{_line(i)}, column cic_code", f"{row['cic_code']!r} is not a two-digit industry code")
-        _required(path, i, "name_zh", row["name_zh"])
-    _no_duplicates(path, frame, ["cic_code"], "division")
+            raise DataError(path, f"{line_label(i)}, column cic_code", f"{row['cic_code']!r} is not a two-digit industry code")
+        cell_required(path, i, "name_zh", row["name_zh"])
+    no_duplicates(path, frame, ["cic_code"], "division")
     return frame
 
 
@@ -136,18 +136,18 @@ def load_targets(raw_dir) -> pd.DataFrame:
     thresholds, deadlines, starts = [], [], []
     for i, row in frame.iterrows():
         if not ID_PATTERN.fullmatch(row["id"]):
-            raise DataError(path, f"{_line(i)}, column id", f"{row['id']!r} is not a valid id; use lower-case letters, digits and _")
-        where = f"{_line(i)} (target {row['id']})"
-        _choice(path, i, "kind", row["kind"], TARGET_KINDS)
-        _choice(path, i, "unit", row["unit"], UNITS)
-        _choice(path, i, "comparison", row["comparison"], COMPARISONS)
-        _required(path, i, "section", row["section"])
-        threshold = _number(path, i, "threshold", row["threshold"])
+            raise DataError(path, f"{line_label(i)}, column id", f"{row['id']!r} is not a valid id; use lower-case letters, digits and _")
+        where = f"{line_label(i)} (target {row['id']})"
+        cell_choice(path, i, "kind", row["kind"], TARGET_KINDS)
+        cell_choice(path, i, "unit", row["unit"], UNITS)
+        cell_choice(path, i, "comparison", row["comparison"], COMPARISONS)
+        cell_required(path, i, "section", row["section"])
+        threshold = cell_number(path, i, "threshold", row["threshold"])
         if threshold <= 0:
             raise DataError(path, f"{where}, column threshold", f"threshold {threshold} must be positive")
-        _check_amount(path, i, "threshold", threshold, row["unit"])
-        deadline = _year(path, i, "deadline", row["deadline"])
-        start = _year(path, i, "start_year", row["start_year"])
+        check_amount(path, i, "threshold", threshold, row["unit"])
+        deadline = cell_year(path, i, "deadline", row["deadline"])
+        start = cell_year(path, i, "start_year", row["start_year"])
         if deadline <= start:
             raise DataError(path, f"{where}, column deadline",
                             f"deadline {deadline} is not after start_year {start}; fix one of them")
@@ -156,7 +156,7 @@ def load_targets(raw_dir) -> pd.DataFrame:
         deadlines.append(deadline)
         starts.append(start)
     frame = frame.assign(threshold=thresholds, deadline=deadlines, start_year=starts)
-    _no_duplicates(path, frame, ["id"], "target id")
+    no_duplicates(path, frame, ["id"], "target id")
     linked = [m if m and plan.role(m) in LEVEL_ROLES else "" for m in frame["measure"]]
     return frame.assign(
         path=[plan.path_of(m) if m else "" for m in linked],
@@ -172,7 +172,7 @@ def last_deadline(targets) -> int | None:
 
 def _check_measure(path, index, row, plan):
     """A target judged on paths names a measure of the plan that is a level (or the level times r)."""
-    where = f"{_line(index)} (target {row['id']}), column measure"
+    where = f"{line_label(index)} (target {row['id']}), column measure"
     measure = row["measure"]
     if not kind_of(row["kind"]).needs_baseline:
         if measure:
@@ -193,21 +193,21 @@ def _check_measure(path, index, row, plan):
 def _check_history(path, frame) -> pd.DataFrame:
     years, values = [], []
     for i, row in frame.iterrows():
-        _required(path, i, "series_id", row["series_id"])
-        _required(path, i, "source_url", row["source_url"])
-        _choice(path, i, "unit", row["unit"], UNITS)
-        basis = _choice(path, i, "basis", row["basis"], {"level", "yoy_pct", "share_pct"})
-        _choice(path, i, "price_basis", row["price_basis"], PRICE_BASES)
-        _choice(path, i, "reliability", row["reliability"], set(RELIABILITY))
+        cell_required(path, i, "series_id", row["series_id"])
+        cell_required(path, i, "source_url", row["source_url"])
+        cell_choice(path, i, "unit", row["unit"], UNITS)
+        basis = cell_choice(path, i, "basis", row["basis"], {"level", "yoy_pct", "share_pct"})
+        cell_choice(path, i, "price_basis", row["price_basis"], PRICE_BASES)
+        cell_choice(path, i, "reliability", row["reliability"], set(RELIABILITY))
         if not PERIOD_PATTERN.fullmatch(row["period"]):
-            raise DataError(path, f"{_line(i)}, column period", f"unknown period {row['period']!r}; use year, YTD_M1..YTD_M11, YTD_H1 or YTD_Q1..3")
-        _check_unit_matches_basis(path, i, basis, row["unit"])
-        years.append(_published_year(path, i, "year", row["year"]))
-        values.append(_number(path, i, "value", row["value"]))
-        _check_rate(path, i, basis, values[-1])
-        _check_level(path, i, basis, values[-1], row["unit"])
+            raise DataError(path, f"{line_label(i)}, column period", f"unknown period {row['period']!r}; use year, YTD_M1..YTD_M11, YTD_H1 or YTD_Q1..3")
+        check_unit_matches_basis(path, i, basis, row["unit"])
+        years.append(cell_published_year(path, i, "year", row["year"]))
+        values.append(cell_number(path, i, "value", row["value"]))
+        check_rate(path, i, basis, values[-1])
+        check_level(path, i, basis, values[-1], row["unit"])
     frame = frame.assign(year=years, value=values)
-    _no_duplicates(path, frame, ["series_id", "year", "period", "basis"], "series-year")
+    no_duplicates(path, frame, ["series_id", "year", "period", "basis"], "series-year")
     return frame
 
 
@@ -279,7 +279,7 @@ def _check_plan_year(path, frame, raw_dir, plan_series):
         expected = float(plan["value"].iloc[0])
         allowed = rounding(row["text"] if "text" in row else row["value"]) + 1e-9 * expected
         if abs(row["value"] - expected) > allowed:
-            raise DataError(path, f"{_line(i)}, column value",
+            raise DataError(path, f"{line_label(i)}, column value",
                             f"{row['series_id']} {row['year']} = {row['value']:g} contradicts the plan's "
                             f"{row['year']} figure {expected:g} ({BASELINES_FILE}); the plan's own year must "
                             "match it within rounding: fix the figure or leave the row out")
@@ -292,7 +292,7 @@ def _check_plan_scale(path, index, row, figures):
         return
     plan = figures.iloc[(figures["year"] - row["year"]).abs().argsort().iloc[0]]
     if not plan["value"] / PLAN_FACTOR <= row["value"] <= plan["value"] * PLAN_FACTOR:
-        raise DataError(path, f"{_line(index)}, column value",
+        raise DataError(path, f"{line_label(index)}, column value",
                         f"{row['series_id']} {row['year']} = {row['value']:g} is not within a factor of {PLAN_FACTOR:g} "
                         f"of the plan's {int(plan['year'])} figure {plan['value']:g} ({BASELINES_FILE}); "
                         "check the digits and the unit")
@@ -305,7 +305,7 @@ MAX_PROGRESS_COUNT = 100_000
 
 def _check_count_published(path, index, text, year, today):
     """A count's ``published`` month: YYYY-MM, not in the future, not before December of its year."""
-    where = f"{_line(index)}, column published"
+    where = f"{line_label(index)}, column published"
     if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", text or ""):
         raise DataError(path, where, f"{text!r} is not a month; write the month the count was published, YYYY-MM "
                         "(vintages use a count only from then on)")
@@ -337,22 +337,22 @@ def load_progress(raw_dir, targets, today=None) -> pd.DataFrame:
     years, counts = [], []
     for i, row in frame.iterrows():
         if row["target_id"] not in known:
-            raise DataError(path, f"{_line(i)}, column target_id", f"unknown target {row['target_id']!r}; see plan_targets.csv")
-        _required(path, i, "source", row["source"])
-        years.append(_year(path, i, "year", row["year"]))
-        counts.append(_number(path, i, "count", row["count"]))
+            raise DataError(path, f"{line_label(i)}, column target_id", f"unknown target {row['target_id']!r}; see plan_targets.csv")
+        cell_required(path, i, "source", row["source"])
+        years.append(cell_year(path, i, "year", row["year"]))
+        counts.append(cell_number(path, i, "count", row["count"]))
         if counts[-1] != int(counts[-1]) or not 0 <= counts[-1] <= MAX_PROGRESS_COUNT:
-            raise DataError(path, f"{_line(i)}, column count", f"count {row['count']} must be a whole number "
+            raise DataError(path, f"{line_label(i)}, column count", f"count {row['count']} must be a whole number "
                             f"from 0 to {MAX_PROGRESS_COUNT:,} (firms, projects or people achieved that year)")
         target = targets.loc[targets["id"] == row["target_id"]].iloc[0]
         first, last = int(target["start_year"]) + 1, int(target["deadline"])
         if not first <= years[-1] <= last:
-            raise DataError(path, f"{_line(i)}, column year", f"year {years[-1]} is outside the plan window of "
+            raise DataError(path, f"{line_label(i)}, column year", f"year {years[-1]} is outside the plan window of "
                             f"{row['target_id']} ({first}-{last}: the years after start_year up to the deadline); "
                             "counts from other years are not progress towards it")
         _check_count_published(path, i, row["published"], years[-1], today)
     frame = frame.assign(year=years, count=counts)
-    _no_duplicates(path, frame, ["target_id", "year"], "target-year")
+    no_duplicates(path, frame, ["target_id", "year"], "target-year")
     return frame
 
 
@@ -382,7 +382,6 @@ def history_series_or_none(history, series_id):
 
 
 # ---------------------------------------------------------------- processed tables
-IAMC_COLUMNS = ["model", "scenario", "region", "variable", "unit", "year", "value"]
 _BASIS_SUFFIX = {"level": "", "count": "", "at_least": "|At least", "yoy_pct": "|Growth", "share_pct": "|Share of Whole"}
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from dgforecast.core.csvfile import _number, read_table
+from dgforecast.core.csvfile import cell_number, read_table
 from dgforecast.core.errors import DataError, ParamsError
 from dgforecast.core.numbers import precision_of, round_step, rounding
 from dgforecast.core.yamlfile import did_you_mean
@@ -87,7 +87,7 @@ def _month(path, index, text) -> str:
 
 
 def _value(path, index, kind, text) -> float:
-    value = _number(path, index, "value", text)
+    value = cell_number(path, index, "value", text)
     low, high = GROWTH_RANGE
     if kind == "growth" and not low <= value <= high:
         raise DataError(path, _where(index, "value"), f"growth {value:g} % is outside {low:g}..+{high:g} % a year; "

@@ -264,13 +264,6 @@ NESTED_FIELDS = {"status_thresholds": THRESHOLD_FIELDS,
                  "verdict_thresholds": {name: _describe(name, f) for name, f in VerdictThresholds.model_fields.items()}}
 
 
-def field_table():
-    """The parameters as a DataFrame (name, type, unit, range, default, required, labels)."""
-    import pandas as pd
-
-    return pd.DataFrame(list(FIELDS.values()))
-
-
 def labels(name, lang="zh") -> str:
     """The Chinese (``lang="zh"``) or English label of a parameter or status-threshold key."""
     entry = FIELDS.get(name) or THRESHOLD_FIELDS.get(name)

@@ -202,13 +202,9 @@ def report_facts(params_by_name, inputs, params_text="", headline=None) -> Repor
     return facts
 
 
-#: The report's CSV files of the final assessment, each with every column the pages shorten.
-FACT_FILES = {"final_assessment.csv": "finals", "track.csv": "track", "hinge.csv": "hinge",
-              "readings.csv": "statements"}
-
-
 def fact_tables(facts) -> dict:
-    """File name -> table, for the report folder: the full tables behind the pages' short ones."""
+    """The report's CSV files of the final assessment, file name -> table: the full tables behind the
+    pages' short ones, each with every column the pages shorten."""
     finals = pd.concat([f.assign(scenario=name) for name, f in facts.finals.items()], ignore_index=True)
     return {"final_assessment.csv": finals, "track.csv": facts.track, "hinge.csv": facts.hinge,
             "readings.csv": facts.statements}

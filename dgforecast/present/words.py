@@ -19,7 +19,6 @@ from dgforecast.core.vocabulary import (
     NOT_MET,
     READINGS,
     RELIABILITY,
-    UNCONFIRMED,
     period_words,
     state_en,
 )
@@ -423,4 +422,3 @@ def verdict_label_text(label) -> str:
 
 
 #: The verdicts in the order a reader scans them.
-VERDICT_ORDER = (MET, NOT_MET, UNCONFIRMED)

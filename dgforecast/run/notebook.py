@@ -29,7 +29,7 @@ from pathlib import Path
 # papermill, nbformat, nbconvert and jupyter_client are imported where they are used: together
 # they take about 2 s to import (python -X importtime), and every notebook kernel imports this
 # module for scenario_from_parameters, as do the sweep and the report before any kernel starts.
-from dgforecast.core.config import ACROSS_NOTEBOOK, NUMBERED_NOTEBOOKS, SCENARIO_NOTEBOOK, SWEEP_NOTEBOOK, find_project
+from dgforecast.core.config import ACROSS_NOTEBOOK, SCENARIO_NOTEBOOK, SWEEP_NOTEBOOK, find_project
 from dgforecast.core.errors import ParamsError
 from dgforecast.core.fileio import temp_sibling
 from dgforecast.core.workers import SINGLE_THREAD_ENV, die_with_parent, run_pool
@@ -216,7 +216,7 @@ def execute_notebook(source, output, parameters=None, cwd=None, html=None, show_
     started = time.perf_counter()
     try:
         for attempt in range(1, KERNEL_START_ATTEMPTS + 1):
-            failure = _run_papermill(source, tmp, parameters, cwd or output.parent, timeout)
+            failure = run_papermill(source, tmp, parameters, cwd or output.parent, timeout)
             if failure is None or failure.cell_index >= 0 or attempt == KERNEL_START_ATTEMPTS:
                 break
             # No cell started: the kernel did not come up (a busy machine); that is worth one more try.
@@ -233,7 +233,7 @@ def execute_notebook(source, output, parameters=None, cwd=None, html=None, show_
     return NotebookRun(source, output, Path(html) if html else None, seconds, failure, dict(parameters or {}))
 
 
-def _run_papermill(source, tmp, parameters, cwd, timeout):
+def run_papermill(source, tmp, parameters, cwd, timeout):
     """Execute ``source`` into ``tmp`` once: None, or the CellFailure (a dead kernel or a timeout too)."""
     import nbformat
     import papermill

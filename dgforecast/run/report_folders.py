@@ -135,7 +135,7 @@ def folder_state(folder: Path):
 
 
 #: Rename a finished staging folder to its final name, replacing one that is there.
-_move_into_place = replace_folder
+move_into_place = replace_folder
 
 
 def point_latest(reports: Path, folder: Path) -> Path:
@@ -190,7 +190,7 @@ def place_report(staging: Path, reports: Path, out: Path | None, before, ok: boo
             why = "another run wrote it meanwhile" if folder_state(out) != before else "it is a complete report"
             final = _default_folder(out.parent, now, stem=out.name)
             note = f"kept the report at {out} ({why}); this run is at {final}"
-        _move_into_place(staging, final)
+        move_into_place(staging, final)
         latest = point_latest(reports, final) if ok and out is None else None
     return final, latest, note
 
