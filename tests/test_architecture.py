@@ -11,9 +11,9 @@ PACKAGE = Path(__file__).resolve().parents[1] / "dgforecast"
 #: The layers, upstream first: each is a folder of the package, and a module's layer is its folder.
 #: A module may import from its own folder or one above it in this list, never from one below.
 #: Data flows one way: plan data -> fitted models -> simulated paths -> judgement -> pages -> runs.
-FOLDERS = ("core", "plan", "models", "engine", "judge", "present", "run")
-#: The package's top: the face (``__init__``), the command line, ``python -m dgforecast``.
-TOP = {"__init__", "__main__", "cli"}
+FOLDERS = ("core", "plan", "models", "engine", "judge", "present", "run", "cli")
+#: The package's top: the face (``__init__``, which loads its names lazily) and ``python -m dgforecast``.
+TOP = {"__init__", "__main__"}
 
 
 def layer_of(module: str) -> int:

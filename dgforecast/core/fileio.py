@@ -13,7 +13,8 @@ import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 
-from dgforecast.core.errors import DgforecastError, ParamsError
+from dgforecast.core.config import find_project, is_project_root
+from dgforecast.core.errors import DgforecastError, ParamsError, ProjectNotFound
 
 log = logging.getLogger(__name__)
 
@@ -307,3 +308,26 @@ def write_tables_atomic(tables, folder) -> list:
         if staging.exists():
             shutil.rmtree(staging, ignore_errors=True)
     return [folder / name for name in tables]
+
+
+def refuse_raw_anywhere(path, project, option):
+    """Refuse ``path`` under data/raw/ of the workbook in use, or of any workbook it lies in (exit 2).
+
+    Parameters
+    ----------
+    path : str, Path or None
+        What ``option`` names; None (the option not given) passes.
+    project : str, Path or None
+        The workbook in use (``--project``), or None to find it from the current folder upward.
+    option : str
+        The option, for the message (``--out``, ``--output``).
+    """
+    if path is None:
+        return
+    roots = [folder for folder in Path(path).resolve().parents if is_project_root(folder)]
+    try:
+        roots.append(find_project(project).root)
+    except ProjectNotFound:  # forecast needs no workbook; run and report say so themselves
+        pass
+    for root in roots:
+        refuse_raw(path, root / "data" / "raw", option)

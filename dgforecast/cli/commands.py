@@ -1,33 +1,14 @@
-"""Command line: parse, call one function, turn errors into one line and an exit code.
+"""The subcommands: each ``add_*`` declares one command's options, each ``cmd_*`` makes one call.
 
-Heavy libraries (pandas, statsmodels, papermill) are imported only inside the command that
-needs them, so ``dgforecast --help`` answers at once. Exit codes: 0 success, 1 a run that
-completed with failures (some series or notebooks failed), 2 a user error (bad file, option or
-parameter, or a disk, folder or permission problem), 130 interrupted (Ctrl-C), 143 and 129
-stopped by SIGTERM and SIGHUP.
+Heavy libraries are imported inside the ``cmd_*`` functions, so ``dgforecast --help`` answers at once.
+A new command writes its pair here and adds its ``add_*`` to COMMANDS.
 """
 
-import argparse
-import logging
-import math
-import signal
 import sys
-import threading
 
-from dgforecast import __version__
-from dgforecast.core.errors import DgforecastError
+from dgforecast.cli.arguments import (EVIDENCE_OPTIONS, SCENARIO_OPTIONS, finite_number, overrides, percent_levels,
+                                      positive_int, utf8_text)
 
-log = logging.getLogger("dgforecast")
-
-
-class _Parser(argparse.ArgumentParser):
-    """argparse, but usage errors are one line and exit code 2."""
-
-    def error(self, message):
-        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
-
-
-# ---------------------------------------------------------------- commands
 def cmd_data(args) -> int:
     from dgforecast.run.pipeline import build_data
 
@@ -42,12 +23,12 @@ def cmd_targets(args) -> int:
     return 0
 
 
-def _add_data(sub):
+def add_data(sub):
     p = sub.add_parser("data", help="check data/raw/, write data/processed/, print the derived figures")
     p.set_defaults(func=cmd_data)
 
 
-def _add_targets(sub):
+def add_targets(sub):
     p = sub.add_parser("targets", help="list the plan's targets with baselines and required growth")
     p.add_argument("--json", action="store_true", help="print a JSON list instead of a table")
     p.set_defaults(func=cmd_targets)
@@ -64,11 +45,9 @@ def cmd_params(args) -> int:
     return 0
 
 
-def _add_params(sub):
-    p = sub.add_parser("params", help="print a scenario's resolved parameters as YAML for papermill -f")
-    p.add_argument("scenario", help="a scenario name from params.yaml")
-    p.add_argument("-p", "--param", action="append", default=[], metavar="KEY=VALUE",
-                   help="override one parameter (value read as YAML, e.g. -p growth=0.02); repeatable")
+def add_params(sub):
+    p = sub.add_parser("params", parents=[SCENARIO_OPTIONS],
+                       help="print a scenario's resolved parameters as YAML for papermill -f")
     p.set_defaults(func=cmd_params)
 
 
@@ -80,17 +59,10 @@ def cmd_assess(args) -> int:
     return 0
 
 
-def _add_assess(sub):
-    p = sub.add_parser("assess", help="P(met), median and 10-90 %% range of every target for one scenario, "
-                                      "at once and without a notebook kernel")
-    p.add_argument("scenario", help="a scenario name from params.yaml")
-    p.add_argument("-p", "--param", action="append", default=[], metavar="KEY=VALUE",
-                   help="override one parameter (value read as YAML, e.g. -p growth=0.02); repeatable")
-    p.add_argument("--json", action="store_true", help="print a JSON list of objects, one per target")
-    p.add_argument("--as-of", default=None, metavar="YYYY-MM",
-                   help="use only evidence published by this month (default: as_of in params.yaml, today)")
-    p.add_argument("--evidence", default=None, metavar="FILE",
-                   help="an evidence table to use instead of data/raw/evidence.csv (same columns)")
+def add_assess(sub):
+    p = sub.add_parser("assess", parents=[SCENARIO_OPTIONS, EVIDENCE_OPTIONS],
+                       help="P(met), median and 10-90 %% range of every target for one scenario, at once and "
+                            "without a notebook kernel (--json: a list of objects, one per target)")
     p.set_defaults(func=cmd_assess)
 
 
@@ -102,19 +74,13 @@ def cmd_track(args) -> int:
     return 0
 
 
-def _add_track(sub):
-    p = sub.add_parser("track", help="how P(met) moved with each published figure, from the plan to today, "
-                                     "and the final assessment (终期评估)")
-    p.add_argument("scenario", help="a scenario name from params.yaml")
-    p.add_argument("-p", "--param", action="append", default=[], metavar="KEY=VALUE",
-                   help="override one parameter (value read as YAML, e.g. -p evidence.reading=round); repeatable")
-    p.add_argument("--json", action="store_true", help="print a JSON list of objects, one per vintage and level target")
+def add_track(sub):
+    p = sub.add_parser("track", parents=[SCENARIO_OPTIONS, EVIDENCE_OPTIONS],
+                       help="how P(met) moved with each published figure, from the plan to today (--as-of: the "
+                            "last vintage), and the final assessment (终期评估); --json: one object per vintage "
+                            "and level target")
     p.add_argument("--out", default=None, metavar="FILE.csv",
                    help="also write the table to FILE.csv and the chart to FILE.png (not inside data/raw/)")
-    p.add_argument("--as-of", default=None, metavar="YYYY-MM",
-                   help="the last vintage (default: as_of in params.yaml, today)")
-    p.add_argument("--evidence", default=None, metavar="FILE",
-                   help="an evidence table to use instead of data/raw/evidence.csv (same columns)")
     p.set_defaults(func=cmd_track)
 
 
@@ -126,38 +92,15 @@ def cmd_progress(args) -> int:
     return 0
 
 
-def _finite_number(text):
-    # float() takes nan, inf and 1e400 (= inf); none is a count, and int() of them would crash later
-    try:
-        value = float(text)
-    except ValueError:
-        value = math.nan
-    if not math.isfinite(value):
-        raise argparse.ArgumentTypeError(f"{text[:40]!r} is not a finite number; write a plain number such as 30")
-    return value
-
-
-def _utf8_text(text):
-    # Bytes the terminal could not decode reach Python as surrogates; written to a UTF-8 file they would fail
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError as exc:
-        byte = ord(text[exc.start]) - 0xDC00 if 0xDC80 <= ord(text[exc.start]) <= 0xDCFF else None
-        what = f"byte 0x{byte:02x}" if byte is not None else f"character {exc.start + 1}"
-        raise argparse.ArgumentTypeError(f"not UTF-8 text ({what}); set the terminal (or the script's locale) to "
-                                         "UTF-8 and type it again") from None
-    return text
-
-
-def _add_progress(sub):
+def add_progress(sub):
     p = sub.add_parser("progress", help="enter a count achieved towards a count target (appends a checked row "
                                         "to data/raw/target_progress.csv) and print its new assessment")
     p.add_argument("target_id", help="a count or milestone target's id (dgforecast targets lists them)")
     p.add_argument("--year", type=int, required=True, metavar="Y", help="the year the count was achieved in")
-    p.add_argument("--count", type=_finite_number, required=True, metavar="N",
+    p.add_argument("--count", type=finite_number, required=True, metavar="N",
                    help="the number newly achieved that year")
-    p.add_argument("--source", type=_utf8_text, required=True, metavar="TEXT", help="where the figure was published")
-    p.add_argument("--note", type=_utf8_text, default=None, metavar="TEXT",
+    p.add_argument("--source", type=utf8_text, required=True, metavar="TEXT", help="where the figure was published")
+    p.add_argument("--note", type=utf8_text, default=None, metavar="TEXT",
                    help="anything a reader should know about the figure")
     p.add_argument("--published", default=None, metavar="YYYY-MM",
                    help="the month the count was published (default: this month); a forecast as of an earlier "
@@ -165,52 +108,31 @@ def _add_progress(sub):
     p.set_defaults(func=cmd_progress)
 
 
-def _refuse_raw(args, path, option):
-    """Refuse ``path`` under data/raw/ of the workbook in use or of any workbook it lies in (exit 2)."""
-    if path is None:
-        return
-    from pathlib import Path
-
-    from dgforecast.core.config import find_project, is_project_root
-    from dgforecast.core.errors import ProjectNotFound
-    from dgforecast.core.fileio import refuse_raw
-
-    target = Path(path).resolve()
-    roots = [folder for folder in target.parents if is_project_root(folder)]
-    try:
-        roots.append(find_project(args.project).root)
-    except ProjectNotFound:  # forecast needs no workbook; run and report say so themselves
-        pass
-    for root in roots:
-        refuse_raw(path, root / "data" / "raw", option)
-
-
 def cmd_run(args) -> int:
+    from dgforecast.core.fileio import refuse_raw_anywhere
     from dgforecast.run.report import describe_run
 
-    _refuse_raw(args, args.out, "--out")
-
+    refuse_raw_anywhere(args.out, args.project, "--out")
     text, code = describe_run(args.scenario, args.param, args.out, args.project, args.show_code)
     print(text)
     return code
 
 
-def _add_run(sub):
-    p = sub.add_parser("run", help="run one scenario's notebook: executed .ipynb, HTML page and summary")
-    p.add_argument("scenario", help="a scenario name from params.yaml")
-    p.add_argument("-p", "--param", action="append", default=[], metavar="KEY=VALUE",
-                   help="override one parameter (value read as YAML, e.g. -p growth=0.02); repeatable")
+def add_run(sub):
+    p = sub.add_parser("run", parents=[SCENARIO_OPTIONS],
+                       help="run one scenario's notebook: executed .ipynb, HTML page and summary")
     p.add_argument("--out", metavar="DIR", default=None, help="output folder (default reports/runs/<date>/)")
     p.add_argument("--show-code", action="store_true", help="keep code cells in the HTML page")
     p.set_defaults(func=cmd_run)
 
 
 def cmd_report(args) -> int:
+    from dgforecast.core.fileio import refuse_raw_anywhere
     from dgforecast.core.config import find_project
     from dgforecast.plan.comments import missing_reasons
     from dgforecast.run.report import describe_report
 
-    _refuse_raw(args, args.out, "--out")
+    refuse_raw_anywhere(args.out, args.project, "--out")
     text, code = describe_report(args.scenarios, args.param, args.out, args.jobs, args.show_code, args.project,
                                  args.sweep)
     print(text)
@@ -219,20 +141,13 @@ def cmd_report(args) -> int:
     return code
 
 
-def _positive_int(text):
-    if not text.isdigit() or int(text) < 1:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a positive whole number")
-    return int(text)
-
-
-def _add_report(sub):
+def add_report(sub):
     p = sub.add_parser("report", help="run every notebook for the scenarios and write the HTML report")
     p.add_argument("--scenarios", default="all", metavar="a,b|all", help="scenarios to run (default: all)")
-    p.add_argument("-p", "--param", action="append", default=[], metavar="KEY=VALUE",
-                   help="override one parameter in every scenario (e.g. -p n_sims=2000); repeatable")
+    overrides(p, example="n_sims=2000", where=" in every scenario")
     p.add_argument("--out", metavar="DIR", default=None,
                    help="report folder (default reports/<YYYY-MM-DD>/, then reports/latest points at it)")
-    p.add_argument("-j", "--jobs", type=_positive_int, default=None, metavar="N",
+    p.add_argument("-j", "--jobs", type=positive_int, default=None, metavar="N",
                    help="notebooks run in parallel (default: number of CPUs)")
     p.add_argument("--show-code", action="store_true", help="keep code cells in the HTML pages")
     p.add_argument("--sweep", default=None, metavar="FILE.csv|FILE.parquet",
@@ -250,7 +165,7 @@ def cmd_sweep(args) -> int:
     return 0
 
 
-def _add_sweep(sub):
+def add_sweep(sub):
     p = sub.add_parser("sweep", help="P(target met) over a grid of assumptions, all points at once",
                        # argparse %-formats help strings (write %% there) but not a description: one % here
                        description="Evaluate every combination of the --grid values as overrides on a scenario, "
@@ -287,10 +202,10 @@ def _add_sweep(sub):
 
 
 def cmd_forecast(args) -> int:
+    from dgforecast.core.fileio import refuse_raw_anywhere
     from dgforecast.models.forecast_files import describe_forecast_file
 
-    _refuse_raw(args, args.output, "--output")
-
+    refuse_raw_anywhere(args.output, args.project, "--output")
     text, csv, failed = describe_forecast_file(args.input, args.horizon, args.levels, args.method, args.output,
                                                args.jobs, progress=sys.stderr.isatty())
     if csv:
@@ -299,27 +214,17 @@ def cmd_forecast(args) -> int:
     return 1 if failed else 0
 
 
-def _levels(text):
-    try:
-        levels = tuple(float(v) for v in text.split(","))
-    except ValueError:
-        levels = ()
-    if not levels or not all(0 < v < 100 for v in levels):
-        raise argparse.ArgumentTypeError(f"{text!r} is not a list of percentages between 0 and 100, e.g. 80,95")
-    return levels
-
-
-def _add_forecast(sub):
+def add_forecast(sub):
     p = sub.add_parser("forecast", help="forecast every series of a CSV (series_id, year, value) with intervals")
     p.add_argument("--input", required=True, metavar="FILE", help="CSV with columns series_id, year, value")
-    p.add_argument("--horizon", required=True, type=_positive_int, metavar="H", help="years ahead")
-    p.add_argument("--levels", type=_levels, default=(80, 95), metavar="80,95",
+    p.add_argument("--horizon", required=True, type=positive_int, metavar="H", help="years ahead")
+    p.add_argument("--levels", type=percent_levels, default=(80, 95), metavar="80,95",
                    help="central interval levels in percent (default 80,95)")
     p.add_argument("--method", default="auto", metavar="auto|NAME",
                    help="auto (default) or a model: cagr, loglinear, drift, logdrift, damped_drift, ses, dotm, "
                         "ets, arima, theta, logistic, gompertz")
     p.add_argument("--output", default=None, metavar="FILE", help="output CSV (default: standard output)")
-    p.add_argument("-j", "--jobs", type=_positive_int, default=None, metavar="N",
+    p.add_argument("-j", "--jobs", type=positive_int, default=None, metavar="N",
                    help="processes (default: all cores)")
     p.set_defaults(func=cmd_forecast)
 
@@ -331,7 +236,7 @@ def cmd_fit(args) -> int:
     return 0
 
 
-def _add_fit(sub):
+def add_fit(sub):
     p = sub.add_parser("fit", help="every model fitted to one published series: parameters, backtest, forecast")
     p.add_argument("series_id", help="a yearly level series of the history file (plan.yaml history_file)")
     p.add_argument("--as-of", type=int, default=None, metavar="YEAR", help="use only data up to this year")
@@ -349,7 +254,7 @@ def cmd_new_plan(args) -> int:
     return 0
 
 
-def _add_new_plan(sub):
+def add_new_plan(sub):
     p = sub.add_parser("new-plan", help="write an empty, valid plan folder to fill in, with a README.md saying "
                                         "what goes in each file",
                        description="Write a new plan folder: params.yaml with one base scenario, data/raw/plan.yaml "
@@ -358,9 +263,9 @@ def _add_new_plan(sub):
                                    "dgforecast params base as written; fill it in and check after each file. A folder "
                                    "that exists and is not empty is refused, and nothing is written.")
     p.add_argument("folder", metavar="DIR", help="the new plan folder (must not exist yet, or be empty)")
-    p.add_argument("--title", type=_utf8_text, default=None, metavar="TEXT",
+    p.add_argument("--title", type=utf8_text, default=None, metavar="TEXT",
                    help="the plan's short title in Chinese (plan.yaml title_zh; default 新规划)")
-    p.add_argument("--title-en", type=_utf8_text, default=None, metavar="TEXT",
+    p.add_argument("--title-en", type=utf8_text, default=None, metavar="TEXT",
                    help="its English title (plan.yaml title_en; default New plan)")
     p.add_argument("--base-year", type=int, default=None, metavar="YEAR",
                    help="the year of the plan's own figures (default: last year)")
@@ -369,83 +274,6 @@ def _add_new_plan(sub):
     p.set_defaults(func=cmd_new_plan)
 
 
-#: Each entry adds one subcommand; a new command adds its own ``_add_<name>`` here.
-COMMANDS = [_add_new_plan, _add_data, _add_targets, _add_params, _add_assess, _add_track, _add_progress, _add_run,
-            _add_report, _add_sweep, _add_forecast, _add_fit]
-
-
-def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="dgforecast", description=(
-        "Scenario forecasts for an industrial plan (the workbook's data/raw/plan.yaml): fit growth models "
-        "to the plan's baselines and published history, simulate scenarios, and say how likely each "
-        "target is to be met, or, once its deadline has passed, whether it was."))
-    parser.add_argument("--version", action="version", version=f"dgforecast {__version__}")
-    parser.add_argument("--project", metavar="DIR", default=None,
-                        help="the workbook folder (holds params.yaml and data/); default: found from "
-                             "the current folder upward")
-    parser.add_argument("-v", "--verbose", action="store_true", help="say what happens at each step")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    for add in COMMANDS:
-        add(sub)
-    return parser
-
-
-class Terminated(BaseException):
-    """SIGTERM or SIGHUP arrived: unwind like Ctrl-C, so pools are stopped and staging folders removed.
-
-    A BaseException, as KeyboardInterrupt is, so that no ``except Exception`` on the way swallows it.
-    """
-
-    def __init__(self, signum):
-        super().__init__(signum)
-        self.signum = signum
-
-
-def _terminate(signum, frame):
-    for sig in STOP_SIGNALS:  # once is enough: a second signal must not interrupt the clean-up
-        signal.signal(sig, signal.SIG_IGN)
-    raise Terminated(signum)
-
-
-#: Signals that stop a command the way Ctrl-C does: what timeout, systemd and cron send, and a
-#: closed terminal. (SIGKILL cannot be caught; workers and kernels then end by PDEATHSIG.)
-STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
-
-
-def _os_error_line(exc: OSError) -> str:
-    """An OSError (disk full, permission denied, a folder where a file should be) as one line."""
-    # a rename names the destination second: that is the path the user gave (the first is a temporary file)
-    where = exc.filename2 if getattr(exc, "filename2", None) is not None else exc.filename
-    where = "" if where is None else where
-    what = exc.strerror or str(exc)
-    return f"{where}: {what}" if where else what
-
-
-def main(argv=None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if not getattr(args, "func", None):
-        parser.print_help()
-        return 2
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
-                        format="dgforecast: %(message)s", stream=sys.stderr)
-    previous = {}
-    if threading.current_thread() is threading.main_thread():
-        previous = {sig: signal.signal(sig, _terminate) for sig in STOP_SIGNALS}
-    try:
-        return args.func(args)
-    except DgforecastError as exc:
-        print(f"dgforecast: error: {exc}", file=sys.stderr)
-        return exc.exit_code
-    except OSError as exc:
-        print(f"dgforecast: error: {_os_error_line(exc)}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print("dgforecast: interrupted", file=sys.stderr)
-        return 130
-    except Terminated as exc:
-        print(f"dgforecast: stopped by {signal.Signals(exc.signum).name}", file=sys.stderr)
-        return 128 + exc.signum
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
+#: Each entry adds one subcommand; a new command adds its own ``add_<name>`` here.
+COMMANDS = [add_new_plan, add_data, add_targets, add_params, add_assess, add_track, add_progress, add_run,
+            add_report, add_sweep, add_forecast, add_fit]
