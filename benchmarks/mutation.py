@@ -8,12 +8,12 @@ Usage::
 
     .venv/bin/python benchmarks/mutation.py                 # the measurement model (DEFAULT_PATHS below)
     .venv/bin/python benchmarks/mutation.py --paths dgforecast/pins.py --tests tests/test_pins.py
-    .venv/bin/python benchmarks/mutation.py --paths dgforecast/engine/fitted_engine.py --tests tests/test_simulate.py \\
+    .venv/bin/python benchmarks/mutation.py --paths dgforecast/engine/fitted_engine.py --tests tests/engine/test_simulate.py \\
         --no-defaults --functions 'dgforecast.engine.fitted_engine.project_onto_rows' 'dgforecast.engine.fitted_engine.fitted_state'
     make mutation                                           # installs the pinned mutmut into .venv first
 
 The default run mutates condition.py whole and the conditioning functions of simulate.py, prior.py
-and fitted_engine.py (``DEFAULT_FUNCTIONS``) against tests/test_condition.py and tests/test_simulate.py.
+and fitted_engine.py (``DEFAULT_FUNCTIONS``) against tests/engine/test_condition.py and tests/engine/test_simulate.py.
 ``--paths`` and ``--tests`` add to the defaults below (``--no-defaults`` drops them, and the default
 functions with them); ``--functions`` keeps only the mutants of the named functions, in place of the
 default ones (``module.function`` or ``module.Class.method``, shell wildcards allowed; name every
@@ -70,7 +70,7 @@ MUTMUT_VERSION = "3.8.1"
 #: What is mutated and which tests judge it, when no option says otherwise. When the measurement
 #: model moves (a new module, tests split), edit these two lists.
 DEFAULT_PATHS = ["dgforecast/engine/condition.py", "dgforecast/engine/simulate.py", "dgforecast/engine/prior.py", "dgforecast/engine/fitted_engine.py"]
-DEFAULT_TESTS = ["tests/test_condition.py", "tests/test_simulate.py"]
+DEFAULT_TESTS = ["tests/engine/test_condition.py", "tests/engine/test_simulate.py"]
 #: The functions of a default file that belong to the measurement model, when not all of it does
 #: (``module.function`` patterns as ``--functions`` takes them): the conditioning part of the simulation
 #: — the prior on the state and its layout (prior.py), the posterior draws, which rows bear on which

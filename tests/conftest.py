@@ -183,7 +183,7 @@ def built_report(tmp_path_factory) -> BuiltReport:
     Two scenarios (``BUILT_SCENARIOS``) and a small sweep file, so every kind of page is there (index,
     01, 02, 04, 05, 06, two scenario pages, memo.docx), at 2,000 paths. The browser tests open it, and
     the tests that read what a report's notebooks wrote read it instead of running them again
-    (tests/test_notebooks_execute.py, the sweep page of tests/test_report.py). Read it, never write to it.
+    (tests/run/test_notebooks_execute.py, the sweep page of tests/run/test_report.py). Read it, never write to it.
     """
     from dgforecast.plan.params import resolve_scenario
     from dgforecast.run import report
@@ -199,3 +199,28 @@ def built_report(tmp_path_factory) -> BuiltReport:
                                  overrides={"n_sims": 2000}, progress_stream=stream, sweep_file=sweep_file)
     assert result.ok, [str(result.runs[name].failure) for name in result.failures]
     return BuiltReport(root, result.folder, sweep_file, stream.getvalue(), result)
+
+
+def track_rows():
+    """A track of three vintages of the revenue target, as tracking.track gives it (for charts and tables)."""
+    import pandas as pd
+
+    return pd.DataFrame({"as_of": ["2022-01", "2022-11", "2025-12"], "target_id": "cluster_revenue_2025",
+                         "p_met": [0.7, 0.75, 0.85], "median": [5800.0, 5850.0, 6000.0],
+                         "q10": [4900.0, 5000.0, 5300.0], "q90": [6900.0, 6850.0, 6950.0],
+                         "evidence_arrived": ["", "em_va_2022_ytd09", "em_out_2025_at_least;city_ratio_2024_at_most"]})
+
+
+@pytest.fixture(autouse=True)
+def kernels_only_when_marked(request, monkeypatch):
+    """A test of the fast tier that starts a Jupyter kernel fails, saying to mark it ``notebooks``."""
+    if {m.name for m in request.node.iter_markers()} & {"slow", "notebooks", "browser"}:
+        return
+    from jupyter_client.manager import AsyncKernelManager, KernelManager
+
+    def refuse(*args, **kwargs):
+        pytest.fail("this test starts a Jupyter kernel: mark it @pytest.mark.notebooks (out of make test-fast)")
+
+    monkeypatch.setattr(KernelManager, "start_kernel", refuse)
+    monkeypatch.setattr(AsyncKernelManager, "start_kernel", refuse)
+    monkeypatch.setattr(AsyncKernelManager, "_async_start_kernel", refuse, raising=False)

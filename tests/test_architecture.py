@@ -168,3 +168,36 @@ def test_no_file_reaches_an_underscore_name_of_another():
     reaches = private_reaches()
     assert not reaches, ("a helper two files need gets a public name in the room that owns it "
                          "(tests use public functions):\n" + "\n".join(reaches))
+
+
+#: Calls that start a cluster or a browser: a test making one is out of the fast tier. (A kernel is
+#: caught as it starts: conftest.py's ``kernels_only_when_marked``.)
+HEAVY_CALLS = {"LocalCluster": "slow", "Chrome": "browser"}
+TIER_MARKERS = {"slow", "notebooks", "browser"}
+
+
+def _markers(node) -> set:
+    names = set()
+    for deco in node.decorator_list:
+        target = deco.func if isinstance(deco, ast.Call) else deco
+        if isinstance(target, ast.Attribute) and isinstance(target.value, ast.Attribute):
+            names.add(target.attr)  # pytest.mark.slow
+    return names
+
+
+def test_a_test_that_starts_a_cluster_kernel_or_browser_is_out_of_the_fast_tier():
+    unmarked = []
+    for path in sorted((REPO / "tests").rglob("test_*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        module_marks = {m for node in tree.body if isinstance(node, ast.Assign)
+                        and any(isinstance(t, ast.Name) and t.id == "pytestmark" for t in node.targets)
+                        for m in re.findall(r"mark\.(\w+)", ast.unparse(node.value))}
+        for node in tree.body:
+            if not (isinstance(node, ast.FunctionDef) and node.name.startswith("test_")):
+                continue
+            calls = {c.func.attr if isinstance(c.func, ast.Attribute) else getattr(c.func, "id", "")
+                     for c in ast.walk(node) if isinstance(c, ast.Call)}
+            heavy = calls & set(HEAVY_CALLS)
+            if heavy and not (_markers(node) | module_marks) & TIER_MARKERS:
+                unmarked.append(f"{path.relative_to(REPO)}::{node.name} calls {sorted(heavy)}")
+    assert not unmarked, "mark these slow, notebooks or browser (pyproject.toml):\n" + "\n".join(unmarked)

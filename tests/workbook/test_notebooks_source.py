@@ -18,7 +18,7 @@ from dgforecast.core.yamlfile import did_you_mean
 from dgforecast.plan import schema as params_schema
 from dgforecast.run.report import notebook_runs
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = ROOT / "notebooks"
 NUMBERED = sorted(NOTEBOOKS.glob(NUMBERED_NOTEBOOKS))
 #: What the runner injects beside the scenario's fields, by how a notebook runs (report.report_jobs).

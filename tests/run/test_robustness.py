@@ -28,7 +28,7 @@ HISTORY_NOTEBOOK = "02_history_and_models.ipynb"
 PLAN_NOTEBOOK = "01_plan_baselines.ipynb"
 from tests.conftest import put_report
 
-FIXTURES = Path(__file__).parent / "notebooks"
+FIXTURES = Path(__file__).resolve().parents[1] / "notebooks"
 DGFORECAST = Path(sys.executable).with_name("dgforecast")
 ACTUALS_HEADER = ("series_id,region,industry,metric,unit,year,period,value,basis,price_basis,reliability,"
                   "source_url,source_phrase\n")
@@ -737,7 +737,7 @@ def test_a_scheduler_without_workers_is_one_line_not_a_hang(workbook, capsys, mo
 # ---------------------------------------------------------------- 7. the documented cron line, as written
 @pytest.mark.notebooks
 def test_the_documented_cron_line_works_on_a_fresh_clone(fake_workbook):
-    page = (Path(__file__).resolve().parents[1] / "docs" / "scheduler.md").read_text(encoding="utf-8")
+    page = (Path(__file__).resolve().parents[2] / "docs" / "scheduler.md").read_text(encoding="utf-8")
     block = page[page.index("# Scheduled runs"):]
     line = block[block.index("```cron\n") + len("```cron\n"):].splitlines()[0]
     fields = line.split(None, 5)

@@ -144,7 +144,7 @@ def inputs():
 
 
 def resolved(name, **changes):
-    # As of the plan: the engine and the judging, without the evidence (tests/test_condition.py has those).
+    # As of the plan: the engine and the judging, without the evidence (tests/engine/test_condition.py has those).
     return resolve_scenario(SHIPPED / "params.yaml", name, {"n_sims": 4000, "as_of": "2022-01", **changes})
 
 

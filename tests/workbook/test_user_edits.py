@@ -99,7 +99,7 @@ def test_the_suite_stays_green_when_the_live_workbook_is_edited(tmp_path):
     shutil.copy(SHIPPED / "params.yaml", copy / "params.yaml")
     shutil.copy(REPO / "pyproject.toml", copy / "pyproject.toml")
     make_the_edits(copy)
-    files = ["tests/test_params.py", "tests/test_data.py", "tests/test_evidence.py", "tests/test_views.py"]
+    files = ["tests/plan/test_params.py", "tests/plan/test_data.py", "tests/plan/test_evidence.py", "tests/present/test_pages.py"]
     done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *files],
                           cwd=copy, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]

@@ -12,7 +12,7 @@ from matplotlib.legend import Legend  # noqa: E402
 from matplotlib.patches import Rectangle  # noqa: E402
 
 from dgforecast.present import plots  # noqa: E402
-from tests.conftest import PLAN  # noqa: E402
+from tests.conftest import PLAN, track_rows  # noqa: E402
 
 
 def _render(fig):
@@ -112,15 +112,8 @@ def test_sweep_heatmap_frame_stays_on_the_grid_when_break_even_runs_past_it():
     plt.close(fig)
 
 
-def _track():
-    return pd.DataFrame({"as_of": ["2022-01", "2022-11", "2025-12"], "target_id": "cluster_revenue_2025",
-                         "p_met": [0.7, 0.75, 0.85], "median": [5800.0, 5850.0, 6000.0],
-                         "q10": [4900.0, 5000.0, 5300.0], "q90": [6900.0, 6850.0, 6950.0],
-                         "evidence_arrived": ["", "em_va_2022_ytd09", "em_out_2025_at_least;city_ratio_2024_at_most"]})
-
-
 def test_track_chart_draws_steps_band_threshold_and_evidence_labels_without_missing_glyphs():
-    fig = plots.track_chart(_track(), 5400, verdict_cuts=(0.9, 0.1), title="装备制造业产业集群营业收入")
+    fig = plots.track_chart(track_rows(), 5400, verdict_cuts=(0.9, 0.1), title="装备制造业产业集群营业收入")
     levels, p_panel = fig.axes
     median = [l for l in levels.get_lines() if l.get_label() == "中位数 median"][0]
     # One step a vintage, the last one held for three months (to 2026-03).
@@ -135,13 +128,13 @@ def test_track_chart_draws_steps_band_threshold_and_evidence_labels_without_miss
 
 def test_track_chart_on_given_axes_puts_p_met_on_a_twin_axis():
     fig, ax = plt.subplots()
-    assert plots.track_chart(_track(), 5400, ax=ax) is fig
+    assert plots.track_chart(track_rows(), 5400, ax=ax) is fig
     assert len(fig.axes) == 2 and fig.axes[1].get_ylim() == (0.0, 1.0)
     plt.close(fig)
 
 
 def test_track_chart_draws_one_target_only():
-    two = pd.concat([_track(), _track().assign(target_id="other")])
+    two = pd.concat([track_rows(), track_rows().assign(target_id="other")])
     with pytest.raises(ValueError, match="one target"):
         plots.track_chart(two, 5400)
 

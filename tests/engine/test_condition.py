@@ -55,7 +55,7 @@ def Observation(evidence_id, measure, *args, **changes) -> condition.Observation
                                  **changes)
 
 
-SHIPPED = Path(__file__).resolve().parent / "fixtures" / "workbook"  # the workbook as shipped, pinned (conftest.py)
+SHIPPED = Path(__file__).resolve().parents[2] / "tests" / "fixtures" / "workbook"  # the workbook as shipped, pinned (conftest.py)
 TARGET = "cluster_revenue_2025"
 X0, K = 4621.25, 5400.0
 YEARS = [2022, 2023, 2024, 2025]

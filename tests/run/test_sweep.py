@@ -240,6 +240,7 @@ def test_local_processes_give_the_same_numbers_as_one_process(monkeypatch):
     assert run_engine(points, setup, jobs=2).equals(run_engine(points, setup, jobs=1))
 
 
+@pytest.mark.slow
 def test_dask_cluster_gives_the_same_numbers_as_the_local_run():
     distributed = pytest.importorskip("distributed")
     points = grid_points(parse_grid(["growth=0:0.08:0.02", "volatility=0.03,0.06",

@@ -29,7 +29,7 @@ from dgforecast.plan.params import changed, resolve_scenario
 from dgforecast.plan.schema import VerdictThresholds
 from dgforecast.run.pipeline import load_inputs
 
-SHIPPED = Path(__file__).resolve().parent / "fixtures" / "workbook"  # the workbook as shipped, pinned (conftest.py)
+SHIPPED = Path(__file__).resolve().parents[2] / "tests" / "fixtures" / "workbook"  # the workbook as shipped, pinned (conftest.py)
 #: The shipped evidence as of November 2026, derived by hand from data/raw/evidence.csv with the default
 #: min_reliability press_or_official: the plan (2022-01), then each month a row that passes it was
 #: published — 2022-11 (em_va_2022_ytd09, city_va_2022_ytd09), 2023-01 (city_va_2022), 2023-04 and 2023-06

@@ -3,7 +3,7 @@
 The notebooks come from this repository (they are package code), the workbook from the shipped
 copy (``tests/fixtures/workbook``). How each notebook runs is what it declares (``report.notebook_runs``):
 one that runs once or per scenario in a report runs here for every scenario, one across scenarios
-runs once over all of them, and the sweep notebook runs in tests/test_report.py on a sweep file, so
+runs once over all of them, and the sweep notebook runs in tests/run/test_report.py on a sweep file, so
 a notebook added to notebooks/ is tested with no change here. Nothing injects ``interactive``, as
 with plain papermill: the what-if must notice that no front end is there.
 

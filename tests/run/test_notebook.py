@@ -24,7 +24,7 @@ from dgforecast.run.notebook import (
     scenario_job,
 )
 
-FIXTURES = Path(__file__).parent / "notebooks"
+FIXTURES = Path(__file__).resolve().parents[1] / "notebooks"
 
 
 def _stream_text(nb, cell_index):

@@ -17,7 +17,7 @@ from dgforecast.run import report, report_folders
 from dgforecast.run.provenance import sha256_of
 from tests.conftest import BUILT_SCENARIOS, REPO, put_report
 
-FIXTURES = Path(__file__).parent / "notebooks"
+FIXTURES = Path(__file__).resolve().parents[1] / "notebooks"
 
 
 

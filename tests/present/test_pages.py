@@ -22,7 +22,7 @@ from dgforecast.present.tables import (
 )
 from dgforecast.present.words import evidence_words, source_words
 from dgforecast.run.notebook import CellFailure, NotebookRun
-from tests.conftest import PLAN, SHIPPED
+from tests.conftest import PLAN, SHIPPED, track_rows
 
 #: What a reader must not see: evidence ids, target ids, period codes.
 IDENTIFIER = re.compile(r"\b(em_|city_va|city_revenue_|city_output_)\w*|\w+_2025\b|YTD_M\d")
@@ -312,12 +312,10 @@ def test_count_targets_show_pace_and_what_is_known():
 
 
 def test_the_track_table_numbers_each_month_figures_arrived_as_the_chart_marks_it():
-    from tests.test_plots import _track
-
     evidence = pd.DataFrame([{"evidence_id": "em_va_2022_ytd09", "measure": "cluster_value_added", "year": 2022,
                               "period": "YTD_M09", "kind": "growth", "value": 3.2, "unit": "%", "price_basis": "real",
                               "name_zh": "集群增加值", "name_en": "the cluster's value added"}])
-    shuffled = _track().iloc[[2, 0, 1]]  # the order of the rows does not change the numbers
+    shuffled = track_rows().iloc[[2, 0, 1]]  # the order of the rows does not change the numbers
     view = track_view(shuffled, evidence)
     assert view["图中 no."].tolist() == ["—", "1", "2"]
     assert view["截至 as of"].tolist()[0].endswith("2022-01")
