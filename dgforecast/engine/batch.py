@@ -21,15 +21,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from dgforecast.engine.condition import (
-    bound_log_likelihood,
-    gaussian_posterior,
-    measurement,
-    normalise,
-    psd_sqrt,
-    row_matrices,
-    weighted_stats,
-)
+from dgforecast.engine.condition import measurement
+from dgforecast.engine.posterior import gaussian_posterior, psd_sqrt, row_matrices
 from dgforecast.engine.prior import log_growth_means, prior_moments, ratio_log_moments, simulated_years, state_layout
 from dgforecast.engine.simulate import (
     QUANTILES,
@@ -43,6 +36,7 @@ from dgforecast.engine.simulate import (
     target_function,
     usable_observations,
 )
+from dgforecast.engine.weights import bound_log_likelihood, normalise, weighted_stats
 from dgforecast.plan.data import history_series_or_none
 from dgforecast.plan.params import changed
 from dgforecast.plan.targets import level_targets, required_cagr
