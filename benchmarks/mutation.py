@@ -12,8 +12,9 @@ Usage::
         --no-defaults --functions 'dgforecast.engine.fitted_engine.project_onto_rows' 'dgforecast.engine.fitted_engine.fitted_state'
     make mutation                                           # installs the pinned mutmut into .venv first
 
-The default run mutates condition.py whole and the conditioning functions of simulate.py, prior.py
-and fitted_engine.py (``DEFAULT_FUNCTIONS``) against tests/engine/test_condition.py and tests/engine/test_simulate.py.
+The default run mutates condition.py, posterior.py and weights.py whole and the conditioning functions
+of simulate.py, prior.py and fitted_engine.py (``DEFAULT_FUNCTIONS``) against tests/engine/test_condition.py
+and tests/engine/test_simulate.py.
 ``--paths`` and ``--tests`` add to the defaults below (``--no-defaults`` drops them, and the default
 functions with them); ``--functions`` keeps only the mutants of the named functions, in place of the
 default ones (``module.function`` or ``module.Class.method``, shell wildcards allowed; name every
@@ -69,7 +70,8 @@ ROOT = Path(__file__).resolve().parents[1]
 MUTMUT_VERSION = "3.8.1"
 #: What is mutated and which tests judge it, when no option says otherwise. When the measurement
 #: model moves (a new module, tests split), edit these two lists.
-DEFAULT_PATHS = ["dgforecast/engine/condition.py", "dgforecast/engine/simulate.py", "dgforecast/engine/prior.py", "dgforecast/engine/fitted_engine.py"]
+DEFAULT_PATHS = ["dgforecast/engine/condition.py", "dgforecast/engine/posterior.py", "dgforecast/engine/weights.py",
+                 "dgforecast/engine/simulate.py", "dgforecast/engine/prior.py", "dgforecast/engine/fitted_engine.py"]
 DEFAULT_TESTS = ["tests/engine/test_condition.py", "tests/engine/test_simulate.py"]
 #: The functions of a default file that belong to the measurement model, when not all of it does
 #: (``module.function`` patterns as ``--functions`` takes them): the conditioning part of the simulation
@@ -290,7 +292,7 @@ def statuses():
 
 
 def split_mutant_name(name: str) -> tuple[str, str, int]:
-    """``dgforecast.engine.condition.x_normalise__mutmut_7`` -> (``dgforecast.engine.condition``, ``normalise``, 7);
+    """``dgforecast.engine.weights.x_normalise__mutmut_7`` -> (``dgforecast.engine.weights``, ``normalise``, 7);
     a method's qualified name is ``Class.method``."""
     head, _, number = name.rpartition("__mutmut_")
     module, _, mangled = head.rpartition(".")

@@ -69,7 +69,8 @@ def _md(rows, columns, headers) -> str:
 
 
 def report(as_of) -> str:
-    from dgforecast.engine.condition import gaussian_posterior, measurement, row_matrices
+    from dgforecast.engine.condition import measurement
+    from dgforecast.engine.posterior import gaussian_posterior, row_matrices
     from dgforecast.engine.prior import prior_moments, simulated_years, state_layout
     from dgforecast.engine.simulate import evidence_rows, usable_observations
     from dgforecast.judge.assess import assess_inputs

@@ -97,7 +97,7 @@ def _grep(pattern) -> list[str]:
     ("seeding (seed -> generator)", r"default_rng\(", "engine/simulate.py"),
     ("the lognormal engine's paths from the posterior of the state", r"\+ Z @ root\.T", "engine/simulate.py"),
     ("a quantity's random part on shared draws", r"Z @ \(root\.T @", "engine/simulate.py"),
-    ("the conjugate update", r"np\.linalg\.solve\(S, ", "engine/condition.py"),
+    ("the conjugate update", r"np\.linalg\.solve\(S, ", "engine/posterior.py"),
     ("the compound-growth formula", r"\*\* ?\(1(\.0)? ?/", "plan/targets.py"),
     ("a process pool", r"ProcessPoolExecutor\(", "core/workers.py"),
     ("the notebook jobs runner", r"^def run_jobs\(", "run/notebook.py"),

@@ -29,20 +29,22 @@ row of data/raw/evidence.csv becomes, with the parameters of ``params_schema.Evi
   a city pair with an output bound bounds the city's ratio, softened by city_ratio_sd.
 
 Gaussian rows of one year that share the link have correlated errors: the covariance R of the rows
-holds growth_link_sd² between them. On the lognormal engine, whose prior on θ is Gaussian, the rows
-are applied exactly by the conjugate update (``gaussian_posterior``) and only bounds weigh the
-paths; the fitted engine weighs its paths by all rows (``log_weights``). P(met) under the evidence is
-the weighted share of paths that meet the target, and the effective sample size (Σw)²/Σw² says how
-many equally weighted paths the weighted ones are worth.
+holds growth_link_sd² between them (``posterior.error_covariance``). On the lognormal engine, whose
+prior on θ is Gaussian, the rows are applied exactly by the conjugate update
+(``posterior.gaussian_posterior``) and only bounds weigh the paths; the fitted engine weighs its paths
+by all rows (``weights.gaussian_log_likelihood``). P(met) under the evidence is the weighted share of
+paths that meet the target, and the effective sample size (Σw)²/Σw² says how many equally weighted
+paths the weighted ones are worth (``weights``).
 
-The functions here are pure: rows and parameters in, matrices and weights out.
+This room reads the figures: evidence rows and parameters in, Gaussian rows and bounds out (the
+functions are pure). The rows as matrices and the conjugate update are in ``posterior``, the paths'
+weights in ``weights``.
 """
 
 import math
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy.special import log_ndtr, ndtr
 
 from dgforecast.plan.evidence import period_months
 
@@ -301,160 +303,3 @@ def measurement(obs_list, ep, years, base_log, reading=None, uncertain_base=Fals
         if len({o.role for o in pair}) == 2:
             _city_pair(pair, ep, reading, m)
     return m
-
-
-# ---------------------------------------------------------------- the rows as matrices
-def error_covariance(rows, link_sd) -> np.ndarray:
-    """R of Gaussian rows: each row's own variance on the diagonal, plus link_sd² between (and on) rows of
-    the same link year — the 增加值 rows of one year share one link error."""
-    R = np.diag([r.sd ** 2 for r in rows]).astype(float).reshape(len(rows), len(rows))
-    for i, a in enumerate(rows):
-        for j, b in enumerate(rows):
-            if a.link is not None and a.link == b.link:
-                R[i, j] += link_sd ** 2
-    return R
-
-
-def row_matrices(rows, layout, link_sd):
-    """H (rows x state), y (rows, offsets moved into it) and R (``error_covariance``) of Gaussian rows."""
-    H = np.array([r.h.vector(layout) for r in rows]).reshape(len(rows), len(layout))
-    y = np.array([r.value - r.h.offset for r in rows], dtype=float)
-    return H, y, error_covariance(rows, link_sd)
-
-
-def gaussian_posterior(prior_mean, prior_cov, H, y, R):
-    """The conjugate update of a Gaussian state by Gaussian rows: y = Hθ + e, e ~ N(0, R).
-
-    Parameters
-    ----------
-    prior_mean : ndarray, shape (dim,) or (points, dim)
-    prior_cov : ndarray, shape (dim, dim)
-    H, y, R : the rows (``row_matrices``)
-
-    Returns
-    -------
-    (mean, cov) : the posterior mean (shape of ``prior_mean``) and covariance (dim, dim):
-    K = P Hᵀ (H P Hᵀ + R)⁻¹, mean = m + K (y − H m), cov = P − K H P.
-    """
-    if len(y) == 0:
-        return np.array(prior_mean, dtype=float), np.array(prior_cov, dtype=float)
-    S = H @ prior_cov @ H.T + R
-    K = np.linalg.solve(S, H @ prior_cov).T
-    mean = prior_mean + (y - prior_mean @ H.T) @ K.T
-    cov = prior_cov - K @ H @ prior_cov
-    return mean, (cov + cov.T) / 2
-
-
-def psd_sqrt(cov) -> np.ndarray:
-    """A lower-triangular L with L Lᵀ = cov for a positive semi-definite ``cov`` (Cholesky; a pivot at or
-    below round-off, a state component the rows pin or a ratio with no uncertainty, gives a zero column).
-
-    With a diagonal ``cov`` this is the diagonal of standard deviations, so a path's draws are the
-    prior's own (σ z) when no row bears on it.
-    """
-    n = len(cov)
-    L = np.zeros((n, n))
-    scale = max(float(np.max(np.abs(np.diag(cov)))), 1e-300)
-    for j in range(n):
-        pivot = cov[j, j] - L[j, :j] @ L[j, :j]
-        if pivot <= 1e-13 * scale:
-            continue
-        L[j, j] = math.sqrt(pivot)
-        L[j + 1:, j] = (cov[j + 1:, j] - L[j + 1:, :j] @ L[j, :j]) / L[j, j]
-    return L
-
-
-# ---------------------------------------------------------------- weights
-def bound_log_likelihood(bound, q):
-    """log P(lo ≤ q + u ≤ hi) for the paths' values ``q`` of the bounded quantity (−inf where a hard bound fails)."""
-    q = np.asarray(q, dtype=float)
-    if bound.sd == 0:
-        inside = (q >= bound.lo) & (q <= bound.hi)
-        return np.where(inside, 0.0, -np.inf)
-    upper = (bound.hi - q) / bound.sd
-    lower = (bound.lo - q) / bound.sd
-    if not math.isfinite(bound.lo):
-        return log_ndtr(upper)
-    if not math.isfinite(bound.hi):
-        return log_ndtr(-lower)
-    with np.errstate(divide="ignore"):
-        # Φ(b) − Φ(a) from the side where it does not cancel: the upper tail when both are above 0
-        high_side = np.log(np.maximum(ndtr(-lower) - ndtr(-upper), 0.0))
-        low_side = np.log(np.maximum(ndtr(upper) - ndtr(lower), 0.0))
-    return np.where(lower > 0, high_side, low_side)
-
-
-def gaussian_log_likelihood(rows, Q, link_sd):
-    """Log-likelihood (up to a constant) of Gaussian rows for every path: −½ (y − q)ᵀ R⁻¹ (y − q).
-
-    ``Q`` holds the paths' values of each row's quantity, paths x rows (offsets included).
-    """
-    if not rows:
-        return np.zeros(len(Q))
-    y = np.array([r.value for r in rows])
-    resid = y[None, :] - Q
-    solved = np.linalg.solve(error_covariance(rows, link_sd), resid.T).T
-    return -0.5 * np.einsum("ij,ij->i", resid, solved)
-
-
-def normalise(log_w, axis=-1):
-    """Weights summing to 1 along ``axis`` and the effective sample size (Σw)²/Σw².
-
-    Rows where every path has weight 0 (no path is consistent with the evidence) get NaN weights
-    and an effective size of 0.
-    """
-    top = np.max(log_w, axis=axis, keepdims=True)
-    w = np.exp(log_w - np.where(np.isfinite(top), top, 0.0))
-    total = w.sum(axis=axis, keepdims=True)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        w /= total
-        squares = np.einsum("...i,...i->...", w, w) if axis in (-1, w.ndim - 1) else (w * w).sum(axis=axis)
-    ess = np.where(np.squeeze(total, axis=axis) > 0, 1.0 / np.where(squares > 0, squares, 1.0), 0.0)
-    return w, ess
-
-
-def weighted_stats(values, weights, threshold, comparison=">=", quantiles=(("median", 0.5), ("q10", 0.1),
-                                                                          ("q90", 0.9))) -> dict:
-    """P(met), its Monte Carlo standard error and quantiles of weighted values, one target.
-
-    The standard error of a weighted share is √(Σ w_i² (1{met_i} − p)²) (the delta method for a
-    self-normalised importance-sampling estimate; √(p(1−p)/n) for equal weights).
-
-    Parameters
-    ----------
-    values : ndarray, shape (n,)
-    weights : ndarray, shape (n,)
-        Normalised (summing to 1).
-    threshold : float
-    comparison : {">=", ">"}
-    """
-    order = np.argsort(values, kind="stable")
-    v, c = values[order], np.cumsum(weights[order])
-    met = values >= threshold if comparison == ">=" else values > threshold
-    p = met_share(met, weights)
-    stats = {"p_met": p, "p_se": float(math.sqrt(np.sum(weights ** 2 * (met - p) ** 2)))}
-    for name, q in quantiles:
-        stats[name] = float(v[min(int(np.searchsorted(c, q * c[-1])), len(v) - 1)])
-    return stats
-
-
-def met_share(met, weights) -> float:
-    """The weighted share of the paths that meet a target (exactly 1 or 0 when all or none do).
-
-    One function for P(met) and for the joint P(every level target met), so the joint of one target
-    is its P(met) to the last digit.
-    """
-    if met.all():
-        return 1.0
-    return 0.0 if not met.any() else float(weights[met].sum())
-
-
-def resample(weights, n=None) -> np.ndarray:
-    """Indices of ``n`` equally weighted paths standing for the weighted ones (systematic resampling).
-
-    Deterministic: the points (i + ½)/n of the weights' cumulative sum, so charts drawn from the
-    resampled paths (fan, crossing years) follow the weighted distribution with little added noise.
-    """
-    n = len(weights) if n is None else n
-    c = np.cumsum(weights)
-    return np.minimum(np.searchsorted(c, (np.arange(n) + 0.5) / n * c[-1]), len(weights) - 1)

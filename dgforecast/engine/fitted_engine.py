@@ -11,8 +11,9 @@ import logging
 import numpy as np
 
 from dgforecast.core.errors import ParamsError
-from dgforecast.engine.condition import BASE, GAP, gaussian_log_likelihood
+from dgforecast.engine.condition import BASE, GAP
 from dgforecast.engine.prior import base_moments, ratio_log_moments
+from dgforecast.engine.weights import gaussian_log_likelihood
 
 log = logging.getLogger(__name__)
 

@@ -13,7 +13,7 @@ growth of the cluster's output in year t after the plan's base year, r the reven
   ``growth`` unless ``growth_overrides`` names year t; real growth is turned nominal with the
   deflator), ln r ~ N(μ_r, s_r²) with mean ``revenue_to_output_ratio`` and sd
   ``revenue_to_output_ratio_sd`` of r, δ ~ N(city_gap, city_gap_sd²). The evidence's Gaussian rows
-  are applied exactly, by the conjugate update (``condition.gaussian_posterior``): the paths are
+  are applied exactly, by the conjugate update (``posterior.gaussian_posterior``): the paths are
   drawn from the posterior, θ = m' + L z with L Lᵀ the posterior covariance, so an exact figure of a
   target's own measure pins it in every path. Bounds then weigh the paths. Without evidence L is the
   diagonal of the prior's sds and the paths are the prior's; P(met) has a closed form
@@ -43,19 +43,15 @@ from dgforecast.engine.condition import (
     GAP,
     LOG_RATIO,
     bears_on,
-    bound_log_likelihood,
-    gaussian_posterior,
     log_level,
     log_revenue,
     measurement,
-    normalise,
     observations,
-    psd_sqrt,
-    resample,
-    row_matrices,
 )
 from dgforecast.engine.fitted_engine import fitted_state
+from dgforecast.engine.posterior import gaussian_posterior, psd_sqrt, row_matrices
 from dgforecast.engine.prior import base_bound, base_moments, prior_moments, simulated_years, state_layout
+from dgforecast.engine.weights import bound_log_likelihood, normalise, resample
 from dgforecast.plan.evidence import select_evidence
 
 log = logging.getLogger(__name__)

@@ -19,8 +19,8 @@ from dgforecast.core.errors import ParamsError
 from dgforecast.core.kinds import kind_of
 from dgforecast.core.vocabulary import NO_FIGURE, UNCONFIRMED
 from dgforecast.engine.closed_form import closed_form_for
-from dgforecast.engine.condition import met_share, weighted_stats
 from dgforecast.engine.simulate import simulate_targets
+from dgforecast.engine.weights import met_share, weighted_stats
 from dgforecast.judge.count_targets import judge_counts
 from dgforecast.judge.verdicts import deadline_passed, meets, p_target_met, status_label, verdict, verdict_detail
 from dgforecast.plan.data import history_series_or_none

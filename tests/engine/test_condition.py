@@ -25,21 +25,14 @@ from dgforecast.engine.condition import (
     GaussianRow,
     Linear,
     bears_on,
-    bound_log_likelihood,
-    error_covariance,
     figure_sd,
-    gaussian_log_likelihood,
-    gaussian_posterior,
     measurement,
-    normalise,
     observations,
-    psd_sqrt,
-    resample,
-    row_matrices,
-    weighted_stats,
 )
+from dgforecast.engine.posterior import error_covariance, gaussian_posterior, psd_sqrt, row_matrices
 from dgforecast.engine.prior import prior_moments, state_layout
 from dgforecast.engine.simulate import simulate_targets
+from dgforecast.engine.weights import bound_log_likelihood, gaussian_log_likelihood, normalise, resample, weighted_stats
 from dgforecast.judge.assess import assess_inputs, summary_records
 from dgforecast.plan.evidence import COLUMNS, load_evidence
 from dgforecast.plan.params import resolve_scenario

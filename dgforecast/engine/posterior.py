@@ -1,0 +1,74 @@
+"""The conjugate update: Gaussian rows applied exactly to a Gaussian state.
+
+The Gaussian rows of the measurement model (``condition.measurement``) as matrices: H, y and the
+error covariance R, in which the 增加值 rows of one year share that year's link error
+(growth_link_sd² between them); the posterior of the state under them (``gaussian_posterior``), and a
+square root of its covariance (``psd_sqrt``) that the lognormal engine draws its paths with.
+
+The functions are pure: rows and moments in, matrices out.
+"""
+
+import math
+
+import numpy as np
+
+
+def error_covariance(rows, link_sd) -> np.ndarray:
+    """R of Gaussian rows: each row's own variance on the diagonal, plus link_sd² between (and on) rows of
+    the same link year — the 增加值 rows of one year share one link error."""
+    R = np.diag([r.sd ** 2 for r in rows]).astype(float).reshape(len(rows), len(rows))
+    for i, a in enumerate(rows):
+        for j, b in enumerate(rows):
+            if a.link is not None and a.link == b.link:
+                R[i, j] += link_sd ** 2
+    return R
+
+
+def row_matrices(rows, layout, link_sd):
+    """H (rows x state), y (rows, offsets moved into it) and R (``error_covariance``) of Gaussian rows."""
+    H = np.array([r.h.vector(layout) for r in rows]).reshape(len(rows), len(layout))
+    y = np.array([r.value - r.h.offset for r in rows], dtype=float)
+    return H, y, error_covariance(rows, link_sd)
+
+
+def gaussian_posterior(prior_mean, prior_cov, H, y, R):
+    """The conjugate update of a Gaussian state by Gaussian rows: y = Hθ + e, e ~ N(0, R).
+
+    Parameters
+    ----------
+    prior_mean : ndarray, shape (dim,) or (points, dim)
+    prior_cov : ndarray, shape (dim, dim)
+    H, y, R : the rows (``row_matrices``)
+
+    Returns
+    -------
+    (mean, cov) : the posterior mean (shape of ``prior_mean``) and covariance (dim, dim):
+    K = P Hᵀ (H P Hᵀ + R)⁻¹, mean = m + K (y − H m), cov = P − K H P.
+    """
+    if len(y) == 0:
+        return np.array(prior_mean, dtype=float), np.array(prior_cov, dtype=float)
+    S = H @ prior_cov @ H.T + R
+    K = np.linalg.solve(S, H @ prior_cov).T
+    mean = prior_mean + (y - prior_mean @ H.T) @ K.T
+    cov = prior_cov - K @ H @ prior_cov
+    return mean, (cov + cov.T) / 2
+
+
+def psd_sqrt(cov) -> np.ndarray:
+    """A lower-triangular L with L Lᵀ = cov for a positive semi-definite ``cov`` (Cholesky; a pivot at or
+    below round-off, a state component the rows pin or a ratio with no uncertainty, gives a zero column).
+
+    With a diagonal ``cov`` this is the diagonal of standard deviations, so a path's draws are the
+    prior's own (σ z) when no row bears on it.
+    """
+    n = len(cov)
+    L = np.zeros((n, n))
+    scale = max(float(np.max(np.abs(np.diag(cov)))), 1e-300)
+    for j in range(n):
+        pivot = cov[j, j] - L[j, :j] @ L[j, :j]
+        if pivot <= 1e-13 * scale:
+            continue
+        L[j, j] = math.sqrt(pivot)
+        L[j + 1:, j] = (cov[j + 1:, j] - L[j + 1:, :j] @ L[j, :j]) / L[j, j]
+    return L
+
