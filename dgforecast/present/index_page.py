@@ -225,16 +225,53 @@ def index_html(summary, facts, scenarios, runs, labels, created) -> str:
     created : str
         Time stamp shown in the heading.
     """
-    params = facts.params
-    over = any(deadline_passed(params, d) for d in facts.targets["deadline"])
+    over = any(deadline_passed(facts.params, d) for d in facts.targets["deadline"])
     title_zh, title_en = facts.plan.report_title(over)
+    box = verdict_box_html(facts, _tracking_link(runs)) if over and facts.result.paths_by_target else ""
+    words = _sentences_html(summary, facts, scenarios)
+    counts_block = _count_table_html(summary, facts.targets, facts.headline, facts.result.counts)
+    return f"""<!DOCTYPE html>
+<html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{_e(title_zh)} · {_e(title_en)}</title><style>{REPORT_CSS}</style></head>
+<body><h1>{_e(title_zh)}<small>{_e(title_en)} · {_e(created)}</small></h1>
+{box}
+{_failures_html(runs)}
+{_vintage_html(facts)}
+<h2>摘要 Summary</h2>
+{words or "<p>—</p>"}
+<h2>规模目标 Level targets</h2>
+{_level_table_html(summary, facts.targets, scenarios, runs, labels)}
+<p class='legend'>{_legend_html()}</p>
+<p><small>实现概率 P(met)：目标在期限当年达成的概率。“截至当前”按已公布的数据（as of now, under the published
+figures）；“规划时”按规划制定时的信息（as of the plan, no evidence）。中位数与区间为期限当年的模拟值（median and
+10–90 % range of the simulated level in the deadline year）。期限已过的目标，结论即状态（once a deadline has passed,
+the verdict is the status）。</small></p>
+{_chart_html(facts)}
+{_sweep_line(runs)}
+<h2>数量与里程碑目标 Count and milestone targets</h2>
+{counts_block or "<p>—</p>"}
+<h2 class='pages'>文件与页面 Files and pages</h2>
+<p class='pages'><a href="memo.docx">memo.docx</a> · <a href="summary.csv">summary.csv</a> ·
+<a href="summary.xlsx">summary.xlsx</a> · <a href="final_assessment.csv">final_assessment.csv</a> ·
+<a href="track.csv">track.csv</a> · <a href="hinge.csv">hinge.csv</a> · <a href="manifest.json">manifest.json</a></p>
+<ul class='pages'>{_pages_html(runs)}</ul>
+</body></html>
+"""
+
+
+def _tracking_link(runs) -> str:
+    """The verdict box's link to the tracking page, when that page was run ("" otherwise)."""
     tracking_page = Path(TRACKING_NOTEBOOK).stem
     tracking_run = runs.get(tracking_page)
-    link = ("" if tracking_run is None else
+    return ("" if tracking_run is None else
             f"<p><small><a href='{_href(tracking_page + '.html')}'>详见 details: 跟踪与终期评估 tracking and the final "
             f"assessment</a>{'' if tracking_run.ok else ' <strong>(failed)</strong>'}</small></p>")
-    box = verdict_box_html(facts, link) if over and facts.result.paths_by_target else ""
-    when_zh, when_en = vintage_text(params)
+
+
+def _vintage_html(facts) -> str:
+    """The data vintage and what the evidence is, with the ratio the result hinges on when the target's own
+    measure was never published."""
+    when_zh, when_en = vintage_text(facts.params)
     notes_zh, notes_en = evidence_notes(facts.final, facts.targets, facts.evidence, facts.result.evidence,
                                         facts.result.simulation.anchors)
     used = facts.evidence_used
@@ -243,9 +280,14 @@ def index_html(summary, facts, scenarios, runs, labels, created) -> str:
     ratio_zh = "；目标口径（营业收入）本身从未公布，结果取决于营业收入与总产值之比" if ratio else ""
     ratio_en = ("; the target's own measure (revenue) was never published, so the result hinges on the "
                 "revenue-to-output ratio") if ratio else ""
-    vintage = ("<div class='vintage'><p class='zh'>数据口径：" + _e(when_zh) + "。证据有限：" + _e(notes_zh)
-               + _e(ratio_zh) + "。</p><p class='en'>Data: " + _e(when_en) + ". The evidence is thin: "
-               + _e(notes_en) + _e(ratio_en) + ".</p></div>")
+    return ("<div class='vintage'><p class='zh'>数据口径：" + _e(when_zh) + "。证据有限：" + _e(notes_zh)
+            + _e(ratio_zh) + "。</p><p class='en'>Data: " + _e(when_en) + ". The evidence is thin: "
+            + _e(notes_en) + _e(ratio_en) + ".</p></div>")
+
+
+def _sentences_html(summary, facts, scenarios) -> str:
+    """The summary's sentences: each scenario's verdicts of the level targets whose deadline has passed, then
+    the forecasts of those still ahead ("" when there are none)."""
     reg = registry(facts.targets)
     sentences = []
     for name in scenarios:
@@ -260,47 +302,39 @@ def index_html(summary, facts, scenarios, runs, labels, created) -> str:
     sentences += [(s["zh"], s["en"]) for s in summary_sentences(summary, facts.targets,
                                                                 {n: facts.params_by_name[n] for n in scenarios
                                                                  if n in facts.params_by_name})]
-    words = "".join(f"<p class='zh'>{_e(zh)}</p><p class='en'>{_e(en)}</p>" for zh, en in sentences)
-    chart = ("" if not facts.fan_png else
-             "<p><img alt='扇形图 fan chart' src='data:image/png;base64,"
-             f"{base64.b64encode(facts.fan_png).decode('ascii')}'></p>")
-    legend = "".join(f"<span style='background:{c}'>{_e(s)} {_e(state_en(s))}</span>"
-                     for s, c in STATE_COLOURS.items() if s != "failed")
-    pages = "".join(f"<li><a href='{_href(name + '.html')}'>{_e(name)}</a> ({run.seconds:.1f} s"
-                    f"{'' if run.ok else ', failed'})</li>" for name, run in sorted(runs.items()))
-    failures = "".join(f"<li><a href='{_href(name + '.html')}'>{_e(name)}</a>: {_e(run.failure)}"
-                       f"<pre>{_e(run.failure.source)}</pre></li>" for name, run in runs.items() if not run.ok)
-    failed_block = (f"<h2 style='color:#b2182b'>失败 Failures</h2><ul>{failures}</ul>" if failures else "")
+    return "".join(f"<p class='zh'>{_e(zh)}</p><p class='en'>{_e(en)}</p>" for zh, en in sentences)
+
+
+def _chart_html(facts) -> str:
+    """The headline scenario's fan chart, inline ("" without one)."""
+    return ("" if not facts.fan_png else
+            "<p><img alt='扇形图 fan chart' src='data:image/png;base64,"
+            f"{base64.b64encode(facts.fan_png).decode('ascii')}'></p>")
+
+
+def _legend_html() -> str:
+    """The colours of the states, each named in Chinese and English."""
+    return "".join(f"<span style='background:{c}'>{_e(s)} {_e(state_en(s))}</span>"
+                   for s, c in STATE_COLOURS.items() if s != "failed")
+
+
+def _sweep_line(runs) -> str:
+    """The link to the sweep's heat map, when that page was run ("" otherwise)."""
     sweep_page = Path(SWEEP_NOTEBOOK).stem
     sweep_run = runs.get(sweep_page)
-    sweep_line = ("" if sweep_run is None else
-                  f"<p>参数扫描 Sweep: <a href='{_href(sweep_page + '.html')}'>P(met) over two assumptions "
-                  f"(heat map)</a>{'' if sweep_run.ok else ' <strong>(failed)</strong>'}</p>")
-    counts_block = _count_table_html(summary, facts.targets, facts.headline, facts.result.counts)
-    return f"""<!DOCTYPE html>
-<html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{_e(title_zh)} · {_e(title_en)}</title><style>{REPORT_CSS}</style></head>
-<body><h1>{_e(title_zh)}<small>{_e(title_en)} · {_e(created)}</small></h1>
-{box}
-{failed_block}
-{vintage}
-<h2>摘要 Summary</h2>
-{words or "<p>—</p>"}
-<h2>规模目标 Level targets</h2>
-{_level_table_html(summary, facts.targets, scenarios, runs, labels)}
-<p class='legend'>{legend}</p>
-<p><small>实现概率 P(met)：目标在期限当年达成的概率。“截至当前”按已公布的数据（as of now, under the published
-figures）；“规划时”按规划制定时的信息（as of the plan, no evidence）。中位数与区间为期限当年的模拟值（median and
-10–90 % range of the simulated level in the deadline year）。期限已过的目标，结论即状态（once a deadline has passed,
-the verdict is the status）。</small></p>
-{chart}
-{sweep_line}
-<h2>数量与里程碑目标 Count and milestone targets</h2>
-{counts_block or "<p>—</p>"}
-<h2 class='pages'>文件与页面 Files and pages</h2>
-<p class='pages'><a href="memo.docx">memo.docx</a> · <a href="summary.csv">summary.csv</a> ·
-<a href="summary.xlsx">summary.xlsx</a> · <a href="final_assessment.csv">final_assessment.csv</a> ·
-<a href="track.csv">track.csv</a> · <a href="hinge.csv">hinge.csv</a> · <a href="manifest.json">manifest.json</a></p>
-<ul class='pages'>{pages}</ul>
-</body></html>
-"""
+    return ("" if sweep_run is None else
+            f"<p>参数扫描 Sweep: <a href='{_href(sweep_page + '.html')}'>P(met) over two assumptions "
+            f"(heat map)</a>{'' if sweep_run.ok else ' <strong>(failed)</strong>'}</p>")
+
+
+def _pages_html(runs) -> str:
+    """Every page of the report, linked, with its time and whether it failed."""
+    return "".join(f"<li><a href='{_href(name + '.html')}'>{_e(name)}</a> ({run.seconds:.1f} s"
+                   f"{'' if run.ok else ', failed'})</li>" for name, run in sorted(runs.items()))
+
+
+def _failures_html(runs) -> str:
+    """The pages that failed, each with its error and the cell's source ("" when none did)."""
+    failures = "".join(f"<li><a href='{_href(name + '.html')}'>{_e(name)}</a>: {_e(run.failure)}"
+                       f"<pre>{_e(run.failure.source)}</pre></li>" for name, run in runs.items() if not run.ok)
+    return f"<h2 style='color:#b2182b'>失败 Failures</h2><ul>{failures}</ul>" if failures else ""

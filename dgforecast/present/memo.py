@@ -11,10 +11,10 @@ by their names, figures as a reader would say them.
 ``write_memo`` writes the document atomically from ``facts.ReportFacts``; nothing here reads the
 workbook. python-docx writes the file. Every style names an East Asian font (``w:eastAsia``) and
 the zh-CN language, so Word and LibreOffice draw the Chinese text with a CJK font rather than boxes;
-the document's properties name its subject, the workbook as author and the run's time.
+the document's properties name its subject, the workbook as author and the run's time
+(``docx_blocks`` builds the document; this module says what goes in it, one function per section).
 """
 
-import datetime as dt
 import io
 import logging
 
@@ -26,6 +26,7 @@ from dgforecast.core.numbers import MISSING, is_missing
 from dgforecast.core.vocabulary import MET, NOT_MET, READINGS, STATE_COLOURS, UNCONFIRMED
 from dgforecast.judge.verdicts import deadline_passed
 from dgforecast.plan.schema import FIELDS
+from dgforecast.present.docx_blocks import add_heading, add_pair, add_table, new_document, set_properties
 from dgforecast.present.facts import ReportFacts, reason_for
 from dgforecast.present.tables import (
     PROGRESS_COMMAND,
@@ -51,14 +52,8 @@ from dgforecast.present.words import (
 
 log = logging.getLogger(__name__)
 
-#: Fonts of the memo: a CJK font every Chinese Windows has (others substitute their own CJK font for
-#: it, as LibreOffice does with Noto Sans CJK), and a Latin one.
-CJK_FONT = "Microsoft YaHei"
-LATIN_FONT = "Calibri"
 #: Parameters that name the scenario rather than assume anything.
 NAMING_FIELDS = ("scenario", "label_zh", "label_en")
-#: Who the document says wrote it.
-AUTHOR = "dgforecast workbook"
 
 
 def value_text(key, value) -> str:
@@ -100,119 +95,8 @@ def assumptions_table(params_by_name, first, reasons) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["scenario", "key", "参数", "parameter", "value", "reason"])
 
 
+
 # ---------------------------------------------------------------- the document
-def _east_asian(element, font=CJK_FONT):
-    """Name ``font`` as the East Asian font of a style's or run's properties, zh-CN as its language."""
-    from docx.oxml import OxmlElement
-    from docx.oxml.ns import qn
-
-    if hasattr(element, "get_or_add_rPr"):  # a style: python-docx keeps the schema's order of children
-        rpr = element.get_or_add_rPr()
-    else:  # docDefaults' rPrDefault holds nothing but its rPr
-        rpr = element.find(qn("w:rPr"))
-        if rpr is None:
-            rpr = OxmlElement("w:rPr")
-            element.append(rpr)
-    fonts = rpr.find(qn("w:rFonts"))
-    if fonts is None:
-        fonts = OxmlElement("w:rFonts")
-        rpr.insert(0, fonts)
-    for theme in ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme"):
-        fonts.attrib.pop(qn(theme), None)  # a theme font would win over the names below
-    fonts.set(qn("w:ascii"), LATIN_FONT)
-    fonts.set(qn("w:hAnsi"), LATIN_FONT)
-    fonts.set(qn("w:eastAsia"), font)
-    lang = rpr.find(qn("w:lang"))
-    if lang is None:
-        lang = OxmlElement("w:lang")
-        rpr.append(lang)
-    lang.set(qn("w:val"), "en-GB")
-    lang.set(qn("w:eastAsia"), "zh-CN")
-
-
-def _new_document():
-    from docx import Document
-    from docx.enum.style import WD_STYLE_TYPE
-    from docx.oxml.ns import qn
-    from docx.shared import Cm, Pt, RGBColor
-
-    doc = Document()
-    section = doc.sections[0]
-    section.page_width, section.page_height = Cm(21.0), Cm(29.7)  # A4
-    for side in ("left_margin", "right_margin", "top_margin", "bottom_margin"):
-        setattr(section, side, Cm(2.0))
-    _east_asian(doc.styles.element.find(qn("w:docDefaults")).find(qn("w:rPrDefault")))
-    for style in doc.styles:
-        if style.type in (WD_STYLE_TYPE.PARAGRAPH, WD_STYLE_TYPE.CHARACTER, WD_STYLE_TYPE.TABLE):
-            _east_asian(style.element)
-    doc.styles["Normal"].font.size = Pt(10.5)
-    doc.styles["Title"].font.size = Pt(20)
-    for level, size in ((1, 14), (2, 12)):
-        doc.styles[f"Heading {level}"].font.size = Pt(size)
-    english = doc.styles.add_style("English", WD_STYLE_TYPE.PARAGRAPH)
-    english.base_style = doc.styles["Normal"]
-    english.font.size = Pt(9.5)
-    english.font.color.rgb = RGBColor(0x55, 0x55, 0x55)
-    english.paragraph_format.space_after = Pt(8)
-    _east_asian(english.element)
-    return doc
-
-
-def _pair(doc, zh, en):
-    """A Chinese paragraph with its English below it."""
-    doc.add_paragraph(zh)
-    doc.add_paragraph(en, style="English")
-
-
-def _heading(doc, zh, en, level=1):
-    doc.add_heading(f"{zh} {en}", level=level)
-
-
-def _shade(cell, colour):
-    from docx.oxml import OxmlElement
-    from docx.oxml.ns import qn
-
-    shading = OxmlElement("w:shd")
-    shading.set(qn("w:val"), "clear")
-    shading.set(qn("w:color"), "auto")
-    shading.set(qn("w:fill"), colour.lstrip("#"))
-    cell._tc.get_or_add_tcPr().append(shading)
-
-
-def _table(doc, header, rows, widths=None, colours=None, colour_column=None):
-    """A grid table: bold bilingual header, one row per entry, optional background per row on one column
-    (the verdict or status; the last column by default). A cell's line breaks ("\\n") are kept."""
-    from docx.shared import Cm, Pt
-
-    table = doc.add_table(rows=1, cols=len(header))
-    table.style = doc.styles["Table Grid"]
-    for cell, text in zip(table.rows[0].cells, header):
-        cell.text = ""
-        run = cell.paragraphs[0].add_run(text)
-        run.bold = True
-        _shade(cell, "#f0f0f0")
-    for i, values in enumerate(rows):
-        cells = table.add_row().cells
-        for j, (cell, text) in enumerate(zip(cells, values)):
-            cell.text = str(text)
-            column = len(values) - 1 if colour_column is None else colour_column
-            if colours and colours[i] and j == column:
-                _shade(cell, colours[i])
-    if widths:  # the grid (LibreOffice reads it) and every cell (Word reads those)
-        table.autofit = False
-        for column, width in zip(table.columns, widths):
-            column.width = Cm(width)
-    for row in table.rows:
-        for j, cell in enumerate(row.cells):
-            for paragraph in cell.paragraphs:
-                for run in paragraph.runs:
-                    run.font.size = Pt(9)
-            if widths:
-                cell.width = Cm(widths[j])
-    doc.add_paragraph()
-    return table
-
-
 def _verdicts(doc, facts):
     """Page 1: the verdict of each level target, what it hinges on, every scenario, the counts."""
     params, final = facts.params, facts.final
@@ -220,7 +104,7 @@ def _verdicts(doc, facts):
     other = "round" if reading == "plain" else "plain"
     reg = registry(facts.targets)
     when_zh, when_en = vintage_text(params)
-    _pair(doc, f"按{params.label_zh}（主情景），{when_zh}。", f"{params.label_en} (the headline scenario), {when_en}.")
+    add_pair(doc, f"按{params.label_zh}（主情景），{when_zh}。", f"{params.label_en} (the headline scenario), {when_en}.")
     rows, colours, lines = [], [], []
     keys = {"plain": ("p_met", "verdict", "at_cut"), "round": ("p_met_round", "verdict_round", "at_cut_round")}
     for r in final.to_dict(orient="records"):
@@ -239,22 +123,22 @@ def _verdicts(doc, facts):
         if len(facts.crossings):
             lines.append(hinge_words(facts.crossings, target, params))
     if rows:
-        _table(doc, ["目标 target", f"结论 verdict\n{READINGS[reading][0]}", "实现概率 P(met)",
-                     f"{READINGS[other][0]}\n{READINGS[other][1]}"], rows, widths=[6.6, 3.4, 3.0, 4.0],
-               colours=colours, colour_column=1)
+        add_table(doc, ["目标 target", f"结论 verdict\n{READINGS[reading][0]}", "实现概率 P(met)",
+                        f"{READINGS[other][0]}\n{READINGS[other][1]}"], rows, widths=[6.6, 3.4, 3.0, 4.0],
+                  colours=colours, colour_column=1)
         lines += spread_lines(facts.finals, facts.params_by_name, facts.targets, facts.headline)
     lines.append(counts_words(final))
     for zh, en in lines:
         if zh:
-            _pair(doc, zh, en)
+            add_pair(doc, zh, en)
     t = params.verdict_thresholds
-    _pair(doc, f"判定规则：实现概率（减去{t.mc_sigmas:g}倍蒙特卡洛误差）不低于{t.achieved:.0%}为“{MET}”，（加上同样误差）"
-               f"不高于{t.missed:.0%}为“{NOT_MET}”，其间或无数据为“{UNCONFIRMED}”。数量目标：录入总数达到门槛为“{MET}”；"
-               f"各年均已录入而不足，或进度模型给出的概率不高于{t.missed:.0%}，为“{NOT_MET}”。",
-          f"Rule: P(met) at least {t.achieved:.0%} by {t.mc_sigmas:g} Monte Carlo standard errors reads {MET} (met), at "
-          f"most {t.missed:.0%} by the same margin {NOT_MET} (not met), anything else or no evidence {UNCONFIRMED} "
-          "(cannot be confirmed). A count target is met once its entered total reaches the threshold, not met when "
-          f"every year is entered and short of it, or the pace model gives at most {t.missed:.0%}.")
+    add_pair(doc, f"判定规则：实现概率（减去{t.mc_sigmas:g}倍蒙特卡洛误差）不低于{t.achieved:.0%}为“{MET}”，（加上同样误差）"
+                  f"不高于{t.missed:.0%}为“{NOT_MET}”，其间或无数据为“{UNCONFIRMED}”。数量目标：录入总数达到门槛为“{MET}”；"
+                  f"各年均已录入而不足，或进度模型给出的概率不高于{t.missed:.0%}，为“{NOT_MET}”。",
+             f"Rule: P(met) at least {t.achieved:.0%} by {t.mc_sigmas:g} Monte Carlo standard errors reads {MET} (met), at "
+             f"most {t.missed:.0%} by the same margin {NOT_MET} (not met), anything else or no evidence {UNCONFIRMED} "
+             "(cannot be confirmed). A count target is met once its entered total reaches the threshold, not met when "
+             f"every year is entered and short of it, or the pace model gives at most {t.missed:.0%}.")
 
 
 def memo_document(facts: ReportFacts, summary, created):
@@ -268,48 +152,72 @@ def memo_document(facts: ReportFacts, summary, created):
     created : str
         The report's time stamp (YYYY-MM-DD HH:MM).
     """
-    from docx.shared import Cm
+    doc = new_document()
+    over = any(deadline_passed(facts.params, d) for d in facts.targets["deadline"])
+    _title(doc, facts, created, over)
+    if over and facts.result.paths_by_target:
+        add_heading(doc, "终期评估", "Final assessment")
+        _verdicts(doc, facts)
+    _data_section(doc, facts, summary, created)
+    _level_section(doc, facts, summary)
+    _count_section(doc, facts, summary)
+    _assumptions_section(doc, facts)
+    _fan_section(doc, facts)
+    _sources_section(doc, facts)
+    return doc
 
-    doc = _new_document()
-    params = facts.params
-    over = any(deadline_passed(params, d) for d in facts.targets["deadline"])
+
+def _title(doc, facts, created, over):
+    """The document's properties and its title: the plan's report title (a final assessment once a deadline
+    has passed: ``over``) and the run's time."""
     title_zh, title_en = facts.plan.report_title(over)
-    _properties(doc, f"{title_zh} · {title_en}", created, facts.plan.plan.title_zh)
+    set_properties(doc, f"{title_zh} · {title_en}", created, facts.plan.plan.title_zh)
     doc.add_heading(f"{title_zh}（备忘录）", level=0)
     doc.add_paragraph(f"{title_en} (memo) · {created}", style="English")
-    if over and facts.result.paths_by_target:
-        _heading(doc, "终期评估", "Final assessment")
-        _verdicts(doc, facts)
 
-    _heading(doc, "数据口径", "The data")
-    reg = registry(facts.targets)
+
+def _scenario_labels(facts) -> dict:
+    """Scenario -> its label in Chinese and English, as the tables name it."""
+    return {n: f"{p.label_zh} {p.label_en}" for n, p in facts.params_by_name.items()}
+
+
+def _data_section(doc, facts, summary, created):
+    """The date and the data vintage, what the evidence is, then the summary's sentences."""
+    add_heading(doc, "数据口径", "The data")
     notes_zh, notes_en = evidence_notes(facts.final, facts.targets, facts.evidence, facts.result.evidence,
                                         facts.result.simulation.anchors)
-    when_zh, when_en = vintage_text(params)
-    _pair(doc, f"日期：{created}。数据口径：{when_zh}。证据有限：{notes_zh}。",
-          f"Date: {created}. Data: {when_en}. The evidence is thin: {notes_en}.")
+    when_zh, when_en = vintage_text(facts.params)
+    add_pair(doc, f"日期：{created}。数据口径：{when_zh}。证据有限：{notes_zh}。",
+             f"Date: {created}. Data: {when_en}. The evidence is thin: {notes_en}.")
     sentences = summary_sentences(summary, facts.targets, facts.params_by_name)
     if sentences:
-        _heading(doc, "摘要", "Summary")
+        add_heading(doc, "摘要", "Summary")
         for sentence in sentences:
-            _pair(doc, sentence["zh"], sentence["en"])
+            add_pair(doc, sentence["zh"], sentence["en"])
 
-    _heading(doc, "规模目标（各情景）", "Level targets, every scenario")
-    labels = {n: f"{p.label_zh} {p.label_en}" for n, p in facts.params_by_name.items()}
-    view = level_targets_view(summary, facts.targets, list(facts.params_by_name), labels)
+
+def _level_section(doc, facts, summary):
+    """The level targets, each with every scenario's P(met), median, range and status."""
+    add_heading(doc, "规模目标（各情景）", "Level targets, every scenario")
+    reg = registry(facts.targets)
+    view = level_targets_view(summary, facts.targets, list(facts.params_by_name), _scenario_labels(facts))
     for target_id, rows in view.groupby("target_id", sort=False):
         target = reg.loc[target_id]
-        _pair(doc, f"{target['name_zh']}（{goal_text(target)}）", target["name_en"])
-        _table(doc, ["情景 scenario", "实现概率 P(met)", "规划时 as of the plan", "中位数 median (亿元)",
-                     "10%–90% 区间 range", "结论/状态 verdict or status"],
-               [[r["情景 scenario"], r["实现概率 P(met)"], r["规划时 as of plan"], r["中位数 median"],
-                 r["10%–90% 区间 range"], r["状态 status"]] for r in rows.to_dict(orient="records")],
-               widths=[3.6, 2.2, 2.4, 2.4, 3.2, 3.2],
-               colours=[STATE_COLOURS.get(str(r["状态 status"]).split(" ")[0]) for r in rows.to_dict(orient="records")])
+        add_pair(doc, f"{target['name_zh']}（{goal_text(target)}）", target["name_en"])
+        add_table(doc, ["情景 scenario", "实现概率 P(met)", "规划时 as of the plan", "中位数 median (亿元)",
+                        "10%–90% 区间 range", "结论/状态 verdict or status"],
+                  [[r["情景 scenario"], r["实现概率 P(met)"], r["规划时 as of plan"], r["中位数 median"],
+                    r["10%–90% 区间 range"], r["状态 status"]] for r in rows.to_dict(orient="records")],
+                  widths=[3.6, 2.2, 2.4, 2.4, 3.2, 3.2],
+                  colours=[STATE_COLOURS.get(str(r["状态 status"]).split(" ")[0]) for r in rows.to_dict(orient="records")])
 
-    _heading(doc, "数量与里程碑目标", "Count and milestone targets")
+
+def _count_section(doc, facts, summary):
+    """The count and milestone targets (their verdicts in one line when alike) and how to enter progress."""
+    add_heading(doc, "数量与里程碑目标", "Count and milestone targets")
     first_rows = summary[summary["scenario"] == facts.headline] if len(summary) else summary
     counts = count_targets_view(first_rows, facts.targets, facts.result.counts)
+    reg = registry(facts.targets)
     final = facts.final.set_index("target_id")
     reasons = {r["target_id"]: reason_words(final.loc[r["target_id"]].to_dict() | {"target_id": r["target_id"]},
                                             reg.loc[r["target_id"]], facts.evidence)
@@ -318,7 +226,7 @@ def memo_document(facts: ReportFacts, summary, created):
     alike = len(set(reasons.values())) == 1 and len(set(states.values())) == 1
     if alike and len(counts):
         zh, en = counts_words(facts.final)
-        _pair(doc, zh, en)
+        add_pair(doc, zh, en)
     header = ["目标 target", "门槛 goal", "期限\ndeadline", "所需进度 pace needed"]
     widths = [7.4, 2.2, 2.0, 5.4] if alike else [5.2, 2.0, 2.0, 3.0, 4.8]
     rows = []
@@ -328,68 +236,66 @@ def memo_document(facts: ReportFacts, summary, created):
         if not alike:
             row = [name, r["门槛 goal"], r["期限 deadline"], r["状态 status"], " ".join(reasons[r["target_id"]])]
         rows.append(row)
-    _table(doc, header if alike else ["目标 target", "门槛 goal", "期限\ndeadline", "结论 verdict", "依据 rests on"],
-           rows, widths=widths)
-    _pair(doc, f"录入进度：在工作簿中运行 {PROGRESS_COMMAND}，下次报告即给出该目标的实现概率与结论。",
-          f"To enter progress, run {PROGRESS_COMMAND} in the workbook; the next report gives the target's "
-          "probability and verdict.")
+    add_table(doc, header if alike else ["目标 target", "门槛 goal", "期限\ndeadline", "结论 verdict", "依据 rests on"],
+              rows, widths=widths)
+    add_pair(doc, f"录入进度：在工作簿中运行 {PROGRESS_COMMAND}，下次报告即给出该目标的实现概率与结论。",
+             f"To enter progress, run {PROGRESS_COMMAND} in the workbook; the next report gives the target's "
+             "probability and verdict.")
 
-    _heading(doc, "主要假设", "Main assumptions")
+
+def _assumptions_section(doc, facts):
+    """The headline scenario's assumptions with the reasons params.yaml gives, then what the others change."""
+    params = facts.params
+    add_heading(doc, "主要假设", "Main assumptions")
+    labels = _scenario_labels(facts)
     assumptions = assumptions_table(facts.params_by_name, facts.headline, facts.reasons)
     own = assumptions[assumptions["scenario"] == facts.headline]
-    _pair(doc, f"{params.label_zh}的假设及其理由（理由摘自 params.yaml 中的注释）：",
-          f"{params.label_en}: the assumptions and the reasons params.yaml gives for them:")
-    _table(doc, ["参数 parameter", "取值 value", "理由 reason"],
-           [[f"{r['参数']}\n{r['parameter']}", r["value"], r["reason"]] for r in own.to_dict(orient="records")],
-           widths=[4.2, 3.0, 9.8])
+    add_pair(doc, f"{params.label_zh}的假设及其理由（理由摘自 params.yaml 中的注释）：",
+             f"{params.label_en}: the assumptions and the reasons params.yaml gives for them:")
+    add_table(doc, ["参数 parameter", "取值 value", "理由 reason"],
+              [[f"{r['参数']}\n{r['parameter']}", r["value"], r["reason"]] for r in own.to_dict(orient="records")],
+              widths=[4.2, 3.0, 9.8])
     others = assumptions[assumptions["scenario"] != facts.headline]
     if len(others):
-        _pair(doc, "其他情景的不同之处：", "What the other scenarios change:")
-        _table(doc, ["情景 scenario", "参数 parameter", "取值 value", "理由 reason"],
-               [[labels.get(r["scenario"], r["scenario"]), f"{r['参数']}\n{r['parameter']}", r["value"],
-                 r["reason"] or MISSING] for r in others.to_dict(orient="records")], widths=[2.8, 3.6, 2.8, 7.8])
+        add_pair(doc, "其他情景的不同之处：", "What the other scenarios change:")
+        add_table(doc, ["情景 scenario", "参数 parameter", "取值 value", "理由 reason"],
+                  [[labels.get(r["scenario"], r["scenario"]), f"{r['参数']}\n{r['parameter']}", r["value"],
+                    r["reason"] or MISSING] for r in others.to_dict(orient="records")], widths=[2.8, 3.6, 2.8, 7.8])
 
+
+def _fan_section(doc, facts):
+    """The headline scenario's fan chart and what its marks are (nothing without one)."""
+    from docx.shared import Cm
+
+    params = facts.params
     if facts.fan_png:
-        _heading(doc, "扇形图", "Fan chart")
+        add_heading(doc, "扇形图", "Fan chart")
         doc.add_picture(io.BytesIO(facts.fan_png), width=Cm(16.5))
-        _pair(doc, f"{params.label_zh}：模拟路径的分位数（阴影由外到内为10%–90%至40%–60%），虚线为目标；灰色菱形为推算的基年"
-                   "数值（规划基数×假定比率），其余标记为已公布的数据。",
-              f"{params.label_en}: deciles of the simulated paths (bands 10–90 % to 40–60 %), the target as a dashed "
-              "line; a grey diamond is a derived base-year value (the plan's baseline × the assumed ratio), the other "
-              "marks the published figures.")
+        add_pair(doc, f"{params.label_zh}：模拟路径的分位数（阴影由外到内为10%–90%至40%–60%），虚线为目标；灰色菱形为推算的基年"
+                      "数值（规划基数×假定比率），其余标记为已公布的数据。",
+                 f"{params.label_en}: deciles of the simulated paths (bands 10–90 % to 40–60 %), the target as a dashed "
+                 "line; a grey diamond is a derived base-year value (the plan's baseline × the assumed ratio), the other "
+                 "marks the published figures.")
 
-    _heading(doc, "资料来源", "Sources")
-    _pair(doc, f"规划：{facts.plan.plan.document_zh}。", f"The plan: {facts.plan.plan.document_en}.")
-    _table(doc, ["目标 target", "规划条款 section", "目标值 goal"],
-           [[f"{t['name_zh']}\n{t['name_en']}", t["section"], goal_text(t)] for _, t in facts.targets.iterrows()],
-           widths=[9.0, 2.5, 5.5])
+
+def _sources_section(doc, facts):
+    """The plan's sections of each target, the evidence used and left out."""
+    add_heading(doc, "资料来源", "Sources")
+    add_pair(doc, f"规划：{facts.plan.plan.document_zh}。", f"The plan: {facts.plan.plan.document_en}.")
+    add_table(doc, ["目标 target", "规划条款 section", "目标值 goal"],
+              [[f"{t['name_zh']}\n{t['name_en']}", t["section"], goal_text(t)] for _, t in facts.targets.iterrows()],
+              widths=[9.0, 2.5, 5.5])
     if len(facts.evidence_used):
-        _pair(doc, "所用证据（已公布数据）：", "Evidence used (published figures):")
+        add_pair(doc, "所用证据（已公布数据）：", "Evidence used (published figures):")
         used = evidence_view(facts.evidence_used)
-        _table(doc, list(used.columns), used.values.tolist(), widths=[9.0, 2.8, 5.2])
+        add_table(doc, list(used.columns), used.values.tolist(), widths=[9.0, 2.8, 5.2])
     if len(facts.evidence_left_out):
-        _pair(doc, "未采用的证据及原因：", "Evidence left out, and why:")
+        add_pair(doc, "未采用的证据及原因：", "Evidence left out, and why:")
         out = left_out_view(facts.evidence_left_out, facts.evidence)
-        _table(doc, list(out.columns), out.values.tolist(), widths=[8.5, 8.5])
-    _pair(doc, "本备忘录由 dgforecast 根据同一文件夹中的报告自动生成；数字与 index.html、summary.csv 一致。",
-          "Generated by dgforecast from the report in the same folder; its figures are those of index.html and "
-          "summary.csv.")
-    return doc
-
-
-def _properties(doc, title, created, subject):
-    """The document's core properties: its subject (the plan), the workbook as author, the run's time."""
-    props = doc.core_properties
-    props.title = title
-    props.subject = subject
-    props.author = AUTHOR
-    props.last_modified_by = AUTHOR
-    props.comments = "Generated by dgforecast from the report in the same folder."
-    props.language = "zh-CN"
-    when = dt.datetime.strptime(created, "%Y-%m-%d %H:%M")
-    props.created = when
-    props.modified = when
-    props.revision = 1
+        add_table(doc, list(out.columns), out.values.tolist(), widths=[8.5, 8.5])
+    add_pair(doc, "本备忘录由 dgforecast 根据同一文件夹中的报告自动生成；数字与 index.html、summary.csv 一致。",
+             "Generated by dgforecast from the report in the same folder; its figures are those of index.html and "
+             "summary.csv.")
 
 
 def write_memo(path, facts: ReportFacts, summary, created):

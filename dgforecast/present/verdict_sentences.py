@@ -1,0 +1,184 @@
+"""The results said in sentences (zh, en): a level target's final verdict, every scenario's verdict in one
+line, what the verdict hinges on, the count targets' verdicts, and the forecast of a target whose deadline
+is ahead — what the index page, the memo and the notebooks' headlines say.
+"""
+
+import math
+
+from dgforecast.core.kinds import is_level
+from dgforecast.core.numbers import is_missing
+from dgforecast.core.vocabulary import MET, NO_FIGURE, NO_FIGURE_EN, NOT_MET, READINGS, state_en
+from dgforecast.judge.verdicts import deadline_passed
+from dgforecast.present.evidence_sentences import unassessed_words
+from dgforecast.present.phrases import (
+    goal_words,
+    name_en,
+    registry,
+    required_growth,
+    verdict_words,
+    vintage_text,
+)
+
+
+def verdict_sentence(row, target, params, reading="plain") -> tuple[str, str]:
+    """One level target's final verdict in the past tense, under ``reading`` with the other beside it.
+
+    ``row`` is a row of ``tracking.final_assessment``; ``target`` its registry row.
+    """
+    goal_zh, goal_en = goal_words(target)
+    deadline = int(target["deadline"])
+    keys = {"plain": ("p_met", "verdict", "at_cut"), "round": ("p_met_round", "verdict_round", "at_cut_round")}
+    other = "round" if reading == "plain" else "plain"
+    p, label, cut = (row[k] for k in keys[reading])
+    q, other_label, other_cut = (row[k] for k in keys[other])
+    v_zh, v_en = verdict_words(label, bool(cut))
+    o_zh, o_en = verdict_words(other_label, bool(other_cut))
+    when_zh, when_en = vintage_text(params)
+    decided = bool(row.get("decided_by"))
+    basis_zh = "已有该目标本身的确切数字" if decided else f"{deadline}年{target['name_zh']}{goal_zh}的概率为{p:.1%}"
+    basis_en = ("an exact figure of the target itself is published" if decided else
+                f"the probability that {name_en(target['name_en'])} was {goal_en} in {deadline} is {p:.1%}")
+    if is_missing(p) and not decided:  # no probability: the reason instead, and no other reading to give
+        why_zh, why_en = unassessed_words(target)
+        when_zh, when_en = vintage_text(params)
+        return (f"按{params.label_zh}，{when_zh}，{deadline}年{target['name_zh']}{goal_zh}：“{v_zh}”——{why_zh}。",
+                f"{params.label_en}, {when_en}: {name_en(target['name_en'])} {goal_en} in {deadline}: “{v_en}”, "
+                f"for {why_en}.")
+    zh = (f"按{params.label_zh}，{when_zh}，{basis_zh}，判定为“{v_zh}”"
+          f"（{READINGS[other][0]}：{q:.1%}，{o_zh}）。")
+    en = (f"{params.label_en}, {when_en}: {basis_en}, so the target reads “{v_en}” ({label})"
+          f"; under the {READINGS[other][1]}: {q:.1%}, {o_en}.")
+    return zh, en
+
+
+def spread_lines(finals, params_by_name, targets, headline) -> list[tuple[str, str]]:
+    """``spread_words`` of every level target with a probability, each named when there are several."""
+    reg = registry(targets)
+    final = finals[headline]
+    ids = [t for t, p in zip(final["target_id"], final["p_met"])
+           if t in reg.index and is_level(reg.loc[t, "kind"]) and not is_missing(p)]
+    named = len(ids) > 1
+    return [spread_words(finals, params_by_name, t, headline, reg.loc[t] if named else None) for t in ids]
+
+
+def spread_words(finals, params_by_name, target_id, headline, target=None) -> tuple[str, str]:
+    """Every scenario's verdict of one target in one line, the headline scenario named, and the spread of P(met);
+    the line opens with the target's name when ``target`` (its registry row) is given."""
+    parts_zh, parts_en, ps = [], [], []
+    for name, final in finals.items():
+        row = final.set_index("target_id").loc[target_id]
+        params = params_by_name[name]
+        v_zh, v_en = verdict_words(row["verdict"], bool(row["at_cut"]))
+        mark = "（主情景）" if name == headline else ""
+        parts_zh.append(f"{params.label_zh}{mark} {v_zh} {row['p_met']:.1%}")
+        parts_en.append(f"{params.label_en}{' (headline)' if name == headline else ''} {v_en} {row['p_met']:.1%}")
+        ps.append(row["p_met"])
+    span = f"{min(ps):.1%}—{max(ps):.1%}"
+    zh = f"各情景：{'；'.join(parts_zh)}。实现概率范围{span}。"
+    en = f"every scenario: {'; '.join(parts_en)}. P(met) spans {span.replace('—', '–')}."
+    if target is None:
+        return zh, en[0].upper() + en[1:]
+    return f"{target['name_zh']}，{zh}", f"{name_en(target['name_en'])}, {en}"
+
+
+def hinge_words(crossings, target, params) -> tuple[str, str]:
+    """What the verdict hinges on, in one sentence: the revenue-to-output ratio at which it would change.
+
+    ``crossings`` is ``tracking.verdict_crossings`` of the target (plain reading rows used).
+    """
+    if target.get("baseline_conversion") != "revenue_to_output_ratio":
+        return "", ""
+    plain = crossings[(crossings["target_id"] == target.name) & (crossings["reading"] == "plain")]
+    cut = plain.set_index("cut")["revenue_to_output_ratio"]
+    assumed = params.revenue_to_output_ratio
+    achieved, missed = cut.get("achieved", math.nan), cut.get("missed", math.nan)
+    zh = f"结论取决于未公布的营业收入与总产值之比（假定为{assumed:.2f}）："
+    en = f"The verdict hinges on the unpublished ratio of revenue to output (assumed {assumed:.2f}): "
+    if is_missing(achieved) and is_missing(missed):
+        return zh + "在0.85—1.15之间不改变结论。", en + "no value from 0.85 to 1.15 changes it."
+    bits_zh, bits_en = [], []
+    if not is_missing(achieved):
+        bits_zh.append(f"比值不低于{achieved:.3f}时为“{MET}”")
+        bits_en.append(f"met at a ratio of {achieved:.3f} or more")
+    if not is_missing(missed):
+        bits_zh.append(f"不高于{missed:.3f}时为“{NOT_MET}”")
+        bits_en.append(f"not met at {missed:.3f} or less")
+    return zh + "，".join(bits_zh) + "。", en + ", ".join(bits_en) + "."
+
+
+def counts_words(final) -> tuple[str, str]:
+    """The count and milestone targets' verdicts in one line: how many of each, and why."""
+    counts = final[~final["kind"].map(is_level).astype(bool)]
+    if counts.empty:
+        return "", ""
+    tally = counts["verdict"].value_counts()
+    no_figure = int(counts["p_met"].isna().sum())
+    why_zh, why_en = "该目标口径的数量从未公布（尚未录入）", "no count in the targets' own terms was published (none entered)"
+    if no_figure == len(counts) and len(tally) == 1:
+        label = tally.index[0]
+        return (f"数量与里程碑目标{len(counts)}项均为“{label}”：{NO_FIGURE}（{why_zh}）。",
+                f"All {len(counts)} count and milestone targets: {state_en(label)}, for want of a figure "
+                f"({NO_FIGURE_EN}: {why_en}).")
+    zh = "、".join(f"{n}项{label}" for label, n in tally.items())
+    en = ", ".join(f"{n} {state_en(label)}" for label, n in tally.items())
+    extra_zh = f"；其中{no_figure}项{NO_FIGURE}（{why_zh}）" if no_figure else ""
+    extra_en = f"; {no_figure} for want of a figure ({NO_FIGURE_EN}: {why_en})" if no_figure else ""
+    return (f"数量与里程碑目标{len(counts)}项：{zh}{extra_zh}。",
+            f"The {len(counts)} count and milestone targets: {en}{extra_en}.")
+
+
+def forecast_sentence(row, target, params) -> tuple[str, str]:
+    """A level target whose deadline is ahead, in words: its probability, status, needed growth and range."""
+    goal_zh, goal_en = goal_words(target)
+    deadline = int(target["deadline"])
+    plan = row.get("p_met_plan", math.nan)
+    plan_zh = "" if is_missing(plan) or params.as_of_month <= params.plan_month else f"（规划制定时为{plan:.1%}）"
+    plan_en = "" if not plan_zh else f" ({plan:.1%} when the plan was made)"
+    growth = required_growth(target, params)
+    start, unit = int(target["start_year"]), target.get("unit", "")
+    need_zh = "" if is_missing(growth) else f"；需{start}—{deadline}年年均增长{growth:.2%}"
+    need_en = "" if is_missing(growth) else f"; it needs {growth:.2%} growth a year over {start}–{deadline}"
+    spread_zh = (f"，{deadline}年中位数约{row['median']:,.0f}{unit}（10%—90%区间{row['q10']:,.0f}—{row['q90']:,.0f}{unit}）"
+                 if not is_missing(row["median"]) else "")
+    spread_en = (f"; median about {row['median']:,.0f} {unit}, 10–90 % range {row['q10']:,.0f}–{row['q90']:,.0f} {unit}"
+                 if not is_missing(row["median"]) else "")
+    when_zh, when_en = vintage_text(params)
+    status = row["status"]
+    zh = (f"按{params.label_zh}，{when_zh}，{deadline}年{target['name_zh']}{goal_zh}的概率为{row['p_met']:.1%}"
+          f"{plan_zh}，属“{status}”{need_zh}{spread_zh}。")
+    en = (f"{params.label_en}, {when_en}: the probability that {name_en(target['name_en'])} reaches {goal_en} in "
+          f"{deadline} is {row['p_met']:.1%}{plan_en}, “{state_en(status) or status}” ({status}){need_en}{spread_en}.")
+    return zh, en
+
+
+def summary_sentences(summary, targets, params_by_name) -> list[dict]:
+    """One sentence per level target and scenario whose deadline is ahead (a forecast), zh and en.
+
+    Parameters
+    ----------
+    summary : DataFrame
+        ``REPORT_COLUMNS`` (summary.csv): P(met) as of now and as of the plan, median, 10–90 %, status.
+    targets : DataFrame
+        ``targets.targets_table`` (the registry with ``baseline``, ``required_cagr``).
+    params_by_name : dict
+        Scenario -> ``ScenarioParams``.
+
+    Returns
+    -------
+    list of dict
+        ``scenario``, ``target_id``, ``zh``, ``en``; scenario order, then registry order. Targets whose
+        deadline has passed have a verdict instead (``verdict_sentence``); rows without a
+        probability (a failed scenario) give no sentence.
+    """
+    reg = registry(targets)
+    sentences = []
+    for name, params in params_by_name.items():
+        rows = summary[summary["scenario"] == name]
+        for target_id in [t for t in reg.index if t in set(rows["target_id"])]:
+            target = reg.loc[target_id]
+            row = rows[rows["target_id"] == target_id].iloc[0]
+            if not is_level(target["kind"]) or is_missing(row["p_met"]) or deadline_passed(params, target["deadline"]):
+                continue
+            zh, en = forecast_sentence(row, target, params)
+            sentences.append({"scenario": name, "target_id": target_id, "zh": zh, "en": en})
+    return sentences
