@@ -327,7 +327,8 @@ def describe_track(scenario, items=None, project=None, as_json=False, out=None, 
     ``out`` (FILE.csv) also writes the track table and its chart (FILE.png) atomically; it is refused
     inside data/raw/. ``evidence_file`` replaces data/raw/evidence.csv.
     """
-    from dgforecast.judge.tracking import final_assessment, track
+    from dgforecast.judge.final import final_assessment
+    from dgforecast.judge.tracking import track
 
     paths = find_project(project)
     out = _track_out(out, paths)
