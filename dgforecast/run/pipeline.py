@@ -25,14 +25,14 @@ from dgforecast.plan.data import (
     load_baselines,
     load_divisions,
     load_history,
-    load_progress,
     load_targets,
-    to_iamc,
 )
 from dgforecast.plan.evidence import EVIDENCE_FILE, load_evidence
 from dgforecast.plan.figures import cross_checks, derive_plan_figures
+from dgforecast.plan.iamc import to_iamc
 from dgforecast.plan.params import parse_overrides, resolve_scenario
 from dgforecast.plan.plan_file import PLAN_FILE, load_plan
+from dgforecast.plan.target_progress import load_progress
 from dgforecast.plan.targets import NO_TARGETS, require_targets, targets_records, targets_table
 
 log = logging.getLogger(__name__)
