@@ -29,7 +29,7 @@ from pathlib import Path
 # papermill, nbformat, nbconvert and jupyter_client are imported where they are used: together
 # they take about 2 s to import (python -X importtime), and every notebook kernel imports this
 # module for scenario_from_parameters, as do the sweep and the report before any kernel starts.
-from dgforecast.core.config import ACROSS_NOTEBOOK, SCENARIO_NOTEBOOK, SWEEP_NOTEBOOK, find_project
+from dgforecast.core.config import SCENARIO_NOTEBOOK, find_project
 from dgforecast.core.errors import ParamsError
 from dgforecast.core.fileio import temp_sibling
 from dgforecast.core.workers import SINGLE_THREAD_ENV, die_with_parent, run_pool
@@ -38,12 +38,6 @@ from dgforecast.plan.schema import FIELDS
 from dgforecast.present.notebook_html import export_html
 
 log = logging.getLogger(__name__)
-
-#: How a notebook runs in the report, declared in its metadata as ``"dgforecast": {"runs": ...}``:
-#: once (with the first scenario), once per scenario, once across all scenarios, or only on ``--sweep FILE``.
-RUNS = ("once", "per_scenario", "across_scenarios", "on_sweep_file")
-#: The mode of a notebook whose metadata declares none: the workbook's own by name, any other ``once``.
-DEFAULT_RUNS = {SCENARIO_NOTEBOOK: "per_scenario", ACROSS_NOTEBOOK: "across_scenarios", SWEEP_NOTEBOOK: "on_sweep_file"}
 
 #: Kernel name handed to papermill; only the language lookup uses it (see CurrentEnvKernelManager).
 KERNEL_NAME = "python3"
