@@ -49,7 +49,7 @@ _FROM = {
     "dgforecast.present.document": ("Sentences",),
     "dgforecast.present.evidence_marks": ("scenario_marks",),
     "dgforecast.present.whatif": ("what_if",),
-    "dgforecast.run.notebook": ("scenario_from_parameters",),
+    "dgforecast.run.parameters": ("scenario_from_parameters",),
     "dgforecast.run.pipeline": ("load_inputs", "assess_scenario"),
     "dgforecast.run.report": ("scenario_list",),
 }

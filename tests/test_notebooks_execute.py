@@ -23,7 +23,9 @@ import pytest
 
 from dgforecast.core.config import NUMBERED_NOTEBOOKS, SCENARIO_NOTEBOOK, ProjectPaths
 from dgforecast.judge.assess import REPORT_COLUMNS
-from dgforecast.run.notebook import NotebookJob, execute_notebook, notebook_parameters, run_jobs
+from dgforecast.run.jobs import NotebookJob, run_jobs
+from dgforecast.run.notebook import execute_notebook
+from dgforecast.run.parameters import notebook_parameters
 
 PLAN_NOTEBOOK = "01_plan_baselines.ipynb"
 from dgforecast.plan.params import headline_scenario, resolve_scenario, scenario_names

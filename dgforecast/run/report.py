@@ -14,7 +14,7 @@ renamed into place when done, one run at a time, and every page reads one versio
 copied once after the checks (``report_folders``: the dated names, ``latest``, the lock, the
 snapshot); the manifest records the hashes of that version.
 
-Which notebooks run, and how, is ``report_jobs``'; they run through ``notebook.run_jobs``; the pages'
+Which notebooks run, and how, is ``report_jobs``'; they run through ``jobs.run_jobs``; the pages'
 look is ``index_page``'s, the manifest ``provenance``'s and the folders ``report_folders``': this
 module checks the request, runs the jobs and decides what is written.
 """
@@ -48,7 +48,7 @@ from dgforecast.present.facts import fact_tables, report_facts
 from dgforecast.present.index_page import index_html, parameters_table_html
 from dgforecast.present.memo import write_memo
 from dgforecast.present.tables import SUMMARY_FORMATS, assumptions_text, summary_sheets, summary_text
-from dgforecast.run.notebook import Progress, check_sources, run_job, run_jobs, scenario_job
+from dgforecast.run.jobs import Progress, check_sources, run_job, run_jobs, scenario_job
 from dgforecast.run.pipeline import load_inputs
 from dgforecast.run.provenance import data_hashes, manifest
 from dgforecast.run.report_folders import (

@@ -14,7 +14,8 @@ from dgforecast.plan.params import headline_scenario
 from dgforecast.present.document import home_href
 from dgforecast.present.index_page import parameters_table_html
 from dgforecast.present.words import evidence_line
-from dgforecast.run.notebook import NotebookJob, check_sources, notebook_parameters, scenario_job, scenario_subject
+from dgforecast.run.jobs import NotebookJob, check_sources, scenario_job, scenario_subject
+from dgforecast.run.parameters import notebook_parameters
 from dgforecast.run.pipeline import load_inputs
 
 #: How a notebook runs in the report, declared in its metadata as ``"dgforecast": {"runs": ...}``:
