@@ -30,7 +30,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from dgforecast.core.config import find_project
+from dgforecast.core.config import ProjectPaths, find_project
 from dgforecast.core.errors import DgforecastError, ParamsError
 from dgforecast.core.fileio import (
     refuse_raw,
@@ -138,6 +138,50 @@ def safe_child(folder, name) -> Path:
     return folder / name
 
 
+@dataclass
+class ReportRequest:
+    """What a report is asked for, every part checked before any kernel starts (``check_request``)."""
+
+    paths: ProjectPaths       # the workbook
+    read: dict                # sha256 of the data files the checks read: the snapshot must be that version
+    names: list               # the scenarios, in order
+    params: dict              # scenario -> ScenarioParams
+    overrides: dict           # laid over every scenario (``-p KEY=VALUE``)
+    out: Path | None          # ``--out``, resolved; None: reports/<YYYY-MM-DD>/, and latest
+    parent: Path              # the folder the report is placed in
+    targets: pd.DataFrame     # the target registry (``data.load_targets``)
+    sweep_file: Path | None   # the checked sweep results file of the heat map; None: no heat map
+
+
+def check_request(project, scenarios, out, overrides, sweep_file) -> ReportRequest:
+    """Every check of ``build_report``'s arguments against the workbook, before any kernel starts.
+
+    Raises
+    ------
+    ParamsError
+        For an unknown scenario, a bad parameter, ``--out`` or sweep file, or a scenario that fails
+        ``preflight``.
+    """
+    paths = find_project(project)
+    read = data_hashes(paths.root)  # the version the checks below read, and the snapshot must be
+    overrides = dict(overrides or {})
+    names = scenario_list(paths.params_file, scenarios)
+    params = {n: resolve_scenario(paths.params_file, n, overrides) for n in names}
+    out = None if out is None else Path(refuse_raw(out, paths.raw, "--out")).resolve()
+    if out is not None:
+        check_replaceable(out, paths.root, paths.reports)
+    parent = paths.reports if out is None else out.parent
+    refuse_raw(parent, paths.raw, "", "point the reports folder elsewhere or remove the link")
+    check_reports_folder(parent, latest=out is None)
+    for name in names:
+        safe_child(parent / "report" / "scenarios", name)
+    preflight(params, paths.root)
+    targets = load_targets(paths.raw)
+    if sweep_file is not None:
+        sweep_file = check_heat_map_file(sweep_file, set(targets["id"]))
+    return ReportRequest(paths, read, names, params, overrides, out, parent, targets, sweep_file)
+
+
 # ---------------------------------------------------------------- the scenarios' summaries
 def read_summaries(folder, scenarios, runs) -> pd.DataFrame:
     """The summary rows each successful scenario notebook wrote, as one tidy table."""
@@ -149,6 +193,51 @@ def read_summaries(folder, scenarios, runs) -> pd.DataFrame:
     if not frames:
         return pd.DataFrame(columns=REPORT_COLUMNS)
     return pd.concat(frames, ignore_index=True).reindex(columns=REPORT_COLUMNS)
+
+
+# ---------------------------------------------------------------- the report, written into its staging folder
+def stage_report(request, staging, workers, show_code, progress_stream, started) -> tuple:
+    """Everything a report holds, written into ``staging``: the notebooks run on a snapshot of the
+    workbook, then the tables and pages (``write_pages``) and the manifest; the snapshot is removed.
+
+    Returns
+    -------
+    (dict, DataFrame, float)
+        Job name -> NotebookRun, the summary table, and the seconds since ``started``.
+    """
+    workers = workers or os.cpu_count() or 1
+    snapshot = snapshot_workbook(request.paths, staging / SNAPSHOT, request.read)
+    jobs = report_jobs(request.paths, request.names, request.params, request.overrides, staging, show_code,
+                       request.sweep_file, snapshot.root)
+    runs = run_jobs(jobs, workers, Progress(len(jobs), progress_stream))
+    summary = write_pages(staging, request, runs, snapshot)
+    seconds = time.perf_counter() - started
+    record = manifest(request.paths, request.params, request.overrides, runs, seconds, workers, request.sweep_file,
+                      hashes=request.read)
+    write_text_atomic(staging / "manifest.json", json.dumps(record, ensure_ascii=False, indent=2, default=str))
+    shutil.rmtree(snapshot.root)
+    make_readable(staging)
+    return runs, summary, seconds
+
+
+def write_pages(staging, request, runs, snapshot) -> pd.DataFrame:
+    """summary.csv and summary.xlsx, the fact tables, index.html and memo.docx, into ``staging``.
+
+    The facts are read from the run's ``snapshot`` of the workbook, the version the notebooks read.
+    Returns the summary table.
+    """
+    summary = read_summaries(staging, request.names, runs)
+    write_csv_atomic(summary, staging / "summary.csv")
+    write_excel_atomic(summary_sheets(summary, request.targets), staging / "summary.xlsx", SUMMARY_FORMATS)
+    created = dt.datetime.now().strftime("%Y-%m-%d %H:%M")
+    labels = {n: (p.label_zh, p.label_en, assumptions_text(p)) for n, p in request.params.items()}
+    facts = report_facts(request.params, load_inputs(snapshot.root), snapshot.params_file.read_text(encoding="utf-8"),
+                         headline_scenario(snapshot.params_file, request.names))
+    for name, table in fact_tables(facts).items():
+        write_csv_atomic(table, staging / name)
+    write_text_atomic(staging / "index.html", index_html(summary, facts, request.names, runs, labels, created))
+    write_memo(staging / "memo.docx", facts, summary, created)
+    return summary
 
 
 # ---------------------------------------------------------------- the two entry points
@@ -183,49 +272,15 @@ def build_report(project=None, scenarios=None, out=None, workers=None, show_code
         Before any notebook runs, for an unknown scenario, a bad parameter or sweep file.
     """
     started = time.perf_counter()
-    paths = find_project(project)
-    read = data_hashes(paths.root)  # the version the checks below read, and the snapshot must be
-    overrides = dict(overrides or {})
-    names = scenario_list(paths.params_file, scenarios)
-    params = {n: resolve_scenario(paths.params_file, n, overrides) for n in names}
-    out = None if out is None else Path(refuse_raw(out, paths.raw, "--out")).resolve()
-    if out is not None:
-        check_replaceable(out, paths.root, paths.reports)
-    parent = paths.reports if out is None else out.parent
-    refuse_raw(parent, paths.raw, "", "point the reports folder elsewhere or remove the link")
-    check_reports_folder(parent, latest=out is None)
-    for name in names:
-        safe_child(parent / "report" / "scenarios", name)
-    preflight(params, paths.root)
-    targets = load_targets(paths.raw)
-    if sweep_file is not None:
-        sweep_file = check_heat_map_file(sweep_file, set(targets["id"]))
+    request = check_request(project, scenarios, out, overrides, sweep_file)
+    paths, out, parent = request.paths, request.out, request.parent
     parent.mkdir(parents=True, exist_ok=True)
     remove_stale_partials(parent)
     before = None if out is None else folder_state(out)
     staging = temp_folder(parent, f".{'report' if out is None else out.name}.partial-{os.getpid()}-")
     try:
-        workers = workers or os.cpu_count() or 1
-        snapshot = snapshot_workbook(paths, staging / SNAPSHOT, read)
-        jobs = report_jobs(paths, names, params, overrides, staging, show_code, sweep_file, snapshot.root)
-        runs = run_jobs(jobs, workers, Progress(len(jobs), progress_stream))
+        runs, summary, seconds = stage_report(request, staging, workers, show_code, progress_stream, started)
         failures = [name for name, run in runs.items() if not run.ok]
-        summary = read_summaries(staging, names, runs)
-        write_csv_atomic(summary, staging / "summary.csv")
-        write_excel_atomic(summary_sheets(summary, targets), staging / "summary.xlsx", SUMMARY_FORMATS)
-        created = dt.datetime.now().strftime("%Y-%m-%d %H:%M")
-        labels = {n: (p.label_zh, p.label_en, assumptions_text(p)) for n, p in params.items()}
-        facts = report_facts(params, load_inputs(snapshot.root), snapshot.params_file.read_text(encoding="utf-8"),
-                             headline_scenario(snapshot.params_file, names))
-        for name, table in fact_tables(facts).items():
-            write_csv_atomic(table, staging / name)
-        write_text_atomic(staging / "index.html", index_html(summary, facts, names, runs, labels, created))
-        write_memo(staging / "memo.docx", facts, summary, created)
-        seconds = time.perf_counter() - started
-        record = manifest(paths, params, overrides, runs, seconds, workers, sweep_file, hashes=read)
-        write_text_atomic(staging / "manifest.json", json.dumps(record, ensure_ascii=False, indent=2, default=str))
-        shutil.rmtree(snapshot.root)
-        make_readable(staging)
         folder, latest, note = place_report(staging, paths.reports, out, before, not failures)
     except OSError as exc:  # a full disk, a folder made read-only meanwhile
         what = f" (writing {Path(exc.filename).name})" if exc.filename else ""
