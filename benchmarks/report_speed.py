@@ -26,7 +26,7 @@ import yaml
 
 from dgforecast.core.config import find_project
 from dgforecast.plan.params import resolve_scenario, scenario_names
-from dgforecast.run.report import report_jobs
+from dgforecast.run.report_jobs import report_jobs
 
 GOAL = 0.5
 

@@ -1,7 +1,7 @@
 """The final verdict of every scenario, both readings, with and without the related city rows, and what moved it.
 
 Usage: ``.venv/bin/python benchmarks/verdicts.py [--as-of YYYY-MM]`` from the workbook (default: this
-month). Runs the workbook's own final assessment (``dgforecast.judge.tracking.final_assessment``) on the
+month). Runs the workbook's own final assessment (``dgforecast.judge.final.final_assessment``) on the
 workbook's params.yaml and data/raw, prints the tables and writes ``benchmarks/results/verdicts.md``,
 the file the README quotes its verdict figures from.
 
@@ -44,7 +44,7 @@ def _only(inputs, measures):
 
 
 def verdict_rows(names, inputs, as_of):
-    from dgforecast.judge.tracking import final_assessment
+    from dgforecast.judge.final import final_assessment
     from dgforecast.plan.params import resolve_scenario
 
     without = {**inputs, "evidence": inputs["evidence"][inputs["evidence"]["measure"] != "city_value_added"]}
@@ -74,7 +74,7 @@ def report(as_of) -> str:
     from dgforecast.engine.prior import prior_moments, simulated_years, state_layout
     from dgforecast.engine.simulate import evidence_rows, usable_observations
     from dgforecast.judge.assess import assess_inputs
-    from dgforecast.judge.tracking import reading_statements
+    from dgforecast.judge.readings import reading_statements
     from dgforecast.plan.params import resolve_scenario, scenario_names
     from dgforecast.plan.targets import level_targets
     from dgforecast.run.pipeline import load_inputs

@@ -100,7 +100,7 @@ def _grep(pattern) -> list[str]:
     ("the conjugate update", r"np\.linalg\.solve\(S, ", "engine/posterior.py"),
     ("the compound-growth formula", r"\*\* ?\(1(\.0)? ?/", "plan/targets.py"),
     ("a process pool", r"ProcessPoolExecutor\(", "core/workers.py"),
-    ("the notebook jobs runner", r"^def run_jobs\(", "run/notebook.py"),
+    ("the notebook jobs runner", r"^def run_jobs\(", "run/jobs.py"),
 ])
 def test_each_idea_is_written_once(idea, pattern, home):
     places = _grep(pattern)

@@ -99,7 +99,7 @@ def count_target_assessment(target_row, progress, as_of_month, thresholds=None) 
     target_row : Mapping
         A count target (``id``, ``threshold``, ``comparison``, ``deadline``, ``start_year``).
     progress : DataFrame
-        ``data.load_progress``: target_id, year, count (newly achieved that year), source, published.
+        ``target_progress.load_progress``: target_id, year, count (newly achieved that year), source, published.
     as_of_month : str
         YYYY-MM: only rows published by then count.
     thresholds : StatusThresholds, optional

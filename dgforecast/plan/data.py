@@ -1,8 +1,10 @@
-"""Load and check the raw files: the plan's baselines, divisions and targets, progress and history.
+"""Load and check the raw files: the plan's baselines, divisions and targets, and history.
 
 Every raw file is read as text and checked row by row (``dgforecast.core.csvfile``), so a bad value is
-reported with its file, line and column rather than surfacing later as a NaN. What the plan's figures
-imply is ``dgforecast.plan.figures``. Nothing here writes anything: the stage layer
+reported with its file, line and column rather than surfacing later as a NaN. The counts towards
+count targets are ``dgforecast.plan.target_progress``'s, the evidence ``dgforecast.plan.evidence``'s.
+What the plan's figures imply is ``dgforecast.plan.figures``; the one long table of them all
+``dgforecast.plan.iamc``. Nothing here writes anything: the stage layer
 (``pipeline.build_processed``) writes data/processed/ once every check has passed.
 """
 
@@ -36,7 +38,6 @@ log = logging.getLogger(__name__)
 BASELINES_FILE = "plan_baselines.csv"
 DIVISIONS_FILE = "plan_divisions.csv"
 TARGETS_FILE = "plan_targets.csv"
-PROGRESS_FILE = "target_progress.csv"
 #: The file figures after the baseline once went to; they are evidence now (one home: evidence.csv).
 RETIRED_ACTUALS_FILE = "actuals.csv"
 
@@ -60,7 +61,6 @@ TARGET_COLUMNS = ["id", "name_zh", "name_en", "kind", "unit", "threshold", "comp
                   "deadline", "start_year", "section", "measure", "note"]
 HISTORY_COLUMNS = ["series_id", "region", "industry", "metric", "unit", "year", "period", "value",
                    "basis", "price_basis", "reliability", "source_url", "source_phrase"]
-PROGRESS_COLUMNS = ["target_id", "year", "count", "source", "published"]
 
 
 # ---------------------------------------------------------------- loaders
@@ -298,64 +298,6 @@ def _check_plan_scale(path, index, row, figures):
                         "check the digits and the unit")
 
 
-#: The largest count a progress row may hold: the plan's count targets are 1 to 200 (firms,
-#: projects, talents), so anything near this bound is a typing slip, not progress.
-MAX_PROGRESS_COUNT = 100_000
-
-
-def _check_count_published(path, index, text, year, today):
-    """A count's ``published`` month: YYYY-MM, not in the future, not before December of its year."""
-    where = f"{line_label(index)}, column published"
-    if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", text or ""):
-        raise DataError(path, where, f"{text!r} is not a month; write the month the count was published, YYYY-MM "
-                        "(vintages use a count only from then on)")
-    now = f"{today.year:04d}-{today.month:02d}"
-    if text > now:
-        raise DataError(path, where, f"{text} is in the future (today is {now})")
-    if text < f"{year}-12":
-        raise DataError(path, where, f"{text} is before the end of {year}, the year the count is for; "
-                        "check the year or the month")
-
-
-def load_progress(raw_dir, targets, today=None) -> pd.DataFrame:
-    """Counts achieved so far towards count targets (``target_progress.csv``), if the file exists.
-
-    Each row is the number newly achieved in ``year`` and the month it was ``published`` (a forecast
-    as of a month uses only the counts published by then). Returns an empty table with the right
-    columns when the file is absent.
-    """
-    import datetime as dt
-
-    today = today or dt.date.today()
-    path = Path(raw_dir) / PROGRESS_FILE
-    if not path.exists():
-        return pd.DataFrame({"target_id": pd.Series(dtype=str), "year": pd.Series(dtype=int),
-                             "count": pd.Series(dtype=float), "source": pd.Series(dtype=str),
-                             "published": pd.Series(dtype=str)})
-    frame = read_table(path, PROGRESS_COLUMNS)
-    known = set(targets["id"])
-    years, counts = [], []
-    for i, row in frame.iterrows():
-        if row["target_id"] not in known:
-            raise DataError(path, f"{line_label(i)}, column target_id", f"unknown target {row['target_id']!r}; see plan_targets.csv")
-        cell_required(path, i, "source", row["source"])
-        years.append(cell_year(path, i, "year", row["year"]))
-        counts.append(cell_number(path, i, "count", row["count"]))
-        if counts[-1] != int(counts[-1]) or not 0 <= counts[-1] <= MAX_PROGRESS_COUNT:
-            raise DataError(path, f"{line_label(i)}, column count", f"count {row['count']} must be a whole number "
-                            f"from 0 to {MAX_PROGRESS_COUNT:,} (firms, projects or people achieved that year)")
-        target = targets.loc[targets["id"] == row["target_id"]].iloc[0]
-        first, last = int(target["start_year"]) + 1, int(target["deadline"])
-        if not first <= years[-1] <= last:
-            raise DataError(path, f"{line_label(i)}, column year", f"year {years[-1]} is outside the plan window of "
-                            f"{row['target_id']} ({first}-{last}: the years after start_year up to the deadline); "
-                            "counts from other years are not progress towards it")
-        _check_count_published(path, i, row["published"], years[-1], today)
-    frame = frame.assign(year=years, count=counts)
-    no_duplicates(path, frame, ["target_id", "year"], "target-year")
-    return frame
-
-
 def history_series(history, series_id, basis="level", period="year") -> pd.Series:
     """One published series as a year-indexed ``pd.Series`` (values in the file's unit).
 
@@ -379,32 +321,3 @@ def history_series_or_none(history, series_id):
     if series_id is None or not (history["series_id"] == series_id).any():
         return None
     return history_series(history, series_id)
-
-
-# ---------------------------------------------------------------- processed tables
-_BASIS_SUFFIX = {"level": "", "count": "", "at_least": "|At least", "yoy_pct": "|Growth", "share_pct": "|Share of Whole"}
-
-
-def to_iamc(baselines, history, derived, plan) -> pd.DataFrame:
-    """One tidy long table (IAMC columns plus provenance) of every figure the workbook uses."""
-    region = plan.plan.region_en
-    plan_rows = pd.DataFrame({
-        "model": f"Plan ({plan.plan.plan_month})", "scenario": "Historical", "region": region,
-        "variable": baselines["variable"] + baselines["basis"].map(_BASIS_SUFFIX),
-        "unit": baselines["unit"], "year": baselines["year"], "value": baselines["value"],
-        "price_basis": baselines["price_basis"], "reliability": "press_or_official",
-        "source": "plan section " + baselines["section"],
-    })
-    yearly = history[history["period"] == "year"]
-    published = pd.DataFrame({
-        "model": "Published statistics", "scenario": "Historical", "region": yearly["region"],
-        "variable": yearly["series_id"] + yearly["basis"].map(_BASIS_SUFFIX),
-        "unit": yearly["unit"], "year": yearly["year"], "value": yearly["value"],
-        "price_basis": yearly["price_basis"], "reliability": yearly["reliability"], "source": yearly["source_url"],
-    })
-    implied = pd.DataFrame({
-        "model": "dgforecast derived", "scenario": "Historical", "region": region,
-        "variable": derived["variable"], "unit": derived["unit"], "year": derived["year"], "value": derived["value"],
-        "price_basis": "current", "reliability": "derived", "source": derived["formula"],
-    })
-    return pd.concat([plan_rows, published, implied], ignore_index=True)

@@ -13,7 +13,10 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from dgforecast.judge.assess import assess_inputs, fan_quantiles
-from dgforecast.judge.tracking import final_assessment, hinge_table, reading_statements, track, verdict_crossings
+from dgforecast.judge.final import final_assessment
+from dgforecast.judge.hinge import hinge_table, verdict_crossings
+from dgforecast.judge.readings import reading_statements
+from dgforecast.judge.tracking import track
 from dgforecast.plan.evidence import select_evidence
 from dgforecast.plan.targets import targets_table
 
@@ -31,7 +34,7 @@ class ReportFacts:
     headline : str
         The scenario the report leads with (params.yaml ``headline:``; ``base`` by default).
     finals : dict
-        Scenario -> ``tracking.final_assessment`` (both readings).
+        Scenario -> ``final.final_assessment`` (both readings).
     result : ScenarioResult
         The headline scenario assessed as of now (its paths give the fan chart; its ``counts`` the counts).
     evidence : DataFrame
@@ -43,7 +46,8 @@ class ReportFacts:
     fan_png : bytes
         The fan chart of the headline scenario's first level target (empty without a level target).
     track, hinge, crossings, statements : DataFrame
-        ``tracking.track``, ``hinge_table``, ``verdict_crossings`` and ``reading_statements`` of the headline.
+        ``tracking.track``, ``hinge.hinge_table``, ``hinge.verdict_crossings`` and ``readings.reading_statements``
+        of the headline.
     plan : dgforecast.plan.plan_file.Plan
         The plan (its title, document and dates).
     """

@@ -25,14 +25,14 @@ from dgforecast.plan.data import (
     load_baselines,
     load_divisions,
     load_history,
-    load_progress,
     load_targets,
-    to_iamc,
 )
 from dgforecast.plan.evidence import EVIDENCE_FILE, load_evidence
 from dgforecast.plan.figures import cross_checks, derive_plan_figures
+from dgforecast.plan.iamc import to_iamc
 from dgforecast.plan.params import parse_overrides, resolve_scenario
 from dgforecast.plan.plan_file import PLAN_FILE, load_plan
+from dgforecast.plan.target_progress import load_progress
 from dgforecast.plan.targets import NO_TARGETS, require_targets, targets_records, targets_table
 
 log = logging.getLogger(__name__)
@@ -327,7 +327,8 @@ def describe_track(scenario, items=None, project=None, as_json=False, out=None, 
     ``out`` (FILE.csv) also writes the track table and its chart (FILE.png) atomically; it is refused
     inside data/raw/. ``evidence_file`` replaces data/raw/evidence.csv.
     """
-    from dgforecast.judge.tracking import final_assessment, track
+    from dgforecast.judge.final import final_assessment
+    from dgforecast.judge.tracking import track
 
     paths = find_project(project)
     out = _track_out(out, paths)

@@ -22,9 +22,10 @@ from dgforecast.core.fileio import locked, write_text_atomic
 from dgforecast.core.kinds import kind_of
 from dgforecast.core.yamlfile import did_you_mean
 from dgforecast.judge.count_targets import judge_counts
-from dgforecast.plan.data import MAX_PROGRESS_COUNT, PROGRESS_FILE, load_progress, load_targets
+from dgforecast.plan.data import load_targets
 from dgforecast.plan.evidence import MONTH
 from dgforecast.plan.params import headline_scenario, resolve_scenario
+from dgforecast.plan.target_progress import MAX_PROGRESS_COUNT, PROGRESS_FILE, load_progress
 
 HEADER = ["target_id", "year", "count", "published", "source", "note"]
 

@@ -14,8 +14,9 @@ renamed into place when done, one run at a time, and every page reads one versio
 copied once after the checks (``report_folders``: the dated names, ``latest``, the lock, the
 snapshot); the manifest records the hashes of that version.
 
-The notebooks run through ``notebook.run_jobs``; the pages' look is ``index_page``'s, the manifest
-``provenance``'s and the folders ``report_folders``': this module decides what runs and what is written.
+Which notebooks run, and how, is ``report_jobs``'; they run through ``jobs.run_jobs``; the pages'
+look is ``index_page``'s, the manifest ``provenance``'s and the folders ``report_folders``': this
+module checks the request, runs the jobs and decides what is written.
 """
 
 import datetime as dt
@@ -29,7 +30,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from dgforecast.core.config import NUMBERED_NOTEBOOKS, SCENARIO_NOTEBOOK, SWEEP_NOTEBOOK, find_project
+from dgforecast.core.config import ProjectPaths, find_project
 from dgforecast.core.errors import DgforecastError, ParamsError
 from dgforecast.core.fileio import (
     refuse_raw,
@@ -43,24 +44,11 @@ from dgforecast.core.yamlfile import did_you_mean
 from dgforecast.judge.assess import REPORT_COLUMNS
 from dgforecast.plan.data import load_targets
 from dgforecast.plan.params import headline_scenario, parse_overrides, resolve_scenario, scenario_names
-from dgforecast.present.document import home_href
 from dgforecast.present.facts import fact_tables, report_facts
 from dgforecast.present.index_page import index_html, parameters_table_html
 from dgforecast.present.memo import write_memo
 from dgforecast.present.tables import SUMMARY_FORMATS, assumptions_text, summary_sheets, summary_text
-from dgforecast.present.words import evidence_line
-from dgforecast.run.notebook import (
-    DEFAULT_RUNS,
-    RUNS,
-    NotebookJob,
-    Progress,
-    check_sources,
-    notebook_parameters,
-    run_job,
-    run_jobs,
-    scenario_job,
-    scenario_subject,
-)
+from dgforecast.run.jobs import Progress, check_sources, run_job, run_jobs, scenario_job
 from dgforecast.run.pipeline import load_inputs
 from dgforecast.run.provenance import data_hashes, manifest
 from dgforecast.run.report_folders import (
@@ -72,6 +60,7 @@ from dgforecast.run.report_folders import (
     place_report,
     snapshot_workbook,
 )
+from dgforecast.run.report_jobs import report_jobs
 from dgforecast.run.sweep.results import check_heat_map_file
 
 log = logging.getLogger(__name__)
@@ -149,6 +138,50 @@ def safe_child(folder, name) -> Path:
     return folder / name
 
 
+@dataclass
+class ReportRequest:
+    """What a report is asked for, every part checked before any kernel starts (``check_request``)."""
+
+    paths: ProjectPaths       # the workbook
+    read: dict                # sha256 of the data files the checks read: the snapshot must be that version
+    names: list               # the scenarios, in order
+    params: dict              # scenario -> ScenarioParams
+    overrides: dict           # laid over every scenario (``-p KEY=VALUE``)
+    out: Path | None          # ``--out``, resolved; None: reports/<YYYY-MM-DD>/, and latest
+    parent: Path              # the folder the report is placed in
+    targets: pd.DataFrame     # the target registry (``data.load_targets``)
+    sweep_file: Path | None   # the checked sweep results file of the heat map; None: no heat map
+
+
+def check_request(project, scenarios, out, overrides, sweep_file) -> ReportRequest:
+    """Every check of ``build_report``'s arguments against the workbook, before any kernel starts.
+
+    Raises
+    ------
+    ParamsError
+        For an unknown scenario, a bad parameter, ``--out`` or sweep file, or a scenario that fails
+        ``preflight``.
+    """
+    paths = find_project(project)
+    read = data_hashes(paths.root)  # the version the checks below read, and the snapshot must be
+    overrides = dict(overrides or {})
+    names = scenario_list(paths.params_file, scenarios)
+    params = {n: resolve_scenario(paths.params_file, n, overrides) for n in names}
+    out = None if out is None else Path(refuse_raw(out, paths.raw, "--out")).resolve()
+    if out is not None:
+        check_replaceable(out, paths.root, paths.reports)
+    parent = paths.reports if out is None else out.parent
+    refuse_raw(parent, paths.raw, "", "point the reports folder elsewhere or remove the link")
+    check_reports_folder(parent, latest=out is None)
+    for name in names:
+        safe_child(parent / "report" / "scenarios", name)
+    preflight(params, paths.root)
+    targets = load_targets(paths.raw)
+    if sweep_file is not None:
+        sweep_file = check_heat_map_file(sweep_file, set(targets["id"]))
+    return ReportRequest(paths, read, names, params, overrides, out, parent, targets, sweep_file)
+
+
 # ---------------------------------------------------------------- the scenarios' summaries
 def read_summaries(folder, scenarios, runs) -> pd.DataFrame:
     """The summary rows each successful scenario notebook wrote, as one tidy table."""
@@ -162,91 +195,52 @@ def read_summaries(folder, scenarios, runs) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True).reindex(columns=REPORT_COLUMNS)
 
 
+# ---------------------------------------------------------------- the report, written into its staging folder
+def stage_report(request, staging, workers, show_code, progress_stream, started) -> tuple:
+    """Everything a report holds, written into ``staging``: the notebooks run on a snapshot of the
+    workbook, then the tables and pages (``write_pages``) and the manifest; the snapshot is removed.
+
+    Returns
+    -------
+    (dict, DataFrame, float)
+        Job name -> NotebookRun, the summary table, and the seconds since ``started``.
+    """
+    workers = workers or os.cpu_count() or 1
+    snapshot = snapshot_workbook(request.paths, staging / SNAPSHOT, request.read)
+    jobs = report_jobs(request.paths, request.names, request.params, request.overrides, staging, show_code,
+                       request.sweep_file, snapshot.root)
+    runs = run_jobs(jobs, workers, Progress(len(jobs), progress_stream))
+    summary = write_pages(staging, request, runs, snapshot)
+    seconds = time.perf_counter() - started
+    record = manifest(request.paths, request.params, request.overrides, runs, seconds, workers, request.sweep_file,
+                      hashes=request.read)
+    write_text_atomic(staging / "manifest.json", json.dumps(record, ensure_ascii=False, indent=2, default=str))
+    shutil.rmtree(snapshot.root)
+    make_readable(staging)
+    return runs, summary, seconds
+
+
+def write_pages(staging, request, runs, snapshot) -> pd.DataFrame:
+    """summary.csv and summary.xlsx, the fact tables, index.html and memo.docx, into ``staging``.
+
+    The facts are read from the run's ``snapshot`` of the workbook, the version the notebooks read.
+    Returns the summary table.
+    """
+    summary = read_summaries(staging, request.names, runs)
+    write_csv_atomic(summary, staging / "summary.csv")
+    write_excel_atomic(summary_sheets(summary, request.targets), staging / "summary.xlsx", SUMMARY_FORMATS)
+    created = dt.datetime.now().strftime("%Y-%m-%d %H:%M")
+    labels = {n: (p.label_zh, p.label_en, assumptions_text(p)) for n, p in request.params.items()}
+    facts = report_facts(request.params, load_inputs(snapshot.root), snapshot.params_file.read_text(encoding="utf-8"),
+                         headline_scenario(snapshot.params_file, request.names))
+    for name, table in fact_tables(facts).items():
+        write_csv_atomic(table, staging / name)
+    write_text_atomic(staging / "index.html", index_html(summary, facts, request.names, runs, labels, created))
+    write_memo(staging / "memo.docx", facts, summary, created)
+    return summary
+
+
 # ---------------------------------------------------------------- the two entry points
-def notebook_runs(path) -> str:
-    """How the report runs the notebook at ``path``: one of ``notebook.RUNS``.
-
-    Read from the notebook's metadata ``"dgforecast": {"runs": ...}``; without it, ``DEFAULT_RUNS``
-    by file name, else ``"once"``.
-
-    Raises
-    ------
-    ParamsError
-        When the file is not a notebook or names an unknown mode.
-    """
-    path = Path(path)
-    try:
-        metadata = json.loads(path.read_text(encoding="utf-8")).get("metadata", {})
-    except (OSError, ValueError, AttributeError) as exc:
-        raise ParamsError(f"{path}: not a readable notebook ({exc})") from None
-    runs = (metadata.get("dgforecast") or {}).get("runs", DEFAULT_RUNS.get(path.name, "once"))
-    if runs not in RUNS:
-        raise ParamsError(f"{path}: metadata dgforecast.runs = {runs!r}; use one of {', '.join(RUNS)}")
-    return runs
-
-
-def report_jobs(paths, names, params, overrides, folder, show_code, sweep_file=None, data_root=None) -> list:
-    """The jobs of a report: every numbered notebook in notebooks/ (``NN_name.ipynb``), each as it declares.
-
-    ``once`` (01, 02, 06, and a notebook without the metadata): with the first scenario (``base`` if
-    chosen). ``per_scenario``: once for each scenario; 03 is the scenario page ``scenarios/<name>``,
-    writing ``scenarios/<name>_summary.csv``, any other notebook ``<stem>/<name>``.
-    ``across_scenarios`` (04): once, with ``scenarios`` and the ``overrides``. ``on_sweep_file`` (05): on
-    ``sweep_file``, when one is given. Every job gets ``interactive = False``: no one moves a slider in
-    a report. Every page opens with a link back to index.html, and its title names the scenario of a
-    per-scenario page (``document``). Slowest first, so parallel workers finish together: the once and across notebooks from
-    the last number down (the later ones assess more), then the scenarios.
-
-    ``data_root`` is the folder injected as ``project_dir`` (the run's snapshot of the workbook's data;
-    default the workbook itself); the notebooks are the workbook's own.
-
-    Raises
-    ------
-    ParamsError
-        When a notebook declares an unknown mode or a workbook notebook is missing from notebooks/.
-    """
-    root = paths.root if data_root is None else Path(data_root)
-    first = headline_scenario(paths.params_file, names)
-    inputs = load_inputs(root)
-    evidence, title = inputs["evidence"], inputs["plan"].plan.title_zh
-    shared = notebook_parameters(params[first], root)
-
-    def opening_of(name):
-        return parameters_table_html(params[name], evidence_line(params[name], evidence))
-
-    opening = opening_of(first)
-    static = {"interactive": False}
-
-    def job(name, source, parameters, preamble_html="", subject="", appendix_html=""):
-        # every page links back to index.html, relatively: the report folder can be moved
-        return NotebookJob(name, source, folder, {**parameters, **static}, preamble_html, show_code, subject,
-                           home_href(f"{name}.html"), title, appendix_html)
-
-    def per_scenario(source, n):
-        if source.name == SCENARIO_NOTEBOOK:
-            page = scenario_job(params[n], root, folder, f"scenarios/{n}", opening_of(n), show_code, source=source)
-            return job(page.name, source, page.parameters, page.preamble_html, page.subject)
-        return job(f"{source.stem}/{n}", source, notebook_parameters(params[n], root), opening_of(n),
-                   scenario_subject(params[n]))
-
-    sources = sorted(paths.notebooks.glob(NUMBERED_NOTEBOOKS), reverse=True)
-    runs = {source: notebook_runs(source) for source in sources}
-    jobs = []
-    for source in sources:
-        if runs[source] == "once":  # a page of the plan as a whole opens with its answer: parameters at its end
-            jobs.append(job(source.stem, source, shared, appendix_html=opening))
-        elif runs[source] == "across_scenarios":
-            jobs.append(job(source.stem, source, {"project_dir": str(root), "scenarios": names,
-                                                  "overrides": overrides}))
-    jobs += [per_scenario(source, n) for source in sorted(sources) if runs[source] == "per_scenario" for n in names]
-    if sweep_file is not None:  # the heat map needs a sweep notebook: 05 when none declares itself
-        sweeps = [s for s in sorted(sources) if runs[s] == "on_sweep_file"] or [paths.notebooks / SWEEP_NOTEBOOK]
-        jobs += [job(s.stem, s, {"project_dir": str(root), "results_file": str(sweep_file)}) for s in sweeps]
-    # The scenario pages and summary.csv come from 03: a report without it is refused, not run empty.
-    check_sources([*jobs, job("scenarios", paths.notebooks / SCENARIO_NOTEBOOK, {})])
-    return jobs
-
-
 def build_report(project=None, scenarios=None, out=None, workers=None, show_code=False, overrides=None,
                  progress_stream=None, sweep_file=None) -> ReportResult:
     """Run every notebook for the chosen scenarios and write the report folder.
@@ -278,49 +272,15 @@ def build_report(project=None, scenarios=None, out=None, workers=None, show_code
         Before any notebook runs, for an unknown scenario, a bad parameter or sweep file.
     """
     started = time.perf_counter()
-    paths = find_project(project)
-    read = data_hashes(paths.root)  # the version the checks below read, and the snapshot must be
-    overrides = dict(overrides or {})
-    names = scenario_list(paths.params_file, scenarios)
-    params = {n: resolve_scenario(paths.params_file, n, overrides) for n in names}
-    out = None if out is None else Path(refuse_raw(out, paths.raw, "--out")).resolve()
-    if out is not None:
-        check_replaceable(out, paths.root, paths.reports)
-    parent = paths.reports if out is None else out.parent
-    refuse_raw(parent, paths.raw, "", "point the reports folder elsewhere or remove the link")
-    check_reports_folder(parent, latest=out is None)
-    for name in names:
-        safe_child(parent / "report" / "scenarios", name)
-    preflight(params, paths.root)
-    targets = load_targets(paths.raw)
-    if sweep_file is not None:
-        sweep_file = check_heat_map_file(sweep_file, set(targets["id"]))
+    request = check_request(project, scenarios, out, overrides, sweep_file)
+    paths, out, parent = request.paths, request.out, request.parent
     parent.mkdir(parents=True, exist_ok=True)
     remove_stale_partials(parent)
     before = None if out is None else folder_state(out)
     staging = temp_folder(parent, f".{'report' if out is None else out.name}.partial-{os.getpid()}-")
     try:
-        workers = workers or os.cpu_count() or 1
-        snapshot = snapshot_workbook(paths, staging / SNAPSHOT, read)
-        jobs = report_jobs(paths, names, params, overrides, staging, show_code, sweep_file, snapshot.root)
-        runs = run_jobs(jobs, workers, Progress(len(jobs), progress_stream))
+        runs, summary, seconds = stage_report(request, staging, workers, show_code, progress_stream, started)
         failures = [name for name, run in runs.items() if not run.ok]
-        summary = read_summaries(staging, names, runs)
-        write_csv_atomic(summary, staging / "summary.csv")
-        write_excel_atomic(summary_sheets(summary, targets), staging / "summary.xlsx", SUMMARY_FORMATS)
-        created = dt.datetime.now().strftime("%Y-%m-%d %H:%M")
-        labels = {n: (p.label_zh, p.label_en, assumptions_text(p)) for n, p in params.items()}
-        facts = report_facts(params, load_inputs(snapshot.root), snapshot.params_file.read_text(encoding="utf-8"),
-                             headline_scenario(snapshot.params_file, names))
-        for name, table in fact_tables(facts).items():
-            write_csv_atomic(table, staging / name)
-        write_text_atomic(staging / "index.html", index_html(summary, facts, names, runs, labels, created))
-        write_memo(staging / "memo.docx", facts, summary, created)
-        seconds = time.perf_counter() - started
-        record = manifest(paths, params, overrides, runs, seconds, workers, sweep_file, hashes=read)
-        write_text_atomic(staging / "manifest.json", json.dumps(record, ensure_ascii=False, indent=2, default=str))
-        shutil.rmtree(snapshot.root)
-        make_readable(staging)
         folder, latest, note = place_report(staging, paths.reports, out, before, not failures)
     except OSError as exc:  # a full disk, a folder made read-only meanwhile
         what = f" (writing {Path(exc.filename).name})" if exc.filename else ""

@@ -12,18 +12,10 @@ import pytest
 
 from dgforecast.cli import main
 from dgforecast.judge.assess import assess_inputs
-from dgforecast.judge.tracking import (
-    TRACK_COLUMNS,
-    band_held,
-    crps_sample,
-    final_assessment,
-    hinge_table,
-    log_score,
-    reading_statements,
-    track,
-    verdict_crossings,
-    vintages,
-)
+from dgforecast.judge.final import final_assessment
+from dgforecast.judge.hinge import hinge_table, verdict_crossings
+from dgforecast.judge.readings import reading_statements
+from dgforecast.judge.tracking import TRACK_COLUMNS, band_held, crps_sample, log_score, track, vintages
 from dgforecast.judge.verdicts import verdict, verdict_detail
 from dgforecast.plan.params import changed, resolve_scenario
 from dgforecast.plan.schema import VerdictThresholds

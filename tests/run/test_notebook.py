@@ -12,17 +12,8 @@ from dgforecast.core.config import SCENARIO_NOTEBOOK
 from dgforecast.core.errors import ParamsError
 from dgforecast.plan.params import resolve_scenario
 from dgforecast.present.notebook_html import export_html, insert_appendix, insert_preamble
-from dgforecast.run.notebook import (
-    CellFailure,
-    NotebookJob,
-    NotebookRun,
-    Progress,
-    check_sources,
-    execute_notebook,
-    kernel_argv,
-    run_jobs,
-    scenario_job,
-)
+from dgforecast.run.jobs import NotebookJob, Progress, check_sources, run_jobs, scenario_job
+from dgforecast.run.notebook import CellFailure, NotebookRun, execute_notebook, kernel_argv
 
 FIXTURES = Path(__file__).resolve().parents[1] / "notebooks"
 

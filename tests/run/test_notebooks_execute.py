@@ -1,7 +1,7 @@
 """Every numbered notebook runs for every scenario of the shipped params.yaml without an error output.
 
 The notebooks come from this repository (they are package code), the workbook from the shipped
-copy (``tests/fixtures/workbook``). How each notebook runs is what it declares (``report.notebook_runs``):
+copy (``tests/fixtures/workbook``). How each notebook runs is what it declares (``report_jobs.notebook_runs``):
 one that runs once or per scenario in a report runs here for every scenario, one across scenarios
 runs once over all of them, and the sweep notebook runs in tests/run/test_report.py on a sweep file, so
 a notebook added to notebooks/ is tested with no change here. Nothing injects ``interactive``, as
@@ -23,11 +23,13 @@ import pytest
 
 from dgforecast.core.config import NUMBERED_NOTEBOOKS, SCENARIO_NOTEBOOK, ProjectPaths
 from dgforecast.judge.assess import REPORT_COLUMNS
-from dgforecast.run.notebook import NotebookJob, execute_notebook, notebook_parameters, run_jobs
+from dgforecast.run.jobs import NotebookJob, run_jobs
+from dgforecast.run.notebook import execute_notebook
+from dgforecast.run.parameters import notebook_parameters
 
 PLAN_NOTEBOOK = "01_plan_baselines.ipynb"
 from dgforecast.plan.params import headline_scenario, resolve_scenario, scenario_names
-from dgforecast.run.report import notebook_runs
+from dgforecast.run.report_jobs import notebook_runs
 from tests.conftest import BUILT_SCENARIOS, REPO, SHIPPED, copy_workbook
 
 SMALL = {"n_sims": 200}

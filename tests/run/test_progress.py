@@ -28,7 +28,7 @@ def test_a_count_is_appended_and_the_target_gets_a_probability(workbook, capsys)
 
 
 def test_the_readme_count_example_is_not_confirmed_and_not_used_as_of_the_plan(workbook, capsys):
-    from dgforecast.judge.tracking import final_assessment
+    from dgforecast.judge.final import final_assessment
     from dgforecast.plan.params import resolve_scenario
     from dgforecast.run.pipeline import load_inputs
 

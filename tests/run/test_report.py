@@ -13,7 +13,7 @@ from dgforecast.cli import main
 from dgforecast.core.config import SWEEP_NOTEBOOK
 from dgforecast.core.errors import ParamsError
 from dgforecast.judge.assess import REPORT_COLUMNS
-from dgforecast.run import report, report_folders
+from dgforecast.run import report, report_folders, report_jobs
 from dgforecast.run.provenance import sha256_of
 from tests.conftest import BUILT_SCENARIOS, REPO, put_report
 
@@ -237,7 +237,7 @@ def test_every_page_of_a_report_links_home_relatively_and_scenario_pages_name_th
     nbformat.write(mine, fake_workbook / "notebooks" / "07_mine.ipynb")
     names = ["base", "shock"]
     params = {n: resolve_scenario(paths.params_file, n) for n in names}
-    jobs = report.report_jobs(paths, names, params, {}, tmp_path, False, sweep_file=tmp_path / "s.csv")
+    jobs = report_jobs.report_jobs(paths, names, params, {}, tmp_path, False, sweep_file=tmp_path / "s.csv")
     for job in jobs:
         assert (job.html.parent / job.home).resolve() == (tmp_path / "index.html").resolve(), job.name
     subjects = {job.name: job.subject for job in jobs}

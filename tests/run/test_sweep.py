@@ -468,7 +468,7 @@ def test_stopping_a_notebook_sweep_ends_its_workers_at_once(tmp_path, monkeypatc
     import multiprocessing
 
     import dgforecast.run.sweep.pages
-    from dgforecast.run.notebook import NotebookJob, run_jobs
+    from dgforecast.run.jobs import NotebookJob, run_jobs
     from dgforecast.run.sweep.pages import render_point
 
     monkeypatch.setattr(dgforecast.run.sweep.pages, "run_job", _fast_or_stuck)  # inherited by the forked workers

@@ -16,12 +16,12 @@ import pytest
 from dgforecast.core.config import NUMBERED_NOTEBOOKS
 from dgforecast.core.yamlfile import did_you_mean
 from dgforecast.plan import schema as params_schema
-from dgforecast.run.report import notebook_runs
+from dgforecast.run.report_jobs import notebook_runs
 
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = ROOT / "notebooks"
 NUMBERED = sorted(NOTEBOOKS.glob(NUMBERED_NOTEBOOKS))
-#: What the runner injects beside the scenario's fields, by how a notebook runs (report.report_jobs).
+#: What the runner injects beside the scenario's fields, by how a notebook runs (report_jobs.report_jobs).
 RUNNER_NAMES = {"once": {"project_dir", "interactive"},
                 "per_scenario": {"project_dir", "interactive", "summary_csv"},
                 "across_scenarios": {"project_dir", "scenarios", "overrides"},

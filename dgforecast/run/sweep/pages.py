@@ -2,7 +2,7 @@
 
 Each point's notebook is named after the hash of its resolved parameters, so a rerun skips the
 points already rendered and retries only the failed ones. The notebooks run through the one
-notebook runner (``notebook.run_jobs``), which also starts a kernel again that died before its
+notebook runner (``jobs.run_jobs``), which also starts a kernel again that died before its
 first cell.
 """
 
@@ -17,7 +17,7 @@ from dgforecast.core.fileio import write_csv_atomic
 from dgforecast.engine.batch import point_params
 from dgforecast.plan.params import to_papermill_yaml
 from dgforecast.present.index_page import sweep_point_html
-from dgforecast.run.notebook import Progress, check_sources, run_job, run_jobs, scenario_job, scenario_subject
+from dgforecast.run.jobs import Progress, check_sources, run_job, run_jobs, scenario_job, scenario_subject
 
 #: Where the pages of ``sweep_base.csv`` go: ``sweep_base_notebooks/``.
 NOTEBOOKS_SUFFIX = "_notebooks"
