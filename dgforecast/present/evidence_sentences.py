@@ -95,7 +95,7 @@ def evidence_note(evidence_used, evidence) -> tuple[str, str]:
 def reason_words(row, target, evidence) -> tuple[str, str]:
     """What a verdict of the final assessment rests on, in words (zh, en): no ids.
 
-    ``row`` is a row of ``tracking.final_assessment``; ``evidence`` the evidence table.
+    ``row`` is a row of ``final.final_assessment``; ``evidence`` the evidence table.
     """
     if is_level(target["kind"]):
         if is_missing(row.get("p_met")) and not row.get("decided_by"):
@@ -142,7 +142,7 @@ def unassessed_words(target) -> tuple[str, str]:
 def evidence_notes(final, targets, evidence, assessed, anchors=None) -> tuple[str, str]:
     """What each level target's verdict rests on, in one line (zh, en): the targets named when there are several.
 
-    ``final`` is ``tracking.final_assessment``; ``assessed`` the ids of the targets the evidence was read for
+    ``final`` is ``final.final_assessment``; ``assessed`` the ids of the targets the evidence was read for
     (``AssessmentResult.evidence``); ``anchors`` target id -> the evidence id of the figure its paths start
     from, where the plan gives no base (``Simulation.anchors``). Empty strings without an evidence table.
     """

@@ -117,7 +117,7 @@ def hinge_chart(hinge_frame, verdict_cuts=(0.9, 0.1), assumed_ratio=None, ax=Non
     Parameters
     ----------
     hinge_frame : DataFrame
-        ``tracking.hinge_table`` rows of one target: reading (plain, round), revenue_to_output_ratio, p_met.
+        ``hinge.hinge_table`` rows of one target: reading (plain, round), revenue_to_output_ratio, p_met.
     verdict_cuts : (float, float)
         P(met) cut-offs of 已实现 and 未实现, drawn as lines between which the verdict is 无法确认.
     assumed_ratio : float, optional

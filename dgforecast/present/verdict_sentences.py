@@ -23,7 +23,7 @@ from dgforecast.present.phrases import (
 def verdict_sentence(row, target, params, reading="plain") -> tuple[str, str]:
     """One level target's final verdict in the past tense, under ``reading`` with the other beside it.
 
-    ``row`` is a row of ``tracking.final_assessment``; ``target`` its registry row.
+    ``row`` is a row of ``final.final_assessment``; ``target`` its registry row.
     """
     goal_zh, goal_en = goal_words(target)
     deadline = int(target["deadline"])
@@ -84,7 +84,7 @@ def spread_words(finals, params_by_name, target_id, headline, target=None) -> tu
 def hinge_words(crossings, target, params) -> tuple[str, str]:
     """What the verdict hinges on, in one sentence: the revenue-to-output ratio at which it would change.
 
-    ``crossings`` is ``tracking.verdict_crossings`` of the target (plain reading rows used).
+    ``crossings`` is ``hinge.verdict_crossings`` of the target (plain reading rows used).
     """
     if target.get("baseline_conversion") != "revenue_to_output_ratio":
         return "", ""

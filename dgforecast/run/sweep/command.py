@@ -45,7 +45,7 @@ def _check_fitted(setup):
                           "published levels in data/raw/; name another series or sweep engine=lognormal")
 
 
-#: The sweep's setup is the simulation core's (one copy, shared with tracking's hinge table).
+#: The sweep's setup is the simulation core's (one copy, shared with the hinge table (judge.hinge)).
 make_setup = engine_setup
 
 
