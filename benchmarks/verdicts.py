@@ -69,10 +69,10 @@ def _md(rows, columns, headers) -> str:
 
 
 def report(as_of) -> str:
+    from dgforecast.engine.bearing import evidence_rows, usable_observations
     from dgforecast.engine.condition import measurement
     from dgforecast.engine.posterior import gaussian_posterior, row_matrices
     from dgforecast.engine.prior import prior_moments, simulated_years, state_layout
-    from dgforecast.engine.simulate import evidence_rows, usable_observations
     from dgforecast.judge.assess import assess_inputs
     from dgforecast.judge.readings import reading_statements
     from dgforecast.plan.params import resolve_scenario, scenario_names
@@ -127,7 +127,7 @@ def report(as_of) -> str:
         H, y, R = row_matrices(m.rows, layout, m.growth_link_sd)
         _, cov = gaussian_posterior(mean0, np.diag(sd0 ** 2), H, y, R)
         sds[label] = (sd0, np.sqrt(np.diag(cov)), m)
-    from dgforecast.engine.simulate import years_evidence
+    from dgforecast.engine.group_paths import years_evidence
 
     table = years_evidence(sds["with"][2], years).set_index("year")
     for i, year in enumerate(years):

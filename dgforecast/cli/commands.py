@@ -6,8 +6,16 @@ A new command writes its pair here and adds its ``add_*`` to COMMANDS.
 
 import sys
 
-from dgforecast.cli.arguments import (EVIDENCE_OPTIONS, SCENARIO_OPTIONS, finite_number, overrides, percent_levels,
-                                      positive_int, utf8_text)
+from dgforecast.cli.arguments import (
+    EVIDENCE_OPTIONS,
+    SCENARIO_OPTIONS,
+    finite_number,
+    overrides,
+    percent_levels,
+    positive_int,
+    utf8_text,
+)
+
 
 def cmd_data(args) -> int:
     from dgforecast.run.pipeline import build_data
@@ -127,8 +135,8 @@ def add_run(sub):
 
 
 def cmd_report(args) -> int:
-    from dgforecast.core.fileio import refuse_raw_anywhere
     from dgforecast.core.config import find_project
+    from dgforecast.core.fileio import refuse_raw_anywhere
     from dgforecast.plan.comments import missing_reasons
     from dgforecast.run.report import describe_report
 

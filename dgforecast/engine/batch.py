@@ -16,8 +16,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from dgforecast.engine.bearing import evidence_rows
 from dgforecast.engine.lognormal_points import evidence_lognormal_group, lognormal_group
-from dgforecast.engine.simulate import QUANTILES, STRUCTURAL_KEYS, evidence_rows, simulate_targets
+from dgforecast.engine.simulate import QUANTILES, STRUCTURAL_KEYS, simulate_targets
 from dgforecast.engine.weights import weighted_stats
 from dgforecast.plan.data import history_series_or_none
 from dgforecast.plan.params import changed

@@ -8,7 +8,9 @@ row of data/raw/evidence.csv becomes, with the parameters of ``params_schema.Evi
 (``-p evidence.NAME=VALUE``):
 
 * a **Gaussian row** ``y = h·θ + e``: a linear function h of the state observed with noise e —
-  - cluster 增加值 growth g (January–m of year t): ln(1+g) + nominal_gap = x_t + e, sd
+  - cluster 增加值 growth g (January–m of year t): ln(1+g) + nominal_gap = x_t + e (the year's own
+    gap where the city's is measured, ``nominal_gap_by_year``; the state's NOMINAL when the gap's
+    centre is uncertain, ``nominal_part``), sd
     ytd_sd·(12−m)/12 of its own, plus the 增加值-to-output link e_t (sd growth_link_sd) that every
     增加值 row of year t shares (nominal_gap only for real growth: nominal output over real 增加值);
   - the city's 增加值 growth c: ln(1+c) + nominal_gap = x_t − δ + e, own sd hypot(city_gap_sd,
@@ -52,7 +54,7 @@ from dgforecast.plan.evidence import period_months
 #: the paths whatever year they are of.
 RATIO_ROLES = ("ratio", "related_ratio", "related_numerator", "related_denominator")
 #: Keys of the state vector besides the years' growths.
-LOG_RATIO, GAP, BASE = "log_r", "gap", "base"
+LOG_RATIO, GAP, BASE, NOMINAL = "log_r", "gap", "base", "nominal_gap"
 
 
 @dataclass(frozen=True)
@@ -163,13 +165,19 @@ class Measurement:
     bounds: list = field(default_factory=list)
     round_capped: list = field(default_factory=list)   # ids the round-figure reading caps (or floors)
     growth_link_sd: float = 0.0
-    #: (evidence_id, Bound) for each round statement: the quantity at or past its next round figure
-    #: (突破5000: 6000 or more). Under the plain reading, its probability is what the statement leaves open.
+    #: (evidence_id, Bound, the statement's own Bound) for each round statement: the quantity at or past
+    #: its next round figure (突破5000: 6000 or more), and the bound the statement itself puts on the paths.
+    #: Under the plain reading, its probability is what the statement leaves open.
     milestones: list = field(default_factory=list)
 
     @property
     def uses_gap(self) -> bool:
         return any(GAP in r.h.keys() for r in self.rows)
+
+    @property
+    def uses_nominal_gap(self) -> bool:
+        """A real growth row reads the nominal-over-real gap's centre from the state (its centre uncertain)."""
+        return any(NOMINAL in r.h.keys() for r in self.rows)
 
     @property
     def evidence_ids(self) -> tuple:
@@ -207,18 +215,34 @@ def _beyond_next(obs):
     return (-math.inf, math.log(low)) if low > 0 else None
 
 
-def _growth_row(obs, ep):
-    value = math.log1p(obs.value / 100) + (ep.nominal_gap if obs.real else 0.0)
+def nominal_part(obs, ep, uncertain_gap):
+    """What turns a growth row's ln(1 + g) into nominal output growth: (added value, state coefficients).
+
+    Nominal growth adds nothing. Real 增加值 growth adds the nominal-over-real gap: that year's own
+    (``nominal_gap_by_year``, the city's where measured), else ``nominal_gap`` — a constant, or the
+    state's ``NOMINAL`` component when its centre is uncertain (ln(1 + g) = x_t − NOMINAL + e).
+    """
+    if not obs.real:
+        return 0.0, ()
+    if obs.year in ep.nominal_gap_by_year:
+        return ep.nominal_gap_by_year[obs.year], ()
+    return (0.0, ((NOMINAL, -1.0),)) if uncertain_gap else (ep.nominal_gap, ())
+
+
+def _growth_row(obs, ep, uncertain_gap=False):
+    added, gap = nominal_part(obs, ep, uncertain_gap)
+    value = math.log1p(obs.value / 100) + added
     if obs.role == "linked_growth":
-        return GaussianRow((obs.evidence_id,), growth_of(obs.year), value, ytd_part(obs, ep), link=obs.year)
+        return GaussianRow((obs.evidence_id,), Linear(((obs.year, 1.0), *gap)), value, ytd_part(obs, ep),
+                           link=obs.year)
     if obs.role == "related_growth":
-        h = Linear(((obs.year, 1.0), (GAP, -1.0)))
+        h = Linear(((obs.year, 1.0), (GAP, -1.0), *gap))
         return GaussianRow((obs.evidence_id,), h, value, math.hypot(ep.city_gap_sd, ytd_part(obs, ep)), link=obs.year)
     # output (or revenue) growth in %: the figure's own rounding keeps a full year's sd above zero
     own = math.hypot(ytd_part(obs, ep), obs.rounding / 100 / math.sqrt(3.0) / (1 + obs.value / 100))
     if obs.role == "level_times_ratio":
         own = math.hypot(own, ep.growth_link_sd)
-    return GaussianRow((obs.evidence_id,), growth_of(obs.year), value, own)
+    return GaussianRow((obs.evidence_id,), Linear(((obs.year, 1.0), *gap)), value, own)
 
 
 def _level_function(obs, years, base_log, uncertain_base) -> Linear:
@@ -247,17 +271,19 @@ def _city_pair(pair, ep, reading, m):
     o_lo, o_hi, o_sd = span(output)
     sd = math.hypot(ep.city_ratio_sd, r_sd, o_sd)
     lo, hi = r_lo - o_hi, r_hi - o_lo   # interval arithmetic on ln rev − ln out
+    statement = None
     if lo == hi:
         m.rows.append(GaussianRow(ids, log_ratio(), lo, sd))
     else:
-        m.bounds.append(Bound(ids, log_ratio(), lo, hi, math.hypot(sd, ep.bound_sd)))
+        statement = Bound(ids, log_ratio(), lo, hi, math.hypot(sd, ep.bound_sd))
+        m.bounds.append(statement)
     beyond = _beyond_next(output)
     if beyond is not None and revenue.kind == "level":  # city output past its next round figure, as a ratio
         m.milestones.append((output.evidence_id, Bound(ids, log_ratio(), r_lo - beyond[1], r_hi - beyond[0],
-                                                       math.hypot(sd, ep.bound_sd))))
+                                                       math.hypot(sd, ep.bound_sd)), statement))
 
 
-def measurement(obs_list, ep, years, base_log, reading=None, uncertain_base=False) -> Measurement:
+def measurement(obs_list, ep, years, base_log, reading=None, uncertain_base=False, uncertain_gap=False) -> Measurement:
     """The rows of ``obs_list`` that bear on ``years`` as Gaussian rows and bounds (module docstring).
 
     Parameters
@@ -272,6 +298,8 @@ def measurement(obs_list, ep, years, base_log, reading=None, uncertain_base=Fals
         The reading of round statements; default ``ep.reading``.
     uncertain_base : bool
         The base is stated as a bound (超过600): levels hold the state's ``BASE`` (ln X_b = base_log + b).
+    uncertain_gap : bool
+        The nominal-over-real gap's centre is uncertain: real growth rows hold the state's ``NOMINAL``.
     """
     reading = reading or ep.reading
     m = Measurement(growth_link_sd=ep.growth_link_sd)
@@ -282,7 +310,7 @@ def measurement(obs_list, ep, years, base_log, reading=None, uncertain_base=Fals
         if obs.role in ("related_numerator", "related_denominator"):
             pairs.setdefault(obs.year, []).append(obs)
         elif obs.kind == "growth":
-            m.rows.append(_growth_row(obs, ep))
+            m.rows.append(_growth_row(obs, ep, uncertain_gap))
         elif obs.kind == "level":
             h = _level_function(obs, years, base_log, uncertain_base)
             extra = ep.city_ratio_sd if obs.role == "related_ratio" else 0.0
@@ -294,11 +322,12 @@ def measurement(obs_list, ep, years, base_log, reading=None, uncertain_base=Fals
                 m.round_capped.append(obs.evidence_id)
             extra = ep.city_ratio_sd if obs.role == "related_ratio" else 0.0
             h = _level_function(obs, years, base_log, uncertain_base)
-            m.bounds.append(Bound((obs.evidence_id,), h, lo, hi, math.hypot(ep.bound_sd, extra)))
+            statement = Bound((obs.evidence_id,), h, lo, hi, math.hypot(ep.bound_sd, extra))
+            m.bounds.append(statement)
             beyond = _beyond_next(obs)
             if beyond is not None:
                 m.milestones.append((obs.evidence_id, Bound((obs.evidence_id,), h, *beyond,
-                                                            math.hypot(ep.bound_sd, extra))))
+                                                            math.hypot(ep.bound_sd, extra)), statement))
     for pair in pairs.values():
         if len({o.role for o in pair}) == 2:
             _city_pair(pair, ep, reading, m)

@@ -11,7 +11,8 @@ import logging
 import numpy as np
 
 from dgforecast.core.errors import ParamsError
-from dgforecast.engine.condition import BASE, GAP
+from dgforecast.engine.condition import BASE, GAP, LOG_RATIO
+from dgforecast.engine.links import nominal_gap_sd
 from dgforecast.engine.prior import base_moments, ratio_log_moments
 from dgforecast.engine.weights import gaussian_log_likelihood
 
@@ -40,29 +41,49 @@ def project_onto_rows(theta, rows, layout, prior_var):
     return theta + (y[None, :] - theta @ H.T) @ gain.T
 
 
-def fitted_state(target, params, years, m, rng, layout, history):
-    """The fitted engine's state, paths x layout: its growths, a ratio and a gap drawn from their priors."""
+def fitted_state(target, params, years, m, rng, layout, history, spreads_of=None):
+    """(theta, log weight, spreads): the fitted engine's state, paths x layout — its growths, a ratio, a gap
+    and (when uncertain) the nominal gap's centre drawn from their priors — and the soft rows' weights.
+
+    ``spreads_of(rng)`` (``integrated.path_spreads``) draws the link spreads per path after the state's
+    draws; each path's rows are then weighed with its own error covariance (ln det R included).
+    """
     factors = fitted_factors(params, years, target.base_year, rng, history)
     with np.errstate(invalid="ignore", divide="ignore"):  # a path at or below zero weighs nothing (NaN)
         logs = np.log(factors)
     # NaN from its first year at or below zero, 0 included (not -inf, whose sums and products with 0 would be
     # "invalid" on the way: -inf - -inf in the growth, -inf · 0 in a row or bound on an earlier year)
     growth = np.diff(np.where(np.isfinite(logs), logs, np.nan), axis=1, prepend=0.0)
-    mu_r, s_r = ratio_log_moments(params)
-    columns, prior_var = [growth, (mu_r + s_r * rng.standard_normal(params.n_sims))[:, None]], [0.0] * len(years)
-    prior_var.append(s_r ** 2)
-    if GAP in layout:
-        ep = params.evidence
-        columns.append((ep.city_gap + ep.city_gap_sd * rng.standard_normal(params.n_sims))[:, None])
-        prior_var.append(ep.city_gap_sd ** 2)
-    if BASE in layout:
-        mean, sd = base_moments(target.base_level, target.base_step)
-        columns.append((mean + sd * rng.standard_normal(params.n_sims))[:, None])
-        prior_var.append(sd ** 2)
-    theta = project_onto_rows(np.hstack(columns), [r for r in m.rows if r.exact], layout, prior_var)
-    soft = [r for r in m.rows if not r.exact]
-    Q = np.column_stack([theta @ r.h.vector(layout) + r.h.offset for r in soft]) if soft else np.zeros((len(theta), 0))
-    return theta, gaussian_log_likelihood(soft, Q, m.growth_link_sd)
+    n = params.n_sims
+    z = {key: rng.standard_normal(n) for key in layout if not isinstance(key, int)}
+    spreads = spreads_of(rng) if spreads_of is not None else None
+    columns, prior_var = [growth], [0.0] * len(years)
+    for key in layout[len(years):]:
+        mean, sd = _fitted_prior(key, target, params, spreads)
+        columns.append((mean + sd * z[key])[:, None])
+        prior_var.append(float(np.mean(np.square(sd))))
+    exact = [i for i, r in enumerate(m.rows) if r.exact]
+    theta = project_onto_rows(np.hstack(columns), [m.rows[i] for i in exact], layout, prior_var)
+    soft = [i for i, r in enumerate(m.rows) if not r.exact]
+    rows = [m.rows[i] for i in soft]
+    Q = np.column_stack([theta @ r.h.vector(layout) + r.h.offset for r in rows]) if rows else np.zeros((n, 0))
+    R = None if spreads is None else spreads.R[:, soft][:, :, soft]
+    return theta, gaussian_log_likelihood(rows, Q, m.growth_link_sd, R), spreads
+
+
+def _fitted_prior(key, target, params, spreads):
+    """(mean, sd) of a non-growth component of the fitted engine's state: each path's own with spreads."""
+    ep = params.evidence
+    if key == LOG_RATIO:
+        if spreads is not None and "revenue_to_output_ratio_sd" in spreads.values:
+            s2 = np.log1p((spreads.values["revenue_to_output_ratio_sd"] / params.revenue_to_output_ratio) ** 2)
+            return np.log(params.revenue_to_output_ratio) - s2 / 2, np.sqrt(s2)
+        return ratio_log_moments(params)
+    if key == GAP:
+        return ep.city_gap, (np.sqrt(spreads.gap_var) if spreads is not None else ep.city_gap_sd)
+    if key == BASE:
+        return base_moments(target.base_level, target.base_step)
+    return ep.nominal_gap, nominal_gap_sd(params)
 
 
 def fitted_factors(params, years, base_year, rng, history) -> np.ndarray:

@@ -15,19 +15,13 @@ import math
 
 import numpy as np
 
+from dgforecast.engine.bearing import anchored, target_function, usable_observations
 from dgforecast.engine.condition import measurement
+from dgforecast.engine.draws import group_generators, lognormal_draws, noise_along
 from dgforecast.engine.order_statistics import lognormal_level_stats, uncertain_ratio_stats, weighted_chunk_stats
 from dgforecast.engine.posterior import gaussian_posterior, psd_sqrt, row_matrices
 from dgforecast.engine.prior import log_growth_means, prior_moments, ratio_log_moments, simulated_years, state_layout
-from dgforecast.engine.simulate import (
-    QUANTILES,
-    anchored,
-    group_generators,
-    lognormal_draws,
-    noise_along,
-    target_function,
-    usable_observations,
-)
+from dgforecast.engine.simulate import QUANTILES
 from dgforecast.engine.weights import bound_log_likelihood, normalise
 from dgforecast.plan.targets import required_cagr
 

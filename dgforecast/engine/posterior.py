@@ -37,21 +37,39 @@ def gaussian_posterior(prior_mean, prior_cov, H, y, R):
     Parameters
     ----------
     prior_mean : ndarray, shape (dim,) or (points, dim)
-    prior_cov : ndarray, shape (dim, dim)
-    H, y, R : the rows (``row_matrices``)
+    prior_cov : ndarray, shape (dim, dim), or (paths, dim, dim): one prior a path
+    H, y : the rows (``row_matrices``)
+    R : ndarray, shape (rows, rows), or (paths, rows, rows): one error covariance a path (the link
+        spreads drawn per path, ``links``)
 
     Returns
     -------
-    (mean, cov) : the posterior mean (shape of ``prior_mean``) and covariance (dim, dim):
-    K = P Hᵀ (H P Hᵀ + R)⁻¹, mean = m + K (y − H m), cov = P − K H P.
+    (mean, cov) : the posterior mean (shape of ``prior_mean``; (paths, dim) with per-path moments) and
+    covariance (dim, dim), or (paths, dim, dim): K = P Hᵀ (H P Hᵀ + R)⁻¹, mean = m + K (y − H m),
+    cov = P − K H P.
     """
     if len(y) == 0:
         return np.array(prior_mean, dtype=float), np.array(prior_cov, dtype=float)
     S = H @ prior_cov @ H.T + R
-    K = np.linalg.solve(S, H @ prior_cov).T
-    mean = prior_mean + (y - prior_mean @ H.T) @ K.T
+    K = np.swapaxes(np.linalg.solve(S, H @ prior_cov), -1, -2)
+    if K.ndim == 2:  # one prior and one R for every path: the points of a batch share K
+        mean = prior_mean + (y - prior_mean @ H.T) @ K.T
+    else:
+        mean = prior_mean + np.einsum("...ij,...j->...i", K, y - prior_mean @ H.T)
     cov = prior_cov - K @ H @ prior_cov
-    return mean, (cov + cov.T) / 2
+    return mean, (cov + np.swapaxes(cov, -1, -2)) / 2
+
+
+def marginal_log_likelihood(prior_mean, prior_cov, H, y, R) -> np.ndarray:
+    """log N(y; H m, H P Hᵀ + R) for every path's prior (m, P) and R: how well each path's link spreads
+    explain the rows. The weight it gives a path is what turns the spreads' prior into their posterior."""
+    if len(y) == 0:
+        return np.zeros(np.shape(prior_mean)[:-1])
+    S = H @ prior_cov @ H.T + R
+    resid = y - prior_mean @ H.T
+    _, logdet = np.linalg.slogdet(S)
+    quad = np.einsum("...i,...i->...", resid, np.linalg.solve(S, resid[..., None])[..., 0])
+    return -0.5 * (quad + logdet + len(y) * math.log(2 * math.pi))
 
 
 def psd_sqrt(cov) -> np.ndarray:
@@ -59,8 +77,10 @@ def psd_sqrt(cov) -> np.ndarray:
     below round-off, a state component the rows pin or a ratio with no uncertainty, gives a zero column).
 
     With a diagonal ``cov`` this is the diagonal of standard deviations, so a path's draws are the
-    prior's own (σ z) when no row bears on it.
+    prior's own (σ z) when no row bears on it. ``cov`` of shape (paths, dim, dim) gives one L a path.
     """
+    if np.ndim(cov) == 3:
+        return _psd_sqrt_each(np.asarray(cov, dtype=float))
     n = len(cov)
     L = np.zeros((n, n))
     scale = max(float(np.max(np.abs(np.diag(cov)))), 1e-300)
@@ -72,3 +92,17 @@ def psd_sqrt(cov) -> np.ndarray:
         L[j + 1:, j] = (cov[j + 1:, j] - L[j + 1:, :j] @ L[j, :j]) / L[j, j]
     return L
 
+
+def _psd_sqrt_each(cov) -> np.ndarray:
+    # psd_sqrt of every path's covariance at once: the same pivots, one column a step over all paths
+    dim = cov.shape[-1]
+    L = np.zeros_like(cov)
+    scale = np.maximum(np.max(np.abs(np.diagonal(cov, axis1=-2, axis2=-1)), axis=-1), 1e-300)
+    for j in range(dim):
+        pivot = cov[:, j, j] - np.einsum("pk,pk->p", L[:, j, :j], L[:, j, :j])
+        alive = pivot > 1e-13 * scale
+        root = np.sqrt(np.where(alive, pivot, 1.0))
+        L[:, j, j] = np.where(alive, root, 0.0)
+        below = (cov[:, j + 1:, j] - np.einsum("pik,pk->pi", L[:, j + 1:, :j], L[:, j, :j])) / root[:, None]
+        L[:, j + 1:, j] = np.where(alive[:, None], below, 0.0)
+    return L

@@ -14,7 +14,8 @@ import math
 import numpy as np
 
 from dgforecast.core.errors import ParamsError
-from dgforecast.engine.condition import BASE, GAP, LOG_RATIO, Bound, Linear
+from dgforecast.engine.condition import BASE, GAP, LOG_RATIO, NOMINAL, Bound, Linear
+from dgforecast.engine.links import nominal_gap_sd
 
 
 def simulated_years(params, base_year) -> list[int]:
@@ -47,10 +48,12 @@ def ratio_log_moments(params) -> tuple[float, float]:
     return ratio_lognormal(mean, sd) if sd > 0 else (math.log(mean), 0.0)
 
 
-def state_layout(years, uses_gap, uncertain_base=False) -> list:
-    """The keys of the state vector: the years' growths, ln r, δ when a related growth row is used, and the
-    base's log excess over its bound when the plan states the base as one (超过600)."""
-    return [*years, LOG_RATIO, *((GAP,) if uses_gap else ()), *((BASE,) if uncertain_base else ())]
+def state_layout(years, uses_gap, uncertain_base=False, uses_nominal=False) -> list:
+    """The keys of the state vector: the years' growths, ln r, δ when a related growth row is used, the
+    base's log excess over its bound when the plan states the base as one (超过600), and the nominal-over-real
+    gap's centre when a real growth row reads it and it is uncertain (``link_uncertainty.nominal_gap``)."""
+    return [*years, LOG_RATIO, *((GAP,) if uses_gap else ()), *((BASE,) if uncertain_base else ()),
+            *((NOMINAL,) if uses_nominal else ())]
 
 
 def base_moments(level, step) -> tuple[float, float]:
@@ -68,9 +71,10 @@ def base_bound(target, reading) -> Bound:
     return Bound(("baseline",), Linear(((BASE, 1.0),)), 0.0, top, 0.0)
 
 
-def prior_moments(params, years, uses_gap, base=(0.0, 0.0)) -> tuple[np.ndarray, np.ndarray]:
+def prior_moments(params, years, uses_gap, base=(0.0, 0.0), uses_nominal=False) -> tuple[np.ndarray, np.ndarray]:
     """The lognormal engine's prior on the state: means and sds, in ``state_layout`` order (``base``: the
-    (mean, sd) of ``base_moments`` when the base is a bound)."""
+    (mean, sd) of ``base_moments`` when the base is a bound; the nominal gap's centre N(nominal_gap, its
+    standard error²) when ``uses_nominal``)."""
     mu_r, s_r = ratio_log_moments(params)
     mean = [*log_growth_means(params, years), mu_r]
     sd = [params.volatility] * len(years) + [s_r]
@@ -80,4 +84,7 @@ def prior_moments(params, years, uses_gap, base=(0.0, 0.0)) -> tuple[np.ndarray,
     if base[1] > 0:
         mean.append(base[0])
         sd.append(base[1])
+    if uses_nominal:
+        mean.append(params.evidence.nominal_gap)
+        sd.append(nominal_gap_sd(params))
     return np.array(mean, dtype=float), np.array(sd, dtype=float)

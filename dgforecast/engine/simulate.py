@@ -29,7 +29,6 @@ parameter points (``batch.evaluate_points``) reuses the same draws for every poi
 numbers), so a point gives the same numbers as this module for the same parameters.
 """
 
-import dataclasses
 import logging
 import math
 from dataclasses import dataclass, field
@@ -38,21 +37,10 @@ import numpy as np
 import pandas as pd
 
 from dgforecast.core.errors import ParamsError
-from dgforecast.engine.condition import (
-    BASE,
-    GAP,
-    LOG_RATIO,
-    bears_on,
-    log_level,
-    log_revenue,
-    measurement,
-    observations,
-)
-from dgforecast.engine.fitted_engine import fitted_state
-from dgforecast.engine.posterior import gaussian_posterior, psd_sqrt, row_matrices
-from dgforecast.engine.prior import base_bound, base_moments, prior_moments, simulated_years, state_layout
-from dgforecast.engine.weights import bound_log_likelihood, normalise, resample
-from dgforecast.plan.evidence import select_evidence
+from dgforecast.engine.bearing import anchored, evidence_rows, usable_observations
+from dgforecast.engine.draws import group_generators, lognormal_draws
+from dgforecast.engine.group_paths import group_paths
+from dgforecast.engine.prior import prior_moments, simulated_years, state_layout
 
 log = logging.getLogger(__name__)
 
@@ -60,76 +48,6 @@ log = logging.getLogger(__name__)
 STRUCTURAL_KEYS = ("engine", "target_year", "n_sims", "seed")
 #: Quantiles reported for each level target, with their names.
 QUANTILES = {"median": 0.5, "q10": 0.1, "q90": 0.9}
-
-
-# ---------------------------------------------------------------- randomness
-def group_generators(seed, n_groups) -> list:
-    """The generators of one simulation: one from ``seed``, spawned per target group when there are several.
-
-    This is the only place a seed becomes random numbers.
-    """
-    rng = np.random.default_rng(seed)
-    return [rng] if n_groups == 1 else rng.spawn(n_groups)
-
-
-@dataclass(frozen=True)
-class Draws:
-    """Standard-normal draws: yearly shocks (paths x years), one ratio draw a path, one gap draw a path, one
-    base draw a path (a base stated as a bound)."""
-
-    shocks: np.ndarray
-    ratio: np.ndarray
-    gap: np.ndarray | None = None
-    base: np.ndarray | None = None
-
-    def matrix(self, layout) -> np.ndarray:
-        """The draws as columns in the order of the state ``layout`` (years, ln r, δ, the base)."""
-        columns = [self.shocks, self.ratio[:, None]]
-        if GAP in layout:
-            columns.append(self.gap[:, None])
-        if BASE in layout:
-            columns.append(self.base[:, None])
-        return np.hstack(columns)
-
-
-def lognormal_draws(rng, n_sims, n_years, gap=False, base=False) -> Draws:
-    """The shocks first, then the ratio draws, then the gap draws, then the base draws: the order every
-    caller relies on."""
-    shocks, ratio = rng.standard_normal((n_sims, n_years)), rng.standard_normal(n_sims)
-    gaps = rng.standard_normal(n_sims) if gap else None
-    return Draws(shocks, ratio, gaps, rng.standard_normal(n_sims) if base else None)
-
-
-def noise_along(Z, root, h) -> np.ndarray:
-    """The paths' random part of the linear quantity with coefficients ``h``: Z (Lᵀ h).
-
-    Written once, so one scenario and a batch of points compute every quantity the same way.
-    """
-    return Z @ (root.T @ h)
-
-
-# ---------------------------------------------------------------- one scenario
-@dataclass
-class GroupPaths:
-    """The simulated paths of one group of level targets, and how the evidence bears on them."""
-
-    paths: pd.DataFrame          # the targets' measure (x ratio where it applies), paths x years, 亿元
-    weights: object = None       # normalised weights a path (None: every path counts the same)
-    ess: float = math.nan        # effective sample size; n_sims when unweighted
-    evidence_used: tuple = ()    # ids of the evidence rows that bear on the paths
-    deadline_values: dict = field(default_factory=dict)  # deadline year -> the measure of every path
-    years_evidence: pd.DataFrame = field(default_factory=pd.DataFrame)  # per simulated year: what bears on it
-    round_capped: tuple = ()     # ids the round-figure reading changes (``condition.Measurement``)
-    next_milestone: dict = field(default_factory=dict)  # id of a round statement -> P(at or past its next figure)
-    theta: np.ndarray | None = None  # the state of every path (paths x layout): the years' growth, ln r, δ
-    layout: tuple = ()               # its keys (``state_layout``)
-
-    @property
-    def resampled(self) -> pd.DataFrame:
-        """Equally weighted paths standing for the weighted ones (the paths themselves when unweighted)."""
-        if self.weights is None:
-            return self.paths
-        return self.paths.iloc[resample(self.weights)].reset_index(drop=True)
 
 
 @dataclass
@@ -144,127 +62,6 @@ class Simulation:
     targets: tuple = ()           # the level targets simulated, each with the base its paths start from
     unassessable: dict = field(default_factory=dict)  # target_id -> why no path could be simulated for it
     anchors: dict = field(default_factory=dict)       # target_id -> id of the figure its paths start from
-
-
-def evidence_rows(evidence, params):
-    """The evidence selection for ``params`` (its ``as_of`` month and least trusted flag) and its observations."""
-    if evidence is None:
-        return None, ()
-    selection = select_evidence(evidence, params.as_of_month, params.evidence.min_reliability)
-    return selection, observations(selection.used)
-
-
-def usable_observations(obs, target, years) -> tuple:
-    """The observations that bear on ``target``'s paths: rows of a measure linked to its path (plan.yaml),
-    each counting only for a year the paths cover (ratio rows always)."""
-    return tuple(o for o in obs if target.path and o.path == target.path and bears_on(o, years))
-
-
-def anchor_of(target, obs):
-    """The latest exact full-year level of the target's path measure, the paths' start when the plan gives no
-    base figure (None when none is published by the as-of month)."""
-    found = [o for o in obs if o.measure == target.path and o.kind == "level" and o.exact and o.months == 12
-             and o.year < target.deadline]
-    return max(found, key=lambda o: o.year) if found else None
-
-
-def anchored(target, obs):
-    """``target`` with a base to start from: its own, or the anchor (``anchor_of``); (target, anchor id) —
-    (None, reason) when it has neither, or its measure is linked to no path."""
-    if not target.path:
-        return None, (f"its measure {target.measure or '(none)'} is linked to no simulated path in plan.yaml "
-                      "(role unlinked), so no figure bears on it")
-    if not target.anchored:
-        return target, ""
-    if target.needs_base:
-        return None, (f"the plan gives no exact level of {target.path} for {target.base_year}, the year its average "
-                      "growth is counted from; a later figure cannot stand in for it")
-    anchor = anchor_of(target, obs)
-    if anchor is None:
-        return None, (f"the plan gives no base figure for {target.path} and no exact yearly level of it is "
-                      "published yet: nothing to start the paths from")
-    return dataclasses.replace(target, base_level=anchor.value, base_year=anchor.year), anchor.evidence_id
-
-
-def target_function(target, years):
-    """The deadline value of a target as a linear function of the state: ln X_T (+ ln r for 营业收入)."""
-    base_log = math.log(target.base_level)
-    fn = log_revenue if target.apply_ratio else log_level
-    return fn(target.deadline, years, base_log, target.base_step > 0)
-
-
-def _lognormal_state(target, params, years, m, rng, layout):
-    """(mean, root, Z): the posterior mean and square root of the state, and the paths' draws."""
-    prior_mean, prior_sd = prior_moments(params, years, GAP in layout, base_moments(target.base_level,
-                                                                                     target.base_step))
-    H, y, R = row_matrices(m.rows, layout, m.growth_link_sd)
-    mean, cov = gaussian_posterior(prior_mean, np.diag(prior_sd ** 2), H, y, R)
-    draws = lognormal_draws(rng, params.n_sims, len(years), gap=GAP in layout, base=BASE in layout)
-    return mean, psd_sqrt(cov), draws.matrix(layout)
-
-
-def years_evidence(m, years) -> pd.DataFrame:
-    """Per simulated year, the rows bearing on its growth or level: direct (the cluster's), related (the
-    city's, through city_gap), bounds — so a page can say which years rest on which figures."""
-    rows = []
-    for year in years:
-        direct, related, bounds = [], [], []
-        for row in m.rows:
-            keys = row.h.keys()
-            if year not in keys or (len(keys) > 1 and max(k for k in keys if isinstance(k, int)) != year):
-                continue
-            (related if GAP in keys else direct).extend(row.evidence_ids)
-        for bound in m.bounds:
-            keys = [k for k in bound.h.keys() if isinstance(k, int)]
-            if keys and max(keys) == year:
-                bounds.extend(bound.evidence_ids)
-        rows.append({"year": year, "direct": ";".join(direct), "related": ";".join(related),
-                     "bounds": ";".join(bounds)})
-    return pd.DataFrame(rows, columns=["year", "direct", "related", "bounds"])
-
-
-def _group_paths(target, params, rng, obs, history) -> GroupPaths:
-    """The paths of ``target``'s group under the evidence ``obs``."""
-    years = simulated_years(params, target.base_year)
-    usable = usable_observations(obs, target, years)
-    uncertain = target.base_step > 0
-    m = measurement(usable, params.evidence, years, math.log(target.base_level), uncertain_base=uncertain)
-    bounds = m.bounds + ([base_bound(target, params.evidence.reading)] if uncertain else [])
-    layout = state_layout(years, m.uses_gap, uncertain)
-    h = target_function(target, years)
-    if params.engine == "lognormal":
-        mean, root, Z = _lognormal_state(target, params, years, m, rng, layout)
-        theta = mean + Z @ root.T
-        quantity = lambda fn: (mean @ fn.vector(layout) + fn.offset) + noise_along(Z, root, fn.vector(layout))  # noqa: E731
-        log_w = np.zeros(params.n_sims)
-    else:
-        theta, log_w = fitted_state(target, params, years, m, rng, layout, history)
-        quantity = lambda fn: theta @ fn.vector(layout) + fn.offset  # noqa: E731
-    with np.errstate(invalid="ignore"):
-        for bound in bounds:
-            log_w = log_w + bound_log_likelihood(bound, quantity(bound.h))
-    log_w = np.where(np.isnan(log_w), -np.inf, log_w)
-    weights, ess = None, float(params.n_sims)
-    if bounds or (params.engine != "lognormal" and (m.rows or not np.all(np.isfinite(log_w)))):
-        weights, ess = normalise(log_w)
-        ess = float(ess)
-        if ess == 0:
-            raise ParamsError("no simulated path is consistent with the evidence "
-                              f"({', '.join(m.evidence_ids)}): check those rows in data/raw/evidence.csv, "
-                              "or soften the bounds with -p evidence.bound_sd=0.02")
-    log_levels = math.log(target.base_level) + np.cumsum(theta[:, :len(years)], axis=1)
-    if uncertain:
-        log_levels = log_levels + theta[:, [layout.index(BASE)]]
-    with np.errstate(invalid="ignore"):
-        measure = np.exp(log_levels + (theta[:, [layout.index(LOG_RATIO)]] if target.apply_ratio else 0.0))
-    values = {target.deadline: np.exp(quantity(h))}
-    w = weights if weights is not None else np.full(params.n_sims, 1.0 / params.n_sims)
-    with np.errstate(invalid="ignore"):
-        beyond = {i: float(np.nansum(w * np.exp(bound_log_likelihood(b, quantity(b.h))))) for i, b in m.milestones}
-    log.info("%s: %d paths %d-%d from %.2f at %d (%s engine), %d evidence rows", params.scenario, params.n_sims,
-             years[0], years[-1], target.base_level, target.base_year, params.engine, len(m.evidence_ids))
-    return GroupPaths(pd.DataFrame(measure, columns=pd.Index(years, name="year")), weights, ess, m.evidence_ids,
-                      values, years_evidence(m, years), tuple(m.round_capped), beyond, theta, tuple(layout))
 
 
 def simulate_paths(base_level, base_year, params, rng, apply_ratio=True) -> pd.DataFrame:
@@ -358,7 +155,7 @@ def simulate_targets(targets, params, history=None, evidence=None, strict=True) 
     for target in resolved:
         first.setdefault(target.group, target)
     rngs = group_generators(params.seed, 1 + max(first, default=0))
-    groups = {group: _group_paths(target, params, rngs[group], obs, history) for group, target in first.items()}
+    groups = {group: group_paths(target, params, rngs[group], obs, history) for group, target in first.items()}
     lowest = min((g.ess for g in groups.values() if g.weights is not None), default=math.inf)
     ep = params.evidence
     if lowest < ep.min_ess and params.n_sims < ep.max_sims:

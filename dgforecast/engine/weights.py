@@ -18,14 +18,27 @@ from scipy.special import log_ndtr, ndtr
 from dgforecast.engine.posterior import error_covariance
 
 
-def bound_log_likelihood(bound, q):
-    """log P(lo ≤ q + u ≤ hi) for the paths' values ``q`` of the bounded quantity (−inf where a hard bound fails)."""
+def bound_log_likelihood(bound, q, sd=None):
+    """log P(lo ≤ q + u ≤ hi) for the paths' values ``q`` of the bounded quantity (−inf where a hard bound fails).
+
+    ``sd``: the softness u's sd on every path (an array, when the link spreads are drawn per path);
+    default ``bound.sd`` for all. Where it is 0 the bound is hard.
+    """
     q = np.asarray(q, dtype=float)
-    if bound.sd == 0:
+    sd = bound.sd if sd is None else np.asarray(sd, dtype=float)
+    if np.ndim(sd) == 0 and sd == 0:
         inside = (q >= bound.lo) & (q <= bound.hi)
         return np.where(inside, 0.0, -np.inf)
-    upper = (bound.hi - q) / bound.sd
-    lower = (bound.lo - q) / bound.sd
+    if np.ndim(sd) == 0:
+        return _soft(bound, (bound.lo - q) / sd, (bound.hi - q) / sd)
+    hard = sd == 0
+    with np.errstate(invalid="ignore"):
+        soft = _soft(bound, (bound.lo - q) / np.where(hard, 1.0, sd), (bound.hi - q) / np.where(hard, 1.0, sd))
+    return np.where(hard, np.where((q >= bound.lo) & (q <= bound.hi), 0.0, -np.inf), soft)
+
+
+def _soft(bound, lower, upper):
+    # log(Φ(upper) − Φ(lower)) for standardised ends
     if not math.isfinite(bound.lo):
         return log_ndtr(upper)
     if not math.isfinite(bound.hi):
@@ -37,17 +50,22 @@ def bound_log_likelihood(bound, q):
     return np.where(lower > 0, high_side, low_side)
 
 
-def gaussian_log_likelihood(rows, Q, link_sd):
-    """Log-likelihood (up to a constant) of Gaussian rows for every path: −½ (y − q)ᵀ R⁻¹ (y − q).
+def gaussian_log_likelihood(rows, Q, link_sd, R=None):
+    """Log-likelihood of Gaussian rows for every path: −½ (y − q)ᵀ R⁻¹ (y − q), up to a constant.
 
-    ``Q`` holds the paths' values of each row's quantity, paths x rows (offsets included).
+    ``Q`` holds the paths' values of each row's quantity, paths x rows (offsets included). ``R``: one
+    error covariance a path (paths, rows, rows), when the link spreads are drawn per path; the
+    −½ ln det R that then differs from path to path is added.
     """
     if not rows:
         return np.zeros(len(Q))
     y = np.array([r.value for r in rows])
     resid = y[None, :] - Q
-    solved = np.linalg.solve(error_covariance(rows, link_sd), resid.T).T
-    return -0.5 * np.einsum("ij,ij->i", resid, solved)
+    if R is None:
+        solved = np.linalg.solve(error_covariance(rows, link_sd), resid.T).T
+        return -0.5 * np.einsum("ij,ij->i", resid, solved)
+    solved = np.linalg.solve(R, resid[:, :, None])[:, :, 0]
+    return -0.5 * (np.einsum("ij,ij->i", resid, solved) + np.linalg.slogdet(R)[1])
 
 
 def normalise(log_w, axis=-1):

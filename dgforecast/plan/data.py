@@ -15,17 +15,17 @@ from pathlib import Path
 import pandas as pd
 
 from dgforecast.core.csvfile import (
-    check_amount,
-    check_level,
-    check_rate,
-    check_unit_matches_basis,
     cell_choice,
-    line_label,
-    no_duplicates,
     cell_number,
     cell_published_year,
     cell_required,
     cell_year,
+    check_amount,
+    check_level,
+    check_rate,
+    check_unit_matches_basis,
+    line_label,
+    no_duplicates,
     read_table,
 )
 from dgforecast.core.errors import DataError

@@ -86,6 +86,9 @@ class EvidenceParams(BaseModel):
     nominal_gap: float = Field(0.03, ge=-0.1, le=0.2, json_schema_extra=_meta(
         "log growth (real 增加值 growth only)", "产值名义增速高于增加值实际增速之差",
         "nominal output growth over real value-added growth"))
+    nominal_gap_by_year: dict[int, float] = Field(default_factory=dict, json_schema_extra=_meta_range(
+        "year: log growth", "分年份的名义与实际增速之差（全市当年实测）",
+        "nominal-over-real gap of single years (the city's own, where measured)", "year: -0.1..0.2"))
     growth_link_sd: float = Field(0.05, ge=0.001, le=0.5, json_schema_extra=_meta(
         "sd of log growth", "增加值增速与产值增长的联系误差", "value-added to output growth link sd"))
     ytd_sd: float = Field(0.06, ge=0.0, le=0.5, json_schema_extra=_meta(
@@ -107,6 +110,65 @@ class EvidenceParams(BaseModel):
         "paths", "最小有效样本量", "effective sample size floor"))
     max_sims: int = Field(200_000, ge=10, le=2_000_000, json_schema_extra=_meta(
         "paths", "补抽路径上限", "most paths drawn to reach the floor"))
+
+
+    def __hash__(self):
+        # frozen, so hashable (batch groups points by it); the by-year mapping hashes as its sorted items
+        return hash(tuple((k, tuple(sorted(v.items())) if isinstance(v, dict) else v) for k, v in self.__dict__.items()))
+
+    @field_validator("nominal_gap_by_year", mode="before")
+    @classmethod
+    def _gap_year_keys(cls, value):
+        # YAML and papermill may hand years over as strings; a year is still a year.
+        if isinstance(value, dict):
+            return {int(k) if isinstance(k, str) and k.strip().isdigit() else k: v for k, v in value.items()}
+        return value
+
+    @model_validator(mode="after")
+    def _gaps_in_range(self):
+        for year, gap in self.nominal_gap_by_year.items():
+            if not -0.1 <= gap <= 0.2:
+                raise ValueError(f"nominal_gap_by_year {year}: {gap} is outside -0.1..0.2 (log growth)")
+        return self
+
+
+#: The link parameters whose values come from thin sources, and where each lives: ``evidence`` (the
+#: measurement model) or the scenario itself. A location is a gap (Normal around its value); a scale
+#: is a standard deviation (a positive multiple of its value).
+LINK_LOCATIONS = {"nominal_gap": "evidence"}
+LINK_SCALES = {"growth_link_sd": "evidence", "ytd_sd": "evidence", "round_sd": "evidence",
+               "city_gap_sd": "evidence", "city_ratio_sd": "evidence", "revenue_to_output_ratio_sd": "scenario"}
+#: Parameters a sensitivity set may name besides the links: the gaps' centres and the reading of 突破.
+SENSITIVE = {**LINK_LOCATIONS, **LINK_SCALES, "city_gap": "evidence", "reading": "evidence"}
+
+
+class LinkSpec(BaseModel):
+    """How sure a link parameter is, from its source: exactly one of ``sd``, ``df`` or ``factor``.
+
+    * ``sd`` (a gap): Normal(value, sd²) — the standard error of a mean;
+    * ``df`` (a standard deviation measured on data): σ² = df·value²/χ²_df, the posterior of a variance
+      estimated as value² with df degrees of freedom under the reference prior 1/σ²;
+    * ``factor: [lo, hi]`` (a stated range where no data exists): value × log-uniform(lo, hi).
+    """
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+    sd: float | None = Field(None, gt=0.0, le=0.5)
+    df: int | None = Field(None, ge=1, le=10_000)
+    factor: list[float] | None = Field(None, min_length=2, max_length=2)
+
+    @model_validator(mode="after")
+    def _one_kind(self):
+        given = [k for k in ("sd", "df", "factor") if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise ValueError(f"give exactly one of sd, df, factor (given: {', '.join(given) or 'none'})")
+        if self.factor is not None and not 0 < self.factor[0] <= 1 <= self.factor[1] <= 100:
+            raise ValueError(f"factor {self.factor}: needs 0 < lo <= 1 <= hi <= 100 (a range around the value)")
+        return self
+
+    @property
+    def kind(self) -> str:
+        return next(k for k in ("sd", "df", "factor") if getattr(self, k) is not None)
 
 
 class VerdictThresholds(BaseModel):
@@ -174,6 +236,13 @@ class ScenarioParams(BaseModel):
     verdict_thresholds: VerdictThresholds = Field(default_factory=VerdictThresholds, json_schema_extra=_meta_range(
         "probabilities: achieved, missed", "终期评估门槛", "final verdict cut-offs",
         "achieved 0.5..1, missed 0..0.5"))
+    link_uncertainty: dict[str, LinkSpec] = Field(default_factory=dict, json_schema_extra=_meta_range(
+        "link name: {sd | df | factor}", "链接参数的不确定性（P(met) 对其积分）",
+        "how sure each link parameter is (P(met) integrates over it)",
+        "names: " + ", ".join([*LINK_LOCATIONS, *LINK_SCALES])))
+    sensitivity: dict[str, list] = Field(default_factory=dict, json_schema_extra=_meta_range(
+        "name: [low end, high end]", "结论须经受的假设（敏感性集合）", "assumptions a verdict must survive",
+        "names: " + ", ".join(SENSITIVE) + "; reading: [plain, round]"))
 
     @field_validator("growth_overrides", mode="before")
     @classmethod
@@ -188,6 +257,17 @@ class ScenarioParams(BaseModel):
 
     @model_validator(mode="after")
     def _consistent(self):
+        unknown = sorted(set(self.link_uncertainty) - {*LINK_LOCATIONS, *LINK_SCALES})
+        if unknown:
+            raise ValueError(f"link_uncertainty {unknown[0]}: not a link parameter; use one of "
+                             + ", ".join([*LINK_LOCATIONS, *LINK_SCALES]))
+        for name, spec in self.link_uncertainty.items():
+            wanted = ("sd",) if name in LINK_LOCATIONS else ("df", "factor")
+            if spec.kind not in wanted:
+                raise ValueError(f"link_uncertainty {name}: give {' or '.join(wanted)} (a "
+                                 f"{'gap' if name in LINK_LOCATIONS else 'standard deviation'}), not {spec.kind}")
+        for name, ends in self.sensitivity.items():
+            check_sensitivity(name, ends)
         for year, g in self.growth_overrides.items():
             if self.target_year is not None and not year <= self.target_year:
                 raise ValueError(f"growth_overrides year {year} is after target_year {self.target_year}")
@@ -224,6 +304,22 @@ class ScenarioParams(BaseModel):
         """Growth assumed for ``year`` as a nominal fraction (override if any, deflator applied)."""
         g = self.growth_overrides.get(int(year), self.growth)
         return to_nominal(g, self.deflator) if self.price_basis == "real" else g
+
+
+def check_sensitivity(name, ends):
+    """One entry of a sensitivity set: a known name and its two ends ([low, high], or both readings)."""
+    if name not in SENSITIVE:
+        raise ValueError(f"sensitivity {name}: not a parameter a verdict is tested against; use one of "
+                         + ", ".join(SENSITIVE))
+    if name == "reading":
+        if sorted(ends) != ["plain", "round"]:
+            raise ValueError(f"sensitivity reading: {ends}; write [plain, round]")
+        return
+    if (len(ends) != 2 or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in ends)
+            or not ends[0] < ends[1]):
+        raise ValueError(f"sensitivity {name}: {ends}; write [low end, high end], two numbers, low first")
+    if name in LINK_SCALES and ends[0] < 0:
+        raise ValueError(f"sensitivity {name}: {ends}; a standard deviation is not negative")
 
 
 def to_nominal(growth_real, deflator) -> float:

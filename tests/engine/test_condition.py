@@ -315,7 +315,7 @@ def test_the_round_reading_applies_to_the_citys_output_bound_too():
     assert r.sd == pytest.approx(0.05, abs=1e-6)       # the city's ratio is the cluster's up to city_ratio_sd
     assert rounded.round_capped == ["out"] and plain.round_capped == []
     # what the plain reading leaves open: the city's output at 2.6万亿 or more, i.e. its ratio at most 1.065
-    (milestone,) = [b for _, b in plain.milestones]
+    (milestone,) = [b for _, b, _ in plain.milestones]
     assert milestone.hi == pytest.approx(math.log(27691.5 / 26000))
 
 
@@ -526,7 +526,7 @@ def test_the_round_reading_floors_a_round_upper_bound_at_the_round_figure_below(
     assert (rounded.lo, rounded.hi) == (pytest.approx(math.log(5000), abs=1e-12), math.log(6000))
     assert m_plain.round_capped == [] and m_round.round_capped == ["m"]
     for m in (m_plain, m_round):
-        ((i, milestone),) = m.milestones
+        ((i, milestone, _),) = m.milestones
         assert i == "m" and milestone.evidence_ids == ("m",) and milestone.h == plain.h
         assert (milestone.lo, milestone.hi) == (-math.inf, pytest.approx(math.log(5000), abs=1e-12))
 
@@ -548,8 +548,8 @@ def test_round_ratio_bounds_step_by_their_last_digit_below_one():
     assert (low.lo, low.hi) == (pytest.approx(math.log(0.9), abs=1e-12), 0.0)
     assert (high.lo, high.hi) == (math.log(1.05), pytest.approx(math.log(1.06), abs=1e-12))
     assert low.h == high.h == Linear(((LOG_RATIO, 1.0),)) and low.sd == high.sd == 0.0
-    (_, past_low), = m_low.milestones
-    (_, past_high), = m_high.milestones
+    (_, past_low, _), = m_low.milestones
+    (_, past_high, _), = m_high.milestones
     assert (past_low.lo, past_low.hi) == (-math.inf, pytest.approx(math.log(0.9), abs=1e-12))
     assert (past_high.lo, past_high.hi) == (pytest.approx(math.log(1.06), abs=1e-12), math.inf)
 
@@ -576,7 +576,7 @@ def test_a_bound_is_softened_by_bound_sd_and_a_city_ratio_bound_also_by_city_rat
     assert (c.evidence_ids, c.lo, c.hi) == (("c",), math.log(1.05), math.inf)
     assert c.sd == pytest.approx(0.0538516, abs=1e-7)
     assert m.round_capped == []  # the plain reading caps nothing
-    (i, past_b), (j, past_c) = m.milestones
+    (i, past_b, _), (j, past_c, _) = m.milestones
     assert (i, past_b.evidence_ids, past_b.h, past_b.lo, past_b.hi, past_b.sd) == (
         "b", ("b",), b.h, pytest.approx(math.log(6000), abs=1e-12), math.inf, 0.02)
     assert (j, past_c.evidence_ids, past_c.lo) == ("c", ("c",), pytest.approx(math.log(1.06), abs=1e-12))
@@ -664,7 +664,7 @@ def test_a_soft_city_output_bound_is_softened_twice_and_its_next_figure_too():
     m = measurement([revenue, output], EvidenceParams(bound_sd=0.02), YEARS, math.log(X0))
     (bound,) = m.bounds
     assert bound.sd == pytest.approx(0.0538516, abs=1e-7) and bound.evidence_ids == ("rev", "out")
-    ((i, milestone),) = m.milestones
+    ((i, milestone, _),) = m.milestones
     assert (i, milestone.evidence_ids, milestone.h) == ("out", ("rev", "out"), Linear(((LOG_RATIO, 1.0),)))
     assert (milestone.lo, milestone.hi) == (-math.inf, pytest.approx(math.log(27691.5 / 26000), abs=1e-12))
     assert milestone.sd == pytest.approx(0.0538516, abs=1e-7)
@@ -680,7 +680,7 @@ def test_the_round_reading_floors_the_citys_output_upper_bound_too():
     assert m.round_capped == ["out"]
     assert (bound.lo, bound.hi) == (pytest.approx(math.log(27691.5 / 26000), abs=1e-12),
                                     pytest.approx(math.log(27691.5 / 25000), abs=1e-12))
-    ((_, milestone),) = m.milestones
+    ((_, milestone, _),) = m.milestones
     assert (milestone.lo, milestone.hi) == (pytest.approx(math.log(27691.5 / 25000), abs=1e-12), math.inf)
 
 

@@ -422,7 +422,7 @@ def test_fitted_paths_are_weighed_by_a_round_level(monkeypatch):
 
 # ---------------------------------------------------------------- which rows, which target, which year
 def test_only_a_target_on_the_path_the_rows_bear_on_uses_them():
-    from dgforecast.engine.simulate import usable_observations
+    from dgforecast.engine.bearing import usable_observations
 
     late = Observation("late", "cluster_output", 2030, "level", 9000.0, exact=True)
     used = Observation("used", "cluster_output", 2023, "level", 5312.47, exact=True)
@@ -437,8 +437,8 @@ def test_only_a_target_on_the_path_the_rows_bear_on_uses_them():
 
 
 def test_a_targets_deadline_value_is_its_log_level_and_for_revenue_the_ratio_too():
+    from dgforecast.engine.bearing import target_function
     from dgforecast.engine.condition import Linear
-    from dgforecast.engine.simulate import target_function
 
     years = [2022, 2023, 2024, 2025]
     output = dataclasses.replace(OUTPUT_TARGET, target_id="output_2024", deadline=2024)
@@ -459,7 +459,7 @@ def test_an_output_target_leaves_the_revenue_ratio_out_of_its_paths():
 
 def test_years_evidence_says_which_rows_bear_on_each_years_growth_or_level():
     from dgforecast.engine.condition import measurement
-    from dgforecast.engine.simulate import years_evidence
+    from dgforecast.engine.group_paths import years_evidence
 
     obs = [Observation("r", "revenue_to_output_ratio", 2023, "level", 1.094, exact=True, rounding=0.0005),
            Observation("g", "cluster_value_added", 2023, "growth", 8.0, real=True),
@@ -488,9 +488,9 @@ def test_each_group_says_what_it_drew_and_from_where(caplog):
     import logging
 
     evidence = _evidence(("out_2023", "cluster_output", 2023, "level", 5200, "exact"))
-    with caplog.at_level(logging.INFO, logger="dgforecast.engine.simulate"):
+    with caplog.at_level(logging.INFO, logger="dgforecast.engine.group_paths"):
         simulate_targets([OUTPUT_TARGET], scenario(n_sims=10, as_of="2026-11"), evidence=evidence)
-    assert [r.getMessage() for r in caplog.records if r.name == "dgforecast.engine.simulate"] == [
+    assert [r.getMessage() for r in caplog.records if r.name == "dgforecast.engine.group_paths"] == [
         "t: 10 paths 2022-2025 from 4621.25 at 2021 (lognormal engine), 1 evidence rows"]
 
 

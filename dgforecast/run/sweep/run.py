@@ -19,7 +19,8 @@ from dgforecast.core.errors import ParamsError
 from dgforecast.core.workers import map_pool
 from dgforecast.core.yamlfile import cut
 from dgforecast.engine.batch import EngineSetup, evaluate_points
-from dgforecast.engine.simulate import STRUCTURAL_KEYS, evidence_rows
+from dgforecast.engine.bearing import evidence_rows
+from dgforecast.engine.simulate import STRUCTURAL_KEYS
 
 log = logging.getLogger(__name__)
 

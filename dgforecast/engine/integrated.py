@@ -1,0 +1,110 @@
+"""The lognormal engine with the link spreads drawn per path: P(met) integrated over what they may be.
+
+Each path i draws its link spreads φ_i (``links.draw_scales``) after its state draws. Given φ_i the
+model is the lognormal engine's: a Gaussian prior on the state, Gaussian rows applied by the
+conjugate update (``posterior.gaussian_posterior``, one update a path), bounds weighing the paths. The
+spreads' prior becomes their posterior through the weight every path gets from how well its φ_i
+explains the Gaussian rows, the marginal likelihood N(y; H m_i, H P_i Hᵀ + R_i)
+(``posterior.marginal_log_likelihood``): the paths are importance samples of the joint posterior of
+the state and the spreads, with φ drawn from its prior and the state from its conditional posterior.
+
+Pure functions: parameters, rows and a generator in, the paths' states and log weights out.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from dgforecast.engine.condition import GAP, LOG_RATIO, measurement
+from dgforecast.engine.links import draw_scales, uncertain_scales, variance_parts
+from dgforecast.engine.posterior import error_covariance, gaussian_posterior, marginal_log_likelihood, psd_sqrt
+from dgforecast.plan.schema import LINK_SCALES
+
+
+@dataclass
+class PathSpreads:
+    """What the drawn spreads give every path: its rows' error covariance, its bounds' softness."""
+
+    values: dict                 # name -> the spread on every path (paths,)
+    R: np.ndarray                # the Gaussian rows' error covariance, paths x rows x rows
+    bound_sd: list               # one array (paths,) a bound of the measurement, in its order
+    milestone_sd: list           # one array (paths,) a milestone (a round statement's next figure)
+    statement_sd: list           # one array (paths,), or None, a milestone: its statement's own bound
+    gap_var: np.ndarray          # δ's prior variance on every path (city_gap_sd²)
+
+
+def _flat_variances(usable, years, base_log, reading, uncertain_base, uncertain_gap):
+    """A builder for ``links.variance_parts``: the measurement's variances as one flat vector."""
+    def build(params):
+        m = measurement(usable, params.evidence, years, base_log, reading, uncertain_base, uncertain_gap)
+        parts = [error_covariance(m.rows, m.growth_link_sd).ravel(), [b.sd ** 2 for b in m.bounds],
+                 [b.sd ** 2 for _, b, _ in m.milestones], [params.evidence.city_gap_sd ** 2]]
+        return np.concatenate([np.asarray(p, dtype=float) for p in parts])
+    return build
+
+
+def path_spreads(params, m, usable, years, base_log, uncertain_base, n, rng) -> PathSpreads:
+    """Every path's link spreads, drawn from ``rng`` now, and the variances they give its rows and bounds.
+
+    ``m`` is the measurement at the spreads' centres (its rows and bounds, in order); ``usable``,
+    ``years``, ``base_log`` and ``uncertain_base`` are what it was built from (``simulate``).
+    """
+    values = draw_scales(params, rng, n)
+    names = [k for k in uncertain_scales(params) if LINK_SCALES[k] == "evidence"]
+    build = _flat_variances(usable, years, base_log, params.evidence.reading, uncertain_base, m.uses_nominal_gap)
+    variances = (variance_parts(build, params, names).at(values) if names
+                 else np.broadcast_to(build(params), (n, len(build(params)))))
+    r, nb, nm = len(m.rows), len(m.bounds), len(m.milestones)
+    bound_sd = np.sqrt(variances[:, r * r:r * r + nb])
+    index = {id(b): k for k, b in enumerate(m.bounds)}
+    return PathSpreads(values, variances[:, :r * r].reshape(n, r, r), list(bound_sd.T),
+                       list(np.sqrt(variances[:, r * r + nb:r * r + nb + nm]).T),
+                       [None if s is None else bound_sd[:, index[id(s)]] for _, _, s in m.milestones],
+                       variances[:, -1])
+
+
+def _path_prior(params, prior_mean, prior_sd, layout, spreads):
+    """Every path's prior means and variances (paths x state): the ratio's and δ's from its own spreads."""
+    n = len(spreads.R)
+    mean = np.broadcast_to(prior_mean, (n, len(layout))).copy()
+    var = np.broadcast_to(prior_sd ** 2, (n, len(layout))).copy()
+    if "revenue_to_output_ratio_sd" in spreads.values and prior_sd[layout.index(LOG_RATIO)] > 0:
+        s2 = np.log1p((spreads.values["revenue_to_output_ratio_sd"] / params.revenue_to_output_ratio) ** 2)
+        mean[:, layout.index(LOG_RATIO)] = np.log(params.revenue_to_output_ratio) - s2 / 2
+        var[:, layout.index(LOG_RATIO)] = s2
+    if GAP in layout:
+        var[:, layout.index(GAP)] = spreads.gap_var
+    return mean, var
+
+
+def integrated_state(params, m, layout, prior, Z, spreads):
+    """(theta, log weight): every path's state drawn from its own posterior given its own spreads.
+
+    Parameters
+    ----------
+    params : ScenarioParams
+    m : condition.Measurement
+        The rows and bounds (their structure; the variances are each path's, ``spreads``).
+    layout : list
+        The state's keys (``prior.state_layout``).
+    prior : (mean, sd)
+        The prior at the spreads' centres (``prior.prior_moments``).
+    Z : ndarray, paths x state
+        The state's standard-normal draws (``simulate.lognormal_draws``).
+    spreads : PathSpreads
+        ``path_spreads``, drawn after ``Z``.
+
+    Returns
+    -------
+    theta : ndarray, paths x state
+    log_weight : ndarray, paths
+        The marginal likelihood of the Gaussian rows under each path's spreads.
+    """
+    mean0, var0 = _path_prior(params, *prior, layout, spreads)
+    P = var0[:, :, None] * np.eye(len(layout))[None, :, :]
+    r = len(m.rows)
+    H = np.array([row.h.vector(layout) for row in m.rows]).reshape(r, len(layout))
+    y = np.array([row.value - row.h.offset for row in m.rows], dtype=float)
+    mean, cov = gaussian_posterior(mean0, P, H, y, spreads.R)
+    theta = mean + np.einsum("pij,pj->pi", psd_sqrt(cov), Z)
+    return theta, marginal_log_likelihood(mean0, P, H, y, spreads.R)
