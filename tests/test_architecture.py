@@ -94,9 +94,9 @@ def _grep(pattern) -> list[str]:
 
 
 @pytest.mark.parametrize("idea, pattern, home", [
-    ("seeding (seed -> generator)", r"default_rng\(", "engine/simulate.py"),
-    ("the lognormal engine's paths from the posterior of the state", r"\+ Z @ root\.T", "engine/simulate.py"),
-    ("a quantity's random part on shared draws", r"Z @ \(root\.T @", "engine/simulate.py"),
+    ("seeding (seed -> generator)", r"default_rng\(", "engine/draws.py"),
+    ("the lognormal engine's paths from the posterior of the state", r"\+ Z @ root\.T", "engine/group_paths.py"),
+    ("a quantity's random part on shared draws", r"Z @ \(root\.T @", "engine/draws.py"),
     ("the conjugate update", r"np\.linalg\.solve\(S, ", "engine/posterior.py"),
     ("the compound-growth formula", r"\*\* ?\(1(\.0)? ?/", "plan/targets.py"),
     ("a process pool", r"ProcessPoolExecutor\(", "core/workers.py"),

@@ -65,10 +65,10 @@ def marginal_log_likelihood(prior_mean, prior_cov, H, y, R) -> np.ndarray:
     explain the rows. The weight it gives a path is what turns the spreads' prior into their posterior."""
     if len(y) == 0:
         return np.zeros(np.shape(prior_mean)[:-1])
-    S = H @ prior_cov @ H.T + R
+    cov_y = H @ prior_cov @ H.T + R   # the rows' covariance before they are seen
     resid = y - prior_mean @ H.T
-    _, logdet = np.linalg.slogdet(S)
-    quad = np.einsum("...i,...i->...", resid, np.linalg.solve(S, resid[..., None])[..., 0])
+    _, logdet = np.linalg.slogdet(cov_y)
+    quad = np.einsum("...i,...i->...", resid, np.linalg.solve(cov_y, resid[..., None])[..., 0])
     return -0.5 * (quad + logdet + len(y) * math.log(2 * math.pi))
 
 
