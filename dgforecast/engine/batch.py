@@ -140,8 +140,10 @@ def evaluate_points(points, setup: EngineSetup) -> pd.DataFrame:
         members = [params_list[i] for i in rows]
         _, obs = evidence_rows(setup.evidence, members[0])
         weighted |= bool(obs)
-        # a base stated as a bound (超过600) is a state the fast paths below do not hold: simulate it
-        if members[0].engine != "lognormal" or any(t.base_step > 0 for t in setup.targets):
+        # a base stated as a bound (超过600), or link parameters drawn per path (link_uncertainty), is a
+        # state the fast paths below do not hold: simulate every point
+        if (members[0].engine != "lognormal" or any(t.base_step > 0 for t in setup.targets)
+                or any(p.link_uncertainty for p in members)):
             columns = _paths_group(members, setup)
         elif obs:
             columns = evidence_lognormal_group(members, setup, members[0], obs)

@@ -8,9 +8,9 @@ row of data/raw/evidence.csv becomes, with the parameters of ``params_schema.Evi
 (``-p evidence.NAME=VALUE``):
 
 * a **Gaussian row** ``y = h·θ + e``: a linear function h of the state observed with noise e —
-  - cluster 增加值 growth g (January–m of year t): ln(1+g) + nominal_gap = x_t + e (the year's own
-    gap where the city's is measured, ``nominal_gap_by_year``; the state's NOMINAL when the gap's
-    centre is uncertain, ``nominal_part``), sd
+  - cluster 增加值 growth g (January–m of year t): ln(1+g) + nominal_gap = x_t + e (plus the year's
+    own departure where the city's is measured, ``nominal_gap_shift``; the state's NOMINAL when the
+    gap's centre is uncertain, ``nominal_part``), sd
     ytd_sd·(12−m)/12 of its own, plus the 增加值-to-output link e_t (sd growth_link_sd) that every
     增加值 row of year t shares (nominal_gap only for real growth: nominal output over real 增加值);
   - the city's 增加值 growth c: ln(1+c) + nominal_gap = x_t − δ + e, own sd hypot(city_gap_sd,
@@ -218,15 +218,15 @@ def _beyond_next(obs):
 def nominal_part(obs, ep, uncertain_gap):
     """What turns a growth row's ln(1 + g) into nominal output growth: (added value, state coefficients).
 
-    Nominal growth adds nothing. Real 增加值 growth adds the nominal-over-real gap: that year's own
-    (``nominal_gap_by_year``, the city's where measured), else ``nominal_gap`` — a constant, or the
-    state's ``NOMINAL`` component when its centre is uncertain (ln(1 + g) = x_t − NOMINAL + e).
+    Nominal growth adds nothing. Real 增加值 growth adds the nominal-over-real gap of its year: the
+    centre ``nominal_gap`` — a constant, or the state's ``NOMINAL`` component when the centre is
+    uncertain (ln(1 + g) = x_t − NOMINAL + e) — plus the year's own departure from it where one is
+    measured (``nominal_gap_shift``: the city's gap that year minus its mean over the years known).
     """
     if not obs.real:
         return 0.0, ()
-    if obs.year in ep.nominal_gap_by_year:
-        return ep.nominal_gap_by_year[obs.year], ()
-    return (0.0, ((NOMINAL, -1.0),)) if uncertain_gap else (ep.nominal_gap, ())
+    shift = ep.nominal_gap_shift.get(obs.year, 0.0)
+    return (shift, ((NOMINAL, -1.0),)) if uncertain_gap else (ep.nominal_gap + shift, ())
 
 
 def _growth_row(obs, ep, uncertain_gap=False):

@@ -106,6 +106,7 @@ class ScenarioResult:
     evidence: dict = field(default_factory=dict)   # target_id -> {"ess", "evidence_used"} (level targets)
     simulation: object = None                      # simulate.Simulation: n_sims drawn, selection, note
     plan: object = None                            # plan.Plan: the measures' names, the plan's dates
+    robust: pd.DataFrame = field(default_factory=pd.DataFrame)  # robust.robust_table, once judged
 
 
 def historical_cagr(series, end_year, span=5) -> tuple[float, int, int]:
@@ -226,17 +227,18 @@ def assess_inputs(params: ScenarioParams, inputs: dict) -> ScenarioResult:
     cut or the limit is reached: every page then shows the same verdict, whatever the seed.
     Pure apart from logging: the tables come in, nothing is read or written.
     """
-    result = _assess_once(params, inputs)
+    result = assess_once(params, inputs)
     while at_a_cut(result) and result.simulation.n_sims < params.evidence.max_sims:
         more = int(min(params.evidence.max_sims, 4 * result.simulation.n_sims))
         log.info("%s: P(met) of %s within %s Monte Carlo s.e. of a verdict cut at %d paths; drawing %d",
                  params.scenario, ", ".join(at_a_cut(result)), params.verdict_thresholds.mc_sigmas,
                  result.simulation.n_sims, more)
-        result = _assess_once(changed(params, {"n_sims": more}, validate=False), inputs)
+        result = assess_once(changed(params, {"n_sims": more}, validate=False), inputs)
     return result
 
 
-def _assess_once(params: ScenarioParams, inputs: dict) -> ScenarioResult:
+def assess_once(params: ScenarioParams, inputs: dict) -> ScenarioResult:
+    """One simulation and its judgement at ``params.n_sims`` paths (``assess_inputs`` draws more at a cut)."""
     table = targets_table(inputs["targets"], inputs["baselines"], 1.0)
     levels = table[table["kind"].map(lambda k: kind_of(k).is_level).astype(bool)]
     _check_horizon(params, levels)

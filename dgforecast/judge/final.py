@@ -26,6 +26,7 @@ from dgforecast.core.vocabulary import VERDICTS
 from dgforecast.judge.assess import assess_inputs
 from dgforecast.judge.count_targets import JUDGES, count_verdict
 from dgforecast.judge.readings import readings
+from dgforecast.judge.robust import robust_table
 from dgforecast.judge.tracking import outcomes
 from dgforecast.judge.verdicts import verdict_detail
 from dgforecast.plan.targets import level_targets, targets_table
@@ -65,9 +66,14 @@ def _level_verdict(result, target_id, params):
     return verdict_detail(p, params.verdict_thresholds, bool(info["evidence_used"]), info["p_se"])
 
 
+#: What the robust verdict rests on (``robust.robust_table``), beside each level target's row.
+ROBUST_FIELDS = ["verdict_central", "why", "worst_case", "worst_end", "worst_value", "worst_p", "worst_se",
+                 "worst_verdict", "breaking", "p_set_low", "p_set_high", "p_without_related", "p_se_without_related",
+                 "p_met_plan", "p_se_plan", "moved"]
 FINAL_COLUMNS = ["target_id", "name_zh", "kind", "threshold", "deadline", "p_met", "p_se", "n_sims", "verdict",
                  "verdict_en", "at_cut", "decided_by", "reason", "evidence_used", "p_met_round", "p_se_round",
-                 "verdict_round", "verdict_round_en", "at_cut_round", "achieved", "years_entered", "years_missing"]
+                 "verdict_round", "verdict_round_en", "at_cut_round", *ROBUST_FIELDS, "achieved", "years_entered",
+                 "years_missing"]
 
 
 def final_assessment(params, inputs) -> pd.DataFrame:
@@ -90,13 +96,17 @@ def final_assessment(params, inputs) -> pd.DataFrame:
         within its margin), decided_by (the exact figure of the target's own measure and deadline
         year, when there is one), reason (one sentence), evidence_used (ids joined by ";"); and for
         level targets the round-figure reading p_met_round, p_se_round, verdict_round,
-        verdict_round_en, at_cut_round (NaN / None otherwise); for count and milestone targets
+        verdict_round_en, at_cut_round (NaN / None otherwise), and what the verdict rests on
+        (``ROBUST_FIELDS``: the verdict at the assumptions' centres, why the verdict is what it is, the
+        worst case of the sensitivity set and its P(met), the cases that break it, P(met) without the
+        related figures and as of the plan, whether figures since the plan moved it); for count and milestone targets
         achieved (the entered total), years_entered and years_missing (text).
     """
     table = targets_table(inputs["targets"], inputs["baselines"], 1.0)
     targets = {t.target_id: t for t in level_targets(inputs["targets"], inputs["baselines"])}
     decided = outcomes(targets.values(), inputs.get("evidence"), params)
     results = {name: assess_inputs(p, inputs) for name, p in readings(params).items()}
+    robust = robust_table(params, inputs, results[params.evidence.reading]).set_index("target_id")
     rows = []
     for _, row in table.iterrows():
         out = {k: row[k] for k in ("name_zh", "kind", "threshold", "deadline")} | {"target_id": row["id"]}
@@ -114,6 +124,9 @@ def final_assessment(params, inputs) -> pd.DataFrame:
                      "p_se_round": rounded.evidence[row["id"]]["p_se"]}
             found["verdict"], found["at_cut"] = _level_verdict(plain, row["id"], results["plain"].params)
             found["verdict_round"], found["at_cut_round"] = _level_verdict(rounded, row["id"], results["round"].params)
+            if row["id"] in robust.index:  # the verdict must survive the sensitivity set (robust)
+                found |= {k: robust.loc[row["id"], k] for k in ROBUST_FIELDS}
+                found["verdict"] = robust.loc[row["id"], "verdict"]
         else:
             found = _count_row(row, inputs["progress"], params) | {
                 "evidence_used": "", "p_se": 0.0, "n_sims": math.nan, "at_cut": False, "decided_by": "",

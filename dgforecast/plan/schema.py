@@ -86,9 +86,10 @@ class EvidenceParams(BaseModel):
     nominal_gap: float = Field(0.03, ge=-0.1, le=0.2, json_schema_extra=_meta(
         "log growth (real 增加值 growth only)", "产值名义增速高于增加值实际增速之差",
         "nominal output growth over real value-added growth"))
-    nominal_gap_by_year: dict[int, float] = Field(default_factory=dict, json_schema_extra=_meta_range(
-        "year: log growth", "分年份的名义与实际增速之差（全市当年实测）",
-        "nominal-over-real gap of single years (the city's own, where measured)", "year: -0.1..0.2"))
+    nominal_gap_shift: dict[int, float] = Field(default_factory=dict, json_schema_extra=_meta_range(
+        "year: log growth", "名义与实际增速之差的年度偏离（全市当年实测）",
+        "a year's departure of the nominal-over-real gap from its centre (the city's, where measured)",
+        "year: -0.1..0.1"))
     growth_link_sd: float = Field(0.05, ge=0.001, le=0.5, json_schema_extra=_meta(
         "sd of log growth", "增加值增速与产值增长的联系误差", "value-added to output growth link sd"))
     ytd_sd: float = Field(0.06, ge=0.0, le=0.5, json_schema_extra=_meta(
@@ -116,7 +117,7 @@ class EvidenceParams(BaseModel):
         # frozen, so hashable (batch groups points by it); the by-year mapping hashes as its sorted items
         return hash(tuple((k, tuple(sorted(v.items())) if isinstance(v, dict) else v) for k, v in self.__dict__.items()))
 
-    @field_validator("nominal_gap_by_year", mode="before")
+    @field_validator("nominal_gap_shift", mode="before")
     @classmethod
     def _gap_year_keys(cls, value):
         # YAML and papermill may hand years over as strings; a year is still a year.
@@ -126,9 +127,9 @@ class EvidenceParams(BaseModel):
 
     @model_validator(mode="after")
     def _gaps_in_range(self):
-        for year, gap in self.nominal_gap_by_year.items():
-            if not -0.1 <= gap <= 0.2:
-                raise ValueError(f"nominal_gap_by_year {year}: {gap} is outside -0.1..0.2 (log growth)")
+        for year, shift in self.nominal_gap_shift.items():
+            if not -0.1 <= shift <= 0.1:
+                raise ValueError(f"nominal_gap_shift {year}: {shift} is outside -0.1..0.1 (log growth)")
         return self
 
 
@@ -361,8 +362,8 @@ NESTED_FIELDS = {"status_thresholds": THRESHOLD_FIELDS,
 
 
 def labels(name, lang="zh") -> str:
-    """The Chinese (``lang="zh"``) or English label of a parameter or status-threshold key."""
-    entry = FIELDS.get(name) or THRESHOLD_FIELDS.get(name)
+    """The Chinese (``lang="zh"``) or English label of a parameter, a status-threshold or an evidence key."""
+    entry = FIELDS.get(name) or THRESHOLD_FIELDS.get(name) or NESTED_FIELDS["evidence"].get(name)
     if entry is None:
         raise KeyError(name)
     return entry[f"label_{lang}"]

@@ -15,7 +15,8 @@ from dgforecast.core.errors import ParamsError
 from dgforecast.core.fileio import refuse_raw, write_tables_atomic
 from dgforecast.core.kinds import is_level
 from dgforecast.core.vocabulary import NO_FIGURE_EN
-from dgforecast.judge.assess import assess_inputs, summary_records
+from dgforecast.judge.assess import summary_records
+from dgforecast.judge.robust import judge_scenario
 from dgforecast.judge.verdicts import deadline_passed
 from dgforecast.plan.data import (
     BASELINES_FILE,
@@ -34,6 +35,7 @@ from dgforecast.plan.params import parse_overrides, resolve_scenario
 from dgforecast.plan.plan_file import PLAN_FILE, load_plan
 from dgforecast.plan.target_progress import load_progress
 from dgforecast.plan.targets import NO_TARGETS, require_targets, targets_records, targets_table
+from dgforecast.present.robust_sentences import robust_words
 
 log = logging.getLogger(__name__)
 
@@ -185,7 +187,8 @@ def show_targets(project=None, as_json=False, revenue_to_output_ratio=1.0) -> st
 
 # ---------------------------------------------------------------- dgforecast assess
 def assess_scenario(params, project=None):
-    """Simulate one resolved scenario on the workbook's tables and judge every target (``assess_inputs``).
+    """Simulate one resolved scenario on the workbook's tables and judge every target (``robust.judge_scenario``:
+    a verdict after a deadline holds under the whole sensitivity set, or is 无法确认).
 
     Returns
     -------
@@ -194,7 +197,7 @@ def assess_scenario(params, project=None):
         ``joint_p_all_levels``, ``params``; also ``counts`` (count-target detail), ``closed_form``
         (lognormal engine: simulated vs exact P(met)), ``actuals`` (points to draw).
     """
-    return assess_inputs(params, load_inputs(project))
+    return judge_scenario(params, load_inputs(project))
 
 
 def describe_assessment(scenario, items=None, project=None, as_json=False, as_of=None, evidence_file=None) -> str:
@@ -209,11 +212,20 @@ def describe_assessment(scenario, items=None, project=None, as_json=False, as_of
     if as_of is not None:
         overrides["as_of"] = str(as_of)
     params = resolve_scenario(paths.params_file, scenario, overrides)
-    result = assess_inputs(params, load_inputs(paths.root, evidence_file))
+    result = judge_scenario(params, load_inputs(paths.root, evidence_file))
     records = summary_records(result)
     if as_json:
         return json.dumps(records, ensure_ascii=False, indent=2)
-    return _assessment_text(records, params, result.simulation)
+    return _assessment_text(records, params, result.simulation) + _robust_text(result.robust)
+
+
+def _robust_text(robust) -> str:
+    """What each verdict rests on (``robust_sentences``), English beside the Chinese, for the command line."""
+    lines = []
+    for row in robust.to_dict(orient="records"):
+        lines.append(f"{row['target_id']}:")
+        lines += [f"  {zh}\n  {en}" for zh, en in robust_words(row)]
+    return "\n" + "\n".join(lines) if lines else ""
 
 
 def _assessment_text(records, params, simulation) -> str:
@@ -373,9 +385,10 @@ def _track_text(frame, final, levels, params, written) -> str:
             lines.append(f"deadline ahead (期限未到) as of {params.as_of_month}: P(met by {row.deadline}) {f.p_met:.1%}; "
                          f"the final assessment waits for the figures of {row.deadline}")
         else:
-            lines.append(f"final assessment (终期评估) as of {params.as_of_month}: P(met) {f.p_met:.1%} -> {f.verdict} "
-                         f"({f.verdict_en}); reading 突破 as below the next round figure: P(met) {f.p_met_round:.1%} -> "
-                         f"{f.verdict_round} ({f.verdict_round_en})")
+            lines.append(f"final assessment (终期评估) as of {params.as_of_month}: P(met) {f.p_met:.1%} ± {f.p_se:.1%} -> "
+                         f"{f.verdict} ({f.verdict_en}); reading 突破 as below the next round figure: P(met) "
+                         f"{f.p_met_round:.1%} ± {f.p_se_round:.1%}")
+            lines += [f"  {zh}\n  {en}" for zh, en in robust_words(f._asdict())]
     others = final[~final["target_id"].isin(levels["id"])]
     if len(others):
         counts = others.groupby("verdict", sort=False).size()
