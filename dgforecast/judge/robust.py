@@ -63,13 +63,14 @@ def sensitivity_cases(params) -> list[Case]:
     return cases
 
 
-def without_related(inputs) -> dict:
-    """The workbook's tables with the related evidence left out: figures of other measures, the city's."""
+def without_related(inputs) -> dict | None:
+    """The workbook's tables with the related evidence left out (figures of other measures, the city's);
+    None when it holds none."""
     evidence = inputs.get("evidence")
     if evidence is None:
-        return inputs
+        return None
     related = evidence["role"].map(lambda role: ROLES[role].related).astype(bool)
-    return {**inputs, "evidence": evidence[~related].reset_index(drop=True)}
+    return {**inputs, "evidence": evidence[~related].reset_index(drop=True)} if related.any() else None
 
 
 def _stats(result) -> dict:
@@ -122,6 +123,8 @@ def _decide(central, case_stats, moved):
     breaking = [f"{case.name}={case.value}" for case, stats in case_stats if stats[2] != label]
     if breaking:
         return UNCONFIRMED, f"{label} at the centres, not under every assumption of the set", ";".join(breaking)
+    if not case_stats:
+        return label, "no sensitivity set is declared", ""
     return label, "holds under every assumption of the sensitivity set", ""
 
 
@@ -138,12 +141,14 @@ def robust_table(params, inputs, central=None) -> pd.DataFrame:
         ``assess_inputs(params, inputs)``, when the caller has it already.
     """
     central = central if central is not None else assess_inputs(params, inputs)
-    due = [t for t, info in central.evidence.items() if deadline_passed(params, info["deadline"])]
+    due = [t for t, info in central.evidence.items()
+           if deadline_passed(params, info["deadline"]) and not info.get("unassessed")]
     if not due:
         return pd.DataFrame(columns=ROBUST_COLUMNS)
     now = _stats(central)
     plan = _stats(assess_inputs(params.at_plan(), inputs))
-    alone = _stats(assess_inputs(params, without_related(inputs)))
+    unrelated = without_related(inputs)
+    alone = _stats(assess_inputs(params, unrelated)) if unrelated is not None else {}
     decided = {t: now[t][2] in (MET, NOT_MET) for t in due}
     runner = assess_inputs if any(decided.values()) else _quick
     cases = [(case, _stats(runner(case.params, inputs))) for case in sensitivity_cases(params)]

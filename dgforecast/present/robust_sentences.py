@@ -67,6 +67,9 @@ def _why(row) -> tuple[str, str]:
         return (f"{verdict}：在各假设的中心值下为{central}，但{'；'.join(zh for zh, _ in cases)}时不成立",
                 f"{VERDICTS[verdict]}: {VERDICTS[central]} at the assumptions' centres, but not with "
                 f"{'; '.join(en for _, en in cases)}")
+    if central in (MET, NOT_MET) and row["why"] == "no sensitivity set is declared":
+        return (f"{verdict}：本工作簿未声明须经受的假设（敏感性集合）", f"{VERDICTS[verdict]}: the workbook "
+                "declares no assumptions a verdict must survive (no sensitivity set)")
     if central in (MET, NOT_MET):
         return (f"{verdict}：敏感性集合中的每一种假设下均成立", f"{VERDICTS[verdict]}: holds under every assumption "
                 "of the sensitivity set")

@@ -13,6 +13,7 @@ import pytest
 from dgforecast.cli import main
 from dgforecast.core.errors import ParamsError
 from dgforecast.judge.assess import assess_inputs, summary_records
+from dgforecast.judge.robust import judge_scenario
 from dgforecast.plan.params import resolve_scenario
 from dgforecast.plan.plan_file import load_plan
 from dgforecast.plan.schema import FIELDS
@@ -106,6 +107,19 @@ def test_a_base_stated_as_a_bound_starts_above_it_and_within_its_round_figure(dg
     found = _assessed(dg_robots, "base", growth=0.0, volatility=0.0)["related_revenue_2025"]
     assert 600 <= found["q10"] <= found["median"] <= found["q90"] < 700
     assert found["median"] == pytest.approx(650, abs=8) and found["status"] == "无法确认"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("scenario", ["base", "optimistic", "pessimistic"])
+def test_a_target_no_figure_since_the_plan_bears_on_is_never_decided_by_the_assumptions(dg_robots, scenario):
+    # industrial_robots_2025: its only figure (Q1 2023) predates the plan, so P(met) as of now is P(met) as of
+    # the plan, the scenario's growth speaking; 96.5 % in the optimistic case is still 无法确认, and says why
+    params = resolve_scenario(dg_robots / "params.yaml", scenario, {"n_sims": 4000, "as_of": "2026-11"})
+    result = judge_scenario(params, load_inputs(dg_robots))
+    row = result.robust.set_index("target_id").loc["industrial_robots_2025"]
+    assert row["verdict"] == "无法确认" and not row["moved"] and row["p_met"] == row["p_met_plan"]
+    assert row["why"] == "no figure published since the plan bears on it"
+    assert result.summary.set_index("target_id").loc["industrial_robots_2025", "status"] == "无法确认"
 
 
 def test_the_robot_plans_unlinked_and_weak_rows_are_left_out_saying_why(dg_robots):
