@@ -13,12 +13,27 @@ from dgforecast.engine.condition import bears_on, log_level, log_revenue, observ
 from dgforecast.plan.evidence import select_evidence
 
 
+#: The last selections made, by (evidence table, month, least trusted flag): a scenario judged under its
+#: sensitivity set selects the same rows some twenty times. The table itself is kept with its selection, so
+#: a key's ``id`` always names the table it was made from.
+_SELECTIONS: dict = {}
+_SELECTIONS_KEPT = 16
+
+
 def evidence_rows(evidence, params):
     """The evidence selection for ``params`` (its ``as_of`` month and least trusted flag) and its observations."""
     if evidence is None:
         return None, ()
+    key = (id(evidence), params.as_of_month, params.evidence.min_reliability)
+    kept = _SELECTIONS.get(key)
+    if kept is not None and kept[0] is evidence:
+        return kept[1], kept[2]
     selection = select_evidence(evidence, params.as_of_month, params.evidence.min_reliability)
-    return selection, observations(selection.used)
+    found = (evidence, selection, observations(selection.used))
+    if len(_SELECTIONS) >= _SELECTIONS_KEPT:
+        _SELECTIONS.pop(next(iter(_SELECTIONS)))
+    _SELECTIONS[key] = found
+    return selection, found[2]
 
 
 def usable_observations(obs, target, years) -> tuple:

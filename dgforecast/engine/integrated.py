@@ -17,7 +17,7 @@ import numpy as np
 
 from dgforecast.engine.condition import GAP, LOG_RATIO, measurement
 from dgforecast.engine.links import draw_scales, uncertain_scales, variance_parts
-from dgforecast.engine.posterior import error_covariance, gaussian_posterior, marginal_log_likelihood, psd_sqrt
+from dgforecast.engine.posterior import error_covariance, path_posteriors
 from dgforecast.plan.schema import LINK_SCALES
 
 
@@ -101,10 +101,8 @@ def integrated_state(params, m, layout, prior, Z, spreads):
         The marginal likelihood of the Gaussian rows under each path's spreads.
     """
     mean0, var0 = _path_prior(params, *prior, layout, spreads)
-    P = var0[:, :, None] * np.eye(len(layout))[None, :, :]
     r = len(m.rows)
     H = np.array([row.h.vector(layout) for row in m.rows]).reshape(r, len(layout))
     y = np.array([row.value - row.h.offset for row in m.rows], dtype=float)
-    mean, cov = gaussian_posterior(mean0, P, H, y, spreads.R)
-    theta = mean + np.einsum("pij,pj->pi", psd_sqrt(cov), Z)
-    return theta, marginal_log_likelihood(mean0, P, H, y, spreads.R)
+    mean, root, loglik = path_posteriors(mean0, var0, H, y, spreads.R)
+    return mean + np.einsum("pij,pj->pi", root, Z), loglik

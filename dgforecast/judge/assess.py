@@ -219,7 +219,7 @@ def at_a_cut(result) -> list:
     return found
 
 
-def assess_inputs(params: ScenarioParams, inputs: dict) -> ScenarioResult:
+def assess_inputs(params: ScenarioParams, inputs: dict, levels_only=False) -> ScenarioResult:
     """Simulate one scenario on the workbook's tables (``pipeline.load_inputs``) and judge every target.
 
     When a target's deadline has passed and its P(met) lies within its Monte Carlo margin of a verdict
@@ -227,18 +227,22 @@ def assess_inputs(params: ScenarioParams, inputs: dict) -> ScenarioResult:
     cut or the limit is reached: every page then shows the same verdict, whatever the seed.
     Pure apart from logging: the tables come in, nothing is read or written.
     """
-    result = assess_once(params, inputs)
+    result = assess_once(params, inputs, levels_only)
     while at_a_cut(result) and result.simulation.n_sims < params.evidence.max_sims:
         more = int(min(params.evidence.max_sims, 4 * result.simulation.n_sims))
         log.info("%s: P(met) of %s within %s Monte Carlo s.e. of a verdict cut at %d paths; drawing %d",
                  params.scenario, ", ".join(at_a_cut(result)), params.verdict_thresholds.mc_sigmas,
                  result.simulation.n_sims, more)
-        result = assess_once(changed(params, {"n_sims": more}, validate=False), inputs)
+        result = assess_once(changed(params, {"n_sims": more}, validate=False), inputs, levels_only)
     return result
 
 
-def assess_once(params: ScenarioParams, inputs: dict) -> ScenarioResult:
-    """One simulation and its judgement at ``params.n_sims`` paths (``assess_inputs`` draws more at a cut)."""
+def assess_once(params: ScenarioParams, inputs: dict, levels_only=False) -> ScenarioResult:
+    """One simulation and its judgement at ``params.n_sims`` paths (``assess_inputs`` draws more at a cut).
+
+    ``levels_only``: the level targets' P(met), quantiles and paths alone — no crossing years, growth table,
+    closed form or count targets (what a sensitivity case needs).
+    """
     table = targets_table(inputs["targets"], inputs["baselines"], 1.0)
     levels = table[table["kind"].map(lambda k: kind_of(k).is_level).astype(bool)]
     _check_horizon(params, levels)
@@ -255,9 +259,10 @@ def assess_once(params: ScenarioParams, inputs: dict) -> ScenarioResult:
         paths = group.resampled  # equally weighted paths for the fan, crossing years and joint
         level_row, p_se = _level_rows(row, group, params, _p_met_early(row, paths))
         summary.append(level_row)
-        crossing[target.target_id] = crossing_year(paths, row["threshold"], row["comparison"])
-        growth += _growth_rows(row, params, inputs, target.base_level, paths)
-        if params.engine == "lognormal" and not target.base_step > 0:  # a base stated as a bound has none
+        if not levels_only:
+            crossing[target.target_id] = crossing_year(paths, row["threshold"], row["comparison"])
+            growth += _growth_rows(row, params, inputs, target.base_level, paths)
+        if params.engine == "lognormal" and not target.base_step > 0 and not levels_only:  # a bound base has none
             closed.append(_closed_form_row(target, params, summary[-1]["p_met"], not group.evidence_used))
         hit = meets(group.deadline_values[target.deadline], target.threshold, target.comparison)
         met_all[target.group] = met_all.get(target.group, True) & hit
@@ -275,7 +280,7 @@ def assess_once(params: ScenarioParams, inputs: dict) -> ScenarioResult:
                                "next_milestone": {}, "unassessed": why}
     # every level target of a group met on the same (weighted) path; groups are simulated independently
     joint = float(np.prod([joint_share(hit, simulation.groups[g].weights) for g, hit in met_all.items()]))
-    counts = judge_counts(table, inputs["progress"], params)
+    counts = pd.DataFrame(columns=SUMMARY_COLUMNS) if levels_only else judge_counts(table, inputs["progress"], params)
     for c in counts.to_dict(orient="records"):
         summary.append({"scenario": params.scenario, **{k: c[k] for k in SUMMARY_COLUMNS[1:]}})
     paths = next(iter(by_target.values())) if by_target else pd.DataFrame()

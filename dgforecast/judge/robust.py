@@ -146,12 +146,12 @@ def robust_table(params, inputs, central=None) -> pd.DataFrame:
     if not due:
         return pd.DataFrame(columns=ROBUST_COLUMNS)
     now = _stats(central)
-    plan = _stats(assess_inputs(params.at_plan(), inputs))
+    plan = _stats(assess_inputs(params.at_plan(), inputs, levels_only=True))
     unrelated = without_related(inputs)
-    alone = _stats(assess_inputs(params, unrelated)) if unrelated is not None else {}
+    alone = _stats(assess_inputs(params, unrelated, levels_only=True)) if unrelated is not None else {}
     decided = {t: now[t][2] in (MET, NOT_MET) for t in due}
     runner = assess_inputs if any(decided.values()) else _quick
-    cases = [(case, _stats(runner(case.params, inputs))) for case in sensitivity_cases(params)]
+    cases = [(case, _stats(runner(case.params, inputs, levels_only=True))) for case in sensitivity_cases(params)]
     rows = []
     for target_id in due:
         mine = [(case, stats[target_id]) for case, stats in cases if target_id in stats]
@@ -173,10 +173,10 @@ def robust_table(params, inputs, central=None) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=ROBUST_COLUMNS)
 
 
-def _quick(params, inputs):
+def _quick(params, inputs, levels_only=True):
     # A case of a target already undecided at the centres only says how far it may fall: no more paths
     # are drawn at a cut (the verdict cannot become decisive through it).
-    return assess_once(params, inputs)
+    return assess_once(params, inputs, levels_only)
 
 
 def apply_robust(result, robust) -> None:

@@ -25,6 +25,7 @@ from dgforecast.present.words import (
     goal_text,
     hinge_words,
     registry,
+    robust_words,
     spread_lines,
     summary_sentences,
     unassessed_words,
@@ -116,19 +117,19 @@ def verdict_box_html(facts, tracking_link="") -> str:
         target = reg.loc[r["target_id"]]
         if not is_level(target["kind"]):
             continue
-        keys = {"plain": ("p_met", "verdict", "at_cut"), "round": ("p_met_round", "verdict_round", "at_cut_round")}
-        p, label, cut = (r[k] for k in keys[reading])
-        q, other_label, other_cut = (r[k] for k in keys[other])
-        v_zh, v_en = verdict_words(label, bool(cut))
-        o_zh, o_en = verdict_words(other_label, bool(other_cut))
+        keys = {"plain": ("p_met", "p_se"), "round": ("p_met_round", "p_se_round")}
+        (p, p_se), (q, q_se) = ((r[k] for k in keys[x]) for x in (reading, other))
+        label = r["verdict"]
+        v_zh, v_en = verdict_words(label, bool(r["at_cut"]))
         if is_missing(p):  # no probability at all: say why in its place
             why_zh, why_en = unassessed_words(target)
             chance = f"<td colspan='2'>{_e(why_zh)}<small>{_e(why_en)}</small></td>"
         else:
-            chance = (f"<td class='num'><strong>{_e(percent(p))}</strong><small>± {_e(percent(r['p_se']))}</small></td>"
-                      f"<td class='num'>{_e(percent(q))}<small>{_e(o_zh)} {_e(o_en)}</small></td>")
+            chance = (f"<td class='num'><strong>{_e(percent(p))}</strong><small>± {_e(percent(p_se))}</small></td>"
+                      f"<td class='num'>{_e(percent(q))}<small>± {_e(percent(q_se))}</small></td>")
         rows.append(f"<tr><td>{_e(target['name_zh'])}<small>{_e(target['name_en'])} · {_e(goal_text(target))}"
                     f"</small></td>{_state_td(label, v_zh, v_en)}{chance}</tr>")
+        hinges += robust_words(r)
         zh, en = hinge_words(facts.crossings, target, params) if len(facts.crossings) else ("", "")
         if zh:
             hinges.append((zh, en))

@@ -42,6 +42,7 @@ from dgforecast.present.words import (
     hinge_words,
     reason_words,
     registry,
+    robust_words,
     spread_lines,
     summary_sentences,
     unassessed_words,
@@ -106,20 +107,19 @@ def _verdicts(doc, facts):
     when_zh, when_en = vintage_text(params)
     add_pair(doc, f"按{params.label_zh}（主情景），{when_zh}。", f"{params.label_en} (the headline scenario), {when_en}.")
     rows, colours, lines = [], [], []
-    keys = {"plain": ("p_met", "verdict", "at_cut"), "round": ("p_met_round", "verdict_round", "at_cut_round")}
+    keys = {"plain": ("p_met", "p_se"), "round": ("p_met_round", "p_se_round")}
     for r in final.to_dict(orient="records"):
         target = reg.loc[r["target_id"]]
         if not is_level(target["kind"]):
             continue
-        p, label, cut = (r[k] for k in keys[reading])
-        q, other_label, other_cut = (r[k] for k in keys[other])
-        v_zh, v_en = verdict_words(label, bool(cut))
-        o_zh, o_en = verdict_words(other_label, bool(other_cut))
-        chance = (unassessed_words(target) if is_missing(p) else
-                  (f"{p:.1%} ± {r['p_se']:.1%}", f"{q:.1%}\n{o_zh} {o_en}"))
+        (p, p_se), (q, q_se) = ((r[k] for k in keys[x]) for x in (reading, other))
+        label = r["verdict"]
+        v_zh, v_en = verdict_words(label, bool(r["at_cut"]))
+        chance = (unassessed_words(target) if is_missing(p) else (f"{p:.1%} ± {p_se:.1%}", f"{q:.1%} ± {q_se:.1%}"))
         rows.append([f"{target['name_zh']}\n{target['name_en']}\n{goal_text(target)}", f"{v_zh}\n{v_en}", *chance])
         colours.append(STATE_COLOURS.get(label))
         lines.append(verdict_sentence(r, target, params, reading))
+        lines += robust_words(r)
         if len(facts.crossings):
             lines.append(hinge_words(facts.crossings, target, params))
     if rows:

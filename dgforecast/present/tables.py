@@ -21,7 +21,6 @@ from dgforecast.present.words import (
     month_zh,
     reason_words,
     registry,
-    verdict_label_text,
     verdict_words,
 )
 
@@ -218,18 +217,22 @@ def final_view(final, targets, evidence) -> pd.DataFrame:
         rows.append({
             "目标 target": _name(target),
             "结论 verdict": f"{plain_zh} {plain_en}",
-            "实现概率 P(met)": percent(r["p_met"]),
-            "取整读法 round reading": (f"{percent(r['p_met_round'])} {verdict_label_text(r['verdict_round'])}"
-                                   if level_target else MISSING),
+            "实现概率 P(met)": (f"{percent(r['p_met'])} ± {percent(r['p_se'])}" if level_target and not
+                              is_missing(r["p_met"]) else percent(r["p_met"])),
+            "取整读法 round reading": (f"{percent(r['p_met_round'])} ± {percent(r['p_se_round'])}"
+                                   if level_target and not is_missing(r["p_met_round"]) else MISSING),
+            "敏感性集合 across the set": (f"{percent(r['p_set_low'])}—{percent(r['p_set_high'])}"
+                                      if level_target and not is_missing(r.get("p_set_low")) else MISSING),
             "依据 rests on": " · ".join(reason_words(r, target, evidence)),
         })
     for (label, reason), members in shared.items():
         listed = "；".join(t["name_zh"] for t in members)
         rows.append({"目标 target": f"{len(members)}项 {len(members)} targets: {listed}",
                      "结论 verdict": f"{label} {state_en(label)}", "实现概率 P(met)": MISSING,
-                     "取整读法 round reading": MISSING, "依据 rests on": " · ".join(reason)})
+                     "取整读法 round reading": MISSING, "敏感性集合 across the set": MISSING,
+                     "依据 rests on": " · ".join(reason)})
     return pd.DataFrame(rows, columns=["目标 target", "结论 verdict", "实现概率 P(met)", "取整读法 round reading",
-                                       "依据 rests on"])
+                                       "敏感性集合 across the set", "依据 rests on"])
 
 
 # ---------------------------------------------------------------- the evidence

@@ -27,12 +27,11 @@ def verdict_sentence(row, target, params, reading="plain") -> tuple[str, str]:
     """
     goal_zh, goal_en = goal_words(target)
     deadline = int(target["deadline"])
-    keys = {"plain": ("p_met", "verdict", "at_cut"), "round": ("p_met_round", "verdict_round", "at_cut_round")}
+    keys = {"plain": ("p_met", "p_se"), "round": ("p_met_round", "p_se_round")}
     other = "round" if reading == "plain" else "plain"
-    p, label, cut = (row[k] for k in keys[reading])
-    q, other_label, other_cut = (row[k] for k in keys[other])
+    (p, _), (q, q_se) = ((row[k] for k in keys[r]) for r in (reading, other))
+    label, cut = row["verdict"], row.get("at_cut")  # the verdict is one: it holds under both readings or is 无法确认
     v_zh, v_en = verdict_words(label, bool(cut))
-    o_zh, o_en = verdict_words(other_label, bool(other_cut))
     when_zh, when_en = vintage_text(params)
     decided = bool(row.get("decided_by"))
     basis_zh = "已有该目标本身的确切数字" if decided else f"{deadline}年{target['name_zh']}{goal_zh}的概率为{p:.1%}"
@@ -45,9 +44,9 @@ def verdict_sentence(row, target, params, reading="plain") -> tuple[str, str]:
                 f"{params.label_en}, {when_en}: {name_en(target['name_en'])} {goal_en} in {deadline}: “{v_en}”, "
                 f"for {why_en}.")
     zh = (f"按{params.label_zh}，{when_zh}，{basis_zh}，判定为“{v_zh}”"
-          f"（{READINGS[other][0]}：{q:.1%}，{o_zh}）。")
+          f"（{READINGS[other][0]}：{q:.1%} ± {q_se:.1%}）。")
     en = (f"{params.label_en}, {when_en}: {basis_en}, so the target reads “{v_en}” ({label})"
-          f"; under the {READINGS[other][1]}: {q:.1%}, {o_en}.")
+          f"; under the {READINGS[other][1]}: {q:.1%} ± {q_se:.1%}.")
     return zh, en
 
 

@@ -9,7 +9,8 @@ pages import sentences through, gathered from the rooms that make them —
 
 - ``phrases``: the pieces of a sentence (a goal, a month, the data vintage, a verdict as shown);
 - ``evidence_sentences``: what a result rests on (a figure in words, its source, why a target has no probability);
-- ``verdict_sentences``: the results said (a verdict, every scenario's line, the hinge, the counts, a forecast).
+- ``verdict_sentences``: the results said (a verdict, every scenario's line, the hinge, the counts, a forecast);
+- ``robust_sentences``: what a verdict rests on (the sensitivity set, its worst case, the related figures).
 """
 
 from dgforecast.present.evidence_sentences import (
@@ -34,6 +35,7 @@ from dgforecast.present.phrases import (
     verdict_words,
     vintage_text,
 )
+from dgforecast.present.robust_sentences import case_words, robust_words
 from dgforecast.present.verdict_sentences import (
     counts_words,
     forecast_sentence,
@@ -58,8 +60,10 @@ __all__ = [
     "month_en",
     "month_zh",
     "name_en",
+    "case_words",
     "reason_words",
     "registry",
+    "robust_words",
     "required_growth",
     "source_words",
     "spread_lines",

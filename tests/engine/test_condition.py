@@ -70,8 +70,12 @@ def _evidence(tmp_path, *rows):
 
 
 def _params(**overrides):
-    return resolve_scenario(SHIPPED / "params.yaml", "base", {"revenue_to_output_ratio_sd": 0.0, "n_sims": N,
-                                                             "as_of": "2026-11", **overrides})
+    """The shipped base case with the link parameters at their values (no spread drawn per path: the exact
+    answers below are the measurement model's at fixed parameters; tests/engine/test_integrated.py holds the
+    integration over them)."""
+    params = resolve_scenario(SHIPPED / "params.yaml", "base", {"revenue_to_output_ratio_sd": 0.0, "n_sims": N,
+                                                               "as_of": "2026-11", **overrides})
+    return params.model_copy(update={"link_uncertainty": {}, "sensitivity": {}})
 
 
 def _assess(table, **overrides):
