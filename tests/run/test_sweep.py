@@ -1,4 +1,9 @@
-"""Parameter sweeps: grid syntax, outputs, scale-out (the numbers of each point: tests/engine/test_batch.py)."""
+"""Parameter sweeps: the sweep table, its file, the command, scale-out and a notebook per point.
+
+The grid's syntax and checks are tested in test_sweep_grid.py, the command's parts in test_sweep_command.py,
+and the numbers of each point (against the closed form, simulation and the assessment) in
+tests/engine/test_batch.py.
+"""
 
 import math
 
@@ -10,12 +15,9 @@ from dgforecast.core.errors import ParamsError
 from dgforecast.plan.params import resolve_scenario
 from dgforecast.run.pipeline import load_inputs
 from dgforecast.run.sweep import (
-    check_grid_size,
     grid_points,
     make_setup,
     parse_grid,
-    parse_grid_spec,
-    parse_range,
     read_results,
     run_engine,
     sweep,
@@ -24,58 +26,6 @@ from dgforecast.run.sweep import (
 from tests.conftest import REPO, SHIPPED
 
 TARGET = "cluster_revenue_2025"
-
-
-# ---------------------------------------------------------------- grid syntax
-def test_range_stop_is_inclusive_within_rounding():
-    values = parse_range("growth=0:0.08:0.01", "0:0.08:0.01")
-    assert values == [0.0, 0.01, 0.02, 0.03, 0.04, 0.05, 0.06, 0.07, 0.08]
-
-
-def test_range_of_integers_stays_integer():
-    assert parse_range("target_year=2023:2027:2", "2023:2027:2") == [2023, 2025, 2027]
-
-
-def test_descending_range_with_negative_step():
-    assert parse_range("growth=0.02:0:-0.01", "0.02:0:-0.01") == [0.02, 0.01, 0.0]
-
-
-def test_range_stops_before_a_stop_it_does_not_reach():
-    # 0, 0.03, 0.06; 0.09 would pass 0.08
-    assert parse_range("growth=0:0.08:0.03", "0:0.08:0.03") == [0.0, 0.03, 0.06]
-
-
-def test_list_values_are_yaml_scalars():
-    assert parse_grid_spec("revenue_to_output_ratio=0.9, 0.95,1") == ("revenue_to_output_ratio", [0.9, 0.95, 1])
-    assert parse_grid_spec("engine=lognormal,fitted") == ("engine", ["lognormal", "fitted"])
-
-
-def test_exponent_values_on_the_grid_are_numbers():
-    assert parse_grid_spec("growth=5e-2,1e-1") == ("growth", [0.05, 0.1])
-
-
-def test_year_override_key_is_accepted():
-    assert parse_grid_spec("growth_overrides.2022=-0.1,0") == ("growth_overrides.2022", [-0.1, 0])
-
-
-@pytest.mark.parametrize("spec, message", [
-    ("growth", "write KEY=START:STOP:STEP"),
-    ("growth=", "no values for growth"),
-    ("growth=0:0.08", "three parts"),
-    ("growth=0:0.08:0.01:1", "three parts"),
-    ("growth=0.08:0:0.01", "wrong sign.*use step -0.01"),
-    ("growth=0:0.08:-0.01", "wrong sign.*use step 0.01"),
-    ("growth=0:0.08:0", "step is 0"),
-    ("growth=a:0.08:0.01", "start 'a' is not a number"),
-    ("growth=0.01,,0.02", "empty value"),
-    ("growth=0.01,0.01", "0.01 given twice"),
-    ("engine=[lognormal]", "not a single value"),
-])
-def test_grid_syntax_errors_name_the_argument(spec, message):
-    with pytest.raises(ParamsError, match=message) as caught:
-        parse_grid_spec(spec)
-    assert str(caught.value).startswith(f"--grid {spec!r}: ")
-    assert "\n" not in str(caught.value)
 
 
 def test_a_grid_that_would_not_fit_in_memory_is_refused_even_with_yes(workbook, capsys, monkeypatch):
@@ -91,27 +41,7 @@ def test_a_grid_that_would_not_fit_in_memory_is_refused_even_with_yes(workbook, 
         "the sweep into several runs\n")
 
 
-def test_grid_key_given_twice_is_refused():
-    with pytest.raises(ParamsError, match="growth is already on the grid"):
-        parse_grid(["growth=0,0.01", "growth=0.02"])
-
-
-def test_grid_points_are_the_cartesian_product_first_key_slowest():
-    points = grid_points(parse_grid(["growth=0:0.02:0.01", "revenue_to_output_ratio=0.9,1.0"]))
-    assert len(points) == 6
-    assert list(points.columns) == ["growth", "revenue_to_output_ratio"]
-    assert points["growth"].tolist() == [0.0, 0.0, 0.01, 0.01, 0.02, 0.02]
-    assert points["revenue_to_output_ratio"].tolist() == [0.9, 1.0, 0.9, 1.0, 0.9, 1.0]
-
-
-def test_more_than_a_million_points_needs_yes():
-    grid = parse_grid(["growth=0:0.1:0.0001", "volatility=0:0.1:0.0001"])  # 1001 x 1001
-    with pytest.raises(ParamsError, match="1,002,001 points .* add --yes"):
-        check_grid_size(grid)
-    assert check_grid_size(grid, yes=True) == 1_002_001
-
-
-# ---------------------------------------------------------------- the engine
+# ---------------------------------------------------------------- the sweep table
 def _setup(engines=None, **overrides):
     # The engine as of the plan (no evidence); the evidence has tests of its own below.
     base = resolve_scenario(SHIPPED / "params.yaml", "base", {"as_of": "2022-01", **overrides})
@@ -545,14 +475,3 @@ def test_a_field_added_to_the_schema_reaches_the_sweep_with_no_other_edit():
     assert p[1] > p[0] and p[1] == pytest.approx(at_eight, abs=1e-12)
     with pytest.raises(ParamsError, match="policy_boost = 0.5: out of range; use a value <= 0.1"):
         validate_grid(parse_grid(["policy_boost=0.5"]), base)
-
-
-def test_a_probability_a_rounding_error_below_zero_is_printed_0_0_percent_not_minus():
-    from dgforecast.run.sweep import describe_results
-
-    specs = ["growth=0.01,0.02", "volatility=0.05"]
-    setup = _setup(n_sims=200)
-    results = sweep(grid_points(parse_grid(specs)), setup)
-    results["p_met.cluster_revenue_2025"] = [-4.4e-16, 1.0000000000000002]
-    text = describe_results(results, setup, "s.csv", 0.1)
-    assert "cluster_revenue_2025: P(met) 0.0% to 100.0%; highest at growth=0.02" in text and "-0.0%" not in text
