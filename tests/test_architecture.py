@@ -201,3 +201,34 @@ def test_a_test_that_starts_a_cluster_kernel_or_browser_is_out_of_the_fast_tier(
             if heavy and not (_markers(node) | module_marks) & TIER_MARKERS:
                 unmarked.append(f"{path.relative_to(REPO)}::{node.name} calls {sorted(heavy)}")
     assert not unmarked, "mark these slow, notebooks or browser (pyproject.toml):\n" + "\n".join(unmarked)
+
+
+#: The tests mirror the layers: tests/<folder>/ holds the tests of dgforecast/<folder>/.
+TESTS = REPO / "tests"
+
+
+def modules_imported(test_file: Path) -> set:
+    """Every dgforecast module a test file imports: ``from dgforecast.x.y import ...``, ``import dgforecast.x.y``
+    and ``from dgforecast.x import y`` (y a module), at the top or inside a test."""
+    found = set()
+    for node in ast.walk(ast.parse(test_file.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names if alias.name.startswith("dgforecast."))
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and (node.module or "").startswith("dgforecast"):
+            found.add(node.module)
+            found.update(f"{node.module}.{alias.name}" for alias in node.names)
+    return found
+
+
+def test_every_room_is_imported_by_a_test_of_its_layer():
+    # Issue 23: each module of dgforecast/<layer>/ is reached by a test in tests/<layer>/ (its subfolders too),
+    # so a room's behaviour is pinned where a reader of that layer looks. The rooms are read from the disk, so
+    # a module split in two, or added, needs its test before this passes.
+    missing = []
+    for folder in FOLDERS:
+        rooms = sorted(".".join(("dgforecast", *path.relative_to(PACKAGE).with_suffix("").parts))
+                       for path in (PACKAGE / folder).rglob("*.py") if path.name != "__init__.py")
+        imported = set().union(*(modules_imported(path) for path in (TESTS / folder).rglob("test_*.py")))
+        missing += [f"{room}: no test in tests/{folder}/ imports it" for room in rooms if room not in imported]
+    assert not missing, ("every room is reachable from a test of its layer (issue 23); write behaviour tests of "
+                         "these in tests/<layer>/test_<room>.py:\n" + "\n".join(missing))
