@@ -242,7 +242,7 @@ def main(argv=None) -> int:
         return 2
     train, test = load(args.bench_dir)
     if args.write_reference:
-        print(write_reference(train, ROOT / "dgforecast" / "reference_errors.py"))
+        print(write_reference(train, ROOT / "dgforecast" / "models" / "reference_errors.py"))
         return 0
     methods = args.only.split(",") if args.only else ["auto", "drift+pooled", *MODELS]
     rows = []

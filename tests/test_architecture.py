@@ -212,3 +212,43 @@ def test_a_test_that_starts_a_cluster_kernel_or_browser_is_out_of_the_fast_tier(
             if heavy and not (_markers(node) | module_marks) & TIER_MARKERS:
                 unmarked.append(f"{path.relative_to(REPO)}::{node.name} calls {sorted(heavy)}")
     assert not unmarked, "mark these slow, notebooks or browser (pyproject.toml):\n" + "\n".join(unmarked)
+
+
+#: The tests mirror the layers: tests/<folder>/ holds the tests of dgforecast/<folder>/.
+TESTS = REPO / "tests"
+
+
+def modules_imported(test_file: Path) -> set:
+    """Every dgforecast module a test file imports: ``from dgforecast.x.y import ...``, ``import dgforecast.x.y``
+    and ``from dgforecast.x import y`` (y a module), at the top or inside a test."""
+    found = set()
+    for node in ast.walk(ast.parse(test_file.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names if alias.name.startswith("dgforecast."))
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and (node.module or "").startswith("dgforecast"):
+            found.add(node.module)
+            found.update(f"{node.module}.{alias.name}" for alias in node.names)
+    return found
+
+
+def test_every_room_is_reachable_from_a_test_of_its_layer():
+    # Issue 23: each module of dgforecast/<layer>/ is reached by a test in tests/<layer>/ (its subfolders too):
+    # imported by one, or imported by a room of the same layer that one imports (plots re-exports the chart
+    # rooms; a test of plots reaches them). The rooms are read from the disk, so a module split in two, or
+    # added, is reached or named here.
+    graph, missing = import_graph(), []
+    for folder in FOLDERS:
+        rooms = sorted(".".join(("dgforecast", *path.relative_to(PACKAGE).with_suffix("").parts))
+                       for path in (PACKAGE / folder).rglob("*.py") if path.name != "__init__.py")
+        reached = {m.removeprefix("dgforecast.") for m in set().union(
+            *(modules_imported(path) for path in (TESTS / folder).rglob("test_*.py")))}
+        frontier = list(reached)
+        while frontier:  # follow imports that stay inside the layer
+            for nxt in graph.get(frontier.pop(), ()):
+                if nxt.split(".")[0] == folder and nxt not in reached:
+                    reached.add(nxt)
+                    frontier.append(nxt)
+        missing += [f"{room}: no test in tests/{folder}/ reaches it" for room in rooms
+                    if room.removeprefix("dgforecast.") not in reached]
+    assert not missing, ("every room is reachable from a test of its layer (issue 23); write behaviour tests of "
+                         "these in tests/<layer>/test_<room>.py:\n" + "\n".join(missing))

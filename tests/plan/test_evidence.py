@@ -374,20 +374,6 @@ def test_shipped_round_statements_and_exact_figures_are_marked():
     assert evidence.loc["city_revenue_2024", ["precision", "rounding"]].tolist() == ["exact", 0.05]
 
 
-@pytest.mark.parametrize("text, digits, precision, step, rounding", [
-    ("5000", (1, 3), "round", 1000.0, 0.5), ("25000", (2, 3), "round", 1000.0, 0.5),
-    ("5300", (2, 2), "round", 100.0, 0.5), ("5312.47", (6, -2), "exact", 0.01, 0.005),
-    ("27691.5", (6, -1), "exact", 0.1, 0.05), ("24.68", (4, -2), "exact", 0.01, 0.005),
-    ("5000.0", (5, -1), "exact", 0.1, 0.05),
-])
-def test_precision_step_and_rounding_come_from_the_digits(text, digits, precision, step, rounding):
-    from dgforecast.core.numbers import precision_of, round_step, significant_digits
-    from dgforecast.core.numbers import rounding as rounding_of
-
-    assert significant_digits(text) == digits and precision_of(text) == precision
-    assert round_step(text) == pytest.approx(step) and rounding_of(text) == pytest.approx(rounding)
-
-
 def test_a_precision_on_a_growth_row_is_refused(tmp_path):
     assert refused(tmp_path, row(precision="exact")) == "line 2, column precision: a growth row has no precision; leave it empty"
 

@@ -247,13 +247,6 @@ def test_summary_xlsx_shows_percent_thousands_widths_and_a_frozen_header(tmp_pat
     assert [p.name for p in tmp_path.iterdir()] == ["summary.xlsx"]           # written atomically
 
 
-def test_one_table_is_a_sheet_named_summary(tmp_path):
-    from dgforecast.core.fileio import write_excel_atomic
-
-    path = write_excel_atomic(pd.DataFrame({"a": [1.5]}), tmp_path / "t.xlsx")
-    assert pd.read_excel(path, sheet_name=None)["summary"]["a"].tolist() == [1.5]
-
-
 def test_a_forecast_sentence_is_only_for_a_deadline_still_ahead():
     from dgforecast.present.words import summary_sentences
 
@@ -271,26 +264,6 @@ def test_a_forecast_sentence_is_only_for_a_deadline_still_ahead():
     assert sentence["en"].startswith("Base case, with the figures published up to June 2025: the probability that "
                                      "equipment manufacturing cluster operating revenue reaches at least 5,400 亿元 in "
                                      "2025 is 85.5% (71.7% when the plan was made), “ahead of plan” (快于预期)")
-
-
-def test_numbers_read_as_a_reader_expects():
-    from dgforecast.core.numbers import format_number
-
-    assert format_number(0.7172, "p_met") == "71.7%" and format_number(0.0397013, "required_cagr") == "3.97%"
-    assert format_number(6027.354175, "median") == "6,027.4"        # computed: one decimal
-    assert format_number(4621.25, "value") == "4,621.25"            # a source figure keeps its decimals
-    assert format_number(2025, "deadline") == "2025" and format_number(2021.0, "baseline_year") == "2021"
-    assert format_number(20000, "n_sims") == "20,000" and format_number(0.7956123, "z") == "0.796"
-    assert format_number(float("nan"), "q10") == "—" and format_number(None, "x") == "—"
-    assert format_number("快于预期", "status") == "快于预期" and format_number(True, "conditioned") == "True"
-
-
-def test_a_table_with_no_value_shows_a_dash_and_a_footnote_and_no_row_numbers():
-    from dgforecast.core.numbers import MISSING_NOTE, frame_html
-
-    page = frame_html(pd.DataFrame({"target_id": ["a", "b"], "p_met": [0.5, float("nan")], "median": [5400.25, None]}))
-    assert "<td>50.0%</td>" in page and "<td>5,400.25</td>" in page and page.count("<td>—</td>") == 2
-    assert MISSING_NOTE in page and "NaN" not in page and "None" not in page and "<th></th>" not in page
 
 
 def test_count_targets_show_pace_and_what_is_known():

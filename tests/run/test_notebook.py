@@ -11,7 +11,6 @@ import pytest
 from dgforecast.core.config import SCENARIO_NOTEBOOK
 from dgforecast.core.errors import ParamsError
 from dgforecast.plan.params import resolve_scenario
-from dgforecast.present.notebook_html import export_html, insert_appendix, insert_preamble
 from dgforecast.run.jobs import NotebookJob, Progress, check_sources, run_jobs, scenario_job
 from dgforecast.run.notebook import CellFailure, NotebookRun, execute_notebook, kernel_argv
 
@@ -86,42 +85,6 @@ def test_a_missing_notebook_raises_before_writing_anything(tmp_path):
     with pytest.raises(FileNotFoundError, match="nope.ipynb: notebook not found"):
         execute_notebook(FIXTURES / "nope.ipynb", tmp_path / "out.ipynb")
     assert not (tmp_path / "out.ipynb").exists()
-
-
-def test_preamble_goes_right_after_the_opening_main_tag():
-    page = "<html><body class='x'><main>\n<p>body</p></main></body></html>"
-    assert insert_preamble(page, "<h2>P</h2>") == "<html><body class='x'><main>\n<h2>P</h2>\n\n<p>body</p></main></body></html>"
-    assert insert_preamble("<body><p>b</p></body>", "<i>p</i>") == "<body>\n<i>p</i>\n<p>b</p></body>"
-    assert insert_preamble(page, "") == page
-
-
-def test_appendix_goes_right_before_the_closing_main_tag():
-    page = "<html><body class='x'><main>\n<p>body</p></main></body></html>"
-    assert insert_appendix(page, "<h2>P</h2>") == "<html><body class='x'><main>\n<p>body</p>\n<h2>P</h2>\n</main></body></html>"
-    assert insert_appendix("<body><p>b</p></body>", "<i>p</i>") == "<body><p>b</p>\n<i>p</i>\n</body>"
-    assert insert_appendix(page, "") == page
-
-
-def test_a_page_is_a_chinese_document_titled_by_its_subject_with_the_link_home_first(tmp_path):
-    page = export_html(FIXTURES / "echoes_parameters.ipynb", tmp_path / "scenarios" / "base.html",
-                       preamble_html="<p id='preamble'>params</p>", subject="基准情景 Base case",
-                       home="../index.html", report_title="某市某产业集群行动计划").read_text(encoding="utf-8")
-    assert '<html lang="zh-CN">' in page and 'lang="en"' not in page
-    assert "<title>基准情景 Base case · Echoes its parameters — 某市某产业集群行动计划</title>" in page
-    link = page.index("<nav class='dgf-home'><a href='../index.html'>← 返回摘要 Back to the summary</a></nav>")
-    assert page.index("<main") < link < page.index("id='preamble'")
-    assert "@media print{.dgf-home{display:none}}" in page  # nothing to click on paper
-
-
-def test_a_page_outside_a_report_has_no_link_home_and_a_given_title_is_escaped_once(tmp_path):
-    import nbformat
-
-    bare = tmp_path / "07_my_check.ipynb"
-    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("1")]), bare)
-    page = export_html(bare, tmp_path / "a.html").read_text(encoding="utf-8")
-    assert "<title>my check</title>" in page and "dgf-home'" not in page  # outside a report: no report title
-    page = export_html(bare, tmp_path / "b.html", title="R&D <b>").read_text(encoding="utf-8")
-    assert "<title>R&amp;D &lt;b&gt;</title>" in page
 
 
 @pytest.mark.notebooks

@@ -3,6 +3,8 @@
 import pytest
 
 from dgforecast.cli import main
+from dgforecast.core.errors import ParamsError
+from dgforecast.run.progress import HEADER, record_progress
 
 
 def _progress(workbook, capsys, *args):
@@ -160,4 +162,56 @@ def test_a_source_in_bytes_the_terminal_could_not_decode_is_one_line_exit_2(work
     err = capsys.readouterr().err
     assert stop.value.code == 2 and err.count("\n") == 1
     assert "argument --source: not UTF-8 text (byte 0xb6); set the terminal" in err
+    assert path.read_bytes() == before
+
+
+# ---------------------------------------------------------------- record_progress itself (what the command calls)
+def test_the_columns_written_are_those_of_the_shipped_file(workbook):
+    first = (workbook / "data" / "raw" / "target_progress.csv").read_text(encoding="utf-8").splitlines()[0]
+    assert HEADER == first.split(",") == ["target_id", "year", "count", "published", "source", "note"]
+
+
+def test_an_older_file_without_a_note_column_keeps_the_note_in_the_source(workbook):
+    path = workbook / "data" / "raw" / "target_progress.csv"
+    path.write_text("target_id,year,count,published,source", encoding="utf-8")  # and no newline at its end
+    said = record_progress("first_sets_2025", 2023, 30, " 东莞市工信局 ", note="city list", project=workbook,
+                           published="2024-01")
+    assert path.read_text(encoding="utf-8") == ("target_id,year,count,published,source\n"
+                                                "first_sets_2025,2023,30,2024-01,东莞市工信局 (city list)\n")
+    assert said.splitlines()[0] == f"added to {path}: first_sets_2025, 2023: 30, published 2024-01 (东莞市工信局)"
+
+
+def test_a_workbook_without_the_file_gets_it_with_its_header_first(workbook):
+    path = workbook / "data" / "raw" / "target_progress.csv"
+    path.unlink()
+    record_progress("first_sets_2025", 2024, 12.0, "x", project=workbook, published="2025-01")
+    assert path.read_text(encoding="utf-8").splitlines() == [",".join(HEADER), "first_sets_2025,2024,12,2025-01,x,"]
+
+
+def test_a_milestone_reported_done_is_met(workbook):
+    said = record_progress("innovation_centre_2025", 2024, 1, "x", project=workbook, published="2025-01")
+    assert said.splitlines()[1].startswith("innovation_centre_2025: 1 entered (2024; not entered: 2022, 2023, 2025); "
+                                           "P(met by 2025) = 100.0%, 已实现")
+
+
+@pytest.mark.parametrize("target_id, year, count, published, message", [
+    ("first_set_2025", 2023, 3, None, "progress first_set_2025: unknown target; did you mean 'first_sets_2025'?"),
+    ("nothing_like_it", 2023, 3, None, "progress nothing_like_it: unknown target; dgforecast targets lists them"),
+    ("cluster_revenue_2025", 2023, 3, None, "progress cluster_revenue_2025: a level target (亿元); enter its figures in "
+                                            "data/raw/evidence.csv"),
+    ("first_sets_2025", 2021, 3, None, "progress first_sets_2025 --year 2021: outside the plan's window for this "
+                                       "target (2022-2025); counts are per year after the base year 2021"),
+    ("first_sets_2025", 2023, 100_001, None, "progress first_sets_2025 --count 100001: give the whole number achieved "
+                                             "in 2023 (0 to 100,000)"),
+    ("first_sets_2025", 2023, 3, "2023-11", "progress first_sets_2025 --published 2023-11: before the end of 2023, "
+                                            "the year the count is for"),
+    ("first_sets_2025", 2023, 3, "2024-1", "progress first_sets_2025 --published 2024-1: not a month; write YYYY-MM"),
+])
+def test_what_cannot_be_entered_is_refused_in_one_line_and_the_file_is_unchanged(workbook, target_id, year, count,
+                                                                                 published, message):
+    path = workbook / "data" / "raw" / "target_progress.csv"
+    before = path.read_bytes()
+    with pytest.raises(ParamsError) as refused:
+        record_progress(target_id, year, count, "x", project=workbook, published=published)
+    assert str(refused.value).startswith(message) and "\n" not in str(refused.value)
     assert path.read_bytes() == before

@@ -20,8 +20,6 @@ import pytest
 
 from dgforecast.cli import main
 from dgforecast.core.config import ACROSS_NOTEBOOK, SCENARIO_NOTEBOOK, TRACKING_NOTEBOOK
-from dgforecast.core.errors import ParamsError
-from dgforecast.core.fileio import refuse_raw
 from dgforecast.run import report
 
 HISTORY_NOTEBOOK = "02_history_and_models.ipynb"
@@ -54,16 +52,6 @@ def _one_error_line(capsys) -> str:
 
 
 # ---------------------------------------------------------------- 5. data/raw is never written
-def test_refuse_raw_resolves_dot_dot_and_links(tmp_path):
-    raw = tmp_path / "data" / "raw"
-    raw.mkdir(parents=True)
-    (tmp_path / "rawlink").symlink_to(raw)
-    for path in (raw, raw / "actuals.csv", tmp_path / "data" / ".." / "data" / "raw" / "x", tmp_path / "rawlink" / "x"):
-        with pytest.raises(ParamsError, match="data/raw/ holds the sources"):
-            refuse_raw(path, raw, "--out")
-    assert refuse_raw(tmp_path / "data" / "processed", raw, "--out") == tmp_path / "data" / "processed"
-
-
 @pytest.mark.parametrize("argv", [
     ["forecast", "--input", "{wb}/s.csv", "--horizon", "2", "--output", "{wb}/data/raw/actuals.csv"],
     ["forecast", "--input", "{wb}/s.csv", "--horizon", "2", "--output", "{wb}/data/../data/raw/new.csv"],
@@ -624,18 +612,6 @@ def test_a_killed_report_leaves_no_worker_or_kernel_running(fake_workbook, sig, 
     partial = [p.name for p in (workbook / "reports").iterdir() if ".partial-" in p.name]
     # a signal that can be caught cleans up at once; after SIGKILL the next run removes the folder
     assert len(partial) == (1 if sig == signal.SIGKILL else 0)
-
-
-def test_the_next_run_removes_staging_folders_only_of_ended_runs(tmp_path):
-    ended = subprocess.Popen([sys.executable, "-c", "pass"])
-    ended.wait(10)
-    dead = tmp_path / f".report.partial-{ended.pid}-abc"
-    alive = tmp_path / f".report.partial-{os.getpid()}-def"
-    other = tmp_path / ".notes.partial"
-    for folder in (dead, alive, other):
-        (folder / "scenarios").mkdir(parents=True)
-    assert report.remove_stale_partials(tmp_path) == [dead]
-    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([alive.name, other.name])
 
 
 def test_a_process_whose_parent_ended_before_it_asked_is_ended_at_once():

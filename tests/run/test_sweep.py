@@ -1,4 +1,9 @@
-"""Parameter sweeps: grid syntax, the vectorised engine against the closed form, outputs, scale-out."""
+"""Parameter sweeps: the sweep table, its file, the command, scale-out and a notebook per point.
+
+The grid's syntax and checks are tested in test_sweep_grid.py, the command's parts in test_sweep_command.py,
+and the numbers of each point (against the closed form, simulation and the assessment) in
+tests/engine/test_batch.py.
+"""
 
 import math
 
@@ -7,18 +12,12 @@ import pytest
 
 from dgforecast.cli import main
 from dgforecast.core.errors import ParamsError
-from dgforecast.engine.batch import evaluate_points
-from dgforecast.engine.closed_form import closed_form_p_met
-from dgforecast.engine.simulate import simulate_paths
 from dgforecast.plan.params import resolve_scenario
 from dgforecast.run.pipeline import load_inputs
 from dgforecast.run.sweep import (
-    check_grid_size,
     grid_points,
     make_setup,
     parse_grid,
-    parse_grid_spec,
-    parse_range,
     read_results,
     run_engine,
     sweep,
@@ -27,58 +26,6 @@ from dgforecast.run.sweep import (
 from tests.conftest import REPO, SHIPPED
 
 TARGET = "cluster_revenue_2025"
-
-
-# ---------------------------------------------------------------- grid syntax
-def test_range_stop_is_inclusive_within_rounding():
-    values = parse_range("growth=0:0.08:0.01", "0:0.08:0.01")
-    assert values == [0.0, 0.01, 0.02, 0.03, 0.04, 0.05, 0.06, 0.07, 0.08]
-
-
-def test_range_of_integers_stays_integer():
-    assert parse_range("target_year=2023:2027:2", "2023:2027:2") == [2023, 2025, 2027]
-
-
-def test_descending_range_with_negative_step():
-    assert parse_range("growth=0.02:0:-0.01", "0.02:0:-0.01") == [0.02, 0.01, 0.0]
-
-
-def test_range_stops_before_a_stop_it_does_not_reach():
-    # 0, 0.03, 0.06; 0.09 would pass 0.08
-    assert parse_range("growth=0:0.08:0.03", "0:0.08:0.03") == [0.0, 0.03, 0.06]
-
-
-def test_list_values_are_yaml_scalars():
-    assert parse_grid_spec("revenue_to_output_ratio=0.9, 0.95,1") == ("revenue_to_output_ratio", [0.9, 0.95, 1])
-    assert parse_grid_spec("engine=lognormal,fitted") == ("engine", ["lognormal", "fitted"])
-
-
-def test_exponent_values_on_the_grid_are_numbers():
-    assert parse_grid_spec("growth=5e-2,1e-1") == ("growth", [0.05, 0.1])
-
-
-def test_year_override_key_is_accepted():
-    assert parse_grid_spec("growth_overrides.2022=-0.1,0") == ("growth_overrides.2022", [-0.1, 0])
-
-
-@pytest.mark.parametrize("spec, message", [
-    ("growth", "write KEY=START:STOP:STEP"),
-    ("growth=", "no values for growth"),
-    ("growth=0:0.08", "three parts"),
-    ("growth=0:0.08:0.01:1", "three parts"),
-    ("growth=0.08:0:0.01", "wrong sign.*use step -0.01"),
-    ("growth=0:0.08:-0.01", "wrong sign.*use step 0.01"),
-    ("growth=0:0.08:0", "step is 0"),
-    ("growth=a:0.08:0.01", "start 'a' is not a number"),
-    ("growth=0.01,,0.02", "empty value"),
-    ("growth=0.01,0.01", "0.01 given twice"),
-    ("engine=[lognormal]", "not a single value"),
-])
-def test_grid_syntax_errors_name_the_argument(spec, message):
-    with pytest.raises(ParamsError, match=message) as caught:
-        parse_grid_spec(spec)
-    assert str(caught.value).startswith(f"--grid {spec!r}: ")
-    assert "\n" not in str(caught.value)
 
 
 def test_a_grid_that_would_not_fit_in_memory_is_refused_even_with_yes(workbook, capsys, monkeypatch):
@@ -94,27 +41,7 @@ def test_a_grid_that_would_not_fit_in_memory_is_refused_even_with_yes(workbook, 
         "the sweep into several runs\n")
 
 
-def test_grid_key_given_twice_is_refused():
-    with pytest.raises(ParamsError, match="growth is already on the grid"):
-        parse_grid(["growth=0,0.01", "growth=0.02"])
-
-
-def test_grid_points_are_the_cartesian_product_first_key_slowest():
-    points = grid_points(parse_grid(["growth=0:0.02:0.01", "revenue_to_output_ratio=0.9,1.0"]))
-    assert len(points) == 6
-    assert list(points.columns) == ["growth", "revenue_to_output_ratio"]
-    assert points["growth"].tolist() == [0.0, 0.0, 0.01, 0.01, 0.02, 0.02]
-    assert points["revenue_to_output_ratio"].tolist() == [0.9, 1.0, 0.9, 1.0, 0.9, 1.0]
-
-
-def test_more_than_a_million_points_needs_yes():
-    grid = parse_grid(["growth=0:0.1:0.0001", "volatility=0:0.1:0.0001"])  # 1001 x 1001
-    with pytest.raises(ParamsError, match="1,002,001 points .* add --yes"):
-        check_grid_size(grid)
-    assert check_grid_size(grid, yes=True) == 1_002_001
-
-
-# ---------------------------------------------------------------- the engine
+# ---------------------------------------------------------------- the sweep table
 def _setup(engines=None, **overrides):
     # The engine as of the plan (no evidence); the evidence has tests of its own below.
     base = resolve_scenario(SHIPPED / "params.yaml", "base", {"as_of": "2022-01", **overrides})
@@ -126,65 +53,10 @@ def _sweep(specs, **overrides):
     return sweep(grid_points(grid), _setup(grid.get("engine"), **overrides))
 
 
-def test_without_volatility_the_target_year_value_is_compound_growth():
-    results = _sweep(["growth=0.03,0.04", "volatility=0", "revenue_to_output_ratio_sd=0"], n_sims=100)
-    # 4621.25 * 1.03**4 = 5201.26 < 5400 ; 4621.25 * 1.04**4 = 5406.21 >= 5400
-    assert results[f"median.{TARGET}"].tolist() == pytest.approx([5201.26, 5406.21], abs=0.01)
-    assert results[f"q10.{TARGET}"].tolist() == pytest.approx([5201.26, 5406.21], abs=0.01)
-    assert results[f"p_met.{TARGET}"].tolist() == [0.0, 1.0]
-
-
-def test_required_growth_rises_as_revenue_falls_short_of_output():
-    results = _sweep(["revenue_to_output_ratio=0.95,1.0"], n_sims=100)
-    # (5400 / (4621.25 * 0.95)) ** (1/4) - 1 = 0.053120 ; (5400 / 4621.25) ** (1/4) - 1 = 0.039701
-    assert results[f"required_cagr.{TARGET}"].tolist() == pytest.approx([0.053120, 0.039701], abs=1e-6)
-
-
 def test_columns_are_grid_values_then_stats_per_level_target():
     results = _sweep(["growth=0.05", "volatility=0.05"], n_sims=100)
     assert list(results.columns) == ["growth", "volatility", f"p_met.{TARGET}", f"median.{TARGET}",
                                      f"q10.{TARGET}", f"q90.{TARGET}", f"required_cagr.{TARGET}"]
-
-
-@pytest.mark.parametrize("ratio_sd", [0.0, 0.05])
-def test_p_met_matches_the_closed_form_within_three_standard_errors(ratio_sd):
-    n = 20_000
-    results = _sweep(["growth=0:0.08:0.02", "volatility=0.03,0.06,0.1", "revenue_to_output_ratio=0.9,1.0"],
-                     n_sims=n, revenue_to_output_ratio_sd=ratio_sd)
-    for row in results.to_dict(orient="records"):
-        exact = closed_form_p_met(5400, 4621.25, 4, row["growth"], row["volatility"],
-                                  row["revenue_to_output_ratio"], ratio_sd)
-        mc_se = math.sqrt(max(exact * (1 - exact), 1e-4) / n)
-        assert abs(row[f"p_met.{TARGET}"] - exact) <= 3 * mc_se, row
-
-
-def test_sweep_equals_simulating_each_point_with_the_same_seed():
-    results = _sweep(["growth=0.02,0.06", "revenue_to_output_ratio_sd=0,0.05", "growth_overrides.2022=-0.05"],
-                     n_sims=2000)
-    base = resolve_scenario(SHIPPED / "params.yaml", "base", {"n_sims": 2000})
-    for row in results.to_dict(orient="records"):
-        params = base.model_copy(update={"growth": row["growth"], "growth_overrides": {2022: -0.05},
-                                         "revenue_to_output_ratio_sd": row["revenue_to_output_ratio_sd"]})
-        values = simulate_paths(4621.25, 2021, params, np.random.default_rng(params.seed))[2025].to_numpy()
-        assert row[f"p_met.{TARGET}"] == (values >= 5400).mean()
-        assert row[f"median.{TARGET}"] == pytest.approx(np.median(values), rel=1e-12)
-        assert row[f"q10.{TARGET}"] == pytest.approx(np.quantile(values, 0.1), rel=1e-12)
-        assert row[f"q90.{TARGET}"] == pytest.approx(np.quantile(values, 0.9), rel=1e-12)
-
-
-def test_common_random_numbers_make_p_met_rise_with_growth_at_every_step():
-    results = _sweep(["revenue_to_output_ratio=0.9,1.0", "growth=0:0.08:0.005"], n_sims=2000)
-    for _, block in results.groupby("revenue_to_output_ratio"):
-        assert np.all(np.diff(block[f"p_met.{TARGET}"].to_numpy()) >= 0)
-        assert np.all(np.diff(block[f"median.{TARGET}"].to_numpy()) > 0)
-
-
-def test_splitting_the_grid_does_not_change_the_numbers():
-    points = grid_points(parse_grid(["growth=0:0.08:0.02", "volatility=0.04,0.08"]))
-    setup = _setup(n_sims=1000)
-    whole = evaluate_points(points, setup)
-    halves = [evaluate_points(points.iloc[:3], setup), evaluate_points(points.iloc[3:], setup)]
-    assert np.array_equal(whole.to_numpy(), np.vstack([h.to_numpy() for h in halves]))
 
 
 # ---------------------------------------------------------------- outputs and the command
@@ -346,30 +218,6 @@ def test_interrupted_sweep_leaves_no_partial_file_and_rerun_finishes(workbook, m
     names = sorted(p.name for p in folder.iterdir())
     assert not [n for n in names if n.startswith(".")]
     assert len([n for n in names if n.endswith(".html")]) == 2
-
-
-@pytest.mark.parametrize("as_of", ["2022-01", "2026-11"])
-@pytest.mark.parametrize("engine, scenario, price_basis", [
-    ("lognormal", "base", "nominal"), ("lognormal", "shock", "real"), ("fitted", "base", "nominal")])
-def test_a_sweep_point_agrees_with_the_scenario_assessment(engine, scenario, price_basis, as_of):
-    from dgforecast.judge.assess import assess_inputs
-
-    # as of the plan, and under the evidence published by 2026-11 (a low effective-size floor and no
-    # Monte Carlo margin on verdicts, so the assessment draws no extra paths: the sweep never does)
-    base = resolve_scenario(SHIPPED / "params.yaml", scenario, {"n_sims": 500, "as_of": as_of,
-                                                             "evidence": {"min_ess": 10},
-                                                             "verdict_thresholds": {"mc_sigmas": 0.0}})
-    grid = parse_grid([f"engine={engine}", "growth=0.06", "growth_overrides.2024=0.0", f"price_basis={price_basis}"])
-    results = sweep(grid_points(grid), make_setup(load_inputs(SHIPPED), base, [engine]))
-    overrides = {"n_sims": 500, "growth": 0.06, "engine": engine, "growth_overrides": {2024: 0.0},
-                 "price_basis": price_basis, "as_of": as_of, "evidence": {"min_ess": 10},
-                 "verdict_thresholds": {"mc_sigmas": 0.0}}
-    params = resolve_scenario(SHIPPED / "params.yaml", scenario, overrides)
-    summary = assess_inputs(params, load_inputs(SHIPPED)).summary.set_index("target_id").loc[TARGET]
-    row = results.iloc[0]
-    assert row[f"p_met.{TARGET}"] == pytest.approx(summary["p_met"], abs=1e-12)
-    for stat in ("median", "q10", "q90"):
-        assert row[f"{stat}.{TARGET}"] == pytest.approx(summary[stat], rel=1e-12)
 
 
 # ---------------------------------------------------------------- reading a sweep for the heat map
@@ -627,14 +475,3 @@ def test_a_field_added_to_the_schema_reaches_the_sweep_with_no_other_edit():
     assert p[1] > p[0] and p[1] == pytest.approx(at_eight, abs=1e-12)
     with pytest.raises(ParamsError, match="policy_boost = 0.5: out of range; use a value <= 0.1"):
         validate_grid(parse_grid(["policy_boost=0.5"]), base)
-
-
-def test_a_probability_a_rounding_error_below_zero_is_printed_0_0_percent_not_minus():
-    from dgforecast.run.sweep import describe_results
-
-    specs = ["growth=0.01,0.02", "volatility=0.05"]
-    setup = _setup(n_sims=200)
-    results = sweep(grid_points(parse_grid(specs)), setup)
-    results["p_met.cluster_revenue_2025"] = [-4.4e-16, 1.0000000000000002]
-    text = describe_results(results, setup, "s.csv", 0.1)
-    assert "cluster_revenue_2025: P(met) 0.0% to 100.0%; highest at growth=0.02" in text and "-0.0%" not in text
