@@ -1104,11 +1104,12 @@ hand. Method, raw estimates and coverage: benchmarks/results/lognormal_engine.md
 The workbook's rule (growth ĝ = a history's mean yearly log growth, σ = the sd of that growth)
 standardises the outcome h years after the history's last year T as
 z_h = (ln y_(T+h) − ln y_T − h·ln(1 + ĝ)) / (σ·√h). On the {CALIB_HORIZONS} held-out years of the M3 yearly
-series z_h has location β_h (``LOCATION``; centre: the {cal["estimator"]["centre"]}) and scale k_h
-(``SCALE``; the {cal["estimator"]["scale"]} of the central 80 % and 95 % intervals), smoothed across horizons
-as a biased, uncertain drift: β_h·√h = d1·h + d2·h², k_h²·h = a·h + c·h² with a, c ≥ 0 (``SMOOTHING``). The
-calibrated engine reads ln y_(T+h) ~ N(ln y_T + h·ln(1 + g) + β_h·σ·√h, k_h²·σ²·h), as independent yearly
-increments (``yearly``). Cross-fitted over the two halves of the series, its 80 % / 95 % intervals cover
+series z_h has location β_h (``LOCATION``; centre: the {cal["estimator"]["centre"]}) and scale
+k_h (``SCALE``; the {cal["estimator"]["scale"]} of the central 80 % and 95 % intervals), smoothed
+across horizons as a biased, uncertain drift: β_h·√h = d1·h + d2·h², k_h²·h = a·h + c·h² with
+a, c ≥ 0 (``SMOOTHING``). The calibrated engine reads
+ln y_(T+h) ~ N(ln y_T + h·ln(1 + g) + β_h·σ·√h, k_h²·σ²·h), as independent yearly increments
+(``yearly``). Cross-fitted over the two halves of the series, its 80 % / 95 % intervals cover
 {cf[80][0]:.1f} % / {cf[95][0]:.1f} % at h = 1..4 (below {cf[80][1]:.1f} / {cf[95][1]:.1f} %, above {cf[80][2]:.1f} / {cf[95][2]:.1f} %);
 the rule alone {before[80][0]:.1f} % / {before[95][0]:.1f} % (below {before[80][1]:.1f} / {before[95][1]:.1f} %, above {before[80][2]:.1f} / {before[95][2]:.1f} %).
 """

@@ -7,11 +7,12 @@ hand. Method, raw estimates and coverage: benchmarks/results/lognormal_engine.md
 The workbook's rule (growth ĝ = a history's mean yearly log growth, σ = the sd of that growth)
 standardises the outcome h years after the history's last year T as
 z_h = (ln y_(T+h) − ln y_T − h·ln(1 + ĝ)) / (σ·√h). On the 6 held-out years of the M3 yearly
-series z_h has location β_h (``LOCATION``; centre: the midpoint of the 80 % interval) and scale k_h
-(``SCALE``; the mean of both widths of the central 80 % and 95 % intervals), smoothed across horizons
-as a biased, uncertain drift: β_h·√h = d1·h + d2·h², k_h²·h = a·h + c·h² with a, c ≥ 0 (``SMOOTHING``). The
-calibrated engine reads ln y_(T+h) ~ N(ln y_T + h·ln(1 + g) + β_h·σ·√h, k_h²·σ²·h), as independent yearly
-increments (``yearly``). Cross-fitted over the two halves of the series, its 80 % / 95 % intervals cover
+series z_h has location β_h (``LOCATION``; centre: the midpoint of the 80 % interval) and scale
+k_h (``SCALE``; the mean of both widths of the central 80 % and 95 % intervals), smoothed
+across horizons as a biased, uncertain drift: β_h·√h = d1·h + d2·h², k_h²·h = a·h + c·h² with
+a, c ≥ 0 (``SMOOTHING``). The calibrated engine reads
+ln y_(T+h) ~ N(ln y_T + h·ln(1 + g) + β_h·σ·√h, k_h²·σ²·h), as independent yearly increments
+(``yearly``). Cross-fitted over the two halves of the series, its 80 % / 95 % intervals cover
 82.0 % / 92.8 % at h = 1..4 (below 9.5 / 4.5 %, above 8.5 / 2.7 %);
 the rule alone 74.9 % / 88.8 % (below 19.3 / 9.1 %, above 5.8 / 2.1 %).
 """
