@@ -465,9 +465,11 @@ def test_prior_moments_are_the_scenarios_assumptions():
 # and μ_r = -s²/2. Uncalibrated: z = (0.155734 + 0.001510 - 0.233076) / √(4·0.075² + 0.0030204) = -0.47469,
 # P = 0.68249 (what the shipped workbook gave before the calibration). Calibrated (m3, h = 4: β = -0.7350,
 # k = 1.4144): the mean moves by 0.075·(-0.7350)·2 = -0.110250 and the variance is 0.075²·1.4144²·4 + 0.0030204,
-# so z = 0.034418 / 0.219163 = 0.15704, P = 0.43760.
-@pytest.mark.parametrize("changes, closed", [([], 0.43760), (["-p", "calibration=none"], 0.68249)])
-def test_assess_as_of_the_plan_gives_the_plan_time_numbers_from_the_shell(capsys, changes, closed):
+# so z = 0.034418 / 0.219163 = 0.15704, P = 0.43760. The simulated P(met) of the seed's 20,000 paths: 0.43125
+# calibrated, 0.6798 uncalibrated (what assess printed before the calibration existed, to the last path).
+@pytest.mark.parametrize("changes, closed, simulated", [([], 0.43760, 0.43125),
+                                                        (["-p", "calibration=none"], 0.68249, 0.6798)])
+def test_assess_as_of_the_plan_gives_the_plan_time_numbers_from_the_shell(capsys, changes, closed, simulated):
     import json
 
     from dgforecast.cli import main
@@ -478,6 +480,7 @@ def test_assess_as_of_the_plan_gives_the_plan_time_numbers_from_the_shell(capsys
     assert (row["target_id"], row["evidence_used"], row["ess"]) == (TARGET, [], 20000.0)
     assert row["closed_form"] == pytest.approx(closed, abs=1e-5)
     assert abs(row["p_met"] - row["closed_form"]) <= 3 * math.sqrt(closed * (1 - closed) / 20000)
+    assert row["p_met"] == pytest.approx(simulated, abs=1e-12)
 
 
 # ---------------------------------------------------------------- the rows as read, one column at a time

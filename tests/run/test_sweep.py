@@ -172,6 +172,21 @@ def test_sweep_equals_simulating_each_point_with_the_same_seed():
         assert row[f"q90.{TARGET}"] == pytest.approx(np.quantile(values, 0.9), rel=1e-12)
 
 
+def test_a_sweep_over_the_calibration_equals_simulating_each_point_with_the_same_seed():
+    # calibration is a structural key: a group's points share it, and its plan-time sum of shocks is weighted
+    # by that calibration's yearly sd multipliers (all 1 for none)
+    results = _sweep(["calibration=m3,none", "volatility=0.05,0.1", "revenue_to_output_ratio_sd=0,0.05"], n_sims=2000)
+    base = resolve_scenario(SHIPPED / "params.yaml", "base", {"n_sims": 2000})
+    for row in results.to_dict(orient="records"):
+        params = base.model_copy(update={k: row[k] for k in ("calibration", "volatility", "revenue_to_output_ratio_sd")})
+        values = simulate_paths(4621.25, 2021, params, np.random.default_rng(params.seed))[2025].to_numpy()
+        assert row[f"p_met.{TARGET}"] == (values >= 5400).mean()
+        for stat, q in (("median", 0.5), ("q10", 0.1), ("q90", 0.9)):
+            assert row[f"{stat}.{TARGET}"] == pytest.approx(np.quantile(values, q), rel=1e-12)
+    p = results.set_index(["calibration", "volatility", "revenue_to_output_ratio_sd"])[f"p_met.{TARGET}"]
+    assert (p.loc["m3"] < p.loc["none"]).all()  # growth after a history falls short of its pace: lower P(met)
+
+
 def test_common_random_numbers_make_p_met_rise_with_growth_at_every_step():
     results = _sweep(["revenue_to_output_ratio=0.9,1.0", "growth=0:0.08:0.005"], n_sims=2000)
     for _, block in results.groupby("revenue_to_output_ratio"):
@@ -349,9 +364,10 @@ def test_interrupted_sweep_leaves_no_partial_file_and_rerun_finishes(workbook, m
 
 
 @pytest.mark.parametrize("as_of", ["2022-01", "2026-11"])
-@pytest.mark.parametrize("engine, scenario, price_basis", [
-    ("lognormal", "base", "nominal"), ("lognormal", "shock", "real"), ("fitted", "base", "nominal")])
-def test_a_sweep_point_agrees_with_the_scenario_assessment(engine, scenario, price_basis, as_of):
+@pytest.mark.parametrize("engine, scenario, price_basis, calibration", [
+    ("lognormal", "base", "nominal", "m3"), ("lognormal", "base", "nominal", "none"),
+    ("lognormal", "shock", "real", "m3"), ("fitted", "base", "nominal", "m3")])
+def test_a_sweep_point_agrees_with_the_scenario_assessment(engine, scenario, price_basis, calibration, as_of):
     from dgforecast.judge.assess import assess_inputs
 
     # as of the plan, and under the evidence published by 2026-11 (a low effective-size floor and no
@@ -359,10 +375,11 @@ def test_a_sweep_point_agrees_with_the_scenario_assessment(engine, scenario, pri
     base = resolve_scenario(SHIPPED / "params.yaml", scenario, {"n_sims": 500, "as_of": as_of,
                                                              "evidence": {"min_ess": 10},
                                                              "verdict_thresholds": {"mc_sigmas": 0.0}})
-    grid = parse_grid([f"engine={engine}", "growth=0.06", "growth_overrides.2024=0.0", f"price_basis={price_basis}"])
+    grid = parse_grid([f"engine={engine}", "growth=0.06", "growth_overrides.2024=0.0", f"price_basis={price_basis}",
+                       f"calibration={calibration}"])
     results = sweep(grid_points(grid), make_setup(load_inputs(SHIPPED), base, [engine]))
     overrides = {"n_sims": 500, "growth": 0.06, "engine": engine, "growth_overrides": {2024: 0.0},
-                 "price_basis": price_basis, "as_of": as_of, "evidence": {"min_ess": 10},
+                 "price_basis": price_basis, "calibration": calibration, "as_of": as_of, "evidence": {"min_ess": 10},
                  "verdict_thresholds": {"mc_sigmas": 0.0}}
     params = resolve_scenario(SHIPPED / "params.yaml", scenario, overrides)
     summary = assess_inputs(params, load_inputs(SHIPPED)).summary.set_index("target_id").loc[TARGET]
