@@ -1022,11 +1022,15 @@ What remains: the left tail is heavier than a normal's, so at 95 % the misses st
 ({p['after']['1..4'][95][1]:.1f} % below against {p['after']['1..4'][95][2]:.1f} % above, h = 1..4). A normal keeps the
 evidence's conjugate update exact; a heavier left tail would need the paths weighed instead.
 
-**A caution for the plan.** β_h corrects a drift *estimated as a history's mean*: M3 series grow more
-slowly after T than they did on average before it. A scenario's `growth` that was already set below its
-history's pace (the base case's 6 % is half the city's 2016–2021 11.7 %) is corrected again by β_h. At
-the city's volatility 0.075, β_4 moves the 2025 median by β_4·σ·√4 = {beta[3] * 0.075 * 2:+.3f} in logs
-({math.expm1(beta[3] * 0.075 * 2 / 4):+.2%} a year). `calibration: none` gives the engine as it was.
+### A caution for a plan's scenarios
+
+β_h runs from {beta[0]:+.2f} at h = 1 to {beta[-1]:+.2f} at h = {len(beta)} and k_h from {k[0]:.2f} to {k[-1]:.2f}.
+β_h corrects a drift *estimated as a history's mean*: M3 series grow more slowly after T than they did
+on average before it. A scenario's `growth` that was already set below its history's pace (the base
+case's 6 % is half the city's 2016–2021 11.7 %) is corrected again by β_h. At the city's volatility
+0.075, β_4 moves the median four years on by β_4·σ·√4 = {beta[3] * 0.075 * 2:+.3f} in logs
+({math.expm1(beta[3] * 0.075 * 2 / 4) * 100:+.1f} % a year), and k_4 widens its spread ×{k[3]:.2f}.
+`calibration: none` gives the engine as it was.
 """
 
 
