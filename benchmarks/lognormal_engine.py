@@ -958,7 +958,7 @@ happened, p = 10 %, …, 90 %, all horizons): below the median of a skewed error
 puts a little too much mass, so in the middle events are called somewhat less likely than they turn out
 (table at the end of this section), while at 10 % and 90 %, where verdicts are drawn, it is close.
 
-**Smoothing.** The raw β_h and k_h move by a few hundredths from horizon to horizon (each rests on
+**Smoothing.** The raw β_h and k_h do not move evenly from horizon to horizon (each rests on
 {len(cal['ids'])} errors, its 2.5 % and 97.5 % quantiles on about {int(0.025 * len(cal['ids']))} beyond them). They are smoothed as a drift that is biased
 and uncertain: the cumulative shift β_h·√h = d1·h + d2·h² and the cumulative variance
 k_h²·h = a·h + c·h² with a, c ≥ 0, so that k_h²·h rises with h and every year adds variance
