@@ -1,10 +1,13 @@
-"""The lognormal engine's two spread defaults from data, and its interval coverage on M3 yearly.
+"""The lognormal engine's two spread defaults from data, its interval coverage on M3 yearly, and its calibration.
 
-Usage: ``/work/main/.venv/bin/python benchmarks/lognormal_engine.py`` (or ``.venv/bin/python``) from
-the workbook. Reads data/raw (the two published Dongguan files) and the M3 yearly file
-(``../shared/data/bench/m3_yearly.csv``, or ``--bench-dir``), prints the report and writes
-``benchmarks/results/lognormal_engine.md``. Self-contained: numpy, scipy and pandas only, no
-randomness (every interval is in closed form), a few seconds on one core.
+Usage: ``.venv/bin/python benchmarks/lognormal_engine.py [--write-calibration]`` from the workbook.
+Reads data/raw (the two published Dongguan files) and the M3 yearly files
+(``../shared/data/bench/m3_yearly.csv`` and ``m3_yearly_meta.csv``, or ``--bench-dir``), prints the
+report and writes ``benchmarks/results/lognormal_engine.md``; ``--write-calibration`` also writes the
+calibration table into ``dgforecast/engine/calibration.py`` (never edited by hand) and the tests'
+subset of M3 (``tests/fixtures/m3_yearly_subset.csv``). Self-contained: numpy, scipy and pandas only;
+every interval is in closed form, and the only randomness is a seeded set of halvings (section 5);
+a few seconds on one core.
 
 The engine (``dgforecast/engine/simulate.py``): annual log growth ~ N(ln(1+g), σ²), independent across
 years, so ln y_{T+h} ~ N(ln y_T + h·ln(1+g), h·σ²); the revenue ratio r = 营业收入/总产值 is drawn
@@ -27,9 +30,16 @@ Method:
    h = 1..4 are scored on the first 4 test years. Inflation factors for σ are chosen on a
    validation split inside the training parts (each series' last 4 training points held out) and
    only then scored on the test years; nothing here is chosen on the test years.
+4. Bias, width and calibration (h = 1..6): the standardized errors z_h = (ln y_(T+h) − ln y_T −
+   h·ln(1 + ĝ)) / (σ̂·√h) of the same rule; per horizon a location β_h and a scale k_h matched to
+   quantiles of z_h (the estimator chosen on the validation years: each series' last 6 training
+   points held out), smoothed across horizons; the table is fitted on the test years and scored
+   on them cross-fitted over the two halves of the series (each half with the other half's table).
 """
 
 import argparse
+import datetime as dt
+import hashlib
 import math
 import os
 import sys
@@ -38,7 +48,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import optimize, stats
 
 ROOT = Path(__file__).resolve().parents[1]
 RAW = ROOT / "data" / "raw"
@@ -333,6 +343,185 @@ def m3_measure(train, test, category) -> dict:
     return {"factors": factors, "factor_by_h": factor_by_h, "tables": tables, "by_cat": by_cat,
             "n_series": len(ids), "train_len": (int(lengths.min()), int(lengths.max())),
             "n_by_cat": pd.Series(groups).value_counts().to_dict()}
+
+
+# ------------------------------------------------------------------------- 5. bias, width, calibration
+CALIB_HORIZONS = 6     # every held-out point of M3 yearly: the calibration table's horizons h = 1..6
+CALIB_VALIDATION = 6   # training points held out for the validation years: as many as the test years
+GOAL = {80: (77.0, 83.0), 95: (93.0, 97.0)}  # issue 24, item 4: pooled coverage wanted on the test years, %
+QUANTILES = (0.025, 0.10, 0.90, 0.975)       # the ends of the central 80 % and 95 % intervals
+RELIABILITY_H = 4      # the plan's horizon (2021 -> 2025): where "P(event) = 90 %" is checked
+RELIABILITY_P = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
+RANDOM_HALVINGS = 50   # random halvings of the series for the cross-fitted figures' spread
+HALVING_SEED = 20261206  # fixed: the report has no randomness that a rerun changes
+TABLE_DECIMALS = 4     # β_h and k_h as written into the package (the engine uses these, rounded)
+CALIBRATION_OUT = ROOT / "dgforecast" / "engine" / "calibration.py"
+SUBSET_OUT = ROOT / "tests" / "fixtures" / "m3_yearly_subset.csv"
+SUBSET_EVERY = 10      # the tests' fixed subset: every 10th series (65), small enough for a test under 1 s
+#: The (centre, scale) estimators compared; the one chosen by ``choose_estimator`` is the calibration's.
+CENTRES = ("median", "midpoint of the 80 % interval")
+SCALES = ("80 % width", "95 % width", "mean of both widths")
+
+
+def engine_z(pairs) -> np.ndarray:
+    """z_h (series x h) of (fit, future) pairs: the workbook's rule, log error / (σ̂·√h) (``standardized_errors``)."""
+    return np.array([standardized_errors(f, y)[0] for f, y in pairs])
+
+
+def location_scale(Z, centre=CENTRES[1], scale=SCALES[2]) -> tuple[np.ndarray, np.ndarray]:
+    """Per horizon (column of ``Z``): the location β_h and scale k_h of a normal matched to quantiles of z_h.
+
+    Centre: the median, or the midpoint of the 10 % and 90 % quantiles (the 80 % interval's middle).
+    Scale: the half-width of the central 80 % interval over 1.2816, that of the 95 % one over 1.9600,
+    or their mean. Quantiles only, so a few absurd errors (a series that collapses) move nothing.
+    """
+    q025, q10, q90, q975 = np.quantile(Z, QUANTILES, axis=0)
+    k80 = (q90 - q10) / (2 * stats.norm.ppf(0.90))
+    k95 = (q975 - q025) / (2 * stats.norm.ppf(0.975))
+    beta = np.median(Z, axis=0) if centre == CENTRES[0] else (q10 + q90) / 2
+    k = {SCALES[0]: k80, SCALES[1]: k95, SCALES[2]: (k80 + k95) / 2}[scale]
+    return beta, k
+
+
+def smooth(beta, k) -> tuple[np.ndarray, np.ndarray, dict]:
+    """β_h and k_h smoothed as a drift that is biased and uncertain: (β, k, coefficients).
+
+    Cumulative shift β_h·√h = d1·h + d2·h² (least squares on β_h = d1·√h + d2·h^1.5) and cumulative
+    variance k_h²·h = a·h + c·h² (non-negative least squares on k_h² = a + c·h, a, c ≥ 0), so the
+    variance grows with h and every year adds a positive one, a + c·(2h − 1).
+    """
+    h = np.arange(1, len(beta) + 1, dtype=float)
+    (d1, d2), *_ = np.linalg.lstsq(np.column_stack([np.sqrt(h), h ** 1.5]), beta, rcond=None)
+    (a, c), _ = optimize.nnls(np.column_stack([np.ones_like(h), h]), np.asarray(k, dtype=float) ** 2)
+    return (d1 * h + d2 * h ** 2) / np.sqrt(h), np.sqrt(a + c * h), {"d1": d1, "d2": d2, "a": a, "c": c}
+
+
+def fit_table(Z, centre=CENTRES[1], scale=SCALES[2]) -> tuple[np.ndarray, np.ndarray, dict]:
+    """The calibration fitted on errors ``Z``: quantile-matched β_h, k_h, smoothed (``smooth``)."""
+    return smooth(*location_scale(Z, centre, scale))
+
+
+def interval_misses(Z, beta, k, level) -> tuple[np.ndarray, np.ndarray]:
+    """(below, above) the calibrated central ``level`` % interval β ± z·k, boolean like ``Z``."""
+    z = stats.norm.ppf(0.5 + level / 200)
+    return Z < beta - z * k, Z > beta + z * k
+
+
+def cross_fitted(Z, halves, **estimator) -> tuple[np.ndarray, np.ndarray]:
+    """Per series β and k (series x h) fitted on the other half of the series: no series scores its own fit."""
+    B, K = np.empty_like(Z), np.empty_like(Z)
+    for part in (halves, ~halves):
+        beta, k, _ = fit_table(Z[~part], **estimator)
+        B[part], K[part] = beta, k
+    return B, K
+
+
+def tails(Z, beta, k, horizons=None) -> dict:
+    """Coverage, share below and share above, % for each level, pooled over ``horizons`` (1-based; all)."""
+    cols = slice(None) if horizons is None else [h - 1 for h in horizons]
+    out = {}
+    for level in LEVELS:
+        below, above = (m[:, cols] for m in interval_misses(Z, beta, k, level))
+        out[level] = (100 * (1 - below.mean() - above.mean()), 100 * below.mean(), 100 * above.mean())
+    return out
+
+
+def reliability(Z, beta, k, h=RELIABILITY_H, probs=RELIABILITY_P) -> np.ndarray:
+    """How often events the engine calls p likely happened at horizon ``h``, %: the outcome above its
+    predictive (1 − p) quantile, for each p of ``probs``."""
+    u = stats.norm.cdf((Z - beta) / k)[:, h - 1]
+    return np.array([100 * (u > 1 - p).mean() for p in probs])
+
+
+def choose_estimator(Z, halves) -> tuple[dict, pd.DataFrame]:
+    """The (centre, scale) estimator, chosen on the validation years only, and the table of all of them.
+
+    Rule: cross-fitted over the halves of the series, both pooled coverages inside ``GOAL``; among
+    those, the smallest imbalance of the two tails (|below − above| at 80 % plus at 95 %): the
+    engine's defect is one-sided misses.
+    """
+    rows = []
+    for centre in CENTRES:
+        for scale in SCALES:
+            B, K = cross_fitted(Z, halves, centre=centre, scale=scale)
+            t = tails(Z, B, K)
+            inside = all(GOAL[lv][0] <= t[lv][0] <= GOAL[lv][1] for lv in LEVELS)
+            u = stats.norm.cdf((Z - B) / K)
+            rel = np.mean([abs(100 * (u > 1 - p).mean() - 100 * p) for p in RELIABILITY_P])
+            rows.append({"centre": centre, "scale": scale, **{f"{k} {lv}": t[lv][i] for lv in LEVELS
+                         for i, k in enumerate(("covers", "below", "above"))},
+                         "imbalance": sum(abs(t[lv][1] - t[lv][2]) for lv in LEVELS), "in goal": inside,
+                         "reliability error": rel})
+    table = pd.DataFrame(rows)
+    fits = table[table["in goal"]]
+    best = (fits if len(fits) else table).sort_values("imbalance").iloc[0]
+    return {"centre": best["centre"], "scale": best["scale"]}, table
+
+
+def by_horizon_rows(Z, cases) -> dict:
+    """For each level: rows h = 1..6, h = 1..4 and h = 1..6 of coverage and tails for each (name, β, k) case."""
+    spans = [(f"{h}", [h]) for h in range(1, Z.shape[1] + 1)]
+    spans += [("1..4", list(range(1, HORIZONS + 1))), (f"1..{Z.shape[1]}", list(range(1, Z.shape[1] + 1)))]
+    tables = {}
+    for level in LEVELS:
+        rows = []
+        for label, hs in spans:
+            row = {"h": label}
+            for name, beta, k in cases:
+                cover, below, above = tails(Z, beta, k, hs)[level]
+                row |= {f"{name}: covers": cover, f"{name}: below": below, f"{name}: above": above}
+            rows.append(row)
+        tables[level] = pd.DataFrame(rows)
+    return tables
+
+
+def first_test_years(bench_dir, ids) -> str:
+    """Where the series' test years start in calendar time (m3_yearly_meta.csv): the span holding 80 % of them."""
+    meta = pd.read_csv(Path(bench_dir) / "m3_yearly_meta.csv").set_index("series_id").loc[ids]
+    first = meta["start_year"] + meta["n_train"]
+    lo, hi = (int(y) for y in np.quantile(first, [0.1, 0.9], method="nearest"))
+    return f"{lo}–{hi} for {int(first.between(lo, hi).sum())} of the {len(ids)} series"
+
+
+def calibration_measure(train, test, bench_dir=BENCH) -> dict:
+    """Section 5: the engine's bias and width by horizon on M3 yearly, the calibration, its scores."""
+    ids = sorted(train)
+    Z = engine_z([(train[i], test[i][:CALIB_HORIZONS]) for i in ids])
+    V = engine_z([(train[i][:-CALIB_VALIDATION], train[i][-CALIB_VALIDATION:]) for i in ids])
+    halves = np.arange(len(ids)) % 2 == 0  # series in id order, alternately: each half spans every category
+    estimator, candidates = choose_estimator(V, halves)
+    raw_beta, raw_k = location_scale(Z, **estimator)
+    beta, k, coef = fit_table(Z, **estimator)
+    table = (np.round(beta, TABLE_DECIMALS), np.round(k, TABLE_DECIMALS))  # what the package holds
+    B, K = cross_fitted(Z, halves, **estimator)
+    v_beta, v_k, _ = fit_table(V, **estimator)
+    zero, one = np.zeros(Z.shape[1]), np.ones(Z.shape[1])
+    rng = np.random.default_rng(HALVING_SEED)
+    spread = []
+    for _ in range(RANDOM_HALVINGS):
+        random_halves = rng.permutation(len(ids)) < len(ids) // 2
+        spread.append(tails(Z, *cross_fitted(Z, random_halves, **estimator), range(1, HORIZONS + 1)))
+    q = np.quantile(Z, QUANTILES, axis=0)
+    return {
+        "ids": ids, "Z": Z, "V": V, "calendar": first_test_years(bench_dir, ids), "estimator": estimator, "candidates": candidates,
+        "raw": (raw_beta, raw_k), "table": table, "coef": coef, "valid_table": (v_beta, v_k),
+        "halves_fit": [fit_table(Z[part], **estimator)[:2] for part in (halves, ~halves)],
+        "describe": pd.DataFrame({"h": range(1, Z.shape[1] + 1), "median": np.median(Z, axis=0),
+                                  "mean": Z.mean(axis=0), "q2.5": q[0], "q10": q[1], "q90": q[2], "q97.5": q[3]}),
+        "by_h": by_horizon_rows(Z, [("before", zero, one), ("after", B, K)]),
+        "pooled": {name: {span: tails(Z, b, kk, hs) for span, hs in (("1..4", range(1, HORIZONS + 1)),
+                                                                       ("1..6", range(1, Z.shape[1] + 1)))}
+                   for name, b, kk in (("before", zero, one), ("after", B, K), ("in-sample", *table),
+                                       ("validation-chosen", v_beta, v_k))},
+        "five": {name: (100 * (stats.norm.cdf((Z[:, :HORIZONS] - b[..., :HORIZONS]) / kk[..., :HORIZONS]) < 0.05).mean(),
+                        100 * (stats.norm.cdf((Z[:, :HORIZONS] - b[..., :HORIZONS]) / kk[..., :HORIZONS]) > 0.95).mean())
+                 for name, b, kk in (("before", zero, one), ("after", B, K))},
+        "reliability": {"before": reliability(Z, zero, one), "after": reliability(Z, B, K)},
+        "below_q90": {"before": 100 - reliability(Z, zero, one, probs=(0.1,))[0],
+                      "after": 100 - reliability(Z, B, K, probs=(0.1,))[0]},
+        "spread": {lv: (min(s[lv][0] for s in spread), float(np.mean([s[lv][0] for s in spread])),
+                        max(s[lv][0] for s in spread)) for lv in LEVELS},
+    }
 
 
 # ------------------------------------------------------------------------- report
@@ -638,6 +827,7 @@ Coverage at horizons 1–4 on M3 yearly (test years), 80 % / 95 % intervals:
 | lognormal | growth = mean log growth, σ = sd of log growth (the workbook's rule) | {c['plain'][0]:.1f} | {c['plain'][1]:.1f} |
 | lognormal | same, σ × {c['k80']:.2f} / × {c['k95']:.2f} (chosen on validation) | {c['infl'][0]:.1f} | {c['infl'][1]:.1f} |
 | lognormal | same + drift variance | {c['dv_'][0]:.1f} | {c['dv_'][1]:.1f} |
+| lognormal, calibrated (`calibration: m3`, the default) | same, with β_h and k_h by horizon (section 5), cross-fitted over halves of the series | {c['cal'][80][0]:.1f} | {c['cal'][95][0]:.1f} |
 | random walk with drift in logs | textbook, t quantiles | {c['rw'][0]:.1f} | {c['rw'][1]:.1f} |
 | fitted (auto) | pooled rolling-origin errors, horizons 1–6 (benchmarks/results/m3_yearly.md) | {FITTED_COVERAGE[80]:.1f} | {FITTED_COVERAGE[95]:.1f} |
 
@@ -654,6 +844,12 @@ an estimate, and the scenarios span it. The measured value is {vol:.3f}; sweepin
 {vol:.3f}–{math.ceil(wide[1] * 100) / 100:.2f} shows what the wider reading changes. The scenario
 volatilities (optimistic 0.05, pessimistic 0.07) were set around 0.06 and need moving with the
 default (pessimistic 0.07 would sit below a base of {vol:.3f}).
+
+The calibrated engine (section 5) moves the intervals' centre as well as their width, horizon by
+horizon: cross-fitted, it covers {c['cal'][80][0]:.1f} % / {c['cal'][95][0]:.1f} % at horizons 1–4, with
+{c['cal'][80][1]:.1f} % / {c['cal'][80][2]:.1f} % of outcomes below / above the 80 % interval (the rule alone:
+{c['before'][80][1]:.1f} % / {c['before'][80][2]:.1f} %). It is the engine's default (`calibration: m3`);
+`calibration: none` is the rule as it is.
 
 Sentence for the README:
 
@@ -672,34 +868,311 @@ def readme_sentence(rec, ratio, c) -> str:
             f"each series' own history, on 645 M3 yearly series its 80 % / 95 % intervals cover "
             f"{c['plain'][0]:.1f} % / {c['plain'][1]:.1f} % at horizons 1–4 ({c['infl'][0]:.1f} % / "
             f"{c['infl'][1]:.1f} % with σ widened ×{c['k80']:.2f} / ×{c['k95']:.2f}, factors chosen on held-out "
-            f"training years), against the fitted engine's {FITTED_COVERAGE[80]:.1f} % / "
+            f"training years; {c['cal'][80][0]:.1f} % / {c['cal'][95][0]:.1f} % calibrated by horizon, the default), "
+            f"against the fitted engine's {FITTED_COVERAGE[80]:.1f} % / "
             f"{FITTED_COVERAGE[95]:.1f} % at horizons 1–6 (benchmarks/results/lognormal_engine.md).")
 
 
-def report(figures, vol, real, ratio, priors, m3) -> str:
+def _tail_cells(t) -> str:
+    return " | ".join(f"{t[lv][0]:.1f} | {t[lv][1]:.1f} | {t[lv][2]:.1f}" for lv in LEVELS)
+
+
+def calibration_short(cal) -> str:
+    """The before/after summary (the README quotes this subsection whole)."""
+    p = cal["pooled"]
+    rows = [("the workbook's rule (`calibration: none`)", "before"),
+            ("calibrated (`calibration: m3`), cross-fitted", "after")]
+    lines = ["| engine | horizons | 80 % covers | below | above | 95 % covers | below | above |",
+             "| --- | --- | --- | --- | --- | --- | --- | --- |"]
+    for span in ("1..4", "1..6"):
+        lines += [f"| {label} | {span.replace('..', '–')} | {_tail_cells(p[name][span])} |" for label, name in rows]
+    return (f"Coverage of the lognormal engine's central 80 % and 95 % intervals on the test years of the "
+            f"{len(cal['ids'])} M3 yearly series, %, with the share of outcomes below and above each interval "
+            f"(nominal 10 / 10 and 2.5 / 2.5):\n\n" + "\n".join(lines) + "\n")
+
+
+def calibration_section(cal) -> str:
+    """Section 5 of the report: bias and width by horizon, the calibration, before and after."""
+    est, coef, (beta, k) = cal["estimator"], cal["coef"], cal["table"]
+    raw_beta, raw_k = cal["raw"]
+    h = np.arange(1, len(beta) + 1)
+    m, v = beta * np.sqrt(h), k ** 2 * h
+    m0, v0 = np.concatenate([[0.0], m[:-1]]), np.concatenate([[0.0], v[:-1]])
+    table = pd.DataFrame({"h": h, "raw β_h": raw_beta, "raw k_h": raw_k, "**β_h**": beta, "**k_h**": k,
+                          "β_h·√h": m, "k_h²·h": v, "year h: mean shift / σ": m - m0, "year h: sd / σ": np.sqrt(v - v0)})
+    (a_beta, a_k), (b_beta, b_k) = cal["halves_fit"]
+    v_beta, v_k = cal["valid_table"]
+    stability = pd.DataFrame({"h": h, "β_h all": beta, "β_h half A": a_beta, "β_h half B": b_beta,
+                              "β_h validation years": v_beta, "k_h all": k, "k_h half A": a_k,
+                              "k_h half B": b_k, "k_h validation years": v_k})
+    cand = cal["candidates"].copy()
+    cand["in goal"] = cand["in goal"].map({True: "yes", False: "no"})
+    cand["chosen"] = ["**chosen**" if (r.centre, r.scale) == (est["centre"], est["scale"]) else ""
+                      for r in cand.itertuples()]
+    rel = pd.DataFrame({"P(event)": [f"{p:.0%}" for p in RELIABILITY_P], "before: happened": cal["reliability"]["before"],
+                        "after: happened": cal["reliability"]["after"]})
+    p, five, sp = cal["pooled"], cal["five"], cal["spread"]
+    fmt2 = {"h": "{:.0f}", **{c: "{:.3f}" for c in table.columns if c != "h"}}
+    fmt_s = {"h": "{:.0f}", **{c: "{:.3f}" for c in stability.columns if c != "h"}}
+    fmt_c = {c: "{:.1f}" for c in cand.columns if c.startswith(("covers", "below", "above", "imbalance", "reliab"))}
+    fmt_h = {c: "{:.1f}" for c in cal["by_h"][80].columns if c != "h"}
+    d = cal["describe"]
+    return f"""## 5. Bias and width by horizon, and the calibration (h = 1..6)
+
+The coverage of section 3 says the intervals are too narrow; this section says by how much at each
+horizon, and in which direction, and fits the correction the engine now applies by default
+(`calibration: m3` in params.yaml; `dgforecast/engine/calibration.py`, written by
+`python benchmarks/lognormal_engine.py --write-calibration`).
+
+**Standardized errors.** On each series the workbook's rule sets ĝ = the mean yearly log growth of its
+training part and σ̂ = the sd of that growth (section 3), and the outcome h years after the training
+part's last year T is scored as z_h = (ln y_(T+h) − ln y_T − h·ln(1 + ĝ)) / (σ̂·√h). The engine says z_h ~ N(0, 1).
+On the 6 test years of the {len(cal['ids'])} series:
+
+{_md(d, {"h": "{:.0f}", **{c: "{:.2f}" for c in d.columns if c != "h"}})}
+The errors are **biased downwards** (the median falls from {d['median'].iloc[0]:.2f} at h = 1 to
+{d['median'].iloc[-1]:.2f} at h = 6: growth after T falls short of the history's mean, and more so the further
+out), **skewed** (the 2.5 % quantile lies much further below the median than the 97.5 % above it: collapses
+are deeper than booms are high) and **wider than N(0, 1) the further out** (the chosen scale below,
+unsmoothed: {raw_k[0]:.2f} at h = 1, {raw_k[1]:.2f} at h = 2, {raw_k[-1]:.2f} at h = 6). An interval centred on
+ln(1 + ĝ) therefore misses mostly below: at h = 1..4, {five['before'][0]:.1f} % of outcomes fall below the
+engine's 5 % quantile and {five['before'][1]:.1f} % above its 95 %.
+
+**The calibrated engine.** ln y_(T+h) ~ N(ln y_T + h·ln(1 + g) + β_h·σ·√h, k_h²·σ²·h): a location β_h and a
+scale k_h per horizon, in units of the engine's own σ·√h, so the correction scales with the volatility.
+Per horizon, β_h and k_h are matched to quantiles of z_h (quantiles, because a few series collapse and
+their errors would drive a mean and an sd). Six estimators were compared: centre = the **median** or the
+**midpoint of the 10 % and 90 % quantiles**; scale = the half-width of the central 80 % interval over 1.2816,
+that of the 95 % interval over 1.9600, or the mean of both (one normal cannot match both widths: the tails
+are heavier than normal). The estimator was **chosen on the validation years only** (each series' last
+{CALIB_VALIDATION} training points held out, the rule fitted on the rest; cross-fitted over the two halves of
+the series): of those whose pooled coverage lies inside the goal ({GOAL[80][0]:.0f}–{GOAL[80][1]:.0f} % and
+{GOAL[95][0]:.0f}–{GOAL[95][1]:.0f} %), the one with the most even tails (smallest |below − above| summed over
+both levels), since one-sided misses are the defect:
+
+{_md(cand, fmt_c)}
+Chosen: centre = **{est['centre']}**, scale = **{est['scale']}**. A median-centred normal leaves the
+misses one-sided (the skew); the 80 % interval's midpoint balances them. The price, shown by
+`reliability error` (the mean distance, in points, between p and how often events called p likely
+happened, p = 10 %, …, 90 %, all horizons): below the median of a skewed error the midpoint-centred normal
+puts a little too much mass, so in the middle events are called somewhat less likely than they turn out
+(table at the end of this section), while at 10 % and 90 %, where verdicts are drawn, it is close.
+
+**Smoothing.** The raw β_h and k_h do not move evenly from horizon to horizon (each rests on
+{len(cal['ids'])} errors, its 2.5 % and 97.5 % quantiles on about {int(0.025 * len(cal['ids']))} beyond them). They are smoothed as a drift that is biased
+and uncertain: the cumulative shift β_h·√h = d1·h + d2·h² and the cumulative variance
+k_h²·h = a·h + c·h² with a, c ≥ 0, so that k_h²·h rises with h and every year adds variance
+(σ²·(a + c·(2h − 1))). Fitted: d1 = {coef['d1']:.4f}, d2 = {coef['d2']:.4f}, a = {coef['a']:.4f},
+c = {coef['c']:.4f}.
+
+**Where the table was fitted and how it is scored.** The deployed situation is the end of a whole history
+(the plan's base year), like the test origin, not the validation origin {CALIB_VALIDATION} years earlier with
+histories {CALIB_VALIDATION} points shorter. So the table in the package is fitted on the test years of all
+{len(cal['ids'])} series, and its out-of-sample coverage is **cross-fitted over the two halves of the series**
+(series in id order, alternately): each half is scored with the table fitted, by the same estimator and
+smoother, on the other half; no outcome scores a table it helped fit. The halves share calendar years
+(the test years start in {cal['calendar']}), so this does not test a change of period; the
+validation years (which start 6 years earlier, into the early 1980s) are wilder, and a table fitted on them
+(last column of the stability table) would be {cal['valid_table'][1][RELIABILITY_H - 1] / k[RELIABILITY_H - 1]:.2f} times as wide at h = {RELIABILITY_H} and cover
+{p['validation-chosen']['1..4'][80][0]:.1f} % / {p['validation-chosen']['1..4'][95][0]:.1f} % on the test years
+(h = 1..4). Over {RANDOM_HALVINGS} random halvings (seed {HALVING_SEED}) the cross-fitted pooled coverage at
+h = 1..4 ranges {sp[80][0]:.1f}–{sp[80][2]:.1f} % (80 %; mean {sp[80][1]:.1f} %) and {sp[95][0]:.1f}–{sp[95][2]:.1f} %
+(95 %; mean {sp[95][1]:.1f} %): the alternate halves used here score at the low end at 95 %.
+
+### The calibration table (`dgforecast/engine/calibration.py`)
+
+{_md(table, fmt2)}
+`raw` = the chosen estimator per horizon before smoothing; **β_h**, **k_h** = smoothed, rounded to
+{TABLE_DECIMALS} decimals: what the package holds. The engine adds year h's mean shift × σ to ln(1 + g) and draws
+year h's log growth with sd (year h's sd / σ) × σ, independent across years (the evidence's conjugate update
+keeps its diagonal prior); years after h = {len(beta)} repeat year {len(beta)}'s increments. Horizons count from the
+plan's base year, or from the published figure a target's paths start from.
+
+### Stability: the table fitted on each half, and on the validation years
+
+{_md(stability, fmt_s)}
+The bias is the least certain part: the two halves' β_4 differ by {abs(a_beta[3] - b_beta[3]):.2f}, their k_4 by
+{abs(a_k[3] - b_k[3]):.2f}.
+
+### Before and after, in short
+
+{calibration_short(cal)}
+### Before and after, by horizon: 80 % intervals
+
+{_md(cal['by_h'][80], fmt_h)}
+### Before and after, by horizon: 95 % intervals
+
+{_md(cal['by_h'][95], fmt_h)}
+`before` = the workbook's rule; `after` = calibrated, cross-fitted; `below` / `above` = share of outcomes
+under the interval's lower end / over its upper end (nominal 10 / 10 at 80 %, 2.5 / 2.5 at 95 %). For
+reference, the table scored on the same years it was fitted on (in-sample) covers
+{p['in-sample']['1..4'][80][0]:.1f} % / {p['in-sample']['1..4'][95][0]:.1f} % at h = 1..4. The 5 % and 95 %
+quantiles: before, {five['before'][0]:.1f} % of outcomes below the 5 % one and {five['before'][1]:.1f} % above the
+95 % one; after, {five['after'][0]:.1f} % and {five['after'][1]:.1f} %.
+
+### Reliability at h = {RELIABILITY_H}: how often what the engine calls p likely happened
+
+{_md(rel, {"before: happened": "{:.1f}", "after: happened": "{:.1f}"})}
+The event is "the outcome at h = {RELIABILITY_H} lies above the engine's (1 − p) quantile". Before, events it
+called 90 % likely happened {cal['reliability']['before'][-1]:.1f} % of the time; calibrated,
+{cal['reliability']['after'][-1]:.1f} %. The mirror event, "below its 90 % quantile", happened
+{cal['below_q90']['before']:.1f} % of the time before and {cal['below_q90']['after']:.1f} % after.
+
+What remains: the left tail is heavier than a normal's, so at 95 % the misses stay mostly below
+({p['after']['1..4'][95][1]:.1f} % below against {p['after']['1..4'][95][2]:.1f} % above, h = 1..4). A normal keeps the
+evidence's conjugate update exact; a heavier left tail would need the paths weighed instead.
+
+### A caution for a plan's scenarios
+
+β_h runs from {beta[0]:+.2f} at h = 1 to {beta[-1]:+.2f} at h = {len(beta)} and k_h from {k[0]:.2f} to {k[-1]:.2f}.
+β_h corrects a drift *estimated as a history's mean*: M3 series grow more slowly after T than they did
+on average before it. A scenario's `growth` that was already set below its history's pace (the base
+case's 6 % is half the city's 2016–2021 11.7 %) is corrected again by β_h. At the city's volatility
+0.075, β_4 moves the median four years on by β_4·σ·√4 = {beta[3] * 0.075 * 2:+.3f} in logs
+({math.expm1(beta[3] * 0.075 * 2 / 4) * 100:+.1f} % a year), and k_4 widens its spread ×{k[3]:.2f}.
+`calibration: none` gives the engine as it was.
+"""
+
+
+#: The code of dgforecast/engine/calibration.py below its tables: written with them, never edited there.
+CALIBRATION_CODE = '''
+
+def table(name) -> tuple[tuple[float, ...], tuple[float, ...]]:
+    """(β_h, k_h) of the calibration ``name`` (a key of ``TABLES``)."""
+    if name not in TABLES:
+        raise ValueError(f"calibration {name!r}: no such table; use one of {', '.join(NAMES)}")
+    return TABLES[name]
+
+
+def _at(location, scale, h) -> tuple[float, float]:
+    # (β_h·√h, k_h²·h) within the table; nothing at h = 0.
+    return (location[h - 1] * math.sqrt(h), scale[h - 1] ** 2 * h) if h else (0.0, 0.0)
+
+
+def cumulative(name, h) -> tuple[float, float]:
+    """(shift, variance) of the log growth over ``h`` years, in units of σ and σ².
+
+    Within the table (β_h·√h, k_h²·h); beyond its last horizon H the last year's increments continue,
+    (m_H + (h − H)·(m_H − m_(H−1)), v_H + (h − H)·(v_H − v_(H−1))); ``none``: (0, h), the engine as the
+    rule sets it.
+
+    >>> cumulative("none", 4)
+    (0.0, 4.0)
+    """
+    if name == "none":
+        return 0.0, float(h)
+    location, scale = table(name)
+    last = len(location)
+    if h <= last:
+        return _at(location, scale, h)
+    (m1, v1), (m0, v0) = _at(location, scale, last), _at(location, scale, last - 1)
+    return m1 + (h - last) * (m1 - m0), v1 + (h - last) * (v1 - v0)
+
+
+@lru_cache(maxsize=128)
+def yearly(name, n) -> tuple[tuple[float, ...], tuple[float, ...]]:
+    """Each simulated year's (mean shift / σ, sd / σ) for horizons 1..``n``: the increments of ``cumulative``.
+
+    Year h adds σ·(m_h − m_(h−1)) to the mean of its log growth and has sd σ·√(v_h − v_(h−1)), so the
+    sum over years 1..h has mean shift σ·m_h and variance σ²·v_h. ``none``: shifts 0.0 and sds 1.0,
+    exactly, so the uncalibrated engine's numbers are the same to the last bit.
+
+    >>> yearly("none", 3)
+    ((0.0, 0.0, 0.0), (1.0, 1.0, 1.0))
+    """
+    if name == "none":
+        return (0.0,) * n, (1.0,) * n
+    steps = [cumulative(name, h) for h in range(n + 1)]
+    shifts = tuple(b[0] - a[0] for a, b in zip(steps, steps[1:]))
+    scales = tuple(math.sqrt(b[1] - a[1]) for a, b in zip(steps, steps[1:]))
+    return shifts, scales
+'''
+
+
+def _tuple(values) -> str:
+    return "(" + ", ".join(f"{v:.{TABLE_DECIMALS}f}" for v in values) + ")"
+
+
+def calibration_module(cal, data_path, when) -> str:
+    """The text of dgforecast/engine/calibration.py: the table, where it came from, the code that applies it."""
+    beta, k = cal["table"]
+    coef, p = cal["coef"], cal["pooled"]
+    digest = hashlib.sha256(Path(data_path).read_bytes()).hexdigest()[:16]
+    cf, before = p["after"]["1..4"], p["before"]["1..4"]
+    return f'''"""The lognormal engine's calibration on M3 yearly: its intervals moved to where the outcomes fell.
+
+Generated by ``python benchmarks/lognormal_engine.py --write-calibration`` on {when} from
+``../shared/data/bench/m3_yearly.csv`` ({len(cal["ids"])} series, sha256 {digest}...); do not edit by
+hand. Method, raw estimates and coverage: benchmarks/results/lognormal_engine.md, section 5.
+
+The workbook's rule (growth ĝ = a history's mean yearly log growth, σ = the sd of that growth)
+standardises the outcome h years after the history's last year T as
+z_h = (ln y_(T+h) − ln y_T − h·ln(1 + ĝ)) / (σ·√h). On the {CALIB_HORIZONS} held-out years of the M3 yearly
+series z_h has location β_h (``LOCATION``; centre: the {cal["estimator"]["centre"]}) and scale
+k_h (``SCALE``; the {cal["estimator"]["scale"]} of the central 80 % and 95 % intervals), smoothed
+across horizons as a biased, uncertain drift: β_h·√h = d1·h + d2·h², k_h²·h = a·h + c·h² with
+a, c ≥ 0 (``SMOOTHING``). The calibrated engine reads
+ln y_(T+h) ~ N(ln y_T + h·ln(1 + g) + β_h·σ·√h, k_h²·σ²·h), as independent yearly increments
+(``yearly``). Cross-fitted over the two halves of the series, its 80 % / 95 % intervals cover
+{cf[80][0]:.1f} % / {cf[95][0]:.1f} % at h = 1..4 (below {cf[80][1]:.1f} / {cf[95][1]:.1f} %, above {cf[80][2]:.1f} / {cf[95][2]:.1f} %);
+the rule alone {before[80][0]:.1f} % / {before[95][0]:.1f} % (below {before[80][1]:.1f} / {before[95][1]:.1f} %, above {before[80][2]:.1f} / {before[95][2]:.1f} %).
+"""
+
+import math
+from functools import lru_cache
+
+#: Horizons of the table: years after the last known level (the plan's base year, or a published figure).
+HORIZONS = {tuple(range(1, len(beta) + 1))}
+#: β_h: the location of z_h, in units of σ·√h (negative: growth falls short of the history's mean).
+LOCATION = {_tuple(beta)}
+#: k_h: the scale of z_h, in units of σ·√h (above 1: wider than the rule says).
+SCALE = {_tuple(k)}
+#: The smoother's coefficients the table was written from (β_h·√h = d1·h + d2·h², k_h²·h = a·h + c·h²).
+SMOOTHING = {{"d1": {coef["d1"]:.6f}, "d2": {coef["d2"]:.6f}, "a": {coef["a"]:.6f}, "c": {coef["c"]:.6f}}}
+#: The calibrations by the name params.yaml's ``calibration`` takes; ``none`` is the rule as it is.
+TABLES = {{"m3": (LOCATION, SCALE)}}
+NAMES = ("m3", "none")
+''' + CALIBRATION_CODE
+
+
+def write_subset(bench_dir, path) -> Path:
+    """tests/fixtures/m3_yearly_subset.csv: every SUBSET_EVERY-th series of m3_yearly.csv (in id order), as is."""
+    frame = pd.read_csv(Path(bench_dir) / "m3_yearly.csv")
+    ids = sorted(frame["series_id"].unique())[::SUBSET_EVERY]
+    subset = frame[frame["series_id"].isin(ids)]
+    write_text_atomic(path, subset.to_csv(index=False, lineterminator="\n"))
+    return Path(path)
+
+
+def report(figures, vol, real, ratio, priors, m3, cal) -> str:
     """The whole report, in Markdown."""
     rec, c = recommended(vol, ratio), coverage_numbers(m3)
+    c["cal"], c["before"] = cal["pooled"]["after"]["1..4"], cal["pooled"]["before"]["1..4"]
     header = f"""# Lognormal engine: its spread defaults from data, and its interval coverage on M3 yearly
 
 Produced by `.venv/bin/python benchmarks/lognormal_engine.py` from data/raw
 (dongguan_published_to_2021.csv, dongguan_published_2022_2025.csv) and
-../shared/data/bench/m3_yearly.csv. Closed-form intervals, no random numbers. Growth and spreads are
-in natural logs (0.07 is about 7 % a year).
+../shared/data/bench/m3_yearly.csv. Closed-form intervals; the only random numbers are the seeded
+halvings of section 5. Growth and spreads are in natural logs (0.07 is about 7 % a year).
 
-The engine: ln y_(T+h) ~ N(ln y_T + h·ln(1 + g), h·σ²); the revenue ratio r is one lognormal draw
-per path with mean 1.0 and sd `revenue_to_output_ratio_sd`. Today `volatility: 0.06` and
-`revenue_to_output_ratio_sd: 0.05`. **Proposed: volatility {rec['volatility']:.3f}, ratio sd
-{rec['ratio_sd']:.3f}** (sections 1, 2); measured coverage in section 3, summary in section 4.
+The engine as the rule sets it (`calibration: none`): ln y_(T+h) ~ N(ln y_T + h·ln(1 + g), h·σ²); the
+revenue ratio r is one lognormal draw per path with mean 1.0 and sd `revenue_to_output_ratio_sd`. Today
+`volatility: 0.06` and `revenue_to_output_ratio_sd: 0.05`. **Proposed: volatility {rec['volatility']:.3f},
+ratio sd {rec['ratio_sd']:.3f}** (sections 1, 2); measured coverage in section 3, summary in section 4; the
+engine's bias and width by horizon and the calibration it now applies by default in section 5.
 
 """
     return (header + volatility_section(vol, real, rec, figures) + "\n" + ratio_section(ratio, priors, rec) + "\n"
-            + coverage_section(m3, c) + "\n" + conclusion_section(rec, ratio, c))
+            + coverage_section(m3, c) + "\n" + conclusion_section(rec, ratio, c) + "\n" + calibration_section(cal))
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--bench-dir", default=str(BENCH), help="folder holding m3_yearly.csv")
     parser.add_argument("--out", default=str(OUT), help="the report to write")
+    parser.add_argument("--write-calibration", action="store_true",
+                        help="also write dgforecast/engine/calibration.py (the table of section 5) and the tests' "
+                             "M3 subset tests/fixtures/m3_yearly_subset.csv")
     args = parser.parse_args(argv)
     data = Path(args.bench_dir) / "m3_yearly.csv"
     if not data.is_file():
@@ -709,11 +1182,16 @@ def main(argv=None) -> int:
     vol, real = volatility_rows(figures), real_growth_sd(figures)
     ratio = city_ratio_range(figures)
     priors = ratio_prior_rows(ratio)
-    m3 = m3_measure(*load_m3(args.bench_dir))
-    text = report(figures, vol, real, ratio, priors, m3)
+    train, test, category = load_m3(args.bench_dir)
+    m3, cal = m3_measure(train, test, category), calibration_measure(train, test, args.bench_dir)
+    text = report(figures, vol, real, ratio, priors, m3, cal)
     print(text)
     write_text_atomic(args.out, text)
     print(f"wrote {args.out}")
+    if args.write_calibration:
+        when = dt.datetime.now(dt.timezone.utc).date().isoformat()
+        write_text_atomic(CALIBRATION_OUT, calibration_module(cal, data, when))
+        print(f"wrote {CALIBRATION_OUT.relative_to(ROOT)} and {write_subset(args.bench_dir, SUBSET_OUT).relative_to(ROOT)}")
     return 0
 
 

@@ -1,8 +1,11 @@
 """The closed form: P(target met) on the lognormal engine, exactly, for checking the simulation.
 
-Under the lognormal engine a deadline level is lognormal: ln(r·X_T) ~ N(ln X_b + Σ ln(1 + g_t) + μ_r,
-n·σ² + s_r²), so P(met) is one normal tail. Reports print the simulated P(met) beside it (without
-evidence, where the paths are the prior's); tests hold the simulation to it.
+Under the lognormal engine a deadline level is lognormal: ln(r·X_T) ~ N(ln X_b + Σ ln(1 + g_t) + σ·m_n
++ μ_r, σ²·v_n + s_r²), so P(met) is one normal tail; (m_n, v_n) = (β_n·√n, k_n²·n) is the calibration's
+cumulative shift and variance after n years (``calibration.cumulative``; (0, n) for ``none``), taken
+from its table directly, while the simulation adds up the yearly increments. Reports print the
+simulated P(met) beside it (without evidence, where the paths are the prior's); tests hold the
+simulation to it.
 """
 
 import math
@@ -10,14 +13,17 @@ import math
 import numpy as np
 from scipy.special import ndtr
 
+from dgforecast.engine.calibration import cumulative
 from dgforecast.engine.prior import ratio_lognormal
 
 
-def closed_form_p_met(threshold, base_level, years, growth, volatility, ratio=1.0, ratio_sd=0.0) -> float:
+def closed_form_p_met(threshold, base_level, years, growth, volatility, ratio=1.0, ratio_sd=0.0,
+                      calibration="none") -> float:
     """P(level after ``years`` steps >= ``threshold``) under the lognormal engine, exactly.
 
     P = 1 - Φ((ln(K / (r·X0)) - Σ ln(1 + g_t)) / (σ·√n)); with ``ratio_sd`` > 0 the lognormal
     ratio adds its log-variance s² to n·σ² and shifts the log-mean by -s²/2 (its mean stays r).
+    A ``calibration`` table adds σ·β_n·√n to the log-mean and makes the variance k_n²·n·σ² (+ s²).
 
     Parameters
     ----------
@@ -33,6 +39,9 @@ def closed_form_p_met(threshold, base_level, years, growth, volatility, ratio=1.
         σ, sd of annual log growth.
     ratio, ratio_sd : float
         Mean and sd of the revenue-to-output ratio.
+    calibration : {"none", "m3"}
+        The lognormal engine's calibration by horizon (``dgforecast.engine.calibration``); ``none``,
+        the formula above, unless given.
 
     Examples
     --------
@@ -40,12 +49,13 @@ def closed_form_p_met(threshold, base_level, years, growth, volatility, ratio=1.
     0.5
     """
     g = np.broadcast_to(np.asarray(growth, dtype=float), (years,))
-    drift = float(np.sum(np.log1p(g)))
+    shift, variance = cumulative(calibration, years)
+    drift = float(np.sum(np.log1p(g))) + volatility * shift
     if ratio_sd > 0:
         mu_r, s = ratio_lognormal(ratio, ratio_sd)
     else:
         mu_r, s = math.log(ratio), 0.0
-    spread = math.sqrt(years * volatility ** 2 + s ** 2)
+    spread = math.sqrt(variance * volatility ** 2 + s ** 2)
     gap = math.log(threshold / base_level) - mu_r - drift
     if spread == 0:
         return 1.0 if gap <= 0 else 0.0
@@ -53,9 +63,11 @@ def closed_form_p_met(threshold, base_level, years, growth, volatility, ratio=1.
 
 
 def closed_form_for(params, threshold, base_level, base_year, deadline, apply_ratio=True) -> float:
-    """``closed_form_p_met`` with the scenario's yearly growths, volatility and ratio (lognormal engine)."""
+    """``closed_form_p_met`` with the scenario's yearly growths, volatility, ratio and calibration (lognormal
+    engine); the horizon counts from ``base_year``."""
     years = range(base_year + 1, deadline + 1)
     growth = [params.nominal_growth(y) for y in years]
     ratio, sd = ((params.revenue_to_output_ratio, params.revenue_to_output_ratio_sd) if apply_ratio
                  else (1.0, 0.0))
-    return closed_form_p_met(threshold, base_level, len(years), growth, params.volatility, ratio, sd)
+    return closed_form_p_met(threshold, base_level, len(years), growth, params.volatility, ratio, sd,
+                             params.calibration)

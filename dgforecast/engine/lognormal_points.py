@@ -4,8 +4,10 @@ A point's deadline log value is its posterior mean part plus a random part that 
 combination of the shared draws (``noise_along``); points with the same prior spreads (volatility,
 ratio sd) share that random part, so one sort serves them all (``order_statistics``): P(met) is a
 binary search and the quantiles are order statistics. Without evidence (``lognormal_group``) the
-random part is ``volatility`` times the path's sum of shocks plus the ratio's, and every fixed-ratio
-point shares one sorted sum. Under evidence (``evidence_lognormal_group``) each point has its
+random part is ``volatility`` times the path's sum of shocks, each year's weighted by the calibration's
+sd multiplier for its horizon (``calibration.yearly``; all 1 for ``none``), plus the ratio's, and every
+fixed-ratio point shares one sorted sum (the points of a group share their calibration: it is one of
+``STRUCTURAL_KEYS``). Under evidence (``evidence_lognormal_group``) each point has its
 posterior, and bounds weigh each point's paths (chunks of points x paths). ``setup`` is the batch's
 ``EngineSetup``.
 """
@@ -16,6 +18,7 @@ import math
 import numpy as np
 
 from dgforecast.engine.bearing import anchored, target_function, usable_observations
+from dgforecast.engine.calibration import yearly
 from dgforecast.engine.condition import measurement
 from dgforecast.engine.draws import group_generators, lognormal_draws, noise_along
 from dgforecast.engine.order_statistics import lognormal_level_stats, uncertain_ratio_stats, weighted_chunk_stats
@@ -62,7 +65,8 @@ def lognormal_group(params_list, setup, params):
         group = draws.setdefault(target.group, lognormal_draws(rngs[target.group], params.n_sims, len(years)))
         moments = np.array([ratio_log_moments(p) if target.apply_ratio else (0.0, 0.0) for p in params_list])
         log_growth = np.array([log_growth_means(p, years[:n_years]) for p in params_list]).reshape(len(params_list), -1)
-        shock_sum = group.shocks[:, :n_years].sum(axis=1)
+        _, scales = yearly(params.calibration, n_years)  # the group's points share it (STRUCTURAL_KEYS)
+        shock_sum = (group.shocks[:, :n_years] * np.array(scales)).sum(axis=1)
         shift = math.log(target.base_level) + log_growth.sum(axis=1) + moments[:, 0]
         sigma, s = np.array([p.volatility for p in params_list], dtype=float), moments[:, 1]
         fixed = s == 0

@@ -43,7 +43,7 @@ def lognormal_level_stats(shift, scale, sorted_sample, threshold, comparison=">=
     shift : ndarray, shape (points,)
         The non-random part of ln(value in 亿元).
     scale : ndarray, shape (points,)
-        What multiplies the shared sample (volatility for the plan-time sum of shocks; 1 otherwise).
+        What multiplies the shared sample (volatility for the plan-time weighted sum of shocks; 1 otherwise).
     sorted_sample : ndarray, shape (n_sims,)
     threshold : float
         The target level K in 亿元.

@@ -1,12 +1,14 @@
 """What a scenario assumes before any evidence: the years drawn and the prior on the state.
 
 A path's state is θ = (x_t for each simulated year, ln r, δ, and b when the plan states the base as
-a bound) in ``state_layout`` order. Under the lognormal engine's prior x_t ~ N(ln(1 + g_t),
-volatility²) independent across years (g_t is ``growth`` unless ``growth_overrides`` names year t;
-real growth is turned nominal with the deflator), ln r ~ N(μ_r, s_r²) with mean
-``revenue_to_output_ratio`` and sd ``revenue_to_output_ratio_sd`` of r, δ ~ N(city_gap,
-city_gap_sd²), and b = ln(X_b / level) with the mean and sd of ``base_moments``. ``simulate`` draws
-one scenario's paths from it and ``batch`` a sweep's points.
+a bound) in ``state_layout`` order. Under the lognormal engine's prior x_t ~ N(ln(1 + g_t) + σ·s_h,
+σ²·c_h²) independent across years, σ = volatility (g_t is ``growth`` unless ``growth_overrides``
+names year t; real growth is turned nominal with the deflator; s_h and c_h are the
+``calibration``'s shift and sd multiplier for horizon h, year t's place after the base year: 0 and
+1 for ``none``), ln r ~ N(μ_r, s_r²) with mean ``revenue_to_output_ratio`` and sd
+``revenue_to_output_ratio_sd`` of r, δ ~ N(city_gap, city_gap_sd²), and b = ln(X_b / level) with
+the mean and sd of ``base_moments``. ``simulate`` draws one scenario's paths from it and ``batch`` a
+sweep's points.
 """
 
 import math
@@ -14,6 +16,7 @@ import math
 import numpy as np
 
 from dgforecast.core.errors import ParamsError
+from dgforecast.engine.calibration import yearly
 from dgforecast.engine.condition import BASE, GAP, LOG_RATIO, NOMINAL, Bound, Linear
 from dgforecast.engine.links import nominal_gap_sd
 
@@ -32,8 +35,16 @@ def simulated_years(params, base_year) -> list[int]:
 
 
 def log_growth_means(params, years) -> np.ndarray:
-    """ln(1 + g_t) for each year, g_t nominal (override if any, real growth turned nominal)."""
-    return np.array([math.log1p(params.nominal_growth(y)) for y in years])
+    """ln(1 + g_t) + σ·s_h for each year: g_t nominal (override if any, real growth turned nominal), s_h
+    the calibration's mean shift at horizon h (``years`` run from the base year + 1, so h = 1, 2, ...)."""
+    shifts, _ = yearly(params.calibration, len(years))
+    return np.array([math.log1p(params.nominal_growth(y)) + params.volatility * s for y, s in zip(years, shifts)])
+
+
+def log_growth_sds(params, years) -> np.ndarray:
+    """σ·c_h for each year: the volatility times the calibration's sd multiplier at horizon h."""
+    _, scales = yearly(params.calibration, len(years))
+    return np.array([params.volatility * c for c in scales])
 
 
 def ratio_lognormal(mean, sd) -> tuple[float, float]:
@@ -77,7 +88,7 @@ def prior_moments(params, years, uses_gap, base=(0.0, 0.0), uses_nominal=False) 
     standard error²) when ``uses_nominal``)."""
     mu_r, s_r = ratio_log_moments(params)
     mean = [*log_growth_means(params, years), mu_r]
-    sd = [params.volatility] * len(years) + [s_r]
+    sd = [*log_growth_sds(params, years), s_r]
     if uses_gap:
         mean.append(params.evidence.city_gap)
         sd.append(params.evidence.city_gap_sd)

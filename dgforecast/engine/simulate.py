@@ -11,7 +11,8 @@ growth of the cluster's output in year t after the plan's base year, r the reven
 
 * ``lognormal``: a Gaussian prior, x_t ~ N(ln(1 + g_t), volatility²) independent across years (g_t is
   ``growth`` unless ``growth_overrides`` names year t; real growth is turned nominal with the
-  deflator), ln r ~ N(μ_r, s_r²) with mean ``revenue_to_output_ratio`` and sd
+  deflator; ``calibration: m3``, the default, shifts each year's mean and scales its sd by horizon,
+  ``prior``), ln r ~ N(μ_r, s_r²) with mean ``revenue_to_output_ratio`` and sd
   ``revenue_to_output_ratio_sd`` of r, δ ~ N(city_gap, city_gap_sd²). The evidence's Gaussian rows
   are applied exactly, by the conjugate update (``posterior.gaussian_posterior``): the paths are
   drawn from the posterior, θ = m' + L z with L Lᵀ the posterior covariance, so an exact figure of a
@@ -44,8 +45,9 @@ from dgforecast.engine.prior import prior_moments, simulated_years, state_layout
 
 log = logging.getLogger(__name__)
 
-#: Parameters that shape the draws themselves; a batch is evaluated in groups that share them.
-STRUCTURAL_KEYS = ("engine", "target_year", "n_sims", "seed")
+#: Parameters that shape the draws themselves (the calibration: how each year's draw is scaled); a batch is
+#: evaluated in groups that share them.
+STRUCTURAL_KEYS = ("engine", "target_year", "n_sims", "seed", "calibration")
 #: Quantiles reported for each level target, with their names.
 QUANTILES = {"median": 0.5, "q10": 0.1, "q90": 0.9}
 

@@ -211,6 +211,9 @@ class ScenarioParams(BaseModel):
         "fraction per year", "年均增长率", "annual growth"))
     volatility: float = Field(ge=0.0, le=0.5, json_schema_extra=_meta(
         "sd of annual log growth", "增长波动率", "growth volatility"))
+    calibration: Literal["m3", "none"] = Field("m3", json_schema_extra=_meta(
+        "m3 | none (lognormal engine)", "对数正态引擎的校准（按预测年数修正偏差与宽度）",
+        "calibration of the lognormal engine (bias and width by horizon)"))
     growth_overrides: dict[int, float] = Field(default_factory=dict, json_schema_extra=_meta_range(
         "year: fraction per year", "分年增长率设定（冲击）", "growth overrides by year (shocks)",
         "simulated years up to target_year, each -0.9..1.0"))

@@ -38,9 +38,12 @@ def _points(grid: dict) -> pd.DataFrame:
     return pd.MultiIndex.from_product(list(grid.values()), names=list(grid)).to_frame(index=False)
 
 
-def _setup(inputs, engines=None, **overrides):
-    # As of the plan (no evidence admitted), unless the overrides say otherwise.
+def _setup(inputs, engines=None, integrated=False, **overrides):
+    # As of the plan (no evidence admitted), unless the overrides say otherwise; the link parameters at their
+    # values (the fast paths' numbers), unless ``integrated`` keeps the shipped link_uncertainty.
     base = resolve_scenario(SHIPPED / "params.yaml", "base", {"as_of": "2022-01", **overrides})
+    if not integrated:
+        base = base.model_copy(update={"link_uncertainty": {}, "sensitivity": {}})
     return engine_setup(inputs, base, engines)
 
 
@@ -135,7 +138,7 @@ def test_p_met_matches_the_closed_form_within_three_standard_errors(inputs, rati
     results = points.join(evaluate_points(points, _setup(inputs, n_sims=n, revenue_to_output_ratio_sd=ratio_sd)))
     for row in results.to_dict(orient="records"):
         exact = closed_form_p_met(5400, 4621.25, 4, row["growth"], row["volatility"],
-                                  row["revenue_to_output_ratio"], ratio_sd)
+                                  row["revenue_to_output_ratio"], ratio_sd, calibration="m3")  # the workbook's
         mc_se = math.sqrt(max(exact * (1 - exact), 1e-4) / n)
         assert abs(row[f"p_met.{TARGET}"] - exact) <= 3 * mc_se, row
 
@@ -144,7 +147,8 @@ def test_a_point_equals_simulating_its_parameters_alone_with_the_same_seed(input
     points = _points({"growth": [0.02, 0.06], "revenue_to_output_ratio_sd": [0.0, 0.05],
                       "growth_overrides.2022": [-0.05]})
     results = points.join(evaluate_points(points, _setup(inputs, n_sims=2000)))
-    base = resolve_scenario(SHIPPED / "params.yaml", "base", {"n_sims": 2000})
+    base = resolve_scenario(SHIPPED / "params.yaml", "base", {"n_sims": 2000}).model_copy(
+        update={"link_uncertainty": {}})
     for row in results.to_dict(orient="records"):
         params = base.model_copy(update={"growth": row["growth"], "growth_overrides": {2022: -0.05},
                                          "revenue_to_output_ratio_sd": row["revenue_to_output_ratio_sd"]})
@@ -201,3 +205,31 @@ def test_under_evidence_each_point_says_its_effective_sample_and_whether_it_is_b
     assert (floor == (ess < 10).astype(float)).all()
     assert not any(c.startswith(("ess.", "below_floor.")) for c in evaluate_points(
         _points({"growth": [0.02]}), _setup(inputs, n_sims=100)).columns)  # as of the plan: no such columns
+
+
+def test_a_sweep_over_the_calibration_equals_simulating_each_point_with_the_same_seed(inputs):
+    # calibration is a structural key: a group's points share it, and its plan-time sum of shocks is weighted
+    # by that calibration's yearly sd multipliers (all 1 for none)
+    points = _points({"calibration": ["m3", "none"], "volatility": [0.05, 0.1], "revenue_to_output_ratio_sd": [0.0, 0.05]})
+    results = points.join(evaluate_points(points, _setup(inputs, n_sims=2000)))
+    base = resolve_scenario(SHIPPED / "params.yaml", "base", {"n_sims": 2000}).model_copy(
+        update={"link_uncertainty": {}})
+    for row in results.to_dict(orient="records"):
+        params = base.model_copy(update={k: row[k] for k in ("calibration", "volatility", "revenue_to_output_ratio_sd")})
+        values = simulate_paths(4621.25, 2021, params, np.random.default_rng(params.seed))[2025].to_numpy()
+        assert row[f"p_met.{TARGET}"] == (values >= 5400).mean()
+        for stat, q in (("median", 0.5), ("q10", 0.1), ("q90", 0.9)):
+            assert row[f"{stat}.{TARGET}"] == pytest.approx(np.quantile(values, q), rel=1e-12)
+    p = results.set_index(["calibration", "volatility", "revenue_to_output_ratio_sd"])[f"p_met.{TARGET}"]
+    assert (p.loc["m3"] < p.loc["none"]).all()  # growth after a history falls short of its pace: lower P(met)
+
+
+def test_a_point_with_link_spreads_drawn_per_path_equals_the_scenarios_assessment(inputs):
+    # the shipped link_uncertainty: every point is simulated as the scenario is (integrated over the spreads)
+    from dgforecast.judge.assess import assess_once
+
+    setup = _setup(inputs, integrated=True, n_sims=2000, as_of="2026-11")
+    results = evaluate_points(_points({"growth": [0.03, 0.06]}), setup)
+    for growth, p in zip((0.03, 0.06), results[f"p_met.{TARGET}"]):
+        params = setup.base.model_copy(update={"growth": growth})
+        assert p == pytest.approx(assess_once(params, inputs, levels_only=True).summary.iloc[0]["p_met"], abs=1e-12)

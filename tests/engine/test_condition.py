@@ -70,11 +70,15 @@ def _evidence(tmp_path, *rows):
 
 
 def _params(**overrides):
-    """The shipped base case with the link parameters at their values (no spread drawn per path: the exact
-    answers below are the measurement model's at fixed parameters; tests/engine/test_integrated.py holds the
-    integration over them)."""
+    """The shipped base case as the rule sets it: the prior of the plain engine (calibration none: the conjugate
+    updates below are worked out by hand with volatility as each year's prior sd; tests/engine/test_calibration.py
+    holds the calibrated prior), the link parameters at their values (no spread drawn per path;
+    tests/engine/test_integrated.py holds the integration over them) and city_gap_sd at its former 0.018."""
     params = resolve_scenario(SHIPPED / "params.yaml", "base", {"revenue_to_output_ratio_sd": 0.0, "n_sims": N,
-                                                               "as_of": "2026-11", **overrides})
+                                                               "as_of": "2026-11", "calibration": "none",
+                                                               **overrides})
+    if "city_gap_sd" not in overrides.get("evidence", {}):
+        params = params.model_copy(update={"evidence": params.evidence.model_copy(update={"city_gap_sd": 0.018})})
     return params.model_copy(update={"link_uncertainty": {}, "sensitivity": {}})
 
 
@@ -463,17 +467,26 @@ def test_prior_moments_are_the_scenarios_assumptions():
     assert state_layout(YEARS, True) == [*YEARS, LOG_RATIO, GAP]
 
 
-def test_assess_as_of_the_plan_gives_the_plan_time_numbers_from_the_shell(capsys):
+# Worked by hand: ln(5400/4621.25) = 0.155734, 4 ln 1.06 = 0.233076, the ratio's s² = ln(1 + 0.055²) = 0.0030204
+# and μ_r = -s²/2. Uncalibrated: z = (0.155734 + 0.001510 - 0.233076) / √(4·0.075² + 0.0030204) = -0.47469,
+# P = 0.68249 (what the shipped workbook gave before the calibration). Calibrated (m3, h = 4: β = -0.7350,
+# k = 1.4144): the mean moves by 0.075·(-0.7350)·2 = -0.110250 and the variance is 0.075²·1.4144²·4 + 0.0030204,
+# so z = 0.034418 / 0.219163 = 0.15704, P = 0.43760. The simulated P(met) of the seed's 20,000 paths: 0.43125
+# calibrated, 0.6798 uncalibrated (what assess printed before the calibration existed, to the last path).
+@pytest.mark.parametrize("changes, closed, simulated", [([], 0.43760, 0.43125),
+                                                        (["-p", "calibration=none"], 0.68249, 0.6798)])
+def test_assess_as_of_the_plan_gives_the_plan_time_numbers_from_the_shell(capsys, changes, closed, simulated):
     import json
 
     from dgforecast.cli import main
 
-    assert main(["--project", str(SHIPPED), "assess", "base", "--as-of", "2022-01", "--json"]) == 0
+    assert main(["--project", str(SHIPPED), "assess", "base", "--as-of", "2022-01", "--json", *changes]) == 0
     row = json.loads(capsys.readouterr().out)[0]
     # the plan-time base case: 20,000 paths, no evidence, beside its closed form
     assert (row["target_id"], row["evidence_used"], row["ess"]) == (TARGET, [], 20000.0)
-    assert row["closed_form"] == pytest.approx(0.68249, abs=1e-5)
-    assert abs(row["p_met"] - row["closed_form"]) <= 3 * math.sqrt(0.68 * 0.32 / 20000)
+    assert row["closed_form"] == pytest.approx(closed, abs=1e-5)
+    assert abs(row["p_met"] - row["closed_form"]) <= 3 * math.sqrt(closed * (1 - closed) / 20000)
+    assert row["p_met"] == pytest.approx(simulated, abs=1e-12)
 
 
 # ---------------------------------------------------------------- the rows as read, one column at a time

@@ -170,14 +170,14 @@ def test_one_baseline_one_target_and_one_figure_written_by_hand_give_an_assessme
     _append(raw / "plan_targets.csv",
             "example_output_2029,示例产值,Example output,level,亿元,1500,>=,2029,2024,二（一）,example_output,")
     # with growth 5 % a year and sd 0.1, 1000 reaches 1500 in five years with P = Φ((5 ln 1.05 − ln 1.5) /
-    # (0.1 √5)) = Φ(−0.722) = 0.235
-    before = _assessed(folder, growth=0.05, volatility=0.1)["example_output_2029"]
+    # (0.1 √5)) = Φ(−0.722) = 0.235 (the engine as the rule sets it: calibration none)
+    before = _assessed(folder, growth=0.05, volatility=0.1, calibration="none")["example_output_2029"]
     assert before["p_met"] == pytest.approx(0.235, abs=0.01) and before["evidence_used"] == []
     _append(raw / "evidence.csv", "example_output_2025,example_output,2025,year,growth,30,%,,nominal,2026-02,"
                                   "press_or_official,https://example.org/release,增长30%,EX_OUTPUT")
     # +30 % in 2025 leaves ln(1500 / 1300) = 0.143 for four years of mean 4 ln 1.05 = 0.195, sd 0.2:
     # Φ(0.26) = 0.60
-    after = _assessed(folder, growth=0.05, volatility=0.1)["example_output_2029"]
+    after = _assessed(folder, growth=0.05, volatility=0.1, calibration="none")["example_output_2029"]
     assert after["evidence_used"] == ["example_output_2025"]
     assert after["p_met"] == pytest.approx(0.60, abs=0.02) and after["status"] == "基本符合预期"
 

@@ -176,6 +176,9 @@ def test_base_closed_form_is_the_hand_worked_value():
 
     # gap = ln(5400/4621.25) - 4 ln 1.06 + s²/2 = -0.0759, spread = sqrt(4 x 0.075² + ln(1 + 0.055²)) = 0.1596
     assert round(closed_form_p_met(5400, 4621.25, 4, 0.06, 0.075, 1.0, 0.055), 4) == 0.6825
+    # calibrated (the default): the mean moves by 0.075 x β_4 x 2 = -0.1103 and the spread is
+    # sqrt(4 x 0.075² x k_4² + ln(1 + 0.055²)) = 0.2192, k_4 = 1.4144 (tests/engine/test_condition.py works it out)
+    assert round(closed_form_p_met(5400, 4621.25, 4, 0.06, 0.075, 1.0, 0.055, calibration="m3"), 4) == 0.4376
 
 
 @pytest.mark.parametrize("scenario", SCENARIOS)
@@ -192,6 +195,6 @@ def test_scenario_notebook_agrees_with_the_closed_form_as_of_the_plan(executed, 
     summary = _summary(executed, scenario).set_index("target_id")
     growth = [params.nominal_growth(y) for y in range(2022, 2026)]
     exact = closed_form_p_met(5400, 4621.25, 4, growth, params.volatility, params.revenue_to_output_ratio,
-                              params.revenue_to_output_ratio_sd)
+                              params.revenue_to_output_ratio_sd, params.calibration)
     se = math.sqrt(exact * (1 - exact) / params.n_sims)
     assert abs(summary.loc["cluster_revenue_2025", "p_met_plan"] - exact) < 4 * se
