@@ -69,5 +69,29 @@ def closed_form_for(params, threshold, base_level, base_year, deadline, apply_ra
     growth = [params.nominal_growth(y) for y in years]
     ratio, sd = ((params.revenue_to_output_ratio, params.revenue_to_output_ratio_sd) if apply_ratio
                  else (1.0, 0.0))
-    return closed_form_p_met(threshold, base_level, len(years), growth, params.volatility, ratio, sd,
-                             params.calibration)
+    spec = params.link_uncertainty.get("revenue_to_output_ratio_sd") if apply_ratio and sd > 0 else None
+
+    def p_at(ratio_sd):
+        return closed_form_p_met(threshold, base_level, len(years), growth, params.volatility, ratio, ratio_sd,
+                                 params.calibration)
+    if spec is None:
+        return p_at(sd)
+    return integrated_over_spread(p_at, sd, spec)
+
+
+def integrated_over_spread(p_at, value, spec) -> float:
+    """E[p_at(s)] over the spread's distribution (``schema.LinkSpec``): ``df`` (s² = df·value²/χ²_df) or
+    ``factor`` (value × log-uniform), by adaptive quadrature over its quantiles — the closed form of a
+    probability the engine integrates by drawing the spread per path."""
+    from scipy import integrate
+    from scipy.stats import chi2
+
+    if spec.kind == "df":
+        def spread(u):
+            return value * math.sqrt(spec.df / chi2.ppf(u, spec.df))
+    else:
+        lo, hi = math.log(spec.factor[0]), math.log(spec.factor[1])
+
+        def spread(u):
+            return value * math.exp(lo + u * (hi - lo))
+    return float(integrate.quad(lambda u: p_at(spread(u)), 0.0, 1.0, limit=200, epsabs=1e-10)[0])

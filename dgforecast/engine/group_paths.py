@@ -153,8 +153,9 @@ def _weigh(target, params, m, quantity, log_w, spreads):
             sd = spreads.bound_sd[k] if spreads is not None and k < len(m.bounds) else None
             log_w = log_w + bound_log_likelihood(bound, quantity(bound.h), sd)
     log_w = np.where(np.isnan(log_w), -np.inf, log_w)
-    if not (bounds or spreads is not None or (params.engine != "lognormal"
-                                              and (m.rows or not np.all(np.isfinite(log_w))))):
+    alike = bool(np.all(log_w == log_w[0]))  # no row told the paths' spreads apart (no rows at all, say)
+    if not (bounds or (spreads is not None and not alike) or (params.engine != "lognormal"
+                                                               and (m.rows or not np.all(np.isfinite(log_w))))):
         return None, float(params.n_sims)
     weights, ess = normalise(log_w)
     if ess == 0:

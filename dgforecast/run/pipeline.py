@@ -388,7 +388,7 @@ def _track_text(frame, final, levels, params, written) -> str:
             lines.append(f"final assessment (终期评估) as of {params.as_of_month}: P(met) {f.p_met:.1%} ± {f.p_se:.1%} -> "
                          f"{f.verdict} ({f.verdict_en}); reading 突破 as below the next round figure: P(met) "
                          f"{f.p_met_round:.1%} ± {f.p_se_round:.1%}")
-            lines += [f"  {zh}\n  {en}" for zh, en in robust_words(f._asdict())]
+            lines += [f"  {zh}\n  {en}" for zh, en in robust_words(f.to_dict())]
     others = final[~final["target_id"].isin(levels["id"])]
     if len(others):
         counts = others.groupby("verdict", sort=False).size()

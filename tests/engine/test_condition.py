@@ -467,15 +467,34 @@ def test_prior_moments_are_the_scenarios_assumptions():
     assert state_layout(YEARS, True) == [*YEARS, LOG_RATIO, GAP]
 
 
-# Worked by hand: ln(5400/4621.25) = 0.155734, 4 ln 1.06 = 0.233076, the ratio's s² = ln(1 + 0.055²) = 0.0030204
-# and μ_r = -s²/2. Uncalibrated: z = (0.155734 + 0.001510 - 0.233076) / √(4·0.075² + 0.0030204) = -0.47469,
-# P = 0.68249 (what the shipped workbook gave before the calibration). Calibrated (m3, h = 4: β = -0.7350,
-# k = 1.4144): the mean moves by 0.075·(-0.7350)·2 = -0.110250 and the variance is 0.075²·1.4144²·4 + 0.0030204,
-# so z = 0.034418 / 0.219163 = 0.15704, P = 0.43760. The simulated P(met) of the seed's 20,000 paths: 0.43125
-# calibrated, 0.6798 uncalibrated (what assess printed before the calibration existed, to the last path).
-@pytest.mark.parametrize("changes, closed, simulated", [([], 0.43760, 0.43125),
-                                                        (["-p", "calibration=none"], 0.68249, 0.6798)])
-def test_assess_as_of_the_plan_gives_the_plan_time_numbers_from_the_shell(capsys, changes, closed, simulated):
+# Worked by hand: ln(5400/4621.25) = 0.155734, 4 ln 1.06 = 0.233076, the ratio's s² = ln(1 + (sd/1)²) and
+# μ_r = -s²/2. Uncalibrated at sd 0.055: z = (0.155734 + 0.001510 - 0.233076) / √(4·0.075² + 0.0030204) = -0.47469,
+# P = 0.68249. Calibrated (m3, h = 4: β = -0.7350, k = 1.4144): the mean moves by 0.075·(-0.7350)·2 = -0.110250 and
+# the variance is 0.075²·1.4144²·4 + s², so at sd 0.055 z = 0.034418 / 0.219163 = 0.15704, P = 0.43760. The
+# shipped workbook draws the ratio's sd per path (0.055 × log-uniform on [0.98, 2.0]): its closed form is the
+# average of P over that spread (here by 400-node Gauss-Legendre on the log of the factor).
+def _hand_p(sd, calibrated):
+    s2 = math.log1p(sd ** 2)
+    shift, var = (-0.110250, 0.075 ** 2 * 1.4144 ** 2 * 4) if calibrated else (0.0, 4 * 0.075 ** 2)
+    z = (math.log(5400 / 4621.25) + s2 / 2 - 4 * math.log(1.06) - shift) / math.sqrt(var + s2)
+    return 0.5 * math.erfc(z / math.sqrt(2))
+
+
+def _hand_integrated(calibrated):
+    nodes, weights = np.polynomial.legendre.leggauss(400)
+    lo, hi = math.log(0.98), math.log(2.0)
+    logs = lo + (nodes + 1) / 2 * (hi - lo)
+    return float(sum(w / 2 * _hand_p(0.055 * math.exp(x), calibrated) for x, w in zip(logs, weights)))
+
+
+def test_the_hand_worked_plan_time_probabilities_at_a_fixed_ratio_sd():
+    assert _hand_p(0.055, False) == pytest.approx(0.68249, abs=1e-5)
+    assert _hand_p(0.055, True) == pytest.approx(0.43760, abs=1e-5)
+
+
+@pytest.mark.parametrize("changes, calibrated, simulated", [([], True, 0.4296), (["-p", "calibration=none"], False,
+                                                                                   0.6655)])
+def test_assess_as_of_the_plan_gives_the_plan_time_numbers_from_the_shell(capsys, changes, calibrated, simulated):
     import json
 
     from dgforecast.cli import main
@@ -483,9 +502,10 @@ def test_assess_as_of_the_plan_gives_the_plan_time_numbers_from_the_shell(capsys
     assert main(["--project", str(SHIPPED), "assess", "base", "--as-of", "2022-01", "--json", *changes]) == 0
     row = json.loads(capsys.readouterr().out)[0]
     # the plan-time base case: 20,000 paths, no evidence, beside its closed form
+    closed = _hand_integrated(calibrated)
     assert (row["target_id"], row["evidence_used"], row["ess"]) == (TARGET, [], 20000.0)
-    assert row["closed_form"] == pytest.approx(closed, abs=1e-5)
-    assert abs(row["p_met"] - row["closed_form"]) <= 3 * math.sqrt(closed * (1 - closed) / 20000)
+    assert row["closed_form"] == pytest.approx(closed, abs=1e-7)
+    assert abs(row["p_met"] - closed) <= 3 * math.sqrt(closed * (1 - closed) / 20000)
     assert row["p_met"] == pytest.approx(simulated, abs=1e-12)
 
 

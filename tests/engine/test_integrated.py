@@ -49,7 +49,7 @@ def _group(evidence, links, **overrides):
     """The shipped revenue target's paths under ``evidence``, with ``links`` as link_uncertainty."""
     params = resolve_scenario(SHIPPED / "params.yaml", "base", {
         "revenue_to_output_ratio_sd": 0.0, "n_sims": N, "as_of": "2026-11", "growth": 0.06, "volatility": SIGMA,
-        **overrides})
+        "calibration": "none", **overrides})
     params = params.model_copy(update={"link_uncertainty": {k: LinkSpec(**v) for k, v in links.items()},
                                        "sensitivity": {}})
     inputs = load_inputs(SHIPPED)
