@@ -12,7 +12,6 @@ import math
 from dgforecast.engine.condition import bears_on, log_level, log_revenue, observations
 from dgforecast.plan.evidence import select_evidence
 
-
 #: The last selections made, by (evidence table, month, least trusted flag): a scenario judged under its
 #: sensitivity set selects the same rows some twenty times. The table itself is kept with its selection, so
 #: a key's ``id`` always names the table it was made from.

@@ -18,7 +18,7 @@ from dgforecast.engine.bearing import target_function, usable_observations
 from dgforecast.engine.condition import BASE, GAP, LOG_RATIO, NOMINAL, measurement
 from dgforecast.engine.draws import lognormal_draws, noise_along
 from dgforecast.engine.fitted_engine import fitted_state
-from dgforecast.engine.integrated import integrated_state, path_spreads
+from dgforecast.engine.integrated import integrated_state, path_spreads, posterior_spreads
 from dgforecast.engine.links import nominal_gap_sd, uncertain_scales
 from dgforecast.engine.posterior import gaussian_posterior, psd_sqrt, row_matrices
 from dgforecast.engine.prior import base_bound, base_moments, prior_moments, simulated_years, state_layout
@@ -41,6 +41,7 @@ class GroupPaths:
     next_milestone: dict = field(default_factory=dict)  # id of a round statement -> P(at or past its next figure)
     theta: np.ndarray | None = None  # the state of every path (paths x layout): the years' growth, ln r, δ
     layout: tuple = ()               # its keys (``state_layout``)
+    clusters: np.ndarray | None = None  # paths sharing one draw of the link spreads (``integrated``)
 
     @property
     def resampled(self) -> pd.DataFrame:
@@ -61,7 +62,7 @@ def _lognormal_paths(target, params, years, m, layout, rng, spreads_of):
     Z = lognormal_draws(rng, params.n_sims, len(years), gap=GAP in layout, base=BASE in layout,
                         nominal=NOMINAL in layout).matrix(layout)
     if spreads_of is not None:
-        spreads = spreads_of(rng)
+        spreads = posterior_spreads(params, m, layout, prior, lambda count: spreads_of(rng, count))
         theta, log_w = integrated_state(params, m, layout, prior, Z, spreads)
         return theta, log_w, lambda fn: theta @ fn.vector(layout) + fn.offset, spreads
     H, y, R = row_matrices(m.rows, layout, m.growth_link_sd)
@@ -123,8 +124,8 @@ def group_paths(target, params, rng, obs, history) -> GroupPaths:
     layout = state_layout(years, m.uses_gap, uncertain, m.uses_nominal_gap)
     spreads_of = None
     if uncertain_scales(params):
-        def spreads_of(generator):
-            return path_spreads(params, m, usable, years, base_log, uncertain, params.n_sims, generator)
+        def spreads_of(generator, count=params.n_sims):
+            return path_spreads(params, m, usable, years, base_log, uncertain, count, generator)
     if params.engine == "lognormal":
         theta, log_w, quantity, spreads = _lognormal_paths(target, params, years, m, layout, rng, spreads_of)
     else:
@@ -142,7 +143,8 @@ def group_paths(target, params, rng, obs, history) -> GroupPaths:
     log.info("%s: %d paths %d-%d from %.2f at %d (%s engine), %d evidence rows", params.scenario, params.n_sims,
              years[0], years[-1], target.base_level, target.base_year, params.engine, len(m.evidence_ids))
     return GroupPaths(pd.DataFrame(measure, columns=pd.Index(years, name="year")), weights, ess, m.evidence_ids,
-                      values, years_evidence(m, years), tuple(m.round_capped), beyond, theta, tuple(layout))
+                      values, years_evidence(m, years), tuple(m.round_capped), beyond, theta, tuple(layout),
+                      None if spreads is None else spreads.clusters)
 
 
 def _weigh(target, params, m, quantity, log_w, spreads):

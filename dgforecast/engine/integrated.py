@@ -1,12 +1,15 @@
 """The lognormal engine with the link spreads drawn per path: P(met) integrated over what they may be.
 
-Each path i draws its link spreads φ_i (``links.draw_scales``) after its state draws. Given φ_i the
-model is the lognormal engine's: a Gaussian prior on the state, Gaussian rows applied by the
-conjugate update (``posterior.gaussian_posterior``, one update a path), bounds weighing the paths. The
-spreads' prior becomes their posterior through the weight every path gets from how well its φ_i
-explains the Gaussian rows, the marginal likelihood N(y; H m_i, H P_i Hᵀ + R_i)
-(``posterior.marginal_log_likelihood``): the paths are importance samples of the joint posterior of
-the state and the spreads, with φ drawn from its prior and the state from its conditional posterior.
+Given the link spreads φ the model is the lognormal engine's: a Gaussian prior on the state, Gaussian
+rows applied by the conjugate update, bounds weighing the paths. The spreads' posterior given the
+Gaussian rows is their prior times the marginal likelihood N(y; H m, H P Hᵀ + R(φ)). It is drawn by
+sampling-importance-resampling (``posterior_spreads``): ``OVERSAMPLE`` candidates a path from the prior
+(after the state's draws), weighed by that likelihood, resampled systematically to one a path; each
+path then draws its state from its own conditional posterior (``posterior.path_posteriors``), and the
+bounds weigh the paths as always. Drawn this way, a figure that contradicts the scenario's prior (a
+fall assumed, a rise published) moves the spreads' weight onto the values that explain it without the
+weights collapsing onto a few paths. Paths that share a resampled candidate share its spreads: their
+``clusters`` (the candidate's index) make the Monte Carlo error count them as one draw of φ.
 
 Pure functions: parameters, rows and a generator in, the paths' states and log weights out.
 """
@@ -17,8 +20,12 @@ import numpy as np
 
 from dgforecast.engine.condition import GAP, LOG_RATIO, measurement
 from dgforecast.engine.links import draw_scales, uncertain_scales, variance_parts
-from dgforecast.engine.posterior import error_covariance, path_posteriors
+from dgforecast.engine.posterior import error_covariance, marginal_log_likelihood, path_posteriors
+from dgforecast.engine.weights import normalise, resample
 from dgforecast.plan.schema import LINK_SCALES
+
+#: Candidates of the spreads drawn from their prior for every path kept (sampling-importance-resampling).
+OVERSAMPLE = 4
 
 
 @dataclass
@@ -31,6 +38,15 @@ class PathSpreads:
     milestone_sd: list           # one array (paths,) a milestone (a round statement's next figure)
     statement_sd: list           # one array (paths,), or None, a milestone: its statement's own bound
     gap_var: np.ndarray          # δ's prior variance on every path (city_gap_sd²)
+    clusters: np.ndarray | None = None  # the candidate each path's spreads were resampled from
+    candidate_ess: float = float("nan")  # the effective number of candidates behind the paths' spreads
+
+    def take(self, index) -> "PathSpreads":
+        """These spreads at the rows ``index`` (a resample), each path remembering its candidate."""
+        return PathSpreads({k: v[index] for k, v in self.values.items()}, self.R[index],
+                           [sd[index] for sd in self.bound_sd], [sd[index] for sd in self.milestone_sd],
+                           [None if sd is None else sd[index] for sd in self.statement_sd], self.gap_var[index],
+                           np.asarray(index))
 
 
 def _flat_variances(usable, years, base_log, reading, uncertain_base, uncertain_gap):
@@ -78,7 +94,8 @@ def _path_prior(params, prior_mean, prior_sd, layout, spreads):
 
 
 def integrated_state(params, m, layout, prior, Z, spreads):
-    """(theta, log weight): every path's state drawn from its own posterior given its own spreads.
+    """(theta, log weight): every path's state drawn from its own posterior given its own spreads (already
+    drawn from their posterior, ``posterior_spreads``: the log weight is 0 on every path).
 
     Parameters
     ----------
@@ -98,11 +115,31 @@ def integrated_state(params, m, layout, prior, Z, spreads):
     -------
     theta : ndarray, paths x state
     log_weight : ndarray, paths
-        The marginal likelihood of the Gaussian rows under each path's spreads.
     """
     mean0, var0 = _path_prior(params, *prior, layout, spreads)
     r = len(m.rows)
     H = np.array([row.h.vector(layout) for row in m.rows]).reshape(r, len(layout))
     y = np.array([row.value - row.h.offset for row in m.rows], dtype=float)
-    mean, root, loglik = path_posteriors(mean0, var0, H, y, spreads.R)
-    return mean + np.einsum("pij,pj->pi", root, Z), loglik
+    mean, root, _ = path_posteriors(mean0, var0, H, y, spreads.R)
+    return mean + np.einsum("pij,pj->pi", root, Z), np.zeros(len(Z))
+
+
+def posterior_spreads(params, m, layout, prior, draw) -> PathSpreads:
+    """One path's spreads each, drawn from their posterior given the Gaussian rows (module docstring).
+
+    ``draw(count)`` draws ``count`` candidates from the prior (``path_spreads``); the rows' marginal
+    likelihood weighs them, and a systematic resample keeps ``params.n_sims``. Without Gaussian rows the
+    candidates' weights are alike and the first ``n_sims`` are kept as drawn.
+    """
+    n = params.n_sims
+    if not m.rows:
+        return draw(n)
+    candidates = draw(OVERSAMPLE * n)
+    mean0, var0 = _path_prior(params, *prior, layout, candidates)
+    H = np.array([row.h.vector(layout) for row in m.rows]).reshape(len(m.rows), len(layout))
+    y = np.array([row.value - row.h.offset for row in m.rows], dtype=float)
+    weights, ess = normalise(marginal_log_likelihood(mean0, var0[:, :, None] * np.eye(len(layout))[None], H, y,
+                                                     candidates.R))
+    kept = candidates.take(resample(weights, n))
+    kept.candidate_ess = float(ess)
+    return kept

@@ -85,7 +85,7 @@ def normalise(log_w, axis=-1):
 
 
 def weighted_stats(values, weights, threshold, comparison=">=", quantiles=(("median", 0.5), ("q10", 0.1),
-                                                                          ("q90", 0.9))) -> dict:
+                                                                          ("q90", 0.9)), clusters=None) -> dict:
     """P(met), its Monte Carlo standard error and quantiles of weighted values, one target.
 
     The standard error of a weighted share is √(Σ w_i² (1{met_i} − p)²) (the delta method for a
@@ -103,10 +103,19 @@ def weighted_stats(values, weights, threshold, comparison=">=", quantiles=(("med
     v, c = values[order], np.cumsum(weights[order])
     met = values >= threshold if comparison == ">=" else values > threshold
     p = met_share(met, weights)
-    stats = {"p_met": p, "p_se": float(math.sqrt(np.sum(weights ** 2 * (met - p) ** 2)))}
+    stats = {"p_met": p, "p_se": share_se(met, weights, p, clusters)}
     for name, q in quantiles:
         stats[name] = float(v[min(int(np.searchsorted(c, q * c[-1])), len(v) - 1)])
     return stats
+
+
+def share_se(met, weights, p, clusters=None) -> float:
+    """The Monte Carlo standard error of a (weighted) share p: √(Σ_c (Σ_{i∈c} w_i (1{met_i} − p))²) over clusters
+    c of paths that share a draw (each path its own cluster by default: √(Σ w_i² (1{met_i} − p)²))."""
+    terms = weights * (np.asarray(met, dtype=float) - p)
+    if clusters is not None:
+        terms = np.bincount(np.asarray(clusters), weights=terms)
+    return float(math.sqrt(np.sum(terms ** 2)))
 
 
 def met_share(met, weights) -> float:

@@ -20,7 +20,7 @@ from dgforecast.core.kinds import kind_of
 from dgforecast.core.vocabulary import NO_FIGURE, UNCONFIRMED
 from dgforecast.engine.closed_form import closed_form_for
 from dgforecast.engine.simulate import simulate_targets
-from dgforecast.engine.weights import met_share, weighted_stats
+from dgforecast.engine.weights import met_share, share_se, weighted_stats
 from dgforecast.judge.count_targets import judge_counts
 from dgforecast.judge.verdicts import deadline_passed, meets, p_target_met, status_label, verdict, verdict_detail
 from dgforecast.plan.data import history_series_or_none
@@ -131,20 +131,22 @@ def _check_horizon(params, levels):
                           f"target {row['id']}; use target_year: {int(late['deadline'].max())} or later")
 
 
-def level_stats(values, weights, threshold, comparison) -> dict:
-    """P(met), its Monte Carlo standard error and the quantiles of a target's deadline values."""
+def level_stats(values, weights, threshold, comparison, clusters=None) -> dict:
+    """P(met), its Monte Carlo standard error and the quantiles of a target's deadline values; ``clusters``:
+    paths that share one draw of the link spreads count as one draw in the error."""
     if weights is None:
         p = p_target_met(values, threshold, comparison)
         q10, median, q90 = np.quantile(values, [0.1, 0.5, 0.9])
-        return {"p_met": p, "p_se": math.sqrt(p * (1 - p) / len(values)), "median": float(median),
-                "q10": float(q10), "q90": float(q90)}
+        se = (math.sqrt(p * (1 - p) / len(values)) if clusters is None else
+              share_se(meets(values, threshold, comparison), np.full(len(values), 1 / len(values)), p, clusters))
+        return {"p_met": p, "p_se": se, "median": float(median), "q10": float(q10), "q90": float(q90)}
     # under the evidence: the weighted share and the weighted quantiles, as the sweep gives them
-    return weighted_stats(values, weights, threshold, comparison)
+    return weighted_stats(values, weights, threshold, comparison, clusters=clusters)
 
 
 def _level_rows(row, group, params, p_early):
     stats = level_stats(group.deadline_values[int(row["deadline"])], group.weights, row["threshold"],
-                        row["comparison"])
+                        row["comparison"], group.clusters)
     if deadline_passed(params, row["deadline"]):  # the period is over: the verdict is the status
         status = verdict(stats["p_met"], params.verdict_thresholds, bool(group.evidence_used), stats["p_se"])
     else:

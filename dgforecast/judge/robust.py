@@ -105,7 +105,7 @@ def moved_by_evidence(now, plan, sigmas) -> bool:
     return bool(spread <= (1 - MOVED_SPREAD) * plan[3]) if np.isfinite(spread) and np.isfinite(plan[3]) else False
 
 
-def _worst(central, cases):
+def worst_case(central, cases):
     """The case farthest from the centre's side of the cut: lowest P(met) when it leans to 已实现."""
     if not cases:
         return None
@@ -113,7 +113,7 @@ def _worst(central, cases):
     return (min if leans_met else max)(cases, key=lambda item: item[1][0])
 
 
-def _decide(central, case_stats, moved):
+def decide(central, case_stats, moved):
     """(verdict, why, breaking): the robust verdict of one target."""
     label = central[2]
     if not moved:
@@ -156,8 +156,8 @@ def robust_table(params, inputs, central=None) -> pd.DataFrame:
     for target_id in due:
         mine = [(case, stats[target_id]) for case, stats in cases if target_id in stats]
         moved = moved_by_evidence(now[target_id], plan.get(target_id), params.verdict_thresholds.mc_sigmas)
-        label, why, breaking = _decide(now[target_id], mine, moved)
-        worst = _worst(now[target_id], mine)
+        label, why, breaking = decide(now[target_id], mine, moved)
+        worst = worst_case(now[target_id], mine)
         rows.append({"target_id": target_id, "p_met": now[target_id][0], "p_se": now[target_id][1],
                      "verdict_central": now[target_id][2], "verdict": label, "why": why,
                      "worst_case": worst[0].name if worst else "", "worst_end": worst[0].end if worst else "",

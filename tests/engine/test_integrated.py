@@ -97,7 +97,7 @@ def test_a_growth_row_integrated_over_its_link_sd_matches_the_quadrature(tmp_pat
     p, se = _p_met(group)
     assert abs(p - exact) < 3.5 * se, (p, exact, se)
     assert abs(unweighted - exact) > 10 * se  # the weights matter: the prior average would fail the test above
-    assert group.ess < N  # the spreads' weights are not all alike
+    assert len(np.unique(group.clusters)) < 0.9 * N  # the spreads were resampled by their weight: not all alike
 
 
 def test_with_every_spread_known_the_integrated_engine_is_the_fixed_one(tmp_path):
@@ -107,7 +107,7 @@ def test_with_every_spread_known_the_integrated_engine_is_the_fixed_one(tmp_path
     _, fixed = _group(evidence, {})
     _, drawn = _group(evidence, {"growth_link_sd": {"factor": [1.0, 1.0]}})  # a range of one value
     assert np.allclose(fixed.deadline_values[2025], drawn.deadline_values[2025], rtol=1e-12, atol=0)
-    assert np.allclose(drawn.weights, 1 / N, rtol=1e-9)
+    assert fixed.weights is None and drawn.weights is None
 
 
 # ---------------------------------------------------------------- the nominal gap's centre in the state
@@ -244,3 +244,27 @@ def test_path_spreads_keep_every_bound_and_its_statement_in_order(tmp_path):
     assert len(spreads.bound_sd) == len(m.bounds) == 1 and len(spreads.milestone_sd) == 1
     assert spreads.statement_sd[0] is not None and np.allclose(spreads.statement_sd[0], spreads.bound_sd[0])
     assert spreads.R.shape == (1000, 0, 0)
+
+
+def test_paths_that_share_a_draw_of_the_spreads_count_once_in_the_monte_carlo_error():
+    from dgforecast.engine.weights import share_se
+
+    met = np.array([1, 1, 0, 0, 1, 0])
+    w = np.full(6, 1 / 6)
+    p = 0.5
+    alone = math.sqrt(6 * (1 / 6) ** 2 * 0.25)                 # six independent draws
+    pairs = math.sqrt(2 * (2 * (1 / 6) * 0.5) ** 2)            # pairs (met, met), (not, not), (met, not): ±1/6, 0
+    assert share_se(met, w, p) == pytest.approx(alone)
+    assert share_se(met, w, p, clusters=np.array([0, 0, 1, 1, 2, 2])) == pytest.approx(pairs)
+    assert share_se(met, w, p, clusters=np.arange(6)) == pytest.approx(alone)
+
+
+def test_a_figure_that_contradicts_the_scenario_keeps_an_effective_sample(tmp_path):
+    # a fall of a fifth assumed, +40 % published for January-August: the spreads that explain it carry the
+    # weight, drawn from their posterior rather than weighed, so the paths do not collapse onto a few
+    row = {"measure": "cluster_value_added", "year": 2025, "period": "YTD_M08", "kind": "growth", "value": 40,
+           "unit": "%", "price_basis": "real", "published": "2025-09"}
+    _, group = _group(_evidence(tmp_path, row), {"ytd_sd": {"df": 7}, "growth_link_sd": {"df": 3}},
+                      growth_overrides={2025: -0.2})
+    assert group.weights is None and group.ess == N
+    assert len(np.unique(group.clusters)) > 1000

@@ -58,19 +58,19 @@ def test_a_decisive_verdict_must_hold_under_every_case():
     central = (0.95, 0.002, MET, 0.1)
     holds = [(_case("ytd_sd", "low", 0.03), (0.96, 0.002, MET, 0.1))]
     breaks = holds + [(_case("city_gap", "low", 0.02), (0.85, 0.003, UNCONFIRMED, 0.1))]
-    assert robust._decide(central, holds, True)[0] == MET
-    label, why, breaking = robust._decide(central, breaks, True)
+    assert robust.decide(central, holds, True)[0] == MET
+    label, why, breaking = robust.decide(central, breaks, True)
     assert (label, breaking) == (UNCONFIRMED, "city_gap=0.02") and "not under every assumption" in why
-    assert robust._decide(central, holds, False)[:2] == (UNCONFIRMED, "no figure published since the plan bears on it")
-    assert robust._decide((0.5, 0.01, UNCONFIRMED, 0.1), holds, True)[0] == UNCONFIRMED
-    assert robust._decide((0.02, 0.001, NOT_MET, 0.1), [], True) == (NOT_MET, "no sensitivity set is declared", "")
+    assert robust.decide(central, holds, False)[:2] == (UNCONFIRMED, "no figure published since the plan bears on it")
+    assert robust.decide((0.5, 0.01, UNCONFIRMED, 0.1), holds, True)[0] == UNCONFIRMED
+    assert robust.decide((0.02, 0.001, NOT_MET, 0.1), [], True) == (NOT_MET, "no sensitivity set is declared", "")
 
 
 def test_the_worst_case_is_the_one_farthest_from_the_centres_side():
     met_side = [(_case("a", "low", 1), (0.91, 0, MET, 0)), (_case("b", "high", 2), (0.80, 0, UNCONFIRMED, 0))]
-    assert robust._worst((0.95, 0, MET, 0), met_side)[0].name == "b"
+    assert robust.worst_case((0.95, 0, MET, 0), met_side)[0].name == "b"
     missed_side = [(_case("a", "low", 1), (0.05, 0, NOT_MET, 0)), (_case("b", "high", 2), (0.20, 0, UNCONFIRMED, 0))]
-    assert robust._worst((0.03, 0, NOT_MET, 0), missed_side)[0].name == "b"
+    assert robust.worst_case((0.03, 0, NOT_MET, 0), missed_side)[0].name == "b"
 
 
 def _with_outcome(tmp_path, value):
