@@ -103,11 +103,14 @@ def test_memo_opens_with_the_verdicts_then_every_section_chinese_first(memo):
                         "资料来源 Sources"]
     texts = [p.text for p in doc.paragraphs]
     first = next(i for i, t in enumerate(texts) if t.startswith("按基准情景，截至2026年11月已公布的数据，2025年"))
-    assert "判定为“已实现”" in texts[first] and doc.paragraphs[first + 1].style.name == "English"
+    verdict = facts.final.set_index("target_id").loc["cluster_revenue_2025", "verdict"]
+    assert f"判定为“{verdict}”" in texts[first] and doc.paragraphs[first + 1].style.name == "English"
     assert texts[first + 1].startswith("Base case, with the figures published up to November 2026: the probability")
     verdicts = doc.tables[0]
     assert [c.text for c in verdicts.rows[0].cells][:2] == ["目标 target", "结论 verdict\n字面读法（仅为下限）"]
-    assert verdicts.rows[1].cells[1].text == "已实现\nmet"
+    from dgforecast.core.vocabulary import VERDICTS
+
+    assert verdicts.rows[1].cells[1].text == f"{verdict}\n{VERDICTS[verdict]}"
     assert any(t.startswith("各情景：基准情景（主情景）") for t in texts)
     assert any(t.startswith("结论取决于未公布的营业收入与总产值之比") for t in texts)
     assert len(doc.inline_shapes) == 1 and facts.fan_png.startswith(b"\x89PNG")

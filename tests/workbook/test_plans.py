@@ -54,7 +54,8 @@ def test_a_plan_without_a_base_figure_starts_from_the_latest_exact_one_and_the_e
         found = _assessed(gd, scenario)["industrial_robots_2025"]
         assert found["p_met"] > 0.999 and found["status"] == "已实现"
         assert "indrobot_2025_ytd08" in found["evidence_used"] and "indrobot_2024" not in found["evidence_used"]
-        assert 24.68 * 1.2 < found["median"] < 24.68 * 1.45   # grown from the anchor, by about the year's +32 %
+        # grown from the anchor by much of the year's +32 % (the slowdown's assumed halving pulls a little back)
+        assert 24.68 * 1.1 < found["median"] < 24.68 * 1.45
 
 
 def test_a_target_with_nothing_to_start_from_is_told_so_never_dropped(gd):
