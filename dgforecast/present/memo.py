@@ -28,6 +28,7 @@ from dgforecast.judge.verdicts import deadline_passed
 from dgforecast.plan.schema import FIELDS
 from dgforecast.present.docx_blocks import add_heading, add_pair, add_table, new_document, set_properties
 from dgforecast.present.facts import ReportFacts, reason_for
+from dgforecast.present.robust_sentences import spread_words
 from dgforecast.present.tables import (
     PROGRESS_COMMAND,
     count_targets_view,
@@ -63,6 +64,8 @@ def value_text(key, value) -> str:
     if isinstance(value, dict):
         if key == "growth_overrides":
             return ", ".join(f"{y}: {g:+.1%}" for y, g in sorted(value.items())) or "—"
+        if key in ("link_uncertainty", "sensitivity"):
+            return "；".join(spread_words(key, name, spec) for name, spec in value.items()) or "—"
         return ", ".join(f"{k}: {v}" for k, v in value.items()) or "—"
     if isinstance(value, float) and unit.startswith("fraction per year"):
         return f"{value:.1%}/年 a year"

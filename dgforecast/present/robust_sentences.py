@@ -87,3 +87,17 @@ def _number(text):
 def _end(row, name, value) -> str:
     # a reading is its own end; a number is low or high (the words do not depend on which)
     return value if name == "reading" else "low"
+
+
+def spread_words(key, name, spec) -> str:
+    """One entry of ``link_uncertainty`` (how sure a link is) or ``sensitivity`` (its ends), in words."""
+    label = READING_WORDS["plain"][0] + " / " + READING_WORDS["round"][0] if name == "reading" else labels(name, "zh")
+    if key == "sensitivity":
+        return label if name == "reading" else f"{label} {spec[0]:g}—{spec[1]:g}"
+    spec = {k: v for k, v in (spec.items() if isinstance(spec, dict) else spec.model_dump().items()) if v is not None}
+    if "sd" in spec:
+        return f"{label} ± {spec['sd']:g}（标准误 standard error）"
+    if "df" in spec:
+        return f"{label}：{spec['df']}个自由度 {spec['df']} degrees of freedom"
+    lo, hi = spec["factor"]
+    return f"{label}：取值的{lo:g}—{hi:g}倍 {lo:g}-{hi:g} times its value"
