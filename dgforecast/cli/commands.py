@@ -67,8 +67,10 @@ def add_assess(sub):
 
 
 def cmd_track(args) -> int:
+    from dgforecast.core.fileio import refuse_raw_anywhere
     from dgforecast.run.pipeline import describe_track
 
+    refuse_raw_anywhere(args.out, args.project, "--out")
     print(describe_track(args.scenario, args.param, args.project, as_json=args.json, out=args.out,
                          evidence_file=args.evidence, as_of=args.as_of))
     return 0
@@ -157,8 +159,10 @@ def add_report(sub):
 
 
 def cmd_sweep(args) -> int:
+    from dgforecast.core.fileio import refuse_raw_anywhere
     from dgforecast.run.sweep import run_sweep
 
+    refuse_raw_anywhere(args.out, args.project, "--out")
     print(run_sweep(args.grid, project=args.project, scenario=args.scenario, n_sims=args.sims, seed=args.seed,
                     out=args.out, jobs=args.jobs, scheduler=args.scheduler, yes=args.yes,
                     notebooks=args.notebooks, as_of=args.as_of, as_json=args.json))
@@ -248,8 +252,10 @@ def add_fit(sub):
 
 
 def cmd_new_plan(args) -> int:
+    from dgforecast.core.fileio import refuse_raw_anywhere
     from dgforecast.plan.new_plan import new_plan
 
+    refuse_raw_anywhere(args.folder, args.project, "new-plan", "give a folder outside it, such as plans/my_plan")
     print(new_plan(args.folder, args.title, args.title_en, args.base_year, args.plan_month))
     return 0
 
