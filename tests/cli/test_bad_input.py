@@ -131,3 +131,13 @@ def test_a_write_the_kernel_refuses_names_the_file(workbook, argv, written):
     assert err == [f"dgforecast: error: {written}: File too large"] or \
         err == [f"dgforecast: error: {workbook / written}: File too large"], err
     assert raw_files(workbook) == before
+
+
+# ---------------------------------------------------------------- target_progress.csv
+@pytest.mark.parametrize("command", [["data"], ["assess", "base"]])
+def test_a_progress_row_for_a_level_target_is_refused_as_progress_refuses_it(workbook, capsys, command):
+    path = workbook / "data" / "raw" / "target_progress.csv"
+    path.write_text(path.read_text(encoding="utf-8") + "cluster_revenue_2025,2023,3,2024-01,x,\n", encoding="utf-8")
+    assert main(["--project", str(workbook), *command]) == 2
+    assert one_line(capsys).startswith(f"dgforecast: error: {path}: line 2, column target_id: cluster_revenue_2025 "
+                                       "is a level target")
