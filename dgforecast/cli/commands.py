@@ -6,8 +6,20 @@ A new command writes its pair here and adds its ``add_*`` to COMMANDS.
 
 import sys
 
-from dgforecast.cli.arguments import (EVIDENCE_OPTIONS, SCENARIO_OPTIONS, finite_number, overrides, percent_levels,
-                                      positive_int, utf8_text)
+from dgforecast.cli.arguments import (EVIDENCE_OPTIONS, SCENARIO_OPTIONS, as_of_month, finite_number, overrides,
+                                      percent_levels, positive_int, utf8_text)
+
+
+def checked_as_of(args):
+    """``--as-of`` from the plan's month to this one (``check_as_of``), refused before anything runs."""
+    if args.as_of is not None:
+        from dgforecast.core.config import find_project
+        from dgforecast.plan.params import check_as_of
+        from dgforecast.plan.plan_file import load_plan
+
+        check_as_of(args.as_of, load_plan(find_project(args.project).raw).plan.plan_month, "--as-of")
+    return args.as_of
+
 
 def cmd_data(args) -> int:
     from dgforecast.run.pipeline import build_data
@@ -54,7 +66,7 @@ def add_params(sub):
 def cmd_assess(args) -> int:
     from dgforecast.run.pipeline import describe_assessment
 
-    print(describe_assessment(args.scenario, args.param, args.project, as_json=args.json, as_of=args.as_of,
+    print(describe_assessment(args.scenario, args.param, args.project, as_json=args.json, as_of=checked_as_of(args),
                               evidence_file=args.evidence))
     return 0
 
@@ -72,7 +84,7 @@ def cmd_track(args) -> int:
 
     refuse_raw_anywhere(args.out, args.project, "--out")
     print(describe_track(args.scenario, args.param, args.project, as_json=args.json, out=args.out,
-                         evidence_file=args.evidence, as_of=args.as_of))
+                         evidence_file=args.evidence, as_of=checked_as_of(args)))
     return 0
 
 
@@ -165,7 +177,7 @@ def cmd_sweep(args) -> int:
     refuse_raw_anywhere(args.out, args.project, "--out")
     print(run_sweep(args.grid, project=args.project, scenario=args.scenario, n_sims=args.sims, seed=args.seed,
                     out=args.out, jobs=args.jobs, scheduler=args.scheduler, yes=args.yes,
-                    notebooks=args.notebooks, as_of=args.as_of, as_json=args.json))
+                    notebooks=args.notebooks, as_of=checked_as_of(args), as_json=args.json))
     return 0
 
 
@@ -187,7 +199,7 @@ def add_sweep(sub):
                         "(dgforecast params base lists them), BLOCK.NAME for a nested one, growth_overrides.YEAR")
     p.add_argument("--sims", type=int, default=None, metavar="N", help="paths per point (default: the scenario's n_sims)")
     p.add_argument("--seed", type=int, default=None, metavar="S", help="random seed (default: the scenario's)")
-    p.add_argument("--as-of", default=None, metavar="YYYY-MM",
+    p.add_argument("--as-of", type=as_of_month, default=None, metavar="YYYY-MM",
                    help="use only evidence published by this month (default: the scenario's as_of, today); "
                         "the plan's month (plan.yaml plan_month) gives the plan-time probabilities")
     p.add_argument("--out", default=None, metavar="FILE.csv|FILE.parquet",

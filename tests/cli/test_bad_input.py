@@ -141,3 +141,27 @@ def test_a_progress_row_for_a_level_target_is_refused_as_progress_refuses_it(wor
     assert main(["--project", str(workbook), *command]) == 2
     assert one_line(capsys).startswith(f"dgforecast: error: {path}: line 2, column target_id: cluster_revenue_2025 "
                                        "is a level target")
+
+
+# ---------------------------------------------------------------- --as-of
+@pytest.mark.parametrize("command", [["assess", "base"], ["track", "base"], ["sweep", "--grid", "growth=0.01,0.02"]])
+@pytest.mark.parametrize("month, why", [("1999-01", "before the plan was written (plan.yaml plan_month 2022-01)"),
+                                        ("2031-01", "in the future (this month is ")])
+def test_as_of_outside_the_plans_month_and_today_is_refused_as_as_of(workbook, capsys, command, month, why):
+    assert main(["--project", str(workbook), *command, "--as-of", month]) == 2
+    line = one_line(capsys)
+    assert line.startswith(f"dgforecast: error: --as-of {month}: {why}") and "give a month from 2022-01 to " in line
+
+
+@pytest.mark.parametrize("command", [["assess", "base"], ["sweep", "--grid", "growth=0.01,0.02"]])
+def test_as_of_that_is_not_a_month_is_reported_as_as_of(workbook, capsys, command):
+    with pytest.raises(SystemExit) as exit_:
+        main(["--project", str(workbook), *command, "--as-of", "2026/09"])
+    assert exit_.value.code == 2
+    line = one_line(capsys)
+    assert "argument --as-of: '2026/09' is not a month; write YYYY-MM" in line and "-p as_of" not in line
+
+
+def test_as_of_the_plans_month_is_the_plans_own_view(workbook, capsys):
+    assert main(["--project", str(workbook), "assess", "base", "--as-of", "2022-01"]) == 0
+    assert "evidence as of 2022-01" in capsys.readouterr().out
