@@ -33,7 +33,8 @@ from dgforecast.plan.iamc import to_iamc
 from dgforecast.plan.params import parse_overrides, resolve_scenario
 from dgforecast.plan.plan_file import PLAN_FILE, load_plan
 from dgforecast.plan.target_progress import load_progress
-from dgforecast.plan.targets import NO_TARGETS, require_targets, targets_records, targets_table
+from dgforecast.plan.targets import (NO_TARGETS, check_target_paces, require_targets, targets_records,
+                                     targets_table)
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +69,7 @@ def load_inputs(project=None, evidence_file=None) -> dict:
     raw = find_project(project).raw
     plan, targets, baselines = load_plan(raw), load_targets(raw), load_baselines(raw)
     require_targets(targets, raw)
+    check_target_paces(targets_table(targets, baselines), raw / TARGETS_FILE)
     return {"plan": plan, "targets": targets, "baselines": baselines, "history": load_history(raw),
             "progress": load_progress(raw, targets), "evidence": _evidence(raw, baselines, plan, evidence_file)}
 
@@ -100,6 +102,7 @@ def build_processed(raw_dir, processed_dir, revenue_to_output_ratio=1.0) -> dict
     derived = derive_plan_figures(baselines)
     checks = cross_checks(baselines, history, plan.checks, plan.plan.base_year)
     table = targets_table(targets, baselines, revenue_to_output_ratio=revenue_to_output_ratio)
+    check_target_paces(targets_table(targets, baselines), Path(raw_dir) / TARGETS_FILE)
     processed_dir = refuse_raw(processed_dir, raw_dir, "", "remove the link or point it at another folder")
     if processed_dir.exists() and not processed_dir.is_dir():
         raise ParamsError(f"{processed_dir}: is a file, where dgforecast data writes its tables; move it away")
@@ -170,6 +173,7 @@ def show_targets(project=None, as_json=False, revenue_to_output_ratio=1.0) -> st
     """
     paths = find_project(project)
     table = targets_table(load_targets(paths.raw), load_baselines(paths.raw), revenue_to_output_ratio)
+    check_target_paces(table, paths.raw / TARGETS_FILE)
     if table.empty and not as_json:
         return f"{paths.raw / TARGETS_FILE}: {NO_TARGETS}"
     if as_json:

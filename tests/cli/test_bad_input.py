@@ -165,3 +165,34 @@ def test_as_of_that_is_not_a_month_is_reported_as_as_of(workbook, capsys, comman
 def test_as_of_the_plans_month_is_the_plans_own_view(workbook, capsys):
     assert main(["--project", str(workbook), "assess", "base", "--as-of", "2022-01"]) == 0
     assert "evidence as of 2022-01" in capsys.readouterr().out
+
+
+# ---------------------------------------------------------------- a 10x typo outside evidence levels
+TYPOS = {
+    "a target threshold": ("plan_targets.csv", ",level,亿元,5400,", ",level,亿元,54000,",
+                           "plan_targets.csv: line 2, column threshold: cluster_revenue_2025: 54,000 亿元 by 2025 "
+                           "from 4,621.25 in 2021 needs 84.89% a year"),
+    "a history value": ("dongguan_published_to_2021.csv", ",3904.57,", ",39045.7,",
+                        "dongguan_published_to_2021.csv: line 36, column value: DG_IVA 2018 = 39045.7 is 11.8 times "
+                        "2017's 3316.97"),
+    "the city's revenue": ("evidence.csv", ",27691.5,", ",276915,",
+                           "evidence.csv: line 10, column value: city_revenue 2024 = 276915 (line 9) over city_output "
+                           "2024 = 25000 (line 10) is a ratio of 11.08"),
+    "a growth row": ("evidence.csv", ",growth,3.2,%", ",growth,32,%",
+                     "evidence.csv: line 2, column value: cluster_value_added growth 32 % is out of line"),
+}
+
+
+@pytest.mark.parametrize("command", [["data"], ["assess", "base"]])
+@pytest.mark.parametrize("case", list(TYPOS))
+def test_a_ten_times_typo_is_one_line_naming_file_line_and_column(workbook, capsys, case, command):
+    name, old, new, words = TYPOS[case]
+    path = workbook / "data" / "raw" / name
+    text = path.read_text(encoding="utf-8")
+    assert text.count(old) == 1
+    path.write_text(text.replace(old, new), encoding="utf-8")
+    processed = {p.name: p.read_bytes() for p in (workbook / "data" / "processed").iterdir()}
+    assert main(["--project", str(workbook), *command]) == 2
+    line = one_line(capsys)
+    assert line.startswith(f"dgforecast: error: {workbook / 'data' / 'raw'}/") and words in line
+    assert {p.name: p.read_bytes() for p in (workbook / "data" / "processed").iterdir()} == processed

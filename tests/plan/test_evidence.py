@@ -148,7 +148,8 @@ def test_bad_value_is_refused(tmp_path, changes, expected):
 
 
 @pytest.mark.parametrize("value, note", [
-    ("0.085", "line 2, column value: growth 0.085 read as 0.085 % (write 8.5 for 8.5 %)"),
+    ("0.085", "line 2, column value: growth 0.085 read as 0.085 % (write 8.5 for 8.5 %, or quote 0.085% in "
+              "source_phrase if it is meant)"),
     ("85", "line 2, column value: growth 85 % is faster than the 50 % a year the level check allows; check it is "
            "not 8.5"),
 ])
