@@ -191,9 +191,10 @@ def _check_measure(path, index, row, plan):
                         "measure (role level or level_times_ratio) of plan.yaml")
 
 
-def check_history_rows(path, frame, periods=PERIOD_PATTERN, reliability=RELIABILITY) -> pd.DataFrame:
+def check_history_rows(path, frame, reliability=RELIABILITY,
+                       once=("series_id", "year", "period", "basis")) -> pd.DataFrame:
     """Check the cells of a published-figures file (``HISTORY_COLUMNS``) row by row; ``year`` and ``value``
-    as numbers. ``periods``: the periods allowed; ``reliability``: the flags allowed."""
+    as numbers. ``reliability``: the flags allowed; ``once``: the columns no two rows share all of."""
     years, values = [], []
     for i, row in frame.iterrows():
         cell_required(path, i, "series_id", row["series_id"])
@@ -202,7 +203,7 @@ def check_history_rows(path, frame, periods=PERIOD_PATTERN, reliability=RELIABIL
         basis = cell_choice(path, i, "basis", row["basis"], {"level", "yoy_pct", "share_pct"})
         cell_choice(path, i, "price_basis", row["price_basis"], PRICE_BASES)
         cell_choice(path, i, "reliability", row["reliability"], set(reliability))
-        if not periods.fullmatch(row["period"]):
+        if not PERIOD_PATTERN.fullmatch(row["period"]):
             raise DataError(path, f"{line_label(i)}, column period", f"unknown period {row['period']!r}; use year, YTD_M1..YTD_M11, YTD_H1 or YTD_Q1..3")
         check_unit_matches_basis(path, i, basis, row["unit"])
         years.append(cell_published_year(path, i, "year", row["year"]))
@@ -210,7 +211,7 @@ def check_history_rows(path, frame, periods=PERIOD_PATTERN, reliability=RELIABIL
         check_rate(path, i, basis, values[-1])
         check_level(path, i, basis, values[-1], row["unit"])
     frame = frame.assign(year=years, value=values)
-    no_duplicates(path, frame, ["series_id", "year", "period", "basis"], "series-year")
+    no_duplicates(path, frame, list(once), "series-year" if len(once) == 4 else "figure of one source")
     return frame
 
 

@@ -32,6 +32,7 @@ from dgforecast.plan.figures import cross_checks, derive_plan_figures
 from dgforecast.plan.iamc import to_iamc
 from dgforecast.plan.params import parse_overrides, resolve_scenario
 from dgforecast.plan.plan_file import PLAN_FILE, load_plan
+from dgforecast.plan.published import check_other_files
 from dgforecast.plan.target_progress import load_progress
 from dgforecast.plan.targets import (NO_TARGETS, check_target_paces, require_targets, targets_records,
                                      targets_table)
@@ -99,6 +100,7 @@ def build_processed(raw_dir, processed_dir, revenue_to_output_ratio=1.0) -> dict
     history = load_history(raw_dir)
     load_progress(raw_dir, targets)
     _evidence(Path(raw_dir), baselines, plan)  # checked like every raw file, though no processed table comes of it
+    check_other_files(raw_dir, plan)  # and any other CSV of data/raw/: a record of published figures, or refused
     derived = derive_plan_figures(baselines)
     checks = cross_checks(baselines, history, plan.checks, plan.plan.base_year)
     table = targets_table(targets, baselines, revenue_to_output_ratio=revenue_to_output_ratio)

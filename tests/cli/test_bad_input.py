@@ -196,3 +196,24 @@ def test_a_ten_times_typo_is_one_line_naming_file_line_and_column(workbook, caps
     line = one_line(capsys)
     assert line.startswith(f"dgforecast: error: {workbook / 'data' / 'raw'}/") and words in line
     assert {p.name: p.read_bytes() for p in (workbook / "data" / "processed").iterdir()} == processed
+
+
+# ---------------------------------------------------------------- every file of data/raw/ is checked
+def _spoil(path, how):
+    data = path.read_bytes()
+    spoilt = {"cut": data[:3000], "emptied": b"",
+              "GBK": data.decode("utf-8").encode("gbk", errors="replace"),
+              "NaN": data.replace(b",5267.39,", b",nan,"),
+              "10x": data.replace(b",5267.39,", b",52673.9,")}[how]
+    path.write_bytes(spoilt)
+
+
+@pytest.mark.parametrize("how, words", [("cut", "looks cut short"), ("emptied", "the file is empty"),
+                                        ("GBK", "not UTF-8 text"), ("NaN", "line 13, column value: 'nan'"),
+                                        ("10x", "line 13, column value: DG_IVA 2022 = 52673.9 is 10.5 times")])
+def test_data_checks_the_record_of_published_figures(workbook, capsys, how, words):
+    path = workbook / "data" / "raw" / "dongguan_published_2022_2025.csv"
+    _spoil(path, how)
+    assert main(["--project", str(workbook), "data"]) == 2
+    line = one_line(capsys)
+    assert line.startswith(f"dgforecast: error: {path}: ") and words in line
