@@ -53,7 +53,9 @@ from dgforecast.run.pipeline import load_inputs
 from dgforecast.run.provenance import data_hashes, manifest
 from dgforecast.run.report_folders import (
     SNAPSHOT,
+    check_outside_data,
     check_replaceable,
+    check_report_room,
     check_reports_folder,
     folder_state,
     make_readable,
@@ -172,7 +174,9 @@ def check_request(project, scenarios, out, overrides, sweep_file) -> ReportReque
         check_replaceable(out, paths.root, paths.reports)
     parent = paths.reports if out is None else out.parent
     refuse_raw(parent, paths.raw, "", "point the reports folder elsewhere or remove the link")
+    check_outside_data(parent if out is None else out, paths.root, "" if out is None else "--out")
     check_reports_folder(parent, latest=out is None)
+    check_report_room(parent, paths)
     for name in names:
         safe_child(parent / "report" / "scenarios", name)
     preflight(params, paths.root)
@@ -284,7 +288,7 @@ def build_report(project=None, scenarios=None, out=None, workers=None, show_code
         folder, latest, note = place_report(staging, paths.reports, out, before, not failures)
     except OSError as exc:  # a full disk, a folder made read-only meanwhile
         what = f" (writing {Path(exc.filename).name})" if exc.filename else ""
-        raise DgforecastError(f"{out or paths.reports}: {exc.strerror or exc}{what}; the report was not written "
+        raise DgforecastError(f"{out or paths.reports}: {os_error_text(exc)}{what}; the report was not written "
                               "and earlier reports are as they were") from None
     finally:
         if staging.exists():
@@ -292,6 +296,16 @@ def build_report(project=None, scenarios=None, out=None, workers=None, show_code
     if note:
         log.warning("%s", note)
     return ReportResult(folder, runs, summary, seconds, latest=latest, failures=failures, note=note)
+
+
+def os_error_text(exc: OSError, most=200) -> str:
+    """What went wrong, in a few words: a copy of a folder (``shutil.Error``) lists every file it failed on."""
+    if isinstance(exc, shutil.Error) and exc.args and isinstance(exc.args[0], list) and exc.args[0]:
+        failures = exc.args[0]
+        text = f"{failures[0][-1]}" + (f" (and {len(failures) - 1} more files)" if len(failures) > 1 else "")
+    else:
+        text = exc.strerror or str(exc)
+    return text if len(text) <= most else text[:most - 1] + "…"
 
 
 def run_scenario(scenario, overrides=None, out=None, project=None, show_code=False) -> tuple:
