@@ -20,7 +20,7 @@ from dgforecast.core.errors import DataError, ParamsError
 from dgforecast.core.numbers import precision_of, round_step, rounding
 from dgforecast.core.yamlfile import did_you_mean
 from dgforecast.plan.plan_file import LEVEL_ROLES, PAIR_ROLES, ROLES
-from dgforecast.plan.plausibility import check_growth_in_line, check_pairs, warn_unit_slips
+from dgforecast.plan.plausibility import check_growth_in_line, check_pairs
 
 log = logging.getLogger(__name__)
 
@@ -260,8 +260,7 @@ def load_evidence(path, plan, today=None, baselines=None) -> pd.DataFrame:
                   "keep one row and name the second source in its note")
     _no_contradiction(path, frame)
     check_growth_in_line(path, frame)
-    check_pairs(path, frame, RATIO_RANGE)
-    warn_unit_slips(path, frame)  # a growth of 0.085: refused where it moves a verdict (run.unit_slips)
+    check_pairs(path, frame, RATIO_RANGE)  # a growth of 0.085 is weighed where it is used (run.unit_slips)
     return frame
 
 

@@ -129,12 +129,13 @@ def unit_slips(frame) -> list:
 
 
 def warn_unit_slips(path, frame) -> None:
-    """Log each of ``unit_slips`` (``dgforecast data`` shows them; a command that assesses judges them)."""
-    for i in unit_slips(frame):
+    """Log each of ``unit_slips`` of an evidence table (``frame``; None: none) as a warning: ``dgforecast data``
+    shows them so; a command that assesses weighs them instead (``run.unit_slips``)."""
+    for i in [] if frame is None else unit_slips(frame):
         value = frame.loc[i, "value"]
         log.warning("%s: %s, column value: growth %g read as %g %% (write %g for %g %%, or quote %g%% in "
                     "source_phrase if it is meant)", path, line_label(i), value, value, value * 100, value * 100,
-                    value)
+                    abs(value))
 
 
 # ---------------------------------------------------------------- published history

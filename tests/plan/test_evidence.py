@@ -154,8 +154,12 @@ def test_bad_value_is_refused(tmp_path, changes, expected):
            "not 8.5"),
 ])
 def test_a_growth_that_looks_mistyped_gets_a_note_naming_the_row(tmp_path, caplog, value, note):
+    from dgforecast.plan.plausibility import warn_unit_slips
+
     path = write(tmp_path, row(value=value))
-    assert len(load_evidence(path, PLAN, today=TODAY)) == 1  # kept: slow or fast growth happens
+    frame = load_evidence(path, PLAN, today=TODAY)
+    assert len(frame) == 1  # kept: slow or fast growth happens (0.085: refused where it moves a verdict)
+    warn_unit_slips(path, frame)  # what dgforecast data says of a growth under 1 %
     assert f"{path}: {note}" in caplog.text
 
 
