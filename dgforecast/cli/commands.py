@@ -170,14 +170,30 @@ def add_report(sub):
     p.set_defaults(func=cmd_report)
 
 
+def sweep_slips(args) -> list:
+    """The sweep's scenario weighed for a growth of 0.085 meant as 8.5 % (``unit_slips``), before the grid runs."""
+    from dgforecast.core.config import find_project
+    from dgforecast.plan.evidence import EVIDENCE_FILE
+    from dgforecast.plan.params import headline_scenario, resolve_scenario
+    from dgforecast.run.pipeline import load_inputs
+    from dgforecast.run.unit_slips import judge_unit_slips
+
+    paths = find_project(args.project)
+    scenario = args.scenario or headline_scenario(paths.params_file)
+    params = resolve_scenario(paths.params_file, scenario, {"as_of": checked_as_of(args)} if args.as_of else {})
+    return judge_unit_slips(params, load_inputs(paths.root), paths.raw / EVIDENCE_FILE)
+
+
 def cmd_sweep(args) -> int:
     from dgforecast.core.fileio import refuse_raw_anywhere
     from dgforecast.run.sweep import run_sweep
 
     refuse_raw_anywhere(args.out, args.project, "--out")
+    for slip in sweep_slips(args):
+        print(f"dgforecast: note: {slip.note}", file=sys.stderr)
     print(run_sweep(args.grid, project=args.project, scenario=args.scenario, n_sims=args.sims, seed=args.seed,
                     out=args.out, jobs=args.jobs, scheduler=args.scheduler, yes=args.yes,
-                    notebooks=args.notebooks, as_of=checked_as_of(args), as_json=args.json))
+                    notebooks=args.notebooks, as_of=args.as_of, as_json=args.json))
     return 0
 
 

@@ -94,3 +94,4 @@ def marked(records, slips, mark_status=True) -> list:
         status = f"{record['status']} {MARK}" if notes and mark_status else record["status"]
         out.append({**record, "status": status, "warnings": notes})
     return out
+

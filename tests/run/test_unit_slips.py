@@ -89,3 +89,18 @@ def test_the_report_refuses_it_before_any_notebook(fake_workbook, monkeypatch):
     edit(fake_workbook, ",growth,-1.3,%", ",growth,-0.013,%")
     request = report.check_request(fake_workbook, "base", None, {"as_of": "2026-11"}, None)
     assert [w.split(":")[0] for w in request.warnings] == [f"{MARK} city_va_2022 (line 11)"]
+
+
+@pytest.mark.slow
+def test_sweep_weighs_its_scenario_before_the_grid_runs(workbook, capsys):
+    edit(workbook, ",growth,8.5,%", ",growth,0.085,%")
+    argv = ["--project", str(workbook), "sweep", "--grid", "growth=0.01,0.02", "--sims", "200", "-j", "1",
+            "--as-of", "2026-11", "--out", str(workbook / "s.csv")]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "line 6, column value: growth 0.085 reads as 0.085 %" in err
+    assert not (workbook / "s.csv").exists()
+    edit(workbook, ",growth,0.085,%", ",growth,8.5,%")
+    edit(workbook, ",growth,-1.3,%", ",growth,-0.013,%")
+    assert main(argv) == 0
+    assert f"dgforecast: note: {MARK} city_va_2022 (line 11): growth -0.013" in capsys.readouterr().err
