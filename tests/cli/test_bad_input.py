@@ -98,7 +98,7 @@ def test_forecast_on_a_full_disk_names_its_output_file(tmp_path, capsys, monkeyp
                                     encoding="utf-8")
     out = tmp_path / "f.csv"
     monkeypatch.setattr(pd.DataFrame, "to_csv", full_disk_for("f.csv"))
-    assert main(["forecast", "--input", str(tmp_path / "s.csv"), "--horizon", "2", "-j", "1",
+    assert main(["forecast", "--input", str(tmp_path / "s.csv"), "--horizon", "2", "-j", "1", "--method", "cagr",
                  "--output", str(out)]) == 2
     assert one_line(capsys) == f"dgforecast: error: {out}: No space left on device"
     assert not out.exists()
@@ -116,7 +116,7 @@ def _file_size_limit(limit):
     (["progress", "first_sets_2025", "--year", "2023", "--count", "3", "--source", "x", "--published", "2024-01"],
      "data/raw/target_progress.csv"),
     (["sweep", "--grid", "growth=0.01,0.02", "--sims", "100", "-j", "1", "--out", "sweep.csv"], "sweep.csv"),
-    (["forecast", "--input", "s.csv", "--horizon", "2", "-j", "1", "--output", "f.csv"], "f.csv"),
+    (["forecast", "--input", "s.csv", "--horizon", "2", "-j", "1", "--method", "cagr", "--output", "f.csv"], "f.csv"),
 ])
 def test_a_write_the_kernel_refuses_names_the_file(workbook, argv, written):
     # The operating system itself refuses the write (a file-size limit of 60 bytes: EFBIG, as a full disk

@@ -12,7 +12,6 @@ from dgforecast.core.errors import ParamsError
 from dgforecast.core.limits import check_disk, size_text
 from dgforecast.run import report
 from dgforecast.run.report_folders import REPORT_FIRST, REPORT_MARGIN, folder_bytes
-from tests.conftest import put_report
 
 Usage = namedtuple("Usage", "total used free")
 
@@ -85,13 +84,15 @@ def test_a_full_disk_stops_the_report_before_any_notebook_naming_the_room_it_nee
     assert not (workbook / "reports").exists() or not any((workbook / "reports").iterdir())
 
 
-def test_the_room_needed_follows_the_last_complete_report(fake_workbook, fake_report, monkeypatch, no_kernel):
-    put_report(fake_report, fake_workbook)
-    last = folder_bytes(fake_report)
-    snapshot = folder_bytes(fake_workbook / "data") + (fake_workbook / "params.yaml").stat().st_size
-    needed = snapshot + REPORT_MARGIN * last
+def test_the_room_needed_follows_the_last_complete_report(workbook, monkeypatch, no_kernel):
+    last = workbook / "reports" / "2026-12-01"
+    last.mkdir(parents=True)
+    (last / "index.html").write_bytes(b"x" * (3 << 20))  # a last report of 3 MiB
+    (workbook / "reports" / "latest").symlink_to(last.name, target_is_directory=True)
+    snapshot = folder_bytes(workbook / "data") + (workbook / "params.yaml").stat().st_size
+    needed = snapshot + REPORT_MARGIN * (3 << 20)
     monkeypatch.setattr(shutil, "disk_usage", lambda path: Usage(10 << 30, 0, needed - 1))
     with pytest.raises(ParamsError, match=f"needs about {size_text(needed)}"):
-        report.check_request(fake_workbook, "base", None, {}, None)
+        report.check_request(workbook, "base", None, {}, None)
     monkeypatch.setattr(shutil, "disk_usage", lambda path: Usage(10 << 30, 0, needed))
-    report.check_request(fake_workbook, "base", None, {}, None)  # exactly enough room passes
+    report.check_request(workbook, "base", None, {}, None)  # exactly enough room passes
