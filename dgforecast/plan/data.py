@@ -32,6 +32,7 @@ from dgforecast.core.errors import DataError
 from dgforecast.core.kinds import TARGET_KINDS, kind_of
 from dgforecast.core.numbers import round_step, rounding
 from dgforecast.plan.plan_file import LEVEL_ROLES, PLAN_FILE, load_plan
+from dgforecast.plan.plausibility import check_level_jumps
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +52,7 @@ COMPARISONS = {">=", ">"}
 #: the plan's figure: ten times (or a tenth of) the cluster's 2021 output within the plan's years
 #: would be 26 % a year for a decade.
 PLAN_FACTOR = 10.0
-PERIOD_PATTERN = re.compile(r"^(year|YTD_M(1[0-2]|[1-9])|YTD_H1|YTD_Q[1-3])$")
+PERIOD_PATTERN = re.compile(r"^(year|YTD_M(1[0-2]|0?[1-9])|YTD_H1|YTD_Q[1-3])$")
 ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
 
 BASELINE_COLUMNS = ["variable", "name_zh", "scope", "unit", "year", "value", "basis",
@@ -190,7 +191,10 @@ def _check_measure(path, index, row, plan):
                         "measure (role level or level_times_ratio) of plan.yaml")
 
 
-def _check_history(path, frame) -> pd.DataFrame:
+def check_history_rows(path, frame, reliability=RELIABILITY,
+                       once=("series_id", "year", "period", "basis")) -> pd.DataFrame:
+    """Check the cells of a published-figures file (``HISTORY_COLUMNS``) row by row; ``year`` and ``value``
+    as numbers. ``reliability``: the flags allowed; ``once``: the columns no two rows share all of."""
     years, values = [], []
     for i, row in frame.iterrows():
         cell_required(path, i, "series_id", row["series_id"])
@@ -198,7 +202,7 @@ def _check_history(path, frame) -> pd.DataFrame:
         cell_choice(path, i, "unit", row["unit"], UNITS)
         basis = cell_choice(path, i, "basis", row["basis"], {"level", "yoy_pct", "share_pct"})
         cell_choice(path, i, "price_basis", row["price_basis"], PRICE_BASES)
-        cell_choice(path, i, "reliability", row["reliability"], set(RELIABILITY))
+        cell_choice(path, i, "reliability", row["reliability"], set(reliability))
         if not PERIOD_PATTERN.fullmatch(row["period"]):
             raise DataError(path, f"{line_label(i)}, column period", f"unknown period {row['period']!r}; use year, YTD_M1..YTD_M11, YTD_H1 or YTD_Q1..3")
         check_unit_matches_basis(path, i, basis, row["unit"])
@@ -207,7 +211,7 @@ def _check_history(path, frame) -> pd.DataFrame:
         check_rate(path, i, basis, values[-1])
         check_level(path, i, basis, values[-1], row["unit"])
     frame = frame.assign(year=years, value=values)
-    no_duplicates(path, frame, ["series_id", "year", "period", "basis"], "series-year")
+    no_duplicates(path, frame, list(once), "series-year" if len(once) == 4 else "figure of one source")
     return frame
 
 
@@ -241,8 +245,9 @@ def load_history(raw_dir, reliability=("press_or_official", "preliminary", "low"
     if unknown:
         raise DataError(path, "reliability filter", f"unknown flag(s) {', '.join(sorted(unknown))}; use {', '.join(RELIABILITY)}")
     text = read_table(path, HISTORY_COLUMNS)
-    frame = _check_history(path, text)
-    _check_plan_year(path, frame.assign(text=text["value"]), raw_dir, plan.plan_series())
+    frame = check_history_rows(path, text)
+    check_level_jumps([(path, frame)])
+    check_plan_year(path, frame.assign(text=text["value"]), raw_dir, plan.plan_series())
     kept = frame[frame["reliability"].isin(list(reliability))].reset_index(drop=True)
     dropped = len(frame) - len(kept)
     if dropped:
@@ -257,7 +262,7 @@ def _refuse_retired_actuals(path):
                         "and delete this file")
 
 
-def _check_plan_year(path, frame, raw_dir, plan_series):
+def check_plan_year(path, frame, raw_dir, plan_series):
     """Refuse a yearly level of a plan series for the plan's own year that disagrees with the plan.
 
     ``plan_series``: published series id -> the baseline variable it measures (plan.yaml measures'

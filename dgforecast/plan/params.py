@@ -234,9 +234,34 @@ def resolve_scenario(path, name, overrides: dict | None = None) -> ScenarioParam
     if merged.get("target_year") is None and deadline is not None:
         merged["target_year"] = deadline
     try:
-        return ScenarioParams.model_validate(merged).with_plan_month(plan.plan.plan_month if plan else None)
+        params = ScenarioParams.model_validate(merged).with_plan_month(plan.plan.plan_month if plan else None)
     except ValidationError as exc:
         raise ParamsError(_one_line(exc, merged, layers)) from None
+    if plan is not None:
+        check_as_of(params.as_of, plan.plan.plan_month, f"{_at(_origin('as_of', layers), 'as_of')} =")
+    return params
+
+
+def check_as_of(month, plan_month, what, today=None) -> None:
+    """Refuse an as-of month (YYYY-MM or ``today``) before the plan was written or after this month.
+
+    Before ``plan_month`` no figure was evidence yet and the plan itself was not written; after this
+    month no figure is known. ``what`` names where the month came from (``--as-of``,
+    ``-p as_of =``, ``params.yaml: defaults.as_of =``).
+
+    Raises
+    ------
+    ParamsError
+        One line naming ``what`` and the months allowed.
+    """
+    import datetime as dt
+
+    now = (today or dt.date.today()).strftime("%Y-%m")
+    if month == "today" or plan_month <= month <= now:
+        return
+    why = (f"before the plan was written (plan.yaml plan_month {plan_month})" if month < plan_month
+           else f"in the future (this month is {now})")
+    raise ParamsError(f"{what} {month}: {why}; give a month from {plan_month} to {now}")
 
 
 def _plan_of(params_file):

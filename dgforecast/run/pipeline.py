@@ -32,8 +32,11 @@ from dgforecast.plan.figures import cross_checks, derive_plan_figures
 from dgforecast.plan.iamc import to_iamc
 from dgforecast.plan.params import parse_overrides, resolve_scenario
 from dgforecast.plan.plan_file import PLAN_FILE, load_plan
+from dgforecast.plan.plausibility import warn_unit_slips
+from dgforecast.plan.published import check_other_files
 from dgforecast.plan.target_progress import load_progress
-from dgforecast.plan.targets import NO_TARGETS, require_targets, targets_records, targets_table
+from dgforecast.plan.targets import NO_TARGETS, check_target_paces, require_targets, targets_records, targets_table
+from dgforecast.run.unit_slips import judge_unit_slips, marked
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +71,7 @@ def load_inputs(project=None, evidence_file=None) -> dict:
     raw = find_project(project).raw
     plan, targets, baselines = load_plan(raw), load_targets(raw), load_baselines(raw)
     require_targets(targets, raw)
+    check_target_paces(targets_table(targets, baselines), raw / TARGETS_FILE)
     return {"plan": plan, "targets": targets, "baselines": baselines, "history": load_history(raw),
             "progress": load_progress(raw, targets), "evidence": _evidence(raw, baselines, plan, evidence_file)}
 
@@ -96,10 +100,13 @@ def build_processed(raw_dir, processed_dir, revenue_to_output_ratio=1.0) -> dict
     targets = load_targets(raw_dir)
     history = load_history(raw_dir)
     load_progress(raw_dir, targets)
-    _evidence(Path(raw_dir), baselines, plan)  # checked like every raw file, though no processed table comes of it
+    evidence = _evidence(Path(raw_dir), baselines, plan)  # checked like every raw file, though no table comes of it
+    warn_unit_slips(Path(raw_dir) / EVIDENCE_FILE, evidence)  # 0.085: assess refuses it if it moves a verdict
+    check_other_files(raw_dir, plan)  # and any other CSV of data/raw/: a record of published figures, or refused
     derived = derive_plan_figures(baselines)
     checks = cross_checks(baselines, history, plan.checks, plan.plan.base_year)
     table = targets_table(targets, baselines, revenue_to_output_ratio=revenue_to_output_ratio)
+    check_target_paces(targets_table(targets, baselines), Path(raw_dir) / TARGETS_FILE)
     processed_dir = refuse_raw(processed_dir, raw_dir, "", "remove the link or point it at another folder")
     if processed_dir.exists() and not processed_dir.is_dir():
         raise ParamsError(f"{processed_dir}: is a file, where dgforecast data writes its tables; move it away")
@@ -170,6 +177,7 @@ def show_targets(project=None, as_json=False, revenue_to_output_ratio=1.0) -> st
     """
     paths = find_project(project)
     table = targets_table(load_targets(paths.raw), load_baselines(paths.raw), revenue_to_output_ratio)
+    check_target_paces(table, paths.raw / TARGETS_FILE)
     if table.empty and not as_json:
         return f"{paths.raw / TARGETS_FILE}: {NO_TARGETS}"
     if as_json:
@@ -209,11 +217,13 @@ def describe_assessment(scenario, items=None, project=None, as_json=False, as_of
     if as_of is not None:
         overrides["as_of"] = str(as_of)
     params = resolve_scenario(paths.params_file, scenario, overrides)
-    result = assess_inputs(params, load_inputs(paths.root, evidence_file))
-    records = summary_records(result)
+    inputs = load_inputs(paths.root, evidence_file)
+    result = assess_inputs(params, inputs)
+    slips = judge_unit_slips(params, inputs, evidence_file or paths.raw / EVIDENCE_FILE, result)  # 0.085 for 8.5
+    records = marked(summary_records(result), slips, mark_status=not as_json)
     if as_json:
         return json.dumps(records, ensure_ascii=False, indent=2)
-    return _assessment_text(records, params, result.simulation)
+    return "\n".join([_assessment_text(records, params, result.simulation), *(s.note for s in slips)])
 
 
 def _assessment_text(records, params, simulation) -> str:
@@ -337,6 +347,7 @@ def describe_track(scenario, items=None, project=None, as_json=False, out=None, 
         overrides["as_of"] = str(as_of)
     params = resolve_scenario(paths.params_file, scenario, overrides)
     inputs = load_inputs(paths.root, evidence_file)
+    slips = judge_unit_slips(params, inputs, evidence_file or paths.raw / EVIDENCE_FILE)
     frame = track(params, inputs)
     final = final_assessment(params, inputs)
     table = targets_table(inputs["targets"], inputs["baselines"], 1.0)
@@ -346,7 +357,7 @@ def describe_track(scenario, items=None, project=None, as_json=False, out=None, 
     if as_json:
         return json.dumps([{k: _json_value(v) for k, v in r.items()} for r in frame.to_dict(orient="records")],
                           ensure_ascii=False, indent=2)
-    return _track_text(frame, final, levels, params, written)
+    return "\n".join([_track_text(frame, final, levels, params, written), *(s.note for s in slips)])
 
 
 def _track_text(frame, final, levels, params, written) -> str:
