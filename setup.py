@@ -8,8 +8,7 @@ anywhere runs them after ``pip install`` (docs/notebooks.md). Everything else is
 from setuptools import find_packages, setup
 
 setup(
-    # the package and every subpackage (dgforecast.run.sweep, ...; issue 18), and the notebooks as package data
+    # the package and every subpackage (dgforecast.run.sweep, ...; issue 18), and notebooks/ as a data package
     packages=[*find_packages(include=["dgforecast*"]), "dgforecast.notebooks"],
-    package_dir={"dgforecast.notebooks": "notebooks"},
-    package_data={"dgforecast.notebooks": ["[0-9][0-9]_*.ipynb"]},
+    package_dir={"dgforecast.notebooks": "notebooks"},  # which files: pyproject.toml's package-data
 )
