@@ -168,7 +168,7 @@ def _p_met_early(row, paths) -> float:
 
 def _closed_form_row(target, params, p_sim, unconditioned=True) -> dict:
     # The closed form is the plan-time (prior) probability; under evidence it is shown for comparison.
-    exact = closed_form_for(params, target.threshold, target.base_level, target.base_year, target.deadline,
+    exact = closed_form_for(params.for_measure(target.path), target.threshold, target.base_level, target.base_year, target.deadline,
                             target.apply_ratio)
     se = math.sqrt(max(exact * (1 - exact), 1e-12) / params.n_sims)
     return {"target_id": target.target_id, "p_met": p_sim, "p_closed_form": exact, "mc_se": se,
@@ -196,7 +196,8 @@ def _growth_rows(row, params, inputs, base, paths) -> list[dict]:
         rows.append(("historical_sector", float(sector["value"].iloc[0]) / 100, f"{start}年行业增长",
                      f"sector growth {start}", f"规划 plan {sector['section'].iloc[0]}, {sector['price_basis'].iloc[0]}"))
     if params.engine == "lognormal":  # the fitted engine ignores growth; its growth is the simulated one
-        assumed = [params.nominal_growth(y) for y in range(start + 1, deadline + 1)]
+        own = params.for_measure(row.get("path", ""))  # the measure's own growth where the scenario gives one
+        assumed = [own.nominal_growth(y) for y in range(start + 1, deadline + 1)]
         rows.append(("scenario", float(np.exp(np.mean(np.log1p(assumed))) - 1), "情景假设增长",
                      "scenario assumption", f"名义 nominal, {start + 1}-{deadline}"))
     rows.append(("simulated_median", required_cagr(base * ratio, float(paths[deadline].median()), n),
