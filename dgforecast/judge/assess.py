@@ -22,6 +22,7 @@ from dgforecast.engine.closed_form import closed_form_for
 from dgforecast.engine.simulate import simulate_targets
 from dgforecast.engine.weights import met_share, weighted_stats
 from dgforecast.judge.count_targets import judge_counts
+from dgforecast.judge.placeholders import refuse_placeholders
 from dgforecast.judge.verdicts import deadline_passed, meets, p_target_met, status_label, verdict, verdict_detail
 from dgforecast.plan.data import history_series_or_none
 from dgforecast.plan.params import changed
@@ -228,6 +229,7 @@ def assess_inputs(params: ScenarioParams, inputs: dict) -> ScenarioResult:
     Pure apart from logging: the tables come in, nothing is read or written.
     """
     result = _assess_once(params, inputs)
+    refuse_placeholders(params, result.simulation.targets)  # a probability never rests on a placeholder
     while at_a_cut(result) and result.simulation.n_sims < params.evidence.max_sims:
         more = int(min(params.evidence.max_sims, 4 * result.simulation.n_sims))
         log.info("%s: P(met) of %s within %s Monte Carlo s.e. of a verdict cut at %d paths; drawing %d",

@@ -16,6 +16,7 @@ from pydantic import BaseModel, ValidationError
 
 from dgforecast.core.errors import ParamsError
 from dgforecast.core.yamlfile import cut, hint, read_yaml, shown, yaml_value
+from dgforecast.plan.comments import placeholder_values, sets_key
 from dgforecast.plan.schema import FIELDS, MEASURE_FIELDS, NESTED_FIELDS, SCENARIO_NAME, MeasureAssumptions, ScenarioParams
 
 TOP_KEYS = ("defaults", "scenarios", "headline", "sliders")
@@ -189,11 +190,13 @@ def changed(params: ScenarioParams, changes: dict, validate=True, where="-p") ->
     checked them), which is fast enough for a sweep's every point.
     """
     nested = nest_dotted(changes)
+    kept = {k: v for k, v in params.placeholders.items() if not sets_key(nested, k)}  # a value given here is no placeholder
     if validate:
         _check_keys(nested, where, type(params).model_fields)
         merged = merge_changes(params.model_dump(), nested)
         try:
-            return type(params).model_validate(merged).with_plan_month(params._plan_month)
+            fresh = type(params).model_validate(merged).with_plan_month(params.plan_month_or_none)
+            return fresh.with_placeholders(kept) if kept else fresh
         except ValidationError as exc:
             raise ParamsError(_one_line(exc, merged, [(f"scenario {params.scenario}", {}),
                                                       (f"scenario {params.scenario}", {}), (where, nested)])) from None
@@ -211,7 +214,8 @@ def changed(params: ScenarioParams, changes: dict, validate=True, where="-p") ->
             update[key] = {**current, **value}
         else:
             update[key] = value
-    return params.model_copy(update=update)
+    fresh = params.model_copy(update=update)  # keeps the placeholders: only a value changed here drops one
+    return fresh if len(kept) == len(params.placeholders) else fresh.with_placeholders(kept)
 
 
 def _origin(key, layers) -> str:
@@ -261,17 +265,15 @@ def resolve_scenario(path, name, overrides: dict | None = None) -> ScenarioParam
         raise ParamsError(_one_line(exc, merged, layers)) from None
     if plan is not None:
         check_measures(params, plan, layers)
-    return params
+    return params.with_placeholders(placeholder_values(path, params, layers))
 
 
 def check_measures(params, plan, layers=()) -> None:
     """Refuse, in one line naming where it is set, a ``by_measure`` entry that is no simulated measure of the
     plan: a measure of role ``level`` in plan.yaml (one that grows with another's paths is set on that one)."""
     paths = plan.measures_of("level")
-    for measure in params.by_measure:
-        if measure in paths:
-            continue
-        where = next((w for w, mapping in reversed(list(layers)) if measure in (mapping.get("by_measure") or {})),
+    for measure in (m for m in params.by_measure if m not in paths):
+        where = next((w for w, mapping in reversed(list(layers)) if sets_key(mapping, f"by_measure.{measure}")),
                      "by_measure")
         grows_on = plan.path_of(measure) if measure in plan.measures else None
         what = (f"grows with the paths of {grows_on}; set by_measure.{grows_on} instead" if grows_on and grows_on != measure

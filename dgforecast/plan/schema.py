@@ -202,6 +202,8 @@ class ScenarioParams(BaseModel):
 
     #: The month the plan was written (plan.yaml ``plan.plan_month``), set by ``resolve_scenario``.
     _plan_month: str | None = PrivateAttr(None)
+    #: Parameters whose value is still a placeholder of params.yaml, set by ``resolve_scenario`` (``placeholders``).
+    _placeholders: dict = PrivateAttr(default_factory=dict)
 
     @model_validator(mode="after")
     def _consistent(self):
@@ -219,6 +221,24 @@ class ScenarioParams(BaseModel):
             raise ParamsError(f"scenario {self.scenario}: resolved without its workbook's plan.yaml, so the plan's "
                               "month is unknown; resolve it with params.resolve_scenario")
         return self._plan_month
+
+    @property
+    def plan_month_or_none(self) -> str | None:
+        """``plan_month``, or None for a scenario resolved without its plan."""
+        return self._plan_month
+
+    @property
+    def placeholders(self) -> dict:
+        """Parameter (dotted: ``growth``, ``by_measure.robots.volatility``) -> where params.yaml writes its value
+        as a placeholder (``params.yaml line 18: defaults.growth = 0.05``): values this scenario takes from a
+        line marked 占位 / placeholder (``dgforecast.plan.comments.placeholders``), not set again by a later layer."""
+        return dict(self._placeholders)
+
+    def with_placeholders(self, found) -> "ScenarioParams":
+        """This scenario knowing which of its values are placeholders (``placeholders``)."""
+        copy = self.model_copy()
+        copy._placeholders = dict(found)
+        return copy
 
     def with_plan_month(self, month) -> "ScenarioParams":
         """This scenario knowing the month its plan was written (``plan_month``)."""

@@ -9,7 +9,8 @@ from dgforecast.core.config import find_project
 from dgforecast.core.errors import ParamsError
 from dgforecast.engine.batch import engine_setup
 from dgforecast.engine.prior import simulated_years
-from dgforecast.plan.params import headline_scenario, resolve_scenario
+from dgforecast.judge.placeholders import refuse_placeholders
+from dgforecast.plan.params import changed, headline_scenario, resolve_scenario
 from dgforecast.plan.schema import FIELDS
 from dgforecast.run.pipeline import load_inputs
 from dgforecast.run.sweep.grid import (
@@ -79,6 +80,7 @@ def prepare_sweep(paths, scenario, specs, n_sims=None, seed=None, yes=False, as_
     if not setup.targets:
         raise ParamsError(f"{paths.raw / 'plan_targets.csv'}: no level targets; a sweep needs at least one")
     check_measure_keys(grid, {t.path for t in setup.targets if t.path})
+    refuse_placeholders(changed(base, {k: values[0] for k, values in grid.items()}), setup.targets)
     _check_years(grid, setup)
     if "fitted" in grid.get("engine", [base.engine]):
         _check_fitted(setup)
