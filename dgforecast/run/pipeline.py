@@ -356,7 +356,7 @@ def _track_text(frame, final, levels, params, written) -> str:
     lines = [f"{params.scenario} ({params.label_zh} / {params.label_en}): {params.n_sims:,} paths, seed {params.seed}, "
              f"{params.engine} engine; vintages from the plan to {params.as_of_month}"]
     for row in levels.itertuples():
-        lines += ["", f"{row.id} ({row.name_zh} {row.comparison} {row.threshold:,.0f} {row.unit} by {row.deadline})",
+        lines += ["", f"{row.id} ({row.name_zh} {row.comparison} {row.threshold:,.12g} {row.unit} by {row.deadline})",
                   f"{'as of':<8} {'P(met)':>7} {'median':>9} {'q10':>9} {'q90':>9}  evidence that arrived"]
         for r in frame[frame["target_id"] == row.id].itertuples():
             arrived = r.evidence_arrived.replace(";", ", ") or "(the plan: no evidence yet)"
@@ -374,7 +374,8 @@ def _track_text(frame, final, levels, params, written) -> str:
                          f"the final assessment waits for the figures of {row.deadline}")
         else:
             lines.append(f"final assessment (终期评估) as of {params.as_of_month}: P(met) {f.p_met:.1%} -> {f.verdict} "
-                         f"({f.verdict_en}); reading 突破 as below the next round figure: P(met) {f.p_met_round:.1%} -> "
+                         f"({f.verdict_en}); reading each round statement as below the next round figure: P(met) "
+                         f"{f.p_met_round:.1%} -> "
                          f"{f.verdict_round} ({f.verdict_round_en})")
     others = final[~final["target_id"].isin(levels["id"])]
     if len(others):
