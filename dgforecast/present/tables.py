@@ -349,7 +349,7 @@ def summary_text(summary) -> str:
     if "ess" in view:
         view["ess"] = view["ess"].map(lambda v: "" if pd.isna(v) else f"{v:,.0f}")
     view = view.rename(columns={"p_met": "P(met) now", "p_met_plan": "as of plan", "ess": "effective paths"})
-    text = view.fillna("").to_string(index=False)
+    text = view.fillna("").to_string(index=False) if len(view) else "no target has a probability yet"
     if len(unassessed):
         per = unassessed.groupby("scenario", sort=False).size()
         text += (f"\n\n{per.iloc[0]} target(s) per scenario without a probability ({unassessed['status'].iloc[0]}: "

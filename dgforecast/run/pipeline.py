@@ -152,10 +152,11 @@ def build_data(project=None, revenue_to_output_ratio=1.0) -> str:
                          + ("from the plan's figure" if row.baseline > 0 else
                             f"(the plan gives no {row.start_year} level to count it from)"))
         elif not row.baseline > 0:
-            lines.append(f"  {row.id}: {row.threshold:,.0f} {row.unit} by {row.deadline}; the plan gives no base "
-                         "figure: the paths start from the latest exact figure published")
+            lines.append(f"  {row.id}: {row.threshold:,.12g} {row.unit} by {row.deadline}; the plan gives no base "
+                         "figure: the paths start from the latest exact yearly level published, once there is one "
+                         "(until then: no probability, 暂无公开数字)")
         else:
-            lines.append(f"  {row.id}: {row.threshold:,.0f} {row.unit} by {row.deadline} from {row.baseline:,.2f} "
+            lines.append(f"  {row.id}: {row.threshold:,.12g} {row.unit} by {row.deadline} from {row.baseline:,.2f} "
                          f"in {row.start_year} needs {row.required_cagr:.2%} a year"
                          + (f" (revenue_to_output_ratio = {revenue_to_output_ratio})"
                             if row.baseline_conversion else ""))
@@ -227,8 +228,8 @@ def _assessment_text(records, params, simulation) -> str:
             f"seed {params.seed}, {params.engine} engine; evidence as of {params.as_of_month}")
     lines = [head]
     if simulation.selection is not None:
-        used = simulation.selection.used
-        lines.append(f"evidence used: {', '.join(used['evidence_id']) or 'none (every probability is as of the plan)'}")
+        used = [i for i in simulation.selection.used["evidence_id"] if i not in simulation.unused]  # bearing on a path
+        lines.append(f"evidence used: {', '.join(used) or ('none (every probability is as of the plan)' if simulation.groups else 'none')}")
         for row in simulation.selection.left_out.itertuples():
             lines.append(f"  left out {row.evidence_id}: {row.reason}")
         for evidence_id, reason in simulation.unused.items():
