@@ -92,3 +92,13 @@ def test_new_plans_placeholders_are_refused_where_a_probability_would_rest_on_th
     # a trial value on the command line is the user's own: it runs
     assert main(["--project", str(folder), "assess", "base", "-p", "growth=0.05", "-p", "volatility=0.1",
                  "-p", "n_sims=200"]) == 0
+
+
+def test_a_measures_own_growth_is_named_with_its_measure_on_the_pages_and_the_memo(reported):
+    name, _, latest, *_ = reported
+    texts = report_texts(latest)
+    said = "示例产量 example units made: growth 4.0%/yr, volatility 0.12"
+    if SHAPES[name].params_extra:
+        assert said in texts["scenarios/base.html"] and said in texts["memo.docx"] and said in texts["index.html"]
+    else:
+        assert "示例产量" not in texts["scenarios/base.html"]
