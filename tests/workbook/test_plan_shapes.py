@@ -4,6 +4,7 @@ appears on the index, the memo and the pages with its state, and the reason when
 says 亿元, 突破 or a ratio's sentence that the plan does not state.
 
 One report a shape (the base scenario, 500 paths, two workers): about ten to twenty seconds each on two cores.
+Each shape is one test, so a shape's report is made once however pytest-xdist spreads the tests.
 """
 
 import io
@@ -23,18 +24,27 @@ from tests.workbook.report_text import RATIO_WORDS, pages_saying, report_texts
 pytestmark = [pytest.mark.slow, pytest.mark.notebooks]
 
 
-@pytest.fixture(scope="module", params=list(SHAPES))
-def reported(request, tmp_path_factory):
+def _reported(name, base):
     """(shape name, plan folder, report folder, exit codes of assess and report) of one shape."""
-    name = request.param
-    folder = build_shape(name, tmp_path_factory.mktemp(name) / "plan")
+    folder = build_shape(name, base / "plan")
     with redirect_stderr(io.StringIO()):
         assessed = main(["--project", str(folder), "assess", "base", "-p", "n_sims=500"])
         reported = main(["--project", str(folder), "report", "-j", "2", "-p", "n_sims=500"])
     return name, folder, folder / "reports" / "latest", assessed, reported
 
 
-def test_assess_and_report_complete_for_every_shape(reported):
+@pytest.mark.parametrize("name", list(SHAPES))
+def test_every_shape_reports_every_target_with_its_state_in_the_plans_own_words(name, tmp_path):
+    reported = _reported(name, tmp_path)
+    check_report_completes(reported)
+    check_every_target_has_its_state(reported)
+    check_no_probability_says_why(reported)
+    check_only_the_plans_words(reported)
+    check_a_measures_own_growth_is_named(reported)
+
+
+def check_report_completes(reported):
+    """assess and report exit 0, and the report is complete and failed nowhere."""
     name, folder, latest, assessed, code = reported
     assert (assessed, code) == (0, 0), name
     assert (latest / "index.html").is_file() and (latest / "memo.docx").is_file()
@@ -42,7 +52,8 @@ def test_assess_and_report_complete_for_every_shape(reported):
     assert "失败 Failures" not in index and "Traceback" not in index
 
 
-def test_every_target_appears_on_the_index_the_memo_and_the_pages_with_its_state(reported):
+def check_every_target_has_its_state(reported):
+    """Every target on the index, the memo and the scenario page, with its state."""
     name, folder, latest, *_ = reported
     targets = load_inputs(folder)["targets"]
     texts = report_texts(latest)
@@ -56,7 +67,8 @@ def test_every_target_appears_on_the_index_the_memo_and_the_pages_with_its_state
         assert state in index_row or state in texts["index.html"], (name, target["id"])
 
 
-def test_a_level_target_without_a_probability_says_why_everywhere(reported):
+def check_no_probability_says_why(reported):
+    """A level target without a probability says why on the index and in the memo."""
     name, folder, latest, *_ = reported
     targets = load_inputs(folder)["targets"].set_index("id")
     summary = pd.read_csv(latest / "summary.csv").set_index("target_id")
@@ -70,7 +82,8 @@ def test_a_level_target_without_a_probability_says_why_everywhere(reported):
     assert bool(without) == (name == "nothing_to_start_from")
 
 
-def test_no_page_says_a_unit_a_word_or_a_link_the_plan_does_not_state(reported):
+def check_only_the_plans_words(reported):
+    """No page says a unit, 突破 or a link's sentence the plan does not state."""
     name, _, latest, *_ = reported
     shape, texts = SHAPES[name], report_texts(latest)
     if "亿元" not in shape.units:
@@ -94,7 +107,8 @@ def test_new_plans_placeholders_are_refused_where_a_probability_would_rest_on_th
                  "-p", "n_sims=200"]) == 0
 
 
-def test_a_measures_own_growth_is_named_with_its_measure_on_the_pages_and_the_memo(reported):
+def check_a_measures_own_growth_is_named(reported):
+    """A measure's own growth is named with its measure on the scenario page, the index and the memo."""
     name, _, latest, *_ = reported
     texts = report_texts(latest)
     said = "示例产量 example units made: growth 4.0%/yr, volatility 0.12"
