@@ -292,7 +292,8 @@ def add_portfolio(sub):
                                    "rests on, and a link to the plan's report. Nothing is simulated again.")
     p.add_argument("folders", metavar="DIR", nargs="+", help="plan folders (workbooks), each with a finished report")
     p.add_argument("--out", default=None, metavar="DIR",
-                   help="the folder to write portfolio.html and portfolio.xlsx into (default: ./portfolio)")
+                   help="the folder to write portfolio.html and portfolio.xlsx into (default: reports/portfolio "
+                        "under the current folder)")
     p.set_defaults(func=cmd_portfolio)
 
 

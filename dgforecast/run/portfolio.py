@@ -34,6 +34,8 @@ from dgforecast.run.pipeline import load_inputs
 PORTFOLIO_COLUMNS = ["plan", "plan_zh", "plan_en", "target_id", "name_zh", "name_en", "kind", "goal_zh", "goal_en",
                      "goal", "unit", "deadline", "deadline_passed", "scenario", "state", "state_en", "p_met", "p_se",
                      "rests_on_zh", "rests_on_en", "report"]
+#: Where the portfolio goes without ``--out``, from the current folder (a workbook's reports/, which git ignores).
+DEFAULT_OUT = Path("reports") / "portfolio"
 #: Excel formats of the spreadsheet's probability columns.
 PORTFOLIO_FORMATS = {"p_met": "0.0%", "p_se": "0.0%"}
 
@@ -154,6 +156,6 @@ def write_portfolio(folders, out, created=None) -> tuple[Path, Path]:
 
 def describe_portfolio(folders, out=None) -> str:
     """What ``dgforecast portfolio`` prints: the files written and one line per plan."""
-    out = Path(out) if out is not None else Path.cwd() / "portfolio"
+    out = Path(out) if out is not None else Path.cwd() / DEFAULT_OUT
     page, book = write_portfolio(folders, out)
     return "\n".join([f"page:        {page}", f"spreadsheet: {book}"])
