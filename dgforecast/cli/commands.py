@@ -309,5 +309,27 @@ def add_new_plan(sub):
 
 
 #: Each entry adds one subcommand; a new command adds its own ``add_<name>`` here.
+def cmd_portfolio(args) -> int:
+    from dgforecast.run.portfolio import describe_portfolio
+
+    print(describe_portfolio(args.folders, args.out))
+    return 0
+
+
+def add_portfolio(sub):
+    p = sub.add_parser("portfolio", help="one page and one spreadsheet of every plan named: each target's state, "
+                                         "P(met) and what it rests on, from each plan's latest report",
+                       description="Read each plan folder's latest report (reports/latest; run report first) and write "
+                                   "portfolio.html (self-contained, offline) and portfolio.xlsx into --out: per plan "
+                                   "its headline, per target its state under the plan's headline scenario (status "
+                                   "before the deadline, verdict after), P(met) with its Monte Carlo error, what it "
+                                   "rests on, and a link to the plan's report. Nothing is simulated again.")
+    p.add_argument("folders", metavar="DIR", nargs="+", help="plan folders (workbooks), each with a finished report")
+    p.add_argument("--out", default=None, metavar="DIR",
+                   help="the folder to write portfolio.html and portfolio.xlsx into (default: reports/portfolio "
+                        "under the current folder)")
+    p.set_defaults(func=cmd_portfolio)
+
+
 COMMANDS = [add_new_plan, add_data, add_targets, add_params, add_assess, add_track, add_progress, add_run,
-            add_report, add_sweep, add_forecast, add_fit]
+            add_report, add_sweep, add_forecast, add_fit, add_portfolio]

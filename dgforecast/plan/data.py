@@ -30,6 +30,7 @@ from dgforecast.core.csvfile import (
 )
 from dgforecast.core.errors import DataError
 from dgforecast.core.kinds import TARGET_KINDS, kind_of
+from dgforecast.core.vocabulary import COMPARISON_WORDS
 from dgforecast.core.numbers import round_step, rounding
 from dgforecast.plan.plan_file import LEVEL_ROLES, PLAN_FILE, load_plan
 from dgforecast.plan.plausibility import check_level_jumps
@@ -60,6 +61,9 @@ BASELINE_COLUMNS = ["variable", "name_zh", "scope", "unit", "year", "value", "ba
 DIVISION_COLUMNS = ["cic_code", "name_zh", "name_en", "section"]
 TARGET_COLUMNS = ["id", "name_zh", "name_en", "kind", "unit", "threshold", "comparison",
                   "deadline", "start_year", "section", "measure", "note"]
+#: Optional columns of plan_targets.csv: ``wording``, the word the plan states the comparison with (突破, 超过, 达到:
+#: ``COMPARISON_WORDS``), so every page says it as the plan does; empty, the comparison's usual word.
+TARGET_OPTIONAL = ["wording"]
 HISTORY_COLUMNS = ["series_id", "region", "industry", "metric", "unit", "year", "period", "value",
                    "basis", "price_basis", "reliability", "source_url", "source_phrase"]
 
@@ -124,10 +128,11 @@ def load_targets(raw_dir) -> pd.DataFrame:
     -------
     DataFrame
         One row per target: id, name_zh, name_en, kind, unit, threshold (float), comparison
-        (``>=`` or ``>``), deadline (int), start_year (int), section, measure, note; and, from the
-        plan's measures (``plan.yaml``), ``path`` (the level measure it is judged on, "" for none),
-        ``baseline_variable`` (the plan_baselines.csv variable that path starts from, "" for none) and
-        ``baseline_conversion`` (``revenue_to_output_ratio`` for a measure that is the path times r).
+        (``>=`` or ``>``), deadline (int), start_year (int), section, measure, note, wording ("" when the
+        file has no such column); and, from the plan's measures (``plan.yaml``), ``path`` (the level measure
+        it is judged on, "" for none), ``baseline_variable`` (the plan_baselines.csv variable that path starts
+        from, "" for none), ``baseline_conversion`` (``revenue_to_output_ratio`` for a measure that is the path
+        times r) and ``ratio_zh``, ``ratio_en`` (that ratio in the plan's words, ``Plan.ratio_words``; "" otherwise).
     """
     path = Path(raw_dir) / TARGETS_FILE
     plan = load_plan(raw_dir)
@@ -142,6 +147,8 @@ def load_targets(raw_dir) -> pd.DataFrame:
         cell_choice(path, i, "kind", row["kind"], TARGET_KINDS)
         cell_choice(path, i, "unit", row["unit"], UNITS)
         cell_choice(path, i, "comparison", row["comparison"], COMPARISONS)
+        if row.get("wording"):
+            cell_choice(path, i, "wording", row["wording"], COMPARISON_WORDS[row["comparison"]])
         cell_required(path, i, "section", row["section"])
         threshold = cell_number(path, i, "threshold", row["threshold"])
         if threshold <= 0:
@@ -157,13 +164,17 @@ def load_targets(raw_dir) -> pd.DataFrame:
         deadlines.append(deadline)
         starts.append(start)
     frame = frame.assign(threshold=thresholds, deadline=deadlines, start_year=starts)
+    if "wording" not in frame.columns:
+        frame["wording"] = ""
     no_duplicates(path, frame, ["id"], "target id")
     linked = [m if m and plan.role(m) in LEVEL_ROLES else "" for m in frame["measure"]]
+    ratios = [(plan.ratio_words(m) or ("", "")) if m else ("", "") for m in linked]
     return frame.assign(
         path=[plan.path_of(m) if m else "" for m in linked],
         baseline_variable=[(plan.baseline_of(m) or "") if m else "" for m in linked],
         baseline_conversion=["revenue_to_output_ratio" if m and plan.role(m) == "level_times_ratio" else ""
-                             for m in linked])
+                             for m in linked],
+        ratio_zh=[zh for zh, _ in ratios], ratio_en=[en for _, en in ratios])
 
 
 def last_deadline(targets) -> int | None:

@@ -16,7 +16,8 @@ from pydantic import BaseModel, ValidationError
 
 from dgforecast.core.errors import ParamsError
 from dgforecast.core.yamlfile import cut, hint, read_yaml, shown, yaml_value
-from dgforecast.plan.schema import FIELDS, NESTED_FIELDS, SCENARIO_NAME, ScenarioParams
+from dgforecast.plan.comments import placeholder_values, sets_key
+from dgforecast.plan.schema import FIELDS, MEASURE_FIELDS, NESTED_FIELDS, SCENARIO_NAME, MeasureAssumptions, ScenarioParams
 
 TOP_KEYS = ("defaults", "scenarios", "headline", "sliders")
 #: What ``sliders:`` may set: a parameter the what-if moves, or ``growth_overrides`` (a shock year's growth).
@@ -127,6 +128,12 @@ def _check_keys(mapping, where, fields=None):
                 if sub not in NESTED_FIELDS[key]:
                     what = "cut-off" if key.endswith("_thresholds") else "entry"
                     raise ParamsError(f"{_at(where, key)}.{cut(sub)}: unknown {what}; {hint(sub, NESTED_FIELDS[key])}")
+        if key == "by_measure" and isinstance(value, dict):
+            for measure, own in value.items():
+                for sub in own if isinstance(own, dict) else ():
+                    if sub not in MEASURE_FIELDS:
+                        raise ParamsError(f"{_at(where, key)}.{cut(measure)}.{cut(sub)}: a measure sets its own "
+                                          f"growth or volatility only; {hint(sub, MEASURE_FIELDS)}")
 
 
 def scenario_names(path) -> list[str]:
@@ -136,29 +143,40 @@ def scenario_names(path) -> list[str]:
 
 # ---------------------------------------------------------------- resolving one scenario
 def merge_changes(base: dict, changes: dict) -> dict:
-    """``base`` with ``changes`` laid over it: mappings merged key by key, everything else replaced.
+    """``base`` with ``changes`` laid over it: mappings merged key by key (at every depth: a scenario's
+    ``by_measure.robots.growth`` keeps the defaults' ``by_measure.robots.volatility``), everything else replaced.
 
     The one rule for every layer (defaults, a scenario, ``-p``, a sweep point); ``base`` is not changed.
     """
     merged = dict(base)
     for key, value in changes.items():
         if isinstance(value, dict) and isinstance(merged.get(key), dict):
-            merged[key] = {**merged[key], **value}
+            merged[key] = merge_changes(merged[key], value)
         else:
             merged[key] = value
     return merged
 
 
-def nest_dotted(flat: dict) -> dict:
-    """``{"growth_overrides.2022": -0.1, "growth": 0.05}`` -> ``{"growth_overrides": {2022: -0.1}, "growth": 0.05}``.
+def _set_dotted(nested, key, value):
+    # "by_measure.robots.growth" -> nested["by_measure"]["robots"]["growth"]; year-like parts become integers
+    *heads, last = [int(part) if part.isdigit() else part for part in str(key).split(".")]
+    for head in heads:
+        nested = nested.setdefault(head, {})
+        if not isinstance(nested, dict):
+            raise ParamsError(f"-p {cut(key)}: {cut(head)} is already set to a single value")
+    nested[last] = value
 
-    A dotted key sets one entry of a mapping parameter; year-like entries become integers.
+
+def nest_dotted(flat: dict) -> dict:
+    """``{"growth_overrides.2022": -0.1, "by_measure.robots.growth": 0.1}`` -> ``{"growth_overrides": {2022:
+    -0.1}, "by_measure": {"robots": {"growth": 0.1}}}``.
+
+    A dotted key sets one entry of a mapping parameter, at any depth; year-like entries become integers.
     """
     nested = {}
     for key, value in flat.items():
-        head, _, sub = str(key).partition(".")
-        if sub:
-            nested.setdefault(head, {})[int(sub) if sub.isdigit() else sub] = value
+        if "." in str(key):
+            _set_dotted(nested, key, value)
         else:
             nested[key] = value
     return nested
@@ -172,11 +190,13 @@ def changed(params: ScenarioParams, changes: dict, validate=True, where="-p") ->
     checked them), which is fast enough for a sweep's every point.
     """
     nested = nest_dotted(changes)
+    kept = {k: v for k, v in params.placeholders.items() if not sets_key(nested, k)}  # a value given here is no placeholder
     if validate:
         _check_keys(nested, where, type(params).model_fields)
         merged = merge_changes(params.model_dump(), nested)
         try:
-            return type(params).model_validate(merged).with_plan_month(params._plan_month)
+            fresh = type(params).model_validate(merged).with_plan_month(params.plan_month_or_none)
+            return fresh.with_placeholders(kept) if kept else fresh
         except ValidationError as exc:
             raise ParamsError(_one_line(exc, merged, [(f"scenario {params.scenario}", {}),
                                                       (f"scenario {params.scenario}", {}), (where, nested)])) from None
@@ -185,11 +205,17 @@ def changed(params: ScenarioParams, changes: dict, validate=True, where="-p") ->
         current = getattr(params, key, None)
         if isinstance(value, dict) and isinstance(current, BaseModel):
             update[key] = current.model_copy(update=value)
+        elif key == "by_measure" and isinstance(value, dict):  # each measure's own, laid over what it had
+            update[key] = {**current, **{m: (current[m].model_copy(update=v) if m in current
+                                             else MeasureAssumptions.model_construct(**{"growth": None,
+                                                                                        "volatility": None, **v}))
+                                         for m, v in value.items()}}
         elif isinstance(value, dict) and isinstance(current, dict):
             update[key] = {**current, **value}
         else:
             update[key] = value
-    return params.model_copy(update=update)
+    fresh = params.model_copy(update=update)  # keeps the placeholders: only a value changed here drops one
+    return fresh if len(kept) == len(params.placeholders) else fresh.with_placeholders(kept)
 
 
 def _origin(key, layers) -> str:
@@ -239,7 +265,8 @@ def resolve_scenario(path, name, overrides: dict | None = None) -> ScenarioParam
         raise ParamsError(_one_line(exc, merged, layers)) from None
     if plan is not None:
         check_as_of(params.as_of, plan.plan.plan_month, f"{_at(_origin('as_of', layers), 'as_of')} =")
-    return params
+        check_measures(params, plan, layers)
+    return params.with_placeholders(placeholder_values(path, params, layers))
 
 
 def check_as_of(month, plan_month, what, today=None) -> None:
@@ -262,6 +289,19 @@ def check_as_of(month, plan_month, what, today=None) -> None:
     why = (f"before the plan was written (plan.yaml plan_month {plan_month})" if month < plan_month
            else f"in the future (this month is {now})")
     raise ParamsError(f"{what} {month}: {why}; give a month from {plan_month} to {now}")
+
+
+def check_measures(params, plan, layers=()) -> None:
+    """Refuse, in one line naming where it is set, a ``by_measure`` entry that is no simulated measure of the
+    plan: a measure of role ``level`` in plan.yaml (one that grows with another's paths is set on that one)."""
+    paths = plan.measures_of("level")
+    for measure in (m for m in params.by_measure if m not in paths):
+        where = next((w for w, mapping in reversed(list(layers)) if sets_key(mapping, f"by_measure.{measure}")),
+                     "by_measure")
+        grows_on = plan.path_of(measure) if measure in plan.measures else None
+        what = (f"grows with the paths of {grows_on}; set by_measure.{grows_on} instead" if grows_on and grows_on != measure
+                else f"is not a simulated measure of plan.yaml (role level); {hint(measure, paths)}")
+        raise ParamsError(f"{_at(where, 'by_measure')}.{cut(measure)}: {what}")
 
 
 def _plan_of(params_file):
@@ -347,12 +387,10 @@ def parse_overrides(items) -> dict:
         except yaml.YAMLError:
             raise ParamsError(f"-p {cut(f'{key}={text}')}: value is not a YAML scalar; quote it or write a plain "
                               "number") from None
-        head, _, sub = key.partition(".")
-        if sub:
-            sub_key = int(sub) if sub.isdigit() else sub
-            if not isinstance(result.get(head, {}), dict):
-                raise ParamsError(f"-p {cut(key)}: {cut(head)} is already set to a single value")
-            result.setdefault(head, {})[sub_key] = value
+        if "." in key:
+            if not isinstance(result.get(key.partition(".")[0], {}), dict):
+                raise ParamsError(f"-p {cut(key)}: {cut(key.partition('.')[0])} is already set to a single value")
+            _set_dotted(result, key, value)
         else:
             result[key] = value
     return result

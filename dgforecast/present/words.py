@@ -17,6 +17,7 @@ from dgforecast.present.evidence_sentences import (
     evidence_note,
     evidence_notes,
     evidence_words,
+    no_evidence_words,
     reason_words,
     source_words,
     unassessed_words,
@@ -41,6 +42,7 @@ from dgforecast.present.verdict_sentences import (
     spread_lines,
     spread_words,
     summary_sentences,
+    summary_states,
     verdict_sentence,
 )
 
@@ -58,6 +60,7 @@ __all__ = [
     "month_en",
     "month_zh",
     "name_en",
+    "no_evidence_words",
     "reason_words",
     "registry",
     "required_growth",
@@ -65,6 +68,7 @@ __all__ = [
     "spread_lines",
     "spread_words",
     "summary_sentences",
+    "summary_states",
     "unassessed_words",
     "verdict_label_text",
     "verdict_sentence",

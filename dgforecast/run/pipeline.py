@@ -159,10 +159,11 @@ def build_data(project=None, revenue_to_output_ratio=1.0) -> str:
                          + ("from the plan's figure" if row.baseline > 0 else
                             f"(the plan gives no {row.start_year} level to count it from)"))
         elif not row.baseline > 0:
-            lines.append(f"  {row.id}: {row.threshold:,.0f} {row.unit} by {row.deadline}; the plan gives no base "
-                         "figure: the paths start from the latest exact figure published")
+            lines.append(f"  {row.id}: {row.threshold:,.12g} {row.unit} by {row.deadline}; the plan gives no base "
+                         "figure: the paths start from the latest exact yearly level published, once there is one "
+                         "(until then: no probability, 暂无公开数字)")
         else:
-            lines.append(f"  {row.id}: {row.threshold:,.0f} {row.unit} by {row.deadline} from {row.baseline:,.2f} "
+            lines.append(f"  {row.id}: {row.threshold:,.12g} {row.unit} by {row.deadline} from {row.baseline:,.2f} "
                          f"in {row.start_year} needs {row.required_cagr:.2%} a year"
                          + (f" (revenue_to_output_ratio = {revenue_to_output_ratio})"
                             if row.baseline_conversion else ""))
@@ -237,8 +238,8 @@ def _assessment_text(records, params, simulation) -> str:
             f"seed {params.seed}, {params.engine} engine; evidence as of {params.as_of_month}")
     lines = [head]
     if simulation.selection is not None:
-        used = simulation.selection.used
-        lines.append(f"evidence used: {', '.join(used['evidence_id']) or 'none (every probability is as of the plan)'}")
+        used = [i for i in simulation.selection.used["evidence_id"] if i not in simulation.unused]  # bearing on a path
+        lines.append(f"evidence used: {', '.join(used) or ('none (every probability is as of the plan)' if simulation.groups else 'none')}")
         for row in simulation.selection.left_out.itertuples():
             lines.append(f"  left out {row.evidence_id}: {row.reason}")
         for evidence_id, reason in simulation.unused.items():
@@ -367,7 +368,7 @@ def _track_text(frame, final, levels, params, written) -> str:
     lines = [f"{params.scenario} ({params.label_zh} / {params.label_en}): {params.n_sims:,} paths, seed {params.seed}, "
              f"{params.engine} engine; vintages from the plan to {params.as_of_month}"]
     for row in levels.itertuples():
-        lines += ["", f"{row.id} ({row.name_zh} {row.comparison} {row.threshold:,.0f} {row.unit} by {row.deadline})",
+        lines += ["", f"{row.id} ({row.name_zh} {row.comparison} {row.threshold:,.12g} {row.unit} by {row.deadline})",
                   f"{'as of':<8} {'P(met)':>7} {'median':>9} {'q10':>9} {'q90':>9}  evidence that arrived"]
         for r in frame[frame["target_id"] == row.id].itertuples():
             arrived = r.evidence_arrived.replace(";", ", ") or "(the plan: no evidence yet)"
@@ -385,7 +386,8 @@ def _track_text(frame, final, levels, params, written) -> str:
                          f"the final assessment waits for the figures of {row.deadline}")
         else:
             lines.append(f"final assessment (终期评估) as of {params.as_of_month}: P(met) {f.p_met:.1%} -> {f.verdict} "
-                         f"({f.verdict_en}); reading 突破 as below the next round figure: P(met) {f.p_met_round:.1%} -> "
+                         f"({f.verdict_en}); reading each round statement as below the next round figure: P(met) "
+                         f"{f.p_met_round:.1%} -> "
                          f"{f.verdict_round} ({f.verdict_round_en})")
     others = final[~final["target_id"].isin(levels["id"])]
     if len(others):

@@ -44,6 +44,7 @@ from dgforecast.core.yamlfile import did_you_mean
 from dgforecast.judge.assess import REPORT_COLUMNS
 from dgforecast.plan.data import load_targets
 from dgforecast.plan.evidence import EVIDENCE_FILE
+from dgforecast.plan.plan_file import load_plan
 from dgforecast.plan.params import headline_scenario, parse_overrides, resolve_scenario, scenario_names
 from dgforecast.present.facts import fact_tables, report_facts
 from dgforecast.present.index_page import index_html, parameters_table_html
@@ -240,8 +241,9 @@ def write_pages(staging, request, runs, snapshot) -> pd.DataFrame:
     write_csv_atomic(summary, staging / "summary.csv")
     write_excel_atomic(summary_sheets(summary, request.targets), staging / "summary.xlsx", SUMMARY_FORMATS)
     created = dt.datetime.now().strftime("%Y-%m-%d %H:%M")
-    labels = {n: (p.label_zh, p.label_en, assumptions_text(p)) for n, p in request.params.items()}
-    facts = report_facts(request.params, load_inputs(snapshot.root), snapshot.params_file.read_text(encoding="utf-8"),
+    inputs = load_inputs(snapshot.root)
+    labels = {n: (p.label_zh, p.label_en, assumptions_text(p, inputs["plan"])) for n, p in request.params.items()}
+    facts = report_facts(request.params, inputs, snapshot.params_file.read_text(encoding="utf-8"),
                          headline_scenario(snapshot.params_file, request.names))
     for name, table in fact_tables(facts).items():
         write_csv_atomic(table, staging / name)
@@ -343,7 +345,8 @@ def run_scenario(scenario, overrides=None, out=None, project=None, show_code=Fal
         raise ParamsError(f"--out {folder}: is a file; give a folder for the run")
     safe_child(folder, scenario)
     folder.mkdir(parents=True, exist_ok=True)
-    job = scenario_job(params, paths.root, folder.resolve(), scenario, parameters_table_html(params), show_code)
+    job = scenario_job(params, paths.root, folder.resolve(), scenario,
+                       parameters_table_html(params, plan=load_plan(paths.raw)), show_code)
     check_sources([job])
     run = run_job(job)
     make_readable(job.folder)
