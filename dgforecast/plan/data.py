@@ -15,23 +15,23 @@ from pathlib import Path
 import pandas as pd
 
 from dgforecast.core.csvfile import (
-    check_amount,
-    check_level,
-    check_rate,
-    check_unit_matches_basis,
     cell_choice,
-    line_label,
-    no_duplicates,
     cell_number,
     cell_published_year,
     cell_required,
     cell_year,
+    check_amount,
+    check_level,
+    check_rate,
+    check_unit_matches_basis,
+    line_label,
+    no_duplicates,
     read_table,
 )
 from dgforecast.core.errors import DataError
 from dgforecast.core.kinds import TARGET_KINDS, kind_of
-from dgforecast.core.vocabulary import COMPARISON_WORDS
 from dgforecast.core.numbers import round_step, rounding
+from dgforecast.core.vocabulary import COMPARISON_WORDS
 from dgforecast.plan.plan_file import LEVEL_ROLES, PLAN_FILE, load_plan
 from dgforecast.plan.plausibility import check_level_jumps
 

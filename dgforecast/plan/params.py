@@ -17,7 +17,15 @@ from pydantic import BaseModel, ValidationError
 from dgforecast.core.errors import ParamsError
 from dgforecast.core.yamlfile import cut, hint, read_yaml, shown, yaml_value
 from dgforecast.plan.comments import placeholder_values, sets_key
-from dgforecast.plan.schema import FIELDS, MEASURE_FIELDS, NESTED_FIELDS, SCENARIO_NAME, MeasureAssumptions, ScenarioParams
+from dgforecast.plan.param_errors import key_at, one_line_error, origin_of
+from dgforecast.plan.schema import (
+    FIELDS,
+    MEASURE_FIELDS,
+    NESTED_FIELDS,
+    SCENARIO_NAME,
+    MeasureAssumptions,
+    ScenarioParams,
+)
 
 TOP_KEYS = ("defaults", "scenarios", "headline", "sliders")
 #: What ``sliders:`` may set: a parameter the what-if moves, or ``growth_overrides`` (a shock year's growth).
@@ -108,31 +116,25 @@ def headline_scenario(path, names=None) -> str:
     return headline_of(spec, names if names is not None else spec["scenarios"])
 
 
-def _at(where, key) -> str:
-    # "params.yaml: defaults" + "growth" -> "params.yaml: defaults.growth"; "-p" + "growth" -> "-p growth"
-    key = cut(key)
-    return f"{where} {key}" if where.startswith("-") else f"{where}.{key}"
-
-
 def _check_keys(mapping, where, fields=None):
     # ``fields``: the schema's field names (default: ScenarioParams'; a subclass brings its own).
     fields = FIELDS if fields is None else fields
     allowed = [k for k in fields if k != "scenario"]
     for key, value in mapping.items():
         if key == "scenario":
-            raise ParamsError(f"{_at(where, key)}: is set from the scenario's name; remove this key")
+            raise ParamsError(f"{key_at(where, key)}: is set from the scenario's name; remove this key")
         if key not in fields:
-            raise ParamsError(f"{_at(where, key)}: unknown parameter; {hint(key, allowed)}")
+            raise ParamsError(f"{key_at(where, key)}: unknown parameter; {hint(key, allowed)}")
         if key in NESTED_FIELDS and isinstance(value, dict):
             for sub in value:
                 if sub not in NESTED_FIELDS[key]:
                     what = "cut-off" if key.endswith("_thresholds") else "entry"
-                    raise ParamsError(f"{_at(where, key)}.{cut(sub)}: unknown {what}; {hint(sub, NESTED_FIELDS[key])}")
+                    raise ParamsError(f"{key_at(where, key)}.{cut(sub)}: unknown {what}; {hint(sub, NESTED_FIELDS[key])}")
         if key == "by_measure" and isinstance(value, dict):
             for measure, own in value.items():
                 for sub in own if isinstance(own, dict) else ():
                     if sub not in MEASURE_FIELDS:
-                        raise ParamsError(f"{_at(where, key)}.{cut(measure)}.{cut(sub)}: a measure sets its own "
+                        raise ParamsError(f"{key_at(where, key)}.{cut(measure)}.{cut(sub)}: a measure sets its own "
                                           f"growth or volatility only; {hint(sub, MEASURE_FIELDS)}")
 
 
@@ -198,7 +200,7 @@ def changed(params: ScenarioParams, changes: dict, validate=True, where="-p") ->
             fresh = type(params).model_validate(merged).with_plan_month(params.plan_month_or_none)
             return fresh.with_placeholders(kept) if kept else fresh
         except ValidationError as exc:
-            raise ParamsError(_one_line(exc, merged, [(f"scenario {params.scenario}", {}),
+            raise ParamsError(one_line_error(exc, merged, [(f"scenario {params.scenario}", {}),
                                                       (f"scenario {params.scenario}", {}), (where, nested)])) from None
     update = {}
     for key, value in nested.items():
@@ -216,15 +218,6 @@ def changed(params: ScenarioParams, changes: dict, validate=True, where="-p") ->
             update[key] = value
     fresh = params.model_copy(update=update)  # keeps the placeholders: only a value changed here drops one
     return fresh if len(kept) == len(params.placeholders) else fresh.with_placeholders(kept)
-
-
-def _origin(key, layers) -> str:
-    # The last layer that sets the key is the one the user should edit.
-    for where, mapping in reversed(layers):
-        if key in mapping:
-            return where
-    # Nobody sets it: labels belong to each scenario, every other assumption to the defaults.
-    return layers[1][0] if key in ("label_zh", "label_en") else layers[0][0]
 
 
 def resolve_scenario(path, name, overrides: dict | None = None) -> ScenarioParams:
@@ -262,9 +255,9 @@ def resolve_scenario(path, name, overrides: dict | None = None) -> ScenarioParam
     try:
         params = ScenarioParams.model_validate(merged).with_plan_month(plan.plan.plan_month if plan else None)
     except ValidationError as exc:
-        raise ParamsError(_one_line(exc, merged, layers)) from None
+        raise ParamsError(one_line_error(exc, merged, layers)) from None
     if plan is not None:
-        check_as_of(params.as_of, plan.plan.plan_month, f"{_at(_origin('as_of', layers), 'as_of')} =")
+        check_as_of(params.as_of, plan.plan.plan_month, f"{key_at(origin_of('as_of', layers), 'as_of')} =")
         check_measures(params, plan, layers)
     return params.with_placeholders(placeholder_values(path, params, layers))
 
@@ -301,7 +294,7 @@ def check_measures(params, plan, layers=()) -> None:
         grows_on = plan.path_of(measure) if measure in plan.measures else None
         what = (f"grows with the paths of {grows_on}; set by_measure.{grows_on} instead" if grows_on and grows_on != measure
                 else f"is not a simulated measure of plan.yaml (role level); {hint(measure, paths)}")
-        raise ParamsError(f"{_at(where, 'by_measure')}.{cut(measure)}: {what}")
+        raise ParamsError(f"{key_at(where, 'by_measure')}.{cut(measure)}: {what}")
 
 
 def _plan_of(params_file):
@@ -315,58 +308,6 @@ def _plan_of(params_file):
     from dgforecast.plan.data import last_deadline, load_targets
 
     return load_plan(raw), last_deadline(load_targets(raw))
-
-
-_TYPE_WORDS = {"float_type": "a number", "int_type": "a whole number", "string_type": "text",
-               "dict_type": "a mapping", "literal_error": None, "bool_type": "true or false",
-               "model_type": "a mapping", "int_from_float": "a whole number"}
-
-
-def _one_line(exc: ValidationError, merged: dict, layers) -> str:
-    """The first validation error as: where.key = value: what is wrong; what to do."""
-    err = exc.errors()[0]
-    loc = [str(p) for p in err["loc"] if p != "[key]"] or [_guess_key(err)]
-    key = loc[0]
-    where = _origin(key, layers)
-    prefix = _at(where, ".".join(loc)) if key else where
-    value = err.get("input")
-    entry = FIELDS.get(key, {})
-    unit = f" ({entry['unit']})" if entry.get("unit") else ""
-    kind = err["type"]
-    if kind == "missing" and key in ("label_zh", "label_en"):
-        return f"{prefix}: missing; give every scenario a Chinese (label_zh) and an English (label_en) label"
-    if kind == "missing":
-        return f"{prefix}: missing{unit}; add it under defaults: with a comment saying why"
-    if kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
-        nested = NESTED_FIELDS.get(key, {}).get(loc[-1], {}) if len(loc) > 1 else {}
-        unit = f" ({nested['unit']})" if nested.get("unit") else unit
-        rng = nested.get("range") or entry.get("range", "")
-        if not rng:  # a field this table does not describe (a schema subclass): the bound pydantic checked
-            bound = next(iter(err.get("ctx", {}).items()), None)
-            rng = f"{'>=' if kind.startswith('greater') else '<='} {bound[1]}" if bound else "its allowed range"
-            return f"{prefix} = {shown(value)}: out of range; use a value {rng}"
-        return f"{prefix} = {shown(value)}: out of range{unit}; use a value in {rng}"
-    if kind == "literal_error":
-        return f"{prefix} = {shown(value)}: not allowed; {err['msg'].replace('Input should be', 'use')}"
-    if kind == "string_pattern_mismatch" and entry.get("range") and key != "scenario":
-        return f"{prefix} = {shown(value)}: not allowed; write {entry['range']}"
-    if kind == "string_pattern_mismatch":
-        return f"{prefix} = {shown(value)}: bad name; use lower-case letters, digits, - and _"
-    if kind in _TYPE_WORDS or kind.endswith("_type") or kind.endswith("_parsing"):
-        want = _TYPE_WORDS.get(kind) or err["msg"].replace("Input should be ", "")
-        return f"{prefix} = {shown(value)}: wrong type, must be {want}{unit}"
-    if kind == "value_error":
-        return f"{prefix}: {err['msg'].removeprefix('Value error, ')}"
-    return f"{prefix} = {shown(value)}: {err['msg']}"
-
-
-def _guess_key(err) -> str:
-    # Model-level checks have no location; name the parameter their message starts with.
-    message = err["msg"].removeprefix("Value error, ")
-    for key in sorted(FIELDS, key=len, reverse=True):
-        if message.startswith(key):
-            return key
-    return ""
 
 
 # ---------------------------------------------------------------- command-line overrides

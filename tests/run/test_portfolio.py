@@ -77,3 +77,13 @@ def test_a_plan_named_twice_is_refused(portfolio, tmp_path, capsys):
     roots, _ = portfolio
     assert main(["portfolio", str(roots[1]), str(roots[1]), "--out", str(tmp_path / "out")]) == 2
     assert "named twice" in capsys.readouterr().err
+
+
+def test_a_folder_without_a_finished_report_has_no_latest_report(tmp_path):
+    from dgforecast.core.errors import ParamsError
+    from dgforecast.run.portfolio import latest_report
+
+    (tmp_path / "reports" / "latest").mkdir(parents=True)
+    (tmp_path / "reports" / "latest" / "index.html").write_text("<html></html>", encoding="utf-8")
+    with pytest.raises(ParamsError, match="no finished report .reports/latest.; run dgforecast --project"):
+        latest_report(tmp_path)
