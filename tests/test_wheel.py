@@ -4,7 +4,9 @@
 wheel leaves out (issue 18: ``packages = ["dgforecast"]`` made a wheel without ``dgforecast/run/sweep/``,
 and ``dgforecast report`` from a normal install failed with ``ModuleNotFoundError``). Here the wheel is
 built from a copy of the sources (the build writes ``build/`` and ``*.egg-info`` beside them), installed
-into a new venv that sees neither this venv's packages nor the repository, and run as the README runs it.
+into a new venv that sees neither this venv's packages nor the repository, and run as the README runs it:
+on a plan folder of its own in a folder with no notebooks anywhere, which runs the notebooks the wheel
+ships (built from the repository's notebooks/, byte for byte: one copy, so they cannot drift).
 
 The dependencies are installed from the wheel's own metadata, at the versions this venv was tested
 with (``pip freeze`` as constraints), from the pip cache or PyPI: minutes on a slow machine, hence slow.
@@ -21,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO, copy_workbook
+from tests.conftest import REPO, SHIPPED
 
 pytestmark = pytest.mark.slow
 
@@ -47,12 +49,13 @@ def _clean_env() -> dict:
 
 
 def _build_wheel(folder: Path) -> Path:
-    """The wheel of a copy of pyproject.toml, README.md and dgforecast/ (what the build reads)."""
+    """The wheel of a copy of pyproject.toml, setup.py, README.md, dgforecast/ and notebooks/ (what the build reads)."""
     source = folder / "src"
     source.mkdir()
-    shutil.copy(REPO / "pyproject.toml", source)
-    shutil.copy(REPO / "README.md", source)
+    for name in ("pyproject.toml", "setup.py", "README.md"):
+        shutil.copy(REPO / name, source)
     shutil.copytree(REPO / "dgforecast", source / "dgforecast", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(REPO / "notebooks", source / "notebooks", ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
     _run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", folder / "dist", source], 900)
     wheels = sorted((folder / "dist").glob("dgforecast-*.whl"))
     assert len(wheels) == 1, wheels
@@ -94,6 +97,15 @@ def test_the_wheel_holds_every_subpackage_and_py_typed(wheel):
     assert not [name for name in names if name.startswith("tests/") or "__pycache__" in name]
 
 
+def test_the_wheel_ships_the_workbooks_notebooks_exactly_as_they_are_in_notebooks(wheel):
+    # one copy in git (notebooks/, the economists'), the package's built from it: they cannot drift
+    with zipfile.ZipFile(wheel) as archive:
+        shipped = {Path(n).name: archive.read(n) for n in archive.namelist() if n.startswith("dgforecast/notebooks/")}
+    source = {p.name: p.read_bytes() for p in (REPO / "notebooks").glob("[0-9][0-9]_*.ipynb")}
+    assert source and "03_scenario.ipynb" in source
+    assert shipped == source
+
+
 def test_a_report_runs_from_the_wheel_installed_without_editable_mode(wheel, tmp_path):
     if importlib.util.find_spec("venv") is None:
         pytest.skip("the venv module is not installed (Debian: apt-get install python3-venv)")
@@ -108,10 +120,14 @@ def test_a_report_runs_from_the_wheel_installed_without_editable_mode(wheel, tmp
                  cwd=tmp_path, env=_clean_env()).stdout.strip()
     assert Path(found).is_relative_to(venv), found  # the wheel's copy, not this repository's
 
-    plan = copy_workbook(tmp_path / "plan")  # the pinned workbook and the repository's notebooks
+    plan = tmp_path / "anywhere" / "plan"  # a plan folder of its own: params.yaml and data/raw/, no notebooks/
+    shutil.copytree(SHIPPED / "data" / "raw", plan / "data" / "raw")
+    shutil.copy(SHIPPED / "params.yaml", plan / "params.yaml")
+    assert not any((folder / "notebooks").exists() for folder in (plan, *plan.parents))
     done = _run([venv / "bin" / "dgforecast", "--project", plan, "report", "-p", "n_sims=2000"], 1200,
                 cwd=tmp_path, env=_clean_env())
     index = Path(next(line for line in done.stdout.splitlines() if line.startswith("report:")).split(None, 1)[1])
     assert index.name == "index.html" and index.is_file()
     assert index.resolve().is_relative_to((plan / "reports").resolve()), index
     assert (plan / "reports" / "latest" / "index.html").is_file()
+    assert (plan / "reports" / "latest" / "scenarios" / "base.html").is_file()  # the shipped 03 ran

@@ -5,6 +5,7 @@ An argument type turns the text typed into a value or refuses it in one line (ar
 
 import argparse
 import math
+import re
 
 
 class Parser(argparse.ArgumentParser):
@@ -31,10 +32,18 @@ def overrides(p, example="growth=0.02", where=""):
                    help=f"override one parameter{where} (value read as YAML, e.g. -p {example}); repeatable")
 
 
+def as_of_month(text):
+    # the month's range (the plan's month to this one) needs the workbook: the command checks it (check_as_of)
+    if text != "today" and not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", text):
+        raise argparse.ArgumentTypeError(f"{text[:40]!r} is not a month; write YYYY-MM such as 2024-01")
+    return text
+
+
 def evidence_options(p):
     p.add_argument("--json", action="store_true", help="print JSON instead of text")
-    p.add_argument("--as-of", default=None, metavar="YYYY-MM",
-                   help="use only evidence published by this month (default: as_of in params.yaml, today)")
+    p.add_argument("--as-of", type=as_of_month, default=None, metavar="YYYY-MM",
+                   help="use only evidence published by this month, from the plan's month (plan.yaml plan_month) "
+                        "to this one (default: as_of in params.yaml, today)")
     p.add_argument("--evidence", default=None, metavar="FILE",
                    help="an evidence table to use instead of data/raw/evidence.csv (same columns)")
 

@@ -9,12 +9,24 @@ import sys
 from dgforecast.cli.arguments import (
     EVIDENCE_OPTIONS,
     SCENARIO_OPTIONS,
+    as_of_month,
     finite_number,
     overrides,
     percent_levels,
     positive_int,
     utf8_text,
 )
+
+
+def checked_as_of(args):
+    """``--as-of`` from the plan's month to this one (``check_as_of``), refused before anything runs."""
+    if args.as_of is not None:
+        from dgforecast.core.config import find_project
+        from dgforecast.plan.params import check_as_of
+        from dgforecast.plan.plan_file import load_plan
+
+        check_as_of(args.as_of, load_plan(find_project(args.project).raw).plan.plan_month, "--as-of")
+    return args.as_of
 
 
 def cmd_data(args) -> int:
@@ -62,7 +74,7 @@ def add_params(sub):
 def cmd_assess(args) -> int:
     from dgforecast.run.pipeline import describe_assessment
 
-    print(describe_assessment(args.scenario, args.param, args.project, as_json=args.json, as_of=args.as_of,
+    print(describe_assessment(args.scenario, args.param, args.project, as_json=args.json, as_of=checked_as_of(args),
                               evidence_file=args.evidence))
     return 0
 
@@ -75,10 +87,12 @@ def add_assess(sub):
 
 
 def cmd_track(args) -> int:
-    from dgforecast.run.pipeline import describe_track
+    from dgforecast.core.fileio import refuse_raw_anywhere
+    from dgforecast.run.track_text import describe_track
 
+    refuse_raw_anywhere(args.out, args.project, "--out")
     print(describe_track(args.scenario, args.param, args.project, as_json=args.json, out=args.out,
-                         evidence_file=args.evidence, as_of=args.as_of))
+                         evidence_file=args.evidence, as_of=checked_as_of(args)))
     return 0
 
 
@@ -164,9 +178,27 @@ def add_report(sub):
     p.set_defaults(func=cmd_report)
 
 
+def sweep_slips(args) -> list:
+    """The sweep's scenario weighed for a growth of 0.085 meant as 8.5 % (``unit_slips``), before the grid runs."""
+    from dgforecast.core.config import find_project
+    from dgforecast.plan.evidence import EVIDENCE_FILE
+    from dgforecast.plan.params import headline_scenario, resolve_scenario
+    from dgforecast.run.pipeline import load_inputs
+    from dgforecast.run.unit_slips import judge_unit_slips
+
+    paths = find_project(args.project)
+    scenario = args.scenario or headline_scenario(paths.params_file)
+    params = resolve_scenario(paths.params_file, scenario, {"as_of": checked_as_of(args)} if args.as_of else {})
+    return judge_unit_slips(params, load_inputs(paths.root), paths.raw / EVIDENCE_FILE)
+
+
 def cmd_sweep(args) -> int:
+    from dgforecast.core.fileio import refuse_raw_anywhere
     from dgforecast.run.sweep import run_sweep
 
+    refuse_raw_anywhere(args.out, args.project, "--out")
+    for slip in sweep_slips(args):
+        print(f"dgforecast: note: {slip.note}", file=sys.stderr)
     print(run_sweep(args.grid, project=args.project, scenario=args.scenario, n_sims=args.sims, seed=args.seed,
                     out=args.out, jobs=args.jobs, scheduler=args.scheduler, yes=args.yes,
                     notebooks=args.notebooks, as_of=args.as_of, as_json=args.json))
@@ -191,7 +223,7 @@ def add_sweep(sub):
                         "(dgforecast params base lists them), BLOCK.NAME for a nested one, growth_overrides.YEAR")
     p.add_argument("--sims", type=int, default=None, metavar="N", help="paths per point (default: the scenario's n_sims)")
     p.add_argument("--seed", type=int, default=None, metavar="S", help="random seed (default: the scenario's)")
-    p.add_argument("--as-of", default=None, metavar="YYYY-MM",
+    p.add_argument("--as-of", type=as_of_month, default=None, metavar="YYYY-MM",
                    help="use only evidence published by this month (default: the scenario's as_of, today); "
                         "the plan's month (plan.yaml plan_month) gives the plan-time probabilities")
     p.add_argument("--out", default=None, metavar="FILE.csv|FILE.parquet",
@@ -256,8 +288,10 @@ def add_fit(sub):
 
 
 def cmd_new_plan(args) -> int:
+    from dgforecast.core.fileio import refuse_raw_anywhere
     from dgforecast.plan.new_plan import new_plan
 
+    refuse_raw_anywhere(args.folder, args.project, "new-plan", "give a folder outside it, such as plans/my_plan")
     print(new_plan(args.folder, args.title, args.title_en, args.base_year, args.plan_month))
     return 0
 
@@ -283,5 +317,27 @@ def add_new_plan(sub):
 
 
 #: Each entry adds one subcommand; a new command adds its own ``add_<name>`` here.
+def cmd_portfolio(args) -> int:
+    from dgforecast.run.portfolio import describe_portfolio
+
+    print(describe_portfolio(args.folders, args.out))
+    return 0
+
+
+def add_portfolio(sub):
+    p = sub.add_parser("portfolio", help="one page and one spreadsheet of every plan named: each target's state, "
+                                         "P(met) and what it rests on, from each plan's latest report",
+                       description="Read each plan folder's latest report (reports/latest; run report first) and write "
+                                   "portfolio.html (self-contained, offline) and portfolio.xlsx into --out: per plan "
+                                   "its headline, per target its state under the plan's headline scenario (status "
+                                   "before the deadline, verdict after), P(met) with its Monte Carlo error, what it "
+                                   "rests on, and a link to the plan's report. Nothing is simulated again.")
+    p.add_argument("folders", metavar="DIR", nargs="+", help="plan folders (workbooks), each with a finished report")
+    p.add_argument("--out", default=None, metavar="DIR",
+                   help="the folder to write portfolio.html and portfolio.xlsx into (default: reports/portfolio "
+                        "under the current folder)")
+    p.set_defaults(func=cmd_portfolio)
+
+
 COMMANDS = [add_new_plan, add_data, add_targets, add_params, add_assess, add_track, add_progress, add_run,
-            add_report, add_sweep, add_forecast, add_fit]
+            add_report, add_sweep, add_forecast, add_fit, add_portfolio]

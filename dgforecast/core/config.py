@@ -3,9 +3,15 @@
 The workbook is the folder holding ``params.yaml`` and ``data/raw/``. It is found from the
 current folder upward, as git finds its repository, so a copy of the workbook works with the
 same installed package; the package never writes into its own install location.
+
+The notebooks a workbook runs (``ProjectPaths.notebooks``): its own ``notebooks/``; else the nearest
+folder above it holding the workbook's notebooks (``plans/NAME/`` under the repository runs the
+repository's); else the copy the package ships (``shipped_notebooks``), so a plan folder in any
+directory runs with ``pip install`` alone. docs/notebooks.md says why there is one copy only.
 """
 
 from dataclasses import dataclass
+from importlib.resources import files
 from pathlib import Path
 
 from dgforecast.core.errors import ProjectNotFound
@@ -37,12 +43,15 @@ class ProjectPaths:
 
     @property
     def notebooks(self) -> Path:
-        """The workbook's notebooks/, or — for a plan folder without its own (plans/NAME/) — the nearest
-        folder above it that has one: every plan runs the same notebooks."""
-        for folder in (self.root, *self.root.resolve().parents):
-            if (folder / "notebooks").is_dir():
+        """The notebooks this workbook runs: its own notebooks/; for a plan folder without one, the nearest
+        notebooks/ above it that holds the scenario notebook (plans/NAME/ runs the repository's); else the
+        package's copy (``shipped_notebooks``), so a plan folder anywhere runs the same notebooks."""
+        if (self.root / "notebooks").is_dir():
+            return self.root / "notebooks"
+        for folder in self.root.resolve().parents:
+            if (folder / "notebooks" / SCENARIO_NOTEBOOK).is_file():
                 return folder / "notebooks"
-        return self.root / "notebooks"
+        return shipped_notebooks() or self.root / "notebooks"
 
     @property
     def reports(self) -> Path:
@@ -51,6 +60,21 @@ class ProjectPaths:
     @property
     def params_file(self) -> Path:
         return self.root / "params.yaml"
+
+
+#: Where the wheel puts the workbook's notebooks inside the package (setup.py maps notebooks/ there at build time).
+SHIPPED_NOTEBOOKS = "notebooks"
+
+
+def shipped_notebooks() -> Path | None:
+    """The workbook's notebooks as the package ships them: ``dgforecast/notebooks/`` of an installed wheel,
+    or, from a source checkout (``pip install -e``), the checkout's own notebooks/ that the wheel is built
+    from; None when neither holds the scenario notebook."""
+    package = Path(str(files("dgforecast")))
+    for folder in (package / SHIPPED_NOTEBOOKS, package.parent / "notebooks"):
+        if (folder / SCENARIO_NOTEBOOK).is_file():
+            return folder
+    return None
 
 
 def is_project_root(folder: Path) -> bool:

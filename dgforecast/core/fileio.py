@@ -115,6 +115,14 @@ def replace_folder(staging, final) -> None:
     shutil.rmtree(old, ignore_errors=True)
 
 
+def _temp_for(path) -> Path:
+    # the temporary file beside ``path``; a full disk (or a folder not writable) names ``path`` itself
+    try:
+        return temp_sibling(path)
+    except OSError as exc:
+        raise OSError(exc.errno, exc.strerror or str(exc), str(path)) from None
+
+
 @contextmanager
 def atomic_path(path):
     """Yield a temporary path beside ``path``; move it into place only if the block succeeds.
@@ -126,9 +134,10 @@ def atomic_path(path):
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = temp_sibling(path)
+    tmp = _temp_for(path)
     try:
-        yield Path(tmp)
+        with naming(path, instead_of=[tmp]):  # a full disk names the file asked for, not the hidden one
+            yield Path(tmp)
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):
@@ -136,16 +145,19 @@ def atomic_path(path):
 
 
 @contextmanager
-def naming(path):
-    """Let an OSError raised in the block name ``path`` (the file the user asked for) when it names none.
+def naming(path, instead_of=()):
+    """Let an OSError raised in the block name ``path`` (the file the user asked for) when it names none,
+    or names one of ``instead_of`` (the hidden temporary file written in its place).
 
-    A full disk while pandas or matplotlib writes is "No space left on device" with no file; the
-    one line the command prints should say which file could not be written.
+    A full disk while pandas or matplotlib writes is "No space left on device" with no file, or with
+    the name of a temporary file the user never asked for; the one line the command prints should say
+    which file could not be written.
     """
+    hidden = {str(p) for p in instead_of}
     try:
         yield
     except OSError as exc:
-        if exc.filename is not None:
+        if exc.filename is not None and str(exc.filename) not in hidden:
             raise
         raise OSError(exc.errno, exc.strerror or str(exc), str(path)) from None
 
@@ -163,8 +175,14 @@ def atomic_paths(paths):
     try:
         for path in paths:
             path.parent.mkdir(parents=True, exist_ok=True)
-            temps.append(temp_sibling(path))
-        yield list(temps)
+            temps.append(_temp_for(path))
+        try:
+            yield list(temps)
+        except OSError as exc:  # a full disk names the file asked for, not its hidden temporary file
+            asked = dict(zip(map(str, temps), map(str, paths))).get(str(exc.filename))
+            if asked is None:
+                raise
+            raise OSError(exc.errno, exc.strerror or str(exc), asked) from None
         for tmp, path in zip(temps, paths):
             os.replace(tmp, path)
     finally:
@@ -269,7 +287,7 @@ def refuse_raw(path, raw_dir, option, advice="write to reports/ or another folde
     target, raw = Path(path).resolve(), Path(raw_dir).resolve()
     if target == raw or raw in target.parents:
         shown = f"{option} {path}" if option else str(path)
-        link = "" if target == Path(path).absolute() else f" (it leads to {target} through a link)"
+        link = "" if target == Path(os.path.abspath(path)) else f" (it leads to {target} through a link)"
         raise ParamsError(f"{shown}: data/raw/ holds the sources and is never written{link}; {advice}")
     return Path(path)
 
@@ -310,8 +328,9 @@ def write_tables_atomic(tables, folder) -> list:
     return [folder / name for name in tables]
 
 
-def refuse_raw_anywhere(path, project, option):
-    """Refuse ``path`` under data/raw/ of the workbook in use, or of any workbook it lies in (exit 2).
+def refuse_raw_anywhere(path, project, option, advice="write to reports/ or another folder"):
+    """Refuse ``path`` under data/raw/ of the workbook in use, or of any workbook it lies in (exit 2);
+    links and ``..`` are resolved first, so ``plans/../data/raw`` and a link to data/raw/ are refused too.
 
     Parameters
     ----------
@@ -320,7 +339,9 @@ def refuse_raw_anywhere(path, project, option):
     project : str, Path or None
         The workbook in use (``--project``), or None to find it from the current folder upward.
     option : str
-        The option, for the message (``--out``, ``--output``).
+        The option, for the message (``--out``, ``--output``; ``new-plan`` for its folder).
+    advice : str
+        What to do instead, for the message.
     """
     if path is None:
         return
@@ -330,4 +351,4 @@ def refuse_raw_anywhere(path, project, option):
     except ProjectNotFound:  # forecast needs no workbook; run and report say so themselves
         pass
     for root in roots:
-        refuse_raw(path, root / "data" / "raw", option)
+        refuse_raw(path, root / "data" / "raw", option, advice)

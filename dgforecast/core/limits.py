@@ -1,4 +1,4 @@
-"""How much memory one command may take: work that would not fit is refused before it is allocated.
+"""How much memory and disk one command may take: work that would not fit is refused before it starts.
 
 A sweep of 10^9 points or a forecast 10^9 years ahead would otherwise allocate until the kernel's
 out-of-memory killer ends it, or ends something else on a shared machine. The callers estimate
@@ -22,7 +22,9 @@ def memory_limit() -> int:
 
 
 def size_text(nbytes) -> str:
-    """``nbytes`` in MiB below a GiB, else GiB: ``"7.5 GiB"``, ``"954 GiB"``."""
+    """``nbytes`` in KiB below a MiB, MiB below a GiB, else GiB: ``"64 KiB"``, ``"7.5 GiB"``, ``"954 GiB"``."""
+    if nbytes < 1 << 20:
+        return f"{nbytes / 1024:,.0f} KiB"
     if nbytes < 1 << 30:
         return f"{nbytes / (1 << 20):,.0f} MiB"
     gib = nbytes / (1 << 30)
@@ -50,3 +52,26 @@ def check_fits(nbytes, what, advice) -> None:
     if nbytes > limit:
         raise ParamsError(f"{what} would need about {size_text(nbytes)} of memory, more than the "
                           f"{size_text(limit)} one command may take (half of this machine's); {advice}")
+
+
+def free_disk(folder) -> int:
+    """Bytes free for this user on the disk holding ``folder`` (or its nearest existing parent)."""
+    import shutil
+    from pathlib import Path
+
+    existing = next(p for p in (Path(folder).absolute(), *Path(folder).absolute().parents) if p.exists())
+    return shutil.disk_usage(existing).free
+
+
+def check_disk(folder, nbytes, what, advice) -> None:
+    """Refuse work that will write about ``nbytes`` into ``folder`` when its disk has less free.
+
+    Raises
+    ------
+    ParamsError
+        Naming the folder, the space free and the space needed.
+    """
+    free = free_disk(folder)
+    if free < nbytes:
+        raise ParamsError(f"{folder}: {size_text(free)} free on its disk, and {what} needs about "
+                          f"{size_text(nbytes)}; {advice}")

@@ -34,6 +34,10 @@ RELIABILITY = {"official": ("官方文件原文", "an official report's own text
                "low": ("次要网站（部分数字有误）", "a secondary site that gets some figures wrong"),
                "unverified": ("未经核实（或为机器生成）", "unverified, possibly machine-written")}
 
+#: How a plan may word a target's comparison (plan_targets.csv ``wording``: the word before the figure, as the plan
+#: states it), by comparison. Empty, a target reads 超过 for ``>`` and 达到…以上 for ``>=``.
+COMPARISON_WORDS = {">": ("超过", "突破", "超", "高于", "多于"), ">=": ("达到", "达", "不低于", "不少于", "至少")}
+
 #: The two readings of a round statement such as 突破5000.
 READINGS = {"plain": ("字面读法（仅为下限）", "plain reading (a lower bound only)"),
             "round": ("取整读法（亦低于下一整数关口）", "round-figure reading (also below the next round figure)")}

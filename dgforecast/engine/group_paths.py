@@ -115,7 +115,9 @@ def years_evidence(m, years) -> pd.DataFrame:
 
 
 def group_paths(target, params, rng, obs, history) -> GroupPaths:
-    """The paths of ``target``'s group under the evidence ``obs``."""
+    """The paths of ``target``'s group under the evidence ``obs``, grown at its path measure's own growth and
+    volatility where the scenario gives them (``ScenarioParams.for_measure``)."""
+    params = params.for_measure(target.path)
     years = simulated_years(params, target.base_year)
     usable = usable_observations(obs, target, years)
     uncertain, base_log = target.base_step > 0, math.log(target.base_level)

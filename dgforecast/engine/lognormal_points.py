@@ -52,7 +52,7 @@ def _required_growth(params_list, target, n_years):
 
 def lognormal_group(params_list, setup, params):
     """Result columns for plan-time points that share engine, years, n_sims and seed (lognormal engine)."""
-    out = {}
+    out, points = {}, params_list
     rngs = group_generators(params.seed, setup.n_groups)
     draws = {}
     for target in setup.targets:
@@ -63,6 +63,7 @@ def lognormal_group(params_list, setup, params):
         if n_years is None:
             continue
         group = draws.setdefault(target.group, lognormal_draws(rngs[target.group], params.n_sims, len(years)))
+        params_list = [p.for_measure(target.path) for p in points]  # the path measure's own growth, if any
         moments = np.array([ratio_log_moments(p) if target.apply_ratio else (0.0, 0.0) for p in params_list])
         log_growth = np.array([log_growth_means(p, years[:n_years]) for p in params_list]).reshape(len(params_list), -1)
         _, scales = yearly(params.calibration, n_years)  # the group's points share it (STRUCTURAL_KEYS)
@@ -103,13 +104,14 @@ def _bound_weights(bounds, centres, noises, n):
 
 def evidence_lognormal_group(params_list, setup, params, obs):
     """Result columns under evidence (lognormal engine): each point's posterior, bounds weighing its paths."""
-    out, draws = {}, {}
+    out, draws, points = {}, {}, params_list
     rngs = group_generators(params.seed, setup.n_groups)
     ep, n = params.evidence, params.n_sims
     for target in setup.targets:
         target, _ = anchored(target, obs)
         if target is None:  # no path to simulate (simulate.anchored says why): left empty
             continue
+        params_list = [p.for_measure(target.path) for p in points]  # the path measure's own growth, if any
         years = simulated_years(params, target.base_year)
         n_years = _deadline_years(target, params, years)
         if n_years is None:

@@ -97,9 +97,10 @@ def simulate_paths(base_level, base_year, params, rng, apply_ratio=True) -> pd.D
     return pd.DataFrame(levels, columns=pd.Index(years, name="year"))
 
 
-def _unused(obs, targets, params, anchors) -> dict:
-    """Selected rows that bear on no target's paths, with the reason."""
-    bearing, paths = set(), {t.path for t in targets}
+def _unused(obs, targets, params, anchors, waiting=None) -> dict:
+    """Selected rows that bear on no target's paths, with the reason; ``waiting``: path -> the target judged on
+    it that has no figure to start from (its rows wait for one)."""
+    bearing, paths, waiting = set(), {t.path for t in targets}, waiting or {}
     for target in targets:
         years = simulated_years(params, target.base_year)
         bearing |= {o.evidence_id for o in usable_observations(obs, target, years)}
@@ -110,6 +111,9 @@ def _unused(obs, targets, params, anchors) -> dict:
             continue
         if o.evidence_id in starts:
             reasons[o.evidence_id] = "the paths start from it (the plan gives no base figure)"
+        elif o.path in waiting and o.path not in paths:
+            reasons[o.evidence_id] = (f"{waiting[o.path]} is judged on {o.path}, but its paths have no figure to start "
+                                      "from yet (no base figure, no exact yearly level published)")
         elif o.path not in paths:
             reasons[o.evidence_id] = f"no level target is judged on {o.path or o.measure}, which it is about"
         else:
@@ -176,5 +180,6 @@ def simulate_targets(targets, params, history=None, evidence=None, strict=True) 
         if strict:
             raise ParamsError(f"{note}; check those rows, soften the bounds (-p evidence.bound_sd=0.02) or raise "
                               "evidence.max_sims")
-    unused = _unused(obs, resolved, params, anchors) if selection is not None else {}
+    waiting = {t.path: t.target_id for t in targets if t.target_id in unassessable and t.path}
+    unused = _unused(obs, resolved, params, anchors, waiting) if selection is not None else {}
     return Simulation(groups, params.n_sims, selection, note, unused, tuple(resolved), unassessable, anchors)

@@ -22,6 +22,7 @@ from dgforecast.engine.closed_form import closed_form_for
 from dgforecast.engine.simulate import simulate_targets
 from dgforecast.engine.weights import met_share, share_se, weighted_stats
 from dgforecast.judge.count_targets import judge_counts
+from dgforecast.judge.placeholders import refuse_placeholders
 from dgforecast.judge.verdicts import deadline_passed, meets, p_target_met, status_label, verdict, verdict_detail
 from dgforecast.plan.data import history_series_or_none
 from dgforecast.plan.params import changed
@@ -171,7 +172,7 @@ def _p_met_early(row, paths) -> float:
 
 def _closed_form_row(target, params, p_sim, unconditioned=True) -> dict:
     # The closed form is the plan-time (prior) probability; under evidence it is shown for comparison.
-    exact = closed_form_for(params, target.threshold, target.base_level, target.base_year, target.deadline,
+    exact = closed_form_for(params.for_measure(target.path), target.threshold, target.base_level, target.base_year, target.deadline,
                             target.apply_ratio)
     se = math.sqrt(max(exact * (1 - exact), 1e-12) / params.n_sims)
     return {"target_id": target.target_id, "p_met": p_sim, "p_closed_form": exact, "mc_se": se,
@@ -199,7 +200,8 @@ def _growth_rows(row, params, inputs, base, paths) -> list[dict]:
         rows.append(("historical_sector", float(sector["value"].iloc[0]) / 100, f"{start}年行业增长",
                      f"sector growth {start}", f"规划 plan {sector['section'].iloc[0]}, {sector['price_basis'].iloc[0]}"))
     if params.engine == "lognormal":  # the fitted engine ignores growth; its growth is the simulated one
-        assumed = [params.nominal_growth(y) for y in range(start + 1, deadline + 1)]
+        own = params.for_measure(row.get("path", ""))  # the measure's own growth where the scenario gives one
+        assumed = [own.nominal_growth(y) for y in range(start + 1, deadline + 1)]
         rows.append(("scenario", float(np.exp(np.mean(np.log1p(assumed))) - 1), "情景假设增长",
                      "scenario assumption", f"名义 nominal, {start + 1}-{deadline}"))
     rows.append(("simulated_median", required_cagr(base * ratio, float(paths[deadline].median()), n),
@@ -230,6 +232,7 @@ def assess_inputs(params: ScenarioParams, inputs: dict, levels_only=False) -> Sc
     Pure apart from logging: the tables come in, nothing is read or written.
     """
     result = assess_once(params, inputs, levels_only)
+    refuse_placeholders(params, result.simulation.targets)  # a probability never rests on a placeholder
     while at_a_cut(result) and result.simulation.n_sims < params.evidence.max_sims:
         more = int(min(params.evidence.max_sims, 4 * result.simulation.n_sims))
         log.info("%s: P(met) of %s within %s Monte Carlo s.e. of a verdict cut at %d paths; drawing %d",

@@ -2,6 +2,10 @@
 
 The rule advises, never fails: ``dgforecast params`` and ``dgforecast report`` print one note for
 each number without its reason (``missing_reasons``).
+
+A placeholder is not a reason: a number whose comment begins with 占位 or placeholder (what ``dgforecast
+new-plan`` writes for the assumptions only the plan's economist can give) is found by ``placeholders``, and a
+probability resting on one is refused (``ScenarioParams.placeholders``; docs/commands.md says why).
 """
 
 from pathlib import Path
@@ -50,6 +54,62 @@ def _unexplained_numbers(node, where, lines, parent_lines=()):
     return found
 
 
+#: How a comment marks its number as a placeholder (its first word, after the ``#``).
+PLACEHOLDER_MARKS = ("占位", "placeholder")
+
+
+def _comment_text(line) -> str:
+    # The comment of a line (after its first '#' outside quotes), "" when it has none.
+    quote = None
+    for i, char in enumerate(line):
+        if quote:
+            quote = None if char == quote else quote
+        elif char in "'\"":
+            quote = char
+        elif char == "#" and (i == 0 or line[i - 1].isspace()):
+            return line[i + 1:].strip()
+    return ""
+
+
+def _placeholder_numbers(node, where, lines):
+    # (line, dotted key) of every number whose own comment, or the comment line just above it, marks a placeholder.
+    found = []
+    for key_node, value_node in getattr(node, "value", ()):
+        if not isinstance(key_node, yaml.ScalarNode):
+            continue
+        key = f"{where}.{key_node.value}" if where else str(key_node.value)
+        if isinstance(value_node, yaml.MappingNode):
+            found += _placeholder_numbers(value_node, key, lines)
+            continue
+        line = key_node.start_mark.line
+        above = lines[line - 1] if line > 0 and lines[line - 1].strip().startswith("#") else ""
+        comments = (_comment_text(lines[line]), _comment_text(above))
+        if (isinstance(value_node, yaml.ScalarNode) and value_node.tag in _NUMBER_TAGS
+                and any(c.lower().startswith(PLACEHOLDER_MARKS) for c in comments)):
+            found.append((line + 1, key))
+    return found
+
+
+def placeholders(path) -> dict:
+    """The numbers of params.yaml still marked as placeholders: dotted key (``defaults.growth``) -> its line.
+
+    A comment that begins with 占位 or placeholder, on the number's line or on the comment line just above it,
+    marks it (``PLACEHOLDER_MARKS``); replacing the value means replacing that comment with the value's reason.
+    A file that cannot be read gives none (resolving a scenario reports what is wrong with it).
+    """
+    path = Path(path)
+    try:
+        if path.stat().st_size > MAX_PARAMS_BYTES:
+            return {}
+        text = path.read_bytes().decode("utf-8")
+        root = yaml.compose(text, Loader=Loader)
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return {}
+    if not isinstance(root, yaml.MappingNode):
+        return {}
+    return {key: line for line, key in _placeholder_numbers(root, "", text.splitlines() + [""])}
+
+
 def missing_reasons(path) -> list[str]:
     """The numbers in params.yaml that do not say why they have their value: one note per number.
 
@@ -68,7 +128,8 @@ def missing_reasons(path) -> list[str]:
     Returns
     -------
     list of str
-        ``"params.yaml line 40: scenarios.director.growth has no comment saying why"``, in file order.
+        ``"params.yaml line 40: scenarios.director.growth has no comment saying why"``, and for a number still
+        marked as a placeholder ``"params.yaml line 17: defaults.growth is a placeholder (占位): …"``, in file order.
     """
     path = Path(path)
     try:
@@ -81,5 +142,46 @@ def missing_reasons(path) -> list[str]:
     if not isinstance(root, yaml.MappingNode):
         return []
     lines = text.splitlines() + [""]
-    return [f"{path.name} line {line}: {key} has no comment saying why"
-            for line, key in _unexplained_numbers(root, "", lines)]
+    notes = [(line, f"{path.name} line {line}: {key} has no comment saying why")
+             for line, key in _unexplained_numbers(root, "", lines)]
+    notes += [(line, f"{path.name} line {line}: {key} is a placeholder (占位): give the plan's own value and its "
+                     "reason; no probability rests on it until then")
+              for line, key in _placeholder_numbers(root, "", lines)]
+    return [note for _, note in sorted(notes)]
+
+
+def sets_key(mapping, dotted) -> bool:
+    """Whether a layer of a scenario (a mapping of parameter: value) sets the dotted parameter (``growth``,
+    ``by_measure.robots.growth``) or a mapping holding it."""
+    for part in dotted.split("."):
+        if not isinstance(mapping, dict) or (part not in mapping and _int_or(part) not in mapping):
+            return False
+        mapping = mapping.get(part, mapping.get(_int_or(part)))
+    return True
+
+
+def _int_or(part):
+    return int(part) if str(part).isdigit() else part
+
+
+def placeholder_values(path, params, layers) -> dict:
+    """Parameter -> where its value is written as a placeholder (``comments.placeholders``), for the values the
+    scenario takes from such a line: a scenario's own value, or ``-p``, set after it, is no placeholder."""
+    found = {}
+    for key, line in placeholders(path).items():
+        section, _, rest = key.partition(".")
+        if section == "scenarios":
+            name, _, rest = rest.partition(".")
+            if name != params.scenario:
+                continue
+            later = layers[2:]
+        elif section == "defaults":
+            later = layers[1:]
+        else:
+            continue
+        if rest and not any(sets_key(mapping, rest) for _, mapping in later):
+            value = params.model_dump()
+            for part in rest.split("."):
+                value = value.get(part, value.get(_int_or(part))) if isinstance(value, dict) else None
+            found[rest] = f"{Path(path).name} line {line}: {key} = {value}"
+    return found

@@ -31,7 +31,9 @@ from dgforecast.core.csvfile import (
 from dgforecast.core.errors import DataError
 from dgforecast.core.kinds import TARGET_KINDS, kind_of
 from dgforecast.core.numbers import round_step, rounding
+from dgforecast.core.vocabulary import COMPARISON_WORDS
 from dgforecast.plan.plan_file import LEVEL_ROLES, PLAN_FILE, load_plan
+from dgforecast.plan.plausibility import check_level_jumps
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +53,7 @@ COMPARISONS = {">=", ">"}
 #: the plan's figure: ten times (or a tenth of) the cluster's 2021 output within the plan's years
 #: would be 26 % a year for a decade.
 PLAN_FACTOR = 10.0
-PERIOD_PATTERN = re.compile(r"^(year|YTD_M(1[0-2]|[1-9])|YTD_H1|YTD_Q[1-3])$")
+PERIOD_PATTERN = re.compile(r"^(year|YTD_M(1[0-2]|0?[1-9])|YTD_H1|YTD_Q[1-3])$")
 ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
 
 BASELINE_COLUMNS = ["variable", "name_zh", "scope", "unit", "year", "value", "basis",
@@ -59,6 +61,9 @@ BASELINE_COLUMNS = ["variable", "name_zh", "scope", "unit", "year", "value", "ba
 DIVISION_COLUMNS = ["cic_code", "name_zh", "name_en", "section"]
 TARGET_COLUMNS = ["id", "name_zh", "name_en", "kind", "unit", "threshold", "comparison",
                   "deadline", "start_year", "section", "measure", "note"]
+#: Optional columns of plan_targets.csv: ``wording``, the word the plan states the comparison with (突破, 超过, 达到:
+#: ``COMPARISON_WORDS``), so every page says it as the plan does; empty, the comparison's usual word.
+TARGET_OPTIONAL = ["wording"]
 HISTORY_COLUMNS = ["series_id", "region", "industry", "metric", "unit", "year", "period", "value",
                    "basis", "price_basis", "reliability", "source_url", "source_phrase"]
 
@@ -123,10 +128,11 @@ def load_targets(raw_dir) -> pd.DataFrame:
     -------
     DataFrame
         One row per target: id, name_zh, name_en, kind, unit, threshold (float), comparison
-        (``>=`` or ``>``), deadline (int), start_year (int), section, measure, note; and, from the
-        plan's measures (``plan.yaml``), ``path`` (the level measure it is judged on, "" for none),
-        ``baseline_variable`` (the plan_baselines.csv variable that path starts from, "" for none) and
-        ``baseline_conversion`` (``revenue_to_output_ratio`` for a measure that is the path times r).
+        (``>=`` or ``>``), deadline (int), start_year (int), section, measure, note, wording ("" when the
+        file has no such column); and, from the plan's measures (``plan.yaml``), ``path`` (the level measure
+        it is judged on, "" for none), ``baseline_variable`` (the plan_baselines.csv variable that path starts
+        from, "" for none), ``baseline_conversion`` (``revenue_to_output_ratio`` for a measure that is the path
+        times r) and ``ratio_zh``, ``ratio_en`` (that ratio in the plan's words, ``Plan.ratio_words``; "" otherwise).
     """
     path = Path(raw_dir) / TARGETS_FILE
     plan = load_plan(raw_dir)
@@ -141,6 +147,8 @@ def load_targets(raw_dir) -> pd.DataFrame:
         cell_choice(path, i, "kind", row["kind"], TARGET_KINDS)
         cell_choice(path, i, "unit", row["unit"], UNITS)
         cell_choice(path, i, "comparison", row["comparison"], COMPARISONS)
+        if row.get("wording"):
+            cell_choice(path, i, "wording", row["wording"], COMPARISON_WORDS[row["comparison"]])
         cell_required(path, i, "section", row["section"])
         threshold = cell_number(path, i, "threshold", row["threshold"])
         if threshold <= 0:
@@ -156,13 +164,17 @@ def load_targets(raw_dir) -> pd.DataFrame:
         deadlines.append(deadline)
         starts.append(start)
     frame = frame.assign(threshold=thresholds, deadline=deadlines, start_year=starts)
+    if "wording" not in frame.columns:
+        frame["wording"] = ""
     no_duplicates(path, frame, ["id"], "target id")
     linked = [m if m and plan.role(m) in LEVEL_ROLES else "" for m in frame["measure"]]
+    ratios = [(plan.ratio_words(m) or ("", "")) if m else ("", "") for m in linked]
     return frame.assign(
         path=[plan.path_of(m) if m else "" for m in linked],
         baseline_variable=[(plan.baseline_of(m) or "") if m else "" for m in linked],
         baseline_conversion=["revenue_to_output_ratio" if m and plan.role(m) == "level_times_ratio" else ""
-                             for m in linked])
+                             for m in linked],
+        ratio_zh=[zh for zh, _ in ratios], ratio_en=[en for _, en in ratios])
 
 
 def last_deadline(targets) -> int | None:
@@ -190,7 +202,10 @@ def _check_measure(path, index, row, plan):
                         "measure (role level or level_times_ratio) of plan.yaml")
 
 
-def _check_history(path, frame) -> pd.DataFrame:
+def check_history_rows(path, frame, reliability=RELIABILITY,
+                       once=("series_id", "year", "period", "basis")) -> pd.DataFrame:
+    """Check the cells of a published-figures file (``HISTORY_COLUMNS``) row by row; ``year`` and ``value``
+    as numbers. ``reliability``: the flags allowed; ``once``: the columns no two rows share all of."""
     years, values = [], []
     for i, row in frame.iterrows():
         cell_required(path, i, "series_id", row["series_id"])
@@ -198,7 +213,7 @@ def _check_history(path, frame) -> pd.DataFrame:
         cell_choice(path, i, "unit", row["unit"], UNITS)
         basis = cell_choice(path, i, "basis", row["basis"], {"level", "yoy_pct", "share_pct"})
         cell_choice(path, i, "price_basis", row["price_basis"], PRICE_BASES)
-        cell_choice(path, i, "reliability", row["reliability"], set(RELIABILITY))
+        cell_choice(path, i, "reliability", row["reliability"], set(reliability))
         if not PERIOD_PATTERN.fullmatch(row["period"]):
             raise DataError(path, f"{line_label(i)}, column period", f"unknown period {row['period']!r}; use year, YTD_M1..YTD_M11, YTD_H1 or YTD_Q1..3")
         check_unit_matches_basis(path, i, basis, row["unit"])
@@ -207,7 +222,7 @@ def _check_history(path, frame) -> pd.DataFrame:
         check_rate(path, i, basis, values[-1])
         check_level(path, i, basis, values[-1], row["unit"])
     frame = frame.assign(year=years, value=values)
-    no_duplicates(path, frame, ["series_id", "year", "period", "basis"], "series-year")
+    no_duplicates(path, frame, list(once), "series-year" if len(once) == 4 else "figure of one source")
     return frame
 
 
@@ -241,8 +256,9 @@ def load_history(raw_dir, reliability=("press_or_official", "preliminary", "low"
     if unknown:
         raise DataError(path, "reliability filter", f"unknown flag(s) {', '.join(sorted(unknown))}; use {', '.join(RELIABILITY)}")
     text = read_table(path, HISTORY_COLUMNS)
-    frame = _check_history(path, text)
-    _check_plan_year(path, frame.assign(text=text["value"]), raw_dir, plan.plan_series())
+    frame = check_history_rows(path, text)
+    check_level_jumps([(path, frame)])
+    check_plan_year(path, frame.assign(text=text["value"]), raw_dir, plan.plan_series())
     kept = frame[frame["reliability"].isin(list(reliability))].reset_index(drop=True)
     dropped = len(frame) - len(kept)
     if dropped:
@@ -257,7 +273,7 @@ def _refuse_retired_actuals(path):
                         "and delete this file")
 
 
-def _check_plan_year(path, frame, raw_dir, plan_series):
+def check_plan_year(path, frame, raw_dir, plan_series):
     """Refuse a yearly level of a plan series for the plan's own year that disagrees with the plan.
 
     ``plan_series``: published series id -> the baseline variable it measures (plan.yaml measures'

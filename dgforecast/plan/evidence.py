@@ -20,6 +20,7 @@ from dgforecast.core.errors import DataError, ParamsError
 from dgforecast.core.numbers import precision_of, round_step, rounding
 from dgforecast.core.yamlfile import did_you_mean
 from dgforecast.plan.plan_file import LEVEL_ROLES, PAIR_ROLES, ROLES
+from dgforecast.plan.plausibility import check_growth_in_line, check_pairs
 
 log = logging.getLogger(__name__)
 
@@ -92,8 +93,6 @@ def _value(path, index, kind, text) -> float:
     if kind == "growth" and not low <= value <= high:
         raise DataError(path, _where(index, "value"), f"growth {value:g} % is outside {low:g}..+{high:g} % a year; "
                         "write the growth in % (8.5 for 8.5 %)")
-    if kind == "growth" and 0 < abs(value) < 1:
-        log.warning("%s: %s: growth %s read as %s %% (write 8.5 for 8.5 %%)", path, _where(index, "value"), text, text)
     if kind == "growth" and abs(value) > 100 * PLAUSIBLE_YEARLY:
         log.warning("%s: %s: growth %s %% is faster than the %g %% a year the level check allows; check it is not %g",
                     path, _where(index, "value"), text, 100 * PLAUSIBLE_YEARLY, value / 10)
@@ -234,7 +233,9 @@ def load_evidence(path, plan, today=None, baselines=None) -> pd.DataFrame:
     Raises
     ------
     DataError
-        On the first row that fails a check, naming file, line and column.
+        On the first row that fails a check, naming file, line and column: a cell, a level beyond what its
+        baseline allows, a duplicate, a contradiction, or a figure out of line with others
+        (``plausibility``: a growth row far from its measure's others, a pair implying an impossible ratio).
     """
     path = Path(path)
     today = today or date.today()
@@ -258,6 +259,8 @@ def load_evidence(path, plan, today=None, baselines=None) -> pd.DataFrame:
                   "the same measure, year, period, kind, price basis and month",
                   "keep one row and name the second source in its note")
     _no_contradiction(path, frame)
+    check_growth_in_line(path, frame)
+    check_pairs(path, frame, RATIO_RANGE)  # a growth of 0.085 is weighed where it is used (run.unit_slips)
     return frame
 
 

@@ -25,6 +25,7 @@ from pydantic import ValidationError
 from dgforecast.core.errors import ParamsError
 from dgforecast.core.fileio import temp_folder
 from dgforecast.core.kinds import TARGET_KINDS
+from dgforecast.core.vocabulary import COMPARISON_WORDS
 from dgforecast.core.yamlfile import shown
 from dgforecast.plan.data import HISTORY_COLUMNS
 from dgforecast.plan.evidence import KINDS as EVIDENCE_KINDS
@@ -67,8 +68,9 @@ def _schema_lists() -> dict[str, str]:
     kinds = "\n".join(f"- `{k.name}`（{k.label_zh} · {k.label_en}）: {JUDGED_ON[k.judged_on]}"
                       for k in TARGET_KINDS.values())
     evidence = "\n".join(f"- `{name}`: {meaning}" for name, meaning in EVIDENCE_KINDS.items())
+    wordings = "; ".join(f"{sign} {'、'.join(words)}" for sign, words in COMPARISON_WORDS.items())
     return {"roles": roles, "target_kinds": kinds, "evidence_kinds": evidence,
-            "history_columns": ",".join(HISTORY_COLUMNS)}
+            "history_columns": ",".join(HISTORY_COLUMNS), "wordings": wordings}
 
 
 def template_values(title_zh=None, title_en=None, base_year=None, plan_month=None, today=None) -> dict:

@@ -16,7 +16,16 @@ from pydantic import BaseModel, ValidationError
 
 from dgforecast.core.errors import ParamsError
 from dgforecast.core.yamlfile import cut, hint, read_yaml, shown, yaml_value
-from dgforecast.plan.schema import FIELDS, NESTED_FIELDS, SCENARIO_NAME, ScenarioParams
+from dgforecast.plan.comments import placeholder_values, sets_key
+from dgforecast.plan.param_errors import key_at, one_line_error, origin_of
+from dgforecast.plan.schema import (
+    FIELDS,
+    MEASURE_FIELDS,
+    NESTED_FIELDS,
+    SCENARIO_NAME,
+    MeasureAssumptions,
+    ScenarioParams,
+)
 
 TOP_KEYS = ("defaults", "scenarios", "headline", "sliders")
 #: What ``sliders:`` may set: a parameter the what-if moves, or ``growth_overrides`` (a shock year's growth).
@@ -107,26 +116,26 @@ def headline_scenario(path, names=None) -> str:
     return headline_of(spec, names if names is not None else spec["scenarios"])
 
 
-def _at(where, key) -> str:
-    # "params.yaml: defaults" + "growth" -> "params.yaml: defaults.growth"; "-p" + "growth" -> "-p growth"
-    key = cut(key)
-    return f"{where} {key}" if where.startswith("-") else f"{where}.{key}"
-
-
 def _check_keys(mapping, where, fields=None):
     # ``fields``: the schema's field names (default: ScenarioParams'; a subclass brings its own).
     fields = FIELDS if fields is None else fields
     allowed = [k for k in fields if k != "scenario"]
     for key, value in mapping.items():
         if key == "scenario":
-            raise ParamsError(f"{_at(where, key)}: is set from the scenario's name; remove this key")
+            raise ParamsError(f"{key_at(where, key)}: is set from the scenario's name; remove this key")
         if key not in fields:
-            raise ParamsError(f"{_at(where, key)}: unknown parameter; {hint(key, allowed)}")
+            raise ParamsError(f"{key_at(where, key)}: unknown parameter; {hint(key, allowed)}")
         if key in NESTED_FIELDS and isinstance(value, dict):
             for sub in value:
                 if sub not in NESTED_FIELDS[key]:
                     what = "cut-off" if key.endswith("_thresholds") else "entry"
-                    raise ParamsError(f"{_at(where, key)}.{cut(sub)}: unknown {what}; {hint(sub, NESTED_FIELDS[key])}")
+                    raise ParamsError(f"{key_at(where, key)}.{cut(sub)}: unknown {what}; {hint(sub, NESTED_FIELDS[key])}")
+        if key == "by_measure" and isinstance(value, dict):
+            for measure, own in value.items():
+                for sub in own if isinstance(own, dict) else ():
+                    if sub not in MEASURE_FIELDS:
+                        raise ParamsError(f"{key_at(where, key)}.{cut(measure)}.{cut(sub)}: a measure sets its own "
+                                          f"growth or volatility only; {hint(sub, MEASURE_FIELDS)}")
 
 
 def scenario_names(path) -> list[str]:
@@ -136,29 +145,40 @@ def scenario_names(path) -> list[str]:
 
 # ---------------------------------------------------------------- resolving one scenario
 def merge_changes(base: dict, changes: dict) -> dict:
-    """``base`` with ``changes`` laid over it: mappings merged key by key, everything else replaced.
+    """``base`` with ``changes`` laid over it: mappings merged key by key (at every depth: a scenario's
+    ``by_measure.robots.growth`` keeps the defaults' ``by_measure.robots.volatility``), everything else replaced.
 
     The one rule for every layer (defaults, a scenario, ``-p``, a sweep point); ``base`` is not changed.
     """
     merged = dict(base)
     for key, value in changes.items():
         if isinstance(value, dict) and isinstance(merged.get(key), dict):
-            merged[key] = {**merged[key], **value}
+            merged[key] = merge_changes(merged[key], value)
         else:
             merged[key] = value
     return merged
 
 
-def nest_dotted(flat: dict) -> dict:
-    """``{"growth_overrides.2022": -0.1, "growth": 0.05}`` -> ``{"growth_overrides": {2022: -0.1}, "growth": 0.05}``.
+def _set_dotted(nested, key, value):
+    # "by_measure.robots.growth" -> nested["by_measure"]["robots"]["growth"]; year-like parts become integers
+    *heads, last = [int(part) if part.isdigit() else part for part in str(key).split(".")]
+    for head in heads:
+        nested = nested.setdefault(head, {})
+        if not isinstance(nested, dict):
+            raise ParamsError(f"-p {cut(key)}: {cut(head)} is already set to a single value")
+    nested[last] = value
 
-    A dotted key sets one entry of a mapping parameter; year-like entries become integers.
+
+def nest_dotted(flat: dict) -> dict:
+    """``{"growth_overrides.2022": -0.1, "by_measure.robots.growth": 0.1}`` -> ``{"growth_overrides": {2022:
+    -0.1}, "by_measure": {"robots": {"growth": 0.1}}}``.
+
+    A dotted key sets one entry of a mapping parameter, at any depth; year-like entries become integers.
     """
     nested = {}
     for key, value in flat.items():
-        head, _, sub = str(key).partition(".")
-        if sub:
-            nested.setdefault(head, {})[int(sub) if sub.isdigit() else sub] = value
+        if "." in str(key):
+            _set_dotted(nested, key, value)
         else:
             nested[key] = value
     return nested
@@ -172,33 +192,32 @@ def changed(params: ScenarioParams, changes: dict, validate=True, where="-p") ->
     checked them), which is fast enough for a sweep's every point.
     """
     nested = nest_dotted(changes)
+    kept = {k: v for k, v in params.placeholders.items() if not sets_key(nested, k)}  # a value given here is no placeholder
     if validate:
         _check_keys(nested, where, type(params).model_fields)
         merged = merge_changes(params.model_dump(), nested)
         try:
-            return type(params).model_validate(merged).with_plan_month(params._plan_month)
+            fresh = type(params).model_validate(merged).with_plan_month(params.plan_month_or_none)
+            return fresh.with_placeholders(kept) if kept else fresh
         except ValidationError as exc:
-            raise ParamsError(_one_line(exc, merged, [(f"scenario {params.scenario}", {}),
+            raise ParamsError(one_line_error(exc, merged, [(f"scenario {params.scenario}", {}),
                                                       (f"scenario {params.scenario}", {}), (where, nested)])) from None
     update = {}
     for key, value in nested.items():
         current = getattr(params, key, None)
         if isinstance(value, dict) and isinstance(current, BaseModel):
             update[key] = current.model_copy(update=value)
+        elif key == "by_measure" and isinstance(value, dict):  # each measure's own, laid over what it had
+            update[key] = {**current, **{m: (current[m].model_copy(update=v) if m in current
+                                             else MeasureAssumptions.model_construct(**{"growth": None,
+                                                                                        "volatility": None, **v}))
+                                         for m, v in value.items()}}
         elif isinstance(value, dict) and isinstance(current, dict):
             update[key] = {**current, **value}
         else:
             update[key] = value
-    return params.model_copy(update=update)
-
-
-def _origin(key, layers) -> str:
-    # The last layer that sets the key is the one the user should edit.
-    for where, mapping in reversed(layers):
-        if key in mapping:
-            return where
-    # Nobody sets it: labels belong to each scenario, every other assumption to the defaults.
-    return layers[1][0] if key in ("label_zh", "label_en") else layers[0][0]
+    fresh = params.model_copy(update=update)  # keeps the placeholders: only a value changed here drops one
+    return fresh if len(kept) == len(params.placeholders) else fresh.with_placeholders(kept)
 
 
 def resolve_scenario(path, name, overrides: dict | None = None) -> ScenarioParams:
@@ -234,9 +253,48 @@ def resolve_scenario(path, name, overrides: dict | None = None) -> ScenarioParam
     if merged.get("target_year") is None and deadline is not None:
         merged["target_year"] = deadline
     try:
-        return ScenarioParams.model_validate(merged).with_plan_month(plan.plan.plan_month if plan else None)
+        params = ScenarioParams.model_validate(merged).with_plan_month(plan.plan.plan_month if plan else None)
     except ValidationError as exc:
-        raise ParamsError(_one_line(exc, merged, layers)) from None
+        raise ParamsError(one_line_error(exc, merged, layers)) from None
+    if plan is not None:
+        check_as_of(params.as_of, plan.plan.plan_month, f"{key_at(origin_of('as_of', layers), 'as_of')} =")
+        check_measures(params, plan, layers)
+    return params.with_placeholders(placeholder_values(path, params, layers))
+
+
+def check_as_of(month, plan_month, what, today=None) -> None:
+    """Refuse an as-of month (YYYY-MM or ``today``) before the plan was written or after this month.
+
+    Before ``plan_month`` no figure was evidence yet and the plan itself was not written; after this
+    month no figure is known. ``what`` names where the month came from (``--as-of``,
+    ``-p as_of =``, ``params.yaml: defaults.as_of =``).
+
+    Raises
+    ------
+    ParamsError
+        One line naming ``what`` and the months allowed.
+    """
+    import datetime as dt
+
+    now = (today or dt.date.today()).strftime("%Y-%m")
+    if month == "today" or plan_month <= month <= now:
+        return
+    why = (f"before the plan was written (plan.yaml plan_month {plan_month})" if month < plan_month
+           else f"in the future (this month is {now})")
+    raise ParamsError(f"{what} {month}: {why}; give a month from {plan_month} to {now}")
+
+
+def check_measures(params, plan, layers=()) -> None:
+    """Refuse, in one line naming where it is set, a ``by_measure`` entry that is no simulated measure of the
+    plan: a measure of role ``level`` in plan.yaml (one that grows with another's paths is set on that one)."""
+    paths = plan.measures_of("level")
+    for measure in (m for m in params.by_measure if m not in paths):
+        where = next((w for w, mapping in reversed(list(layers)) if sets_key(mapping, f"by_measure.{measure}")),
+                     "by_measure")
+        grows_on = plan.path_of(measure) if measure in plan.measures else None
+        what = (f"grows with the paths of {grows_on}; set by_measure.{grows_on} instead" if grows_on and grows_on != measure
+                else f"is not a simulated measure of plan.yaml (role level); {hint(measure, paths)}")
+        raise ParamsError(f"{key_at(where, 'by_measure')}.{cut(measure)}: {what}")
 
 
 def _plan_of(params_file):
@@ -250,58 +308,6 @@ def _plan_of(params_file):
     from dgforecast.plan.data import last_deadline, load_targets
 
     return load_plan(raw), last_deadline(load_targets(raw))
-
-
-_TYPE_WORDS = {"float_type": "a number", "int_type": "a whole number", "string_type": "text",
-               "dict_type": "a mapping", "literal_error": None, "bool_type": "true or false",
-               "model_type": "a mapping", "int_from_float": "a whole number"}
-
-
-def _one_line(exc: ValidationError, merged: dict, layers) -> str:
-    """The first validation error as: where.key = value: what is wrong; what to do."""
-    err = exc.errors()[0]
-    loc = [str(p) for p in err["loc"] if p != "[key]"] or [_guess_key(err)]
-    key = loc[0]
-    where = _origin(key, layers)
-    prefix = _at(where, ".".join(loc)) if key else where
-    value = err.get("input")
-    entry = FIELDS.get(key, {})
-    unit = f" ({entry['unit']})" if entry.get("unit") else ""
-    kind = err["type"]
-    if kind == "missing" and key in ("label_zh", "label_en"):
-        return f"{prefix}: missing; give every scenario a Chinese (label_zh) and an English (label_en) label"
-    if kind == "missing":
-        return f"{prefix}: missing{unit}; add it under defaults: with a comment saying why"
-    if kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
-        nested = NESTED_FIELDS.get(key, {}).get(loc[-1], {}) if len(loc) > 1 else {}
-        unit = f" ({nested['unit']})" if nested.get("unit") else unit
-        rng = nested.get("range") or entry.get("range", "")
-        if not rng:  # a field this table does not describe (a schema subclass): the bound pydantic checked
-            bound = next(iter(err.get("ctx", {}).items()), None)
-            rng = f"{'>=' if kind.startswith('greater') else '<='} {bound[1]}" if bound else "its allowed range"
-            return f"{prefix} = {shown(value)}: out of range; use a value {rng}"
-        return f"{prefix} = {shown(value)}: out of range{unit}; use a value in {rng}"
-    if kind == "literal_error":
-        return f"{prefix} = {shown(value)}: not allowed; {err['msg'].replace('Input should be', 'use')}"
-    if kind == "string_pattern_mismatch" and entry.get("range") and key != "scenario":
-        return f"{prefix} = {shown(value)}: not allowed; write {entry['range']}"
-    if kind == "string_pattern_mismatch":
-        return f"{prefix} = {shown(value)}: bad name; use lower-case letters, digits, - and _"
-    if kind in _TYPE_WORDS or kind.endswith("_type") or kind.endswith("_parsing"):
-        want = _TYPE_WORDS.get(kind) or err["msg"].replace("Input should be ", "")
-        return f"{prefix} = {shown(value)}: wrong type, must be {want}{unit}"
-    if kind == "value_error":
-        return f"{prefix}: {err['msg'].removeprefix('Value error, ')}"
-    return f"{prefix} = {shown(value)}: {err['msg']}"
-
-
-def _guess_key(err) -> str:
-    # Model-level checks have no location; name the parameter their message starts with.
-    message = err["msg"].removeprefix("Value error, ")
-    for key in sorted(FIELDS, key=len, reverse=True):
-        if message.startswith(key):
-            return key
-    return ""
 
 
 # ---------------------------------------------------------------- command-line overrides
@@ -322,12 +328,10 @@ def parse_overrides(items) -> dict:
         except yaml.YAMLError:
             raise ParamsError(f"-p {cut(f'{key}={text}')}: value is not a YAML scalar; quote it or write a plain "
                               "number") from None
-        head, _, sub = key.partition(".")
-        if sub:
-            sub_key = int(sub) if sub.isdigit() else sub
-            if not isinstance(result.get(head, {}), dict):
-                raise ParamsError(f"-p {cut(key)}: {cut(head)} is already set to a single value")
-            result.setdefault(head, {})[sub_key] = value
+        if "." in key:
+            if not isinstance(result.get(key.partition(".")[0], {}), dict):
+                raise ParamsError(f"-p {cut(key)}: {cut(key.partition('.')[0])} is already set to a single value")
+            _set_dotted(result, key, value)
         else:
             result[key] = value
     return result

@@ -194,6 +194,22 @@ class Plan(BaseModel):
         m = self.measures[measure]
         return m.short_zh or m.name_zh, m.short_en or m.name_en
 
+    def linked_pairs(self) -> list[tuple[str, str]]:
+        """(measure, path) for every measure declared as a path's level times the ratio r (role
+        ``level_times_ratio``): the plan's links, the only ones its pages speak of."""
+        return [(n, m.of) for n, m in self.measures.items() if m.role == "level_times_ratio"]
+
+    def ratio_words(self, measure=None) -> tuple[str, str] | None:
+        """The ratio r of a link in words, from the plan's short names of the measure and its path:
+        ("营业收入与总产值之比", "revenue-to-output ratio"); ``measure`` default the first linked one; None when
+        the plan links no pair (or ``measure`` is not linked)."""
+        pairs = dict(self.linked_pairs())
+        measure = next(iter(pairs), None) if measure is None else measure
+        if measure not in pairs:
+            return None
+        (top_zh, top_en), (base_zh, base_en) = self.short(measure), self.short(pairs[measure])
+        return f"{top_zh}与{base_zh}之比", f"{top_en}-to-{base_en} ratio"
+
     def is_related(self, measure) -> bool:
         return measure in self.measures and ROLES[self.measures[measure].role].related
 

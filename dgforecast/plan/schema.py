@@ -99,8 +99,8 @@ class EvidenceParams(BaseModel):
     bound_sd: float = Field(0.0, ge=0.0, le=0.5, json_schema_extra=_meta(
         "sd of ln level (0 = hard bound)", "上下限的软化程度", "bound softness"))
     reading: Literal["plain", "round"] = Field("plain", json_schema_extra=_meta(
-        "plain | round", "“突破”的读法（plain：仅下限；round：亦低于下一整数关口）",
-        "reading of 突破 (plain: a bound only; round: also below the next round figure)"))
+        "plain | round", "整数表述的读法（plain：仅为下限；round：亦低于下一整数关口）",
+        "reading of round statements (plain: a bound only; round: also below the next round figure)"))
     city_gap: float = Field(0.04, ge=-0.5, le=0.5, json_schema_extra=_meta(
         "log growth", "集群增加值增速高于全市的差（先验均值）", "cluster-over-city value-added growth gap"))
     city_gap_sd: float = Field(0.018, ge=0.0, le=0.5, json_schema_extra=_meta(
@@ -185,11 +185,25 @@ class VerdictThresholds(BaseModel):
         "Monte Carlo standard errors", "结论需越过门槛的蒙特卡洛标准误倍数", "Monte Carlo margin of a verdict"))
 
 
+class MeasureAssumptions(BaseModel):
+    """Growth and volatility of one simulated measure where they differ from the scenario's plan-wide values
+    (``ScenarioParams.by_measure``); a value left out is the scenario's own."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+    growth: float | None = Field(None, ge=-0.5, le=0.5, json_schema_extra=_meta(
+        "fraction per year", "该口径年均增长率", "annual growth of the measure"))
+    volatility: float | None = Field(None, ge=0.0, le=0.5, json_schema_extra=_meta(
+        "sd of annual log growth", "该口径增长波动率", "growth volatility of the measure"))
+
+
 class ScenarioParams(BaseModel):
     """One resolved scenario: every assumption a simulation and its assessment rest on.
 
     Each field carries its unit, allowed range and Chinese and English labels (``FIELDS``).
-    Growth figures are fractions per year (0.06 = 6 %/yr); levels are in 亿元.
+    Growth figures are fractions per year (0.06 = 6 %/yr); levels are in each target's own unit.
+    ``growth`` and ``volatility`` hold for every simulated measure unless ``by_measure`` gives a measure its
+    own (``for_measure``).
     """
 
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
@@ -214,6 +228,9 @@ class ScenarioParams(BaseModel):
     calibration: Literal["m3", "none"] = Field("m3", json_schema_extra=_meta(
         "m3 | none (lognormal engine)", "对数正态引擎的校准（按预测年数修正偏差与宽度）",
         "calibration of the lognormal engine (bias and width by horizon)"))
+    by_measure: dict[str, MeasureAssumptions] = Field(default_factory=dict, json_schema_extra=_meta_range(
+        "measure: growth, volatility", "分口径增长假设", "growth and volatility by measure",
+        "level measures of plan.yaml, each with growth -0.5..0.5 and volatility 0..0.5"))
     growth_overrides: dict[int, float] = Field(default_factory=dict, json_schema_extra=_meta_range(
         "year: fraction per year", "分年增长率设定（冲击）", "growth overrides by year (shocks)",
         "simulated years up to target_year, each -0.9..1.0"))
@@ -258,6 +275,8 @@ class ScenarioParams(BaseModel):
 
     #: The month the plan was written (plan.yaml ``plan.plan_month``), set by ``resolve_scenario``.
     _plan_month: str | None = PrivateAttr(None)
+    #: Parameters whose value is still a placeholder of params.yaml, set by ``resolve_scenario`` (``placeholders``).
+    _placeholders: dict = PrivateAttr(default_factory=dict)
 
     @model_validator(mode="after")
     def _consistent(self):
@@ -287,6 +306,24 @@ class ScenarioParams(BaseModel):
                               "month is unknown; resolve it with params.resolve_scenario")
         return self._plan_month
 
+    @property
+    def plan_month_or_none(self) -> str | None:
+        """``plan_month``, or None for a scenario resolved without its plan."""
+        return self._plan_month
+
+    @property
+    def placeholders(self) -> dict:
+        """Parameter (dotted: ``growth``, ``by_measure.robots.volatility``) -> where params.yaml writes its value
+        as a placeholder (``params.yaml line 18: defaults.growth = 0.05``): values this scenario takes from a
+        line marked 占位 / placeholder (``dgforecast.plan.comments.placeholders``), not set again by a later layer."""
+        return dict(self._placeholders)
+
+    def with_placeholders(self, found) -> "ScenarioParams":
+        """This scenario knowing which of its values are placeholders (``placeholders``)."""
+        copy = self.model_copy()
+        copy._placeholders = dict(found)
+        return copy
+
     def with_plan_month(self, month) -> "ScenarioParams":
         """This scenario knowing the month its plan was written (``plan_month``)."""
         copy = self.model_copy()
@@ -303,6 +340,14 @@ class ScenarioParams(BaseModel):
         import datetime as dt
 
         return dt.date.today().strftime("%Y-%m") if self.as_of == "today" else self.as_of
+
+    def for_measure(self, measure) -> "ScenarioParams":
+        """This scenario for the paths of ``measure`` (a level measure of plan.yaml): its own growth and
+        volatility from ``by_measure`` where given, the plan-wide ones otherwise (the same object then)."""
+        own = self.by_measure.get(measure)
+        update = {} if own is None else {k: v for k, v in (("growth", own.growth), ("volatility", own.volatility))
+                                         if v is not None}
+        return self.model_copy(update=update) if update else self
 
     def nominal_growth(self, year) -> float:
         """Growth assumed for ``year`` as a nominal fraction (override if any, deflator applied)."""
@@ -359,6 +404,8 @@ def _describe(name, field) -> dict:
 FIELDS = {name: _describe(name, f) for name, f in ScenarioParams.model_fields.items()}
 THRESHOLD_FIELDS = {name: _describe(name, f) for name, f in StatusThresholds.model_fields.items()}
 #: The fields of each nested block: ``-p evidence.round_sd=0.05``, ``--grid evidence.bound_sd=0:0.1:0.02``.
+#: The fields each measure of ``by_measure`` may set: ``-p by_measure.MEASURE.growth=0.1``.
+MEASURE_FIELDS = {name: _describe(name, f) for name, f in MeasureAssumptions.model_fields.items()}
 NESTED_FIELDS = {"status_thresholds": THRESHOLD_FIELDS,
                  "evidence": {name: _describe(name, f) for name, f in EvidenceParams.model_fields.items()},
                  "verdict_thresholds": {name: _describe(name, f) for name, f in VerdictThresholds.model_fields.items()}}

@@ -13,6 +13,7 @@ import pandas as pd
 
 from dgforecast.core.csvfile import cell_number, cell_required, cell_year, line_label, no_duplicates, read_table
 from dgforecast.core.errors import DataError
+from dgforecast.core.kinds import kind_of
 
 PROGRESS_FILE = "target_progress.csv"
 PROGRESS_COLUMNS = ["target_id", "year", "count", "source", "published"]
@@ -64,6 +65,10 @@ def load_progress(raw_dir, targets, today=None) -> pd.DataFrame:
             raise DataError(path, f"{line_label(i)}, column count", f"count {row['count']} must be a whole number "
                             f"from 0 to {MAX_PROGRESS_COUNT:,} (firms, projects or people achieved that year)")
         target = targets.loc[targets["id"] == row["target_id"]].iloc[0]
+        if kind_of(target["kind"]).is_level:  # as dgforecast progress refuses it
+            raise DataError(path, f"{line_label(i)}, column target_id", f"{row['target_id']} is a level target "
+                            f"({target['unit']}), not a count; enter its figures in evidence.csv (levels, bounds, "
+                            "growth) and remove this row")
         first, last = int(target["start_year"]) + 1, int(target["deadline"])
         if not first <= years[-1] <= last:
             raise DataError(path, f"{line_label(i)}, column year", f"year {years[-1]} is outside the plan window of "

@@ -15,6 +15,7 @@ import pandas as pd
 from dgforecast.core.errors import DataError
 from dgforecast.core.kinds import is_level
 from dgforecast.plan.data import TARGETS_FILE
+from dgforecast.plan.plausibility import quotes
 
 #: Conversions a target may name, with their meaning.
 CONVERSIONS = {
@@ -123,6 +124,53 @@ def targets_table(targets, baselines, revenue_to_output_ratio=1.0) -> pd.DataFra
     ]
     table["required_pace"] = (table["threshold"] / years).where(~level)
     return table
+
+
+#: The fastest pace a level target may need, as a fraction a year either way: the evidence levels' bound
+#: (``evidence.PLAUSIBLE_YEARLY``). No level target of the shipped plans needs more than 16.3 % a year, and the
+#: fastest a published level series of the workbook moves is 46 % a year (a count of firms, 2022-2024).
+TARGET_PACE = 0.5
+
+
+def check_target_paces(table, path) -> None:
+    """Refuse a level target whose threshold needs a pace no plan sets (54000 for 5400: 84.89 % a year).
+
+    Parameters
+    ----------
+    table : DataFrame
+        ``targets_table`` (its index the rows of plan_targets.csv, so line = index + 2).
+    path : str or Path
+        plan_targets.csv, for the message.
+
+    Raises
+    ------
+    DataError
+        A level target needing more than ``TARGET_PACE`` a year either way from its baseline; an average-growth
+        target above ``TARGET_PACE`` a year, or under 1 % a year unless its note quotes it with its % sign
+        (0.12 written for 12 %).
+    """
+    for i, row in table[table["kind"].map(is_level).astype(bool)].iterrows():
+        where = f"line {i + 2}, column threshold"
+        if row["kind"] == "average_growth":
+            _check_average_growth(path, where, row)
+        elif row["baseline"] > 0 and abs(row["required_cagr"]) > TARGET_PACE:
+            guess = [k for k in (row["threshold"] / 10, row["threshold"] * 10)
+                     if abs(required_cagr(row["baseline"], k, row["deadline"] - row["start_year"])) <= TARGET_PACE]
+            raise DataError(path, where, f"{row['id']}: {row['threshold']:,g} {row['unit']} by {row['deadline']} from "
+                            f"{row['baseline']:,.2f} in {row['start_year']} needs {row['required_cagr']:.2%} a year, "
+                            f"beyond the {TARGET_PACE:.0%} a year either way a plan's level target may need (the "
+                            f"evidence levels' bound); check the digits{f' ({guess[0]:g}?)' if guess else ''} and the unit")
+
+
+def _check_average_growth(path, where, row):
+    # the threshold is the pace itself, in % a year
+    if row["threshold"] > 100 * TARGET_PACE:
+        raise DataError(path, where, f"{row['id']}: {row['threshold']:g} % a year is beyond the {TARGET_PACE:.0%} "
+                        "a year a plan's target may need; write the growth in % (12 for 12 %)")
+    if row["threshold"] < 1 and not quotes(row["note"], row["threshold"]):
+        raise DataError(path, where, f"{row['id']}: {row['threshold']:g} reads as {row['threshold']:g} % a year; "
+                        f"write {row['threshold'] * 100:g} for {row['threshold'] * 100:g} %, or if "
+                        f"{row['threshold']:g} % is meant quote it ({row['threshold']:g}%) in the note")
 
 
 def targets_records(table) -> list[dict]:

@@ -34,9 +34,9 @@ MARK_COLUMNS = ["evidence_id", "year", "mark", "measure", "value", "low", "high"
 MARK_LABELS = {
     "exact": "{zh}公布值 published {en}",
     "round": "{zh}约数（达到）及取整范围 {en}, round figure ± rounding",
-    "at_least": "{zh}下限（突破）{en}, lower bound",
+    "at_least": "{zh}下限 {en}, lower bound",
     "at_most": "{zh}上限 {en}, upper bound",
-    "round_reading_at_least": "{zh}突破、不到下一整数关口 {en}, round reading: below next round figure",
+    "round_reading_at_least": "{zh}下限、不到下一整数关口 {en}, round reading: below next round figure",
     "round_reading_at_most": "{zh}上限、高于低一档整数关口 {en}, round reading: above the round figure below",
     "derived": "推算 derived: 规划基数 × 假定比率 plan baseline × assumed ratio",
     "baseline": "规划基数 plan baseline",

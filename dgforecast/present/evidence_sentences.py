@@ -29,6 +29,16 @@ def _value_text(value, unit) -> str:
     return shown if unit == "1" else f"{shown}{unit}"
 
 
+#: The words a published lower bound may be stated with, most particular first; the one its own phrase uses is
+#: the one a page repeats (a figure stated 超过30 is never shown as 突破30).
+BOUND_WORDS = ("突破", "超过", "不低于", "不少于", "至少")
+
+
+def bound_word(phrase) -> str:
+    """The word a lower bound was published with (its ``source_phrase``): 突破, 超过 …; 超过 when it says none."""
+    return next((w for w in BOUND_WORDS if w in str(phrase or "")), "超过")
+
+
 def evidence_words(row) -> dict:
     """One published figure as a reader would say it, from the columns of the evidence file.
 
@@ -53,7 +63,8 @@ def evidence_words(row) -> dict:
             en = f"{measure['label_en']}, {when_en}: {'about ' if round_ else ''}{figure_en}" + (
                 " (a round statement)" if round_ else "")
         elif kind == "at_least":
-            zh, en = f"{when_zh}{measure['label_zh']}突破{figure_zh}", f"{measure['label_en']}, {when_en}: more than {figure_en}"
+            word = bound_word(row.get("source_phrase"))
+            zh, en = f"{when_zh}{measure['label_zh']}{word}{figure_zh}", f"{measure['label_en']}, {when_en}: more than {figure_en}"
         else:
             zh, en = f"{when_zh}{measure['label_zh']}不超过{figure_zh}", f"{measure['label_en']}, {when_en}: at most {figure_en}"
     source_zh, source_en = source_words(row.get("source_url"), row.get("reliability"))
@@ -85,8 +96,10 @@ def evidence_note(evidence_used, evidence) -> tuple[str, str]:
     roles = evidence.set_index("evidence_id").loc[list(evidence_used), "role"]
     related = int(roles.str.startswith("related_").sum())
     own = len(roles) - related
-    zh = f"依据{len(roles)}条公开数据：本口径{own}条，相关口径{related}条（相关数据经联系参数间接反映）"
     figures = "figure" if len(roles) == 1 else "figures"
+    if not related:  # only figures of its own measures: no link parameter to mention
+        return f"依据{len(roles)}条本口径公开数据", f"it rests on {len(roles)} published {figures} of its own measures"
+    zh = f"依据{len(roles)}条公开数据：本口径{own}条，相关口径{related}条（相关数据经联系参数间接反映）"
     en = (f"it rests on {len(roles)} published {figures}: {own} of its own measures, {related} of related series "
           "(read through the link parameters)")
     return zh, en
@@ -105,9 +118,9 @@ def reason_words(row, target, evidence) -> tuple[str, str]:
             return f"由确切数字决定：{said['zh']}", f"decided by an exact figure: {said['en']}"
         used = [i for i in str(row.get("evidence_used") or "").split(";") if i]
         zh, en = evidence_note(used, evidence)
-        if target.get("baseline_conversion") == "revenue_to_output_ratio" and used:
-            zh += "；并取决于营业收入与总产值之比（目标口径的营业收入未公布）"
-            en += "; and on the revenue-to-output ratio (revenue in the target's measure was never published)"
+        if target.get("ratio_zh") and used:  # a linked measure (plan.yaml): it rests on the link's ratio too
+            zh += f"；并取决于{target['ratio_zh']}（目标口径本身的数字未公布）"
+            en += f"; and on the {target['ratio_en']} (no figure of the target's own measure was published)"
         return zh, en
     if is_missing(row["p_met"]):
         return f"{NO_FIGURE}：该目标口径的数量从未公布（尚未录入）", \
@@ -137,6 +150,17 @@ def unassessed_words(target) -> tuple[str, str]:
     return ("规划未给出基数，该口径也尚无公布的年度确切数字，无从起算",
             "the plan gives no base figure and no exact yearly level of its measure is published yet: nothing to "
             "start from")
+
+
+def no_evidence_words(evidence, targets) -> tuple[str, str]:
+    """What the evidence is when no figure bears on a level target (zh, en): the plan has none, nothing was
+    published since the plan, or what was published bears on no level target."""
+    if not targets["kind"].map(is_level).astype(bool).any():
+        return ("本规划没有规模目标，数量与里程碑目标依据录入的数量",
+                "the plan has no level target; its count and milestone targets rest on the counts entered")
+    if evidence is None or not len(evidence):
+        return "规划之后尚无公开数据", "no figure has been published since the plan"
+    return "没有公开数据涉及规模目标", "no published figure bears on a level target"
 
 
 def evidence_notes(final, targets, evidence, assessed, anchors=None) -> tuple[str, str]:

@@ -24,10 +24,12 @@ from dgforecast.present.words import (
     evidence_notes,
     goal_text,
     hinge_words,
+    no_evidence_words,
     registry,
     robust_words,
     spread_lines,
     summary_sentences,
+    summary_states,
     unassessed_words,
     verdict_sentence,
     verdict_words,
@@ -84,11 +86,12 @@ def _state_td(label, text=None, small=None) -> str:
 
 
 # ---------------------------------------------------------------- pieces of notebook pages
-def parameters_table_html(params, evidence_line="") -> str:
+def parameters_table_html(params, evidence_line="", plan=None) -> str:
     """The table a scenario page opens with: every parameter, its value, unit and labels (the page's one copy),
-    and the figures after the baseline the page uses (``evidence_line``)."""
+    and the figures after the baseline the page uses (``evidence_line``); with the ``plan``, in its words
+    (``tables.parameters_frame``)."""
     rows = [f"<tr><td><code>{_e(r.key)}</code></td><td>{_e(r.参数)}</td><td>{_e(r.parameter)}</td>"
-            f"<td>{_e(r.value)}</td><td>{_e(r.unit)}</td></tr>" for r in parameters_frame(params).itertuples()]
+            f"<td>{_e(r.value)}</td><td>{_e(r.unit)}</td></tr>" for r in parameters_frame(params, plan).itertuples()]
     used = f"<p>{_e(evidence_line)}</p>" if evidence_line else ""
     return ("<section class='dgf-params'>"
             f"<style>{PAGE_CSS}</style>"
@@ -115,7 +118,7 @@ def verdict_box_html(facts, tracking_link="") -> str:
     rows, hinges = [], []
     for r in final.to_dict(orient="records"):
         target = reg.loc[r["target_id"]]
-        if not is_level(target["kind"]):
+        if not is_level(target["kind"]) or not deadline_passed(params, target["deadline"]):  # ahead: a status, below
             continue
         keys = {"plain": ("p_met", "p_se"), "round": ("p_met_round", "p_se_round")}
         (p, p_se), (q, q_se) = ((r[k] for k in keys[x]) for x in (reading, other))
@@ -137,23 +140,23 @@ def verdict_box_html(facts, tracking_link="") -> str:
     for zh, en in hinges:
         lines.append((zh, en))
     lines += spread_lines(facts.finals, facts.params_by_name, facts.targets, facts.headline)
-    lines.append(counts_words(final))
+    lines.append(counts_words(final, summary_states(facts.result.summary)))
     text = "".join(f"<p class='zh'>{_e(zh)}</p><p class='en'>{_e(en)}</p>" for zh, en in lines if zh)
     when_zh, when_en = vintage_text(params)
+    table = ("" if not rows else  # a plan of count targets only: its counts' line is the whole verdict
+             "<table><thead><tr><th>目标 target</th><th>结论 verdict<small>" + _e(" ".join(READINGS[reading]))
+             + "</small></th><th>实现概率 P(met)<small>± 蒙特卡洛误差 Monte Carlo error</small></th>"
+             "<th>" + _e(READINGS[other][0]) + "<small>" + _e(READINGS[other][1]) + "</small></th></tr></thead><tbody>"
+             + "".join(rows) + "</tbody></table>")
     return (f"<section class='verdict'><h2>终期评估 Final assessment <small>按{_e(params.label_zh)}（主情景）· "
             f"{_e(when_zh)} · {_e(params.label_en)} (the headline scenario), {_e(when_en)}</small></h2>"
-            "<table><thead><tr><th>目标 target</th><th>结论 verdict<small>" + _e(" ".join(READINGS[reading]))
-            + "</small></th><th>实现概率 P(met)<small>± 蒙特卡洛误差 Monte Carlo error</small></th>"
-            "<th>" + _e(READINGS[other][0]) + "<small>" + _e(READINGS[other][1]) + "</small></th></tr></thead><tbody>"
-            + "".join(rows) + "</tbody></table>" + text + tracking_link + "</section>")
+            + table + text + tracking_link + "</section>")
 
 
 # ---------------------------------------------------------------- the tables below it
 def _level_table_html(summary, targets, scenarios, runs, labels) -> str:
     reg = registry(targets)
-    ids = [t for t in targets["id"] if is_level(reg.loc[t, "kind"]) and t in set(summary["target_id"])]
-    if not ids and len(targets):  # no level row at all (every scenario failed): still show the scenarios
-        ids = [t for t in targets["id"] if is_level(reg.loc[t, "kind"])][:1]
+    ids = [t for t in targets["id"] if is_level(reg.loc[t, "kind"])]  # every one, a failed scenario's too
     blocks = []
     for target_id in ids:
         target = reg.loc[target_id]
@@ -175,8 +178,13 @@ def _level_table_html(summary, targets, scenarios, runs, labels) -> str:
                         f"<td class='num'>{_e(level(r['median']))}</td><td class='num'>{_e(band)}</td>"
                         f"{_state_td(r['status'])}</tr>")
         unit = _e(target.get("unit", ""))
+        own = summary[summary["target_id"] == target_id]
+        why = ""
+        if len(own) and own["p_met"].isna().all():  # no probability in any scenario: why, above its rows
+            why_zh, why_en = unassessed_words(target)
+            why = f"<p class='zh'>{_e(NO_FIGURE)}：{_e(why_zh)}。</p><p class='en'>{_e(NO_FIGURE_EN)}: {_e(why_en)}.</p>"
         blocks.append(
-            f"<h3>{_e(target['name_zh'])} <small>{_e(target['name_en'])} · {_e(goal_text(target))}</small></h3>"
+            f"<h3>{_e(target['name_zh'])} <small>{_e(target['name_en'])} · {_e(goal_text(target))}</small></h3>{why}"
             "<table><thead><tr><th>情景 scenario</th><th>实现概率 P(met)<small>截至当前 as of now</small></th>"
             "<th>规划时 as of the plan<small>无后续数据 no evidence</small></th>"
             f"<th>中位数 median<small>{unit}</small></th><th>10%–90% 区间 range<small>{unit}</small></th>"
@@ -228,7 +236,7 @@ def index_html(summary, facts, scenarios, runs, labels, created) -> str:
     """
     over = any(deadline_passed(facts.params, d) for d in facts.targets["deadline"])
     title_zh, title_en = facts.plan.report_title(over)
-    box = verdict_box_html(facts, _tracking_link(runs)) if over and facts.result.paths_by_target else ""
+    box = verdict_box_html(facts, _tracking_link(runs)) if over else ""
     words = _sentences_html(summary, facts, scenarios)
     counts_block = _count_table_html(summary, facts.targets, facts.headline, facts.result.counts)
     return f"""<!DOCTYPE html>
@@ -277,10 +285,15 @@ def _vintage_html(facts) -> str:
                                         facts.result.simulation.anchors)
     used = facts.evidence_used
     seen = len(used) and (used["role"] == "level_times_ratio").any()  # a figure of the target's own measure
-    ratio = any(facts.targets["baseline_conversion"].fillna("") == "revenue_to_output_ratio") and not seen
-    ratio_zh = "；目标口径（营业收入）本身从未公布，结果取决于营业收入与总产值之比" if ratio else ""
-    ratio_en = ("; the target's own measure (revenue) was never published, so the result hinges on the "
-                "revenue-to-output ratio") if ratio else ""
+    linked = facts.targets[facts.targets["ratio_zh"].fillna("") != ""] if "ratio_zh" in facts.targets else []
+    ratio_zh = ratio_en = ""
+    if len(linked) and not seen:  # the plan's link (plan.yaml), in the plan's words
+        target = linked.iloc[0]
+        own_zh, own_en = facts.plan.short(target["measure"])
+        ratio_zh = f"；目标口径（{own_zh}）本身从未公布，结果取决于{target['ratio_zh']}"
+        ratio_en = f"; the target's own measure ({own_en}) was never published, so the result hinges on the {target['ratio_en']}"
+    if not notes_zh:  # no figure bears on any level target
+        notes_zh, notes_en = no_evidence_words(facts.evidence, facts.targets)
     return ("<div class='vintage'><p class='zh'>数据口径：" + _e(when_zh) + "。证据有限：" + _e(notes_zh)
             + _e(ratio_zh) + "。</p><p class='en'>Data: " + _e(when_en) + ". The evidence is thin: "
             + _e(notes_en) + _e(ratio_en) + ".</p></div>")

@@ -23,9 +23,10 @@ import pandas as pd
 from dgforecast.core.fileio import atomic_path
 from dgforecast.core.kinds import is_level
 from dgforecast.core.numbers import MISSING, is_missing
-from dgforecast.core.vocabulary import MET, NOT_MET, READINGS, STATE_COLOURS, UNCONFIRMED
+from dgforecast.core.vocabulary import MET, NO_FIGURE, NO_FIGURE_EN, NOT_MET, READINGS, STATE_COLOURS, UNCONFIRMED
 from dgforecast.judge.verdicts import deadline_passed
 from dgforecast.plan.schema import FIELDS
+from dgforecast.present.assumptions import RATIO_KEYS, measure_assumptions_text, parameter_labels
 from dgforecast.present.docx_blocks import add_heading, add_pair, add_table, new_document, set_properties
 from dgforecast.present.facts import ReportFacts, reason_for
 from dgforecast.present.robust_sentences import spread_words
@@ -46,6 +47,7 @@ from dgforecast.present.words import (
     robust_words,
     spread_lines,
     summary_sentences,
+    summary_states,
     unassessed_words,
     verdict_sentence,
     verdict_words,
@@ -58,9 +60,26 @@ log = logging.getLogger(__name__)
 NAMING_FIELDS = ("scenario", "label_zh", "label_en")
 
 
-def value_text(key, value) -> str:
+#: Parameters nothing rests on unless some level target has simulated paths (a plan of count targets only, or
+#: whose level targets have no figure to start from, assumes none of them).
+PATH_FIELDS = ("target_year", "engine", "history_series", "growth", "volatility", "by_measure", "growth_overrides",
+               "price_basis", "deflator", "n_sims", "seed", "as_of", "evidence", *RATIO_KEYS)
+
+
+def resting_fields(facts) -> list:
+    """The parameters the report's results rest on, in the schema's order: no ratio for a plan that links no
+    pair of measures, no growth, volatility or paths when no level target has any (``PATH_FIELDS``)."""
+    unused = set() if facts.result.paths_by_target else set(PATH_FIELDS)
+    if facts.plan is not None and not facts.plan.linked_pairs():
+        unused |= set(RATIO_KEYS)
+    return [key for key in FIELDS if key not in NAMING_FIELDS and key not in unused]
+
+
+def value_text(key, value, plan=None) -> str:
     """A parameter's value with its unit, as a reader reads it (``6.0%/年 a year``, ``20,000 paths``)."""
     unit = FIELDS.get(key, {}).get("unit", "")
+    if key == "by_measure":
+        return measure_assumptions_text(value, plan)
     if isinstance(value, dict):
         if key == "growth_overrides":
             return ", ".join(f"{y}: {g:+.1%}" for y, g in sorted(value.items())) or "—"
@@ -76,26 +95,28 @@ def value_text(key, value) -> str:
     return f"{value:g} ({unit})" if isinstance(value, float) else f"{value} ({unit})"
 
 
-def assumptions_table(params_by_name, first, reasons) -> pd.DataFrame:
+def assumptions_table(params_by_name, first, reasons, keys=None, plan=None) -> pd.DataFrame:
     """The first scenario's assumptions that params.yaml explains, then what each other scenario changes.
 
+    ``keys``: the parameters to show (default every one; ``resting_fields``: those the results rest on);
+    ``plan``: names the ratio and each measure of ``by_measure`` in the plan's words.
     Columns: scenario, key, 参数 (label_zh), parameter (label_en), value (with unit), reason.
     """
     rows = []
     values = {name: p.model_dump(mode="python") for name, p in params_by_name.items()}
+    keys = [k for k in FIELDS if k not in NAMING_FIELDS] if keys is None else list(keys)
 
     def row(name, key):
-        meta = FIELDS[key]
-        return {"scenario": name, "key": key, "参数": meta["label_zh"], "parameter": meta["label_en"],
-                "value": value_text(key, values[name][key]), "reason": reason_for(reasons, name, key)}
+        zh, en = parameter_labels(key, plan)
+        return {"scenario": name, "key": key, "参数": zh, "parameter": en,
+                "value": value_text(key, values[name][key], plan), "reason": reason_for(reasons, name, key)}
 
-    for key in FIELDS:
-        if key not in NAMING_FIELDS and reason_for(reasons, first, key):
+    for key in keys:
+        if reason_for(reasons, first, key):
             rows.append(row(first, key))
     for name in params_by_name:
         if name != first:
-            rows += [row(name, key) for key in FIELDS
-                     if key not in NAMING_FIELDS and values[name][key] != values[first][key]]
+            rows += [row(name, key) for key in keys if values[name][key] != values[first][key]]
     return pd.DataFrame(rows, columns=["scenario", "key", "参数", "parameter", "value", "reason"])
 
 
@@ -113,7 +134,7 @@ def _verdicts(doc, facts):
     keys = {"plain": ("p_met", "p_se"), "round": ("p_met_round", "p_se_round")}
     for r in final.to_dict(orient="records"):
         target = reg.loc[r["target_id"]]
-        if not is_level(target["kind"]):
+        if not is_level(target["kind"]) or not deadline_passed(params, target["deadline"]):  # ahead: a status
             continue
         (p, p_se), (q, q_se) = ((r[k] for k in keys[x]) for x in (reading, other))
         label = r["verdict"]
@@ -130,7 +151,7 @@ def _verdicts(doc, facts):
                         f"{READINGS[other][0]}\n{READINGS[other][1]}"], rows, widths=[6.6, 3.4, 3.0, 4.0],
                   colours=colours, colour_column=1)
         lines += spread_lines(facts.finals, facts.params_by_name, facts.targets, facts.headline)
-    lines.append(counts_words(final))
+    lines.append(counts_words(final, summary_states(facts.result.summary)))
     for zh, en in lines:
         if zh:
             add_pair(doc, zh, en)
@@ -158,7 +179,7 @@ def memo_document(facts: ReportFacts, summary, created):
     doc = new_document()
     over = any(deadline_passed(facts.params, d) for d in facts.targets["deadline"])
     _title(doc, facts, created, over)
-    if over and facts.result.paths_by_target:
+    if over:
         add_heading(doc, "终期评估", "Final assessment")
         _verdicts(doc, facts)
     _data_section(doc, facts, summary, created)
@@ -204,11 +225,17 @@ def _level_section(doc, facts, summary):
     add_heading(doc, "规模目标（各情景）", "Level targets, every scenario")
     reg = registry(facts.targets)
     view = level_targets_view(summary, facts.targets, list(facts.params_by_name), _scenario_labels(facts))
+    if view.empty:
+        add_pair(doc, "本规划没有规模目标。", "The plan has no level target.")
     for target_id, rows in view.groupby("target_id", sort=False):
         target = reg.loc[target_id]
         add_pair(doc, f"{target['name_zh']}（{goal_text(target)}）", target["name_en"])
-        add_table(doc, ["情景 scenario", "实现概率 P(met)", "规划时 as of the plan", "中位数 median (亿元)",
-                        "10%–90% 区间 range", "结论/状态 verdict or status"],
+        if rows["实现概率 P(met)"].eq(MISSING).all():  # no probability in any scenario: why, in its place
+            why_zh, why_en = unassessed_words(target)
+            add_pair(doc, f"{NO_FIGURE}：{why_zh}。", f"{NO_FIGURE_EN}: {why_en}.")
+        unit = f" ({target['unit']})" if target.get("unit") else ""
+        add_table(doc, ["情景 scenario", "实现概率 P(met)", "规划时 as of the plan", f"中位数 median{unit}",
+                        f"10%–90% 区间 range{unit}", "结论/状态 verdict or status"],
                   [[r["情景 scenario"], r["实现概率 P(met)"], r["规划时 as of plan"], r["中位数 median"],
                     r["10%–90% 区间 range"], r["状态 status"]] for r in rows.to_dict(orient="records")],
                   widths=[3.6, 2.2, 2.4, 2.4, 3.2, 3.2],
@@ -220,6 +247,9 @@ def _count_section(doc, facts, summary):
     add_heading(doc, "数量与里程碑目标", "Count and milestone targets")
     first_rows = summary[summary["scenario"] == facts.headline] if len(summary) else summary
     counts = count_targets_view(first_rows, facts.targets, facts.result.counts)
+    if counts.empty:
+        add_pair(doc, "本规划没有数量与里程碑目标。", "The plan has no count or milestone target.")
+        return
     reg = registry(facts.targets)
     final = facts.final.set_index("target_id")
     reasons = {r["target_id"]: reason_words(final.loc[r["target_id"]].to_dict() | {"target_id": r["target_id"]},
@@ -228,7 +258,7 @@ def _count_section(doc, facts, summary):
     states = {r["target_id"]: r["状态 status"] for r in counts.to_dict(orient="records")}
     alike = len(set(reasons.values())) == 1 and len(set(states.values())) == 1
     if alike and len(counts):
-        zh, en = counts_words(facts.final)
+        zh, en = counts_words(facts.final, summary_states(first_rows))
         add_pair(doc, zh, en)
     header = ["目标 target", "门槛 goal", "期限\ndeadline", "所需进度 pace needed"]
     widths = [7.4, 2.2, 2.0, 5.4] if alike else [5.2, 2.0, 2.0, 3.0, 4.8]
@@ -251,7 +281,8 @@ def _assumptions_section(doc, facts):
     params = facts.params
     add_heading(doc, "主要假设", "Main assumptions")
     labels = _scenario_labels(facts)
-    assumptions = assumptions_table(facts.params_by_name, facts.headline, facts.reasons)
+    assumptions = assumptions_table(facts.params_by_name, facts.headline, facts.reasons, resting_fields(facts),
+                                    facts.plan)
     own = assumptions[assumptions["scenario"] == facts.headline]
     add_pair(doc, f"{params.label_zh}的假设及其理由（理由摘自 params.yaml 中的注释）：",
              f"{params.label_en}: the assumptions and the reasons params.yaml gives for them:")
@@ -274,11 +305,12 @@ def _fan_section(doc, facts):
     if facts.fan_png:
         add_heading(doc, "扇形图", "Fan chart")
         doc.add_picture(io.BytesIO(facts.fan_png), width=Cm(16.5))
-        add_pair(doc, f"{params.label_zh}：模拟路径的分位数（阴影由外到内为10%–90%至40%–60%），虚线为目标；灰色菱形为推算的基年"
-                      "数值（规划基数×假定比率），其余标记为已公布的数据。",
+        derived = any(facts.targets["ratio_zh"].fillna("") != "") if "ratio_zh" in facts.targets else False
+        add_pair(doc, f"{params.label_zh}：模拟路径的分位数（阴影由外到内为10%–90%至40%–60%），虚线为目标；"
+                      + ("灰色菱形为推算的基年数值（规划基数×假定比率），" if derived else "") + "其余标记为已公布的数据。",
                  f"{params.label_en}: deciles of the simulated paths (bands 10–90 % to 40–60 %), the target as a dashed "
-                 "line; a grey diamond is a derived base-year value (the plan's baseline × the assumed ratio), the other "
-                 "marks the published figures.")
+                 "line; " + ("a grey diamond is a derived base-year value (the plan's baseline × the assumed ratio), "
+                             if derived else "") + "the other marks the published figures.")
 
 
 def _sources_section(doc, facts):

@@ -28,15 +28,17 @@ def goal_text(target) -> str:
     if "threshold" not in target or is_missing(target["threshold"]):
         return ""
     sign = COMPARISON_SIGNS.get(target.get("comparison", ""), target.get("comparison", ""))
-    return f"{sign} {target['threshold']:,.0f} {target.get('unit', '')} by {target.get('deadline', '')}"
+    return f"{sign} {target['threshold']:,.12g} {target.get('unit', '')} by {target.get('deadline', '')}"
 
 
 def goal_words(target) -> tuple[str, str]:
-    """(zh, en) of a target's goal: ``达到5400亿元以上`` / ``at least 5,400 亿元``."""
+    """(zh, en) of a target's goal in the plan's own word (plan_targets.csv ``wording``: ``突破80亿元``), else the
+    comparison's usual one: ``达到5400亿元以上`` / ``at least 5,400 亿元``, ``超过10万台`` / ``more than 10 万台``."""
     threshold, unit = float(target["threshold"]), target.get("unit", "")
     above = target.get("comparison", ">=") == ">"
-    zh = f"{'超过' if above else '达到'}{threshold:g}{unit}{'' if above else '以上'}"
-    en = f"{'more than' if above else 'at least'} {threshold:,.0f} {unit}".strip()
+    word = target.get("wording") or ""
+    zh = f"{word}{threshold:.12g}{unit}" if word else f"{'超过' if above else '达到'}{threshold:.12g}{unit}{'' if above else '以上'}"
+    en = f"{'more than' if above else 'at least'} {threshold:,.12g} {unit}".strip()
     return zh, en
 
 

@@ -30,7 +30,7 @@ def _quantile_columns(fan) -> pd.DataFrame:
 
 
 def fan_chart(fan, threshold=None, actuals=None, base=None, ax=None, title=None,
-              unit="亿元", threshold_label=None, marks=None, actuals_label="实际 actual", interpolated=None):
+              unit="", threshold_label=None, marks=None, actuals_label="实际 actual", interpolated=None):
     """Fan chart of simulated deciles by year, with the target line, actual points and the evidence.
 
     Parameters
@@ -48,7 +48,7 @@ def fan_chart(fan, threshold=None, actuals=None, base=None, ax=None, title=None,
         Where to draw; a new figure when omitted.
     title : str, optional
     unit : str
-        Unit shown on the y axis.
+        The target's unit (plan_targets.csv), shown on the y axis and with the target line.
     threshold_label : str, optional
         Legend text of the target line.
     marks : DataFrame, optional
@@ -100,7 +100,7 @@ def _draw_fan(ax, frame, threshold, unit, threshold_label):
     ax.plot(years, frame[0.5], color=FAN_COLOUR, linewidth=2, label="中位数 median")
     if threshold is not None and math.isfinite(threshold):
         ax.axhline(threshold, color=THRESHOLD_COLOUR, linestyle="--", linewidth=1.5,
-                   label=threshold_label or f"目标 target {threshold:,.0f} {unit}")
+                   label=threshold_label or f"目标 target {threshold:,.12g} {unit}".rstrip())
 
 
 def _draw_seen(ax, actuals, actuals_label, interpolated, marks) -> tuple[set, dict]:

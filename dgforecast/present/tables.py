@@ -13,7 +13,13 @@ import pandas as pd
 from dgforecast.core.kinds import is_level
 from dgforecast.core.numbers import MISSING, is_missing, level, percent
 from dgforecast.core.vocabulary import NO_FIGURE, NO_FIGURE_EN, READINGS, RELIABILITY, state_en
-from dgforecast.plan.schema import FIELDS
+from dgforecast.present.assumptions import (  # noqa: F401  (the pages' tables: tables.parameters_frame …)
+    RATIO_KEYS,
+    assumptions_text,
+    measure_assumptions_text,
+    parameter_labels,
+    parameters_frame,
+)
 from dgforecast.present.words import (
     COMPARISON_SIGNS,
     evidence_words,
@@ -37,31 +43,6 @@ def _name(target) -> str:
 def state_text(label) -> str:
     """A status or verdict with its English, ``快于预期 ahead of plan``."""
     return f"{label} {state_en(label)}".strip() if label else ""
-
-
-# ---------------------------------------------------------------- parameters and assumptions
-def parameters_frame(params) -> pd.DataFrame:
-    """Every parameter of a scenario with its labels, value and unit (the table pages open with)."""
-    values = params.model_dump(mode="json")
-    rows = []
-    for name, entry in FIELDS.items():
-        value = values.get(name)
-        if isinstance(value, dict):
-            value = ", ".join(f"{k}: {v}" for k, v in value.items()) or "—"
-        rows.append({"key": name, "参数": entry["label_zh"], "parameter": entry["label_en"],
-                     "value": value, "unit": entry["unit"]})
-    return pd.DataFrame(rows)
-
-
-def assumptions_text(params) -> str:
-    """The scenario's main assumptions in a few words, e.g. ``growth 6.0%/yr, volatility 7.5%; 2022: -5.0%``."""
-    basis = " real" if params.price_basis == "real" else ""
-    text = f"{params.engine}: growth {params.growth:.1%}/yr{basis}, volatility {params.volatility:.1%}"
-    if params.growth_overrides:
-        text += "; " + ", ".join(f"{y}: {g:.1%}" for y, g in sorted(params.growth_overrides.items()))
-    if params.revenue_to_output_ratio != 1.0:
-        text += f"; revenue/output {params.revenue_to_output_ratio:g}"
-    return text
 
 
 # ---------------------------------------------------------------- targets across scenarios
@@ -111,7 +92,10 @@ def crossing_view(crossing, last_year, targets) -> pd.DataFrame:
 
 
 def growth_view(growth_table, target) -> pd.DataFrame:
-    """One level target's growth comparison for reading: what it needs, what history and the scenario say."""
+    """One level target's growth comparison for reading: what it needs, what history and the scenario say
+    (no rows for a target no path was simulated for)."""
+    if "target_id" not in growth_table.columns:  # no level target had paths: an empty table without columns
+        growth_table = pd.DataFrame(columns=["target_id", "label_zh", "label_en", "growth", "basis"])
     rows = growth_table[growth_table["target_id"] == target]
     return pd.DataFrame({"增长 growth": (rows["label_zh"] + " " + rows["label_en"]).to_list(),
                          "年均 a year": rows["growth"].map(percent).to_list(),
@@ -368,7 +352,7 @@ def summary_text(summary) -> str:
     if "ess" in view:
         view["ess"] = view["ess"].map(lambda v: "" if pd.isna(v) else f"{v:,.0f}")
     view = view.rename(columns={"p_met": "P(met) now", "p_met_plan": "as of plan", "ess": "effective paths"})
-    text = view.fillna("").to_string(index=False)
+    text = view.fillna("").to_string(index=False) if len(view) else "no target has a probability yet"
     if len(unassessed):
         per = unassessed.groupby("scenario", sort=False).size()
         text += (f"\n\n{per.iloc[0]} target(s) per scenario without a probability ({unassessed['status'].iloc[0]}: "

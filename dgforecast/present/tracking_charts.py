@@ -7,8 +7,8 @@ from dgforecast.present.chart_setup import FAN_COLOUR, THRESHOLD_COLOUR, new_axe
 from dgforecast.present.tables import arrival_numbers
 
 #: Colours of the two readings of a round statement in the hinge chart.
-READING_STYLE = {"plain": ("#1f5f9f", "字面读法 plain: 突破 = 下限 lower bound"),
-                 "round": ("#d35400", "整数关口读法 round figure: 突破 = 不到下一整数关口 below the next round figure")}
+READING_STYLE = {"plain": ("#1f5f9f", "字面读法 plain: 整数表述仅为下限 a round statement is a bound only"),
+                 "round": ("#d35400", "整数关口读法 round figure: 亦不到下一整数关口 also below the next round figure")}
 
 
 def _month_starts(months) -> pd.DatetimeIndex:
@@ -22,7 +22,7 @@ def _one_target(frame, what):
     return frame
 
 
-def track_chart(track_frame, threshold, ax=None, title=None, unit="亿元", verdict_cuts=None, until=None):
+def track_chart(track_frame, threshold, ax=None, title=None, unit="", verdict_cuts=None, until=None):
     """How the outlook of one target moved with each new figure: a nowcast-style step chart.
 
     Top: the median and the 10–90 % band of the target's measure at its deadline, as forecast in each
@@ -83,14 +83,14 @@ def _draw_outlook(ax, x, frame, threshold, unit, title):
                     linewidth=0, label="10–90% 区间 band")
     ax.step(x, _held(frame, "median"), where="post", color=FAN_COLOUR, linewidth=2, label="中位数 median")
     ax.axhline(threshold, color=THRESHOLD_COLOUR, linestyle="--", linewidth=1.5,
-               label=f"目标 target {threshold:,.0f} {unit}")
+               label=f"目标 target {threshold:,.12g} {unit}".rstrip())
     top = ax.get_ylim()[1]
     for month, number in zip(x, arrival_numbers(frame)):
         if number is not None:
             ax.axvline(month, color="grey", linestyle=":", linewidth=0.8)
             ax.annotate(str(number), (month, top), xytext=(2, -3), textcoords="offset points",
                         va="top", ha="left", fontsize=8, color="dimgrey")
-    ax.set_ylabel(f"截止年水平 level at the deadline ({unit})")
+    ax.set_ylabel(f"截止年水平 level at the deadline ({unit})" if unit else "截止年水平 level at the deadline")
     ax.set_title(title or "预测随证据的变化 how the outlook moved with each figure")
     ax.legend(loc="lower right", fontsize=8)
     ax.grid(axis="y", alpha=0.3)
@@ -111,8 +111,10 @@ def _draw_p_met(ax_p, x, frame, verdict_cuts):
     ax_p.set_xlabel("证据截至月份 as of (month)")
 
 
-def hinge_chart(hinge_frame, verdict_cuts=(0.9, 0.1), assumed_ratio=None, ax=None, title=None):
-    """P(met) against the revenue-to-output ratio, one line per reading of a round statement.
+def hinge_chart(hinge_frame, verdict_cuts=(0.9, 0.1), assumed_ratio=None, ax=None, title=None,
+                ratio_label="比值 ratio"):
+    """P(met) against the ratio of a linked pair of measures (the revenue-to-output ratio of plan.yaml's
+    ``level_times_ratio`` measure), one line per reading of a round statement.
 
     Parameters
     ----------
@@ -124,6 +126,8 @@ def hinge_chart(hinge_frame, verdict_cuts=(0.9, 0.1), assumed_ratio=None, ax=Non
         The scenario's ratio, drawn as a vertical line.
     ax : matplotlib Axes, optional
     title : str, optional
+    ratio_label : str
+        The x axis: the ratio in the plan's words (the target's ``ratio_zh`` and ``ratio_en``).
 
     Returns
     -------
@@ -150,7 +154,7 @@ def hinge_chart(hinge_frame, verdict_cuts=(0.9, 0.1), assumed_ratio=None, ax=Non
                    label=f"情景假设 assumed {assumed_ratio:g}")
     ax.set_ylim(0, 1)
     ax.yaxis.set_major_formatter(PercentFormatter(1.0))
-    ax.set_xlabel("营业收入 / 总产值 revenue-to-output ratio")
+    ax.set_xlabel(ratio_label)
     ax.set_ylabel("P(met) 实现概率")
     ax.set_title(title or "终期评估取决于什么 what the verdict hinges on")
     ax.legend(loc="center right", fontsize=8)

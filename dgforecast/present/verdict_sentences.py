@@ -5,9 +5,12 @@ is ahead — what the index page, the memo and the notebooks' headlines say.
 
 import math
 
+import pandas as pd
+
 from dgforecast.core.kinds import is_level
 from dgforecast.core.numbers import is_missing
 from dgforecast.core.vocabulary import MET, NO_FIGURE, NO_FIGURE_EN, NOT_MET, READINGS, state_en
+from dgforecast.judge.hinge import HINGE_RATIOS
 from dgforecast.judge.verdicts import deadline_passed
 from dgforecast.present.evidence_sentences import unassessed_words
 from dgforecast.present.phrases import (
@@ -51,11 +54,13 @@ def verdict_sentence(row, target, params, reading="plain") -> tuple[str, str]:
 
 
 def spread_lines(finals, params_by_name, targets, headline) -> list[tuple[str, str]]:
-    """``spread_words`` of every level target with a probability, each named when there are several."""
+    """``spread_words`` of every level target with a probability whose deadline has passed (one ahead has a
+    status, said by ``forecast_sentence``), each named when there are several."""
     reg = registry(targets)
     final = finals[headline]
     ids = [t for t, p in zip(final["target_id"], final["p_met"])
-           if t in reg.index and is_level(reg.loc[t, "kind"]) and not is_missing(p)]
+           if t in reg.index and is_level(reg.loc[t, "kind"]) and not is_missing(p)
+           and deadline_passed(params_by_name[headline], reg.loc[t, "deadline"])]
     named = len(ids) > 1
     return [spread_words(finals, params_by_name, t, headline, reg.loc[t] if named else None) for t in ids]
 
@@ -81,20 +86,22 @@ def spread_words(finals, params_by_name, target_id, headline, target=None) -> tu
 
 
 def hinge_words(crossings, target, params) -> tuple[str, str]:
-    """What the verdict hinges on, in one sentence: the revenue-to-output ratio at which it would change.
+    """What the verdict hinges on, in one sentence: the ratio of the target's linked pair at which it would change.
 
-    ``crossings`` is ``hinge.verdict_crossings`` of the target (plain reading rows used).
+    ``crossings`` is ``hinge.verdict_crossings`` of the target (plain reading rows used); ``target`` its registry
+    row, whose ``ratio_zh`` and ``ratio_en`` name the ratio as the plan names its measures (none: no sentence).
     """
-    if target.get("baseline_conversion") != "revenue_to_output_ratio":
+    if not target.get("ratio_zh"):
         return "", ""
     plain = crossings[(crossings["target_id"] == target.name) & (crossings["reading"] == "plain")]
     cut = plain.set_index("cut")["revenue_to_output_ratio"]
     assumed = params.revenue_to_output_ratio
     achieved, missed = cut.get("achieved", math.nan), cut.get("missed", math.nan)
-    zh = f"结论取决于未公布的营业收入与总产值之比（假定为{assumed:.2f}）："
-    en = f"The verdict hinges on the unpublished ratio of revenue to output (assumed {assumed:.2f}): "
+    zh = f"结论取决于未公布的{target['ratio_zh']}（假定为{assumed:.2f}）："
+    en = f"The verdict hinges on the unpublished {target['ratio_en']} (assumed {assumed:.2f}): "
     if is_missing(achieved) and is_missing(missed):
-        return zh + "在0.85—1.15之间不改变结论。", en + "no value from 0.85 to 1.15 changes it."
+        low, high = HINGE_RATIOS[0], HINGE_RATIOS[-1]
+        return zh + f"在{low:.2f}—{high:.2f}之间不改变结论。", en + f"no value from {low:.2f} to {high:.2f} changes it."
     bits_zh, bits_en = [], []
     if not is_missing(achieved):
         bits_zh.append(f"比值不低于{achieved:.3f}时为“{MET}”")
@@ -105,16 +112,29 @@ def hinge_words(crossings, target, params) -> tuple[str, str]:
     return zh + "，".join(bits_zh) + "。", en + ", ".join(bits_en) + "."
 
 
-def counts_words(final) -> tuple[str, str]:
-    """The count and milestone targets' verdicts in one line: how many of each, and why."""
+def summary_states(summary) -> dict:
+    """Target id -> its state in a scenario's summary: the status before its deadline, the verdict after it."""
+    return dict(zip(summary["target_id"], summary["status"])) if len(summary) else {}
+
+
+def counts_words(final, states=None) -> tuple[str, str]:
+    """The count and milestone targets' states in one line: how many of each, and why.
+
+    ``states``: target id -> the state to say (``summary_states``: the status of a target whose deadline is ahead);
+    without it, or for a target it leaves out, the final assessment's verdict.
+    """
     counts = final[~final["kind"].map(is_level).astype(bool)]
     if counts.empty:
         return "", ""
-    tally = counts["verdict"].value_counts()
+    labels = [(states or {}).get(t) or v for t, v in zip(counts["target_id"], counts["verdict"])]
+    tally = pd.Series(labels).value_counts()
     no_figure = int(counts["p_met"].isna().sum())
     why_zh, why_en = "该目标口径的数量从未公布（尚未录入）", "no count in the targets' own terms was published (none entered)"
     if no_figure == len(counts) and len(tally) == 1:
         label = tally.index[0]
+        if label == NO_FIGURE:  # before the deadline: no public figure is the whole of it
+            return (f"数量与里程碑目标{len(counts)}项均为“{NO_FIGURE}”（{why_zh}）。",
+                    f"All {len(counts)} count and milestone targets: {NO_FIGURE_EN} ({why_en}).")
         return (f"数量与里程碑目标{len(counts)}项均为“{label}”：{NO_FIGURE}（{why_zh}）。",
                 f"All {len(counts)} count and milestone targets: {state_en(label)}, for want of a figure "
                 f"({NO_FIGURE_EN}: {why_en}).")
@@ -150,6 +170,26 @@ def forecast_sentence(row, target, params) -> tuple[str, str]:
     return zh, en
 
 
+def no_probability_sentences(summary, targets, params_by_name) -> list[dict]:
+    """One sentence per level target whose deadline is ahead and that has no probability in any scenario: its
+    goal, 暂无公开数字 and why (``unassessed_words``), zh and en — so a summary never leaves it out."""
+    reg, sentences = registry(targets), []
+    first = next(iter(params_by_name.values()), None)
+    for target_id in reg.index:
+        target = reg.loc[target_id]
+        rows = summary[summary["target_id"] == target_id]
+        if (first is None or not is_level(target["kind"]) or not len(rows) or not rows["p_met"].isna().all()
+                or deadline_passed(first, target["deadline"])):
+            continue
+        goal_zh, goal_en = goal_words(target)
+        why_zh, why_en = unassessed_words(target)
+        deadline = int(target["deadline"])
+        sentences.append({"scenario": "", "target_id": target_id,
+                          "zh": f"{deadline}年{target['name_zh']}{goal_zh}：{NO_FIGURE}——{why_zh}。",
+                          "en": f"{name_en(target['name_en'])} {goal_en} in {deadline}: {NO_FIGURE_EN}, for {why_en}."})
+    return sentences
+
+
 def summary_sentences(summary, targets, params_by_name) -> list[dict]:
     """One sentence per level target and scenario whose deadline is ahead (a forecast), zh and en.
 
@@ -166,8 +206,8 @@ def summary_sentences(summary, targets, params_by_name) -> list[dict]:
     -------
     list of dict
         ``scenario``, ``target_id``, ``zh``, ``en``; scenario order, then registry order. Targets whose
-        deadline has passed have a verdict instead (``verdict_sentence``); rows without a
-        probability (a failed scenario) give no sentence.
+        deadline has passed have a verdict instead (``verdict_sentence``); a target without a probability in
+        any scenario gets one sentence saying why (``no_probability_sentences``, scenario ""), after the others.
     """
     reg = registry(targets)
     sentences = []
@@ -180,4 +220,4 @@ def summary_sentences(summary, targets, params_by_name) -> list[dict]:
                 continue
             zh, en = forecast_sentence(row, target, params)
             sentences.append({"scenario": name, "target_id": target_id, "zh": zh, "en": en})
-    return sentences
+    return sentences + no_probability_sentences(summary, targets, params_by_name)

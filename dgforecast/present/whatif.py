@@ -21,8 +21,9 @@ import pandas as pd
 
 from dgforecast.core.kinds import is_level
 from dgforecast.judge.assess import assess_inputs, fan_quantiles
-from dgforecast.plan.schema import FIELDS, ScenarioParams
+from dgforecast.plan.schema import ScenarioParams
 from dgforecast.present import plots, tables
+from dgforecast.present.assumptions import RATIO_KEYS, parameter_labels
 from dgforecast.present.evidence_marks import scenario_marks
 
 log = logging.getLogger(__name__)
@@ -50,6 +51,11 @@ SLIDERS = {
 SHOCK_SLIDER = SliderRange(-0.30, 0.20, 0.0025, ".2%")
 #: Decimals kept from a slider (a front end sends 0.020000000000000004 for 0.02).
 DECIMALS = 6
+#: What the what-if says when no level target has simulated paths (none has a figure to start from, or the
+#: plan has count targets only): no slider moves anything then.
+NOTHING_TO_DRAW = ("没有可模拟的规模目标（无起算数字，或只有数量目标），假设的变动不影响任何结果 · no level target can be "
+                   "simulated (none has a figure to start from, or the plan has count targets only): no assumption "
+                   "moves a result")
 
 
 def frontend_present() -> bool:
@@ -70,12 +76,13 @@ def frontend_present() -> bool:
     return bool((parent or {}).get("metadata", {}).get("cellId"))
 
 
-def slider_fields(params: ScenarioParams, ranges=None) -> dict:
+def slider_fields(params: ScenarioParams, ranges=None, plan=None) -> dict:
     """Slider key -> (value, SliderRange, label) for ``params``: the four assumptions, then each shock year.
 
     Keys are field names, and ``growth_overrides.<year>`` for a shock year (as ``-p`` spells it).
     ``ranges`` is the workbook's own (``params.slider_ranges``: key -> (low, high, step), ``growth_overrides``
-    for every shock year); a key it leaves out keeps the range of ``SLIDERS`` / ``SHOCK_SLIDER``.
+    for every shock year); a key it leaves out keeps the range of ``SLIDERS`` / ``SHOCK_SLIDER``. With the
+    ``plan``, the ratio's sliders are there only for a plan that links a pair of measures, named in its words.
     """
     ranges = ranges or {}
 
@@ -87,8 +94,9 @@ def slider_fields(params: ScenarioParams, ranges=None) -> dict:
 
     fields = {}
     for name, span in SLIDERS.items():
-        entry = FIELDS[name]
-        fields[name] = (float(getattr(params, name)), span_of(name, span), f"{entry['label_zh']} {entry['label_en']}")
+        if plan is not None and name in RATIO_KEYS and not plan.linked_pairs():
+            continue  # no link in the plan: the ratio moves nothing
+        fields[name] = (float(getattr(params, name)), span_of(name, span), " ".join(parameter_labels(name, plan)))
     shock = span_of("growth_overrides", SHOCK_SLIDER)
     for year, growth in sorted(params.growth_overrides.items()):
         fields[f"growth_overrides.{year}"] = (float(growth), shock, f"{year}年增长 growth {year}")
@@ -215,7 +223,7 @@ class WhatIf:
 
     def __init__(self, params, inputs, live=None, target_id=None, sliders=None):
         self.params, self.target_id, self.ranges = params, target_id, sliders or {}
-        self.targets = inputs["targets"]
+        self.targets, self.plan = inputs["targets"], inputs.get("plan")
         # Only level targets are drawn; count targets are judged on progress counts, which no slider
         # moves, so they are left out of the recomputation (a quarter of its time). Level targets are
         # simulated in their own groups, so their numbers are the same as with every target present.
@@ -235,7 +243,7 @@ class WhatIf:
         import ipywidgets as widgets
 
         style, layout = {"description_width": "25em"}, widgets.Layout(width="50em")
-        for key, (value, span, label) in slider_fields(self.params, self.ranges).items():
+        for key, (value, span, label) in slider_fields(self.params, self.ranges, self.plan).items():
             # continuous_update: the front end sends one change at a time and skips to the latest
             # while the kernel is busy, so a drag never queues up stale updates.
             slider = widgets.FloatSlider(value=value, min=min(span.low, value), max=max(span.high, value),
@@ -252,12 +260,12 @@ class WhatIf:
     def values(self) -> dict:
         """Slider key -> current value (the scenario's values when not live)."""
         if not self.sliders:
-            return {key: value for key, (value, _, _) in slider_fields(self.params, self.ranges).items()}
+            return {key: value for key, (value, _, _) in slider_fields(self.params, self.ranges, self.plan).items()}
         return {key: slider.value for key, slider in self.sliders.items()}
 
     def reset(self):
         """Put every slider back to the scenario's value (one redraw at the end, not one per slider)."""
-        start = {key: value for key, (value, _, _) in slider_fields(self.params, self.ranges).items()}
+        start = {key: value for key, (value, _, _) in slider_fields(self.params, self.ranges, self.plan).items()}
         self._holding = True
         try:
             for key, slider in self.sliders.items():
@@ -290,6 +298,9 @@ class WhatIf:
     def _chart_png(self) -> bytes:
         # One figure for the object's life: the first draw lays it out (constrained), later draws
         # keep that layout, which halves the time of a redraw; the y axis keeps the first range.
+        # No level target with paths (no base figure anywhere, or count targets only): no chart at all.
+        if not self.result.paths_by_target:
+            return b""
         if self._figure is None:
             self._figure = fan_figure(self.result, self.targets, self.target_id)
             png = png_bytes(self._figure)
@@ -304,16 +315,20 @@ class WhatIf:
 
         started = time.perf_counter()
         chart, text, table = self._chart_png(), headline(self.result, self.targets), level_table(self.result, self.targets)
+
+        def show():
+            if chart:
+                display(Image(data=chart, format="png"))
+            print(text or NOTHING_TO_DRAW)
+            if len(table):
+                display(table)
+
         if self.output is None:  # static: straight into the cell's output
-            display(Image(data=chart, format="png"))
-            print(text)
-            display(table)
+            show()
         else:
             with self.output:
                 self.output.clear_output(wait=True)
-                display(Image(data=chart, format="png"))
-                print(text)
-                display(table)
+                show()
         self.seconds["draw"] = time.perf_counter() - started
 
     def _ipython_display_(self):

@@ -18,6 +18,7 @@ from dgforecast.present.evidence_sentences import (
     evidence_note,
     evidence_notes,
     evidence_words,
+    no_evidence_words,
     reason_words,
     source_words,
     unassessed_words,
@@ -43,6 +44,7 @@ from dgforecast.present.verdict_sentences import (
     spread_lines,
     spread_words,
     summary_sentences,
+    summary_states,
     verdict_sentence,
 )
 
@@ -61,6 +63,7 @@ __all__ = [
     "month_zh",
     "name_en",
     "case_words",
+    "no_evidence_words",
     "reason_words",
     "registry",
     "robust_words",
@@ -69,6 +72,7 @@ __all__ = [
     "spread_lines",
     "spread_words",
     "summary_sentences",
+    "summary_states",
     "unassessed_words",
     "verdict_label_text",
     "verdict_sentence",

@@ -15,9 +15,8 @@ from dgforecast.core.errors import ParamsError
 from dgforecast.core.fileio import refuse_raw, write_tables_atomic
 from dgforecast.core.kinds import is_level
 from dgforecast.core.vocabulary import NO_FIGURE_EN
-from dgforecast.judge.assess import summary_records
-from dgforecast.judge.robust import judge_scenario
-from dgforecast.judge.verdicts import deadline_passed
+from dgforecast.judge.assess import assess_inputs, summary_records
+from dgforecast.judge.robust import apply_robust, judge_scenario, robust_table
 from dgforecast.plan.data import (
     BASELINES_FILE,
     TARGETS_FILE,
@@ -33,9 +32,12 @@ from dgforecast.plan.figures import cross_checks, derive_plan_figures
 from dgforecast.plan.iamc import to_iamc
 from dgforecast.plan.params import parse_overrides, resolve_scenario
 from dgforecast.plan.plan_file import PLAN_FILE, load_plan
+from dgforecast.plan.plausibility import warn_unit_slips
+from dgforecast.plan.published import check_other_files
 from dgforecast.plan.target_progress import load_progress
-from dgforecast.plan.targets import NO_TARGETS, require_targets, targets_records, targets_table
+from dgforecast.plan.targets import NO_TARGETS, check_target_paces, require_targets, targets_records, targets_table
 from dgforecast.present.robust_sentences import robust_words
+from dgforecast.run.unit_slips import judge_unit_slips, marked
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +72,7 @@ def load_inputs(project=None, evidence_file=None) -> dict:
     raw = find_project(project).raw
     plan, targets, baselines = load_plan(raw), load_targets(raw), load_baselines(raw)
     require_targets(targets, raw)
+    check_target_paces(targets_table(targets, baselines), raw / TARGETS_FILE)
     return {"plan": plan, "targets": targets, "baselines": baselines, "history": load_history(raw),
             "progress": load_progress(raw, targets), "evidence": _evidence(raw, baselines, plan, evidence_file)}
 
@@ -98,10 +101,13 @@ def build_processed(raw_dir, processed_dir, revenue_to_output_ratio=1.0) -> dict
     targets = load_targets(raw_dir)
     history = load_history(raw_dir)
     load_progress(raw_dir, targets)
-    _evidence(Path(raw_dir), baselines, plan)  # checked like every raw file, though no processed table comes of it
+    evidence = _evidence(Path(raw_dir), baselines, plan)  # checked like every raw file, though no table comes of it
+    warn_unit_slips(Path(raw_dir) / EVIDENCE_FILE, evidence)  # 0.085: assess refuses it if it moves a verdict
+    check_other_files(raw_dir, plan)  # and any other CSV of data/raw/: a record of published figures, or refused
     derived = derive_plan_figures(baselines)
     checks = cross_checks(baselines, history, plan.checks, plan.plan.base_year)
     table = targets_table(targets, baselines, revenue_to_output_ratio=revenue_to_output_ratio)
+    check_target_paces(targets_table(targets, baselines), Path(raw_dir) / TARGETS_FILE)
     processed_dir = refuse_raw(processed_dir, raw_dir, "", "remove the link or point it at another folder")
     if processed_dir.exists() and not processed_dir.is_dir():
         raise ParamsError(f"{processed_dir}: is a file, where dgforecast data writes its tables; move it away")
@@ -154,10 +160,11 @@ def build_data(project=None, revenue_to_output_ratio=1.0) -> str:
                          + ("from the plan's figure" if row.baseline > 0 else
                             f"(the plan gives no {row.start_year} level to count it from)"))
         elif not row.baseline > 0:
-            lines.append(f"  {row.id}: {row.threshold:,.0f} {row.unit} by {row.deadline}; the plan gives no base "
-                         "figure: the paths start from the latest exact figure published")
+            lines.append(f"  {row.id}: {row.threshold:,.12g} {row.unit} by {row.deadline}; the plan gives no base "
+                         "figure: the paths start from the latest exact yearly level published, once there is one "
+                         "(until then: no probability, 暂无公开数字)")
         else:
-            lines.append(f"  {row.id}: {row.threshold:,.0f} {row.unit} by {row.deadline} from {row.baseline:,.2f} "
+            lines.append(f"  {row.id}: {row.threshold:,.12g} {row.unit} by {row.deadline} from {row.baseline:,.2f} "
                          f"in {row.start_year} needs {row.required_cagr:.2%} a year"
                          + (f" (revenue_to_output_ratio = {revenue_to_output_ratio})"
                             if row.baseline_conversion else ""))
@@ -172,6 +179,7 @@ def show_targets(project=None, as_json=False, revenue_to_output_ratio=1.0) -> st
     """
     paths = find_project(project)
     table = targets_table(load_targets(paths.raw), load_baselines(paths.raw), revenue_to_output_ratio)
+    check_target_paces(table, paths.raw / TARGETS_FILE)
     if table.empty and not as_json:
         return f"{paths.raw / TARGETS_FILE}: {NO_TARGETS}"
     if as_json:
@@ -212,11 +220,15 @@ def describe_assessment(scenario, items=None, project=None, as_json=False, as_of
     if as_of is not None:
         overrides["as_of"] = str(as_of)
     params = resolve_scenario(paths.params_file, scenario, overrides)
-    result = judge_scenario(params, load_inputs(paths.root, evidence_file))
-    records = summary_records(result)
+    inputs = load_inputs(paths.root, evidence_file)
+    result = assess_inputs(params, inputs)
+    slips = judge_unit_slips(params, inputs, evidence_file or paths.raw / EVIDENCE_FILE, result)  # 0.085 for 8.5
+    apply_robust(result, robust_table(params, inputs, result))  # a verdict holds under the sensitivity set
+    records = marked(summary_records(result), slips, mark_status=not as_json)
     if as_json:
         return json.dumps(records, ensure_ascii=False, indent=2)
-    return _assessment_text(records, params, result.simulation) + _robust_text(result.robust)
+    return "\n".join([_assessment_text(records, params, result.simulation), *(s.note for s in slips)]) + _robust_text(
+        result.robust)
 
 
 def _robust_text(robust) -> str:
@@ -239,8 +251,8 @@ def _assessment_text(records, params, simulation) -> str:
             f"seed {params.seed}, {params.engine} engine; evidence as of {params.as_of_month}")
     lines = [head]
     if simulation.selection is not None:
-        used = simulation.selection.used
-        lines.append(f"evidence used: {', '.join(used['evidence_id']) or 'none (every probability is as of the plan)'}")
+        used = [i for i in simulation.selection.used["evidence_id"] if i not in simulation.unused]  # bearing on a path
+        lines.append(f"evidence used: {', '.join(used) or ('none (every probability is as of the plan)' if simulation.groups else 'none')}")
         for row in simulation.selection.left_out.itertuples():
             lines.append(f"  left out {row.evidence_id}: {row.reason}")
         for evidence_id, reason in simulation.unused.items():
@@ -284,116 +296,3 @@ def fit_series(series_id, as_of=None, target_year=None, project=None, gaps="inte
                           "give the year with --year")
     y = history_series(load_history(paths.raw), series_id, basis="level", period="year")
     return fit_report(y.rename(series_id), target_year, as_of, gaps, level)
-
-
-# ---------------------------------------------------------------- dgforecast track
-def _track_out(out, paths):
-    """The --out file, checked before any work: a .csv outside data/raw/ (the chart goes beside it as .png)."""
-    if out is None:
-        return None
-    out = refuse_raw(out, paths.raw, "--out")
-    if out.suffix.lower() != ".csv":
-        raise ParamsError(f"--out {out}: name a .csv file (the chart is written beside it as {out.stem}.png)")
-    if out.is_dir():
-        raise ParamsError(f"--out {out}: is a folder; name a .csv file in it")
-    return out
-
-
-def _json_value(value):
-    if hasattr(value, "item"):  # numpy scalars
-        value = value.item()
-    return None if isinstance(value, float) and value != value else value
-
-
-def _write_track(frame, levels, out, cuts) -> list:
-    """The table as CSV and one chart per level target beside it (FILE.png; FILE.<target_id>.png after the first).
-
-    All or nothing (``fileio.atomic_paths``): a full disk leaves no table without its charts.
-    """
-    import matplotlib.pyplot as plt
-
-    from dgforecast.core.fileio import atomic_paths, naming
-    from dgforecast.present.plots import track_chart
-
-    pngs = [out.with_suffix(".png") if i == 0 else out.with_name(f"{out.stem}.{row.id}.png")
-            for i, row in enumerate(levels.itertuples())]
-    with atomic_paths([out, *pngs]) as (csv_tmp, *png_tmps):
-        with naming(out):
-            frame.to_csv(csv_tmp, index=False, encoding="utf-8")
-        for row, png, tmp in zip(levels.itertuples(), pngs, png_tmps):
-            fig = track_chart(frame[frame["target_id"] == row.id], row.threshold, title=f"{row.name_zh} {row.id}",
-                              verdict_cuts=cuts)
-            try:
-                with naming(png):
-                    fig.savefig(tmp, format="png", dpi=120)
-            finally:
-                plt.close(fig)
-    return [out, *pngs]
-
-
-def describe_track(scenario, items=None, project=None, as_json=False, out=None, evidence_file=None,
-                   as_of=None) -> str:
-    """What ``dgforecast track`` prints: each level target's P(met), median and 10–90 band in every month
-    evidence arrived, from the plan to ``as_of`` (default: the scenario's, today), and the final assessment.
-
-    ``out`` (FILE.csv) also writes the track table and its chart (FILE.png) atomically; it is refused
-    inside data/raw/. ``evidence_file`` replaces data/raw/evidence.csv.
-    """
-    from dgforecast.judge.final import final_assessment
-    from dgforecast.judge.tracking import track
-
-    paths = find_project(project)
-    out = _track_out(out, paths)
-    overrides = parse_overrides(items)
-    if as_of is not None:
-        overrides["as_of"] = str(as_of)
-    params = resolve_scenario(paths.params_file, scenario, overrides)
-    inputs = load_inputs(paths.root, evidence_file)
-    frame = track(params, inputs)
-    final = final_assessment(params, inputs)
-    table = targets_table(inputs["targets"], inputs["baselines"], 1.0)
-    levels = table[table["kind"].map(is_level).astype(bool)]
-    cuts = (params.verdict_thresholds.achieved, params.verdict_thresholds.missed)
-    written = _write_track(frame, levels, out, cuts) if out is not None else []
-    if as_json:
-        return json.dumps([{k: _json_value(v) for k, v in r.items()} for r in frame.to_dict(orient="records")],
-                          ensure_ascii=False, indent=2)
-    return _track_text(frame, final, levels, params, written)
-
-
-def _track_text(frame, final, levels, params, written) -> str:
-    def level(value):
-        return f"{value:,.1f}"
-
-    lines = [f"{params.scenario} ({params.label_zh} / {params.label_en}): {params.n_sims:,} paths, seed {params.seed}, "
-             f"{params.engine} engine; vintages from the plan to {params.as_of_month}"]
-    for row in levels.itertuples():
-        lines += ["", f"{row.id} ({row.name_zh} {row.comparison} {row.threshold:,.0f} {row.unit} by {row.deadline})",
-                  f"{'as of':<8} {'P(met)':>7} {'median':>9} {'q10':>9} {'q90':>9}  evidence that arrived"]
-        for r in frame[frame["target_id"] == row.id].itertuples():
-            arrived = r.evidence_arrived.replace(";", ", ") or "(the plan: no evidence yet)"
-            if r.evidence_dropped:
-                arrived += f" (replaces {r.evidence_dropped.replace(';', ', ')})"
-            score = "" if r.crps != r.crps else (f"  [vs outcome {r.outcome:,.1f}: CRPS {r.crps:,.1f}, log score "
-                                                 f"{r.log_score:.2f}, 80% band {'held' if r.band_80_held else 'missed'}]")
-            lines.append(f"{r.as_of:<8} {r.p_met:>7.1%} {level(r.median):>9} {level(r.q10):>9} {level(r.q90):>9}  "
-                         f"{arrived}{score}")
-        f = final[final["target_id"] == row.id].iloc[0]
-        if f.p_met != f.p_met:  # no probability at all: the reason instead
-            lines.append(f"final assessment (终期评估) as of {params.as_of_month}: {f.verdict} ({f.verdict_en}): {f.reason}")
-        elif not deadline_passed(params, row.deadline):
-            lines.append(f"deadline ahead (期限未到) as of {params.as_of_month}: P(met by {row.deadline}) {f.p_met:.1%}; "
-                         f"the final assessment waits for the figures of {row.deadline}")
-        else:
-            lines.append(f"final assessment (终期评估) as of {params.as_of_month}: P(met) {f.p_met:.1%} ± {f.p_se:.1%} -> "
-                         f"{f.verdict} ({f.verdict_en}); reading 突破 as below the next round figure: P(met) "
-                         f"{f.p_met_round:.1%} ± {f.p_se_round:.1%}")
-            lines += [f"  {zh}\n  {en}" for zh, en in robust_words(f.to_dict())]
-    others = final[~final["target_id"].isin(levels["id"])]
-    if len(others):
-        counts = others.groupby("verdict", sort=False).size()
-        lines += ["", f"other targets ({len(others)}): " + ", ".join(f"{n} {v}" for v, n in counts.items())
-                  + (f" ({others['reason'].iloc[0]})" if others["reason"].nunique() == 1 else "")]
-    if written:
-        lines += ["", "wrote " + ", ".join(str(p) for p in written)]
-    return "\n".join(lines)

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from dgforecast.core.config import find_project
 from dgforecast.core.errors import ParamsError
-from dgforecast.core.fileio import locked, write_text_atomic
+from dgforecast.core.fileio import locked, naming, write_text_atomic
 from dgforecast.core.kinds import kind_of
 from dgforecast.core.yamlfile import did_you_mean
 from dgforecast.judge.count_targets import judge_counts
@@ -124,7 +124,9 @@ def _record(paths, target_id, year, count, source, note, published) -> str:
               "note": note.strip(), "published": month}
     candidate = _appended(text, values)
     with tempfile.TemporaryDirectory() as scratch:  # the whole new file must pass before it replaces the old
-        Path(scratch, PROGRESS_FILE).write_text(candidate, encoding="utf-8")
+        copy = Path(scratch, PROGRESS_FILE)
+        with naming(path, instead_of=[copy]):  # a full disk (of the temporary folder too) names the file
+            copy.write_text(candidate, encoding="utf-8")
         progress = load_progress(scratch, targets)
     write_text_atomic(path, candidate)
     return f"added to {path}: {target_id}, {int(year)}: {int(count)}, published {month} ({source.strip()})\n" + \

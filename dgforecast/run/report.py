@@ -43,7 +43,9 @@ from dgforecast.core.fileio import (
 from dgforecast.core.yamlfile import did_you_mean
 from dgforecast.judge.assess import REPORT_COLUMNS
 from dgforecast.plan.data import load_targets
+from dgforecast.plan.evidence import EVIDENCE_FILE
 from dgforecast.plan.params import headline_scenario, parse_overrides, resolve_scenario, scenario_names
+from dgforecast.plan.plan_file import load_plan
 from dgforecast.present.facts import fact_tables, report_facts
 from dgforecast.present.index_page import index_html, parameters_table_html
 from dgforecast.present.memo import write_memo
@@ -53,7 +55,9 @@ from dgforecast.run.pipeline import load_inputs
 from dgforecast.run.provenance import data_hashes, manifest
 from dgforecast.run.report_folders import (
     SNAPSHOT,
+    check_outside_data,
     check_replaceable,
+    check_report_room,
     check_reports_folder,
     folder_state,
     make_readable,
@@ -62,6 +66,7 @@ from dgforecast.run.report_folders import (
 )
 from dgforecast.run.report_jobs import report_jobs
 from dgforecast.run.sweep.results import check_heat_map_file
+from dgforecast.run.unit_slips import judge_unit_slips
 
 log = logging.getLogger(__name__)
 
@@ -77,6 +82,7 @@ class ReportResult:
     latest: Path | None = None
     failures: list = field(default_factory=list)
     note: str = ""            # what was kept instead of being replaced (``--out`` over a complete report)
+    warnings: list = field(default_factory=list)  # evidence rows read with a warning (``unit_slips``)
 
     @property
     def ok(self) -> bool:
@@ -151,6 +157,7 @@ class ReportRequest:
     parent: Path              # the folder the report is placed in
     targets: pd.DataFrame     # the target registry (``data.load_targets``)
     sweep_file: Path | None   # the checked sweep results file of the heat map; None: no heat map
+    warnings: list = field(default_factory=list)  # evidence rows read with a warning (``unit_slips``)
 
 
 def check_request(project, scenarios, out, overrides, sweep_file) -> ReportRequest:
@@ -172,14 +179,18 @@ def check_request(project, scenarios, out, overrides, sweep_file) -> ReportReque
         check_replaceable(out, paths.root, paths.reports)
     parent = paths.reports if out is None else out.parent
     refuse_raw(parent, paths.raw, "", "point the reports folder elsewhere or remove the link")
+    check_outside_data(parent if out is None else out, paths.root, "" if out is None else "--out")
     check_reports_folder(parent, latest=out is None)
+    check_report_room(parent, paths)
     for name in names:
         safe_child(parent / "report" / "scenarios", name)
     preflight(params, paths.root)
+    inputs, evidence = load_inputs(paths.root), paths.raw / EVIDENCE_FILE  # a growth of 0.085 meant as 8.5 %
+    slips = {s.note: s for name in names for s in judge_unit_slips(params[name], inputs, evidence)}
     targets = load_targets(paths.raw)
     if sweep_file is not None:
         sweep_file = check_heat_map_file(sweep_file, set(targets["id"]))
-    return ReportRequest(paths, read, names, params, overrides, out, parent, targets, sweep_file)
+    return ReportRequest(paths, read, names, params, overrides, out, parent, targets, sweep_file, list(slips))
 
 
 # ---------------------------------------------------------------- the scenarios' summaries
@@ -230,8 +241,9 @@ def write_pages(staging, request, runs, snapshot) -> pd.DataFrame:
     write_csv_atomic(summary, staging / "summary.csv")
     write_excel_atomic(summary_sheets(summary, request.targets), staging / "summary.xlsx", SUMMARY_FORMATS)
     created = dt.datetime.now().strftime("%Y-%m-%d %H:%M")
-    labels = {n: (p.label_zh, p.label_en, assumptions_text(p)) for n, p in request.params.items()}
-    facts = report_facts(request.params, load_inputs(snapshot.root), snapshot.params_file.read_text(encoding="utf-8"),
+    inputs = load_inputs(snapshot.root)
+    labels = {n: (p.label_zh, p.label_en, assumptions_text(p, inputs["plan"])) for n, p in request.params.items()}
+    facts = report_facts(request.params, inputs, snapshot.params_file.read_text(encoding="utf-8"),
                          headline_scenario(snapshot.params_file, request.names))
     for name, table in fact_tables(facts).items():
         write_csv_atomic(table, staging / name)
@@ -284,14 +296,25 @@ def build_report(project=None, scenarios=None, out=None, workers=None, show_code
         folder, latest, note = place_report(staging, paths.reports, out, before, not failures)
     except OSError as exc:  # a full disk, a folder made read-only meanwhile
         what = f" (writing {Path(exc.filename).name})" if exc.filename else ""
-        raise DgforecastError(f"{out or paths.reports}: {exc.strerror or exc}{what}; the report was not written "
+        raise DgforecastError(f"{out or paths.reports}: {os_error_text(exc)}{what}; the report was not written "
                               "and earlier reports are as they were") from None
     finally:
         if staging.exists():
             shutil.rmtree(staging, ignore_errors=True)
     if note:
         log.warning("%s", note)
-    return ReportResult(folder, runs, summary, seconds, latest=latest, failures=failures, note=note)
+    return ReportResult(folder, runs, summary, seconds, latest=latest, failures=failures, note=note,
+                        warnings=request.warnings)
+
+
+def os_error_text(exc: OSError, most=200) -> str:
+    """What went wrong, in a few words: a copy of a folder (``shutil.Error``) lists every file it failed on."""
+    if isinstance(exc, shutil.Error) and exc.args and isinstance(exc.args[0], list) and exc.args[0]:
+        failures = exc.args[0]
+        text = f"{failures[0][-1]}" + (f" (and {len(failures) - 1} more files)" if len(failures) > 1 else "")
+    else:
+        text = exc.strerror or str(exc)
+    return text if len(text) <= most else text[:most - 1] + "…"
 
 
 def run_scenario(scenario, overrides=None, out=None, project=None, show_code=False) -> tuple:
@@ -322,7 +345,8 @@ def run_scenario(scenario, overrides=None, out=None, project=None, show_code=Fal
         raise ParamsError(f"--out {folder}: is a file; give a folder for the run")
     safe_child(folder, scenario)
     folder.mkdir(parents=True, exist_ok=True)
-    job = scenario_job(params, paths.root, folder.resolve(), scenario, parameters_table_html(params), show_code)
+    job = scenario_job(params, paths.root, folder.resolve(), scenario,
+                       parameters_table_html(params, plan=load_plan(paths.raw)), show_code)
     check_sources([job])
     run = run_job(job)
     make_readable(job.folder)
@@ -353,6 +377,7 @@ def describe_report(scenarios="all", items=None, out=None, workers=None, show_co
              f"time:    {result.seconds:.1f} s for {len(result.runs)} notebooks"]
     if result.note:
         lines.append(f"note:    {result.note}")
+    lines += [f"note:    {warning}" for warning in result.warnings]
     if not result.ok:
         lines += [f"FAILED:  {name}: {result.runs[name].failure}" for name in result.failures]
         return "\n".join(lines), 1

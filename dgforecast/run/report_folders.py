@@ -85,6 +85,57 @@ def check_reports_folder(reports: Path, latest=True):
                           "keeps it a link to the newest complete report: move it away")
 
 
+#: A report's room on disk is its snapshot of params.yaml and data/ and this many times the last complete
+#: report in the reports folder: a margin for more scenarios, longer tables, the kernels' own files.
+REPORT_MARGIN = 2
+#: Before the first report, the size of the shipped workbook's report (four scenarios, measured 2026-12-06:
+#: 5,953,788 bytes) stands for the last one.
+REPORT_FIRST = 5_953_788
+
+
+def folder_bytes(folder: Path) -> int:
+    """The bytes of the files under ``folder`` (links not followed; 0 when it does not exist)."""
+    folder = Path(folder)
+    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file() and not p.is_symlink())
+
+
+def check_report_room(parent: Path, paths: ProjectPaths):
+    """Refuse, before any kernel starts, a report whose disk has less room than ``REPORT_MARGIN`` times the
+    last complete report (``reports/latest``; ``REPORT_FIRST`` before the first) and its snapshot of the
+    workbook: a full disk would otherwise fail notebook after notebook.
+
+    Raises
+    ------
+    ParamsError
+        Naming the folder, the space free and the space needed.
+    """
+    from dgforecast.core.limits import check_disk
+
+    latest = paths.reports / "latest"
+    last = folder_bytes(latest.resolve()) if latest.is_symlink() and latest.exists() else 0
+    snapshot = folder_bytes(paths.root / "data") + paths.params_file.stat().st_size
+    needed = snapshot + REPORT_MARGIN * (last or REPORT_FIRST)
+    check_disk(parent, needed, f"a report ({REPORT_MARGIN} times the last one, and its copy of the workbook)",
+               "free some space, or give --out a folder on another disk")
+
+
+def check_outside_data(folder: Path, project_root: Path, option=""):
+    """Refuse a report folder in the workbook's data/ (a link ``reports -> data`` included): a run copies
+    data/ into its staging folder (``snapshot_workbook``), which would then copy itself without end.
+
+    Raises
+    ------
+    ParamsError
+        One line naming the folder, where it leads and what to do.
+    """
+    data, target = (Path(project_root) / "data").resolve(), Path(folder).resolve()
+    if target == data or data in target.parents:
+        shown = f"{option} {folder}" if option else str(folder)
+        link = "" if target == Path(os.path.abspath(folder)) else f" (a link to {target})"
+        raise ParamsError(f"{shown}: lies in the workbook's data/{link}, which every report copies as its "
+                          "snapshot, so the report would copy itself; point it at a folder outside data/")
+
+
 def check_replaceable(folder: Path, project_root: Path, reports: Path | None = None):
     """Refuse an output folder whose replacement would lose anything but an earlier report.
 

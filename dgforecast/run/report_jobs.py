@@ -74,7 +74,7 @@ def report_jobs(paths, names, params, overrides, folder, show_code, sweep_file=N
     shared = notebook_parameters(params[first], root)
 
     def opening_of(name):
-        return parameters_table_html(params[name], evidence_line(params[name], evidence))
+        return parameters_table_html(params[name], evidence_line(params[name], evidence), inputs["plan"])
 
     opening = opening_of(first)
     static = {"interactive": False}

@@ -23,7 +23,7 @@ def parser():
 def test_each_command_is_added_once_in_the_order_help_lists_them(parser):
     names = [add.__name__.removeprefix("add_").replace("_", "-") for add in COMMANDS]
     assert names == ["new-plan", "data", "targets", "params", "assess", "track", "progress", "run", "report", "sweep",
-                     "forecast", "fit"]
+                     "forecast", "fit", "portfolio"]
     assert sorted(n for n in dir(commands) if n.startswith("add_")) == sorted(a.__name__ for a in COMMANDS)
 
 
@@ -33,7 +33,8 @@ def test_each_command_calls_its_own_cmd(parser):
         argv = {"new_plan": ["new-plan", "x"], "params": ["params", "base"], "assess": ["assess", "base"],
                 "track": ["track", "base"], "run": ["run", "base"], "fit": ["fit", "DG_GDP"],
                 "progress": ["progress", "t", "--year", "2023", "--count", "3", "--source", "x"],
-                "forecast": ["forecast", "--input", "s.csv", "--horizon", "2"]}.get(name, [name])
+                "forecast": ["forecast", "--input", "s.csv", "--horizon", "2"],
+                "portfolio": ["portfolio", "one"]}.get(name, [name])
         assert parser.parse_args(argv).func is getattr(commands, f"cmd_{name}")
 
 
@@ -95,7 +96,7 @@ def test_targets_prints_every_target_as_json(shipped, capsys):
 def test_new_plan_writes_a_folder_and_says_what_to_do_next(tmp_path, capsys):
     folder = tmp_path / "robots"
     assert cmd_new_plan(argparse.Namespace(folder=str(folder), title="机器人", title_en=None, base_year=2024,
-                                           plan_month=None)) == 0
+                                           plan_month=None, project=None)) == 0
     said = capsys.readouterr().out
     assert said.startswith(f"wrote a new plan folder {folder} (7 files: README.md, data/raw/evidence.csv")
     assert (folder / "params.yaml").is_file() and (folder / "data" / "raw" / "plan.yaml").is_file()

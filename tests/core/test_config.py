@@ -1,6 +1,8 @@
 """Where the workbook is: found from the current folder upward, as git finds its repository."""
 
 import fnmatch
+import shutil
+from pathlib import Path
 
 import pytest
 
@@ -13,8 +15,10 @@ from dgforecast.core.config import (
     ProjectPaths,
     find_project,
     is_project_root,
+    shipped_notebooks,
 )
 from dgforecast.core.errors import ProjectNotFound
+from tests.conftest import REPO
 
 
 def _workbook(folder):
@@ -35,21 +39,6 @@ def test_the_paths_of_a_workbook(tmp_path):
     paths = ProjectPaths(tmp_path)
     assert (paths.raw, paths.processed, paths.reports, paths.params_file) == (
         tmp_path / "data" / "raw", tmp_path / "data" / "processed", tmp_path / "reports", tmp_path / "params.yaml")
-
-
-def test_a_plan_folder_without_notebooks_runs_those_of_the_nearest_folder_above(tmp_path):
-    (tmp_path / "notebooks").mkdir()
-    plan = _workbook(tmp_path / "plans" / "robots")
-    assert ProjectPaths(plan).notebooks == tmp_path / "notebooks"
-    (plan / "notebooks").mkdir()
-    assert ProjectPaths(plan).notebooks == plan / "notebooks"  # its own, once it has them
-
-
-def test_with_no_notebooks_anywhere_above_the_workbooks_own_folder_is_named(tmp_path):
-    plan = _workbook(tmp_path / "wb")
-    if any((folder / "notebooks").is_dir() for folder in tmp_path.resolve().parents):
-        pytest.skip("a folder above the temporary folder has notebooks/")
-    assert ProjectPaths(plan).notebooks == plan / "notebooks"
 
 
 def test_the_workbook_is_found_from_a_folder_inside_it(tmp_path, monkeypatch):
@@ -90,3 +79,29 @@ def test_the_notebooks_the_report_names_are_numbered_and_distinct():
     named = [SCENARIO_NOTEBOOK, ACROSS_NOTEBOOK, SWEEP_NOTEBOOK, TRACKING_NOTEBOOK]
     assert all(fnmatch.fnmatch(n, NUMBERED_NOTEBOOKS) for n in named)
     assert [n[:2] for n in named] == ["03", "04", "05", "06"]
+
+
+# ---------------------------------------------------------------- which notebooks a plan folder runs
+def test_a_plan_folder_with_notebooks_of_its_own_runs_them(tmp_path):
+    (tmp_path / "plan" / "notebooks").mkdir(parents=True)
+    (tmp_path / "notebooks").mkdir()
+    shutil.copy(REPO / "notebooks" / SCENARIO_NOTEBOOK, tmp_path / "notebooks")
+    assert ProjectPaths(tmp_path / "plan").notebooks == tmp_path / "plan" / "notebooks"
+
+
+def test_a_plan_folder_under_a_workbook_runs_the_workbooks_notebooks(tmp_path):
+    plan = tmp_path / "workbook" / "plans" / "one"
+    plan.mkdir(parents=True)
+    (tmp_path / "workbook" / "notebooks").mkdir()
+    shutil.copy(REPO / "notebooks" / SCENARIO_NOTEBOOK, tmp_path / "workbook" / "notebooks")
+    (tmp_path / "notebooks").mkdir()  # a folder of someone's own notebooks further up is not the workbook's
+    assert ProjectPaths(plan).notebooks == (tmp_path / "workbook" / "notebooks").resolve()
+
+
+def test_a_plan_folder_anywhere_runs_the_notebooks_the_package_ships(tmp_path):
+    (tmp_path / "notebooks").mkdir()  # holds no scenario notebook: not the workbook's
+    found = ProjectPaths(tmp_path / "plan").notebooks
+    assert found == shipped_notebooks() and (found / SCENARIO_NOTEBOOK).is_file()
+    # from this checkout (an editable install) the package's copy is the repository's notebooks/ itself
+    assert found.resolve() == (REPO / "notebooks").resolve() or found.parent.name == "dgforecast"
+    assert isinstance(found, Path)

@@ -12,7 +12,7 @@ GIB = 1 << 30
 
 
 @pytest.mark.parametrize("nbytes, text", [
-    (0, "0 MiB"),
+    (0, "0 KiB"),                 # below a MiB reads in KiB (a nearly full disk)
     (512 << 20, "512 MiB"),
     (GIB - 1, "1,024 MiB"),       # just under a GiB still reads in MiB (1023.99... rounds up)
     (GIB, "1.0 GiB"),

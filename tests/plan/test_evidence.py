@@ -148,13 +148,18 @@ def test_bad_value_is_refused(tmp_path, changes, expected):
 
 
 @pytest.mark.parametrize("value, note", [
-    ("0.085", "line 2, column value: growth 0.085 read as 0.085 % (write 8.5 for 8.5 %)"),
+    ("0.085", "line 2, column value: growth 0.085 read as 0.085 % (write 8.5 for 8.5 %, or quote 0.085% in "
+              "source_phrase if it is meant)"),
     ("85", "line 2, column value: growth 85 % is faster than the 50 % a year the level check allows; check it is "
            "not 8.5"),
 ])
 def test_a_growth_that_looks_mistyped_gets_a_note_naming_the_row(tmp_path, caplog, value, note):
+    from dgforecast.plan.plausibility import warn_unit_slips
+
     path = write(tmp_path, row(value=value))
-    assert len(load_evidence(path, PLAN, today=TODAY)) == 1  # kept: slow or fast growth happens
+    frame = load_evidence(path, PLAN, today=TODAY)
+    assert len(frame) == 1  # kept: slow or fast growth happens (0.085: refused where it moves a verdict)
+    warn_unit_slips(path, frame)  # what dgforecast data says of a growth under 1 %
     assert f"{path}: {note}" in caplog.text
 
 

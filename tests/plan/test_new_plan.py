@@ -54,7 +54,10 @@ def test_a_new_plan_passes_data_and_params_and_says_it_has_no_targets_yet(folder
     assert main(["--project", str(folder), "params", "base"]) == 0
     captured = capsys.readouterr()
     assert yaml.safe_load(captured.out)["growth"] == 0.05
-    assert captured.err == ""  # every number of params.yaml says why: no note
+    # every other number says why; growth and volatility are new-plan's placeholders, and say so
+    notes = captured.err.splitlines()
+    assert [n.split(": ")[2] for n in notes] == ["params.yaml line 20", "params.yaml line 22"], notes
+    assert "defaults.growth is a placeholder (占位)" in notes[0] and "defaults.volatility is a placeholder" in notes[1]
 
 
 def test_the_defaults_are_a_plan_written_this_month_on_last_years_figures(tmp_path, capsys):
@@ -104,7 +107,11 @@ def test_params_yaml_shows_the_schemas_defaults(folder):
     assert defaults["evidence"] == EvidenceParams().model_dump()
     assert defaults["status_thresholds"] == StatusThresholds().model_dump()
     assert defaults["verdict_thresholds"] == VerdictThresholds().model_dump()
-    assert missing_reasons(folder / "params.yaml") == []
+    assert [note.split(": ", 1)[1] for note in missing_reasons(folder / "params.yaml")] == [
+        "defaults.growth is a placeholder (占位): give the plan's own value and its reason; no probability rests on "
+        "it until then",
+        "defaults.volatility is a placeholder (占位): give the plan's own value and its reason; no probability rests "
+        "on it until then"]  # every other number says why
 
 
 def test_every_template_placeholder_is_filled():
@@ -200,7 +207,12 @@ def test_the_readmes_worked_rows_pasted_in_give_an_assessment(folder, capsys):
     assert all(len(next(csv.reader(io.StringIO(line)))) == len(header.split(","))
                for header, lines in rows.items() for line in lines)
     capsys.readouterr()
-    assert main(["--project", str(folder), "assess", "base", "--as-of", "2026-11"]) == 0
+    # growth and volatility are still new-plan's placeholders: nothing may rest on them
+    assert main(["--project", str(folder), "assess", "base", "--as-of", "2026-11"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "defaults.growth = 0.05 is a placeholder (占位)" in err and "-p growth=VALUE" in err
+    assert main(["--project", str(folder), "assess", "base", "--as-of", "2026-11", "-p", "growth=0.05",
+                 "-p", "volatility=0.1"]) == 0
     out = capsys.readouterr().out
     assert "evidence used: example_output_2025_ytd06" in out
     assert re.search(r"^example_output_2029 +\d+\.\d%", out, flags=re.M), out

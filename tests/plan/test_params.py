@@ -293,3 +293,34 @@ def test_params_file_not_in_utf8_is_refused(workbook, capsys):
 def test_resolve_scenario_raises_params_error_for_unknown_scenario():
     with pytest.raises(ParamsError, match="did you mean 'shock'"):
         resolve_scenario(PARAMS, "shok")
+
+
+# ---------------------------------------------------------------- as_of: from the plan's month to this one
+def test_as_of_is_allowed_from_the_plans_month_to_this_one():
+    import datetime as dt
+
+    from dgforecast.plan.params import check_as_of
+
+    today = dt.date(2026, 12, 6)
+    for month in ("2022-01", "2024-06", "2026-12", "today"):
+        check_as_of(month, "2022-01", "--as-of", today=today)
+    with pytest.raises(ParamsError) as before:
+        check_as_of("2021-12", "2022-01", "--as-of", today=today)
+    assert str(before.value) == ("--as-of 2021-12: before the plan was written (plan.yaml plan_month 2022-01); "
+                                 "give a month from 2022-01 to 2026-12")
+    with pytest.raises(ParamsError) as after:
+        check_as_of("2027-01", "2022-01", "--as-of", today=today)
+    assert str(after.value) == "--as-of 2027-01: in the future (this month is 2026-12); give a month from 2022-01 to 2026-12"
+
+
+@pytest.mark.parametrize("overrides, where", [({"as_of": "1999-01"}, "-p as_of = 1999-01: before the plan"),
+                                              ({}, "defaults.as_of = 2031-01: in the future")])
+def test_an_as_of_outside_the_plans_months_in_params_or_p_names_where_it_was_set(workbook, overrides, where):
+    path = workbook / "params.yaml"
+    text = path.read_text(encoding="utf-8")
+    assert text.count("\ndefaults:\n") == 1
+    path.write_text(text.replace("\ndefaults:\n", "\ndefaults:\n  as_of: 2031-01   # a slip of the test\n"),
+                    encoding="utf-8")
+    with pytest.raises(ParamsError) as caught:
+        resolve_scenario(path, "base", overrides)
+    assert where in str(caught.value) and "give a month from 2022-01 to " in str(caught.value)

@@ -135,8 +135,12 @@ def test_page_titles_and_language_are_documents(page):
       "precision": "round"},
      "2022年集群总产值约5,000亿元（整数表述）", "the cluster's gross output, 2022: about 5,000 亿元 (a round statement)"),
     ({"measure": "cluster_output", "year": 2025, "period": "year", "kind": "at_least", "value": 5000.0, "unit": "亿元",
-      "precision": "round"},
+      "precision": "round", "source_phrase": "电气机械及设备制造业产值突破5000亿元"},
      "2025年集群总产值突破5,000亿元", "the cluster's gross output, 2025: more than 5,000 亿元"),
+    # a bound says the word its own phrase says: 超过, never a 突破 the source did not write
+    ({"measure": "cluster_output", "year": 2024, "period": "year", "kind": "at_least", "value": 4000.0, "unit": "亿元",
+      "precision": "round", "source_phrase": "产值超过4000亿元"},
+     "2024年集群总产值超过4,000亿元", "the cluster's gross output, 2024: more than 4,000 亿元"),
     ({"measure": "city_revenue", "year": 2024, "period": "year", "kind": "level", "value": 27691.5, "unit": "亿元",
       "precision": "exact"},
      "2024年全市规上工业营业收入27,691.5亿元", "the city's industrial operating revenue, 2024: 27,691.5 亿元"),

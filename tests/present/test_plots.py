@@ -216,7 +216,7 @@ def test_the_round_reading_closes_a_round_bound_at_the_next_round_figure(evidenc
     # 突破5000 read as 5000-6000; an upper bound 6000 mirrored: 5000-6000
     assert marks.loc["out_2023_at_least", ["mark", "low", "high"]].tolist() == ["round_reading", 5000.0, 6000.0]
     assert marks.loc["rev_2024_at_most", ["mark", "low", "high"]].tolist() == ["round_reading", 5000.0, 6000.0]
-    assert "突破、不到下一整数关口" in marks.loc["out_2023_at_least", "label"]
+    assert "下限、不到下一整数关口" in marks.loc["out_2023_at_least", "label"]
     assert "round reading" in marks.loc["rev_2024_at_most", "label"]
     # an exact bound has no next round figure: it stays an arrow under either reading
     assert marks.loc["rev_2024_at_least", ["mark", "low", "high"]].tolist() == ["at_least", 5321.5, float("inf")]
@@ -227,7 +227,7 @@ def test_output_rows_on_a_revenue_chart_say_they_are_output_not_revenue(evidence
     assert on_revenue.loc["out_2022", "measure"] == "cluster_output"
     assert on_revenue.loc["out_2022", "value"] == 5000.0  # kept apart: not converted by any ratio
     assert on_revenue.loc["out_2022", "label"] == "总产值（非营业收入）约数（达到）及取整范围 output (not revenue), round figure ± rounding"
-    assert on_revenue.loc["out_2023_at_least", "label"] == "总产值（非营业收入）下限（突破）output (not revenue), lower bound"
+    assert on_revenue.loc["out_2023_at_least", "label"] == "总产值（非营业收入）下限 output (not revenue), lower bound"
     assert on_revenue.loc["rev_2022", "label"] == "营业收入公布值 published revenue"
     on_output = _marks_by_id(evidence, "cluster_output")
     assert on_output.loc["out_2022", "label"] == "总产值约数（达到）及取整范围 output, round figure ± rounding"
@@ -290,7 +290,7 @@ def test_fan_chart_legend_holds_each_kind_of_mark_once_in_chinese_and_english(ev
                        evidence_marks(evidence, "cluster_revenue", names=SHORT),
                        evidence_marks(evidence.assign(year=evidence["year"] + 1), "cluster_revenue", "round", SHORT)],
                       ignore_index=True)
-    fig = plots.fan_chart(_fan(), threshold=5400, base=(2021, 4621.25), marks=marks)
+    fig = plots.fan_chart(_fan(), threshold=5400, base=(2021, 4621.25), marks=marks, unit="亿元")
     ax = fig.axes[0]
     fan_legend, marks_legend = [c for c in ax.get_children() if isinstance(c, Legend)]
     assert marks_legend is ax.get_legend() and marks_legend.get_title().get_text() == "所见 what was seen"
@@ -298,10 +298,10 @@ def test_fan_chart_legend_holds_each_kind_of_mark_once_in_chinese_and_english(ev
     expected = ["推算 derived: 规划基数 × 假定比率 plan baseline × assumed ratio",
                 "营业收入公布值 published revenue",
                 "总产值（非营业收入）约数（达到）及取整范围 output (not revenue), round figure ± rounding",
-                "总产值（非营业收入）下限（突破）output (not revenue), lower bound",
+                "总产值（非营业收入）下限 output (not revenue), lower bound",
                 "营业收入上限 revenue, upper bound",
-                "营业收入下限（突破）revenue, lower bound",
-                "总产值（非营业收入）突破、不到下一整数关口 output (not revenue), round reading: below next round figure",
+                "营业收入下限 revenue, lower bound",
+                "总产值（非营业收入）下限、不到下一整数关口 output (not revenue), round reading: below next round figure",
                 "营业收入上限、高于低一档整数关口 revenue, round reading: above the round figure below"]
     assert [t for t in legend if t in expected] == expected  # each kind once, after the fan's own entries
     assert legend[:6] == ["10%–90%", "20%–80%", "30%–70%", "40%–60%", "中位数 median", "目标 target 5,400 亿元"]

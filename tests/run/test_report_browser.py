@@ -12,42 +12,17 @@ index.html that works).
 """
 
 import os
-import shutil
 from pathlib import Path
 
 import pytest
+
+from tests.run.headless import A4_PRINT_WIDTH, WIDE_ELEMENTS, WIDTH, chromium_or_skip
 
 #: Headless Chromium (and the session's real report, whose notebooks it opens).
 pytestmark = [pytest.mark.browser, pytest.mark.notebooks]
 
 #: The report's title: the plan's (data/raw/plan.yaml of the workbook the report is built from).
 REPORT_TITLE_ZH = "东莞市高端装备制造业集群行动计划"
-
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-DRIVER = shutil.which("chromedriver")
-#: The browser sees no network: every host name fails to resolve, and any proxy use goes to a closed port.
-OFFLINE = ["--host-resolver-rules=MAP * ~NOTFOUND", "--proxy-server=127.0.0.1:9"]
-WIDTH = 1280
-#: An A4 page less the print margins (210 mm - 2 x 14 mm) in CSS pixels (96 per inch).
-A4_PRINT_WIDTH = round((210 - 2 * 14) / 25.4 * 96)
-
-
-def _browser_or_skip():
-    if not CHROMIUM or not DRIVER:
-        pytest.skip("headless Chromium is not installed (apt-get install chromium chromium-driver; .ci/run does it)")
-    try:
-        from selenium import webdriver
-        from selenium.webdriver.chrome.service import Service
-    except ImportError:
-        pytest.skip("selenium is not installed (pip install -e '.[test]')")
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--hide-scrollbars",
-                 f"--window-size={WIDTH},900", *OFFLINE]:
-        options.add_argument(flag)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    return webdriver.Chrome(service=Service(DRIVER), options=options)
-
 
 #: Every page of the report (conftest.built_report); a page added to the report is added here, and so checked.
 NOTEBOOK_PAGES = ["01_plan_baselines.html", "02_history_and_models.html", "04_targets_across_scenarios.html",
@@ -65,7 +40,7 @@ def built(built_report):
 
 @pytest.fixture(scope="module")
 def browser(built):
-    driver = _browser_or_skip()
+    driver = chromium_or_skip()
     yield driver
     driver.quit()
 
@@ -139,21 +114,6 @@ def test_no_page_names_the_machine_or_asks_the_network(built):
 
 
 # ---------------------------------------------------------------- every page: its width, and a page as a document
-#: Every element drawn wider than the page, or cut off inside a scroll box: what a reader cannot see at once.
-WIDE_ELEMENTS = """
-const page = document.documentElement.clientWidth, wide = [];
-for (const el of document.body.querySelectorAll('*')) {
-  const box = el.getBoundingClientRect();
-  if (!box.width && !box.height) continue;
-  const cut = el.scrollWidth > el.clientWidth + 1 && getComputedStyle(el).overflowX !== 'visible';
-  if ((box.right > page + 1 || box.left < -1 || cut) && !wide.some(w => w.el.contains(el)))
-    wide.push({el, what: el.tagName.toLowerCase() + (el.className ? '.' + String(el.className).split(' ')[0] : ''),
-               width: Math.round(Math.max(box.width, el.scrollWidth)), text: (el.innerText || '').slice(0, 40)});
-}
-return {page, scroll: document.documentElement.scrollWidth, wide: wide.map(({el, ...w}) => w)};
-"""
-
-
 def _widths(browser, page: Path, media: str) -> dict:
     """Open ``page`` at 1280 px on screen, or at A4's printable width as printed, and measure what is too wide."""
     browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": "print" if media == "print" else ""})

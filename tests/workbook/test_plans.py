@@ -1,5 +1,5 @@
 """A plan is data: the robot plans run on the same code, a renamed variable changes nothing, and the
-package holds no fact of any plan."""
+package holds no fact of any plan; each of the four workbooks reports in its own units and words."""
 
 import ast
 import math
@@ -135,7 +135,15 @@ def test_the_robot_plans_unlinked_and_weak_rows_are_left_out_saying_why(dg_robot
     assert found["core_revenue_2025"]["evidence_used"] == [] and found["core_revenue_2025"]["status"] == "无法确认"
 
 
-@pytest.mark.parametrize("name", ["dg_robots_2023_2025", "gd_robots_2021_2025"])
+#: The plan folders under plans/, each a workbook of its own (README.md lists them with the root's).
+PLAN_NAMES = sorted(p.name for p in PLANS.iterdir() if (p / "params.yaml").is_file())
+
+
+def test_the_plans_folder_holds_the_three_robot_plans():
+    assert PLAN_NAMES == ["dg_robots_2023_2025", "dg_robots_2025_2027", "gd_robots_2021_2025"]
+
+
+@pytest.mark.parametrize("name", PLAN_NAMES)
 def test_every_plan_folder_checks_with_dgforecast_data(name, tmp_path, capsys):
     root = _copy(PLANS / name, tmp_path / name)
     assert main(["--project", str(root), "data"]) == 0
@@ -209,7 +217,7 @@ def _plan_facts(raw: Path) -> tuple[set, list]:
     import pandas as pd
 
     plan = load_plan(raw)
-    numbers = {plan.plan.base_year}
+    numbers = set()
     words = [plan.plan.title_zh, plan.plan.region_en, plan.plan.region_zh, *plan.measures,
              *(m.series for m in plan.measures.values() if m.series),
              *(m.baseline for m in plan.measures.values() if m.baseline)]
@@ -221,10 +229,12 @@ def _plan_facts(raw: Path) -> tuple[set, list]:
     baselines = pd.read_csv(raw / "plan_baselines.csv", dtype=str)
     numbers |= {float(v) for v in baselines["value"]}
     numbers |= {int(plan.plan.plan_month[:4])}
-    # small round numbers (100, 200: a count target, or a percent) are everyone's; parameter names (the
-    # ratio a plan's measure may share its name with) are the schema's
+    if len(baselines):  # the base year is the plan's when it gives figures of it (else it is the workbook's reading)
+        numbers |= {plan.plan.base_year}
+    # small round numbers (100, 200: a count target, or a percent) and round thousands (1000: a millisecond, a
+    # length) are everyone's; parameter names (the ratio a plan's measure may share its name with) are the schema's
     generic = set(FIELDS) | {m for m in plan.measures if m in FIELDS}
-    facts = {n for n in numbers if abs(n) >= 500 or (n != int(n) and abs(n) >= 1)}
+    facts = {n for n in numbers if (abs(n) >= 500 and n not in (1000, 10000)) or (n != int(n) and abs(n) >= 1)}
     return facts, [w for w in words if len(w) >= 4 and w not in generic]
 
 
@@ -265,24 +275,100 @@ def test_the_package_data_holds_no_fact_of_any_plan(raw):
     assert found == [], "plan facts in the package's files (use placeholders):\n" + "\n".join(found)
 
 
+# ---------------------------------------------------------------- the 2025-2027 plan: its deadline ahead
+@pytest.fixture(scope="module")
+def dg_next(tmp_path_factory):
+    return _copy(PLANS / "dg_robots_2025_2027", tmp_path_factory.mktemp("dgn") / "workbook")
+
+
+def test_the_2025_2027_plan_tracks_and_says_why_no_target_has_a_probability_yet(dg_next):
+    found = _assessed(dg_next)
+    assert set(found) == {"related_revenue_2027", "related_firms_2027", "champion_firms_2027"}
+    assert all(r["p_met"] is None and r["status"] == "暂无公开数字" for r in found.values())  # 2027 is ahead
+    assert "no base figure for related_revenue" in found["related_revenue_2027"]["unassessed"]
+    params = resolve_scenario(dg_next / "params.yaml", "base", {"n_sims": 200, "as_of": "2026-11"})
+    result = assess_inputs(params, load_inputs(dg_next))
+    assert result.simulation.unused == {"rel_rev_2022_at_least": (
+        "related_revenue_2027 is judged on related_revenue, but its paths have no figure to start from yet (no base "
+        "figure, no exact yearly level published)")}
+    assert result.simulation.selection.left_out.set_index("evidence_id")["reason_kind"].to_dict() == {
+        "robot_size_2024": "unlinked"}
+
+
+def test_the_2025_2027_plan_states_its_target_as_the_plan_does(dg_next):
+    from dgforecast.present.words import goal_words
+
+    targets = load_inputs(dg_next)["targets"].set_index("id")
+    assert goal_words(targets.loc["related_revenue_2027"]) == ("突破1000亿元", "more than 1,000 亿元")
+    assert goal_words(targets.loc["related_firms_2027"]) == ("达到1000家以上", "at least 1,000 家")
+
+
 # ---------------------------------------------------------------- each plan's report, on the same notebooks
-@pytest.mark.slow
-@pytest.mark.notebooks
-@pytest.mark.parametrize("name", ["dg_robots_2023_2025", "gd_robots_2021_2025"])
-def test_every_plan_builds_its_report_titled_with_that_plan(name, tmp_path):
+def _plan_report(name, base):
+    """(plan folder, report folder) of the plan ``name`` under plans/, copied under ``base`` and reported."""
     from dgforecast.run import report
 
-    root = _copy(PLANS / name, tmp_path / name)  # no notebooks/ of its own: the repository's are found above
-    shutil.copytree(REPO / "notebooks", tmp_path / "notebooks")
-    result = report.build_report(root, out=tmp_path / "report", workers=2, overrides={"n_sims": 2000},
+    root = _copy(PLANS / name, base / name)  # no notebooks/ anywhere above it: the package's are run
+    result = report.build_report(root, out=base / "report", workers=2, overrides={"n_sims": 2000},
                                  progress_stream=io.StringIO())
     assert result.ok, [str(result.runs[n].failure) for n in result.failures]
+    return root, result.folder
+
+
+@pytest.mark.slow
+@pytest.mark.notebooks
+@pytest.mark.parametrize("name", PLAN_NAMES)
+def test_every_plan_reports_titled_with_that_plan_and_in_its_own_words(name, tmp_path):
+    root, folder = _plan_report(name, tmp_path)  # one test a plan: its report is made once
     title = load_plan(root / "data" / "raw").plan.title_zh
-    index = (result.folder / "index.html").read_text(encoding="utf-8")
+    index = (folder / "index.html").read_text(encoding="utf-8")
     assert f"<h1>{title}" in index and "东莞市高端装备制造业集群" not in index.replace(title, "")
-    page = (result.folder / "scenarios" / "base.html").read_text(encoding="utf-8")
+    page = (folder / "scenarios" / "base.html").read_text(encoding="utf-8")
     assert re.search(rf"<title>[^<]* — {re.escape(title)}</title>", page)
     import docx
 
-    memo = docx.Document(str(result.folder / "memo.docx"))
+    memo = docx.Document(str(folder / "memo.docx"))
     assert memo.core_properties.subject == title
+    _check_words(root, folder)
+
+
+def _states(root) -> dict:
+    """What a plan's data states: its units (targets'), whether it says 突破 (a target's wording or a published
+    phrase) and whether it links a pair of measures (plan.yaml level_times_ratio)."""
+    inputs = load_inputs(root)
+    targets, evidence = inputs["targets"], inputs["evidence"]
+    phrases = list(evidence["source_phrase"]) if evidence is not None else []
+    return {"units": set(targets["unit"]), "linked": bool(inputs["plan"].linked_pairs()),
+            "tupo": "突破" in set(targets["wording"]) or any("突破" in str(p) for p in phrases)}
+
+
+def _check_words(root, folder):
+    """No page or memo of the report says 突破 or a link's sentence the plan does not state, and every level
+    target's table names its own unit and no other."""
+    from tests.workbook.report_text import RATIO_WORDS, pages_saying, report_texts
+
+    states, texts = _states(root), report_texts(folder)
+    if not states["tupo"]:
+        assert pages_saying(texts, "突破") == {}
+    if not states["linked"]:
+        assert pages_saying(texts, *RATIO_WORDS) == {}
+    else:
+        assert pages_saying(texts, *RATIO_WORDS)  # and a plan with a link says so
+    if "亿元" not in states["units"]:
+        assert pages_saying(texts, "亿元") == {}
+    levels = load_inputs(root)["targets"]
+    levels = levels[levels["kind"] == "level"]
+    index = (folder / "index.html").read_text(encoding="utf-8")
+    for target in levels.to_dict(orient="records"):  # the index's block of each target: its unit only
+        block = index.split(f"<h3>{target['name_zh']} ", 1)[1].split("<h3>", 1)[0].split("</table>", 1)[0]
+        others = {u for u in ("亿元", "万台", "万套", "家", "个") if u != target["unit"] and u not in target["unit"]}
+        assert target["unit"] in block and not [u for u in others if f"<small>{u}</small>" in block], target["id"]
+    memo = texts["memo.docx"]
+    for unit in {"亿元", "万台", "万套", "家", "个"}:  # one median column headed in each level target's unit
+        assert memo.count(f"中位数 median ({unit})") == int((levels["unit"] == unit).sum()), unit
+
+
+@pytest.mark.slow
+@pytest.mark.notebooks
+def test_no_page_of_the_first_workbook_says_a_word_it_does_not_state(built_report):
+    _check_words(built_report.root, built_report.folder)

@@ -9,10 +9,18 @@ from dgforecast.core.config import find_project
 from dgforecast.core.errors import ParamsError
 from dgforecast.engine.batch import engine_setup
 from dgforecast.engine.prior import simulated_years
-from dgforecast.plan.params import headline_scenario, resolve_scenario
+from dgforecast.judge.placeholders import refuse_placeholders
+from dgforecast.plan.params import changed, headline_scenario, resolve_scenario
 from dgforecast.plan.schema import FIELDS
 from dgforecast.run.pipeline import load_inputs
-from dgforecast.run.sweep.grid import check_grid_memory, check_grid_size, grid_points, parse_grid, validate_grid
+from dgforecast.run.sweep.grid import (
+    check_grid_memory,
+    check_grid_size,
+    check_measure_keys,
+    grid_points,
+    parse_grid,
+    validate_grid,
+)
 from dgforecast.run.sweep.pages import render_point_notebooks
 from dgforecast.run.sweep.results import (
     break_even_column,
@@ -71,6 +79,8 @@ def prepare_sweep(paths, scenario, specs, n_sims=None, seed=None, yes=False, as_
     setup = make_setup(load_inputs(paths.root), base, grid.get("engine"))
     if not setup.targets:
         raise ParamsError(f"{paths.raw / 'plan_targets.csv'}: no level targets; a sweep needs at least one")
+    check_measure_keys(grid, {t.path for t in setup.targets if t.path})
+    refuse_placeholders(changed(base, {k: values[0] for k, values in grid.items()}), setup.targets)
     _check_years(grid, setup)
     if "fitted" in grid.get("engine", [base.engine]):
         _check_fitted(setup)
@@ -101,7 +111,8 @@ def sweep_answer(results, setup):
 
 def _answer_lines(answer, x_key) -> list:
     # The answer as a table under one line saying how each column was found.
-    fraction = FIELDS.get(x_key.split(".")[0], {}).get("unit", "").endswith("fraction per year")
+    fraction = (FIELDS.get(x_key.split(".")[0], {}).get("unit", "").endswith("fraction per year")
+                or x_key.endswith(".growth"))
 
     def shown(value):
         if isinstance(value, str):

@@ -1,8 +1,9 @@
 """Grid syntax, grid keys against the scenario schema, and the grid's points.
 
 ``--grid KEY=START:STOP:STEP`` (stop inclusive) or ``--grid KEY=V1,V2,...``; any field of the schema
-that changes the numbers can be swept, a nested one as ``BLOCK.NAME`` and one year's growth as
-``growth_overrides.YEAR``. Everything is checked against the schema before any work starts.
+that changes the numbers can be swept, a nested one as ``BLOCK.NAME``, one year's growth as
+``growth_overrides.YEAR`` and one measure's own growth or volatility as ``by_measure.MEASURE.growth``.
+Everything is checked against the schema before any work starts.
 """
 
 import itertools
@@ -18,7 +19,7 @@ from dgforecast.core.limits import check_fits
 from dgforecast.core.yamlfile import did_you_mean, shown, yaml_value
 from dgforecast.engine.simulate import STRUCTURAL_KEYS
 from dgforecast.plan.params import changed
-from dgforecast.plan.schema import ScenarioParams
+from dgforecast.plan.schema import MeasureAssumptions, ScenarioParams
 
 #: Points a sweep may have before it needs ``--yes``.
 MAX_POINTS = 1_000_000
@@ -27,7 +28,7 @@ STOP_TOLERANCE = 1e-9
 #: Decimal places range values are rounded to, so 0.07 is 0.07 and not 0.07000000000000001.
 RANGE_DECIMALS = 12
 
-_SPEC = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*(?:\.(?:[0-9]{4}|[A-Za-z_][A-Za-z0-9_]*))?)\s*=(.*)$")
+_SPEC = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*(?:\.(?:[0-9]{4}|[A-Za-z_][A-Za-z0-9_]*)){0,2})\s*=(.*)$")
 _NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
 _INTEGER = re.compile(r"^[+-]?\d+$")
 
@@ -185,8 +186,12 @@ def grid_points(grid):
 #: Fields a grid cannot vary: names and labels change no number, ``history_series`` names data
 #: loaded once, the status cut-offs give labels and not probabilities, and a whole mapping is swept
 #: one entry at a time (``growth_overrides.YEAR``).
-NOT_SWEPT = ("scenario", "label_zh", "label_en", "history_series", "status_thresholds", "growth_overrides")
+NOT_SWEPT = ("scenario", "label_zh", "label_en", "history_series", "status_thresholds", "growth_overrides",
+             "by_measure")
 OVERRIDE_PREFIX = "growth_overrides."
+MEASURE_PREFIX = "by_measure."
+#: A measure's own assumption as a grid key: ``by_measure.MEASURE.FIELD`` (the fields of ``MeasureAssumptions``).
+MEASURE_KEY = re.compile(rf"^by_measure\.[a-z][a-z0-9_]*\.({'|'.join(MeasureAssumptions.model_fields)})$")
 #: Above this many distinct values a numeric key is checked at its smallest and largest value only
 #: (the schema's ranges are intervals).
 CHECK_EVERY_VALUE_UP_TO = 1000
@@ -205,16 +210,33 @@ def sweepable_keys(schema=ScenarioParams) -> list[str]:
     return keys
 
 
+#: The keys of mappings a grid sweeps one entry at a time, as a message names them.
+ENTRY_KEYS = ("growth_overrides.YEAR", *(f"by_measure.MEASURE.{f}" for f in MeasureAssumptions.model_fields))
+
+
 def _check_key(key, schema=ScenarioParams):
     keys = sweepable_keys(schema)
-    if key in keys or (key.startswith(OVERRIDE_PREFIX) and key[len(OVERRIDE_PREFIX):].isdigit()):
+    if (key in keys or (key.startswith(OVERRIDE_PREFIX) and key[len(OVERRIDE_PREFIX):].isdigit())
+            or ("by_measure" in schema.model_fields and MEASURE_KEY.fullmatch(key))):
         return
     if key in schema.model_fields:
         raise ParamsError(f"--grid {key}: cannot be swept (it does not change the numbers, or is a whole "
-                          f"mapping); sweep one of {', '.join(keys)} or growth_overrides.YEAR")
-    guess = did_you_mean(key, [*keys, "growth_overrides.YEAR"])
-    hint = f"did you mean {guess!r}?" if guess else f"use one of {', '.join(keys)}"
+                          f"mapping); sweep one of {', '.join(keys)} or {', '.join(ENTRY_KEYS)}")
+    guess = did_you_mean(key, [*keys, *ENTRY_KEYS])
+    hint = f"did you mean {guess!r}?" if guess else f"use one of {', '.join(keys)} or {', '.join(ENTRY_KEYS)}"
     raise ParamsError(f"--grid {key}: unknown parameter; {hint}")
+
+
+def check_measure_keys(grid, paths) -> None:
+    """Refuse a ``by_measure.MEASURE.…`` grid key whose measure no level target grows on (``paths``: the path
+    measures of the plan's level targets), naming the ones that do."""
+    for key in grid:
+        if key.startswith(MEASURE_PREFIX):
+            measure = key.split(".")[1]
+            if measure not in paths:
+                guess = did_you_mean(measure, sorted(paths))
+                hint = f"did you mean {guess!r}?" if guess else f"use one of {', '.join(sorted(paths)) or '(none)'}"
+                raise ParamsError(f"--grid {key}: no level target grows on the paths of {measure}; {hint}")
 
 
 def _values_to_check(values) -> list:

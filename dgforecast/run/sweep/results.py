@@ -11,7 +11,7 @@ import pandas as pd
 
 from dgforecast.core.errors import DataError, ParamsError
 from dgforecast.core.fileio import atomic_path, refuse_raw, write_csv_atomic
-from dgforecast.plan.schema import FIELDS
+from dgforecast.plan.schema import FIELDS, MEASURE_FIELDS
 
 OUTPUT_FORMATS = (".csv", ".parquet")
 
@@ -62,6 +62,10 @@ def axis_label(key) -> str:
     if key.startswith("growth_overrides."):
         year = key.split(".", 1)[1]
         return f"{year}年增长率 growth in {year} (fraction per year)"
+    if key.startswith("by_measure."):  # one measure's own growth or volatility
+        _, measure, name = key.split(".")
+        entry = MEASURE_FIELDS.get(name, {})
+        return f"{measure}: {entry.get('label_zh', name)} {entry.get('label_en', '')} ({entry.get('unit', '')})"
     entry = FIELDS.get(key, {})
     return f"{entry.get('label_zh', key)} {entry.get('label_en', '')} ({entry.get('unit', '')})"
 
