@@ -22,7 +22,7 @@ from dgforecast.engine.condition import GAP, LOG_RATIO, measurement
 from dgforecast.engine.links import draw_scales, uncertain_scales, variance_parts
 from dgforecast.engine.posterior import error_covariance, marginal_log_likelihood, path_posteriors
 from dgforecast.engine.weights import normalise, resample
-from dgforecast.plan.schema import LINK_SCALES
+from dgforecast.plan.link_schema import LINK_SCALES
 
 #: Candidates of the spreads drawn from their prior for every path kept (sampling-importance-resampling).
 OVERSAMPLE = 4

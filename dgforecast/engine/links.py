@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from dgforecast.plan.schema import LINK_LOCATIONS, LINK_SCALES
+from dgforecast.plan.link_schema import LINK_LOCATIONS, LINK_SCALES
 
 
 def link_value(params, name) -> float:

@@ -72,6 +72,7 @@ ROBUST_FIELDS = ["verdict_central", "why", "worst_case", "worst_end", "worst_val
                  "p_met_plan", "p_se_plan", "moved"]
 FINAL_COLUMNS = ["target_id", "name_zh", "kind", "threshold", "deadline", "p_met", "p_se", "n_sims", "verdict",
                  "verdict_en", "at_cut", "decided_by", "reason", "evidence_used", "p_met_round", "p_se_round",
+                 "n_sims_round",
                  "verdict_round", "verdict_round_en", "at_cut_round", *ROBUST_FIELDS, "achieved", "years_entered",
                  "years_missing"]
 
@@ -99,8 +100,8 @@ def final_assessment(params, inputs) -> pd.DataFrame:
         verdict_round_en, at_cut_round (NaN / None otherwise), and what the verdict rests on
         (``ROBUST_FIELDS``: the verdict at the assumptions' centres, why the verdict is what it is, the
         worst case of the sensitivity set and its P(met), the cases that break it, P(met) without the
-        related figures and as of the plan, whether figures since the plan moved it); for count and milestone targets
-        achieved (the entered total), years_entered and years_missing (text).
+        related figures and as of the plan, whether figures since the plan moved it); for count and
+        milestone targets achieved (the entered total), years_entered and years_missing (text).
     """
     table = targets_table(inputs["targets"], inputs["baselines"], 1.0)
     targets = {t.target_id: t for t in level_targets(inputs["targets"], inputs["baselines"])}
@@ -111,28 +112,33 @@ def final_assessment(params, inputs) -> pd.DataFrame:
     for _, row in table.iterrows():
         out = {k: row[k] for k in ("name_zh", "kind", "threshold", "deadline")} | {"target_id": row["id"]}
         if row["id"] in targets:
-            plain, rounded = results["plain"], results["round"]
-            used = plain.evidence[row["id"]]["evidence_used"]
-            outcome = decided.get(row["id"])
-            found = {"p_met": float(plain.summary.set_index("target_id").loc[row["id"], "p_met"]),
-                     "p_se": plain.evidence[row["id"]]["p_se"], "n_sims": plain.simulation.n_sims,
-                     "evidence_used": ";".join(used),
-                     "decided_by": "" if outcome is None else outcome["evidence_id"],
-                     "reason": plain.evidence[row["id"]].get("unassessed") or _level_reason(
-                         inputs["evidence"], used, targets[row["id"]].apply_ratio, outcome),
-                     "p_met_round": float(rounded.summary.set_index("target_id").loc[row["id"], "p_met"]),
-                     "p_se_round": rounded.evidence[row["id"]]["p_se"]}
-            found["verdict"], found["at_cut"] = _level_verdict(plain, row["id"], results["plain"].params)
-            found["verdict_round"], found["at_cut_round"] = _level_verdict(rounded, row["id"], results["round"].params)
+            found = _level_row(row["id"], results, targets[row["id"]], decided.get(row["id"]), inputs["evidence"])
             if row["id"] in robust.index:  # the verdict must survive the sensitivity set (robust)
                 found |= {k: robust.loc[row["id"], k] for k in ROBUST_FIELDS}
                 found["verdict"] = robust.loc[row["id"], "verdict"]
         else:
             found = _count_row(row, inputs["progress"], params) | {
-                "evidence_used": "", "p_se": 0.0, "n_sims": math.nan, "at_cut": False, "decided_by": "",
-                "p_met_round": math.nan, "p_se_round": math.nan, "verdict_round": None, "at_cut_round": None}
+                "evidence_used": "", "p_se": 0.0, "n_sims": math.nan, "n_sims_round": math.nan, "at_cut": False,
+                "decided_by": "", "p_met_round": math.nan, "p_se_round": math.nan, "verdict_round": None,
+                "at_cut_round": None}
         out |= found
         out["verdict_en"] = VERDICT_EN[out["verdict"]]
         out["verdict_round_en"] = VERDICT_EN.get(out["verdict_round"])
         rows.append(out)
     return pd.DataFrame(rows, columns=FINAL_COLUMNS)
+
+
+def _level_row(target_id, results, target, outcome, evidence) -> dict:
+    """A level target's row under both readings, before the sensitivity set has its say."""
+    plain, rounded = results["plain"], results["round"]
+    used = plain.evidence[target_id]["evidence_used"]
+    found = {"p_met": float(plain.summary.set_index("target_id").loc[target_id, "p_met"]),
+             "p_se": plain.evidence[target_id]["p_se"], "n_sims": plain.simulation.n_sims,
+             "evidence_used": ";".join(used), "decided_by": "" if outcome is None else outcome["evidence_id"],
+             "reason": plain.evidence[target_id].get("unassessed") or _level_reason(
+                 evidence, used, target.apply_ratio, outcome),
+             "p_met_round": float(rounded.summary.set_index("target_id").loc[target_id, "p_met"]),
+             "p_se_round": rounded.evidence[target_id]["p_se"], "n_sims_round": rounded.simulation.n_sims}
+    found["verdict"], found["at_cut"] = _level_verdict(plain, target_id, plain.params)
+    found["verdict_round"], found["at_cut_round"] = _level_verdict(rounded, target_id, rounded.params)
+    return found

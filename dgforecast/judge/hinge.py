@@ -26,7 +26,24 @@ HINGE_COLUMNS = ["target_id", "reading", "revenue_to_output_ratio", "p_met", "me
 
 
 # ---------------------------------------------------------------- what the verdict hinges on
-def hinge_table(params, inputs, ratios=HINGE_RATIOS) -> pd.DataFrame:
+def _paths_of(final, reading, default) -> int:
+    """The paths the final assessment drew for ``reading`` (more near a cut), so the hinge at the scenario's own
+    ratio is the same number; ``default`` without a final assessment."""
+    column = "n_sims" if reading == "plain" else "n_sims_round"
+    if final is None or column not in final or not final[column].notna().any():
+        return default
+    return int(final[column].max())
+
+
+def _reading_points(params, inputs, ratios, reading, n_sims):
+    """(points, results, setup) of one reading over the ratios, at ``n_sims`` paths."""
+    setup = engine_setup(inputs, params.model_copy(update={"n_sims": n_sims}))
+    points = pd.DataFrame([{"revenue_to_output_ratio": float(r), "evidence.reading": reading} for r in ratios])
+    return points, evaluate_points(points, setup), setup
+
+
+
+def hinge_table(params, inputs, ratios=HINGE_RATIOS, final=None) -> pd.DataFrame:
     """P(met) as of ``params.as_of`` over revenue-to-output ratios x the two readings, through the sweep core.
 
     Parameters
@@ -36,6 +53,10 @@ def hinge_table(params, inputs, ratios=HINGE_RATIOS) -> pd.DataFrame:
         ``pipeline.load_inputs`` tables.
     ratios : sequence of float
         Means of the revenue-to-output ratio (营业收入 / 总产值); its sd stays the scenario's.
+    final : DataFrame, optional
+        ``final.final_assessment`` of the same scenario: the table is drawn with as many paths as it drew
+        (more near a cut), so at the scenario's own ratio it gives the final assessment's P(met) exactly —
+        one number, wherever a page shows it.
 
     Returns
     -------
@@ -45,13 +66,12 @@ def hinge_table(params, inputs, ratios=HINGE_RATIOS) -> pd.DataFrame:
         reading, revenue_to_output_ratio, p_met, median, q10, q90, ess, below_floor (the effective sample
         is under evidence.min_ess: the verdict there is 无法确认), verdict, verdict_en.
     """
-    setup = engine_setup(inputs, params)
-    hinged = [t for t in setup.targets if t.apply_ratio]  # the ratio moves no other target
-    if not hinged:
+    if not [t for t in engine_setup(inputs, params).targets if t.apply_ratio]:  # the ratio moves no other target
         return pd.DataFrame(columns=HINGE_COLUMNS)
-    points = pd.DataFrame([{"revenue_to_output_ratio": float(r), "evidence.reading": name}
-                           for name in READINGS for r in ratios])
-    result = evaluate_points(points, setup)
+    parts = [_reading_points(params, inputs, ratios, name, _paths_of(final, name, params.n_sims)) for name in READINGS]
+    points = pd.concat([p for p, _, _ in parts], ignore_index=True)
+    result = pd.concat([r for _, r, _ in parts], ignore_index=True)
+    hinged = [t for t in parts[0][2].targets if t.apply_ratio]
     frames = []
     for target in hinged:
         tid = target.target_id

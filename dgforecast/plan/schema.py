@@ -12,6 +12,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
 from dgforecast.core.errors import ParamsError
+from dgforecast.plan.link_schema import LINK_LOCATIONS, LINK_SCALES, SENSITIVE, LinkSpec, check_sensitivity
 
 #: Scenario names become folder and file names in reports/, so they are kept to a safe alphabet.
 SCENARIO_NAME = re.compile(r"^[a-z][a-z0-9_-]{0,39}$")
@@ -131,45 +132,6 @@ class EvidenceParams(BaseModel):
             if not -0.1 <= shift <= 0.1:
                 raise ValueError(f"nominal_gap_shift {year}: {shift} is outside -0.1..0.1 (log growth)")
         return self
-
-
-#: The link parameters whose values come from thin sources, and where each lives: ``evidence`` (the
-#: measurement model) or the scenario itself. A location is a gap (Normal around its value); a scale
-#: is a standard deviation (a positive multiple of its value).
-LINK_LOCATIONS = {"nominal_gap": "evidence"}
-LINK_SCALES = {"growth_link_sd": "evidence", "ytd_sd": "evidence", "round_sd": "evidence",
-               "city_gap_sd": "evidence", "city_ratio_sd": "evidence", "revenue_to_output_ratio_sd": "scenario"}
-#: Parameters a sensitivity set may name besides the links: the gaps' centres and the reading of 突破.
-SENSITIVE = {**LINK_LOCATIONS, **LINK_SCALES, "city_gap": "evidence", "reading": "evidence"}
-
-
-class LinkSpec(BaseModel):
-    """How sure a link parameter is, from its source: exactly one of ``sd``, ``df`` or ``factor``.
-
-    * ``sd`` (a gap): Normal(value, sd²) — the standard error of a mean;
-    * ``df`` (a standard deviation measured on data): σ² = df·value²/χ²_df, the posterior of a variance
-      estimated as value² with df degrees of freedom under the reference prior 1/σ²;
-    * ``factor: [lo, hi]`` (a stated range where no data exists): value × log-uniform(lo, hi).
-    """
-
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
-
-    sd: float | None = Field(None, gt=0.0, le=0.5)
-    df: int | None = Field(None, ge=1, le=10_000)
-    factor: list[float] | None = Field(None, min_length=2, max_length=2)
-
-    @model_validator(mode="after")
-    def _one_kind(self):
-        given = [k for k in ("sd", "df", "factor") if getattr(self, k) is not None]
-        if len(given) != 1:
-            raise ValueError(f"give exactly one of sd, df, factor (given: {', '.join(given) or 'none'})")
-        if self.factor is not None and not 0 < self.factor[0] <= 1 <= self.factor[1] <= 100:
-            raise ValueError(f"factor {self.factor}: needs 0 < lo <= 1 <= hi <= 100 (a range around the value)")
-        return self
-
-    @property
-    def kind(self) -> str:
-        return next(k for k in ("sd", "df", "factor") if getattr(self, k) is not None)
 
 
 class VerdictThresholds(BaseModel):
@@ -353,22 +315,6 @@ class ScenarioParams(BaseModel):
         """Growth assumed for ``year`` as a nominal fraction (override if any, deflator applied)."""
         g = self.growth_overrides.get(int(year), self.growth)
         return to_nominal(g, self.deflator) if self.price_basis == "real" else g
-
-
-def check_sensitivity(name, ends):
-    """One entry of a sensitivity set: a known name and its two ends ([low, high], or both readings)."""
-    if name not in SENSITIVE:
-        raise ValueError(f"sensitivity {name}: not a parameter a verdict is tested against; use one of "
-                         + ", ".join(SENSITIVE))
-    if name == "reading":
-        if sorted(ends) != ["plain", "round"]:
-            raise ValueError(f"sensitivity reading: {ends}; write [plain, round]")
-        return
-    if (len(ends) != 2 or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in ends)
-            or not ends[0] < ends[1]):
-        raise ValueError(f"sensitivity {name}: {ends}; write [low end, high end], two numbers, low first")
-    if name in LINK_SCALES and ends[0] < 0:
-        raise ValueError(f"sensitivity {name}: {ends}; a standard deviation is not negative")
 
 
 def to_nominal(growth_real, deflator) -> float:

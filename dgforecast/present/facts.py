@@ -200,7 +200,7 @@ def report_facts(params_by_name, inputs, params_text="", headline=None) -> Repor
                         fan_png=fan_chart_png(result, table))
     if result.paths_by_target:
         facts.track = track(params, inputs)
-        facts.hinge = hinge_table(params, inputs)
+        facts.hinge = hinge_table(params, inputs, final=facts.final)
         facts.crossings = verdict_crossings(facts.hinge, params.verdict_thresholds)
         facts.statements = reading_statements(params, inputs) if evidence is not None else pd.DataFrame()
     return facts

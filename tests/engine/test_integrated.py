@@ -22,8 +22,8 @@ from dgforecast.engine.posterior import gaussian_posterior, marginal_log_likelih
 from dgforecast.engine.simulate import simulate_targets
 from dgforecast.engine.weights import bound_log_likelihood
 from dgforecast.plan.evidence import COLUMNS, load_evidence
+from dgforecast.plan.link_schema import LinkSpec
 from dgforecast.plan.params import resolve_scenario
-from dgforecast.plan.schema import LinkSpec
 from dgforecast.plan.targets import level_targets
 from dgforecast.run.pipeline import load_inputs
 from tests.conftest import PLAN, SHIPPED

@@ -7,8 +7,15 @@ import pytest
 
 from dgforecast.core.vocabulary import MET, NOT_MET, UNCONFIRMED
 from dgforecast.judge import robust
-from dgforecast.judge.robust import (Case, apply_robust, judge_scenario, moved_by_evidence, robust_table,
-                                     sensitivity_cases, without_related)
+from dgforecast.judge.robust import (
+    Case,
+    apply_robust,
+    judge_scenario,
+    moved_by_evidence,
+    robust_table,
+    sensitivity_cases,
+    without_related,
+)
 from dgforecast.plan.evidence import COLUMNS, load_evidence
 from dgforecast.plan.params import resolve_scenario
 from dgforecast.run.pipeline import load_inputs

@@ -292,7 +292,7 @@ def test_a_count_short_with_years_missing_is_not_missed_unless_the_pace_model_sa
 
 # ---------------------------------------------------------------- the hinge
 def test_hinge_table_through_the_sweep_core_agrees_with_the_assessment(inputs, final):
-    hinge = hinge_table(resolved(), inputs, ratios=(0.9, 1.0, 1.1))
+    hinge = hinge_table(resolved(), inputs, ratios=(0.9, 1.0, 1.1), final=final)
     assert len(hinge) == 6 and set(hinge["reading"]) == {"plain", "round"}
     assert not hinge["below_floor"].any()
     at_one = hinge[hinge["revenue_to_output_ratio"] == 1.0].set_index("reading")["p_met"]

@@ -2,8 +2,8 @@
 package holds no fact of any plan; each of the four workbooks reports in its own units and words."""
 
 import ast
-import math
 import io
+import math
 import re
 import shutil
 from pathlib import Path
