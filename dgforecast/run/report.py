@@ -49,6 +49,7 @@ from dgforecast.present.index_page import index_html, parameters_table_html
 from dgforecast.present.memo import write_memo
 from dgforecast.present.tables import SUMMARY_FORMATS, assumptions_text, summary_sheets, summary_text
 from dgforecast.run.jobs import Progress, check_sources, run_job, run_jobs, scenario_job
+from dgforecast.run.parameters import replaced_lines
 from dgforecast.run.pipeline import load_inputs
 from dgforecast.run.provenance import data_hashes, manifest
 from dgforecast.run.report_folders import (
@@ -336,7 +337,8 @@ def run_scenario(scenario, overrides=None, out=None, project=None, show_code=Fal
 def describe_run(scenario, items=None, out=None, project=None, show_code=False) -> tuple[str, int]:
     """What ``dgforecast run`` prints and its exit code (0 ok, 1 the notebook failed)."""
     run, summary = run_scenario(scenario, parse_overrides(items), out, project, show_code)
-    lines = [f"notebook: {run.output}", f"html:     {run.html}", f"time:     {run.seconds:.1f} s"]
+    lines = [f"notebook: {run.output}", f"html:     {run.html}", f"time:     {run.seconds:.1f} s",
+             *replaced_lines([run])]
     if not run.ok:
         lines.append(f"FAILED at {run.failure} (see the executed notebook)")
         return "\n".join(lines), 1
@@ -353,6 +355,7 @@ def describe_report(scenarios="all", items=None, out=None, workers=None, show_co
              f"time:    {result.seconds:.1f} s for {len(result.runs)} notebooks"]
     if result.note:
         lines.append(f"note:    {result.note}")
+    lines += replaced_lines(result.runs.values())
     if not result.ok:
         lines += [f"FAILED:  {name}: {result.runs[name].failure}" for name in result.failures]
         return "\n".join(lines), 1

@@ -293,6 +293,23 @@ def test_a_table_with_no_value_shows_a_dash_and_a_footnote_and_no_row_numbers():
     assert MISSING_NOTE in page and "NaN" not in page and "None" not in page and "<th></th>" not in page
 
 
+def test_a_series_a_notebook_shows_is_a_table_headed_by_its_name_not_bare_text():
+    from types import SimpleNamespace
+
+    from IPython.core.formatters import DisplayFormatter
+
+    from dgforecast.core.numbers import SERIES_HEADING, series_html, use_reader_tables
+
+    named = series_html(pd.Series({"base": 0.943, "shock": 0.871}, name="p_met").rename_axis("scenario"))
+    assert "<th>p_met</th>" in named and "<th>scenario</th>" in named and "<td>94.3%</td>" in named
+    assert f"<th>{SERIES_HEADING}</th>" in series_html(pd.Series([1.5, 2.25])) and "<th>0</th>" not in series_html(
+        pd.Series([1.5]))
+    shell = SimpleNamespace(display_formatter=DisplayFormatter())  # a notebook's, without starting IPython
+    assert use_reader_tables(shell)
+    shown, _ = shell.display_formatter.format(pd.Series([0.5], name="share"))
+    assert "<td>50.0%</td>" in shown["text/html"]
+
+
 def test_count_targets_show_pace_and_what_is_known():
     targets = _targets_table()
     nan = float("nan")

@@ -11,9 +11,10 @@ import pytest
 from dgforecast.core.config import SCENARIO_NOTEBOOK
 from dgforecast.core.errors import ParamsError
 from dgforecast.plan.params import resolve_scenario
-from dgforecast.present.notebook_html import export_html, insert_appendix, insert_preamble
+from dgforecast.present.notebook_html import export_html, insert_appendix, insert_preamble, replaced_note_html
 from dgforecast.run.jobs import NotebookJob, Progress, check_sources, run_jobs, scenario_job
 from dgforecast.run.notebook import CellFailure, NotebookRun, execute_notebook, kernel_argv
+from dgforecast.run.parameters import notebook_values, replaced_lines, replaced_values
 
 FIXTURES = Path(__file__).resolve().parents[1] / "notebooks"
 
@@ -47,6 +48,10 @@ def test_parameters_are_injected_and_html_hides_code_but_escapes_strings(tmp_pat
     assert _stream_text(nb, 3) == f"42\n{label}\n"
     page = (tmp_path / "out.html").read_text(encoding="utf-8")
     assert label not in page and "&lt;script&gt;alert" in page
+    # the notebook sets answer = 0 and label = 'none': the run replaced both, and the page says so first
+    assert run.replaced == {"answer": (0, 21), "label": ("none", label)}
+    assert page.index("class='dgf-replaced'") < page.index("id='preamble'")
+    assert "<code>answer = 0</code> → <code>21</code>" in page
     assert "print(answer * 2)" not in page          # no code
     assert "<b>bold output</b>" in page              # the notebook's own HTML output stays
     assert page.index("id='preamble'") < page.index("<pre>42")
@@ -205,3 +210,48 @@ def test_a_batch_with_a_missing_notebook_is_refused_before_any_kernel(tmp_path):
             NotebookJob("b", tmp_path / "gone.ipynb", tmp_path, {})]
     with pytest.raises(ParamsError, match="gone.ipynb: notebook not found; restore it from git"):
         check_sources(jobs)
+
+
+# ---------------------------------------------------------------- values the runner replaces
+def _with_parameters(tmp_path, source, name="04_mine.ipynb"):
+    cell = nbformat.v4.new_code_cell(source)
+    cell.metadata["tags"] = ["parameters"]
+    path = tmp_path / name
+    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# mine"), cell]), path)
+    return path
+
+
+def test_a_parameters_cell_is_read_as_literals_and_other_expressions_as_their_text(tmp_path):
+    path = _with_parameters(tmp_path, 'project_dir = None  # folder\nscenarios: list = ["base"]\n'
+                                      'overrides = {"growth": 0.02}\nsims = 10 ** 3\nx.y = 1\n')
+    assert notebook_values(path) == {"project_dir": None, "scenarios": ["base"], "overrides": {"growth": 0.02},
+                                     "sims": "10 ** 3"}
+    assert notebook_values(_with_parameters(tmp_path, "growth = (", "bad.ipynb")) == {}
+    assert notebook_values(tmp_path / "missing.ipynb") == {}
+
+
+def test_only_a_value_the_notebook_sets_and_the_run_changes_counts_as_replaced(tmp_path):
+    path = _with_parameters(tmp_path, 'project_dir = None\nscenarios = ("base",)\noverrides = {"growth": 0.02}\n'
+                                      "growth = 0.02\nown = 1\n")
+    injected = {"project_dir": "/w", "scenarios": ["base"], "overrides": {}, "growth": 0.02}
+    # None (the runner decides), the same value (a tuple for a list), a name the runner does not set: none
+    assert replaced_values(path, injected) == {"overrides": ({"growth": 0.02}, {})}
+    assert replaced_values(path, {**injected, "scenarios": ["base", "shock"]})["scenarios"] == (("base",), ["base", "shock"])
+
+
+def test_a_replaced_value_is_one_line_per_notebook_and_name_saying_how_to_keep_it():
+    runs = [NotebookRun(Path(f"/w/notebooks/{n}"), Path("o"), None, 1.0, replaced=r) for n, r in [
+        ("04_targets_across_scenarios.ipynb", {"overrides": ({"growth": 0.02, "n_sims": 500}, {})}),
+        ("03_scenario.ipynb", {"growth": (0.02, 0.055)}), ("03_scenario.ipynb", {"growth": (0.02, 0.1)})]]
+    assert replaced_lines(runs) == [
+        "note: 04_targets_across_scenarios.ipynb sets overrides = {'growth': 0.02, 'n_sims': 500} in its parameters "
+        "cell; the report ran it with {}, its own value (params.yaml and -p); to use yours, pass -p growth=0.02 "
+        "-p n_sims=500 or put it in params.yaml",
+        "note: 03_scenario.ipynb sets growth = 0.02 in its parameters cell; the report ran it with 0.055, its own "
+        "value (params.yaml and -p); to use yours, pass -p growth=0.02 or put it in params.yaml"]
+
+
+def test_the_page_note_of_replaced_values_is_chinese_first_and_escaped():
+    assert replaced_note_html({}) == ""
+    note = replaced_note_html({"label_zh": ("<b>", "基准")})
+    assert note.index("注意") < note.index("Note:") and "&lt;b&gt;" in note and "<b>" not in note

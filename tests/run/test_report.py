@@ -83,6 +83,31 @@ def test_report_notes_numbers_without_a_reason_and_still_succeeds(fake_workbook,
     assert notes == [f"dgforecast: note: params.yaml line {lines}: scenarios.director.growth has no comment saying why"]
 
 
+@pytest.mark.notebooks
+def test_a_value_the_user_set_in_notebook_04_and_the_report_replaced_is_said_on_the_page_and_printed(
+        fake_workbook, capsys):
+    import nbformat
+
+    path = fake_workbook / "notebooks" / "04_targets_across_scenarios.ipynb"
+    nb = nbformat.read(path, as_version=4)
+    cell = next(c for c in nb.cells if "parameters" in c.metadata.get("tags", []))
+    cell.source += '\nscenarios = None\noverrides = {"growth": 0.02}  # mine\n'  # (the stand-in 04 echoes answer)
+    nbformat.write(nb, path)
+    code = main(["--project", str(fake_workbook), "report", "--scenarios", "base", "-j", "1", "-p", "n_sims=500"])
+    assert code == 0
+    out = capsys.readouterr().out
+    assert ("note: 04_targets_across_scenarios.ipynb sets overrides = {'growth': 0.02} in its parameters cell; the "
+            "report ran it with {'n_sims': 500}, its own value (params.yaml and -p); to use yours, pass -p "
+            "growth=0.02 or put it in params.yaml") in out.splitlines()
+    # the stand-in 03 sets growth = 0.0 (replaced too); 01, 02 and 06 set nothing the report replaced
+    assert [line.split()[1] for line in out.splitlines() if line.startswith("note: ")] == [
+        "04_targets_across_scenarios.ipynb", "03_scenario.ipynb"]
+    page = (fake_workbook / "reports" / "latest" / "04_targets_across_scenarios.html").read_text(encoding="utf-8")
+    assert "<code>overrides = {&#x27;growth&#x27;: 0.02}</code> → <code>{&#x27;n_sims&#x27;: 500}</code>" in page
+    assert "dgf-replaced" not in (fake_workbook / "reports" / "latest" / "01_plan_baselines.html").read_text(
+        encoding="utf-8")
+
+
 def test_unknown_scenario_is_refused_before_any_folder_is_made(fake_workbook):
     with pytest.raises(ParamsError, match="scenario 'bsae' not found; did you mean 'base'"):
         report.build_report(fake_workbook, "bsae")
