@@ -15,6 +15,8 @@ from dgforecast.present.chart_setup import (
     use_cjk_font,
 )
 
+#: Width of the break-even contour (P(met) = 50 %) of the sweep's heat map; other contours are 1.
+BREAK_EVEN_WIDTH = 2.2
 #: Bands of the fan chart: (lower decile, upper decile, opacity), outermost first.
 FAN_BANDS = ((0.1, 0.9, 0.18), (0.2, 0.8, 0.22), (0.3, 0.7, 0.26), (0.4, 0.6, 0.30))
 
@@ -195,8 +197,8 @@ def growth_chart(growth, ax=None, title=None, interpolated=()):
     return fig
 
 
-def sweep_heatmap(table, x_label, y_label, title, contours=(0.5, 0.8), break_even=None, ax=None):
-    """Heat map of P(met) over two swept assumptions, with P(met) contours and the median = target line.
+def sweep_heatmap(table, x_label, y_label, title, contours=(0.5, 0.8), ax=None):
+    """Heat map of P(met) over two swept assumptions, with P(met) contours; 50 % is the break-even.
 
     Parameters
     ----------
@@ -207,10 +209,8 @@ def sweep_heatmap(table, x_label, y_label, title, contours=(0.5, 0.8), break_eve
         Axis labels (with units) and title; Chinese text renders with the CJK font.
     contours : sequence of float
         Probabilities drawn as contour lines labelled "P(met) = 50%" (default 50 % and 80 %); the
-        values along them are ``sweep.results.p_met_crossings``.
-    break_even : DataFrame, optional
-        Two columns, x then y: where the median path just reaches the threshold, "median = target"
-        (``sweep.break_even``); not the same line as P(met) = 50 %.
+        values along them are ``sweep.p_met_crossings``. The 50 % line is the sweep's one break-even
+        (``sweep.answer``), labelled so.
 
     Returns
     -------
@@ -223,15 +223,15 @@ def sweep_heatmap(table, x_label, y_label, title, contours=(0.5, 0.8), break_eve
     mesh = ax.pcolormesh(xs, ys, p, shading="nearest", cmap="RdYlGn", vmin=0, vmax=1)
     fig.colorbar(mesh, ax=ax, label="P(met) 实现概率")
     if len(xs) > 1 and len(ys) > 1:
-        drawn = ax.contour(xs, ys, p, levels=sorted(contours), colors="black", linewidths=1.2)
+        levels = sorted(contours)
+        widths = [BREAK_EVEN_WIDTH if abs(v - 0.5) < 1e-9 else 1.0 for v in levels]
+        drawn = ax.contour(xs, ys, p, levels=levels, colors="black", linewidths=widths)
         ax.clabel(drawn, fmt=lambda v: f"P(met) = {v:.0%}")
-    if break_even is not None and len(break_even):
-        limits = ax.get_xlim(), ax.get_ylim()  # the line may run past the grid; the map sets the frame
-        ax.plot(break_even.iloc[:, 0], break_even.iloc[:, 1], "k--", linewidth=1.5,
-                label="中位数 = 目标 median = target")
-        ax.set_xlim(limits[0])
-        ax.set_ylim(limits[1])
-        ax.legend(loc="lower right")
+        if any(abs(v - 0.5) < 1e-9 for v in levels):
+            from matplotlib.lines import Line2D
+
+            ax.legend([Line2D([], [], color="black", linewidth=BREAK_EVEN_WIDTH)],
+                      ["P(met) = 50%：临界点 break-even"], loc="lower right", fontsize=8)
     ax.set_xlabel(x_label)
     ax.set_ylabel(y_label)
     ax.set_title(title)
