@@ -68,7 +68,7 @@ def fan_chart(fan, threshold=None, actuals=None, base=None, ax=None, title=None,
     matplotlib Figure
     """
     use_cjk_font()
-    frame = _fan_frame(fan, base)
+    frame = fan_frame(fan, base)
     fig, ax = new_axes(ax)
     _draw_fan(ax, frame, threshold, unit, threshold_label)
     seen, drawn = _draw_seen(ax, actuals, actuals_label, interpolated, marks)
@@ -81,7 +81,7 @@ def fan_chart(fan, threshold=None, actuals=None, base=None, ax=None, title=None,
     return fig
 
 
-def _fan_frame(fan, base=None) -> pd.DataFrame:
+def fan_frame(fan, base=None) -> pd.DataFrame:
     """The fan's quantiles by year (``_quantile_columns``), drawn from ``base`` (year, level) when given."""
     frame = _quantile_columns(fan)
     if 0.5 not in frame.columns:
@@ -92,14 +92,19 @@ def _fan_frame(fan, base=None) -> pd.DataFrame:
     return frame
 
 
+#: Ids (``Artist.get_gid``) of what a slider of the what-if moves: each band ("fan-band:0.1:0.9"), the median;
+#: the base point is ``chart_marks.BASE_MARK_GID``. ``whatif_chart`` moves them and redraws nothing else.
+BAND_GID, MEDIAN_GID = "fan-band", "fan-median"
+
+
 def _draw_fan(ax, frame, threshold, unit, threshold_label):
     """The fan itself: its decile bands, the median line and the target line (when there is a target)."""
     years = frame.index.to_numpy()
     for low, high, alpha in FAN_BANDS:
         if low in frame.columns and high in frame.columns:
             ax.fill_between(years, frame[low], frame[high], color=FAN_COLOUR, alpha=alpha, linewidth=0,
-                            label=f"{low:.0%}–{high:.0%}")
-    ax.plot(years, frame[0.5], color=FAN_COLOUR, linewidth=2, label="中位数 median")
+                            label=f"{low:.0%}–{high:.0%}", gid=f"{BAND_GID}:{low}:{high}")
+    ax.plot(years, frame[0.5], color=FAN_COLOUR, linewidth=2, label="中位数 median", gid=MEDIAN_GID)
     if threshold is not None and math.isfinite(threshold):
         ax.axhline(threshold, color=THRESHOLD_COLOUR, linestyle="--", linewidth=1.5,
                    label=threshold_label or f"目标 target {threshold:,.0f} {unit}")
