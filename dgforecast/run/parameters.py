@@ -95,8 +95,8 @@ def replaced_values(source, parameters) -> dict:
 
     papermill injects its values in a cell after the parameters cell, so a value the user set there
     (``overrides = {"growth": 0.02}`` in notebook 04, ``growth = 0.02`` in 03) is silently replaced by the
-    report's own (params.yaml and ``-p``). ``None`` in the cell means "the runner decides" and is never
-    reported, nor is a value the runner injects unchanged.
+    report's own (params.yaml and ``-p``). ``None`` or an empty value in the cell (``overrides = {}``) means
+    "the runner decides" and is never reported, nor is a value the runner injects unchanged.
 
     Returns
     -------
@@ -105,7 +105,12 @@ def replaced_values(source, parameters) -> dict:
     """
     parameters = parameters or {}
     return {name: (value, parameters[name]) for name, value in notebook_values(source).items()
-            if value is not None and name in parameters and not _same(value, parameters[name])}
+            if not _unset(value) and name in parameters and not _same(value, parameters[name])}
+
+
+def _unset(value) -> bool:
+    # None, or an empty container or text: what a parameters cell writes for "the runner decides".
+    return value is None or (isinstance(value, (dict, list, tuple, str)) and not value)
 
 
 def _flag(name, value) -> str:

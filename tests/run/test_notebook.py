@@ -182,6 +182,33 @@ def test_progress_rewrites_one_line_on_a_terminal_and_prints_lines_otherwise():
     assert terminal.getvalue() == "\r\033[K[1/2] a: ok (1.2 s)\r\033[K[2/2] a2: ok (1.2 s)\n"
 
 
+def test_progress_names_the_batch_at_once_then_what_runs_from_its_first_second():
+    ok = NotebookRun(Path("a.ipynb"), Path("a.ipynb"), None, 1.25)
+    jobs = [NotebookJob(n, Path(f"{n}.ipynb"), Path("."), {}) for n in ("a", "b", "c")]
+    now = [100.0]
+    plain = io.StringIO()
+    progress = Progress(stream=plain, clock=lambda: now[0])
+    progress.begin(jobs, workers=2)
+    progress.tick()  # a log gets no clock
+    progress("a", ok)  # c starts when a finishes: the workers take the notebooks in order
+    assert plain.getvalue().splitlines() == [
+        "running 3 notebooks, 2 at a time: a, b, c", "[0/3] a: started", "[0/3] b: started", "[1/3] a: ok (1.2 s)",
+        "[1/3] c: started"]
+    progress.say("checking", passing=True)  # a passing line: terminals only
+    assert "checking" not in plain.getvalue()
+    terminal = _Terminal()
+    progress = Progress(stream=terminal, clock=lambda: now[0])
+    progress.say("checking", passing=True)
+    progress.clear()
+    assert terminal.getvalue() == "\r\033[Kchecking\r\033[K"  # written, then taken away (an error's place)
+    terminal.truncate(0), terminal.seek(0)
+    progress.begin(jobs, workers=2)
+    now[0] += 12
+    progress.tick()  # every second while the notebooks run: which run, and for how long
+    assert terminal.getvalue() == ("\r\033[Krunning 3 notebooks, 2 at a time: a, b, c\n"
+                                   "\r\033[K[0/3] 12 s · running a (12 s), b (12 s)")
+
+
 @pytest.mark.notebooks
 def test_a_missing_notebook_in_a_batch_fails_that_job_only(tmp_path):
     good = NotebookJob("good", FIXTURES / "echoes_parameters.ipynb", tmp_path, {"answer": 1})
@@ -232,9 +259,10 @@ def test_a_parameters_cell_is_read_as_literals_and_other_expressions_as_their_te
 
 def test_only_a_value_the_notebook_sets_and_the_run_changes_counts_as_replaced(tmp_path):
     path = _with_parameters(tmp_path, 'project_dir = None\nscenarios = ("base",)\noverrides = {"growth": 0.02}\n'
-                                      "growth = 0.02\nown = 1\n")
-    injected = {"project_dir": "/w", "scenarios": ["base"], "overrides": {}, "growth": 0.02}
-    # None (the runner decides), the same value (a tuple for a list), a name the runner does not set: none
+                                      "growth = 0.02\nown = 1\nlabel_zh = ''\nfixed = {}\n")
+    injected = {"project_dir": "/w", "scenarios": ["base"], "overrides": {}, "growth": 0.02, "label_zh": "基准",
+                "fixed": {"growth": 0.1}}
+    # None or empty (the runner decides), the same value (a tuple for a list), a name the runner does not set: none
     assert replaced_values(path, injected) == {"overrides": ({"growth": 0.02}, {})}
     assert replaced_values(path, {**injected, "scenarios": ["base", "shock"]})["scenarios"] == (("base",), ["base", "shock"])
 

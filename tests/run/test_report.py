@@ -51,8 +51,15 @@ def test_report_writes_index_summary_excel_manifest_and_points_latest(fake_workb
     # a page of the plan as a whole opens with what it shows and ends with the parameters it used
     final_page = (folder / "06_tracking_and_final_assessment.html").read_text(encoding="utf-8")
     assert final_page.index("<b>bold output</b>") < final_page.index("情景参数 Parameters") < final_page.index("</main>")
-    # one line per notebook when not on a terminal, and no staging folder left behind
-    assert len(stream.getvalue().splitlines()) == 6
+    # not on a terminal: what is checked and what starts at once, a line as each notebook starts and as it
+    # finishes, then what is written; and no staging folder left behind
+    lines = stream.getvalue().splitlines()
+    assert lines[0].startswith("report: 2 scenarios (base, optimistic) checked")  # the checking line: terminals only
+    assert lines[1] == ("running 6 notebooks, 2 at a time: 06_tracking_and_final_assessment, "
+                        "04_targets_across_scenarios, 02_history_and_models, 01_plan_baselines, scenarios/base, "
+                        "scenarios/optimistic")
+    assert sum(line.endswith(": started") for line in lines) == 6 and sum(": ok (" in line for line in lines) == 6
+    assert lines[-1] == "report: writing the index, the memo and the summary tables" and len(lines) == 15
     assert [p.name for p in (fake_workbook / "reports").iterdir() if p.name.startswith(".")] == []
 
 
