@@ -74,7 +74,7 @@ def run(scenario, steps, n_sims=None) -> dict:
         times = {"wall": [], "cpu": [], "engine": [], "chart": [], "engine_cpu": [], "chart_cpu": []}
         widened = 0
         for key, value in moves(w, steps):
-            axis = w.y_range
+            axis = getattr(w, "y_range", None)  # (older code has none: it never widens in steps)
             wall, cpu, before = time.perf_counter(), time.process_time(), len(engine_cpu)
             w.sliders[key].value = value
             times["wall"].append(time.perf_counter() - wall)
@@ -83,7 +83,7 @@ def run(scenario, steps, n_sims=None) -> dict:
             times["chart"].append(w.seconds["draw"])
             times["engine_cpu"].append(sum(engine_cpu[before:]))
             times["chart_cpu"].append(times["cpu"][-1] - times["engine_cpu"][-1])
-            widened += w.y_range != axis
+            widened += getattr(w, "y_range", None) != axis
     whatif.assess_inputs = assess
     return {"times": times, "opened": opened, "n_sims": w.result.simulation.n_sims, "steps": len(times["wall"]),
             "widened": widened}
