@@ -101,7 +101,7 @@ def run_job(job: NotebookJob) -> NotebookRun:
 
 
 class Progress:
-    """What a batch of notebooks is doing, from its first second.
+    """What a batch of notebooks is doing, from its first second; every line starts with "[" ("[2/8] …").
 
     ``say`` prints a line of what is done before the notebooks (the checks, what starts); ``begin`` names the
     notebooks and how many run at once; then, on a terminal, one line rewritten in place every second (the
@@ -138,8 +138,8 @@ class Progress:
         self.names, self.total = [job.name for job in jobs], len(jobs)
         self.workers, self.began = max(1, min(workers, len(jobs) or 1)), self.clock()
         if jobs:
-            self._write(f"running {len(jobs)} notebook{'s' * (len(jobs) != 1)}, {self.workers} at a time: "
-                        + ", ".join(self.names))
+            self._write(f"[0/{len(jobs)}] running {len(jobs)} notebook{'s' * (len(jobs) != 1)}, {self.workers} at "
+                        "a time: " + ", ".join(self.names))
         self._starting()
 
     def _starting(self):

@@ -210,11 +210,11 @@ def stage_report(request, staging, workers, show_code, progress, started) -> tup
     snapshot = snapshot_workbook(request.paths, staging / SNAPSHOT, request.read)
     jobs = report_jobs(request.paths, request.names, request.params, request.overrides, staging, show_code,
                        request.sweep_file, snapshot.root)
-    progress.say(f"report: {len(request.names)} scenario{'s' * (len(request.names) != 1)} "
+    progress.say(f"[report] {len(request.names)} scenario{'s' * (len(request.names) != 1)} "
                  f"({', '.join(request.names)}) checked; the notebooks read a snapshot of the workbook, the report "
                  f"is built in {staging.parent} and placed when complete")
     runs = run_jobs(jobs, workers, progress)
-    progress.say("report: writing the index, the memo and the summary tables")
+    progress.say("[report] writing the index, the memo and the summary tables")
     summary = write_pages(staging, request, runs, snapshot)
     seconds = time.perf_counter() - started
     record = manifest(request.paths, request.params, request.overrides, runs, seconds, workers, request.sweep_file,
@@ -278,7 +278,7 @@ def build_report(project=None, scenarios=None, out=None, workers=None, show_code
     """
     started = time.perf_counter()
     progress = Progress(stream=progress_stream)
-    progress.say("report: checking the scenarios, their parameters and the data before any notebook starts", True)
+    progress.say("[report] checking the scenarios, their parameters and the data before any notebook starts", True)
     try:
         request = check_request(project, scenarios, out, overrides, sweep_file)
     except BaseException:  # the error's one line takes the place of the passing one

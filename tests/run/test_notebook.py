@@ -192,7 +192,7 @@ def test_progress_names_the_batch_at_once_then_what_runs_from_its_first_second()
     progress.tick()  # a log gets no clock
     progress("a", ok)  # c starts when a finishes: the workers take the notebooks in order
     assert plain.getvalue().splitlines() == [
-        "running 3 notebooks, 2 at a time: a, b, c", "[0/3] a: started", "[0/3] b: started", "[1/3] a: ok (1.2 s)",
+        "[0/3] running 3 notebooks, 2 at a time: a, b, c", "[0/3] a: started", "[0/3] b: started", "[1/3] a: ok (1.2 s)",
         "[1/3] c: started"]
     progress.say("checking", passing=True)  # a passing line: terminals only
     assert "checking" not in plain.getvalue()
@@ -205,7 +205,7 @@ def test_progress_names_the_batch_at_once_then_what_runs_from_its_first_second()
     progress.begin(jobs, workers=2)
     now[0] += 12
     progress.tick()  # every second while the notebooks run: which run, and for how long
-    assert terminal.getvalue() == ("\r\033[Krunning 3 notebooks, 2 at a time: a, b, c\n"
+    assert terminal.getvalue() == ("\r\033[K[0/3] running 3 notebooks, 2 at a time: a, b, c\n"
                                    "\r\033[K[0/3] 12 s · running a (12 s), b (12 s)")
 
 

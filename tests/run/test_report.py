@@ -54,12 +54,12 @@ def test_report_writes_index_summary_excel_manifest_and_points_latest(fake_workb
     # not on a terminal: what is checked and what starts at once, a line as each notebook starts and as it
     # finishes, then what is written; and no staging folder left behind
     lines = stream.getvalue().splitlines()
-    assert lines[0].startswith("report: 2 scenarios (base, optimistic) checked")  # the checking line: terminals only
-    assert lines[1] == ("running 6 notebooks, 2 at a time: 06_tracking_and_final_assessment, "
+    assert lines[0].startswith("[report] 2 scenarios (base, optimistic) checked")  # the checking line: terminals only
+    assert lines[1] == ("[0/6] running 6 notebooks, 2 at a time: 06_tracking_and_final_assessment, "
                         "04_targets_across_scenarios, 02_history_and_models, 01_plan_baselines, scenarios/base, "
                         "scenarios/optimistic")
     assert sum(line.endswith(": started") for line in lines) == 6 and sum(": ok (" in line for line in lines) == 6
-    assert lines[-1] == "report: writing the index, the memo and the summary tables" and len(lines) == 15
+    assert lines[-1] == "[report] writing the index, the memo and the summary tables" and len(lines) == 15
     assert [p.name for p in (fake_workbook / "reports").iterdir() if p.name.startswith(".")] == []
 
 
@@ -227,8 +227,9 @@ def test_sweep_file_adds_the_heat_map_page_linked_from_the_index(built_report):
     assert "参数扫描 Sweep: <a href='05_sweep.html'>" in page and "<li><a href='05_sweep.html'>05_sweep</a>" in page
     record = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     assert record["sweep"] == {"file": str(results.resolve()), "sha256": sha256_of(results)}
-    # one line per notebook: 03 for each scenario, and 01, 02, 04, 05 and 06 once
-    assert len(built_report.progress.splitlines()) == len(BUILT_SCENARIOS.split(",")) + 5
+    # one finished line per notebook: 03 for each scenario, and 01, 02, 04, 05 and 06 once
+    finished = [line for line in built_report.progress.splitlines() if ": ok (" in line]
+    assert len(finished) == len(BUILT_SCENARIOS.split(",")) + 5
 
 
 @pytest.mark.parametrize("name, message", [
