@@ -9,7 +9,8 @@ pages import sentences through, gathered from the rooms that make them —
 
 - ``phrases``: the pieces of a sentence (a goal, a month, the data vintage, a verdict as shown);
 - ``evidence_sentences``: what a result rests on (a figure in words, its source, why a target has no probability);
-- ``verdict_sentences``: the results said (a verdict, every scenario's line, the hinge, the counts, a forecast).
+- ``verdict_sentences``: the results said (a verdict, every scenario's line, the hinge, the counts, a forecast);
+- ``score_sentences``: the track record (which forecast a score is of, what CRPS and the log score mean).
 """
 
 from dgforecast.present.evidence_sentences import (
@@ -35,6 +36,7 @@ from dgforecast.present.phrases import (
     verdict_words,
     vintage_text,
 )
+from dgforecast.present.score_sentences import score_cell, score_note, score_words
 from dgforecast.present.verdict_sentences import (
     counts_words,
     forecast_sentence,
@@ -64,6 +66,9 @@ __all__ = [
     "reason_words",
     "registry",
     "required_growth",
+    "score_cell",
+    "score_note",
+    "score_words",
     "source_words",
     "spread_lines",
     "spread_words",
