@@ -17,6 +17,7 @@ from dgforecast.core.numbers import (
     reader_frame,
     round_step,
     rounding,
+    series_html,
     significant_digits,
     use_reader_tables,
 )
@@ -103,7 +104,7 @@ def test_a_table_with_every_value_keeps_no_footnote_and_a_named_index_is_shown()
     assert MISSING_NOTE not in page and "<th>base</th>" in page and "scenario" in page
 
 
-def test_notebooks_show_every_dataframe_through_the_reader_table():
+def test_notebooks_show_every_dataframe_and_series_through_the_reader_table():
     registered = {}
 
     class Formatter:
@@ -115,7 +116,7 @@ def test_notebooks_show_every_dataframe_through_the_reader_table():
             formatters = {"text/html": Formatter()}
 
     assert use_reader_tables(Shell()) is True
-    assert registered == {pd.DataFrame: frame_html}
+    assert registered == {pd.DataFrame: frame_html, pd.Series: series_html}
 
 
 def test_outside_ipython_there_is_no_notebook_to_change():
