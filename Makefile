@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.dgforecast-installed
 
-.PHONY: report data test test-fast install lab notebook-git mutation docs-figures clean
+.PHONY: report data test test-fast install kernel lab notebook-git mutation docs-figures clean
 
 report: $(STAMP)
 	$(BIN)/dgforecast data
@@ -22,7 +22,7 @@ test: $(STAMP)
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -n auto -m "not slow and not notebooks and not browser"
 
-install: $(STAMP) notebook-git
+install: $(STAMP) kernel notebook-git
 
 # The figures of README.md and docs/*.md, copied from benchmarks/results/ and params.yaml into their
 # <!-- figures: … --> blocks (standard library only: no venv needed); tests/test_docs.py fails until
@@ -38,27 +38,34 @@ mutation: $(STAMP)
 	$(BIN)/python -m pip install -q 'mutmut==$(MUTMUT_VERSION)'
 	$(BIN)/python benchmarks/mutation.py $(MUTATION_ARGS)
 
-# The kernel the notebooks name ("dgforecast"), registered inside the venv only (--sys-prefix), so
-# JupyterLab opens them on this interpreter; the report runner starts its own kernel regardless.
+# The kernel the notebooks name ("dgforecast"), registered inside the venv only (as ipykernel install
+# --sys-prefix would), so JupyterLab opens them on this interpreter; it leaves the Python version out of
+# the notebook's metadata (dgforecast/run/kernel.py, docs/git.md). The report runner starts its own kernel.
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --upgrade pip
 	$(BIN)/python -m pip install -e '.[test,dask]'
-	$(BIN)/python -m ipykernel install --sys-prefix --name dgforecast --display-name "Python (dgforecast)"
+	$(BIN)/python -m dgforecast.run.kernel
 	$(notebook_git)
 	touch $(STAMP)
 
-lab: $(STAMP) notebook-git
-	$(BIN)/jupyter lab notebooks/
+# Registered again by install and lab, so a venv made before the kernel changed gets it too.
+kernel: $(STAMP)
+	$(BIN)/python -m dgforecast.run.kernel
+
+# Jupyter refuses to start as root unless told; CI and containers run as root.
+lab: $(STAMP) kernel notebook-git
+	$(BIN)/jupyter lab notebooks/ $$(if [ "$$(id -u)" = 0 ]; then echo --allow-root; fi)
 
 # Notebooks in git (this clone only; docs/git.md): nbstripout strips outputs,
 # execution counts and the front end's run-time metadata when a notebook of notebooks/ is staged (the
 # fixtures of tests/notebooks/ are left as they are); nbdime shows `git diff` of a notebook cell by
 # cell (sources and metadata: outputs never reach git) and merges notebooks. The filter and drivers
-# are named by absolute path, so git finds them without an activated venv.
-NB_STRIP_KEYS := metadata.language_info.codemirror_mode metadata.language_info.file_extension \
-	metadata.language_info.mimetype metadata.language_info.nbconvert_exporter \
-	metadata.language_info.pygments_lexer metadata.language_info.version
+# are named by absolute path, so git finds them without an activated venv. Of the kernel's
+# language_info only the interpreter's version is stripped (another kernel than the workbook's writes
+# it): the rest is what JupyterLab writes on every save, and stripping it would leave every saved
+# notebook marked modified in `git status` (git trusts a changed file size without running the filter).
+NB_STRIP_KEYS := metadata.language_info.version
 NB_ATTRIBUTES := '/notebooks/*.ipynb filter=nbstripout' '*.ipynb diff=jupyternotebook merge=jupyternotebook'
 NB_BIN = $(abspath $(BIN))
 define notebook_git

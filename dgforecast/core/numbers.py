@@ -90,9 +90,20 @@ def frame_html(frame) -> str:
     return table + note
 
 
+#: The heading of a Series' values when it has no name.
+SERIES_HEADING = "值 value"
+
+
+def series_html(series) -> str:
+    """A Series as the reader sees it in a page: a table of two columns whose values are headed by the
+    Series' name (``SERIES_HEADING`` when it has none), numbers formatted as ``frame_html`` does."""
+    return frame_html(series.to_frame(SERIES_HEADING if series.name is None else series.name))
+
+
 def use_reader_tables(shell=None) -> bool:
-    """Show every DataFrame a notebook displays through ``frame_html`` (formatted, no NaN); call it once
-    in a notebook's set-up cell. Returns False outside IPython (nothing to change)."""
+    """Show every DataFrame a notebook displays through ``frame_html`` (formatted, no NaN), and every Series
+    through ``series_html`` (a table with a heading, not bare text); call it once in a notebook's set-up
+    cell. Returns False outside IPython (nothing to change)."""
     if shell is None:
         try:
             from IPython import get_ipython
@@ -102,6 +113,7 @@ def use_reader_tables(shell=None) -> bool:
     if shell is None:
         return False
     shell.display_formatter.formatters["text/html"].for_type(pd.DataFrame, frame_html)
+    shell.display_formatter.formatters["text/html"].for_type(pd.Series, series_html)
     return True
 
 

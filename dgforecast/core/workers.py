@@ -9,7 +9,7 @@ import multiprocessing
 import os
 import signal
 import sys
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from contextlib import closing
 
 #: Thread limits for workers and kernels: several run side by side on a 2-core machine, and
@@ -112,7 +112,7 @@ def _call_batch(func, batch):
     return [_call(func, item) for item in batch]
 
 
-def run_pool(func, items, jobs=1, batch=1):
+def run_pool(func, items, jobs=1, batch=1, tick=None, every=1.0):
     """Apply ``func`` to every item on ``jobs`` worker processes; yield results as they finish.
 
     A worker starts with ``worker_start`` (one thread, Ctrl-C ignored). When anything is raised
@@ -129,6 +129,9 @@ def run_pool(func, items, jobs=1, batch=1):
         Worker processes; 1 or less (or a single item) runs every item here, one after another.
     batch : int
         Items sent to a worker at once; more than 1 saves the round trips of many small items.
+    tick : callable, optional
+        Called with no argument every ``every`` seconds while workers run and nothing finished (a
+        progress line's clock), in this process and thread.
 
     Yields
     ------
@@ -146,11 +149,16 @@ def run_pool(func, items, jobs=1, batch=1):
                                initializer=worker_start, initargs=(os.getpid(),))
     try:
         futures = {pool.submit(_call_batch, func, items[start:start + batch]): start for start in starts}
-        for future in as_completed(futures):
-            start, failure = futures[future], future.exception()
-            results = [failure] * len(items[start:start + batch]) if failure is not None else future.result()
-            for offset, result in enumerate(results):
-                yield start + offset, result
+        pending = set(futures)
+        while pending:
+            done, pending = wait(pending, timeout=every if tick else None, return_when=FIRST_COMPLETED)
+            if not done and tick is not None:
+                tick()
+            for future in sorted(done, key=futures.get):
+                start, failure = futures[future], future.exception()
+                results = [failure] * len(items[start:start + batch]) if failure is not None else future.result()
+                for offset, result in enumerate(results):
+                    yield start + offset, result
     except BaseException:  # Ctrl-C, or the caller stopped reading: end every worker now
         stop_pool(pool)
         raise

@@ -8,7 +8,14 @@ evidence's alone.
 
 When the evidence table holds an exact outcome of a level target (a ``level`` row of the target's
 measure for the whole deadline year), each vintage's forecast *without that row* is scored against it
-(``crps``, ``log_score``, ``band_80_held``): the workbook keeps its own track record. The final
+(``crps``, ``log_score``, ``band_80_held``): the workbook keeps its own track record. Before the outcome
+was published that is the vintage's own forecast; in the month it arrived (and after), the forecast the
+vintage shows already holds the outcome, so the one scored is the vintage made again without it: the
+forecast as it stood before the outcome arrived (``scored_without`` names the row left out, ``scored_median``,
+``scored_q10`` and ``scored_q90`` give that forecast). CRPS is the forecast's average distance from the
+outcome in the target's unit, its spread counted (a point forecast's is its error; lower is better); the
+log score is the log of the density the forecast gave the outcome, on the log scale (higher is better:
+one more means the outcome was found e ≈ 2.7 times as likely). The final
 assessment is in ``final``, the two readings of a round statement in ``readings``, what the verdict
 hinges on in ``hinge``.
 
@@ -29,7 +36,8 @@ from dgforecast.plan.targets import level_targets
 log = logging.getLogger(__name__)
 
 TRACK_COLUMNS = ["as_of", "target_id", "p_met", "median", "q10", "q90", "ess", "n_sims", "evidence_used",
-                 "evidence_arrived", "evidence_dropped", "status", "outcome", "crps", "log_score", "band_80_held"]
+                 "evidence_arrived", "evidence_dropped", "status", "outcome", "scored_without", "scored_median",
+                 "scored_q10", "scored_q90", "crps", "log_score", "band_80_held"]
 
 
 # ---------------------------------------------------------------- vintages
@@ -133,10 +141,11 @@ def _deadline_sample(result, target):
     return group.deadline_values[target.deadline], group.weights
 
 
-def _scores(result, target, y) -> dict:
+def _scores(result, target, y, without="") -> dict:
     values, weights = _deadline_sample(result, target)
     row = result.summary.set_index("target_id").loc[target.target_id]
-    return {"outcome": y, "crps": crps_sample(values, y, weights), "log_score": log_score(values, y, weights),
+    return {"outcome": y, "scored_without": without, "scored_median": row["median"], "scored_q10": row["q10"],
+            "scored_q90": row["q90"], "crps": crps_sample(values, y, weights), "log_score": log_score(values, y, weights),
             "band_80_held": band_held(row["q10"], row["q90"], y)}
 
 
@@ -163,9 +172,10 @@ def track(params, inputs) -> pd.DataFrame:
         target's measure at its deadline, 亿元), ess and n_sims (paths), evidence_used,
         evidence_arrived (first used in this vintage) and evidence_dropped (used in the vintage
         before, replaced now by a revision or a longer period), ids joined by ";", status; and
-        against an exact outcome (``outcomes``) the outcome (亿元), crps (亿元), log_score and
-        band_80_held of the vintage's forecast made without the outcome row — NaN / None when the
-        evidence holds no outcome.
+        against an exact outcome (``outcomes``) the outcome (亿元), scored_without (the outcome's id when the
+        vintage used it and was assessed again without it, "" when its own forecast was scored),
+        scored_median, scored_q10 and scored_q90 (亿元) of the forecast scored, and its crps (亿元),
+        log_score and band_80_held — NaN / None when the evidence holds no outcome.
     """
     targets = level_targets(inputs["targets"], inputs["baselines"])
     known = outcomes(targets, inputs.get("evidence"), params)
@@ -182,13 +192,14 @@ def track(params, inputs) -> pd.DataFrame:
                    "n_sims": result.simulation.n_sims, "evidence_used": ";".join(used),
                    "evidence_arrived": ";".join(i for i in used if i not in before[target.target_id]),
                    "evidence_dropped": ";".join(sorted(before[target.target_id] - set(used))),
-                   "status": s["status"], "outcome": math.nan, "crps": math.nan, "log_score": math.nan,
+                   "status": s["status"], "outcome": math.nan, "scored_without": "", "scored_median": math.nan,
+                   "scored_q10": math.nan, "scored_q90": math.nan, "crps": math.nan, "log_score": math.nan,
                    "band_80_held": None}
             if target.target_id in known and target.target_id not in result.simulation.unassessable:
                 outcome = known[target.target_id]
-                scored = assess_inputs(vintage, _without(inputs, outcome["evidence_id"])) \
-                    if outcome["evidence_id"] in used else result
-                row |= _scores(scored, target, float(outcome["value"]))
+                seen = outcome["evidence_id"] in used
+                scored = assess_inputs(vintage, _without(inputs, outcome["evidence_id"])) if seen else result
+                row |= _scores(scored, target, float(outcome["value"]), outcome["evidence_id"] if seen else "")
             before[target.target_id] = set(used)
             rows.append(row)
     log.info("%s: %d vintages tracked", params.scenario, len(rows))

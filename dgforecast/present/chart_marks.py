@@ -13,6 +13,8 @@ MEASURE_COLOURS = ("black", "#a0522d", "#2f6db0", "#6a3d9a")
 DERIVED_COLOUR = "#8c8c8c"
 #: Length of a bound's arrow (points) and the horizontal space between marks of one year (years).
 ARROW_POINTS, DODGE = 26, 0.14
+#: The id (``Artist.get_gid``) of the base point's mark, the one mark a what-if slider moves (the ratio's).
+BASE_MARK_GID = "base-mark"
 
 
 def _dodged(marks):
@@ -66,6 +68,8 @@ def draw_marks(ax, marks) -> dict:
             ax.plot([x[i]], [m.value], marker="_", markersize=14, markeredgewidth=2.2, color=colour, zorder=7)
         else:
             raise ValueError(f"unknown mark {m.mark!r} ({m.evidence_id})")
+        if m.mark in ("derived", "baseline"):
+            handle.set_gid(BASE_MARK_GID)
         handles.setdefault(m.label, handle)
     return handles
 

@@ -8,6 +8,7 @@ import logging
 from pathlib import Path
 
 from dgforecast.core.fileio import write_text_atomic
+from dgforecast.core.numbers import html_escape
 from dgforecast.present.document import HOME_CSS, LANG, file_subject, home_link_html, notebook_heading, page_title
 
 log = logging.getLogger(__name__)
@@ -101,3 +102,20 @@ def insert_appendix(page: str, appendix_html: str) -> str:
         if end >= 0:
             return page[:end] + "\n" + appendix_html + "\n" + page[end:]
     return page + appendix_html
+
+
+def replaced_note_html(replaced: dict) -> str:
+    """What a page says when the report replaced values its notebook's parameters cell sets (``replaced``:
+    name -> (the notebook's value, the value used), ``parameters.replaced_values``); "" when none was."""
+    if not replaced:
+        return ""
+    items = "".join(f"<li><code>{html_escape(name)} = {html_escape(repr(mine))}</code> → "
+                    f"<code>{html_escape(repr(used))}</code></li>" for name, (mine, used) in replaced.items())
+    return ("<div class='dgf-replaced' style='margin:.8em 10px;padding:.5em .8em;border-left:4px solid #c0392b;"
+            "background:#fdf2f0;font:14px/1.5 sans-serif'>"
+            "<p>注意：本页的笔记本在参数单元中设定的值已被报告自己的值取代（报告的值来自 params.yaml 和命令行的 -p）：<br>"
+            "Note: the report replaced values this page's notebook sets in its parameters cell with its own (a "
+            "report's values come from params.yaml and -p on the command line):</p>"
+            f"<ul>{items}</ul>"
+            "<p>要在报告中使用您的值，请写入 params.yaml 或用 -p 传入。 To use your values in a report, put them in "
+            "params.yaml or pass them with -p.</p></div>")

@@ -15,6 +15,8 @@ from dgforecast.present.chart_setup import (
     use_cjk_font,
 )
 
+#: Width of the break-even contour (P(met) = 50 %) of the sweep's heat map; other contours are 1.
+BREAK_EVEN_WIDTH = 2.2
 #: Bands of the fan chart: (lower decile, upper decile, opacity), outermost first.
 FAN_BANDS = ((0.1, 0.9, 0.18), (0.2, 0.8, 0.22), (0.3, 0.7, 0.26), (0.4, 0.6, 0.30))
 
@@ -66,7 +68,7 @@ def fan_chart(fan, threshold=None, actuals=None, base=None, ax=None, title=None,
     matplotlib Figure
     """
     use_cjk_font()
-    frame = _fan_frame(fan, base)
+    frame = fan_frame(fan, base)
     fig, ax = new_axes(ax)
     _draw_fan(ax, frame, threshold, unit, threshold_label)
     seen, drawn = _draw_seen(ax, actuals, actuals_label, interpolated, marks)
@@ -79,7 +81,7 @@ def fan_chart(fan, threshold=None, actuals=None, base=None, ax=None, title=None,
     return fig
 
 
-def _fan_frame(fan, base=None) -> pd.DataFrame:
+def fan_frame(fan, base=None) -> pd.DataFrame:
     """The fan's quantiles by year (``_quantile_columns``), drawn from ``base`` (year, level) when given."""
     frame = _quantile_columns(fan)
     if 0.5 not in frame.columns:
@@ -90,14 +92,19 @@ def _fan_frame(fan, base=None) -> pd.DataFrame:
     return frame
 
 
+#: Ids (``Artist.get_gid``) of what a slider of the what-if moves: each band ("fan-band:0.1:0.9"), the median;
+#: the base point is ``chart_marks.BASE_MARK_GID``. ``whatif_chart`` moves them and redraws nothing else.
+BAND_GID, MEDIAN_GID = "fan-band", "fan-median"
+
+
 def _draw_fan(ax, frame, threshold, unit, threshold_label):
     """The fan itself: its decile bands, the median line and the target line (when there is a target)."""
     years = frame.index.to_numpy()
     for low, high, alpha in FAN_BANDS:
         if low in frame.columns and high in frame.columns:
             ax.fill_between(years, frame[low], frame[high], color=FAN_COLOUR, alpha=alpha, linewidth=0,
-                            label=f"{low:.0%}–{high:.0%}")
-    ax.plot(years, frame[0.5], color=FAN_COLOUR, linewidth=2, label="中位数 median")
+                            label=f"{low:.0%}–{high:.0%}", gid=f"{BAND_GID}:{low}:{high}")
+    ax.plot(years, frame[0.5], color=FAN_COLOUR, linewidth=2, label="中位数 median", gid=MEDIAN_GID)
     if threshold is not None and math.isfinite(threshold):
         ax.axhline(threshold, color=THRESHOLD_COLOUR, linestyle="--", linewidth=1.5,
                    label=threshold_label or f"目标 target {threshold:,.12g} {unit}".rstrip())
@@ -195,8 +202,8 @@ def growth_chart(growth, ax=None, title=None, interpolated=()):
     return fig
 
 
-def sweep_heatmap(table, x_label, y_label, title, contours=(0.5, 0.8), break_even=None, ax=None):
-    """Heat map of P(met) over two swept assumptions, with P(met) contours and the median = target line.
+def sweep_heatmap(table, x_label, y_label, title, contours=(0.5, 0.8), ax=None):
+    """Heat map of P(met) over two swept assumptions, with P(met) contours; 50 % is the break-even.
 
     Parameters
     ----------
@@ -207,10 +214,8 @@ def sweep_heatmap(table, x_label, y_label, title, contours=(0.5, 0.8), break_eve
         Axis labels (with units) and title; Chinese text renders with the CJK font.
     contours : sequence of float
         Probabilities drawn as contour lines labelled "P(met) = 50%" (default 50 % and 80 %); the
-        values along them are ``sweep.results.p_met_crossings``.
-    break_even : DataFrame, optional
-        Two columns, x then y: where the median path just reaches the threshold, "median = target"
-        (``sweep.break_even``); not the same line as P(met) = 50 %.
+        values along them are ``sweep.p_met_crossings``. The 50 % line is the sweep's one break-even
+        (``sweep.answer``), labelled so.
 
     Returns
     -------
@@ -223,15 +228,15 @@ def sweep_heatmap(table, x_label, y_label, title, contours=(0.5, 0.8), break_eve
     mesh = ax.pcolormesh(xs, ys, p, shading="nearest", cmap="RdYlGn", vmin=0, vmax=1)
     fig.colorbar(mesh, ax=ax, label="P(met) 实现概率")
     if len(xs) > 1 and len(ys) > 1:
-        drawn = ax.contour(xs, ys, p, levels=sorted(contours), colors="black", linewidths=1.2)
+        levels = sorted(contours)
+        widths = [BREAK_EVEN_WIDTH if abs(v - 0.5) < 1e-9 else 1.0 for v in levels]
+        drawn = ax.contour(xs, ys, p, levels=levels, colors="black", linewidths=widths)
         ax.clabel(drawn, fmt=lambda v: f"P(met) = {v:.0%}")
-    if break_even is not None and len(break_even):
-        limits = ax.get_xlim(), ax.get_ylim()  # the line may run past the grid; the map sets the frame
-        ax.plot(break_even.iloc[:, 0], break_even.iloc[:, 1], "k--", linewidth=1.5,
-                label="中位数 = 目标 median = target")
-        ax.set_xlim(limits[0])
-        ax.set_ylim(limits[1])
-        ax.legend(loc="lower right")
+        if any(abs(v - 0.5) < 1e-9 for v in levels):
+            from matplotlib.lines import Line2D
+
+            ax.legend([Line2D([], [], color="black", linewidth=BREAK_EVEN_WIDTH)],
+                      ["P(met) = 50%：临界点 break-even"], loc="lower right", fontsize=8)
     ax.set_xlabel(x_label)
     ax.set_ylabel(y_label)
     ax.set_title(title)

@@ -27,6 +27,7 @@ from dgforecast.present.words import (
     month_zh,
     reason_words,
     registry,
+    score_cell,
     verdict_words,
 )
 
@@ -277,19 +278,25 @@ def arrival_numbers(track) -> list:
     return numbers
 
 
+#: The track table's column of scores against an outcome (only when one is published).
+SCORES_COLUMN = "对照实际结果的评分 scores against the outcome"
+
+
 def track_view(track, evidence) -> pd.DataFrame:
     """How P(met) moved, one row per month evidence arrived: the figures that arrived in words, no ids,
-    each numbered as the track chart marks it."""
+    each numbered as the track chart marks it; once an outcome is published, each month's scores against it
+    (``words.score_cell``: from the month it arrived, those of the forecast from before it)."""
     rows = []
     track = track.sort_values("as_of")
     for number, r in zip(arrival_numbers(track), track.to_dict(orient="records")):
         arrived = [i for i in str(r["evidence_arrived"] or "").split(";") if i]
-        rows.append({"图中 no.": MISSING if number is None else str(number), "截至 as of": _published(r["as_of"]), "实现概率 P(met)": percent(r["p_met"]),
-                     "中位数 median": level(r["median"]),
+        rows.append({"图中 no.": MISSING if number is None else str(number), "截至 as of": _published(r["as_of"]),
+                     "实现概率 P(met)": percent(r["p_met"]), "中位数 median": level(r["median"]),
                      "10%–90% 区间 range": f"{r['q10']:,.0f}–{r['q90']:,.0f}",
-                     "新公布的数据 what was published": _figures(arrived, evidence) if arrived else "规划时（尚无数据） the plan"})
-    return pd.DataFrame(rows, columns=["图中 no.", "截至 as of", "实现概率 P(met)", "中位数 median", "10%–90% 区间 range",
-                                       "新公布的数据 what was published"])
+                     "新公布的数据 what was published": _figures(arrived, evidence) if arrived else "规划时（尚无数据） the plan",
+                     SCORES_COLUMN: score_cell(r) or MISSING})
+    scored = "crps" in track and track["crps"].notna().any()
+    return pd.DataFrame(rows).drop(columns=[] if scored else [SCORES_COLUMN], errors="ignore")
 
 
 def years_view(years, evidence) -> pd.DataFrame:

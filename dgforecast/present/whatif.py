@@ -15,40 +15,22 @@ The tables come in as ``inputs`` (``pipeline.load_inputs``): this module reads n
 import logging
 import math
 import time
-from dataclasses import dataclass
 
 import pandas as pd
 
 from dgforecast.core.kinds import is_level
+from dgforecast.core.numbers import frame_html, html_escape
 from dgforecast.judge.assess import assess_inputs, fan_quantiles
 from dgforecast.plan.schema import ScenarioParams
 from dgforecast.present import plots, tables
-from dgforecast.present.assumptions import RATIO_KEYS, parameter_labels
 from dgforecast.present.evidence_marks import scenario_marks
+from dgforecast.present.scenario_charts import fan_frame
+from dgforecast.present.whatif_chart import LiveFan
+from dgforecast.present.whatif_sliders import slider_fields
 
 log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
-class SliderRange:
-    """Where a slider may go, in the field's own unit (fractions: 0.02 = 2 %/yr)."""
-
-    low: float
-    high: float
-    step: float
-    readout: str = ".3f"
-
-
-#: The assumptions the what-if moves, with their ranges (each widened to hold the scenario's value), where
-#: params.yaml's ``sliders:`` sets none; 0.25 %-steps of growth, as a target's needed growth is rarely round.
-SLIDERS = {
-    "growth": SliderRange(-0.10, 0.20, 0.0025, ".2%"),
-    "volatility": SliderRange(0.0, 0.20, 0.005, ".3f"),
-    "revenue_to_output_ratio": SliderRange(0.80, 1.20, 0.01, ".2f"),
-    "revenue_to_output_ratio_sd": SliderRange(0.0, 0.15, 0.005, ".3f"),
-}
-#: Range of a shock year's growth (``growth_overrides.<year>``).
-SHOCK_SLIDER = SliderRange(-0.30, 0.20, 0.0025, ".2%")
 #: Decimals kept from a slider (a front end sends 0.020000000000000004 for 0.02).
 DECIMALS = 6
 #: What the what-if says when no level target has simulated paths (none has a figure to start from, or the
@@ -74,33 +56,6 @@ def frontend_present() -> bool:
         return False
     parent = kernel.get_parent("shell") if hasattr(kernel, "get_parent") else getattr(kernel, "_parent_header", {})
     return bool((parent or {}).get("metadata", {}).get("cellId"))
-
-
-def slider_fields(params: ScenarioParams, ranges=None, plan=None) -> dict:
-    """Slider key -> (value, SliderRange, label) for ``params``: the four assumptions, then each shock year.
-
-    Keys are field names, and ``growth_overrides.<year>`` for a shock year (as ``-p`` spells it).
-    ``ranges`` is the workbook's own (``params.slider_ranges``: key -> (low, high, step), ``growth_overrides``
-    for every shock year); a key it leaves out keeps the range of ``SLIDERS`` / ``SHOCK_SLIDER``. With the
-    ``plan``, the ratio's sliders are there only for a plan that links a pair of measures, named in its words.
-    """
-    ranges = ranges or {}
-
-    def span_of(key, default):
-        if key not in ranges:
-            return default
-        low, high, step = ranges[key]
-        return SliderRange(low, high, step, default.readout)
-
-    fields = {}
-    for name, span in SLIDERS.items():
-        if plan is not None and name in RATIO_KEYS and not plan.linked_pairs():
-            continue  # no link in the plan: the ratio moves nothing
-        fields[name] = (float(getattr(params, name)), span_of(name, span), " ".join(parameter_labels(name, plan)))
-    shock = span_of("growth_overrides", SHOCK_SLIDER)
-    for year, growth in sorted(params.growth_overrides.items()):
-        fields[f"growth_overrides.{year}"] = (float(growth), shock, f"{year}年增长 growth {year}")
-    return fields
 
 
 def with_values(params: ScenarioParams, values: dict) -> ScenarioParams:
@@ -209,6 +164,11 @@ def headline(result, targets) -> str:
 class WhatIf:
     """Sliders, the fan chart and the P(met) table of one scenario, recomputed on every move.
 
+    Live, the chart is an image widget and the headline and table HTML widgets, whose values a move replaces:
+    nothing is displayed again, and the chart's fixed parts are not drawn again (``whatif_chart.LiveFan``). A
+    change that leaves the assumptions as they were (a front end sending back a slider's value rounded to its
+    step, as JupyterLab does when it first shows the sliders) recomputes and redraws nothing.
+
     Attributes
     ----------
     params : ScenarioParams
@@ -218,7 +178,10 @@ class WhatIf:
     result : ScenarioResult
         The last assessment drawn.
     seconds : dict
-        Time of the last update: ``assess`` (the engine), ``draw`` (chart to PNG and table) and ``total``.
+        Time of the last update: ``assess`` (the engine), ``draw`` (the chart's PNG, the headline and the
+        table) and ``total``.
+    updates : int
+        Moves that recomputed (not counting the first picture, nor changes that changed nothing).
     """
 
     def __init__(self, params, inputs, live=None, target_id=None, sliders=None):
@@ -229,11 +192,10 @@ class WhatIf:
         # simulated in their own groups, so their numbers are the same as with every target present.
         self.inputs = {**inputs, "targets": self.targets[self.targets["kind"].map(is_level)]}
         self.live = frontend_present() if live is None else bool(live)
-        self.sliders, self.output, self.widget, self.status = {}, None, None, None
-        self._holding = False
-        self._figure, self._y_range = None, None
+        self.sliders, self.widget, self.status, self.chart, self.headline, self.table = {}, None, None, None, None, None
+        self._holding, self._fan, self.updates = False, None, 0
         self.seconds = {}
-        self.result = self._assess(params)
+        self.result, self._shown = self._assess(params), params
         if self.live:
             self._build_widgets()
             self._draw()
@@ -254,8 +216,10 @@ class WhatIf:
         reset = widgets.Button(description="重置 reset", tooltip="back to the scenario's values")
         reset.on_click(lambda _: self.reset())
         self.status = widgets.HTML()
-        self.output = widgets.Output()
-        self.widget = widgets.VBox([*self.sliders.values(), widgets.HBox([reset, self.status]), self.output])
+        self.chart = widgets.Image(format="png")  # its width: the picture's own (``_draw``), never stretched
+        self.headline, self.table = widgets.HTML(), widgets.HTML()
+        self.widget = widgets.VBox([*self.sliders.values(), widgets.HBox([reset, self.status]), self.chart,
+                                    self.headline, self.table])
 
     def values(self) -> dict:
         """Slider key -> current value (the scenario's values when not live)."""
@@ -282,54 +246,76 @@ class WhatIf:
         return result
 
     def update(self, change=None):
-        """Re-assess at the sliders' values and redraw (the sliders' callback)."""
+        """Re-assess at the sliders' values and redraw (the sliders' callback); nothing when they say
+        what was last drawn."""
         if self._holding:
             return
+        params = with_values(self.params, self.values())
+        if params.model_dump() == self._shown.model_dump():
+            return
         started = time.perf_counter()
-        self.result = self._assess(with_values(self.params, self.values()))
+        self.result, self._shown = self._assess(params), params
         self._draw()
         self.seconds["total"] = time.perf_counter() - started
+        self.updates += 1
         if self.status is not None:
-            self.status.value = (f"<small>{self.result.simulation.n_sims:,} paths · engine "
+            self.status.value = (f"<small class='dgf-whatif-status'>{self.result.simulation.n_sims:,} paths · engine "
                                  f"{1000 * self.seconds['assess']:.0f} ms · chart "
                                  f"{1000 * self.seconds['draw']:.0f} ms</small>")
         log.debug("what-if update: %s", self.seconds)
 
     def _chart_png(self) -> bytes:
-        # One figure for the object's life: the first draw lays it out (constrained), later draws
-        # keep that layout, which halves the time of a redraw; the y axis keeps the first range.
-        # No level target with paths (no base figure anywhere, or count targets only): no chart at all.
+        # Live: the fixed parts are drawn once (LiveFan) and a move only moves the fan; drawn again in full
+        # only when the fan outgrows the y axis, which then widens (it never shrinks: moving a slider moves
+        # the fan, not the axis). No level target with paths (no base figure anywhere, or count targets
+        # only): no chart at all.
         if not self.result.paths_by_target:
             return b""
-        if self._figure is None:
-            self._figure = fan_figure(self.result, self.targets, self.target_id)
-            png = png_bytes(self._figure)
-            self._figure.set_layout_engine(None)  # "none" would keep a placeholder that lays out again at each save
-            self._y_range = self._figure.axes[0].get_ylim()
-            return png
-        fan_figure(self.result, self.targets, self.target_id, ax=self._figure.axes[0], y_range=self._y_range)
-        return png_bytes(self._figure)
+        target_id = self.target_id or next(iter(self.result.paths_by_target))
+        start = self.result.actuals.index.max()
+        base = (start, float(self.result.actuals[start]))
+        frame = fan_frame(fan_quantiles(self.result.paths_by_target[target_id]), base)
+        if self._fan is None or not self._fan.fits(frame, base[1]):
+            ax = None if self._fan is None else self._fan.ax
+            self._fan = LiveFan(fan_figure(self.result, self.targets, self.target_id, ax=ax,
+                                           y_range=self._wider(frame, base[1])))
+        return self._fan.move(frame, base)
+
+    def _wider(self, frame, base_value):
+        # The y axis a fan that outgrew it gets: a fifth of its span more on each side it outgrew, so a drag
+        # the same way goes on without drawing the whole figure at every step.
+        if self._fan is None:
+            return None
+        low, high = self.y_range
+        values = [*frame.to_numpy(dtype=float).ravel(), base_value]
+        lowest, highest, span = min(values), max(values), high - low
+        return (min(low, lowest - span / 5) if lowest < low else low, max(high, highest + span / 5) if highest > high
+                else high)
 
     def _draw(self):
         from IPython.display import Image, display
 
         started = time.perf_counter()
-        chart, text, table = self._chart_png(), headline(self.result, self.targets), level_table(self.result, self.targets)
-
-        def show():
-            if chart:
-                display(Image(data=chart, format="png"))
-            print(text or NOTHING_TO_DRAW)
+        text, table = headline(self.result, self.targets) or NOTHING_TO_DRAW, level_table(self.result, self.targets)
+        if self.chart is None:  # static: straight into the cell's output
+            if self.result.paths_by_target:
+                display(Image(data=png_bytes(fan_figure(self.result, self.targets, self.target_id)), format="png"))
+            print(text)
             if len(table):
                 display(table)
-
-        if self.output is None:  # static: straight into the cell's output
-            show()
         else:
-            with self.output:
-                self.output.clear_output(wait=True)
-                show()
+            chart = self._chart_png()
+            if chart:
+                self.chart.value = chart
+                self.chart.width = str(self._fan.canvas.get_width_height()[0])
+            self.headline.value = "".join(f"<div>{html_escape(line)}</div>" for line in text.splitlines())
+            self.table.value = frame_html(table) if len(table) else ""
         self.seconds["draw"] = time.perf_counter() - started
+
+    @property
+    def y_range(self):
+        """The live chart's y axis (亿元), (low, high); None before it is drawn or when not live."""
+        return None if self._fan is None else tuple(self._fan.ax.get_ylim())
 
     def _ipython_display_(self):
         from IPython.display import display

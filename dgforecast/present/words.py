@@ -11,6 +11,7 @@ pages import sentences through, gathered from the rooms that make them —
 - ``evidence_sentences``: what a result rests on (a figure in words, its source, why a target has no probability);
 - ``verdict_sentences``: the results said (a verdict, every scenario's line, the hinge, the counts, a forecast);
 - ``robust_sentences``: what a verdict rests on (the sensitivity set, its worst case, the related figures).
+- ``score_sentences``: the track record (which forecast a score is of, what CRPS and the log score mean).
 """
 
 from dgforecast.present.evidence_sentences import (
@@ -37,6 +38,7 @@ from dgforecast.present.phrases import (
     vintage_text,
 )
 from dgforecast.present.robust_sentences import case_words, robust_words
+from dgforecast.present.score_sentences import score_cell, score_note, score_words
 from dgforecast.present.verdict_sentences import (
     counts_words,
     forecast_sentence,
@@ -68,6 +70,9 @@ __all__ = [
     "registry",
     "robust_words",
     "required_growth",
+    "score_cell",
+    "score_note",
+    "score_words",
     "source_words",
     "spread_lines",
     "spread_words",

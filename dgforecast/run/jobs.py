@@ -7,6 +7,7 @@ failing notebook does not stop the others.
 """
 
 import sys
+import time
 from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
@@ -100,22 +101,74 @@ def run_job(job: NotebookJob) -> NotebookRun:
 
 
 class Progress:
-    """One line per finished notebook; on a terminal the line is rewritten in place instead."""
+    """What a batch of notebooks is doing, from its first second; every line starts with "[" ("[2/8] …").
 
-    def __init__(self, total, stream=None):
-        self.total, self.done, self.stream = total, 0, stream or sys.stderr
+    ``say`` prints a line of what is done before the notebooks (the checks, what starts); ``begin`` names the
+    notebooks and how many run at once; then, on a terminal, one line rewritten in place every second (the
+    notebooks running and for how long) and at each finish; elsewhere (a log) a line when a notebook starts and
+    one when it finishes. Which notebooks run is inferred from the order: the workers take them in the order
+    given, so the running ones are the first ``workers`` not finished.
+    """
+
+    def __init__(self, total=0, stream=None, clock=time.monotonic):
+        self.total, self.done, self.stream, self.clock = total, 0, stream or sys.stderr, clock
         self.tty = hasattr(self.stream, "isatty") and self.stream.isatty()
+        self.names, self.workers, self.finished, self.started = [], 1, set(), {}
+        self.began = clock()
+
+    def _write(self, text, end="\n"):
+        self.stream.write(("\r\033[K" if self.tty else "") + text + end)
+        self.stream.flush()
+
+    def say(self, text, passing=False):
+        """One line of what is being done, before or between the notebooks. A ``passing`` line is for a
+        terminal only, rewritten by the next (``clear`` when what it announced failed); a log never gets it."""
+        if not passing:
+            self._write(text)
+        elif self.tty:
+            self._write(text, end="")
+
+    def clear(self):
+        """On a terminal, take away a passing line (before an error is printed in its place)."""
+        if self.tty:
+            self._write("", end="")
+
+    def begin(self, jobs, workers=1):
+        """The notebooks of the batch, in the order the workers take them, and how many run at once."""
+        self.names, self.total = [job.name for job in jobs], len(jobs)
+        self.workers, self.began = max(1, min(workers, len(jobs) or 1)), self.clock()
+        if jobs:
+            self._write(f"[0/{len(jobs)}] running {len(jobs)} notebook{'s' * (len(jobs) != 1)}, {self.workers} at "
+                        "a time: " + ", ".join(self.names))
+        self._starting()
+
+    def _starting(self):
+        now = self.clock()
+        for name in [n for n in self.names if n not in self.finished][:self.workers]:
+            if name not in self.started:
+                self.started[name] = now
+                if not self.tty:
+                    self._write(f"[{self.done}/{self.total}] {name}: started")
+
+    def tick(self):
+        """On a terminal: the line of what runs now, and for how long (a log gets no clock)."""
+        if not self.tty:
+            return
+        now = self.clock()
+        running = [f"{n} ({now - self.started[n]:.0f} s)" for n in self.names
+                   if n in self.started and n not in self.finished]
+        self._write(f"[{self.done}/{self.total}] {now - self.began:.0f} s · running " + ", ".join(running), end="")
 
     def __call__(self, name, run):
         self.done += 1
+        self.finished.add(name)
         state = "ok" if run.ok else f"FAILED at {run.failure}"
         line = f"[{self.done}/{self.total}] {name}: {state} ({run.seconds:.1f} s)"
         if self.tty and run.ok:
-            end = "\n" if self.done == self.total else ""
-            self.stream.write(f"\r\033[K{line}{end}")
+            self._write(line, end="\n" if self.done == self.total else "")
         else:
-            self.stream.write(("\r\033[K" if self.tty else "") + line + "\n")
-        self.stream.flush()
+            self._write(line)
+        self._starting()
 
 
 def _crashed(job, exc) -> NotebookRun:
@@ -131,7 +184,8 @@ def run_jobs(jobs, workers=1, progress=None, run=None) -> dict:
     workers : int
         Notebooks executed at once, each in its own process and kernel (``workers.run_pool``).
     progress : callable, optional
-        Called in this process as ``progress(name, run)`` when each job finishes (e.g. ``Progress``).
+        Called in this process as ``progress(name, run)`` when each job finishes; a ``Progress`` is also
+        told the batch first (``begin``) and ticks every second while notebooks run.
     run : callable, optional
         What a worker does with a job (a module-level function returning a NotebookRun); default
         ``run_job``. An exception it raises fails that job only.
@@ -144,8 +198,11 @@ def run_jobs(jobs, workers=1, progress=None, run=None) -> dict:
     progress = progress or (lambda name, outcome: None)
     for job in jobs:
         job.output.parent.mkdir(parents=True, exist_ok=True)
+    if hasattr(progress, "begin"):
+        progress.begin(jobs, workers)
     runs = {}
-    with closing(run_pool(run or run_job, jobs, workers)) as finished:  # closing it ends the workers at once
+    tick = getattr(progress, "tick", None)
+    with closing(run_pool(run or run_job, jobs, workers, tick=tick)) as finished:  # closing ends the workers at once
         for index, result in finished:
             job = jobs[index]
             runs[job.name] = _crashed(job, result) if isinstance(result, Exception) else result

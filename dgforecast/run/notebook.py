@@ -26,7 +26,8 @@ from pathlib import Path
 # module before any kernel starts.
 from dgforecast.core.fileio import temp_sibling
 from dgforecast.core.workers import SINGLE_THREAD_ENV, die_with_parent
-from dgforecast.present.notebook_html import export_html
+from dgforecast.present.notebook_html import export_html, replaced_note_html
+from dgforecast.run.parameters import replaced_values
 
 log = logging.getLogger(__name__)
 
@@ -105,6 +106,7 @@ class NotebookRun:
     seconds: float
     failure: CellFailure | None = None
     parameters: dict = field(default_factory=dict)
+    replaced: dict = field(default_factory=dict)   # name -> (the notebook's value, the value used)
 
     @property
     def ok(self) -> bool:
@@ -211,11 +213,13 @@ def execute_notebook(source, output, parameters=None, cwd=None, html=None, show_
         if tmp.exists():
             tmp.unlink()
     seconds = time.perf_counter() - started
+    replaced = replaced_values(source, parameters)
     if html is not None:
-        export_html(output, html, show_code=show_code, preamble_html=preamble_html, subject=subject, home=home,
-                    report_title=report_title, appendix_html=appendix_html)
+        export_html(output, html, show_code=show_code, preamble_html=replaced_note_html(replaced) + preamble_html,
+                    subject=subject, home=home, report_title=report_title, appendix_html=appendix_html)
     log.info("%s: %s in %.1f s", source.name, "ok" if failure is None else f"failed at {failure}", seconds)
-    return NotebookRun(source, output, Path(html) if html else None, seconds, failure, dict(parameters or {}))
+    return NotebookRun(source, output, Path(html) if html else None, seconds, failure, dict(parameters or {}),
+                       replaced)
 
 
 def run_papermill(source, tmp, parameters, cwd, timeout):

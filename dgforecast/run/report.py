@@ -51,6 +51,7 @@ from dgforecast.present.index_page import index_html, parameters_table_html
 from dgforecast.present.memo import write_memo
 from dgforecast.present.tables import SUMMARY_FORMATS, assumptions_text, summary_sheets, summary_text
 from dgforecast.run.jobs import Progress, check_sources, run_job, run_jobs, scenario_job
+from dgforecast.run.parameters import replaced_lines
 from dgforecast.run.pipeline import load_inputs
 from dgforecast.run.provenance import data_hashes, manifest
 from dgforecast.run.report_folders import (
@@ -207,7 +208,7 @@ def read_summaries(folder, scenarios, runs) -> pd.DataFrame:
 
 
 # ---------------------------------------------------------------- the report, written into its staging folder
-def stage_report(request, staging, workers, show_code, progress_stream, started) -> tuple:
+def stage_report(request, staging, workers, show_code, progress, started) -> tuple:
     """Everything a report holds, written into ``staging``: the notebooks run on a snapshot of the
     workbook, then the tables and pages (``write_pages``) and the manifest; the snapshot is removed.
 
@@ -220,7 +221,11 @@ def stage_report(request, staging, workers, show_code, progress_stream, started)
     snapshot = snapshot_workbook(request.paths, staging / SNAPSHOT, request.read)
     jobs = report_jobs(request.paths, request.names, request.params, request.overrides, staging, show_code,
                        request.sweep_file, snapshot.root)
-    runs = run_jobs(jobs, workers, Progress(len(jobs), progress_stream))
+    progress.say(f"[report] {len(request.names)} scenario{'s' * (len(request.names) != 1)} "
+                 f"({', '.join(request.names)}) checked; the notebooks read a snapshot of the workbook, the report "
+                 f"is built in {staging.parent} and placed when complete")
+    runs = run_jobs(jobs, workers, progress)
+    progress.say("[report] writing the index, the memo and the summary tables")
     summary = write_pages(staging, request, runs, snapshot)
     seconds = time.perf_counter() - started
     record = manifest(request.paths, request.params, request.overrides, runs, seconds, workers, request.sweep_file,
@@ -284,14 +289,20 @@ def build_report(project=None, scenarios=None, out=None, workers=None, show_code
         Before any notebook runs, for an unknown scenario, a bad parameter or sweep file.
     """
     started = time.perf_counter()
-    request = check_request(project, scenarios, out, overrides, sweep_file)
+    progress = Progress(stream=progress_stream)
+    progress.say("[report] checking the scenarios, their parameters and the data before any notebook starts", True)
+    try:
+        request = check_request(project, scenarios, out, overrides, sweep_file)
+    except BaseException:  # the error's one line takes the place of the passing one
+        progress.clear()
+        raise
     paths, out, parent = request.paths, request.out, request.parent
     parent.mkdir(parents=True, exist_ok=True)
     remove_stale_partials(parent)
     before = None if out is None else folder_state(out)
     staging = temp_folder(parent, f".{'report' if out is None else out.name}.partial-{os.getpid()}-")
     try:
-        runs, summary, seconds = stage_report(request, staging, workers, show_code, progress_stream, started)
+        runs, summary, seconds = stage_report(request, staging, workers, show_code, progress, started)
         failures = [name for name, run in runs.items() if not run.ok]
         folder, latest, note = place_report(staging, paths.reports, out, before, not failures)
     except OSError as exc:  # a full disk, a folder made read-only meanwhile
@@ -360,7 +371,8 @@ def run_scenario(scenario, overrides=None, out=None, project=None, show_code=Fal
 def describe_run(scenario, items=None, out=None, project=None, show_code=False) -> tuple[str, int]:
     """What ``dgforecast run`` prints and its exit code (0 ok, 1 the notebook failed)."""
     run, summary = run_scenario(scenario, parse_overrides(items), out, project, show_code)
-    lines = [f"notebook: {run.output}", f"html:     {run.html}", f"time:     {run.seconds:.1f} s"]
+    lines = [f"notebook: {run.output}", f"html:     {run.html}", f"time:     {run.seconds:.1f} s",
+             *replaced_lines([run])]
     if not run.ok:
         lines.append(f"FAILED at {run.failure} (see the executed notebook)")
         return "\n".join(lines), 1
@@ -378,6 +390,7 @@ def describe_report(scenarios="all", items=None, out=None, workers=None, show_co
     if result.note:
         lines.append(f"note:    {result.note}")
     lines += [f"note:    {warning}" for warning in result.warnings]
+    lines += replaced_lines(result.runs.values())
     if not result.ok:
         lines += [f"FAILED:  {name}: {result.runs[name].failure}" for name in result.failures]
         return "\n".join(lines), 1

@@ -95,6 +95,8 @@ def describe_track(scenario, items=None, project=None, as_json=False, out=None, 
 
 
 def _track_text(frame, final, levels, params, written) -> str:
+    from dgforecast.present.score_sentences import score_note, score_words
+
     def level(value):
         return f"{value:,.1f}"
 
@@ -107,10 +109,11 @@ def _track_text(frame, final, levels, params, written) -> str:
             arrived = r.evidence_arrived.replace(";", ", ") or "(the plan: no evidence yet)"
             if r.evidence_dropped:
                 arrived += f" (replaces {r.evidence_dropped.replace(';', ', ')})"
-            score = "" if r.crps != r.crps else (f"  [vs outcome {r.outcome:,.1f}: CRPS {r.crps:,.1f}, log score "
-                                                 f"{r.log_score:.2f}, 80% band {'held' if r.band_80_held else 'missed'}]")
+            note = score_note(r._asdict(), row.unit)[1]
+            score = f"  [vs outcome {r.outcome:,.1f}: {note}]" if note else ""
             lines.append(f"{r.as_of:<8} {r.p_met:>7.1%} {level(r.median):>9} {level(r.q10):>9} {level(r.q90):>9}  "
                          f"{arrived}{score}")
+        lines += [line for line in score_words(frame[frame["target_id"] == row.id], row.unit) if line]
         f = final[final["target_id"] == row.id].iloc[0]
         if f.p_met != f.p_met:  # no probability at all: the reason instead
             lines.append(f"final assessment (终期评估) as of {params.as_of_month}: {f.verdict} ({f.verdict_en}): {f.reason}")

@@ -17,6 +17,7 @@ from dgforecast.core.numbers import (
     reader_frame,
     round_step,
     rounding,
+    series_html,
     significant_digits,
     use_reader_tables,
 )
@@ -103,7 +104,7 @@ def test_a_table_with_every_value_keeps_no_footnote_and_a_named_index_is_shown()
     assert MISSING_NOTE not in page and "<th>base</th>" in page and "scenario" in page
 
 
-def test_notebooks_show_every_dataframe_through_the_reader_table():
+def test_notebooks_show_every_dataframe_and_series_through_the_reader_table():
     registered = {}
 
     class Formatter:
@@ -115,7 +116,7 @@ def test_notebooks_show_every_dataframe_through_the_reader_table():
             formatters = {"text/html": Formatter()}
 
     assert use_reader_tables(Shell()) is True
-    assert registered == {pd.DataFrame: frame_html}
+    assert registered == {pd.DataFrame: frame_html, pd.Series: series_html}
 
 
 def test_outside_ipython_there_is_no_notebook_to_change():
@@ -158,3 +159,20 @@ def test_a_figure_in_exponent_form_is_half_a_unit_as_its_docstring_says():
 def test_a_figure_in_exponent_form_has_the_digits_of_its_mantissa():
     assert significant_digits("5e3") == (1, 3) and precision_of("5e3") == "round" and round_step("5e3") == 1000.0
     assert significant_digits("4.6e3") == (2, 2)
+
+
+def test_a_series_a_notebook_shows_is_a_table_headed_by_its_name_not_bare_text():
+    from types import SimpleNamespace
+
+    from IPython.core.formatters import DisplayFormatter
+
+    from dgforecast.core.numbers import SERIES_HEADING, series_html, use_reader_tables
+
+    named = series_html(pd.Series({"base": 0.943, "shock": 0.871}, name="p_met").rename_axis("scenario"))
+    assert "<th>p_met</th>" in named and "<th>scenario</th>" in named and "<td>94.3%</td>" in named
+    assert f"<th>{SERIES_HEADING}</th>" in series_html(pd.Series([1.5, 2.25])) and "<th>0</th>" not in series_html(
+        pd.Series([1.5]))
+    shell = SimpleNamespace(display_formatter=DisplayFormatter())  # a notebook's, without starting IPython
+    assert use_reader_tables(shell)
+    shown, _ = shell.display_formatter.format(pd.Series([0.5], name="share"))
+    assert "<td>50.0%</td>" in shown["text/html"]

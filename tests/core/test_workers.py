@@ -46,3 +46,16 @@ def test_an_exception_while_reading_ends_and_reaps_every_worker_at_once():
     assert not multiprocessing.active_children()
     assert time.perf_counter() - started < 60  # the stuck tasks were ended, not waited for
 
+
+
+def _nap(seconds):
+    time.sleep(seconds)
+    return seconds
+
+
+@pytest.mark.slow
+def test_a_tick_comes_every_interval_while_the_workers_run_and_nothing_finished():
+    ticks = []
+    with closing(run_pool(_nap, [0.7, 0.7], jobs=2, tick=lambda: ticks.append(time.monotonic()), every=0.2)) as done:
+        assert sorted(result for _, result in done) == [0.7, 0.7]
+    assert 2 <= len(ticks) <= 30  # about 0.7 s / 0.2 s, more if the machine is busy starting the workers; no busy loop

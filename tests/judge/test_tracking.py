@@ -174,6 +174,31 @@ def test_the_vintage_that_sees_the_outcome_is_scored_without_it(tmp_path):
     assert last["p_met"] != before["p_met"]          # the forecast shown uses the outcome...
     for key in ("crps", "log_score", "band_80_held"):  # ...the score does not: it is the 2026-02 forecast's
         assert last[key] == before[key], key
+    # and the row says so: which row was left out, and the band of the forecast scored (not the one shown)
+    assert last["scored_without"] == "rev_2025_outcome" and before["scored_without"] == ""
+    assert (last["scored_q10"], last["scored_q90"]) == (before["q10"], before["q90"])
+    assert (before["scored_q10"], before["scored_q90"], before["scored_median"]) == (
+        before["q10"], before["q90"], before["median"])
+    assert last["q10"] <= 5600 <= last["q90"] and last["band_80_held"] == (before["q10"] <= 5600 <= before["q90"])
+
+
+@pytest.mark.slow
+def test_track_says_the_month_the_outcome_arrived_is_scored_on_the_forecast_before_it(workbook, tmp_path, capsys):
+    with_outcome(tmp_path, 5300)  # writes tmp_path / evidence_with_outcome.csv
+    assert main(["--project", str(workbook), "track", "base", "--as-of", "2026-11", "-p", "n_sims=4000",
+                 "-p", "evidence.min_ess=10", "--evidence", str(tmp_path / "evidence_with_outcome.csv")]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    arrived = next(line for line in lines if line.startswith("2026-04"))
+    before = next(line for line in lines if line.startswith("2026-02"))
+    # 2026-02's band (q10, q90 on its line) is the one scored in 2026-04, and the line says whose it is
+    q10, q90 = (float(v.replace(",", "")) for v in before.split()[3:5])
+    assert "the forecast before the outcome arrived: CRPS" in arrived
+    assert f"its 80% band {q10:,.0f}–{q90:,.0f} missed" in arrived and "[vs outcome 5,300.0:" in arrived
+    assert "80% band missed" in before and "before the outcome" not in before
+    said = " ".join(lines)
+    assert "from the month it arrived (April 2026) on, the forecast scored is the one from before it arrived" in said
+    assert "CRPS (continuous ranked probability score) is the forecast's average distance" in said
+    assert "结果公布当月（2026年4月）起，评分的是结果公布前的预测" in said
 
 
 @pytest.mark.slow

@@ -297,3 +297,35 @@ def test_the_track_table_numbers_each_month_figures_arrived_as_the_chart_marks_i
     assert view["图中 no."].tolist() == ["—", "1", "2"]
     assert view["截至 as of"].tolist()[0].endswith("2022-01")
     assert view["新公布的数据 what was published"].tolist()[1] == "2022年1—9月集群增加值同比增长3.2%（可比价）"
+
+
+def _scored_track():
+    """Three vintages scored against an outcome of 5,300 published in the third month (tracking.track's columns)."""
+    nan = float("nan")
+    return track_rows().assign(
+        as_of=["2025-12", "2026-02", "2026-04"], q10=[5500.0, 5520.0, 5299.6], q90=[7100.0, 7150.0, 5300.4],
+        median=[6300.0, 6320.0, 5300.0], outcome=5300.0, scored_without=["", "", "rev_2025_outcome"],
+        scored_median=[6300.0, 6320.0, 6320.0], scored_q10=[5500.0, 5520.0, 5520.0], scored_q90=[7100.0, 7150.0, 7150.0],
+        crps=[700.25, 720.5, 720.5], log_score=[-0.2, -0.26, -0.26], band_80_held=[False, False, False],
+        evidence_arrived=["", "", "rev_2025_outcome"]).assign(p_met=[0.94, 0.94, nan])
+
+
+def test_the_track_table_says_whose_forecast_each_score_is_of_and_the_paragraph_what_the_scores_mean():
+    from dgforecast.present.words import score_words
+
+    evidence = pd.DataFrame([{"evidence_id": "rev_2025_outcome", "measure": "cluster_revenue", "year": 2025,
+                              "period": "year", "kind": "level", "value": 5300.0, "unit": "亿元", "precision": "exact",
+                              "name_zh": "集群营业收入", "name_en": "the cluster's revenue"}])
+    cells = track_view(_scored_track(), evidence)["对照实际结果的评分 scores against the outcome"].tolist()
+    assert cells[0] == "CRPS 700.2 · 对数评分 log score -0.20 · 80% 区间 band 未覆盖 missed"
+    # the month the outcome arrived: the band shown (5,300 ± 0.4) holds it, the band scored (2026-02's) does not
+    assert cells[2] == ("结果公布前的预测 the forecast before the outcome: CRPS 720.5 · 对数评分 log score -0.26 · "
+                        "其 80% 区间 its band 5,520–7,150 未覆盖 missed")
+    zh, en = score_words(_scored_track())
+    assert zh.startswith("对照实际结果评分：实际结果为 5,300.0 亿元。") and "结果公布当月（2026年4月）起" in zh
+    assert ("from the month it arrived (April 2026) on, the forecast scored is the one from before it arrived "
+            "(median 6,320.0, 10–90% range 5,520–7,150)") in en
+    assert "CRPS (continuous ranked probability score)" in en and "the log score is the log of the density" in en
+    # without an outcome: no column, no paragraph
+    assert "对照实际结果的评分 scores against the outcome" not in track_view(track_rows(), evidence).columns
+    assert score_words(track_rows()) == ("", "")

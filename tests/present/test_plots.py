@@ -87,29 +87,18 @@ def test_growth_chart_draws_one_bar_per_known_rate_in_percent():
     assert not [m for m in _render(fig) if "missing from" in m]
 
 
-def test_sweep_heatmap_draws_contours_and_break_even_line_with_chinese_labels():
+def test_sweep_heatmap_draws_contours_the_50_percent_one_named_the_break_even_with_chinese_labels():
     # P(met) rises with growth (columns) and falls as the revenue ratio drops (rows).
     table = pd.DataFrame([[0.1, 0.45, 0.85], [0.2, 0.6, 0.9]], index=[0.95, 1.0], columns=[0.02, 0.04, 0.06])
-    line = pd.DataFrame({"growth": [0.0531, 0.0397], "revenue_to_output_ratio": [0.95, 1.0]})
-    fig = plots.sweep_heatmap(table, "年均增长率 growth", "营业收入与总产值之比 ratio", "P(met) 实现概率", (0.5, 0.8), line)
+    fig = plots.sweep_heatmap(table, "年均增长率 growth", "营业收入与总产值之比 ratio", "P(met) 实现概率", (0.5, 0.8))
     ax = fig.axes[0]
-    dashed = [l for l in ax.get_lines() if l.get_linestyle() == "--"]
-    assert len(dashed) == 1 and list(dashed[0].get_xdata()) == [0.0531, 0.0397]
     assert len(ax.collections) >= 2  # the mesh and the contour set
-    # the two answers are named apart: contours of P(met), the dashed line where the median meets the target
-    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["中位数 = 目标 median = target"]
+    # one break-even: the 50 % contour, drawn thicker and named in the legend; no second line beside it
+    assert not [l for l in ax.get_lines() if l.get_linestyle() == "--"]
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["P(met) = 50%：临界点 break-even"]
     assert {t.get_text() for t in ax.texts} <= {"P(met) = 50%", "P(met) = 80%"} and ax.texts
     messages = _render(fig)
     assert not [m for m in messages if "missing from" in m or "Glyph" in m], messages
-
-
-def test_sweep_heatmap_frame_stays_on_the_grid_when_break_even_runs_past_it():
-    table = pd.DataFrame([[0.1, 0.4], [0.3, 0.7]], index=[0.9, 1.0], columns=[0.02, 0.04])
-    line = pd.DataFrame({"growth": [0.07, 0.0397], "revenue_to_output_ratio": [0.9, 1.0]})
-    fig = plots.sweep_heatmap(table, "x", "y", "t", (0.5,), line)
-    # cells of width 0.02 centred on 0.02 and 0.04: the frame is 0.01-0.05, not out to 0.07
-    assert fig.axes[0].get_xlim() == pytest.approx((0.01, 0.05))
-    plt.close(fig)
 
 
 def test_track_chart_draws_steps_band_threshold_and_evidence_labels_without_missing_glyphs():

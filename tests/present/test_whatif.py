@@ -32,13 +32,14 @@ def _assess_json(capsys, root, scenario, *items):
 
 
 @pytest.mark.slow
-def test_moving_the_growth_slider_prints_what_dgforecast_assess_gives(inputs, params_file, capsys):
+def test_moving_the_growth_slider_shows_what_dgforecast_assess_gives(inputs, params_file, capsys):
     w = what_if(resolve_scenario(params_file, "base"), inputs, live=True)
     capsys.readouterr()
     w.sliders["growth"].value = 0.02
-    printed = capsys.readouterr().out
+    assert capsys.readouterr().out == ""  # live, a move replaces the widgets' values: nothing is printed again
     cli = _assess_json(capsys, params_file.parent, "base", "growth=0.02")["cluster_revenue_2025"]
-    assert f"装备制造业产业集群营业收入: P(met) {cli['p_met']:.1%} · median {cli['median']:,.1f}" in printed
+    assert f"装备制造业产业集群营业收入: P(met) {cli['p_met']:.1%} · median {cli['median']:,.1f}" in w.headline.value
+    assert f"<td>{cli['p_met']:.1%}</td>" in w.table.value
     row = w.result.summary.set_index("target_id").loc["cluster_revenue_2025"]
     assert (row["p_met"], row["median"], row["q10"], row["q90"]) == (cli["p_met"], cli["median"], cli["q10"], cli["q90"])
     assert w.result.params.growth == 0.02 and w.seconds["total"] > 0
@@ -126,3 +127,40 @@ def test_slider_values_are_checked_by_the_schema(params_file):
     assert with_values(params, {"growth": 0.020000000000000004}).growth == 0.02
     with pytest.raises(pydantic.ValidationError):
         with_values(params, {"volatility": -0.1})
+
+
+def _pixels(png):
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    return np.asarray(Image.open(io.BytesIO(png)).convert("RGB")).astype(int)
+
+
+def test_a_move_redraws_only_the_fan_and_gives_the_picture_a_full_redraw_gives(inputs, params_file):
+    w = what_if(resolve_scenario(params_file, "base", {"n_sims": 2000}), inputs, live=True)
+    first = w.chart.value
+    w.sliders["growth"].value = 0.05
+    assert w.updates == 1 and w.chart.value != first
+    # the static chart of the same result, drawn in full on the same y axis
+    full = whatif.png_bytes(whatif.fan_figure(w.result, w.targets, y_range=w.y_range))
+    moved, drawn = _pixels(w.chart.value), _pixels(full)
+    assert moved.shape == drawn.shape == (450, 800, 3)
+    assert abs(moved - drawn).max() <= 3  # the same picture, to the rounding of the layers' blending
+    # a fan that outgrows the axis widens it (drawn again in full), and the picture is again the full one
+    w.sliders["revenue_to_output_ratio"].value = 0.8
+    low, high = w.y_range
+    assert low < 3700 and _pixels(w.chart.value).shape == (450, 800, 3)
+    again = whatif.png_bytes(whatif.fan_figure(w.result, w.targets, y_range=w.y_range))
+    assert abs(_pixels(w.chart.value) - _pixels(again)).max() <= 3
+
+
+def test_a_change_that_changes_no_assumption_recomputes_and_redraws_nothing(inputs, params_file, monkeypatch):
+    w = what_if(resolve_scenario(params_file, "base", {"n_sims": 2000}), inputs, live=True)
+    picture = w.chart.value
+    calls = []
+    monkeypatch.setattr(whatif, "assess_inputs", lambda *a: calls.append(a))
+    # a front end showing the slider sends its value back rounded to the step: 0.06 as 0.060000000000000005
+    w.sliders["growth"].value = 0.060000000000000005
+    assert calls == [] and w.updates == 0 and w.chart.value == picture and w.status.value == ""

@@ -51,8 +51,15 @@ def test_report_writes_index_summary_excel_manifest_and_points_latest(fake_workb
     # a page of the plan as a whole opens with what it shows and ends with the parameters it used
     final_page = (folder / "06_tracking_and_final_assessment.html").read_text(encoding="utf-8")
     assert final_page.index("<b>bold output</b>") < final_page.index("情景参数 Parameters") < final_page.index("</main>")
-    # one line per notebook when not on a terminal, and no staging folder left behind
-    assert len(stream.getvalue().splitlines()) == 6
+    # not on a terminal: what is checked and what starts at once, a line as each notebook starts and as it
+    # finishes, then what is written; and no staging folder left behind
+    lines = stream.getvalue().splitlines()
+    assert lines[0].startswith("[report] 2 scenarios (base, optimistic) checked")  # the checking line: terminals only
+    assert lines[1] == ("[0/6] running 6 notebooks, 2 at a time: 06_tracking_and_final_assessment, "
+                        "04_targets_across_scenarios, 02_history_and_models, 01_plan_baselines, scenarios/base, "
+                        "scenarios/optimistic")
+    assert sum(line.endswith(": started") for line in lines) == 6 and sum(": ok (" in line for line in lines) == 6
+    assert lines[-1] == "[report] writing the index, the memo and the summary tables" and len(lines) == 15
     assert [p.name for p in (fake_workbook / "reports").iterdir() if p.name.startswith(".")] == []
 
 
@@ -81,6 +88,31 @@ def test_report_notes_numbers_without_a_reason_and_still_succeeds(fake_workbook,
     assert code == 0
     notes = [line for line in capsys.readouterr().err.splitlines() if "note:" in line]
     assert notes == [f"dgforecast: note: params.yaml line {lines}: scenarios.director.growth has no comment saying why"]
+
+
+@pytest.mark.notebooks
+def test_a_value_the_user_set_in_notebook_04_and_the_report_replaced_is_said_on_the_page_and_printed(
+        fake_workbook, capsys):
+    import nbformat
+
+    path = fake_workbook / "notebooks" / "04_targets_across_scenarios.ipynb"
+    nb = nbformat.read(path, as_version=4)
+    cell = next(c for c in nb.cells if "parameters" in c.metadata.get("tags", []))
+    cell.source += '\nscenarios = None\noverrides = {"growth": 0.02}  # mine\n'  # (the stand-in 04 echoes answer)
+    nbformat.write(nb, path)
+    code = main(["--project", str(fake_workbook), "report", "--scenarios", "base", "-j", "1", "-p", "n_sims=500"])
+    assert code == 0
+    out = capsys.readouterr().out
+    assert ("note: 04_targets_across_scenarios.ipynb sets overrides = {'growth': 0.02} in its parameters cell; the "
+            "report ran it with {'n_sims': 500}, its own value (params.yaml and -p); to use yours, pass -p "
+            "growth=0.02 or put it in params.yaml") in out.splitlines()
+    # the stand-in 03 sets growth = 0.0 (replaced too); 01, 02 and 06 set nothing the report replaced
+    assert [line.split()[1] for line in out.splitlines() if line.startswith("note: ")] == [
+        "04_targets_across_scenarios.ipynb", "03_scenario.ipynb"]
+    page = (fake_workbook / "reports" / "latest" / "04_targets_across_scenarios.html").read_text(encoding="utf-8")
+    assert "<code>overrides = {&#x27;growth&#x27;: 0.02}</code> → <code>{&#x27;n_sims&#x27;: 500}</code>" in page
+    assert "dgf-replaced" not in (fake_workbook / "reports" / "latest" / "01_plan_baselines.html").read_text(
+        encoding="utf-8")
 
 
 def test_unknown_scenario_is_refused_before_any_folder_is_made(fake_workbook):
@@ -195,8 +227,9 @@ def test_sweep_file_adds_the_heat_map_page_linked_from_the_index(built_report):
     assert "参数扫描 Sweep: <a href='05_sweep.html'>" in page and "<li><a href='05_sweep.html'>05_sweep</a>" in page
     record = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     assert record["sweep"] == {"file": str(results.resolve()), "sha256": sha256_of(results)}
-    # one line per notebook: 03 for each scenario, and 01, 02, 04, 05 and 06 once
-    assert len(built_report.progress.splitlines()) == len(BUILT_SCENARIOS.split(",")) + 5
+    # one finished line per notebook: 03 for each scenario, and 01, 02, 04, 05 and 06 once
+    finished = [line for line in built_report.progress.splitlines() if ": ok (" in line]
+    assert len(finished) == len(BUILT_SCENARIOS.split(",")) + 5
 
 
 @pytest.mark.parametrize("name, message", [

@@ -20,6 +20,7 @@ from dgforecast.run.sweep import (
     parse_grid,
     read_results,
     run_engine,
+    run_points,
     sweep,
     write_results,
 )
@@ -110,6 +111,10 @@ def test_local_processes_give_the_same_numbers_as_one_process(monkeypatch):
     points = grid_points(parse_grid(["volatility=0.03,0.06", "revenue_to_output_ratio=0.9,1.0"]))
     setup = _setup(n_sims=1000)
     assert run_engine(points, setup, jobs=2).equals(run_engine(points, setup, jobs=1))
+    # and it says where it ran: 2 local processes, 4 points in 4 chunks (2 a process); one process otherwise
+    (_, pool), (_, alone) = sweep_module.run_points(points, setup, jobs=2), sweep_module.run_points(points, setup)
+    assert pool.record() == {"kind": "local processes", "workers": 2, "threads": 2, "address": None, "chunks": 4}
+    assert (pool.text, alone.text) == ("in 2 local processes", "in this process (one local process)")
 
 
 @pytest.mark.slow
@@ -121,8 +126,10 @@ def test_dask_cluster_gives_the_same_numbers_as_the_local_run():
     local = run_engine(points, setup, jobs=1)
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False, protocol="tcp://",
                                   host="127.0.0.1", dashboard_address=None) as cluster:
-        remote = run_engine(points, setup, scheduler=cluster.scheduler_address)
+        remote, executor = run_points(points, setup, scheduler=cluster.scheduler_address)
     assert remote.equals(local)
+    assert (executor.kind, executor.workers, executor.threads) == ("Dask", 2, 2)
+    assert executor.text == f"on Dask at {cluster.scheduler_address} (2 workers, 2 threads)"
 
 
 # ---------------------------------------------------------------- a notebook per point
@@ -238,38 +245,6 @@ def test_growth_needed_for_a_probability_is_interpolated_between_grid_points():
     assert needed[1.0] == pytest.approx(0.068333, abs=1e-6)
     assert math.isnan(needed[0.9])
     assert x_needed(table, "growth", "revenue_to_output_ratio", TARGET, 0.3)[1.0] == 0.05
-
-
-def test_break_even_on_a_growth_axis_is_the_required_growth():
-    from dgforecast.run.sweep import break_even
-
-    table = _table([(0.03, 0.95, 0.1, 5000, 0.053120), (0.06, 0.95, 0.6, 5600, 0.053120),
-                    (0.03, 1.0, 0.2, 5200, 0.039701), (0.06, 1.0, 0.7, 5800, 0.039701)])
-    line = break_even(table, "growth", "revenue_to_output_ratio", TARGET, 5400)
-    assert line.to_dict("list") == {"growth": [0.053120, 0.039701], "revenue_to_output_ratio": [0.95, 1.0]}
-    # along the ratio instead: the median crosses 5400 between 5000 and 5600, two thirds of the way
-    other = break_even(table, "revenue_to_output_ratio", "growth", TARGET, 5400)
-    assert other["growth"].tolist() == [0.053120, 0.039701]
-
-
-def test_break_even_line_is_the_required_growth_along_growth_and_the_median_crossing_elsewhere():
-    from dgforecast.run.sweep.results import break_even_line
-
-    table = _table([(0.03, 0.9, 0.1, 4800, 0.067451), (0.06, 0.9, 0.4, 5300, 0.067451),
-                    (0.09, 0.9, 0.8, 5900, 0.067451),
-                    (0.03, 1.0, 0.2, 5200, 0.039701), (0.06, 1.0, 0.7, 5800, 0.039701),
-                    (0.09, 1.0, 0.9, 6300, 0.039701)])
-    line = break_even_line(table, {TARGET: 5400}).set_index("revenue_to_output_ratio")
-    assert list(line.columns) == ["target_id", "growth_at_median_target"]
-    # along growth: the required growth itself, not the median interpolated (0.06 + 0.03 * 100 / 600 = 0.065)
-    assert line["growth_at_median_target"].tolist() == [0.067451, 0.039701]
-    # along the ratio, at growth 0.06: 5300 at 0.9 and 5800 at 1.0 meet 5400 at 0.9 + 0.1 * 100 / 500 = 0.92;
-    # at growth 0.03 the median (4800, 5200) stays below 5400, at 0.09 (5900, 6300) above it
-    along = break_even_line(table, {TARGET: 5400}, x_key="revenue_to_output_ratio").set_index("growth")
-    assert along["revenue_to_output_ratio_at_median_target"].tolist() == ["never", pytest.approx(0.92), "always"]
-    # a median that falls along the key is crossed on its way down: 5600 -> 5000 meets 5400 a third of the way
-    falling = _lines("volatility", [(0.02, 1.0, 0.6), (0.08, 1.0, 0.4)]).assign(**{f"median.{TARGET}": [5600, 5000]})
-    assert break_even_line(falling, {TARGET: 5400}).iloc[0, -1] == pytest.approx(0.04)
 
 
 def test_heat_map_slice_holds_further_keys_and_refuses_unknown_ones():
@@ -411,7 +386,7 @@ def test_each_combination_of_the_other_keys_gets_its_own_line():
 ISSUE_GRID = ["--grid", "growth=0:0.12:0.001", "--grid", "revenue_to_output_ratio=0.9,0.95,1.0"]
 
 
-def test_sweep_prints_where_p_met_crosses_50_and_80_percent_as_of_the_plan(shipped, tmp_path, capsys):
+def test_sweep_states_its_answer_in_one_line_a_probability_and_the_json_says_the_same(shipped, tmp_path, capsys):
     import json
 
     out = tmp_path / "grid.csv"
@@ -419,6 +394,8 @@ def test_sweep_prints_where_p_met_crosses_50_and_80_percent_as_of_the_plan(shipp
                  "-j", "1", "--json"]) == 0
     answer = json.loads(capsys.readouterr().out)
     assert answer["x_key"] == "growth" and answer["as_of"] == "2022-01" and answer["points"] == 363
+    assert answer["break_even"] == "P(met) = 50%"
+    assert answer["executor"] == {"kind": "this process", "workers": 1, "threads": 1, "address": None, "chunks": 1}
     at_50 = {c["revenue_to_output_ratio"]: c["growth_at_p_met_50"] for c in answer["crossings"]}
     # the plan-time answers (volatility 0.075, the ratio's sd 0.055 drawn per path over [0.98, 2.0] of it,
     # calibration m3): 9.92 %, 8.43 %, 7.03 % a year (with the ratio's sd fixed at 0.055 the same draws gave
@@ -429,24 +406,81 @@ def test_sweep_prints_where_p_met_crosses_50_and_80_percent_as_of_the_plan(shipp
     for ratio, line in results.groupby("revenue_to_output_ratio"):
         by_hand = np.interp(0.5, line[f"p_met.{TARGET}"], line["growth"])
         assert at_50[ratio] == pytest.approx(by_hand, abs=0.001)
-    assert all(c["growth_at_p_met_80"] == "never" for c in answer["crossings"])  # not by 12 % a year
-    # beside them the break-even line, median = target: the growth the target requires, the README's
-    # 6.75 / 5.31 / 3.97 %/yr ((5400 / (4621.25 x ratio)) ** (1/4) - 1), exact, not read off the grid
-    even = {c["revenue_to_output_ratio"]: c["growth_at_median_target"] for c in answer["crossings"]}
-    assert [even[r] for r in (0.9, 0.95, 1.0)] == pytest.approx([0.067451, 0.053120, 0.039701], abs=5e-7)
+    assert all(isinstance(c["growth_at_p_met_80"], float) for c in answer["crossings"])
+    assert not [c for c in answer["crossings"] if "growth_at_median_target" in c]  # one break-even, not two
 
     assert main(["--project", str(shipped), "sweep", *ISSUE_GRID, "--as-of", "2022-01", "--out", str(out),
                  "-j", "1"]) == 0
     text = capsys.readouterr().out
-    flat = " ".join(text.split())
-    assert "growth at which P(met) crosses 50% and 80%" in flat and "the break-even line, median = target" in flat
-    assert "P(met) = 50% is not the same line" in flat
-    assert " ".join(text.splitlines()[-4].split()) == (
-        "target_id revenue_to_output_ratio P(met) = 50% P(met) = 80% median = target")
+    assert "in this process (one local process)" in text.splitlines()[0]
+    said = [line.removeprefix(f"answer: {TARGET}: ") for line in text.splitlines() if line.startswith("answer: ")]
+    assert said == answer["answer"][TARGET] == [
+        "P(met) ≥ 50% (break-even) needs growth ≥ 6.85%/yr at any revenue_to_output_ratio in the grid; ≥ 4.06%/yr "
+        "at revenue_to_output_ratio 1",
+        "P(met) ≥ 80% needs growth ≥ 10.53%/yr at any revenue_to_output_ratio in the grid; ≥ 7.59%/yr at "
+        "revenue_to_output_ratio 1"]
+    assert "median = target" not in text and "required" not in text
     rows = [" ".join(line.split()) for line in text.splitlines()[-3:]]
-    assert rows == ["cluster_revenue_2025 0.90 0.0992 (9.92%/yr) never 0.0675 (6.75%/yr)",
-                    "cluster_revenue_2025 0.95 0.0843 (8.43%/yr) never 0.0531 (5.31%/yr)",
-                    "cluster_revenue_2025 1.00 0.0703 (7.03%/yr) never 0.0397 (3.97%/yr)"]
+    assert rows == ["cluster_revenue_2025 0.9 6.85%/yr 10.53%/yr", "cluster_revenue_2025 0.95 5.41%/yr 9.01%/yr",
+                    "cluster_revenue_2025 1 4.06%/yr 7.59%/yr"]
+
+
+def _answer(rows, keys=("growth", "revenue_to_output_ratio")):
+    import pandas as pd
+
+    from dgforecast.run.sweep import sweep_answer
+
+    return sweep_answer(pd.DataFrame(rows, columns=[*keys, f"p_met.{TARGET}"]))
+
+
+def test_a_crossing_that_hardly_moves_with_the_other_key_holds_at_any_of_its_values():
+    # 50 %: 0.05 + 0.01 * 0.10 / 0.20 = 0.055 at ratio 0.9, 0.05 + 0.01 * 0.05 / 0.20 = 0.0525 at 1.0: within
+    # one grid step (0.01), so 5.50 % (enough at either) holds at any ratio; 80 %: 0.07 and 0.0675
+    found = _answer([(0.05, 0.9, 0.40), (0.06, 0.9, 0.60), (0.07, 0.9, 0.80),
+                     (0.05, 1.0, 0.45), (0.06, 1.0, 0.65), (0.07, 1.0, 0.85)])
+    assert found["x_key"] == "growth"  # P(met) moves 0.40 along growth, 0.05 along the ratio
+    assert found["lines"][TARGET] == [
+        "P(met) ≥ 50% (break-even) needs growth ≥ 5.50%/yr at any revenue_to_output_ratio in the grid",
+        "P(met) ≥ 80% needs growth ≥ 7.00%/yr at any revenue_to_output_ratio in the grid"]
+
+
+def test_a_crossing_that_moves_more_than_a_step_says_how_far_the_other_key_eases_it():
+    # 50 %: 0.06 + 0.01 * 0.2 / 0.3 = 0.066667 at ratio 0.9; 0.05 + 0.01 * 0.05 / 0.25 = 0.052 at 1.0
+    found = _answer([(0.05, 0.9, 0.10), (0.06, 0.9, 0.30), (0.07, 0.9, 0.60),
+                     (0.05, 1.0, 0.45), (0.06, 1.0, 0.70), (0.07, 1.0, 0.90)])
+    assert found["lines"][TARGET][0] == ("P(met) ≥ 50% (break-even) needs growth ≥ 6.67%/yr at any "
+                                          "revenue_to_output_ratio in the grid; ≥ 5.20%/yr at revenue_to_output_ratio 1")
+    # 80 %: never at ratio 0.9 (at most 0.60); 0.06 + 0.01 * 0.1 / 0.2 = 0.065 at 1.0
+    assert found["lines"][TARGET][1] == ("P(met) ≥ 80% out of the grid's reach at revenue_to_output_ratio 0.9; "
+                                          "elsewhere needs growth ≥ 6.50%/yr (at revenue_to_output_ratio 1)")
+
+
+def test_the_answer_is_solved_along_the_key_that_decides_not_the_finest_one():
+    # growth (two values) moves nothing; the ratio (three values) does: 50 % at 0.9 + 0.05 * 0.3 / 0.4 = 0.9375
+    # and 80 % at 0.95 + 0.05 * 0.2 / 0.3 = 0.983333, whatever the growth
+    rows = [(g, r, p) for g in (0.02, 0.06) for r, p in ((0.9, 0.2), (0.95, 0.6), (1.0, 0.9))]
+    found = _answer(rows)
+    assert found["x_key"] == "revenue_to_output_ratio"
+    assert found["lines"][TARGET] == [
+        "P(met) ≥ 50% (break-even) needs revenue_to_output_ratio ≥ 0.9375 at any growth in the grid",
+        "P(met) ≥ 80% needs revenue_to_output_ratio ≥ 0.9833 at any growth in the grid"]
+
+
+def test_a_flat_surface_names_no_highest_point_and_says_nothing_moves_it():
+    from dgforecast.run.sweep.answer import range_text
+
+    found = _answer([(g, r, 1.0) for g in (0.02, 0.04) for r in (0.9, 1.0)])
+    assert found["lines"][TARGET] == ["P(met) ≥ 50% (break-even) everywhere on the grid",
+                                      "P(met) ≥ 80% everywhere on the grid"]
+    assert found["ranges"][TARGET]["highest_at"] is None
+    assert range_text(TARGET, found["ranges"][TARGET], 4) == (
+        f"{TARGET}: P(met) 100.0% at every point: nothing on the grid moves it")
+    # a plateau at the top of a surface that moves: how many points share it, none named
+    plateau = _answer([(0.02, 0.9, 0.3), (0.02, 1.0, 1.0), (0.04, 0.9, 1.0), (0.04, 1.0, 1.0)])
+    assert range_text(TARGET, plateau["ranges"][TARGET], 4) == f"{TARGET}: P(met) 30.0% to 100.0%; 100.0% at 3 of 4 points"
+    low = _answer([(0.02, 0.9, 0.1), (0.04, 0.9, 0.2), (0.02, 1.0, 0.2), (0.04, 1.0, 0.3)])
+    assert low["lines"][TARGET][0] == "P(met) ≥ 50% (break-even) nowhere on the grid (highest 30.0%)"
+    assert low["ranges"][TARGET]["highest_at"] == {"growth": 0.04, "revenue_to_output_ratio": 1.0}
 
 
 def test_a_field_added_to_the_schema_reaches_the_sweep_with_no_other_edit():

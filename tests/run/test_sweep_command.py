@@ -37,18 +37,20 @@ def _results(p_met, growth=(0.03, 0.06, 0.09), median=(5200.0, 5500.0, 5900.0), 
 
 
 # ---------------------------------------------------------------- the answer
-def test_the_answer_is_where_p_met_crosses_50_and_80_percent_and_the_growth_the_target_requires(setup):
+def test_the_answer_is_where_p_met_crosses_50_and_80_percent_one_line_each(setup):
     # 50 %: 0.03 + 0.03 x (0.5 - 0.2) / (0.6 - 0.2) = 0.0525; 80 %: 0.06 + 0.03 x (0.8 - 0.6) / (0.9 - 0.6) = 0.08
     assert CROSSING_PROBABILITIES == (0.5, 0.8)
-    assert sweep_answer(_results([0.2, 0.6, 0.9]), setup).to_dict("records") == [
-        {"target_id": TARGET, "growth_at_p_met_50": pytest.approx(0.0525), "growth_at_p_met_80": pytest.approx(0.08),
-         "growth_at_median_target": 0.039701}]
+    answer = sweep_answer(_results([0.2, 0.6, 0.9]))
+    assert answer["crossings"].to_dict("records") == [
+        {"target_id": TARGET, "growth_at_p_met_50": pytest.approx(0.0525), "growth_at_p_met_80": pytest.approx(0.08)}]
+    assert answer["lines"][TARGET] == ["P(met) ≥ 50% (break-even) needs growth ≥ 5.25%/yr",
+                                       "P(met) ≥ 80% needs growth ≥ 8.00%/yr"]
 
 
 def test_each_value_of_the_other_keys_gets_its_line_and_a_level_never_reached_says_never(setup):
     results = pd.concat([_results([0.2, 0.6, 0.9], revenue_to_output_ratio=[1.0] * 3),
                          _results([0.1, 0.3, 0.45], revenue_to_output_ratio=[0.9] * 3)], ignore_index=True)
-    answer = sweep_answer(results, setup).set_index("revenue_to_output_ratio")
+    answer = sweep_answer(results)["crossings"].set_index("revenue_to_output_ratio")
     assert answer.loc[1.0, "growth_at_p_met_50"] == pytest.approx(0.0525)
     assert answer.loc[0.9, ["growth_at_p_met_50", "growth_at_p_met_80"]].tolist() == ["never", "never"]
 
@@ -56,9 +58,10 @@ def test_each_value_of_the_other_keys_gets_its_line_and_a_level_never_reached_sa
 def test_what_the_sweep_prints_names_the_run_the_range_of_p_met_and_the_answer_in_percent_a_year(setup):
     lines = describe_results(_results([0.2, 0.6, 0.9]), setup, "s.csv", 1.234).splitlines()
     assert lines[0] == ("swept 3 points (growth) x 1,000 paths (scenario base, seed 20220101, evidence as of "
-                        "2025-06) in 1.23 s; wrote s.csv")
+                        "2025-06) in this process (one local process) in 1.23 s; wrote s.csv")
     assert lines[1] == f"  {TARGET}: P(met) 20.0% to 90.0%; highest at growth=0.09"
-    assert " ".join(lines[-1].split()) == f"{TARGET} 0.0525 (5.25%/yr) 0.0800 (8.00%/yr) 0.0397 (3.97%/yr)"
+    assert lines[2:4] == [f"answer: {TARGET}: P(met) ≥ 50% (break-even) needs growth ≥ 5.25%/yr",
+                          f"answer: {TARGET}: P(met) ≥ 80% needs growth ≥ 8.00%/yr"]
 
 
 def test_the_same_answer_as_one_json_object(setup):

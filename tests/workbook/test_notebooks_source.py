@@ -2,8 +2,10 @@
 
 Every numbered notebook has exactly one cell tagged ``parameters`` whose names are what the runner
 injects (for a notebook run once or per scenario: every field of the scenario schema,
-``dgforecast.plan.schema.FIELDS``, and no other name); git holds no outputs or execution counts; and a
-notebook staged with outputs is stripped on the way in (the filter ``make`` installs).
+``dgforecast.plan.schema.FIELDS``, and no other name); git holds no outputs or execution counts; each is
+byte for byte what JupyterLab writes back when it saves it unedited on the workbook's kernel (so opening it
+marks nothing changed and saving it leaves ``git status`` clean: tests/workbook/test_notebooks_in_lab.py does
+it in JupyterLab); and a notebook staged with outputs is stripped on the way in (the filter ``make`` installs).
 """
 
 import ast
@@ -16,6 +18,7 @@ import pytest
 from dgforecast.core.config import NUMBERED_NOTEBOOKS
 from dgforecast.core.yamlfile import did_you_mean
 from dgforecast.plan import schema as params_schema
+from dgforecast.run.kernel import LANGUAGE_INFO
 from dgforecast.run.report_jobs import notebook_runs
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -92,6 +95,20 @@ def test_notebook_opens_on_the_workbook_kernel_and_says_how_it_runs(path):
     metadata = json.loads(path.read_text(encoding="utf-8"))["metadata"]
     assert metadata["kernelspec"]["name"] == "dgforecast", "make registers this kernel; JupyterLab then selects it"
     assert metadata["dgforecast"]["runs"] == notebook_runs(path)
+
+
+@pytest.mark.parametrize("path", NUMBERED, ids=lambda p: p.name)
+def test_notebook_is_what_jupyterlab_writes_back_on_the_workbook_kernel(path):
+    """JupyterLab copies the kernel's language_info into the metadata at open (the notebook is then marked
+    changed if it differs) and its server writes the notebook as nbformat does, with a final newline."""
+    import nbformat
+
+    text = path.read_text(encoding="utf-8")
+    assert json.loads(text)["metadata"]["language_info"] == LANGUAGE_INFO, (
+        f"{path.name}: language_info is not what the workbook's kernel says; open and save it in JupyterLab "
+        "(make lab), then git add")
+    assert nbformat.writes(nbformat.reads(text, as_version=4)) + "\n" == text, (
+        f"{path.name}: not laid out as JupyterLab saves it; open and save it in JupyterLab, then git add")
 
 
 def test_a_field_added_to_the_schema_and_not_to_a_notebook_is_named_with_the_notebook(monkeypatch):
@@ -177,7 +194,7 @@ def test_staging_a_notebook_strips_its_outputs():
     code = next(c for c in nb["cells"] if c["cell_type"] == "code")
     code["outputs"] = [{"output_type": "stream", "name": "stdout", "text": ["P(met) 71.7%\n"]}]
     code["execution_count"] = 7
-    nb["metadata"]["language_info"] = {"name": "python", "version": "3.11.7", "mimetype": "text/x-python"}
+    nb["metadata"]["language_info"] = {**LANGUAGE_INFO, "version": "3.11.7"}  # as a plain ipykernel says it
     attribute = _git("check-attr", "filter", "--", "notebooks/03_scenario.ipynb").decode()
     assert attribute.strip().endswith("filter: nbstripout"), "run `make install`: it sets up the nbstripout filter"
     blob = _git("hash-object", "-w", "--stdin", "--path", "notebooks/03_scenario.ipynb",
@@ -185,4 +202,4 @@ def test_staging_a_notebook_strips_its_outputs():
     staged = json.loads(_git("cat-file", "blob", blob))
     staged_code = next(c for c in staged["cells"] if c["cell_type"] == "code")
     assert staged_code["outputs"] == [] and staged_code["execution_count"] is None
-    assert staged["metadata"]["language_info"] == {"name": "python"}
+    assert staged["metadata"]["language_info"] == LANGUAGE_INFO  # the interpreter's version only is stripped

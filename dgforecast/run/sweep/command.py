@@ -11,8 +11,15 @@ from dgforecast.engine.batch import engine_setup
 from dgforecast.engine.prior import simulated_years
 from dgforecast.judge.placeholders import refuse_placeholders
 from dgforecast.plan.params import changed, headline_scenario, resolve_scenario
-from dgforecast.plan.schema import FIELDS
 from dgforecast.run.pipeline import load_inputs
+from dgforecast.run.sweep.answer import (
+    BREAK_EVEN,
+    CROSSING_PROBABILITIES,
+    curve_rows,
+    range_text,
+    sweep_answer,
+    value_text,
+)
 from dgforecast.run.sweep.grid import (
     check_grid_memory,
     check_grid_size,
@@ -22,20 +29,8 @@ from dgforecast.run.sweep.grid import (
     validate_grid,
 )
 from dgforecast.run.sweep.pages import render_point_notebooks
-from dgforecast.run.sweep.results import (
-    break_even_column,
-    break_even_line,
-    check_output_path,
-    crossing_column,
-    finest_key,
-    grid_keys,
-    p_met_crossings,
-    write_results,
-)
-from dgforecast.run.sweep.run import check_scheduler, run_engine
-
-#: The P(met) levels a sweep solves for (the contours of notebook 05's heat map too).
-CROSSING_PROBABILITIES = (0.5, 0.8)
+from dgforecast.run.sweep.results import check_output_path, crossing_column, grid_keys, write_results
+from dgforecast.run.sweep.run import check_scheduler, run_engine, run_points
 
 
 def _check_years(grid, setup):
@@ -92,80 +87,57 @@ def sweep(points, setup, jobs=1, scheduler=None):
     return points.join(run_engine(points, setup, jobs=jobs, scheduler=scheduler))
 
 
-def _percent(p) -> str:
-    # A weighted share may come out a rounding error below 0 or above 1 (-4.4e-16): never "-0.0%"
-    return f"{min(max(float(p), 0.0), 1.0):.1%}"
-
-
-def sweep_answer(results, setup):
-    """The sweep's answer, one row per level target and line of the grid: where P(met) crosses 50 % and
-    80 % along the most finely swept key (``p_met_crossings``) and, beside them, where the median equals
-    the target (``break_even_line``: on a growth axis the required growth)."""
-    crossings = p_met_crossings(results, CROSSING_PROBABILITIES)
-    x_key = finest_key(results)
-    if x_key is None:
-        return crossings
-    line = break_even_line(results, {t.target_id: t.threshold for t in setup.targets}, x_key)
-    return crossings.merge(line, on=[c for c in crossings.columns if c in line.columns], how="left", sort=False)
-
-
-def _answer_lines(answer, x_key) -> list:
-    # The answer as a table under one line saying how each column was found.
-    fraction = (FIELDS.get(x_key.split(".")[0], {}).get("unit", "").endswith("fraction per year")
-                or x_key.endswith(".growth"))
-
-    def shown(value):
-        if isinstance(value, str):
-            return value
-        return f"{value:.4f} ({value:.2%}/yr)" if fraction else f"{value:.4g}"
-
+def _curve_lines(answer) -> list:
+    # The break-even curve (and the 80 % one) at a few lines of the grid, under the one-line answers.
+    x_key, crossings = answer["x_key"], answer["crossings"]
     names = {crossing_column(x_key, q): f"P(met) = {q:.0%}" for q in CROSSING_PROBABILITIES}
-    names[break_even_column(x_key)] = "median = target"
-    table = answer.rename(columns=names)
-    for column in names.values():
-        table[column] = table[column].map(shown)
-    how = ("the growth the target requires (required_cagr.<target> in the file: from the baseline at a constant "
-           "rate, before shock years and evidence). P(met) = 50% is not the same line: it also spreads the "
-           "revenue/output ratio and weighs the evidence" if x_key == "growth" else
-           "where the simulated median crosses the target (linear between grid points), so it runs with P(met) = 50%")
-    text = (f"{x_key} at which P(met) crosses {' and '.join(f'{q:.0%}' for q in CROSSING_PROBABILITIES)} (linear "
-            "between grid points; never / always: not crossed on the grid), and the break-even line, median = "
-            f"target: {how}.")
-    return ["", *textwrap.wrap(text, 110), *("  " + line for line in table.to_string(index=False).splitlines())]
+    rows = curve_rows(crossings, x_key)
+    if rows.empty or set(crossings.columns) <= {"target_id", *names}:  # one grid key: the answer said it all
+        return []
+    table = rows.rename(columns=names)
+    for column in table.columns[1:]:
+        key = x_key if column in names.values() else column
+        table[column] = table[column].map(lambda v, key=key: value_text(key, v))
+    shown = f"{len(rows)} of {len(crossings)} lines of the grid, picked evenly; every line: --json" \
+        if len(rows) < len(crossings) else "every line of the grid"
+    head = (f"{x_key} at which P(met) crosses {BREAK_EVEN:.0%} (the break-even) and 80% along each line ({shown}; "
+            "linear between grid points; never / always: not crossed on the grid):")
+    return ["", *textwrap.wrap(head, 110), *("  " + line for line in table.to_string(index=False).splitlines())]
 
 
-def describe_results(results, setup, out, seconds, as_json=False, notebooks=None) -> str:
-    """What ``dgforecast sweep`` prints: what ran, where it went, the range of P(met) per target, and
-    the answer (``sweep_answer``) — for each value of the other keys, the value of the most finely swept
-    key at which P(met) crosses 50 % and 80 %, and the break-even line beside them, at which the median
-    equals the target (on a growth axis the required growth).
+def describe_results(results, setup, out, seconds, as_json=False, notebooks=None, executor=None) -> str:
+    """What ``dgforecast sweep`` prints: what ran and where (``executor``), the file written, the range of P(met)
+    per target, the answer in one line per target and probability (``answer.sweep_answer``: what P(met) ≥ 50 %,
+    the break-even, and ≥ 80 % need along the deciding key), then the break-even curve in a few rows.
 
-    With ``as_json`` the same as one JSON object: the run (file, points, grid keys, scenario, paths,
-    seed, as_of), ``x_key``, ``crossings`` (one object per target and line of the grid: a number,
-    ``"never"`` or ``"always"`` per probability, ``growth_at_p_met_50``, and the break-even value,
-    ``growth_at_median_target``) and ``notebooks`` (the ``--notebooks`` summary).
+    With ``as_json`` the same as one JSON object: the run (file, points, grid keys, scenario, paths, seed,
+    as_of, seconds, ``executor``), ``break_even`` (its definition), ``x_key`` (the deciding key), ``answer``
+    (target_id -> the one-line answers, as printed), ``p_met`` (target_id -> low, high, highest_at: None on a
+    plateau), ``crossings`` (every line of the grid: a number, ``"never"`` or ``"always"`` per probability,
+    ``growth_at_p_met_50``), ``below_floor`` and ``notebooks`` (the ``--notebooks`` summary).
     """
     keys = grid_keys(results)
-    answer = sweep_answer(results, setup)
-    x_key = finest_key(results)
+    answer = sweep_answer(results)
     thin = below_floor(results, setup, keys)
+    where = executor.text if executor is not None else "in this process (one local process)"
     if as_json:
         record = {"results_file": str(out), "points": len(results), "grid_keys": keys,
                   "scenario": setup.base.scenario, "n_sims": setup.base.n_sims, "seed": setup.base.seed,
-                  "as_of": setup.base.as_of_month, "seconds": round(seconds, 3), "x_key": x_key,
-                  "crossings": answer.to_dict(orient="records"), "below_floor": thin, "notebooks": notebooks}
+                  "as_of": setup.base.as_of_month, "seconds": round(seconds, 3),
+                  "executor": executor.record() if executor is not None else None,
+                  "break_even": f"P(met) = {BREAK_EVEN:.0%}", "x_key": answer["x_key"], "answer": answer["lines"],
+                  "p_met": answer["ranges"], "crossings": answer["crossings"].to_dict(orient="records"),
+                  "below_floor": thin, "notebooks": notebooks}
         return json.dumps(record, ensure_ascii=False, indent=2, default=lambda v: v.item())
     lines = [f"swept {len(results):,} points ({' x '.join(keys)}) x {setup.base.n_sims:,} paths "
              f"(scenario {setup.base.scenario}, seed {setup.base.seed}, evidence as of {setup.base.as_of_month}) "
-             f"in {seconds:.2f} s; wrote {out}"]
-    for target in setup.targets:
-        p = results[f"p_met.{target.target_id}"]
-        if p.notna().any():
-            best = results.loc[p.idxmax(), keys].to_dict()
-            lines.append(f"  {target.target_id}: P(met) {_percent(p.min())} to {_percent(p.max())}; highest at "
-                         + ", ".join(f"{k}={v}" for k, v in best.items()))
-    if x_key is not None and len(answer):
-        lines += _answer_lines(answer, x_key)
+             f"{where} in {seconds:.2f} s; wrote {out}"]
+    for target_id, span in answer["ranges"].items():
+        lines.append("  " + range_text(target_id, span, len(results)))
+    for target_id, said in answer["lines"].items():
+        lines += [f"answer: {target_id}: {line}" for line in said]
+    if answer["x_key"] is not None and len(answer["crossings"]) > 1:
+        lines += _curve_lines(answer)
     for target_id, points in thin.items():
         shown = "; ".join(", ".join(f"{k}={v:g}" if isinstance(v, float) else f"{k}={v}" for k, v in p.items())
                           for p in points[:5])
@@ -229,8 +201,8 @@ def run_sweep(specs, project=None, scenario=None, n_sims=None, seed=None, out=No
     Returns
     -------
     str
-        What was done, where P(met) crosses 50 % and 80 % and where the median equals the target, for the
-        terminal.
+        What was done and where it ran, and the answer: what P(met) ≥ 50 % (the break-even) and ≥ 80 % need,
+        for the terminal.
     """
     jobs = _check_jobs(jobs)
     if scheduler:
@@ -240,9 +212,11 @@ def run_sweep(specs, project=None, scenario=None, n_sims=None, seed=None, out=No
     out = check_output_path(out or paths.reports / f"sweep_{scenario}.csv", paths.raw)
     grid, setup = prepare_sweep(paths, scenario, specs, n_sims=n_sims, seed=seed, yes=yes, as_of=as_of)
     started = time.perf_counter()
-    results = sweep(grid_points(grid), setup, jobs=jobs, scheduler=scheduler)
+    points = grid_points(grid)
+    evaluated, executor = run_points(points, setup, jobs=jobs, scheduler=scheduler)
+    results = points.join(evaluated)
     write_results(results, out)
     seconds = time.perf_counter() - started
     pages = render_point_notebooks(grid_points(grid), setup, paths, out, jobs=jobs) if notebooks else None
-    return describe_results(results, setup, out, seconds, as_json=as_json, notebooks=pages)
+    return describe_results(results, setup, out, seconds, as_json=as_json, notebooks=pages, executor=executor)
 

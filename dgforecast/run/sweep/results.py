@@ -153,52 +153,6 @@ def p_met_matrix(sliced, x_key, y_key, target_id):
     return sliced.pivot_table(index=y_key, columns=x_key, values=f"p_met.{target_id}", aggfunc="first")
 
 
-def break_even(sliced, x_key, y_key, target_id, threshold):
-    """Where the median path just reaches the target ("median = target"), as points (x, y) to draw.
-
-    Named apart from "P(met) = 50 %" (``p_met_crossings``). On a growth axis this line is the
-    growth the target requires: the 2021 baseline grown without shocks, at the central
-    revenue/output ratio and before any evidence, just meets it (6.75 %/yr at ratio 0.9). The
-    simulated P(met) = 50 % adds the ratio's spread, the evidence and Monte Carlo noise (6.83 %/yr
-    as of the plan); along other axes the line follows the simulated median, so it runs with the
-    50 % contour. When one axis is ``growth`` the line is the required growth at each value of the other axis
-    (exact). Otherwise it is where the median crosses ``threshold`` (亿元) along ``x_key``, by linear
-    interpolation between grid points, at each ``y_key`` value; rows without a crossing are left out.
-
-    Returns
-    -------
-    DataFrame
-        Columns ``x_key`` and ``y_key``, sorted along the line.
-    """
-    required = f"required_cagr.{target_id}"
-    if x_key == "growth":
-        line = sliced.groupby(y_key)[required].first()
-        return pd.DataFrame({x_key: line.to_numpy(), y_key: line.index.to_numpy()})
-    if y_key == "growth":
-        line = sliced.groupby(x_key)[required].first()
-        return pd.DataFrame({x_key: line.index.to_numpy(), y_key: line.to_numpy()})
-    points = [(x, y) for y, line in sliced.groupby(y_key)
-              if not isinstance(x := _median_crossing(line, x_key, target_id, threshold), str)]
-    return pd.DataFrame(points, columns=[x_key, y_key])
-
-
-def _median_crossing(line, x_key, target_id, threshold):
-    # Where the median crosses ``threshold`` on one line of the grid: linear between the two grid points
-    # around the first crossing in increasing x; "never" below it on the whole line, "always" at or above.
-    line = line[[x_key, f"median.{target_id}"]].dropna().sort_values(x_key)
-    xs, gap = line[x_key].to_numpy(dtype=float), line[f"median.{target_id}"].to_numpy(dtype=float) - threshold
-    if not len(gap) or gap.max() < 0:
-        return NEVER
-    if gap.min() >= 0:
-        return ALWAYS
-    for i in range(len(gap) - 1):
-        if gap[i] == 0:
-            return float(xs[i])
-        if gap[i] * gap[i + 1] < 0:
-            return float(xs[i] + (xs[i + 1] - xs[i]) * gap[i] / (gap[i] - gap[i + 1]))
-    return float(xs[-1])
-
-
 def x_needed(sliced, x_key, y_key, target_id, probability):
     """The smallest ``x_key`` value at which P(met) reaches ``probability``, for each ``y_key`` value.
 
@@ -245,11 +199,6 @@ def crossing_column(x_key, probability) -> str:
     return f"{x_key}_at_p_met_{probability * 100:g}"
 
 
-def break_even_column(x_key) -> str:
-    """The name of the break-even column: ``growth_at_median_target`` for the growth where median = target."""
-    return f"{x_key}_at_median_target"
-
-
 def _crossing(sliced, x_key, target_id, probability):
     # The x where P(met) crosses ``probability`` on one line of the grid, by x_needed's interpolation
     # (upward; downward on the mirrored axis when P(met) starts above); "never"/"always" when it does not.
@@ -272,7 +221,7 @@ def p_met_crossings(results, probabilities=(0.5, 0.8), x_key=None):
     ``x_key`` at which P(met) crosses 50 % and 80 %, interpolated linearly between the two grid
     points around the first crossing (``x_needed``). ``"never"`` where P(met) stays below the
     probability on the whole line, ``"always"`` where it is at or above it on the whole line.
-    This is "P(met) = 50 %", not "median = target" (``break_even``).
+    P(met) = 50 % is the sweep's one break-even (``answer``).
 
     Parameters
     ----------
@@ -314,48 +263,3 @@ def _per_line(results, x_key, columns, solve):
             rows.append({"target_id": target_id, **dict(zip(others, values)),
                          **dict(zip(columns, solve(sliced, target_id)))})
     return pd.DataFrame(rows, columns=["target_id", *others, *columns])
-
-
-def break_even_line(results, thresholds, x_key=None):
-    """Where the median meets each target along the most finely swept key: "median = target", per line.
-
-    For each level target and each combination of the other grid keys' values, the value of ``x_key``
-    at which the median equals the target. On a growth axis that is the growth the target requires,
-    ``required_cagr.<target>`` (exact: from the baseline to the threshold at a constant rate, the
-    central revenue/output ratio, before shock years and evidence), so it needs no interpolation. Along
-    another key it is where ``median.<target>`` crosses the threshold, linear between the two grid
-    points around the first crossing; ``"never"`` where the median stays below the threshold on the
-    whole line, ``"always"`` where it is at or above it. Not the same as P(met) = 50 %
-    (``p_met_crossings``), which also spreads the ratio and weighs the evidence.
-
-    Parameters
-    ----------
-    results : DataFrame
-        A sweep table (``read_results``).
-    thresholds : dict
-        target_id -> the target's threshold (亿元), for a key other than growth.
-    x_key : str, optional
-        The key to solve for; default ``finest_key(results)``.
-
-    Returns
-    -------
-    DataFrame
-        ``target_id``, the other grid keys, then ``break_even_column(x_key)`` (``growth_at_median_target``).
-
-    Examples
-    --------
-    At ratio 0.9, 4621.25 亿元 of output gives 4159.1 亿元 of revenue in 2021, and 5400 亿元 in 2025 needs
-    ``targets.required_cagr(4159.1, 5400, 4)`` = 6.75 % a year (5400 / 4159.1 = 1.2984, whose fourth root
-    is 1.0675). Along the ratio, medians 5000 and 5600 亿元 at 0.9 and 1.0 meet 5400 at
-    0.9 + 0.1 * 400 / 600 = 0.9667.
-    """
-    x_key = x_key or finest_key(results)
-
-    def solve(sliced, target_id):
-        required = sliced.get(f"required_cagr.{target_id}")
-        if x_key == "growth" and required is not None and required.notna().any():
-            return [float(required.dropna().iloc[0])]
-        return [_median_crossing(sliced, x_key, target_id, thresholds[target_id])]
-
-    return _per_line(results, x_key, [break_even_column(x_key)] if x_key else [], solve)
-

@@ -10,6 +10,7 @@ import re
 import socket
 import struct
 import time
+from dataclasses import dataclass
 from functools import partial
 
 import numpy as np
@@ -196,19 +197,51 @@ def _connect(scheduler):
     return client
 
 
-def _run_dask(points, setup, scheduler) -> list:
+@dataclass(frozen=True)
+class Executor:
+    """Where a sweep's points ran: in this process, in local worker processes, or on a Dask cluster."""
+
+    kind: str          # "this process", "local processes" or "Dask"
+    workers: int       # processes, or Dask workers
+    threads: int = 1   # Dask: the workers' threads in all
+    address: str = ""  # Dask: the scheduler
+    chunks: int = 1
+
+    @property
+    def text(self) -> str:
+        """"on Dask at tcp://10.0.0.5:8786 (3 workers, 6 threads)", "in 2 local processes", "in this process"."""
+        if self.kind == "Dask":
+            return (f"on Dask at {self.address} ({self.workers} worker{'s' * (self.workers != 1)}, "
+                    f"{self.threads} thread{'s' * (self.threads != 1)})")
+        if self.kind == "local processes":
+            return f"in {self.workers} local processes"
+        return "in this process (one local process)"
+
+    def record(self) -> dict:
+        """The executor as a JSON object: kind, workers, threads, address, chunks."""
+        return {"kind": self.kind, "workers": self.workers, "threads": self.threads, "address": self.address or None,
+                "chunks": self.chunks}
+
+
+def _run_dask(points, setup, scheduler) -> tuple:
     client = _connect(scheduler)
     try:
-        threads = sum(client.nthreads().values()) or 1
+        nthreads = client.nthreads()
+        threads = sum(nthreads.values()) or 1
         chunks = split_points(points, setup, 2 * threads)
         log.info("running %d chunks on %d Dask worker threads at %s", len(chunks), threads, scheduler)
         futures = client.map(evaluate_points, chunks, setup=setup, pure=False)
-        return client.gather(futures)
+        return client.gather(futures), Executor("Dask", len(nthreads), threads, str(scheduler), len(chunks))
     finally:
         client.close()
 
 
 def run_engine(points, setup: EngineSetup, jobs=1, scheduler=None):
+    """``run_points`` without the executor: the evaluated points alone."""
+    return run_points(points, setup, jobs, scheduler)[0]
+
+
+def run_points(points, setup: EngineSetup, jobs=1, scheduler=None) -> tuple:
     """Evaluate every point, inline, in a local process pool (``jobs`` > 1) or on a Dask cluster.
 
     Each chunk draws its shocks again from the seed, so the numbers do not depend on where or in
@@ -227,18 +260,20 @@ def run_engine(points, setup: EngineSetup, jobs=1, scheduler=None):
 
     Returns
     -------
-    DataFrame
-        ``evaluate_points`` for all points, in the order of ``points``.
+    (DataFrame, Executor)
+        ``evaluate_points`` for all points, in the order of ``points``, and where they ran (a pool is
+        started only when the work pays for it: ``-j 2`` on a small grid runs in this process, and says so).
     """
     if scheduler:
-        parts = _run_dask(points, setup, scheduler)
+        parts, executor = _run_dask(points, setup, scheduler)
     elif jobs > 1 and parallel_work(points, setup) >= POOL_WORTH_IT:
         chunks = split_points(points, setup, 2 * jobs)
         log.info("running %d chunks in %d local processes", len(chunks), jobs)
-        parts = _run_pool(chunks, setup, jobs)
+        parts, executor = _run_pool(chunks, setup, jobs), Executor("local processes", jobs, jobs, chunks=len(chunks))
     else:  # one process, a bounded number of points at a time so memory stays flat on huge grids
         parts = [evaluate_points(points.iloc[i:i + POINTS_PER_CHUNK], setup)
                  for i in range(0, len(points), POINTS_PER_CHUNK)]
-    return pd.concat(parts).loc[points.index]
+        executor = Executor("this process", 1, chunks=len(parts))
+    return pd.concat(parts).loc[points.index], executor
 
 
