@@ -406,7 +406,8 @@ def test_sweep_states_its_answer_in_one_line_a_probability_and_the_json_says_the
     for ratio, line in results.groupby("revenue_to_output_ratio"):
         by_hand = np.interp(0.5, line[f"p_met.{TARGET}"], line["growth"])
         assert at_50[ratio] == pytest.approx(by_hand, abs=0.001)
-    assert all(isinstance(c["growth_at_p_met_80"], float) for c in answer["crossings"])
+    # the calibrated engine, the ratio's spread drawn per path: as of the plan 80 % is not reached by 12 %/yr
+    assert all(c["growth_at_p_met_80"] == "never" for c in answer["crossings"])
     assert not [c for c in answer["crossings"] if "growth_at_median_target" in c]  # one break-even, not two
 
     assert main(["--project", str(shipped), "sweep", *ISSUE_GRID, "--as-of", "2022-01", "--out", str(out),
@@ -415,14 +416,13 @@ def test_sweep_states_its_answer_in_one_line_a_probability_and_the_json_says_the
     assert "in this process (one local process)" in text.splitlines()[0]
     said = [line.removeprefix(f"answer: {TARGET}: ") for line in text.splitlines() if line.startswith("answer: ")]
     assert said == answer["answer"][TARGET] == [
-        "P(met) ≥ 50% (break-even) needs growth ≥ 6.85%/yr at any revenue_to_output_ratio in the grid; ≥ 4.06%/yr "
+        "P(met) ≥ 50% (break-even) needs growth ≥ 9.92%/yr at any revenue_to_output_ratio in the grid; ≥ 7.03%/yr "
         "at revenue_to_output_ratio 1",
-        "P(met) ≥ 80% needs growth ≥ 10.53%/yr at any revenue_to_output_ratio in the grid; ≥ 7.59%/yr at "
-        "revenue_to_output_ratio 1"]
+        "P(met) ≥ 80% nowhere on the grid (highest 79.0%)"]
     assert "median = target" not in text and "required" not in text
     rows = [" ".join(line.split()) for line in text.splitlines()[-3:]]
-    assert rows == ["cluster_revenue_2025 0.9 6.85%/yr 10.53%/yr", "cluster_revenue_2025 0.95 5.41%/yr 9.01%/yr",
-                    "cluster_revenue_2025 1 4.06%/yr 7.59%/yr"]
+    assert rows == ["cluster_revenue_2025 0.9 9.92%/yr never", "cluster_revenue_2025 0.95 8.43%/yr never",
+                    "cluster_revenue_2025 1 7.03%/yr never"]
 
 
 def _answer(rows, keys=("growth", "revenue_to_output_ratio")):
