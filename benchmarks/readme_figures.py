@@ -98,7 +98,7 @@ def verdicts(root):
     path = RESULTS / "verdicts.md"
     text = _read(root, path)
     month = title(text).rsplit(" ", 1)[-1]
-    body = section(text, "Verdicts, both readings of 突破", str(path))
+    body = section(text, "Verdicts", str(path))
     return f"As of {month}:\n\n{body}", [path]
 
 
