@@ -94,7 +94,7 @@ DEFAULT_FUNCTIONS = {
         "project_onto_rows", "fitted_state", "_fitted_prior")],
 }
 #: Copied beside the package and the tests, so tests that read them work from the copy.
-ALWAYS_COPY = ["notebooks"]
+ALWAYS_COPY = ["notebooks", "benchmarks"]
 EQUIVALENT_FILE = ROOT / "benchmarks" / "mutation_equivalent.txt"
 RESULTS = ROOT / "benchmarks" / "results"
 GOAL_PCT = 90.0

@@ -20,7 +20,7 @@ import numpy as np
 
 from dgforecast.engine.condition import GAP, LOG_RATIO, measurement
 from dgforecast.engine.links import draw_scales, uncertain_scales, variance_parts
-from dgforecast.engine.posterior import error_covariance, marginal_log_likelihood, path_posteriors
+from dgforecast.engine.posterior import diagonal_marginal_log_likelihood, error_covariance, path_posteriors
 from dgforecast.engine.weights import normalise, resample
 from dgforecast.plan.link_schema import LINK_SCALES
 
@@ -138,8 +138,7 @@ def posterior_spreads(params, m, layout, prior, draw) -> PathSpreads:
     mean0, var0 = _path_prior(params, *prior, layout, candidates)
     H = np.array([row.h.vector(layout) for row in m.rows]).reshape(len(m.rows), len(layout))
     y = np.array([row.value - row.h.offset for row in m.rows], dtype=float)
-    weights, ess = normalise(marginal_log_likelihood(mean0, var0[:, :, None] * np.eye(len(layout))[None], H, y,
-                                                     candidates.R))
+    weights, ess = normalise(diagonal_marginal_log_likelihood(mean0, var0, H, y, candidates.R))
     kept = candidates.take(resample(weights, n))
     kept.candidate_ess = float(ess)
     return kept

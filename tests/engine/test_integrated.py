@@ -298,3 +298,15 @@ def test_the_fitted_engines_state_draws_are_pinned_to_the_seed():
                 BASE: base_mean + base_sd * z[BASE], NOMINAL: 0.03 + 0.03 * z[NOMINAL]}
     for key, values in expected.items():
         assert np.allclose(theta[:, layout.index(key)], values, rtol=0, atol=1e-15), key
+
+
+def test_the_candidates_marginal_likelihood_is_the_full_one_for_a_diagonal_prior():
+    from dgforecast.engine.posterior import diagonal_marginal_log_likelihood
+
+    rng = np.random.default_rng(3)
+    n, d, r = 50, 7, 6
+    H, y = rng.normal(size=(r, d)), rng.normal(size=r)
+    var, m0 = rng.uniform(0.01, 1, (n, d)), rng.normal(size=(n, d))
+    R = np.stack([np.diag(rng.uniform(0.1, 1, r)) + 0.05 for _ in range(n)])
+    full = marginal_log_likelihood(m0, var[:, :, None] * np.eye(d)[None], H, y, R)
+    assert np.allclose(diagonal_marginal_log_likelihood(m0, var, H, y, R), full, rtol=0, atol=1e-10)
