@@ -238,7 +238,7 @@ def run_sbc(params, inputs, design, replications, seed, reuse_table=False) -> pd
     and hand every row straight to ``group_paths``: a fast test's shortcut past the loader's per-row checks
     and the selection, which a long design's every row passes.
     """
-    from dgforecast.core.errors import DataError
+    from dgforecast.core.errors import DataError, ParamsError
     from dgforecast.engine.prior import simulated_years
     from dgforecast.plan.targets import level_targets
 
@@ -247,7 +247,7 @@ def run_sbc(params, inputs, design, replications, seed, reuse_table=False) -> pd
     target = next(t for t in level_targets(inputs["targets"], inputs["baselines"]) if t.apply_ratio)
     years = simulated_years(params, target.base_year)
     measures, base_log = measures_by_role(inputs["plan"]), math.log(target.base_level)
-    records, table, refused, draw = [], None, [], 0
+    records, table, refused, draw, out_of_paths = [], None, [], 0, []
     with tempfile.TemporaryDirectory() as folder:
         while draw - len(refused) < replications:
             rng = np.random.default_rng([seed, draw])
@@ -262,11 +262,21 @@ def run_sbc(params, inputs, design, replications, seed, reuse_table=False) -> pd
             except DataError as e:   # a figure the loader refuses (growth past -60 %): dropped on the data alone
                 refused.append(str(e).split("evidence.csv: ", 1)[-1])
                 continue
-            group, target = condition(table, params.model_copy(update={"seed": seed + draw}), inputs, reuse_table)
+            try:
+                group, target = condition(table, params.model_copy(update={"seed": seed + draw}), inputs, reuse_table)
+            except ParamsError:   # no path inside the bounds: ten times the paths, as the engine's min_ess would
+                more = params.model_copy(update={"seed": seed + draw, "n_sims": 10 * params.n_sims})
+                out_of_paths.append(draw)
+                try:
+                    group, target = condition(table, more, inputs, reuse_table)
+                except ParamsError as e:   # still none: counted as refused (by the engine), and reported
+                    refused.append(f"the engine: {str(e)[:60]}")
+                    continue
             for name, (u, z) in ranks(group, target, truth).items():
                 records.append({"replication": draw, "quantity": name, "u": u, "z": z, "ess": group.ess})
     out = pd.DataFrame(records)
     out.attrs["refused"] = refused
+    out.attrs["more_paths"] = out_of_paths
     return out
 
 
@@ -399,8 +409,9 @@ def refusals(refused, accepted) -> str:
             f"{said}. The first: {refused[0].split(';')[0]}.")
 
 
-def section(title, table, seconds, ess, refused=()) -> str:
-    dropped = refusals(refused, len(ess))
+def section(title, table, seconds, ess, refused=(), more_paths=()) -> str:
+    dropped = refusals(refused, len(ess)) + (f" {len(more_paths)} replications had no path inside their bounds "
+                                             "and were run again with ten times the paths." if more_paths else "")
     return "\n".join([f"## {title}", "", uniformity_markdown(table), "",
                       f"Effective sample a replication: median {np.median(ess):,.0f}, lowest {np.min(ess):,.0f}; "
                       f"{seconds:.0f} s.{dropped}", "", "The ranks in ten bins (0-0.1 … 0.9-1), one line a quantity:", "",
@@ -426,7 +437,8 @@ def main(argv=None) -> int:
             start = time.perf_counter()
             table = run_sbc(scenario(reading, args.paths), inputs, BASE_DESIGN, n, args.seed)
             parts.append((reading, uniformity(table), time.perf_counter() - start,
-                          table.groupby("replication")["ess"].first().to_numpy(), table.attrs["refused"]))
+                          table.groupby("replication")["ess"].first().to_numpy(), table.attrs["refused"],
+                          table.attrs["more_paths"]))
             print(section(reading, *parts[-1][1:]), flush=True)
     when = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     design = ", ".join(f"{kind} {year}" + (f" ({extra})" if extra else "") for kind, year, extra in BASE_DESIGN)
