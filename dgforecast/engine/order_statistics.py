@@ -141,8 +141,9 @@ def points_stats(values, log_w, targets):
         return {t.target_id: {"p_met": _met(values, t).mean(axis=1), **quantiles} for t in targets}, np.full(points, n)
     weights, ess = normalise(log_w, axis=1)
     order = np.argsort(values, axis=1)
-    ordered = np.take_along_axis(values, order, axis=1)
-    c = np.cumsum(np.take_along_axis(weights, order, axis=1), axis=1)
+    order += n * np.arange(points)[:, None]  # positions in the flattened rows
+    ordered = values.ravel().take(order)
+    c = np.cumsum(weights.ravel().take(order), axis=1)
     quantiles = {name: ordered[np.arange(points), np.minimum((c < q * c[:, -1:]).sum(axis=1), n - 1)]
                  for name, q in QUANTILES.items()}
     out = {}
