@@ -13,8 +13,9 @@ the points share is computed once:
 * for the points that also share τ (a sweep over the ratio), the resample itself;
 * each candidate's posterior: on a path that kept candidate k, a quantity the rows bear on (the deadline
   level, a bound on it) is α_k + Σ_a τ_a β_ak + g_k·z — linear in τ, z the path's draws — so α, β and g
-  are computed once a candidate (``candidate_parts``). The ratio, which no row reads on the shipped
-  evidence, is added per point from the candidate's draw of its sd.
+  are computed once a candidate (``spread_posteriors``). The ratio, which no row reads on the shipped
+  evidence, is added per point from the candidate's draw of its sd (its prior per candidate computed once
+  for each ratio and sd a sweep visits), and so are the bounds on it.
 
 The points are then weighed and summarised in chunks of points x paths (``order_statistics``), as
 ``lognormal_points`` does for the link spreads at their values. ``setup`` is the batch's ``EngineSetup``.
@@ -22,7 +23,7 @@ The points are then weighed and summarised in chunks of points x paths (``order_
 
 import logging
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -36,26 +37,28 @@ from dgforecast.engine.order_statistics import points_stats
 from dgforecast.engine.posterior import row_matrices
 from dgforecast.engine.prior import log_growth_sds, prior_moments, ratio_log_moments, simulated_years, state_layout
 from dgforecast.engine.simulate import QUANTILES
+from dgforecast.engine.spread_posteriors import KeyParts, candidate_parts
 from dgforecast.engine.spread_weights import (
-    cholesky_each,
     class_vectors,
     growth_classes,
     growth_coordinates,
     growth_shifts,
     log_weights,
+    split_rows,
     systematic_pick,
     weight_basis,
-    whiten,
 )
 from dgforecast.engine.weights import bound_log_likelihood
 from dgforecast.plan.targets import required_cagr
 
 log = logging.getLogger(__name__)
 
-#: Growth coordinates resampled at once (rows of candidates' weights, about 5 MiB at 40,000 candidates).
-PICK_ROWS = 16
+#: Growth coordinates resampled at once (rows of candidates' weights, about 1 MiB at 40,000 candidates).
+PICK_ROWS = 4
 #: Distinct growth coordinates of one key whose paths are held at once (each a row of paths a quantity).
 TAU_BLOCK = 64
+#: Ratios (and sds) whose prior a candidate is kept for (two arrays over the candidates each).
+RATIOS_KEPT = 128
 
 
 @dataclass(frozen=True)
@@ -82,6 +85,9 @@ class GroupDraws:
     y: np.ndarray
     core: list               # the state's components a path's posterior couples (the ratio left out if no row reads it)
     weighed: bool            # the rows weigh the candidates (else the first n_sims are kept as drawn)
+    R_rows: list = None      # the candidates' error covariances entry by entry (``spread_weights.split_rows``)
+    ratios: dict = field(default_factory=dict)   # (ratio, sd) -> (mean, sd) of ln r per candidate
+    bounds: dict = field(default_factory=dict)   # (bound, value) -> its log-likelihood per candidate
 
     @property
     def ratio_apart(self) -> bool:
@@ -92,6 +98,21 @@ class GroupDraws:
         h = fn.vector(self.layout)
         ratio = float(h[self.layout.index(LOG_RATIO)]) if self.ratio_apart else 0.0
         return Quantity(tuple((c, float(h[d])) for c, d in enumerate(self.core) if h[d] != 0), ratio, fn.offset)
+
+    def ratio_prior(self, params):
+        """(mean, sd) of ln r under ``params`` on each candidate (arrays), or the same on all (numbers)."""
+        key = (params.revenue_to_output_ratio, params.revenue_to_output_ratio_sd)
+        if key not in self.ratios:
+            if len(self.ratios) >= RATIOS_KEPT:
+                self.ratios.clear()
+            mu, s = ratio_log_moments(params)
+            factor = self.candidates.factors.get("revenue_to_output_ratio_sd")
+            if factor is not None and s > 0:  # integrated._path_prior: the candidate's own sd of the ratio
+                s2 = np.log1p((params.revenue_to_output_ratio_sd * factor / params.revenue_to_output_ratio) ** 2)
+                self.ratios[key] = (math.log(params.revenue_to_output_ratio) - s2 / 2, np.sqrt(s2))
+            else:
+                self.ratios[key] = (mu, s)
+        return self.ratios[key]
 
 
 def group_draws(target, params, obs, rng) -> GroupDraws:
@@ -108,7 +129,8 @@ def group_draws(target, params, obs, rng) -> GroupDraws:
     H, y, _ = row_matrices(m.rows, layout, m.growth_link_sd)
     ratio = layout.index(LOG_RATIO)
     core = [d for d in range(len(layout)) if d != ratio or np.any(H[:, ratio] != 0)]
-    return GroupDraws(target, years, m, layout, Z, candidates, H, y, core, weighed)
+    return GroupDraws(target, years, m, layout, Z, candidates, H, y, core, weighed,
+                      split_rows(candidates.R) if weighed else None)
 
 
 def _key(params, draws) -> tuple:
@@ -118,91 +140,14 @@ def _key(params, draws) -> tuple:
             growth_shifts(params, draws.years).tobytes(), ratio)
 
 
-@dataclass
-class KeyParts:
-    """One key's shared numbers: its candidates' weight basis, prior, and posterior parts as they are needed."""
-
-    basis: object            # spread_weights.WeightBasis (None when the rows do not weigh the candidates)
-    base: np.ndarray         # candidates x state: the growth-free prior means
-    var: np.ndarray          # candidates x state: the prior variances
-    u: np.ndarray            # classes x state (``class_vectors``)
-    alpha: list              # per quantity: α of every candidate (NaN until computed)
-    beta: list               # per quantity: β_a of every candidate, classes x candidates
-    g: list                  # per quantity: g of every candidate, core x candidates
-    done: np.ndarray         # candidates whose parts are computed
-    failed: bool = False     # some candidate's posterior is not positive definite: simulate these points
-
-
 def key_parts(rep, draws, quantities) -> KeyParts:
     """``KeyParts`` of the key of the point ``rep`` (any of its points: they share what is computed here)."""
     prior = prior_moments(rep, draws.years, GAP in draws.layout, (0.0, 0.0), NOMINAL in draws.layout)
     candidates = draws.candidates.at_ratio_sd(rep)
     base, var = candidate_moments(rep, prior, draws.layout, candidates)
     u = class_vectors(growth_classes(rep, draws.years), draws.layout)
-    basis = weight_basis(draws.H, draws.y, candidates.R, var, base, u) if draws.weighed else None
-    count, k = len(var), len(u)
-    return KeyParts(basis, base, var, u, [np.full(count, np.nan) for _ in quantities],
-                    [np.full((k, count), np.nan) for _ in quantities],
-                    [np.full((len(draws.core), count), np.nan) for _ in quantities], np.zeros(count, dtype=bool))
-
-
-def candidate_parts(parts, draws, quantities, which) -> None:
-    """α, β and g of the candidates ``which`` for each quantity (``candidate_posteriors``), into ``parts``."""
-    new = which[~parts.done[which]]
-    if not len(new):
-        return
-    root, whitened, resid, directions = candidate_posteriors(parts, draws, new)
-    if root is None:
-        parts.failed = True
-        return
-    for q, quantity in enumerate(quantities):
-        coef = dict(quantity.core)
-        wh = [sum(coef[c] * whitened[c][i] for c in coef if c in whitened) for i in range(len(draws.y))]
-        alpha = sum(coef[c] * parts.base[new, draws.core[c]] for c in coef) + sum(
-            (wh[i] * resid[i] for i in range(len(wh))), np.zeros(len(new)))
-        parts.alpha[q][new] = alpha if coef else 0.0
-        for a in range(len(parts.u)):
-            lead = sum(coef[c] * parts.u[a, draws.core[c]] for c in coef)
-            parts.beta[q][a, new] = lead - sum((wh[i] * directions[a][i] for i in range(len(wh))), np.zeros(len(new)))
-        for c in range(len(draws.core)):
-            parts.g[q][c, new] = sum((root[i][c] * coef[i] for i in range(c, len(draws.core)) if i in coef),
-                                     np.zeros(len(new)))
-    parts.done[new] = True
-
-
-def candidate_posteriors(parts, draws, new):
-    """(root, L⁻¹ H P by core component, L⁻¹ (y − H b), L⁻¹ H u_a) of the candidates ``new``: what a path's
-    conjugate update given its candidate is made of (``posterior.path_posteriors``); root None when some
-    candidate's posterior covariance is not positive definite."""
-    core, r = draws.core, len(draws.y)
-    var = parts.var[new]
-    whitened, resid, directions = {}, [], [[] for _ in parts.u]
-    if r and parts.basis is not None:
-        L = [[x[new] for x in row] for row in parts.basis.chol]
-        resid = [x[new] for x in parts.basis.resid]
-        directions = [[x[new] for x in fa] for fa in parts.basis.directions]
-    elif r:  # rows, but no spread drawn to weigh: one factor serves every candidate
-        L = _factor(draws, parts, new)
-        resid = whiten(L, [draws.y[i] - sum(draws.H[i, d] * parts.base[new, d] for d in core) for i in range(r)])
-        directions = [whiten(L, [float(draws.H[i] @ ua) for i in range(r)]) for ua in parts.u]
-    for c, d in enumerate(core):
-        if r and np.any(draws.H[:, d] != 0):
-            whitened[c] = whiten(L, [draws.H[i, d] * var[:, d] for i in range(r)])
-    cov = [[(var[:, core[a]] if a == b else np.zeros(len(new)))
-            - sum((whitened[a][i] * whitened[b][i] for i in range(r)) if a in whitened and b in whitened else (),
-                  np.zeros(len(new)))
-            for b in range(a + 1)] for a in range(len(core))]
-    root = cholesky_each(cov)
-    if any(np.isnan(root[a][b]).any() for a in range(len(core)) for b in range(a + 1)):
-        return None, None, None, None
-    return root, whitened, resid, directions
-
-
-def _factor(draws, parts, new):
-    # The Cholesky factor of S = H P Hᵀ + R when no spread is drawn: every candidate the same
-    S = draws.H @ (parts.var[new[0]][:, None] * draws.H.T) + draws.candidates.R[new[0]]
-    L = np.linalg.cholesky(S)
-    return [[np.full(len(new), L[i, j]) for j in range(i + 1)] for i in range(len(L))]
+    basis = weight_basis(draws.H, draws.y, draws.R_rows, var, base, u) if draws.weighed else None
+    return KeyParts.empty(basis, base, var, u, quantities, len(draws.core))
 
 
 # ---------------------------------------------------------------- the points
@@ -260,23 +205,22 @@ def _key_points(points, rows, draws, quantities, targets, into) -> bool:
     tau = np.array([growth_coordinates(points[i], classes) for i in rows]).reshape(len(rows), len(classes))
     unique, inverse = np.unique(tau, axis=0, return_inverse=True)
     inverse = inverse.ravel()
+    order = np.argsort(inverse, kind="stable")  # the points of one coordinate side by side
     chunk = max(1, WEIGHT_CHUNK_BYTES // (8 * draws.Z.shape[0]))
     for first in range(0, len(unique), TAU_BLOCK):
         block = unique[first:first + TAU_BLOCK]
         picks = _picks(parts, draws, block)
-        candidate_parts(parts, draws, quantities, np.unique(picks))
+        kept = np.zeros(len(parts.done), dtype=bool)
+        kept[picks.ravel()] = True
+        candidate_parts(parts, draws, quantities, np.flatnonzero(kept & ~parts.done))
         if parts.failed:
             return False
-        cores, same = [], {}
-        for q, quantity in enumerate(quantities):  # the deadline level and a bound on it share their core part
-            key = (quantity.core, quantity.offset)
-            if key not in same:
-                same[key] = _core_values(parts, draws, q, quantity, block, picks)
-            cores.append(same[key])
-        local = np.nonzero((inverse >= first) & (inverse < first + len(block)))[0]
+        cores = _core_values(parts, draws, quantities, block, picks)
+        local = order[(inverse[order] >= first) & (inverse[order] < first + len(block))]
         for start in range(0, len(local), chunk):
             sel = local[start:start + chunk]
             at = inverse[sel] - first
+            at = at[:1] if np.all(at == at[0]) else at  # one coordinate: its paths shared, not copied
             part, ess = _chunk_stats([points[rows[j]] for j in sel], draws, quantities, targets, picks[at],
                                      [None if c is None else c[at] for c in cores])
             where = [rows[j] for j in sel]
@@ -296,34 +240,57 @@ def _picks(parts, draws, tau):
                       for i in range(0, len(tau), PICK_ROWS)])
 
 
-def _core_values(parts, draws, q, quantity, tau, picks):
-    """The core part of ``quantity`` on every path of each row of growth coordinates (rows x paths), offset
-    included: α_k + Σ_a τ_a β_ak + g_k·z for the candidate k each path kept; None when it has no core part."""
-    if not quantity.core:
-        return None
-    out = parts.alpha[q][picks] + quantity.offset
-    for a in range(tau.shape[1]):
-        out += tau[:, a:a + 1] * parts.beta[q][a][picks]
-    last = max(c for c, _ in quantity.core)  # g_c = Σ_(i ≥ c) root_ic h_i: 0 past the last component it reads
-    for c, d in enumerate(draws.core[:last + 1]):
-        out += parts.g[q][c][picks] * draws.Z[:, d]
+def _core_values(parts, draws, quantities, tau, picks) -> list:
+    """Each quantity's core part on every path of each row of growth coordinates (rows x paths), offset
+    included: α_k + Σ_a τ_a β_ak + g_k·z for the candidate k each path kept; None without a core part. The
+    deadline level and a bound on it share theirs."""
+    out, same = [], {}
+    for q, quantity in enumerate(quantities):
+        if not quantity.core:
+            out.append(None)
+            continue
+        if (quantity.core, quantity.offset) not in same:
+            values = parts.alpha[q][picks] + quantity.offset
+            for a in range(tau.shape[1]):
+                values += tau[:, a:a + 1] * parts.beta[q][a][picks]
+            last = max(c for c, _ in quantity.core)  # g_c = Σ_(i ≥ c) root_ic h_i: 0 past the last it reads
+            for c, d in enumerate(draws.core[:last + 1]):
+                values += parts.g[q][c][picks] * draws.Z[:, d]
+            same[(quantity.core, quantity.offset)] = values
+        out.append(same[(quantity.core, quantity.offset)])
     return out
 
 
 def _ratio_values(points, draws, picks):
-    """ln r on every path of each point (points x paths): its prior given the candidate's draw of the ratio's sd
-    (``integrated._path_prior``) and the path's draw; no row reads it, so its posterior is its prior."""
+    """ln r on every path of each point (points x paths, or one number a point): its prior given the
+    candidate's draw of the ratio's sd (``GroupDraws.ratio_prior``) and the path's draw; no row reads it, so
+    its posterior is its prior."""
     z = draws.Z[:, draws.layout.index(LOG_RATIO)]
-    factor = draws.candidates.factors.get("revenue_to_output_ratio_sd")
-    out = np.empty(picks.shape)
-    for i, p in enumerate(points):
-        mu, s = ratio_log_moments(p)
-        if factor is not None and s > 0:
-            s2 = np.log1p((p.revenue_to_output_ratio_sd * factor[picks[i]] / p.revenue_to_output_ratio) ** 2)
-            out[i] = (math.log(p.revenue_to_output_ratio) - s2 / 2) + np.sqrt(s2) * z
-        else:
-            out[i] = mu + s * z
+    priors = [draws.ratio_prior(p) for p in points]
+    if all(np.ndim(s) == 0 and s == 0 for _, s in priors):
+        return np.array([[mean] for mean, _ in priors])
+    out = np.empty((len(points), len(z)))
+    for i, (mean, sd) in enumerate(priors):
+        k = picks[min(i, len(picks) - 1)]
+        out[i] = (mean[k] if np.ndim(mean) else mean) + (sd[k] if np.ndim(sd) else sd) * z
     return out
+
+
+def _bound_terms(draws, quantities, b, bound, value, picks):
+    """A bound's log-likelihood on every path: per candidate (cached) when its quantity is one number a point."""
+    sd = draws.candidates.bound_sd[b]
+    soft = np.any(sd != 0)
+    if soft and value.shape[1] == 1 and not quantities[1 + b].core:
+        terms = np.empty((len(value), picks.shape[1]))
+        for i, q in enumerate(value[:, 0]):
+            if (b, q) not in draws.bounds:
+                if len(draws.bounds) >= RATIOS_KEPT:
+                    draws.bounds.clear()
+                draws.bounds[(b, q)] = bound_log_likelihood(bound, np.full(len(sd), q), sd)
+            terms[i] = draws.bounds[(b, q)][picks[min(i, len(picks) - 1)]]
+        return terms
+    with np.errstate(invalid="ignore"):
+        return bound_log_likelihood(bound, value, sd[picks] if soft else 0.0)
 
 
 def _chunk_stats(points, draws, quantities, targets, picks, cores):
@@ -332,15 +299,14 @@ def _chunk_stats(points, draws, quantities, targets, picks, cores):
     ratio = _ratio_values(points, draws, picks) if any(q.ratio for q in quantities) else 0.0
 
     def value(q):
-        part = cores[q] if cores[q] is not None else quantities[q].offset
-        return np.broadcast_to(part + quantities[q].ratio * ratio if quantities[q].ratio else part, picks.shape)
+        part = cores[q] if cores[q] is not None else np.array([[quantities[q].offset]])
+        return part + quantities[q].ratio * ratio if quantities[q].ratio else part
 
+    shape = (len(points), picks.shape[1])
     log_w = None
     for b, bound in enumerate(draws.m.bounds):
-        sd = draws.candidates.bound_sd[b]
-        with np.errstate(invalid="ignore"):
-            term = bound_log_likelihood(bound, value(1 + b), sd[picks] if np.any(sd != 0) else 0.0)
+        term = _bound_terms(draws, quantities, b, bound, value(1 + b), picks)
         log_w = term if log_w is None else log_w + term
     if log_w is not None:
-        log_w = np.where(np.isnan(log_w), -np.inf, log_w)
-    return points_stats(np.exp(value(0)), log_w, targets)
+        log_w = np.broadcast_to(np.where(np.isnan(log_w), -np.inf, log_w), shape)
+    return points_stats(np.broadcast_to(np.exp(value(0)), shape), log_w, targets)

@@ -96,22 +96,37 @@ def cholesky_each(S) -> list:
 
 
 def whiten(L, v) -> list:
-    """L⁻¹ v by forward substitution: ``v`` one array (or number) a row, broadcast over the matrices."""
+    """L⁻¹ v by forward substitution: ``v`` one array (or number) a row, broadcast over the matrices. A row
+    whose result is exactly 0 (v zero there and above) stays the number 0.0, so sparse vectors cost less."""
     out = []
     for i in range(len(L)):
-        total = np.array(v[i], dtype=float) + np.zeros_like(L[i][i])
+        total = v[i]
         for k in range(i):
-            total -= L[i][k] * out[k]
-        out.append(total / L[i][i])
+            if np.ndim(out[k]) or out[k] != 0:
+                total = total - L[i][k] * out[k]
+        out.append(total / L[i][i] if np.ndim(total) or total != 0 else 0.0)
     return out
 
 
 def _dot(x, y):
-    # Σ_i x_i y_i over lists of arrays, in row order
-    total = np.zeros_like(x[0]) if x else 0.0
+    # Σ_i x_i y_i over lists of arrays (or exact zeros), in row order
+    total = 0.0
     for a, b in zip(x, y):
-        total = total + a * b
+        if (np.ndim(a) or a != 0) and (np.ndim(b) or b != 0):
+            total = total + a * b
     return total
+
+
+def split_rows(R) -> list:
+    """The entries of many small symmetric matrices (``R``: count x rows x rows) as ``out[i][j]`` (i ≥ j), each a
+    contiguous array over the matrices: what ``weight_basis`` reads (a batch splits its candidates' once)."""
+    return [[np.ascontiguousarray(R[:, i, j]) for j in range(i + 1)] for i in range(R.shape[1])]
+
+
+def alike(column):
+    """One number when every candidate has the same value (a variance or a mean no spread moves), else the
+    array: what is the same on every candidate is then computed once."""
+    return column[0] if len(column) and np.all(column == column[0]) else column
 
 
 def weight_basis(H, y, R, var, base, u) -> WeightBasis:
@@ -120,31 +135,32 @@ def weight_basis(H, y, R, var, base, u) -> WeightBasis:
     Parameters
     ----------
     H, y : the Gaussian rows (rows x state, rows)
-    R : ndarray, (candidates, rows, rows)
+    R : ndarray, (candidates, rows, rows), or its ``split_rows``
     var, base : ndarray, (candidates, state)
         The prior variances and the part of the prior means that does not move with growth.
     u : ndarray, (classes, state)
         ``class_vectors``.
     """
-    r = len(y)
+    r, count = len(y), len(var)
     touched = [d for d in range(H.shape[1]) if np.any(H[:, d] != 0)]
-    S = [[R[:, i, j].copy() for j in range(i + 1)] for i in range(r)]
-    for d in touched:
+    S = [[x.copy() for x in row] for row in (R if isinstance(R, list) else split_rows(R))]
+    variances = {d: alike(var[:, d]) for d in touched}
+    for d, v in variances.items():  # in the state's order, as the scenario always summed them (same bits)
         for i in range(r):
             for j in range(i + 1):
                 if H[i, d] != 0 and H[j, d] != 0:
-                    S[i][j] += (H[i, d] * H[j, d]) * var[:, d]
+                    S[i][j] += (H[i, d] * H[j, d]) * v
     L = cholesky_each(S)
     resid = []
     for i in range(r):
-        total = np.full(len(R), float(y[i]))
+        total = float(y[i])
         for d in touched:
             if H[i, d] != 0:
-                total -= H[i, d] * base[:, d]
+                total = total - H[i, d] * alike(base[:, d])
         resid.append(total)
     e = whiten(L, resid)
     f = [whiten(L, [float(H[i] @ ua) for i in range(r)]) for ua in u]
-    logdet = np.zeros(len(R))
+    logdet = np.zeros(count)
     for i in range(r):
         logdet += np.log(L[i][i])
     A = -0.5 * (_dot(e, e) + 2.0 * logdet + r * math.log(2 * math.pi))
@@ -155,13 +171,14 @@ def weight_basis(H, y, R, var, base, u) -> WeightBasis:
 
 def log_weights(basis, tau) -> np.ndarray:
     """log N(y; H m, S) of every candidate at each point's growth coordinates ``tau`` (points x classes):
-    points x candidates, computed element by element (the same bits for a point alone or in a batch)."""
+    points x candidates, A + Σ_a τ_a (B_a + Σ_b τ_b D_ab) element by element (the same bits for a point
+    alone or in a batch)."""
     tau = np.asarray(tau, dtype=float).reshape(len(tau), len(basis.B))
     out = np.broadcast_to(basis.A, (len(tau), len(basis.A))).copy()
     for a in range(len(basis.B)):
-        inner = basis.B[a] + tau[:, 0:1] * basis.D[a][0]
+        inner = basis.B[a] + tau[:, 0:1] * basis.D[a][0]  # B or D an exact zero (no row reads the class): a column
         for b in range(1, len(basis.B)):
-            inner += tau[:, b:b + 1] * basis.D[a][b]
+            inner = inner + tau[:, b:b + 1] * basis.D[a][b]
         out += tau[:, a:a + 1] * inner
     return out
 
@@ -172,13 +189,15 @@ def systematic_pick(log_w, n) -> np.ndarray:
     (j + ½)/n of the total. Candidate k is kept floor(n·c_k/T + ½) − floor(n·c_(k−1)/T + ½) times (c the
     cumulative weights, T their total), which is that rule counted per candidate, row by row in the same
     order for one point or many."""
-    log_w = np.asarray(log_w, dtype=float)
-    points, count = log_w.shape
-    c = np.exp(log_w - log_w.max(axis=1, keepdims=True))
+    points, count = np.shape(log_w)
+    c = np.subtract(log_w, np.max(log_w, axis=1, keepdims=True))
+    np.exp(c, out=c)
     np.cumsum(c, axis=1, out=c)
     c *= n / c[:, -1:]
     c += 0.5
-    reached = np.minimum(np.floor(c), n).astype(np.int64)
+    reached = c.astype(np.int64)  # floor (every entry is at least ½): the paths given to candidates 0..k
     reached[:, -1] = n
-    counts = np.diff(reached, axis=1, prepend=0)
-    return np.repeat(np.tile(np.arange(count), points), counts.ravel()).reshape(points, n)
+    # path j keeps the first candidate whose count passes j: the number of candidates whose count is at most j
+    reached += (n + 1) * np.arange(points)[:, None]
+    at_most = np.bincount(reached.ravel(), minlength=points * (n + 1)).reshape(points, n + 1)
+    return np.cumsum(at_most[:, :n], axis=1)
