@@ -114,19 +114,27 @@ def _paths_group(params_list, setup: EngineSetup):
     return out
 
 
-def _integrated_columns(members, setup, obs):
-    """``integrated_points`` columns, with the points it cannot share work for simulated alone."""
+def _integrated_columns(members, setup, obs, redraw=False):
+    """``integrated_points`` columns, with the points it cannot share work for simulated alone (and, with
+    ``redraw``, the points it leaves under the effective-size floor: alone, the scenario draws more paths)."""
     found = integrated_group(members, setup, members[0], obs)
     if found is None:
         return _paths_group(members, setup)
     columns, alone = found
+    if redraw:
+        low = np.zeros(len(members), dtype=bool)
+        for target in setup.targets:
+            ess = columns.get(f"ess.{target.target_id}")
+            if ess is not None:
+                low |= np.nan_to_num(ess) < members[0].evidence.min_ess
+        alone = sorted(set(alone) | set(np.flatnonzero(low).tolist()))
     if alone:
         for name, values in _paths_group([members[i] for i in alone], setup).items():
             columns.setdefault(name, np.full(len(members), np.nan))[alone] = values
     return columns
 
 
-def evaluate_points(points, setup: EngineSetup) -> pd.DataFrame:
+def evaluate_points(points, setup: EngineSetup, redraw=False) -> pd.DataFrame:
     """P(met), quantiles and required growth for any set of parameter points: the same numbers
     however the points are split. Points whose ``as_of`` month admits evidence are conditioned on it
     (``condition``); ``ess.<target_id>`` gives each point's effective sample size and
@@ -139,6 +147,10 @@ def evaluate_points(points, setup: EngineSetup) -> pd.DataFrame:
         One row per point, one column per changed key (``growth``, ``growth_overrides.2022``, ...).
     setup : EngineSetup
         The scenario the points change and the level targets.
+    redraw : bool
+        Points with the link spreads drawn per path that the batch leaves under ``evidence.min_ess`` are
+        simulated alone, drawing more paths as the scenario's assessment does (up to ``evidence.max_sims``),
+        so each is that assessment's number (a judgement's table); a sweep (False) flags them instead.
 
     Returns
     -------
@@ -160,7 +172,7 @@ def evaluate_points(points, setup: EngineSetup) -> pd.DataFrame:
         if members[0].engine != "lognormal" or any(t.base_step > 0 for t in setup.targets):
             columns = _paths_group(members, setup)
         elif members[0].link_uncertainty:
-            columns = _integrated_columns(members, setup, obs)
+            columns = _integrated_columns(members, setup, obs, redraw)
         elif obs:
             columns = evidence_lognormal_group(members, setup, members[0], obs)
         else:

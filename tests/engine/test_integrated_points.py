@@ -35,17 +35,17 @@ def inputs():
     return load_inputs(SHIPPED)
 
 
-def _base(as_of, links=None, n_sims=1500):
+def _base(as_of, links=None, n_sims=1500, min_ess=10):
     # a low effective-size floor, so the assessment draws no more paths than the batch (which never does)
     base = resolve_scenario(SHIPPED / "params.yaml", "base",
-                            {"n_sims": n_sims, "as_of": as_of, "evidence": {"min_ess": 10}})
+                            {"n_sims": n_sims, "as_of": as_of, "evidence": {"min_ess": min_ess}})
     if links is not None:
         base = base.model_copy(update={"link_uncertainty": {k: LinkSpec(**v) for k, v in links.items()}})
     return base
 
 
-def _assert_each_point_is_its_assessment(inputs, base, points):
-    results = evaluate_points(points, engine_setup(inputs, base))
+def _assert_each_point_is_its_assessment(inputs, base, points, redraw=False):
+    results = evaluate_points(points, engine_setup(inputs, base), redraw=redraw)
     for i, row in enumerate(points.to_dict(orient="records")):
         params = changed(base, row)
         summary = assess_once(params, inputs, levels_only=True).summary.set_index("target_id").loc[TARGET]
@@ -90,3 +90,15 @@ def test_a_point_no_path_is_consistent_with_is_left_empty_and_the_others_are_not
     results = evaluate_points(pd.DataFrame({"volatility": [0.001, 0.075], "growth": [0.0, 0.06]}), setup)
     assert results[f"ess.{TARGET}"].iloc[0] == 0 and results[f"below_floor.{TARGET}"].iloc[0] == 1.0
     assert np.isnan(results[f"p_met.{TARGET}"].iloc[0]) and 0 < results[f"p_met.{TARGET}"].iloc[1] < 1
+
+
+def test_with_redraw_a_point_under_the_floor_is_drawn_again_as_the_assessment_draws_it(inputs):
+    # the round reading at a low ratio leaves few paths inside its bounds: under a floor of 200 at 1,500 paths
+    base = _base("2026-11", n_sims=1500, min_ess=200)
+    points = pd.DataFrame({"revenue_to_output_ratio": [0.85, 1.0], "evidence.reading": ["round", "plain"]})
+    flagged = evaluate_points(points, engine_setup(inputs, base))
+    assert flagged[f"below_floor.{TARGET}"].tolist() == [1.0, 0.0]
+    results = _assert_each_point_is_its_assessment(inputs, base, points, redraw=True)
+    assert results[f"below_floor.{TARGET}"].tolist() == [0.0, 0.0]
+    assert results[f"ess.{TARGET}"].iloc[0] >= 200 > flagged[f"ess.{TARGET}"].iloc[0]
+    assert results.iloc[1].equals(flagged.iloc[1])  # a point over the floor is the batch's, untouched
