@@ -9,6 +9,7 @@ import pandas as pd
 
 from dgforecast.core.numbers import MISSING
 from dgforecast.plan.schema import FIELDS
+from dgforecast.present.robust_sentences import spread_words
 
 #: The parameters of the ratio r of a linked pair of measures (plan.yaml ``level_times_ratio``): shown only for
 #: a plan that declares such a link, and named in its words.
@@ -50,6 +51,8 @@ def parameters_frame(params, plan=None) -> pd.DataFrame:
         value = values.get(name)
         if name == "by_measure":
             value = measure_assumptions_text(value, plan)
+        elif name in ("link_uncertainty", "sensitivity"):
+            value = "；".join(spread_words(name, key, spec) for key, spec in value.items()) or "—"
         elif isinstance(value, dict):
             value = ", ".join(f"{k}: {v}" for k, v in value.items()) or "—"
         zh, en = parameter_labels(name, plan)
