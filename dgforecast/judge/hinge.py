@@ -40,12 +40,14 @@ def _reading_points(params, inputs, ratios, reading, n_sims):
     """(points, results, setup) of one reading over the ratios, at ``n_sims`` paths."""
     setup = engine_setup(inputs, params.model_copy(update={"n_sims": n_sims}))
     points = pd.DataFrame([{"revenue_to_output_ratio": float(r), "evidence.reading": reading} for r in ratios])
-    return points, evaluate_points(points, setup), setup
+    return points, evaluate_points(points, setup, redraw=True), setup
 
 
 
 def hinge_table(params, inputs, ratios=HINGE_RATIOS, final=None) -> pd.DataFrame:
-    """P(met) as of ``params.as_of`` over revenue-to-output ratios x the two readings, through the sweep core.
+    """P(met) as of ``params.as_of`` over revenue-to-output ratios x the two readings, through the sweep core:
+    each ratio's numbers are the scenario's assessment at that ratio (a point the batch leaves under the
+    effective-size floor is drawn again with more paths, as the assessment draws it).
 
     Parameters
     ----------
