@@ -15,7 +15,7 @@ import pandas as pd
 
 from dgforecast.core.numbers import MISSING
 from dgforecast.core.vocabulary import RELIABILITY, VERDICTS
-from dgforecast.plan.schema import FIELDS, NESTED_FIELDS
+from dgforecast.plan.schema import FIELDS, NESTED_FIELDS, labels
 from dgforecast.present.facts import reason_for
 from dgforecast.present.robust_sentences import spread_words
 
@@ -26,6 +26,8 @@ RATIO_KEYS = ("revenue_to_output_ratio", "revenue_to_output_ratio_sd")
 NAMING_FIELDS = ("scenario", "label_zh", "label_en")
 #: Blocks shown one row per parameter (the others, one row in words).
 EXPANDED = ("evidence",)
+#: Blocks keyed by link parameter (how sure each is, the sensitivity set's ends): one row per link they name.
+LINK_BLOCKS = {"link_uncertainty": ("{}的不确定性", "how sure: {}"), "sensitivity": ("敏感性集合：{}", "sensitivity set: {}")}
 
 #: What a choice among named values means, in words (zh en).
 CHOICE_WORDS = {
@@ -56,10 +58,29 @@ def parameter_labels(key, plan=None) -> tuple[str, str]:
     plan's words (``Plan.ratio_words``)."""
     words = plan.ratio_words() if plan is not None and key in RATIO_KEYS else None
     if words is not None:
-        return (words[0], words[1]) if key == "revenue_to_output_ratio" else (f"{words[0]}的不确定性", f"{words[1]} sd")
+        return (words[0], words[1]) if key == "revenue_to_output_ratio" else (f"{words[0]}的标准差", f"{words[1]} sd")
     block, _, name = key.rpartition(".")
+    if block in LINK_BLOCKS:
+        zh, en = parameter_labels(name, plan) if name in FIELDS else (labels(name, "zh"), labels(name, "en"))
+        return LINK_BLOCKS[block][0].format(zh), LINK_BLOCKS[block][1].format(en)
     entry = NESTED_FIELDS[block][name] if block else FIELDS[key]
     return entry["label_zh"], entry["label_en"]
+
+
+def link_spec_text(block, spec) -> str:
+    """How sure a link is (``link_uncertainty``) or the ends it must survive (``sensitivity``), in words."""
+    if spec is None:
+        return MISSING
+    if block == "sensitivity":
+        return ("“突破”的两种读法 both readings of 突破" if all(isinstance(v, str) for v in spec)
+                else f"{spec[0]:g}—{spec[1]:g}")
+    spec = {k: v for k, v in (spec.items() if isinstance(spec, dict) else spec.model_dump().items()) if v is not None}
+    if "sd" in spec:
+        return f"中心值的标准误 ± {spec['sd']:g} the centre's standard error"
+    if "df" in spec:
+        return f"每条路径各抽一个值：{spec['df']}个自由度 drawn per path, {spec['df']} degrees of freedom"
+    low, high = spec["factor"]
+    return f"每条路径各抽一个值：取值的{low:g}—{high:g}倍 drawn per path, {low:g}–{high:g} times its value"
 
 
 def measure_assumptions_text(by_measure, plan=None) -> str:
@@ -94,8 +115,12 @@ def value_text(key, value, plan=None, as_of_month=None) -> str:
     """A parameter's value as a reader reads it, with its unit in words (``6.0%/年 a year``, ``20,000 条路径
     paths``, ``对数正态 … lognormal …``); ``key`` is dotted for a parameter of a block (``evidence.ytd_sd``).
     ``as_of_month`` says which month ``today`` was."""
-    name = key.rpartition(".")[2]
-    unit = (NESTED_FIELDS[key.rpartition(".")[0]][name] if "." in key else FIELDS.get(key, {})).get("unit", "")
+    block, _, name = key.rpartition(".")
+    if block in LINK_BLOCKS:
+        return link_spec_text(block, value)
+    if value is None and block:
+        return MISSING
+    unit = (NESTED_FIELDS[block][name] if block else FIELDS.get(key, {})).get("unit", "")
     if key == "by_measure":
         return measure_assumptions_text(value, plan)
     if name in CHOICE_WORDS:
@@ -130,13 +155,19 @@ def shown_keys(params, plan=None, keys=None) -> list[str]:
     for key in keys:
         if key in unused:
             continue
-        shown += [f"{key}.{name}" for name in NESTED_FIELDS[key]] if key in EXPANDED else [key]
+        if key in LINK_BLOCKS and getattr(params, key):
+            shown += [f"{key}.{name}" for name in getattr(params, key)]
+        else:
+            shown += [f"{key}.{name}" for name in NESTED_FIELDS[key]] if key in EXPANDED else [key]
     return shown
 
 
 def value_of(values, key):
-    """The value of ``key`` (dotted for a parameter of a block) in ``model_dump`` ``values``."""
+    """The value of ``key`` (dotted for a parameter of a block) in ``model_dump`` ``values``; None when the block
+    does not name it (a link another scenario's set leaves out)."""
     for part in key.split("."):
+        if not isinstance(values, dict) or part not in values:
+            return None
         values = values[part]
     return values
 
@@ -175,7 +206,8 @@ def reader_reason(text) -> str:
 def assumptions_table(params_by_name, first, reasons, keys=None, plan=None) -> pd.DataFrame:
     """The first scenario's assumptions that params.yaml explains, then what each other scenario changes.
 
-    ``keys``: the parameters to show (default every one; blocks of ``EXPANDED`` one row per parameter);
+    ``keys``: the parameters to show (default every one; blocks of ``EXPANDED`` and ``LINK_BLOCKS`` one row per
+    parameter);
     ``plan``: names the ratio and each measure of ``by_measure`` in the plan's words. Reasons are the reader's
     (``reader_reason``). Columns: scenario, key, 参数 (label_zh), parameter (label_en), value (words), reason.
     """

@@ -82,7 +82,7 @@ def evidence_line(params, evidence, here=False) -> str:
     zh, en = evidence_note(list(selection.used["evidence_id"]), evidence)
     when_zh, when_en = vintage_text(params)
     n = len(selection.left_out)
-    where_zh, where_en = (("原因见本页“证据”一节", "the section on the evidence above says why") if here else
+    where_zh, where_en = (("原因见本页“证据及其采用”一节", "the section on the evidence above says why") if here else
                           ("原因见“跟踪与终期评估”页", "the page on tracking and the final assessment says why"))
     left_zh, left_en = ((f"；另有{n}条未采用（{where_zh}）", f"; {n} more are left out ({where_en})") if n else ("", ""))
     return (f"本页所用的基年后公布数据（{when_zh}）：{zh}{left_zh}。"

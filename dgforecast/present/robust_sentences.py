@@ -47,7 +47,12 @@ def robust_words(row) -> list[tuple[str, str]]:
     if not isinstance(row.get("why"), str) or not row["why"]:
         return []
     sentences = [_why(row)]
-    if row.get("worst_case"):
+    if row.get("worst_case") and _p(row["p_set_low"]) == _p(row["p_set_high"]):  # an exact figure: nothing spans
+        same = _p(row["p_set_low"])
+        sentences.append((f"敏感性集合中的每一种假设下 P(met) 均为{same}；“±”仅为模拟（蒙特卡洛）误差",
+                          f"under every assumption of the sensitivity set P(met) is {same}; “±” is simulation (Monte "
+                          "Carlo) error only"))
+    elif row.get("worst_case"):
         zh, en = case_words(row["worst_case"], row["worst_end"], row["worst_value"])
         low, high = _p(row["p_set_low"]), _p(row["p_set_high"])
         sentences.append((f"敏感性集合中最不利的情形：{zh}，P(met) {_p(row['worst_p'], row['worst_se'])}。要紧的不确定性来自"

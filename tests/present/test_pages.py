@@ -77,7 +77,7 @@ def test_the_index_opens_with_the_verdict_then_the_data_then_the_sentences(page)
     order = ["<h1>东莞市高端装备制造业集群行动计划目标是否实现：终期评估", "<section class='verdict'>",
              "终期评估 Final assessment", "结论 verdict", "各情景：", "<div class='vintage'>", "<h2>摘要 Summary</h2>",
              "<h2>规模目标 Level targets</h2>", "<h2>数量与里程碑目标 Count and milestone targets</h2>",
-             '<a href="memo.docx">memo.docx</a>']
+             "<a href='memo.docx'>备忘录（Word） the memo (Word)</a>"]
     assert [page.index(p) for p in order] == sorted(page.index(p) for p in order)
     assert "were its targets met? Final assessment" in page and "how likely" not in page
 

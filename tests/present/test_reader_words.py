@@ -78,6 +78,10 @@ def test_plus_minus_is_said_to_be_simulation_error_and_the_set_range_is_the_unce
     assert "The uncertainty that matters is the assumptions': across the set 73.6%–96.0%" in worst_en
     assert "“±” is simulation (Monte Carlo) error only" in worst_en
     assert set_range(ROW) == "73.6%–96.0%" and set_range({"p_set_low": float("nan")}) == "—"
+    decided = robust_words({**ROW, "p_set_low": 1.0, "p_set_high": 1.0, "p_met": 1.0, "p_se": 0.0})
+    assert decided[1] == ("敏感性集合中的每一种假设下 P(met) 均为100.0%；“±”仅为模拟（蒙特卡洛）误差。",
+                          "Under every assumption of the sensitivity set P(met) is 100.0%; “±” is simulation (Monte "
+                          "Carlo) error only.")
 
 
 def test_an_exact_figure_of_the_target_ends_what_the_ratio_decides():
