@@ -71,22 +71,30 @@ MUTMUT_VERSION = "3.8.1"
 #: What is mutated and which tests judge it, when no option says otherwise. When the measurement
 #: model moves (a new module, tests split), edit these two lists.
 DEFAULT_PATHS = ["dgforecast/engine/condition.py", "dgforecast/engine/posterior.py", "dgforecast/engine/weights.py",
-                 "dgforecast/engine/simulate.py", "dgforecast/engine/prior.py", "dgforecast/engine/fitted_engine.py"]
-DEFAULT_TESTS = ["tests/engine/test_condition.py", "tests/engine/test_simulate.py"]
+                 "dgforecast/engine/links.py", "dgforecast/engine/integrated.py", "dgforecast/engine/group_paths.py",
+                 "dgforecast/engine/bearing.py", "dgforecast/engine/draws.py", "dgforecast/engine/prior.py",
+                 "dgforecast/engine/fitted_engine.py"]
+DEFAULT_TESTS = ["tests/engine/test_condition.py", "tests/engine/test_simulate.py", "tests/engine/test_integrated.py",
+                 "tests/engine/test_calibration.py"]
 #: The functions of a default file that belong to the measurement model, when not all of it does
 #: (``module.function`` patterns as ``--functions`` takes them): the conditioning part of the simulation
-#: — the prior on the state and its layout (prior.py), the posterior draws, which rows bear on which
-#: year and target, and the bound weighting of ``_group_paths`` (simulate.py), the fitted engine's
-#: projection and weights (fitted_engine.py). A default file not named here is mutated whole;
-#: ``--functions`` replaces these, ``--no-defaults`` drops them.
+#: — the prior on the state and its layout (prior.py), the posterior draws, the bound weighting and the
+#: next round figures of a group (group_paths.py), which rows bear on which year and target (bearing.py),
+#: a quantity's random part (draws.py), the fitted engine's projection and weights (fitted_engine.py). A
+#: default file not named here is mutated whole; ``--functions`` replaces these, ``--no-defaults`` drops them.
 DEFAULT_FUNCTIONS = {
-    "dgforecast/engine/simulate.py": [f"dgforecast.engine.simulate.{name}" for name in (
-        "noise_along", "_lognormal_state", "years_evidence", "usable_observations", "target_function", "_group_paths")],
-    "dgforecast/engine/prior.py": [f"dgforecast.engine.prior.{name}" for name in ("prior_moments", "state_layout")],
-    "dgforecast/engine/fitted_engine.py": [f"dgforecast.engine.fitted_engine.{name}" for name in ("project_onto_rows", "fitted_state")],
+    "dgforecast/engine/group_paths.py": [f"dgforecast.engine.group_paths.{name}" for name in (
+        "_lognormal_paths", "_beyond_next_figures", "years_evidence", "group_paths", "_weigh")],
+    "dgforecast/engine/bearing.py": [f"dgforecast.engine.bearing.{name}" for name in (
+        "usable_observations", "target_function")],
+    "dgforecast/engine/draws.py": ["dgforecast.engine.draws.noise_along"],
+    "dgforecast/engine/prior.py": [f"dgforecast.engine.prior.{name}" for name in (
+        "prior_moments", "state_layout", "log_growth_means", "log_growth_sds")],
+    "dgforecast/engine/fitted_engine.py": [f"dgforecast.engine.fitted_engine.{name}" for name in (
+        "project_onto_rows", "fitted_state", "_fitted_prior")],
 }
 #: Copied beside the package and the tests, so tests that read them work from the copy.
-ALWAYS_COPY = ["notebooks"]
+ALWAYS_COPY = ["notebooks", "benchmarks"]
 EQUIVALENT_FILE = ROOT / "benchmarks" / "mutation_equivalent.txt"
 RESULTS = ROOT / "benchmarks" / "results"
 GOAL_PCT = 90.0

@@ -8,13 +8,19 @@ multiplied by the number of points it is what a notebook per point would cost.
 
 Targets (issue 5, kept by issue 9 with the evidence on): <= 5 s wall and <= 1 GiB peak for
 10,000 x 10,000 on a 2-core machine. ``--as-of 2022-01`` times the plan-time engine (no evidence);
-the default (the scenario's as_of, this month) weighs every path by the evidence. Each run appends
-its figures to benchmarks/results/sweep_speed.md.
+the default (the scenario's as_of, this month) weighs every path by the evidence. Each grid runs twice
+(``--links``): with the link parameters at their values (a copy of the workbook whose params.yaml has
+no ``link_uncertainty``, the engine before issue 24) and with the shipped ``link_uncertainty``, every
+path drawing its own link spreads (``engine.integrated``). ``--thin K`` keeps every K-th value of each
+axis and scales the wall time up to the full grid (``_full_grid_seconds``), for a sweep too slow to run
+whole (marked "extrapolated"). Each run appends its figures to benchmarks/results/sweep_speed.md.
 """
 
 import argparse
 import json
 import os
+import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -33,29 +39,61 @@ POINTS_GRID = {
     "growth x volatility, ratio sd 0": ["growth=0:0.099:0.001", "volatility=0.001:0.1:0.001",
                                         "revenue_to_output_ratio_sd=0"],
 }
+#: The link parameters at their values (the engine before issue 24), or drawn per path and integrated.
+LINKS = {"fixed": "", "integrated": ", link spreads integrated"}
 
 CHILD = r"""
 import json, resource, sys, time
 started = time.perf_counter()
 from dgforecast.run.sweep import run_sweep
+began = time.perf_counter()
 text = run_sweep(json.loads(sys.argv[1]), project=sys.argv[2], n_sims=int(sys.argv[3]), out=sys.argv[4],
                  jobs=int(sys.argv[5]), as_of=sys.argv[6] or None)
-seconds = time.perf_counter() - started
+seconds, sweep_seconds = time.perf_counter() - started, time.perf_counter() - began
 peak_kib = max(resource.getrusage(who).ru_maxrss for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
-print(json.dumps({"seconds": seconds, "peak_mib": peak_kib / 1024, "text": text}))
+print(json.dumps({"seconds": seconds, "sweep_seconds": sweep_seconds, "peak_mib": peak_kib / 1024, "text": text}))
 """
 
 
-def time_sweep(specs, n_sims, jobs, out, as_of=None) -> dict:
+def time_sweep(specs, n_sims, jobs, out, as_of=None, root=ROOT) -> dict:
     """Wall time (s, whole process) and peak resident memory (MiB) of one sweep in a fresh interpreter."""
     env = {**os.environ, "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
     started = time.perf_counter()
-    done = subprocess.run([sys.executable, "-c", CHILD, json.dumps(specs), str(ROOT), str(n_sims), str(out), str(jobs),
+    done = subprocess.run([sys.executable, "-c", CHILD, json.dumps(specs), str(root), str(n_sims), str(out), str(jobs),
                            as_of or ""],
                           capture_output=True, text=True, encoding="utf-8", env=env, check=True)
     wall = time.perf_counter() - started
     result = json.loads(done.stdout.strip().splitlines()[-1])
-    return {"wall_s": wall, "in_process_s": result["seconds"], "peak_mib": result["peak_mib"]}
+    return {"wall_s": wall, "in_process_s": result["seconds"], "sweep_s": result["sweep_seconds"],
+            "peak_mib": result["peak_mib"]}
+
+
+def fixed_links_workbook(folder) -> Path:
+    """A copy of the workbook (params.yaml and data/) whose params.yaml has no ``link_uncertainty`` block."""
+    shutil.copytree(ROOT / "data", folder / "data")
+    lines, out, skipping = (ROOT / "params.yaml").read_text(encoding="utf-8").splitlines(), [], False
+    for line in lines:
+        if re.match(r"^  link_uncertainty:", line):
+            skipping = True
+            continue
+        if skipping and (not line.strip() or re.match(r"^ {4}| *#", line) and not re.match(r"^  # ", line)):
+            continue
+        skipping = False
+        out.append(line)
+    (folder / "params.yaml").write_text("\n".join(out) + "\n", encoding="utf-8")
+    return folder
+
+
+def thinned(specs, thin) -> list:
+    """``KEY=START:STOP:STEP`` specs with every ``thin``-th value kept (the step times ``thin``)."""
+    out = []
+    for spec in specs:
+        key, _, values = spec.partition("=")
+        parts = values.split(":")
+        if thin > 1 and len(parts) == 3:
+            parts[2] = repr(round(float(parts[2]) * thin, 12))
+        out.append(f"{key}={':'.join(parts)}")
+    return out
 
 
 def time_papermill(sample, workdir) -> float:
@@ -79,27 +117,65 @@ def main(argv=None):
     parser.add_argument("-j", "--jobs", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--sample", type=int, default=3, help="points run through papermill (0: skip)")
     parser.add_argument("--as-of", default=None, help="YYYY-MM; 2022-01 = as of the plan (no evidence)")
+    parser.add_argument("--links", choices=("fixed", "integrated", "both"), default="both",
+                        help="link parameters at their values, drawn per path and integrated, or both")
+    parser.add_argument("--thin", type=int, default=1, help="keep every K-th value of each axis; scale the time up")
+    parser.add_argument("--grid", action="append", choices=list(POINTS_GRID), help="only these grids")
     args = parser.parse_args(argv)
     load = os.getloadavg()[0]
     print(f"machine: {os.cpu_count()} CPUs, load average {load:.1f} (other work slows the figures)")
     lines = []
+    links = ("fixed", "integrated") if args.links == "both" else (args.links,)
     with tempfile.TemporaryDirectory() as workdir:
+        roots = {"fixed": fixed_links_workbook(Path(workdir) / "fixed"), "integrated": ROOT}
         rows = {}
         for name, specs in POINTS_GRID.items():
-            rows[name] = time_sweep(specs, args.sims, args.jobs, Path(workdir) / "sweep.parquet", args.as_of)
-            r = rows[name]
-            verdict = "ok" if r["wall_s"] <= WALL_LIMIT_S and r["peak_mib"] <= PEAK_LIMIT_MIB else "OVER the target"
-            print(f"{name}: 10,000 points x {args.sims:,} paths, -j {args.jobs}: {r['wall_s']:.2f} s wall "
-                  f"({r['in_process_s']:.2f} s after start-up), peak {r['peak_mib']:.0f} MiB: {verdict}", flush=True)
-            lines.append(f"| {time.strftime('%Y-%m-%d %H:%M', time.gmtime())} | {args.as_of or 'now (evidence on)'} | "
-                         f"{name} | {args.jobs} | {r['wall_s']:.2f} s | {r['peak_mib']:.0f} MiB | {load:.1f} |")
+            if args.grid and name not in args.grid:
+                continue
+            for mode in links:
+                label = name + LINKS[mode]
+                try:
+                    r = time_sweep(thinned(specs, args.thin), args.sims, args.jobs, Path(workdir) / "sweep.parquet",
+                                   args.as_of, roots[mode])
+                except subprocess.CalledProcessError as e:  # the sweep refused: say why in the table
+                    why = [line.split(": ", 1)[-1] for line in (e.stderr or "no message").strip().splitlines()[-1:]]
+                    print(f"{label}: failed: {why[0]}", flush=True)
+                    lines.append(f"| {time.strftime('%Y-%m-%d %H:%M', time.gmtime())} | "
+                                 f"{args.as_of or 'now (evidence on)'} | {label} | {args.jobs} | failed: "
+                                 f"{why[0][:120].replace('|', '/')} | | {load:.1f} |")
+                    continue
+                r["full_s"] = _full_grid_seconds(r, args.thin, args.jobs)
+                rows[label] = r
+                wall = _wall(r, args.thin)
+                verdict = "ok" if r["full_s"] <= WALL_LIMIT_S and r["peak_mib"] <= PEAK_LIMIT_MIB else "OVER the target"
+                print(f"{label}: 10,000 points x {args.sims:,} paths, -j {args.jobs}: {wall} "
+                      f"({r['in_process_s']:.2f} s after start-up), peak {r['peak_mib']:.0f} MiB: {verdict}", flush=True)
+                lines.append(f"| {time.strftime('%Y-%m-%d %H:%M', time.gmtime())} | {args.as_of or 'now (evidence on)'} | "
+                             f"{label} | {args.jobs} | {wall} | {r['peak_mib']:.0f} MiB | {load:.1f} |")
         if args.sample:
             per_point = time_papermill(args.sample, workdir)
-            slowest = max(r["wall_s"] for r in rows.values())
+            slowest = max((r["full_s"] for r in rows.values()), default=float("nan"))
             print(f"papermill: {per_point:.2f} s per point (mean of {args.sample}, notebook + HTML), so "
                   f"10,000 points would take {per_point * 10_000 / 3600:.1f} h on one core; the slowest sweep "
                   f"above is {per_point * 10_000 / slowest:,.0f} times faster")
     _record(lines)
+
+
+def _full_grid_seconds(r, thin, jobs) -> float:
+    """The whole grid's wall time from a thinned one: start-up, plus the sweep's own time x thin² shared by
+    ``jobs`` processes (a thinned grid is too small for a pool; the whole one uses it). An estimate for a
+    sweep whose cost is the same for every point (one simulation a point), and a low one: it takes the pool
+    to share the work perfectly."""
+    if thin == 1:
+        return r["wall_s"]
+    return r["wall_s"] - r["sweep_s"] + r["sweep_s"] * thin ** 2 / jobs
+
+
+def _wall(r, thin) -> str:
+    """The wall time as the table shows it: measured, or extrapolated from a thinned grid."""
+    if thin == 1:
+        return f"{r['wall_s']:.2f} s"
+    return f"{r['full_s']:.0f} s (extrapolated from {r['wall_s']:.1f} s for 1/{thin ** 2} of the points)"
 
 
 def _record(lines):

@@ -7,8 +7,10 @@ gives for the same parameters.
 
 This room lays each point over the scenario, groups the points that share the draws and the evidence
 rows, and gathers their columns. The lognormal engine needs no path-by-path simulation
-(``lognormal_points``, on the sorted-sample statistics of ``order_statistics``); the fitted engine is
-simulated point by point (``_paths_group``).
+(``lognormal_points``, on the sorted-sample statistics of ``order_statistics``); with the link spreads
+drawn per path (``link_uncertainty``) each point keeps its own resample of the shared candidates, and the
+points share what does not depend on their growth (``integrated_points``); the fitted engine, and a base
+stated as a bound, are simulated point by point (``_paths_group``).
 """
 
 from dataclasses import dataclass
@@ -17,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from dgforecast.engine.bearing import evidence_rows
+from dgforecast.engine.integrated_points import integrated_group
 from dgforecast.engine.lognormal_points import evidence_lognormal_group, lognormal_group
 from dgforecast.engine.simulate import QUANTILES, STRUCTURAL_KEYS, simulate_targets
 from dgforecast.engine.weights import weighted_stats
@@ -63,8 +66,9 @@ def result_columns(targets, weighted=False) -> list[str]:
 
 
 def _shape_key(params) -> tuple:
-    # Points sharing the draws and the evidence rows are evaluated together.
-    return (*(getattr(params, k) for k in STRUCTURAL_KEYS), params.as_of_month, params.evidence)
+    # Points sharing the draws and the evidence rows (and how sure the links are) are evaluated together.
+    return (*(getattr(params, k) for k in STRUCTURAL_KEYS), params.as_of_month, params.evidence,
+            repr(sorted(params.link_uncertainty.items())))
 
 
 def _python(value):
@@ -110,7 +114,27 @@ def _paths_group(params_list, setup: EngineSetup):
     return out
 
 
-def evaluate_points(points, setup: EngineSetup) -> pd.DataFrame:
+def _integrated_columns(members, setup, obs, redraw=False):
+    """``integrated_points`` columns, with the points it cannot share work for simulated alone (and, with
+    ``redraw``, the points it leaves under the effective-size floor: alone, the scenario draws more paths)."""
+    found = integrated_group(members, setup, members[0], obs)
+    if found is None:
+        return _paths_group(members, setup)
+    columns, alone = found
+    if redraw:
+        low = np.zeros(len(members), dtype=bool)
+        for target in setup.targets:
+            ess = columns.get(f"ess.{target.target_id}")
+            if ess is not None:
+                low |= np.nan_to_num(ess) < members[0].evidence.min_ess
+        alone = sorted(set(alone) | set(np.flatnonzero(low).tolist()))
+    if alone:
+        for name, values in _paths_group([members[i] for i in alone], setup).items():
+            columns.setdefault(name, np.full(len(members), np.nan))[alone] = values
+    return columns
+
+
+def evaluate_points(points, setup: EngineSetup, redraw=False) -> pd.DataFrame:
     """P(met), quantiles and required growth for any set of parameter points: the same numbers
     however the points are split. Points whose ``as_of`` month admits evidence are conditioned on it
     (``condition``); ``ess.<target_id>`` gives each point's effective sample size and
@@ -123,6 +147,10 @@ def evaluate_points(points, setup: EngineSetup) -> pd.DataFrame:
         One row per point, one column per changed key (``growth``, ``growth_overrides.2022``, ...).
     setup : EngineSetup
         The scenario the points change and the level targets.
+    redraw : bool
+        Points with the link spreads drawn per path that the batch leaves under ``evidence.min_ess`` are
+        simulated alone, drawing more paths as the scenario's assessment does (up to ``evidence.max_sims``),
+        so each is that assessment's number (a judgement's table); a sweep (False) flags them instead.
 
     Returns
     -------
@@ -140,11 +168,11 @@ def evaluate_points(points, setup: EngineSetup) -> pd.DataFrame:
         members = [params_list[i] for i in rows]
         _, obs = evidence_rows(setup.evidence, members[0])
         weighted |= bool(obs)
-        # a base stated as a bound (超过600), or link parameters drawn per path (link_uncertainty), is a
-        # state the fast paths below do not hold: simulate every point
-        if (members[0].engine != "lognormal" or any(t.base_step > 0 for t in setup.targets)
-                or any(p.link_uncertainty for p in members)):
+        # a base stated as a bound (超过600) is a state the fast paths below do not hold: simulate every point
+        if members[0].engine != "lognormal" or any(t.base_step > 0 for t in setup.targets):
             columns = _paths_group(members, setup)
+        elif members[0].link_uncertainty:
+            columns = _integrated_columns(members, setup, obs, redraw)
         elif obs:
             columns = evidence_lognormal_group(members, setup, members[0], obs)
         else:

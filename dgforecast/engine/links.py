@@ -55,22 +55,36 @@ def fixed(params, names) -> object:
                                                           if k not in names}})
 
 
-def draw_scales(params, rng, n) -> dict:
-    """Each uncertain spread's value on every path: name -> array (n,), in ``uncertain_scales`` order.
+def draw_factors(params, rng, n) -> dict:
+    """Each uncertain spread's draws as multiples of its value: name -> array (n,), in ``uncertain_scales`` order.
 
-    ``df``: σ² = df·value²/χ²_df (one chi-square draw a path); ``factor [lo, hi]``: value × exp(U), U
-    uniform on [ln lo, ln hi]. The draws come after the state's, so adding a spec leaves every
-    other draw as it was.
+    ``df``: σ/value = √(df/χ²_df) (one chi-square draw a path); ``factor [lo, hi]``: exp(U), U uniform on
+    [ln lo, ln hi]. The draws come after the state's, so adding a spec leaves every other draw as it was;
+    they do not depend on the values, so the points of a sweep share them (``draw_scales`` scales them).
     """
     drawn = {}
     for name in uncertain_scales(params):
-        spec, value = params.link_uncertainty[name], link_value(params, name)
+        spec = params.link_uncertainty[name]
         if spec.kind == "df":
-            drawn[name] = value * np.sqrt(spec.df / rng.chisquare(spec.df, n))
+            drawn[name] = np.sqrt(spec.df / rng.chisquare(spec.df, n))
         else:
             lo, hi = np.log(spec.factor[0]), np.log(spec.factor[1])
-            drawn[name] = value * np.exp(rng.uniform(lo, hi, n))
+            drawn[name] = np.exp(rng.uniform(lo, hi, n))
     return drawn
+
+
+def scaled(params, factors) -> dict:
+    """The spreads ``factors`` (``draw_factors``) give at the scenario's values: name -> value x factor."""
+    return {name: link_value(params, name) * factor for name, factor in factors.items()}
+
+
+def draw_scales(params, rng, n) -> dict:
+    """Each uncertain spread's value on every path: name -> array (n,), in ``uncertain_scales`` order.
+
+    ``df``: σ² = df·value²/χ²_df; ``factor [lo, hi]``: value × exp(U), U uniform on [ln lo, ln hi]
+    (``draw_factors``).
+    """
+    return scaled(params, draw_factors(params, rng, n))
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ import math
 import numpy as np
 
 from dgforecast.engine.simulate import QUANTILES
+from dgforecast.engine.weights import normalise
 
 #: Bytes of one block of sorted group samples (groups x n_sims float64); keeps peak memory low.
 BLOCK_BYTES = 32 * 2 ** 20
@@ -120,3 +121,39 @@ def weighted_chunk_stats(shift, scale, sorted_sample, order, weights, threshold,
         idx = np.minimum((c < q).sum(axis=1), len(order) - 1)
         stats[name] = np.exp(shift + scale * sorted_sample[idx])
     return stats
+
+
+def points_stats(values, log_w, targets):
+    """P(met) and quantiles of points each with its own paths: ``values`` (points x paths, the deadline values),
+    ``log_w`` their log weights (None: every path counts the same), for each target of ``targets`` (its
+    threshold and comparison). The numbers ``weights.weighted_stats`` (weighted) or ``met.mean()`` and
+    ``np.quantile`` (unweighted) give each point alone.
+
+    Returns
+    -------
+    (dict, ndarray)
+        target id -> {"p_met", "median", "q10", "q90"} -> (points,); and the effective sample sizes (points,),
+        0 where no path is consistent with the evidence (its numbers then NaN).
+    """
+    points, n = values.shape
+    if log_w is None:
+        quantiles = {name: np.quantile(values, q, axis=1) for name, q in QUANTILES.items()}
+        return {t.target_id: {"p_met": _met(values, t).mean(axis=1), **quantiles} for t in targets}, np.full(points, n)
+    weights, ess = normalise(log_w, axis=1)
+    order = np.argsort(values, axis=1)
+    order += n * np.arange(points)[:, None]  # positions in the flattened rows
+    ordered = values.ravel().take(order)
+    c = np.cumsum(weights.ravel().take(order), axis=1)
+    quantiles = {name: ordered[np.arange(points), np.minimum((c < q * c[:, -1:]).sum(axis=1), n - 1)]
+                 for name, q in QUANTILES.items()}
+    out = {}
+    for t in targets:
+        met = _met(values, t)
+        share = np.where(met.all(axis=1), 1.0, np.where(met.any(axis=1), np.where(met, weights, 0.0).sum(axis=1), 0.0))
+        out[t.target_id] = {name: np.where(ess > 0, column, np.nan)
+                            for name, column in {"p_met": share, **quantiles}.items()}
+    return out, ess
+
+
+def _met(values, target):
+    return values >= target.threshold if target.comparison == ">=" else values > target.threshold

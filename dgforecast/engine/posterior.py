@@ -72,6 +72,18 @@ def marginal_log_likelihood(prior_mean, prior_cov, H, y, R) -> np.ndarray:
     return -0.5 * (quad + logdet + len(y) * math.log(2 * math.pi))
 
 
+def diagonal_marginal_log_likelihood(prior_mean, prior_var, H, y, R) -> np.ndarray:
+    """``marginal_log_likelihood`` for a diagonal prior a path (its variances, paths x dim) and an R a path:
+    one Cholesky factor of S = H P Hᵀ + R a path, no solve of the full system (the candidates of the spreads)."""
+    if len(y) == 0:
+        return np.zeros(len(prior_mean))
+    S = (H[None, :, :] * prior_var[:, None, :]) @ H.T + R
+    chol = np.linalg.cholesky(S)
+    white = np.linalg.solve(chol, (y[None, :] - prior_mean @ H.T)[:, :, None])[:, :, 0]
+    logdet = 2 * np.log(np.diagonal(chol, axis1=1, axis2=2)).sum(axis=1)
+    return -0.5 * (np.einsum("pi,pi->p", white, white) + logdet + len(y) * math.log(2 * math.pi))
+
+
 def path_posteriors(prior_mean, prior_var, H, y, R):
     """Every path's conjugate update at once, for a diagonal prior a path and an R a path (the link spreads
     drawn per path): (mean, root, log marginal likelihood).

@@ -29,20 +29,21 @@ def bound_log_likelihood(bound, q, sd=None):
     if np.ndim(sd) == 0 and sd == 0:
         inside = (q >= bound.lo) & (q <= bound.hi)
         return np.where(inside, 0.0, -np.inf)
-    if np.ndim(sd) == 0:
-        return _soft(bound, (bound.lo - q) / sd, (bound.hi - q) / sd)
     hard = sd == 0
+    if not np.any(hard):
+        return _soft(bound, q, sd)
     with np.errstate(invalid="ignore"):
-        soft = _soft(bound, (bound.lo - q) / np.where(hard, 1.0, sd), (bound.hi - q) / np.where(hard, 1.0, sd))
+        soft = _soft(bound, q, np.where(hard, 1.0, sd))
     return np.where(hard, np.where((q >= bound.lo) & (q <= bound.hi), 0.0, -np.inf), soft)
 
 
-def _soft(bound, lower, upper):
-    # log(Φ(upper) − Φ(lower)) for standardised ends
+def _soft(bound, q, sd):
+    # log(Φ((hi − q)/sd) − Φ((lo − q)/sd)), an end standardised only where it is finite
     if not math.isfinite(bound.lo):
-        return log_ndtr(upper)
+        return log_ndtr((bound.hi - q) / sd)
     if not math.isfinite(bound.hi):
-        return log_ndtr(-lower)
+        return log_ndtr((q - bound.lo) / sd)
+    lower, upper = (bound.lo - q) / sd, (bound.hi - q) / sd
     with np.errstate(divide="ignore"):
         # Φ(b) − Φ(a) from the side where it does not cancel: the upper tail when both are above 0
         high_side = np.log(np.maximum(ndtr(-lower) - ndtr(-upper), 0.0))

@@ -21,6 +21,7 @@ import math
 
 import pandas as pd
 
+from dgforecast.core.judged import cached
 from dgforecast.core.kinds import kind_of
 from dgforecast.core.vocabulary import VERDICTS
 from dgforecast.judge.assess import assess_inputs
@@ -103,6 +104,10 @@ def final_assessment(params, inputs) -> pd.DataFrame:
         related figures and as of the plan, whether figures since the plan moved it); for count and
         milestone targets achieved (the entered total), years_entered and years_missing (text).
     """
+    return cached("final", params, inputs, lambda: _final_assessment_now(params, inputs))
+
+
+def _final_assessment_now(params, inputs) -> pd.DataFrame:
     table = targets_table(inputs["targets"], inputs["baselines"], 1.0)
     targets = {t.target_id: t for t in level_targets(inputs["targets"], inputs["baselines"])}
     decided = outcomes(targets.values(), inputs.get("evidence"), params)

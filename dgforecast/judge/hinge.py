@@ -13,6 +13,7 @@ import math
 import numpy as np
 import pandas as pd
 
+from dgforecast.core.judged import cached
 from dgforecast.core.vocabulary import UNCONFIRMED
 from dgforecast.engine.batch import engine_setup, evaluate_points
 from dgforecast.judge.final import VERDICT_EN
@@ -39,12 +40,14 @@ def _reading_points(params, inputs, ratios, reading, n_sims):
     """(points, results, setup) of one reading over the ratios, at ``n_sims`` paths."""
     setup = engine_setup(inputs, params.model_copy(update={"n_sims": n_sims}))
     points = pd.DataFrame([{"revenue_to_output_ratio": float(r), "evidence.reading": reading} for r in ratios])
-    return points, evaluate_points(points, setup), setup
+    return points, evaluate_points(points, setup, redraw=True), setup
 
 
 
 def hinge_table(params, inputs, ratios=HINGE_RATIOS, final=None) -> pd.DataFrame:
-    """P(met) as of ``params.as_of`` over revenue-to-output ratios x the two readings, through the sweep core.
+    """P(met) as of ``params.as_of`` over revenue-to-output ratios x the two readings, through the sweep core:
+    each ratio's numbers are the scenario's assessment at that ratio (a point the batch leaves under the
+    effective-size floor is drawn again with more paths, as the assessment draws it).
 
     Parameters
     ----------
@@ -66,6 +69,12 @@ def hinge_table(params, inputs, ratios=HINGE_RATIOS, final=None) -> pd.DataFrame
         reading, revenue_to_output_ratio, p_met, median, q10, q90, ess, below_floor (the effective sample
         is under evidence.min_ess: the verdict there is 无法确认), verdict, verdict_en.
     """
+    paths = tuple(_paths_of(final, name, params.n_sims) for name in READINGS)
+    return cached("hinge", params, inputs, lambda: _hinge_table_now(params, inputs, ratios, final),
+                  tuple(ratios), paths)
+
+
+def _hinge_table_now(params, inputs, ratios=HINGE_RATIOS, final=None) -> pd.DataFrame:
     if not [t for t in engine_setup(inputs, params).targets if t.apply_ratio]:  # the ratio moves no other target
         return pd.DataFrame(columns=HINGE_COLUMNS)
     parts = [_reading_points(params, inputs, ratios, name, _paths_of(final, name, params.n_sims)) for name in READINGS]

@@ -13,6 +13,7 @@ import math
 
 import pandas as pd
 
+from dgforecast.core.judged import cached
 from dgforecast.judge.assess import assess_inputs
 from dgforecast.plan.params import changed
 
@@ -36,6 +37,10 @@ def reading_statements(params, inputs) -> pd.DataFrame:
         past the next round figure) under the plain reading: what a 突破5000 read as a bound only
         implies about 6000).
     """
+    return cached("readings", params, inputs, lambda: _reading_statements_now(params, inputs))
+
+
+def _reading_statements_now(params, inputs) -> pd.DataFrame:
     evidence = inputs.get("evidence")
     plain = assess_inputs(readings(params)["plain"], inputs)
     rounded = assess_inputs(readings(params)["round"], inputs)

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from dgforecast.core.judged import cached
 from dgforecast.core.vocabulary import MET, NOT_MET, UNCONFIRMED
 from dgforecast.engine.links import fixed, with_values
 from dgforecast.judge.assess import assess_inputs, assess_once
@@ -140,6 +141,10 @@ def robust_table(params, inputs, central=None) -> pd.DataFrame:
     central : ScenarioResult, optional
         ``assess_inputs(params, inputs)``, when the caller has it already.
     """
+    return cached("robust", params, inputs, lambda: _robust_table_now(params, inputs, central))
+
+
+def _robust_table_now(params, inputs, central=None) -> pd.DataFrame:
     central = central if central is not None else assess_inputs(params, inputs)
     due = [t for t, info in central.evidence.items()
            if deadline_passed(params, info["deadline"]) and not info.get("unassessed")]

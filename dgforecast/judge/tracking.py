@@ -28,6 +28,7 @@ import math
 import numpy as np
 import pandas as pd
 
+from dgforecast.core.judged import cached
 from dgforecast.judge.assess import assess_inputs
 from dgforecast.plan.evidence import select_evidence
 from dgforecast.plan.params import changed
@@ -145,7 +146,8 @@ def _scores(result, target, y, without="") -> dict:
     values, weights = _deadline_sample(result, target)
     row = result.summary.set_index("target_id").loc[target.target_id]
     return {"outcome": y, "scored_without": without, "scored_median": row["median"], "scored_q10": row["q10"],
-            "scored_q90": row["q90"], "crps": crps_sample(values, y, weights), "log_score": log_score(values, y, weights),
+            "scored_q90": row["q90"], "crps": crps_sample(values, y, weights),
+            "log_score": log_score(values, y, weights),
             "band_80_held": band_held(row["q10"], row["q90"], y)}
 
 
@@ -177,6 +179,10 @@ def track(params, inputs) -> pd.DataFrame:
         scored_median, scored_q10 and scored_q90 (亿元) of the forecast scored, and its crps (亿元),
         log_score and band_80_held — NaN / None when the evidence holds no outcome.
     """
+    return cached("track", params, inputs, lambda: _track_now(params, inputs))
+
+
+def _track_now(params, inputs) -> pd.DataFrame:
     targets = level_targets(inputs["targets"], inputs["baselines"])
     known = outcomes(targets, inputs.get("evidence"), params)
     rows, before = [], {t.target_id: set() for t in targets}

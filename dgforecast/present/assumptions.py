@@ -17,7 +17,7 @@ from dgforecast.core.numbers import MISSING
 from dgforecast.core.vocabulary import RELIABILITY, VERDICTS
 from dgforecast.plan.schema import FIELDS, NESTED_FIELDS, labels
 from dgforecast.present.facts import reason_for
-from dgforecast.present.robust_sentences import spread_words
+from dgforecast.present.robust_sentences import READING_WORDS, spread_words
 
 #: The parameters of the ratio r of a linked pair of measures (plan.yaml ``level_times_ratio``): shown only for
 #: a plan that declares such a link, and named in its words.
@@ -38,8 +38,7 @@ CHOICE_WORDS = {
                           "competition",
                     "none": "不校准 none"},
     "price_basis": {"nominal": "现价（名义） current prices (nominal)", "real": "可比价（实际） constant prices (real)"},
-    "reading": {"plain": "“突破”仅作下限 突破 read as a bound only",
-                "round": "“突破”读作已越过的最高整数关口 突破 read as the highest round figure passed"},
+    "reading": {end: " ".join(words) for end, words in READING_WORDS.items()},
 }
 #: What a spread or gap is measured in, in words (by the schema's unit).
 UNIT_WORDS = {"sd of annual log growth": "年对数增速的标准差 sd of yearly log growth",
@@ -72,9 +71,11 @@ def link_spec_text(block, spec) -> str:
     if spec is None:
         return MISSING
     if block == "sensitivity":
-        return ("“突破”的两种读法 both readings of 突破" if all(isinstance(v, str) for v in spec)
+        return ("整数关口表述的两种读法 both readings of a round statement" if all(isinstance(v, str) for v in spec)
                 else f"{spec[0]:g}—{spec[1]:g}")
     spec = {k: v for k, v in (spec.items() if isinstance(spec, dict) else spec.model_dump().items()) if v is not None}
+    if not spec:
+        return MISSING
     if "sd" in spec:
         return f"中心值的标准误 ± {spec['sd']:g} the centre's standard error"
     if "df" in spec:

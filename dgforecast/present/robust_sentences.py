@@ -12,8 +12,8 @@ from dgforecast.core.vocabulary import MET, NOT_MET, VERDICTS
 from dgforecast.plan.schema import labels
 
 #: The two readings of a round statement, in words.
-READING_WORDS = {"plain": ("“突破”仅作下限", "突破 read as a bound only"),
-                 "round": ("“突破”读作已越过的最高整数关口", "突破 read as the highest round figure passed")}
+READING_WORDS = {"plain": ("整数关口表述仅作下限", "a round statement read as a bound only"),
+                 "round": ("整数关口表述读作已越过的最高关口", "a round statement read as the highest round figure passed")}
 
 
 def case_words(name, end, value) -> tuple[str, str]:
@@ -158,6 +158,8 @@ def spread_words(key, name, spec) -> str:
     if key == "sensitivity":
         return label if name == "reading" else f"{label} {spec[0]:g}—{spec[1]:g}"
     spec = {k: v for k, v in (spec.items() if isinstance(spec, dict) else spec.model_dump().items()) if v is not None}
+    if not spec:
+        return label
     if "sd" in spec:
         return f"{label} ± {spec['sd']:g}（标准误 standard error）"
     if "df" in spec:

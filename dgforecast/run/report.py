@@ -40,6 +40,7 @@ from dgforecast.core.fileio import (
     write_excel_atomic,
     write_text_atomic,
 )
+from dgforecast.core.judged import sharing_judgements
 from dgforecast.core.yamlfile import did_you_mean
 from dgforecast.judge.assess import REPORT_COLUMNS
 from dgforecast.plan.data import load_targets
@@ -224,9 +225,10 @@ def stage_report(request, staging, workers, show_code, progress, started) -> tup
     progress.say(f"[report] {len(request.names)} scenario{'s' * (len(request.names) != 1)} "
                  f"({', '.join(request.names)}) checked; the notebooks read a snapshot of the workbook, the report "
                  f"is built in {staging.parent} and placed when complete")
-    runs = run_jobs(jobs, workers, progress)
-    progress.say("[report] writing the index, the memo and the summary tables")
-    summary = write_pages(staging, request, runs, snapshot)
+    with sharing_judgements(staging / ".judged"):  # a scenario's verdict, track and hinge judged once
+        runs = run_jobs(jobs, workers, progress)
+        progress.say("[report] writing the index, the memo and the summary tables")
+        summary = write_pages(staging, request, runs, snapshot)
     seconds = time.perf_counter() - started
     record = manifest(request.paths, request.params, request.overrides, runs, seconds, workers, request.sweep_file,
                       hashes=request.read)

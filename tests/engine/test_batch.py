@@ -225,11 +225,26 @@ def test_a_sweep_over_the_calibration_equals_simulating_each_point_with_the_same
 
 
 def test_a_point_with_link_spreads_drawn_per_path_equals_the_scenarios_assessment(inputs):
-    # the shipped link_uncertainty: every point is simulated as the scenario is (integrated over the spreads)
+    # the shipped link_uncertainty: every point is simulated as the scenario is (integrated over the spreads),
+    # its resample of the spreads' candidates the scenario's to the last bit. A low effective-size floor, so
+    # the assessment draws no extra paths: a batch never does (it flags the point, below)
     from dgforecast.judge.assess import assess_once
 
-    setup = _setup(inputs, integrated=True, n_sims=2000, as_of="2026-11")
+    setup = _setup(inputs, integrated=True, n_sims=2000, as_of="2026-11", evidence={"min_ess": 10})
     results = evaluate_points(_points({"growth": [0.03, 0.06]}), setup)
-    for growth, p in zip((0.03, 0.06), results[f"p_met.{TARGET}"]):
+    for growth, (_, row) in zip((0.03, 0.06), results.iterrows()):
         params = setup.base.model_copy(update={"growth": growth})
-        assert p == pytest.approx(assess_once(params, inputs, levels_only=True).summary.iloc[0]["p_met"], abs=1e-12)
+        summary = assess_once(params, inputs, levels_only=True).summary.iloc[0]
+        assert row[f"p_met.{TARGET}"] == pytest.approx(summary["p_met"], abs=1e-12)
+        for stat in ("median", "q10", "q90"):
+            assert row[f"{stat}.{TARGET}"] == pytest.approx(summary[stat], rel=1e-12)
+
+
+def test_a_point_below_the_effective_size_floor_is_flagged_not_drawn_again(inputs):
+    # the shipped floor of 2,000 with 2,000 paths: the assessment would draw more, a sweep keeps its paths
+    floor = evaluate_points(_points({"growth": [0.06]}), _setup(inputs, integrated=True, n_sims=2000, as_of="2026-11"))
+    low = evaluate_points(_points({"growth": [0.06]}),
+                          _setup(inputs, integrated=True, n_sims=2000, as_of="2026-11", evidence={"min_ess": 10}))
+    assert floor[f"below_floor.{TARGET}"].tolist() == [1.0] and low[f"below_floor.{TARGET}"].tolist() == [0.0]
+    assert floor[f"p_met.{TARGET}"].tolist() == low[f"p_met.{TARGET}"].tolist()
+    assert 0 < floor[f"ess.{TARGET}"].iloc[0] < 2000

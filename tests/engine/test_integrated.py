@@ -268,3 +268,45 @@ def test_a_figure_that_contradicts_the_scenario_keeps_an_effective_sample(tmp_pa
                       growth_overrides={2025: -0.2})
     assert group.weights is None and group.ess == N
     assert len(np.unique(group.clusters)) > 1000
+
+
+def test_the_fitted_engines_state_draws_are_pinned_to_the_seed():
+    # mean + sd·z and mean − sd·z have one distribution: only the seed tells them apart. The fitted engine's
+    # draws after its growth models' paths are, in the state's order, one standard normal a path for ln r, δ,
+    # the base and the nominal gap; a path's component is mean + sd·z of its own draw.
+    from dgforecast.engine.condition import BASE, GAP, LOG_RATIO, NOMINAL, Measurement
+    from dgforecast.engine.fitted_engine import fitted_factors, fitted_state
+    from dgforecast.engine.prior import base_moments, ratio_log_moments
+    from dgforecast.plan.targets import LevelTarget
+
+    params = resolve_scenario(SHIPPED / "params.yaml", "base", {"n_sims": 64, "engine": "fitted",
+                                                               "revenue_to_output_ratio_sd": 0.05})
+    params = params.model_copy(update={"link_uncertainty": {"nominal_gap": LinkSpec(sd=0.03)}})
+    history = load_inputs(SHIPPED)["history"]
+    from dgforecast.plan.data import history_series_or_none
+
+    series = history_series_or_none(history, params.history_series)
+    target = LevelTarget("t", 700.0, ">=", 2025, 600.0, 2022, False, base_step=100.0)
+    years, layout = [2023, 2024, 2025], [2023, 2024, 2025, LOG_RATIO, GAP, BASE, NOMINAL]
+    theta, _, _ = fitted_state(target, params, years, Measurement(), np.random.default_rng(11), layout, series)
+    replay = np.random.default_rng(11)
+    fitted_factors(params, years, target.base_year, replay, series)
+    z = {key: replay.standard_normal(64) for key in layout[3:]}
+    mu_r, s_r = ratio_log_moments(params)
+    base_mean, base_sd = base_moments(target.base_level, target.base_step)
+    expected = {LOG_RATIO: mu_r + s_r * z[LOG_RATIO], GAP: 0.04 + params.evidence.city_gap_sd * z[GAP],
+                BASE: base_mean + base_sd * z[BASE], NOMINAL: 0.03 + 0.03 * z[NOMINAL]}
+    for key, values in expected.items():
+        assert np.allclose(theta[:, layout.index(key)], values, rtol=0, atol=1e-15), key
+
+
+def test_the_candidates_marginal_likelihood_is_the_full_one_for_a_diagonal_prior():
+    from dgforecast.engine.posterior import diagonal_marginal_log_likelihood
+
+    rng = np.random.default_rng(3)
+    n, d, r = 50, 7, 6
+    H, y = rng.normal(size=(r, d)), rng.normal(size=r)
+    var, m0 = rng.uniform(0.01, 1, (n, d)), rng.normal(size=(n, d))
+    R = np.stack([np.diag(rng.uniform(0.1, 1, r)) + 0.05 for _ in range(n)])
+    full = marginal_log_likelihood(m0, var[:, :, None] * np.eye(d)[None], H, y, R)
+    assert np.allclose(diagonal_marginal_log_likelihood(m0, var, H, y, R), full, rtol=0, atol=1e-10)

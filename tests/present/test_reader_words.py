@@ -129,7 +129,7 @@ def test_values_read_as_words_not_keys():
     assert value_text("engine", "lognormal").startswith("对数正态")
     assert value_text("evidence.min_reliability", "press_or_official") == "官方发布或其转载及以上 an official " \
                                                                           "release or a press copy of one, or better"
-    assert value_text("evidence.reading", "round").startswith("“突破”读作已越过的最高整数关口")
+    assert value_text("evidence.reading", "round").startswith("整数关口表述读作已越过的最高关口")
     assert value_text("volatility", 0.075) == "0.075（年对数增速的标准差 sd of yearly log growth）"
     assert value_text("verdict_thresholds", {"achieved": 0.9, "missed": 0.1, "mc_sigmas": 3.0}) == (
         "已实现 ≥ 90%，未实现 ≤ 10%，均须越过门槛3倍蒙特卡洛标准误 · met ≥ 90%, not met ≤ 10%, each by 3 Monte Carlo "

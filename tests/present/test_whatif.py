@@ -45,6 +45,7 @@ def test_moving_the_growth_slider_shows_what_dgforecast_assess_gives(inputs, par
     assert w.result.params.growth == 0.02 and w.seconds["total"] > 0
 
 
+@pytest.mark.slow
 def test_a_shock_year_has_its_slider_and_moves_that_year_only(inputs, params_file, capsys):
     w = what_if(resolve_scenario(params_file, "shock"), inputs, live=True)
     assert list(w.sliders) == ["growth", "volatility", "revenue_to_output_ratio", "revenue_to_output_ratio_sd",

@@ -386,6 +386,7 @@ def test_each_combination_of_the_other_keys_gets_its_own_line():
 ISSUE_GRID = ["--grid", "growth=0:0.12:0.001", "--grid", "revenue_to_output_ratio=0.9,0.95,1.0"]
 
 
+@pytest.mark.slow
 def test_sweep_states_its_answer_in_one_line_a_probability_and_the_json_says_the_same(shipped, tmp_path, capsys):
     import json
 
