@@ -224,3 +224,21 @@ def kernels_only_when_marked(request, monkeypatch):
     monkeypatch.setattr(KernelManager, "start_kernel", refuse)
     monkeypatch.setattr(AsyncKernelManager, "start_kernel", refuse)
     monkeypatch.setattr(AsyncKernelManager, "_async_start_kernel", refuse, raising=False)
+
+
+def with_outcome(tmp_path, value, published="2026-03"):
+    """The shipped workbook's tables with one more row of evidence: an exact 2025 revenue of the cluster, the
+    outcome of its revenue target itself (as ``load_inputs`` gives them; the evidence file written in ``tmp_path``)."""
+    import pandas as pd
+
+    from dgforecast.plan.evidence import COLUMNS, load_evidence
+    from dgforecast.run.pipeline import load_inputs
+
+    inputs = load_inputs(SHIPPED)
+    row = {"evidence_id": "rev_2025", "measure": "cluster_revenue", "year": 2025, "period": "year", "kind": "level",
+           "value": value, "unit": "亿元", "precision": "exact", "price_basis": "", "published": published,
+           "reliability": "official", "source_url": "https://example.org/test", "source_phrase": "test", "note": "test"}
+    path = tmp_path / "evidence.csv"
+    frame = pd.concat([pd.read_csv(SHIPPED / "data" / "raw" / "evidence.csv", dtype=str), pd.DataFrame([row])])
+    frame[COLUMNS].to_csv(path, index=False)
+    return {**inputs, "evidence": load_evidence(path, PLAN, today=None)}

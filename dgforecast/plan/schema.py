@@ -100,8 +100,7 @@ class EvidenceParams(BaseModel):
     bound_sd: float = Field(0.0, ge=0.0, le=0.5, json_schema_extra=_meta(
         "sd of ln level (0 = hard bound)", "上下限的软化程度", "bound softness"))
     reading: Literal["plain", "round"] = Field("plain", json_schema_extra=_meta(
-        "plain | round", "整数表述的读法（plain：仅为下限；round：亦低于下一整数关口）",
-        "reading of round statements (plain: a bound only; round: also below the next round figure)"))
+        "plain | round", "整数表述（如“突破5000”）的读法", "reading of round statements (突破5000 and the like)"))
     city_gap: float = Field(0.04, ge=-0.5, le=0.5, json_schema_extra=_meta(
         "log growth", "集群增加值增速高于全市的差（先验均值）", "cluster-over-city value-added growth gap"))
     city_gap_sd: float = Field(0.018, ge=0.0, le=0.5, json_schema_extra=_meta(
@@ -203,8 +202,8 @@ class ScenarioParams(BaseModel):
     price_basis: Literal["nominal", "real"] = Field("nominal", json_schema_extra=_meta(
         "nominal | real", "增长率价格口径", "price basis of growth"))
     deflator: float = Field(0.0, ge=-0.1, le=0.2, json_schema_extra=_meta(
-        "fraction per year (price_basis real only)", "实际增长率换算名义的价格涨幅（仅当 price_basis 为 real）",
-        "price growth that turns a real growth assumption nominal (price_basis real only)"))
+        "fraction per year (price_basis real only)", "实际增长率换算名义的价格涨幅（仅当按实际增速假定时）",
+        "price growth that turns a real growth assumption nominal (only when growth is assumed real)"))
     n_sims: int = Field(10000, ge=10, le=2_000_000, json_schema_extra=_meta(
         "paths", "模拟路径数", "simulated paths"))
     seed: int = Field(12345, ge=0, le=2**32 - 1, json_schema_extra=_meta(

@@ -18,7 +18,10 @@ INDEX_PAGE = "index.html"
 HOME_TEXT = "← 返回摘要 Back to the summary"
 #: The link's look; on paper there is nothing to click, so it is not printed.
 HOME_CSS = (".dgf-home{margin:.8em 10px 0;font:14px/1.4 sans-serif}.dgf-home a{text-decoration:none}"
-            ".dgf-home a:hover{text-decoration:underline}@media print{.dgf-home{display:none}}")
+            ".dgf-home a:hover{text-decoration:underline}@media print{.dgf-home{display:none}}"
+            ".dgf-words{margin:.5em 0 0}.dgf-words.en{margin:.1em 0 .5em;color:#555;font-size:.95em}")
+#: A Chinese character: a line with one is the Chinese of a pair.
+CJK = re.compile("[\u4e00-\u9fff]")
 
 
 def page_title(*subjects: str, report: str = "") -> str:
@@ -102,4 +105,10 @@ class Sentences:
         return "\n".join(self.lines)
 
     def _repr_html_(self) -> str:
-        return "".join(f"<p class='dgf-words'>{html.escape(line)}</p>" for line in self.lines)
+        # a line without Chinese after one with it is its English twin: set below it, lighter (HOME_CSS)
+        shown, before = [], ""
+        for line in self.lines:
+            twin = CJK.search(before) and not CJK.search(line)
+            shown.append(f"<p class='dgf-words{' en' if twin else ''}'>{html.escape(line)}</p>")
+            before = line
+        return "".join(shown)

@@ -71,8 +71,9 @@ def evidence_words(row) -> dict:
     return {"zh": zh, "en": en, "source_zh": source_zh, "source_en": source_en}
 
 
-def evidence_line(params, evidence) -> str:
-    """One line for a page's parameters: which figures after the baseline the page uses (zh · en)."""
+def evidence_line(params, evidence, here=False) -> str:
+    """One line for a page's parameters: which figures after the baseline the page uses (zh · en), and how many
+    are left out, whose reasons the tracking page gives (``here``: this is that page)."""
     from dgforecast.plan.evidence import select_evidence
 
     if evidence is None or not len(evidence):
@@ -80,9 +81,12 @@ def evidence_line(params, evidence) -> str:
     selection = select_evidence(evidence, params.as_of_month, params.evidence.min_reliability)
     zh, en = evidence_note(list(selection.used["evidence_id"]), evidence)
     when_zh, when_en = vintage_text(params)
-    return (f"本页所用的基年后公布数据（{when_zh}）：{zh}；另有{len(selection.left_out)}条未采用（见06页）。"
-            f" · Figures published after the baseline this page uses ({when_en}): {en}; "
-            f"{len(selection.left_out)} more are left out (see page 06).")
+    n = len(selection.left_out)
+    where_zh, where_en = (("原因见本页“证据及其采用”一节", "the section on the evidence above says why") if here else
+                          ("原因见“跟踪与终期评估”页", "the page on tracking and the final assessment says why"))
+    left_zh, left_en = ((f"；另有{n}条未采用（{where_zh}）", f"; {n} more are left out ({where_en})") if n else ("", ""))
+    return (f"本页所用的基年后公布数据（{when_zh}）：{zh}{left_zh}。"
+            f" · Figures published after the baseline this page uses ({when_en}): {en}{left_en}.")
 
 
 def evidence_note(evidence_used, evidence) -> tuple[str, str]:
@@ -140,8 +144,8 @@ def unassessed_words(target) -> tuple[str, str]:
     ``simulate.anchored`` (its measure linked to no path; no base year level for an average growth;
     no base figure and no exact yearly level published to start from)."""
     if is_missing(target.get("path")) or not target.get("path"):
-        return ("该目标的口径未与任何模拟路径相连（plan.yaml），没有数据可以判断",
-                "its measure is linked to nothing the workbook simulates (plan.yaml), so no figure bears on it")
+        return ("规划数据中该目标的口径未与任何模拟路径相连，没有数据可以判断",
+                "the plan's data link its measure to nothing the workbook simulates, so no figure bears on it")
     if target["kind"] == "average_growth":
         start = int(target["start_year"])
         return (f"规划未给出{start}年（年均增长的起算年）该口径的确切数字，之后的数字不能代替，年均增长无从计算",
@@ -163,6 +167,16 @@ def no_evidence_words(evidence, targets) -> tuple[str, str]:
     return "没有公开数据涉及规模目标", "no published figure bears on a level target"
 
 
+def evidence_strength(final) -> tuple[str, str]:
+    """How the evidence is introduced (zh, en): "证据：" when an exact figure of each level target itself decides it,
+    "证据有限：" (the evidence is thin) otherwise."""
+    decided = final["decided_by"].fillna("").astype(bool) if "decided_by" in final else None
+    levels = final["kind"].map(is_level).astype(bool) & final["p_met"].notna() if "kind" in final else None
+    if decided is not None and levels is not None and levels.any() and decided[levels].all():
+        return "证据：", "The evidence: "
+    return "证据有限：", "The evidence is thin: "
+
+
 def evidence_notes(final, targets, evidence, assessed, anchors=None) -> tuple[str, str]:
     """What each level target's verdict rests on, in one line (zh, en): the targets named when there are several.
 
@@ -180,6 +194,8 @@ def evidence_notes(final, targets, evidence, assessed, anchors=None) -> tuple[st
         target = reg.loc[r["target_id"]]
         used = [i for i in str(r.get("evidence_used") or "").split(";") if i]
         said = unassessed_words(target) if is_missing(r["p_met"]) else evidence_note(used, evidence)
+        if r.get("decided_by"):  # an exact figure of the target itself: it decides, whatever else was published
+            said = reason_words(r, target, evidence)
         start = (anchors or {}).get(r["target_id"])
         if start and not is_missing(r["p_met"]):
             figure = evidence_words(evidence.set_index("evidence_id").loc[start].to_dict())

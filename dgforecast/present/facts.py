@@ -82,6 +82,10 @@ class ReportFacts:
 _KEY_LINE = re.compile(r"^(?P<indent> *)(?P<key>[^\s#:'\"][^:#]*|'[^']*'|\"[^\"]*\"):(?P<rest>(\s.*)?)$")
 
 
+#: How far left of a key's comment a comment line under it may start and still continue it (hand-aligned text).
+CONTINUATION_SLACK = 4
+
+
 def _split_comment(rest) -> tuple[str, str]:
     """``value  # comment`` -> (value, comment); a ``#`` inside quotes or not after a space is kept."""
     quote = None
@@ -96,9 +100,10 @@ def _split_comment(rest) -> tuple[str, str]:
 def assumption_reasons(text) -> dict:
     """The reason params.yaml gives for each key, by dotted path (``defaults.growth``, ``scenarios.shock.growth_overrides.2022``).
 
-    A reason is the comment on the key's line, the comment lines right under it indented deeper
+    A reason is the comment on the key's line, the comment lines right under it lined up with that comment
     (its continuation), and the comment lines just above it at the key's own indentation — the house
-    rule at the top of params.yaml. Top-level comments (the file's header) belong to no key.
+    rule at the top of params.yaml. Top-level comments (the file's header) belong to no key. A comment line
+    under a key's comment that starts well left of it (at a nested key's indentation) is the next key's.
     """
     reasons, stack, above, last = {}, [], [], None
     for line in text.splitlines():
@@ -109,7 +114,7 @@ def assumption_reasons(text) -> dict:
             continue
         if stripped.startswith("#"):
             comment = stripped.lstrip("#").strip()
-            if last is not None and indent > last[0]:
+            if last is not None and indent > last[0] and indent >= last[2] - CONTINUATION_SLACK:
                 reasons[last[1]] = f"{reasons[last[1]]} {comment}".strip()
             else:
                 above.append((indent, comment))
@@ -128,7 +133,8 @@ def assumption_reasons(text) -> dict:
         texts += [comment] if comment else []
         if texts:
             reasons[path] = " ".join(texts)
-        above, last = [], ((indent, path) if comment else None)
+        column = match.start("rest") + match["rest"].find("#") if comment else 0
+        above, last = [], ((indent, path, column) if comment else None)
     return reasons
 
 

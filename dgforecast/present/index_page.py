@@ -18,15 +18,19 @@ from dgforecast.core.numbers import MISSING, is_missing, level, percent
 from dgforecast.core.numbers import html_escape as _e
 from dgforecast.core.vocabulary import NO_FIGURE, NO_FIGURE_EN, READINGS, STATE_COLOURS, state_en
 from dgforecast.judge.verdicts import deadline_passed
-from dgforecast.present.tables import PROGRESS_COMMAND, count_targets_view, parameters_frame
+from dgforecast.present.document import notebook_heading
+from dgforecast.present.tables import ENTER_COUNTS, count_targets_view, parameters_frame
 from dgforecast.present.words import (
     counts_words,
     evidence_notes,
+    evidence_strength,
     goal_text,
     hinge_words,
     no_evidence_words,
     registry,
     robust_words,
+    rule_words,
+    set_range,
     spread_lines,
     summary_sentences,
     summary_states,
@@ -64,9 +68,10 @@ img{max-width:100%;height:auto} .legend span{padding:0 .5em;margin-right:.3em;wh
 """
 #: The look added to notebook pages (with their parameters table): sans-serif, nothing wider than the page.
 PAGE_CSS = (".dgf-params{margin:1em 2em;font-family:sans-serif;font-size:13px}"
-            ".dgf-params h2{font-size:18px}.dgf-params table{border-collapse:collapse;max-width:100%}"
+            ".dgf-params h2{font-size:18px}.dgf-params table{border-collapse:collapse;width:100%}"
+            ".dgf-params td:first-child{width:32%}"
             ".dgf-params td,.dgf-params th{border:1px solid #bbb;padding:2px 6px;text-align:left;vertical-align:top;"
-            "overflow-wrap:anywhere}"
+            "overflow-wrap:anywhere}.dgf-params td small{display:block;color:#555}"
             ".jp-OutputArea-output{overflow-x:auto;max-width:100%}"
             # JupyterLab's own rule (two classes) sets every cell right-aligned; reader tables hold words
             ":not(.jp-RenderedMarkdown).jp-RenderedHTMLCommon td,:not(.jp-RenderedMarkdown).jp-RenderedHTMLCommon th,"
@@ -87,18 +92,16 @@ def _state_td(label, text=None, small=None) -> str:
 
 # ---------------------------------------------------------------- pieces of notebook pages
 def parameters_table_html(params, evidence_line="", plan=None) -> str:
-    """The table a scenario page opens with: every parameter, its value, unit and labels (the page's one copy),
-    and the figures after the baseline the page uses (``evidence_line``); with the ``plan``, in its words
-    (``tables.parameters_frame``)."""
-    rows = [f"<tr><td><code>{_e(r.key)}</code></td><td>{_e(r.参数)}</td><td>{_e(r.parameter)}</td>"
-            f"<td>{_e(r.value)}</td><td>{_e(r.unit)}</td></tr>" for r in parameters_frame(params, plan).itertuples()]
+    """The table a page ends with: every assumption of the scenario by its labels and its value in words (the page's
+    one copy), and the figures after the baseline the page uses (``evidence_line``); with the ``plan``, in its words
+    (``tables.parameters_frame``). No key of params.yaml is shown."""
+    rows = [f"<tr><td>{_e(r.参数)}<small>{_e(r.parameter)}</small></td><td>{_e(r.value)}</td></tr>"
+            for r in parameters_frame(params, plan).itertuples()]
     used = f"<p>{_e(evidence_line)}</p>" if evidence_line else ""
     return ("<section class='dgf-params'>"
             f"<style>{PAGE_CSS}</style>"
-            f"<h2>情景参数 Parameters: {_e(params.label_zh)} / {_e(params.label_en)} "
-            f"(<code>{_e(params.scenario)}</code>)</h2>" + used +
-            "<table><thead><tr><th>key</th><th>参数</th>"
-            "<th>parameter</th><th>value</th><th>unit</th></tr></thead><tbody>"
+            f"<h2>情景参数 Parameters: {_e(params.label_zh)} / {_e(params.label_en)}</h2>" + used +
+            "<table><thead><tr><th>参数 parameter</th><th>取值 value</th></tr></thead><tbody>"
             + "".join(rows) + "</tbody></table></section>")
 
 
@@ -126,14 +129,15 @@ def verdict_box_html(facts, tracking_link="") -> str:
         v_zh, v_en = verdict_words(label, bool(r["at_cut"]))
         if is_missing(p):  # no probability at all: say why in its place
             why_zh, why_en = unassessed_words(target)
-            chance = f"<td colspan='2'>{_e(why_zh)}<small>{_e(why_en)}</small></td>"
+            chance = f"<td colspan='3'>{_e(why_zh)}<small>{_e(why_en)}</small></td>"
         else:
             chance = (f"<td class='num'><strong>{_e(percent(p))}</strong><small>± {_e(percent(p_se))}</small></td>"
+                      f"<td class='num'>{_e(set_range(r))}</td>"
                       f"<td class='num'>{_e(percent(q))}<small>± {_e(percent(q_se))}</small></td>")
         rows.append(f"<tr><td>{_e(target['name_zh'])}<small>{_e(target['name_en'])} · {_e(goal_text(target))}"
                     f"</small></td>{_state_td(label, v_zh, v_en)}{chance}</tr>")
         hinges += robust_words(r)
-        zh, en = hinge_words(facts.crossings, target, params) if len(facts.crossings) else ("", "")
+        zh, en = hinge_words(facts.crossings, target, params, r) if len(facts.crossings) else ("", "")
         if zh:
             hinges.append((zh, en))
     lines = []
@@ -141,11 +145,13 @@ def verdict_box_html(facts, tracking_link="") -> str:
         lines.append((zh, en))
     lines += spread_lines(facts.finals, facts.params_by_name, facts.targets, facts.headline)
     lines.append(counts_words(final, summary_states(facts.result.summary)))
+    lines += rule_words(params, counts=bool((~final["kind"].map(is_level).astype(bool)).any()))
     text = "".join(f"<p class='zh'>{_e(zh)}</p><p class='en'>{_e(en)}</p>" for zh, en in lines if zh)
     when_zh, when_en = vintage_text(params)
     table = ("" if not rows else  # a plan of count targets only: its counts' line is the whole verdict
              "<table><thead><tr><th>目标 target</th><th>结论 verdict<small>" + _e(" ".join(READINGS[reading]))
-             + "</small></th><th>实现概率 P(met)<small>± 蒙特卡洛误差 Monte Carlo error</small></th>"
+             + "</small></th><th>实现概率 P(met)<small>± 模拟（蒙特卡洛）误差 simulation (Monte Carlo) error</small></th>"
+             "<th>假设范围 across the assumptions<small>敏感性集合内 the sensitivity set</small></th>"
              "<th>" + _e(READINGS[other][0]) + "<small>" + _e(READINGS[other][1]) + "</small></th></tr></thead><tbody>"
              + "".join(rows) + "</tbody></table>")
     return (f"<section class='verdict'><h2>终期评估 Final assessment <small>按{_e(params.label_zh)}（主情景）· "
@@ -203,8 +209,8 @@ def _count_table_html(summary, targets, first, counts) -> str:
         target = reg.loc[r["target_id"]]
         status = rows.loc[rows["target_id"] == r["target_id"], "status"]
         label = status.iloc[0] if len(status) else NO_FIGURE
-        known = r["P(met)"] != MISSING
-        what = (f"{r['P(met)']}；已录入 entered {r['已录入 entered']}" if known else f"{NO_FIGURE} {NO_FIGURE_EN}")
+        known = r["实现概率 P(met)"] != MISSING
+        what = (f"{r['实现概率 P(met)']}；已录入 entered {r['已录入 entered']}" if known else f"{NO_FIGURE} {NO_FIGURE_EN}")
         body.append(f"<tr><td>{_e(target['name_zh'])}<small>{_e(target['name_en'])}</small></td>"
                     f"<td class='num'>{_e(r['门槛 goal'])}</td><td class='num'>{_e(r['期限 deadline'])}</td>"
                     f"<td class='num'>{_e(r['所需进度 pace needed'])}</td>{_state_td(label, small=state_en(label))}"
@@ -212,8 +218,7 @@ def _count_table_html(summary, targets, first, counts) -> str:
     return ("<table><thead><tr><th>目标 target</th><th>门槛 goal</th><th>期限 deadline</th>"
             "<th>所需进度 pace needed<small>从基年起 from the base year</small></th><th>结论/状态 verdict or status</th>"
             "<th>已知情况 what is known</th></tr></thead><tbody>" + "".join(body) + "</tbody></table>"
-            "<p><small>录入进度 To enter a count: <code>" + _e(PROGRESS_COMMAND) + "</code>; the next report then "
-            "shows its probability and verdict (下次报告即显示实现概率与结论).</small></p>")
+            f"<p class='zh'><small>{_e(ENTER_COUNTS[0])}</small></p><p class='en'><small>{_e(ENTER_COUNTS[1])}</small></p>")
 
 
 def index_html(summary, facts, scenarios, runs, labels, created) -> str:
@@ -260,10 +265,8 @@ the verdict is the status）。</small></p>
 <h2>数量与里程碑目标 Count and milestone targets</h2>
 {counts_block or "<p>—</p>"}
 <h2 class='pages'>文件与页面 Files and pages</h2>
-<p class='pages'><a href="memo.docx">memo.docx</a> · <a href="summary.csv">summary.csv</a> ·
-<a href="summary.xlsx">summary.xlsx</a> · <a href="final_assessment.csv">final_assessment.csv</a> ·
-<a href="track.csv">track.csv</a> · <a href="hinge.csv">hinge.csv</a> · <a href="manifest.json">manifest.json</a></p>
-<ul class='pages'>{_pages_html(runs)}</ul>
+<p class='pages'>{_files_html()}</p>
+<ul class='pages'>{_pages_html(runs, labels)}</ul>
 </body></html>
 """
 
@@ -294,8 +297,9 @@ def _vintage_html(facts) -> str:
         ratio_en = f"; the target's own measure ({own_en}) was never published, so the result hinges on the {target['ratio_en']}"
     if not notes_zh:  # no figure bears on any level target
         notes_zh, notes_en = no_evidence_words(facts.evidence, facts.targets)
-    return ("<div class='vintage'><p class='zh'>数据口径：" + _e(when_zh) + "。证据有限：" + _e(notes_zh)
-            + _e(ratio_zh) + "。</p><p class='en'>Data: " + _e(when_en) + ". The evidence is thin: "
+    strength_zh, strength_en = evidence_strength(facts.final)
+    return ("<div class='vintage'><p class='zh'>数据口径：" + _e(when_zh) + "。" + _e(strength_zh) + _e(notes_zh)
+            + _e(ratio_zh) + "。</p><p class='en'>Data: " + _e(when_en) + ". " + _e(strength_en)
             + _e(notes_en) + _e(ratio_en) + ".</p></div>")
 
 
@@ -341,10 +345,38 @@ def _sweep_line(runs) -> str:
             f"(heat map)</a>{'' if sweep_run.ok else ' <strong>(failed)</strong>'}</p>")
 
 
-def _pages_html(runs) -> str:
-    """Every page of the report, linked, with its time and whether it failed."""
-    return "".join(f"<li><a href='{_href(name + '.html')}'>{_e(name)}</a> ({run.seconds:.1f} s"
-                   f"{'' if run.ok else ', failed'})</li>" for name, run in sorted(runs.items()))
+#: The report's files, each named for a reader: (file, 中文, English).
+REPORT_FILES = (("memo.docx", "备忘录（Word）", "the memo (Word)"),
+                ("summary.csv", "汇总表（CSV）", "the summary table (CSV)"),
+                ("summary.xlsx", "汇总表（Excel）", "the summary table (Excel)"),
+                ("final_assessment.csv", "终期评估表（CSV）", "the final assessment (CSV)"),
+                ("track.csv", "跟踪表（CSV）", "the track of the outlook (CSV)"),
+                ("hinge.csv", "比值与结论表（CSV）", "P(met) across the ratio (CSV)"),
+                ("manifest.json", "运行记录（参数、数据指纹、版本）", "the run's record: parameters, data hashes, versions"))
+
+
+def _files_html() -> str:
+    return " · ".join(f"<a href='{_href(name)}'>{_e(zh)} {_e(en)}</a>" for name, zh, en in REPORT_FILES)
+
+
+def page_name(name, run, labels=None) -> str:
+    """A report page as a reader names it: a scenario's page by the scenario, a notebook's by its first heading."""
+    if name.startswith("scenarios/"):
+        zh, en, *_ = (labels or {}).get(name.split("/", 1)[1], (name.split("/", 1)[1], ""))
+        return f"单一情景：{zh} One scenario: {en}".strip()
+    try:
+        import nbformat
+
+        heading = notebook_heading(nbformat.read(str(run.source), as_version=4))
+    except (OSError, ValueError, TypeError, AttributeError):
+        heading = ""
+    return heading or name
+
+
+def _pages_html(runs, labels=None) -> str:
+    """Every page of the report, linked by its name, with its time and whether it failed."""
+    return "".join(f"<li><a href='{_href(name + '.html')}'>{_e(page_name(name, run, labels))}</a> "
+                   f"({run.seconds:.1f} 秒 s{'' if run.ok else '，失败 failed'})</li>" for name, run in sorted(runs.items()))
 
 
 def _failures_html(runs) -> str:

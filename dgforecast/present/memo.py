@@ -18,20 +18,18 @@ the document's properties name its subject, the workbook as author and the run's
 import io
 import logging
 
-import pandas as pd
 
 from dgforecast.core.fileio import atomic_path
 from dgforecast.core.kinds import is_level
 from dgforecast.core.numbers import MISSING, is_missing
-from dgforecast.core.vocabulary import MET, NO_FIGURE, NO_FIGURE_EN, NOT_MET, READINGS, STATE_COLOURS, UNCONFIRMED
+from dgforecast.core.vocabulary import NO_FIGURE, NO_FIGURE_EN, READINGS, STATE_COLOURS
 from dgforecast.judge.verdicts import deadline_passed
 from dgforecast.plan.schema import FIELDS
-from dgforecast.present.assumptions import RATIO_KEYS, measure_assumptions_text, parameter_labels
+from dgforecast.present.assumptions import NAMING_FIELDS, RATIO_KEYS, assumptions_table
 from dgforecast.present.docx_blocks import add_heading, add_pair, add_table, new_document, set_properties
-from dgforecast.present.facts import ReportFacts, reason_for
-from dgforecast.present.robust_sentences import spread_words
+from dgforecast.present.facts import ReportFacts
 from dgforecast.present.tables import (
-    PROGRESS_COMMAND,
+    ENTER_COUNTS,
     count_targets_view,
     evidence_view,
     left_out_view,
@@ -40,11 +38,14 @@ from dgforecast.present.tables import (
 from dgforecast.present.words import (
     counts_words,
     evidence_notes,
+    evidence_strength,
     goal_text,
     hinge_words,
     reason_words,
     registry,
     robust_words,
+    rule_words,
+    set_range,
     spread_lines,
     summary_sentences,
     summary_states,
@@ -55,10 +56,6 @@ from dgforecast.present.words import (
 )
 
 log = logging.getLogger(__name__)
-
-#: Parameters that name the scenario rather than assume anything.
-NAMING_FIELDS = ("scenario", "label_zh", "label_en")
-
 
 #: Parameters nothing rests on unless some level target has simulated paths (a plan of count targets only, or
 #: whose level targets have no figure to start from, assumes none of them).
@@ -73,52 +70,6 @@ def resting_fields(facts) -> list:
     if facts.plan is not None and not facts.plan.linked_pairs():
         unused |= set(RATIO_KEYS)
     return [key for key in FIELDS if key not in NAMING_FIELDS and key not in unused]
-
-
-def value_text(key, value, plan=None) -> str:
-    """A parameter's value with its unit, as a reader reads it (``6.0%/年 a year``, ``20,000 paths``)."""
-    unit = FIELDS.get(key, {}).get("unit", "")
-    if key == "by_measure":
-        return measure_assumptions_text(value, plan)
-    if isinstance(value, dict):
-        if key == "growth_overrides":
-            return ", ".join(f"{y}: {g:+.1%}" for y, g in sorted(value.items())) or "—"
-        if key in ("link_uncertainty", "sensitivity"):
-            return "；".join(spread_words(key, name, spec) for name, spec in value.items()) or "—"
-        return ", ".join(f"{k}: {v}" for k, v in value.items()) or "—"
-    if isinstance(value, float) and unit.startswith("fraction per year"):
-        return f"{value:.1%}/年 a year"
-    if isinstance(value, int) and key not in ("seed", "target_year"):
-        return f"{value:,} {unit}".strip()
-    if unit in ("year", "integer", "text", "name") or "|" in unit:
-        return str(value)
-    return f"{value:g} ({unit})" if isinstance(value, float) else f"{value} ({unit})"
-
-
-def assumptions_table(params_by_name, first, reasons, keys=None, plan=None) -> pd.DataFrame:
-    """The first scenario's assumptions that params.yaml explains, then what each other scenario changes.
-
-    ``keys``: the parameters to show (default every one; ``resting_fields``: those the results rest on);
-    ``plan``: names the ratio and each measure of ``by_measure`` in the plan's words.
-    Columns: scenario, key, 参数 (label_zh), parameter (label_en), value (with unit), reason.
-    """
-    rows = []
-    values = {name: p.model_dump(mode="python") for name, p in params_by_name.items()}
-    keys = [k for k in FIELDS if k not in NAMING_FIELDS] if keys is None else list(keys)
-
-    def row(name, key):
-        zh, en = parameter_labels(key, plan)
-        return {"scenario": name, "key": key, "参数": zh, "parameter": en,
-                "value": value_text(key, values[name][key], plan), "reason": reason_for(reasons, name, key)}
-
-    for key in keys:
-        if reason_for(reasons, first, key):
-            rows.append(row(first, key))
-    for name in params_by_name:
-        if name != first:
-            rows += [row(name, key) for key in keys if values[name][key] != values[first][key]]
-    return pd.DataFrame(rows, columns=["scenario", "key", "参数", "parameter", "value", "reason"])
-
 
 
 # ---------------------------------------------------------------- the document
@@ -139,30 +90,26 @@ def _verdicts(doc, facts):
         (p, p_se), (q, q_se) = ((r[k] for k in keys[x]) for x in (reading, other))
         label = r["verdict"]
         v_zh, v_en = verdict_words(label, bool(r["at_cut"]))
-        chance = (unassessed_words(target) if is_missing(p) else (f"{p:.1%} ± {p_se:.1%}", f"{q:.1%} ± {q_se:.1%}"))
+        chance = ((*unassessed_words(target), "") if is_missing(p) else
+                  (f"{p:.1%} ± {p_se:.1%}", set_range(r), f"{q:.1%} ± {q_se:.1%}"))
         rows.append([f"{target['name_zh']}\n{target['name_en']}\n{goal_text(target)}", f"{v_zh}\n{v_en}", *chance])
         colours.append(STATE_COLOURS.get(label))
         lines.append(verdict_sentence(r, target, params, reading))
         lines += robust_words(r)
         if len(facts.crossings):
-            lines.append(hinge_words(facts.crossings, target, params))
+            lines.append(hinge_words(facts.crossings, target, params, r))
     if rows:
-        add_table(doc, ["目标 target", f"结论 verdict\n{READINGS[reading][0]}", "实现概率 P(met)",
-                        f"{READINGS[other][0]}\n{READINGS[other][1]}"], rows, widths=[6.6, 3.4, 3.0, 4.0],
+        add_table(doc, ["目标 target", f"结论 verdict\n{READINGS[reading][0]}", "实现概率 P(met)\n± 模拟误差 simulation error",
+                        "假设范围\nacross the assumptions", f"{READINGS[other][0]}\n{READINGS[other][1]}"], rows,
+                  widths=[5.0, 3.0, 3.0, 3.0, 3.0],
                   colours=colours, colour_column=1)
         lines += spread_lines(facts.finals, facts.params_by_name, facts.targets, facts.headline)
     lines.append(counts_words(final, summary_states(facts.result.summary)))
     for zh, en in lines:
         if zh:
             add_pair(doc, zh, en)
-    t = params.verdict_thresholds
-    add_pair(doc, f"判定规则：实现概率（减去{t.mc_sigmas:g}倍蒙特卡洛误差）不低于{t.achieved:.0%}为“{MET}”，（加上同样误差）"
-                  f"不高于{t.missed:.0%}为“{NOT_MET}”，其间或无数据为“{UNCONFIRMED}”。数量目标：录入总数达到门槛为“{MET}”；"
-                  f"各年均已录入而不足，或进度模型给出的概率不高于{t.missed:.0%}，为“{NOT_MET}”。",
-             f"Rule: P(met) at least {t.achieved:.0%} by {t.mc_sigmas:g} Monte Carlo standard errors reads {MET} (met), at "
-             f"most {t.missed:.0%} by the same margin {NOT_MET} (not met), anything else or no evidence {UNCONFIRMED} "
-             "(cannot be confirmed). A count target is met once its entered total reaches the threshold, not met when "
-             f"every year is entered and short of it, or the pace model gives at most {t.missed:.0%}.")
+    for zh, en in rule_words(params, counts=bool((~final["kind"].map(is_level).astype(bool)).any())):
+        add_pair(doc, zh, en)
 
 
 def memo_document(facts: ReportFacts, summary, created):
@@ -211,8 +158,9 @@ def _data_section(doc, facts, summary, created):
     notes_zh, notes_en = evidence_notes(facts.final, facts.targets, facts.evidence, facts.result.evidence,
                                         facts.result.simulation.anchors)
     when_zh, when_en = vintage_text(facts.params)
-    add_pair(doc, f"日期：{created}。数据口径：{when_zh}。证据有限：{notes_zh}。",
-             f"Date: {created}. Data: {when_en}. The evidence is thin: {notes_en}.")
+    strength_zh, strength_en = evidence_strength(facts.final)
+    add_pair(doc, f"日期：{created}。数据口径：{when_zh}。{strength_zh}{notes_zh}。",
+             f"Date: {created}. Data: {when_en}. {strength_en}{notes_en}.")
     sentences = summary_sentences(summary, facts.targets, facts.params_by_name)
     if sentences:
         add_heading(doc, "摘要", "Summary")
@@ -271,9 +219,7 @@ def _count_section(doc, facts, summary):
         rows.append(row)
     add_table(doc, header if alike else ["目标 target", "门槛 goal", "期限\ndeadline", "结论 verdict", "依据 rests on"],
               rows, widths=widths)
-    add_pair(doc, f"录入进度：在工作簿中运行 {PROGRESS_COMMAND}，下次报告即给出该目标的实现概率与结论。",
-             f"To enter progress, run {PROGRESS_COMMAND} in the workbook; the next report gives the target's "
-             "probability and verdict.")
+    add_pair(doc, *ENTER_COUNTS)
 
 
 def _assumptions_section(doc, facts):
@@ -284,8 +230,8 @@ def _assumptions_section(doc, facts):
     assumptions = assumptions_table(facts.params_by_name, facts.headline, facts.reasons, resting_fields(facts),
                                     facts.plan)
     own = assumptions[assumptions["scenario"] == facts.headline]
-    add_pair(doc, f"{params.label_zh}的假设及其理由（理由摘自 params.yaml 中的注释）：",
-             f"{params.label_en}: the assumptions and the reasons params.yaml gives for them:")
+    add_pair(doc, f"{params.label_zh}的假设及其理由（工作簿为每个假设写明的理由）：",
+             f"{params.label_en}: the assumptions, each with the reason the workbook gives for it:")
     add_table(doc, ["参数 parameter", "取值 value", "理由 reason"],
               [[f"{r['参数']}\n{r['parameter']}", r["value"], r["reason"]] for r in own.to_dict(orient="records")],
               widths=[4.2, 3.0, 9.8])
@@ -328,9 +274,9 @@ def _sources_section(doc, facts):
         add_pair(doc, "未采用的证据及原因：", "Evidence left out, and why:")
         out = left_out_view(facts.evidence_left_out, facts.evidence)
         add_table(doc, list(out.columns), out.values.tolist(), widths=[8.5, 8.5])
-    add_pair(doc, "本备忘录由 dgforecast 根据同一文件夹中的报告自动生成；数字与 index.html、summary.csv 一致。",
-             "Generated by dgforecast from the report in the same folder; its figures are those of index.html and "
-             "summary.csv.")
+    add_pair(doc, "本备忘录根据同一文件夹中的报告自动生成；数字与报告的摘要网页及汇总表一致。",
+             "Generated from the report in the same folder; its figures are those of the report's summary page and "
+             "tables.")
 
 
 def write_memo(path, facts: ReportFacts, summary, created):

@@ -13,6 +13,9 @@ from dgforecast.present.document import HOME_CSS, LANG, file_subject, home_link_
 
 log = logging.getLogger(__name__)
 
+#: The tag of a notebook's cells that are for JupyterLab alone (sliders): a report page leaves them out.
+LAB_ONLY = "lab-only"
+
 
 def export_html(notebook, html, show_code=False, preamble_html="", title=None, subject="", home=None,
                 report_title="", appendix_html="") -> Path:
@@ -29,7 +32,8 @@ def export_html(notebook, html, show_code=False, preamble_html="", title=None, s
     html : str or Path
         The page to write.
     show_code : bool
-        Keep the code cells (default: hide them, as ``jupyter nbconvert --no-input`` does).
+        Keep the code cells (default: hide them, as ``jupyter nbconvert --no-input`` does). Cells tagged
+        ``lab-only`` (``LAB_ONLY``: the live what-if) are left out either way.
     preamble_html : str
         Trusted HTML inserted at the top of the page body.
     appendix_html : str
@@ -58,6 +62,8 @@ def export_html(notebook, html, show_code=False, preamble_html="", title=None, s
                             exclude_input=not show_code, exclude_input_prompt=not show_code,
                             exclude_output_prompt=True, require_js_url="", mathjax_url="", mermaid_js_url="")
     nb = nbformat.read(notebook, as_version=4)
+    # cells for JupyterLab alone (the live what-if): a page shows each table and chart once, and nothing moves there
+    nb.cells = [cell for cell in nb.cells if LAB_ONLY not in cell.get("metadata", {}).get("tags", [])]
     title = title or page_title(subject, notebook_heading(nb) or file_subject(notebook.stem), report=report_title)
     # a title in the notebook's metadata would win in the template; the page's is this one (the file keeps it)
     nb.metadata.pop("title", None)

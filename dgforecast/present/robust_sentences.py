@@ -31,6 +31,14 @@ def _p(value, se=None) -> str:
     return percent(value) if se is None or se != se else f"{percent(value)} ± {percent(se)}"
 
 
+def set_range(row) -> str:
+    """P(met) across the sensitivity set, low–high ("—" without a set): the uncertainty the assumptions span."""
+    low, high = row.get("p_set_low"), row.get("p_set_high")
+    if low is None or high is None or low != low or high != high:
+        return "—"
+    return f"{_p(low)}–{_p(high)}"
+
+
 def robust_words(row) -> list[tuple[str, str]]:
     """Why the verdict is what it is, and what it rests on: one (zh, en) pair a sentence.
 
@@ -39,16 +47,70 @@ def robust_words(row) -> list[tuple[str, str]]:
     if not isinstance(row.get("why"), str) or not row["why"]:
         return []
     sentences = [_why(row)]
-    if row.get("worst_case"):
+    if row.get("worst_case") and _p(row["p_set_low"]) == _p(row["p_set_high"]):  # an exact figure: nothing spans
+        same = _p(row["p_set_low"])
+        sentences.append((f"敏感性集合中的每一种假设下 P(met) 均为{same}；“±”仅为模拟（蒙特卡洛）误差",
+                          f"under every assumption of the sensitivity set P(met) is {same}; “±” is simulation (Monte "
+                          "Carlo) error only"))
+    elif row.get("worst_case"):
         zh, en = case_words(row["worst_case"], row["worst_end"], row["worst_value"])
-        sentences.append((f"敏感性集合中最不利的情形：{zh}，P(met) {_p(row['worst_p'], row['worst_se'])}；全部情形的范围"
-                          f"{_p(row['p_set_low'])}—{_p(row['p_set_high'])}",
-                          f"worst case of the sensitivity set: {en}, P(met) {_p(row['worst_p'], row['worst_se'])}; "
-                          f"across the set {_p(row['p_set_low'])}–{_p(row['p_set_high'])}"))
+        low, high = _p(row["p_set_low"]), _p(row["p_set_high"])
+        sentences.append((f"敏感性集合中最不利的情形：{zh}，P(met) {_p(row['worst_p'], row['worst_se'])}。要紧的不确定性来自"
+                          f"假设：全部情形的范围{low}—{high}；“±”仅为模拟（蒙特卡洛）误差，来自模拟路径数有限",
+                          f"worst case of the sensitivity set: {en}, P(met) {_p(row['worst_p'], row['worst_se'])}. The "
+                          f"uncertainty that matters is the assumptions': across the set {low}–{high}; “±” is "
+                          "simulation (Monte Carlo) error only, from the finite number of simulated paths"))
     if row.get("p_without_related") == row.get("p_without_related"):
         sentences.append((f"若不用相关数字（全市及其他口径）：P(met) {_p(row['p_without_related'], row['p_se_without_related'])}",
                           "without the related figures (the city's, other measures'): P(met) "
                           f"{_p(row['p_without_related'], row['p_se_without_related'])}"))
+    return [(zh + "。", en[0].upper() + en[1:] + ".") for zh, en in sentences]
+
+
+#: "one time in ten": the numbers a rule's odds are said with in words.
+TIMES_ZH = {5: "五", 10: "十", 20: "二十", 100: "一百"}
+TIMES_EN = {5: "five", 10: "ten", 20: "twenty", 100: "a hundred"}
+
+
+def rule_words(params, counts=False) -> list[tuple[str, str]]:
+    """The verdict rule with its numbers and its reasons, then the two conditions a decisive verdict must meet (the
+    sensitivity set, figures since the plan), in words; with ``counts``, how a count target is judged.
+
+    The numbers are the scenario's ``verdict_thresholds``: e.g. 0.9, 0.1 and three Monte Carlo standard errors.
+    """
+    t = params.verdict_thresholds
+    met, missed, k = f"{t.achieved:.0%}", f"{t.missed:.0%}", f"{t.mc_sigmas:g}"
+    wrong, wrong_missed = 1 - t.achieved, t.missed
+    if math.isclose(wrong, wrong_missed) and wrong > 0 and math.isclose(1 / wrong, round(1 / wrong)):
+        times = round(1 / wrong)
+        once_zh = f"{TIMES_ZH.get(times, times)}次中至多错一次"
+        once_en = f"wrong at most one time in {TIMES_EN.get(times, times)}"
+    else:
+        once_zh, once_en = (f"出错的可能至多为{wrong:.0%}（已实现）或{wrong_missed:.0%}（未实现）",
+                            f"wrong with a chance of at most {wrong:.0%} (met) or {wrong_missed:.0%} (not met)")
+    sentences = [(f"判定规则：实现概率减去{k}倍蒙特卡洛标准误后仍不低于{met}，为“{MET}”；加上{k}倍后仍不高于{missed}，为"
+                  f"“{NOT_MET}”；其余为“无法确认”。理由：门槛{met}与{missed}使认定为事实的结论{once_zh}；{k}倍标准误使"
+                  "模拟误差本身不会决定结论。",
+                  f"The rule: {MET} (met) when P(met) is at least {met} by {k} Monte Carlo standard errors, {NOT_MET} "
+                  f"(not met) when it is at most {missed} by the same margin, 无法确认 (cannot be confirmed) otherwise. "
+                  f"Why: at {met} and {missed} a verdict stated as a fact is {once_en}; the margin of {k} standard "
+                  "errors keeps the simulation's own noise from deciding it.")]
+    set_zh = ("在敏感性集合的每一种假设下都成立（各链接参数取其合理范围的两端，以及“突破”的两种读法）" if params.sensitivity
+              else "在敏感性集合的每一种假设下都成立（本工作簿未声明敏感性集合）")
+    set_en = ("it holds under every assumption of the sensitivity set (each link parameter at both ends of its "
+              "plausible range, and both readings of 突破)" if params.sensitivity else
+              "it holds under every assumption of the sensitivity set (this workbook declares none)")
+    sentences.append((f"“{MET}”或“{NOT_MET}”还须满足两点：一是{set_zh}；二是规划发布以来公布的数字确实改变了该目标的实现"
+                      "概率（变化超过模拟误差，或显著收窄其区间），否则概率只来自情景假设。任一点不满足即为“无法确认”。",
+                      f"A {MET} or {NOT_MET} verdict must also meet two conditions: {set_en}; and figures published "
+                      "since the plan moved the target's probability (by more than the simulation's error, or narrowing "
+                      "its range markedly), else the probability is the scenario's assumptions alone. Failing either, "
+                      "it reads 无法确认 (cannot be confirmed)."))
+    if counts:
+        sentences.append((f"数量目标：录入总数达到门槛为“{MET}”；各年均已录入而不足，或进度模型给出的概率不高于{missed}，"
+                          f"为“{NOT_MET}”。",
+                          f"A count target is met once its entered total reaches the threshold, not met when every "
+                          f"year is entered and short of it, or the pace model gives at most {missed}."))
     return sentences
 
 
@@ -73,8 +135,9 @@ def _why(row) -> tuple[str, str]:
     if central in (MET, NOT_MET):
         return (f"{verdict}：敏感性集合中的每一种假设下均成立", f"{VERDICTS[verdict]}: holds under every assumption "
                 "of the sensitivity set")
-    return (f"{verdict}：在各假设的中心值下 P(met) 为 {_p(row['p_met'])}，未越过判定门槛",
-            f"{VERDICTS[verdict]}: P(met) {_p(row['p_met'])} at the assumptions' centres, short of a verdict's cut")
+    p = _p(row["p_met"], row.get("p_se"))
+    return (f"{verdict}：在各假设的中心值下 P(met) 为 {p}，未越过判定门槛",
+            f"{VERDICTS[verdict]}: P(met) {p} at the assumptions' centres, short of a verdict's cut")
 
 
 def _number(text):

@@ -31,8 +31,10 @@ from dgforecast.present.words import (
     verdict_words,
 )
 
-#: The command that enters a count, as the pages show it.
-PROGRESS_COMMAND = "dgforecast progress TARGET_ID --year Y --count N --published YYYY-MM --source TEXT"
+#: How a count gets into the report, as the pages say it (the command is the README's, not the reader's).
+ENTER_COUNTS = ("数量公布后，由维护本工作簿的经济学人员录入（方法见工作簿说明），下次报告即给出该目标的实现概率与结论。",
+                "Once a count is published, the economist who keeps the workbook enters it (its README says how); the "
+                "next report then gives the target's probability and verdict.")
 #: How many rows a reader table shows before it says where the rest is.
 MOST_ROWS = 20
 
@@ -177,10 +179,10 @@ def count_targets_view(summary, targets, counts=None) -> pd.DataFrame:
                                  f"{target.get('unit', '')}",
                      "期限 deadline": str(int(target["deadline"])), "所需进度 pace needed": _pace(target),
                      "已录入 entered": MISSING if not known or is_missing(achieved) else f"{achieved:g}",
-                     "P(met)": percent(row.get("p_met")) if known else MISSING,
+                     "实现概率 P(met)": percent(row.get("p_met")) if known else MISSING,
                      "状态 status": shown})
     return pd.DataFrame(rows, columns=["target_id", "目标 target", "门槛 goal", "期限 deadline", "所需进度 pace needed",
-                                       "已录入 entered", "P(met)", "状态 status"])
+                                       "已录入 entered", "实现概率 P(met)", "状态 status"])
 
 
 # ---------------------------------------------------------------- the final assessment

@@ -151,7 +151,7 @@ def hinge_chart(hinge_frame, verdict_cuts=(0.9, 0.1), assumed_ratio=None, ax=Non
                 markersize=3, label=label)
     if assumed_ratio is not None:
         ax.axvline(assumed_ratio, color="black", linestyle=":", linewidth=1,
-                   label=f"情景假设 assumed {assumed_ratio:g}")
+                   label=f"情景假设的中心 assumed centre {assumed_ratio:.2f}")
     ax.set_ylim(0, 1)
     ax.yaxis.set_major_formatter(PercentFormatter(1.0))
     ax.set_xlabel(ratio_label)

@@ -4,6 +4,7 @@ is ahead — what the index page, the memo and the notebooks' headlines say.
 """
 
 import math
+import re
 
 import pandas as pd
 
@@ -85,23 +86,48 @@ def spread_words(finals, params_by_name, target_id, headline, target=None) -> tu
     return f"{target['name_zh']}，{zh}", f"{name_en(target['name_en'])}, {en}"
 
 
-def hinge_words(crossings, target, params) -> tuple[str, str]:
+def ratio_spread_words(params) -> tuple[str, str]:
+    """How the model spreads the unpublished ratio of a linked pair, in words (zh, en): its centre, its sd, and how
+    that sd is itself drawn per path when ``link_uncertainty`` names it (a stated range or degrees of freedom)."""
+    centre, sd = params.revenue_to_output_ratio, params.revenue_to_output_ratio_sd
+    if not sd:
+        return f"假定为{centre:.2f}", f"assumed {centre:.2f}"
+    zh = f"假定以{centre:.2f}为中心，每条路径各抽一个比值，对数标准差{sd:g}"
+    en = f"assumed centred on {centre:.2f}, drawn per path with a log sd of {sd:g}"
+    spec = params.link_uncertainty.get("revenue_to_output_ratio_sd")
+    if spec is not None and spec.kind == "factor":
+        low, high = spec.factor[0] * sd, spec.factor[1] * sd
+        zh += f"，该标准差本身也按路径在{low:.2g}—{high:.2g}之间抽取"
+        en += f", that sd itself drawn per path between {low:.2g} and {high:.2g}"
+    elif spec is not None and spec.kind == "df":
+        zh += f"，该标准差本身也按路径抽取（{spec.df}个自由度）"
+        en += f", that sd itself drawn per path ({spec.df} degrees of freedom)"
+    return zh, en
+
+
+def hinge_words(crossings, target, params, row=None) -> tuple[str, str]:
     """What the verdict hinges on, in one sentence: the ratio of the target's linked pair at which it would change.
 
     ``crossings`` is ``hinge.verdict_crossings`` of the target (plain reading rows used); ``target`` its registry
-    row, whose ``ratio_zh`` and ``ratio_en`` name the ratio as the plan names its measures (none: no sentence).
+    row, whose ``ratio_zh`` and ``ratio_en`` name the ratio as the plan names its measures (none: no sentence);
+    ``row`` its row of the final assessment: once an exact figure of the target itself decides it
+    (``decided_by``), the ratio no longer matters, and the sentence says so.
     """
     if not target.get("ratio_zh"):
         return "", ""
+    if row is not None and row.get("decided_by"):
+        return (f"该目标本身的确切数字已公布，结论由它决定，{target['ratio_zh']}不再影响结论。",
+                f"An exact figure of the target itself is published and decides the verdict: the {target['ratio_en']} "
+                "no longer matters.")
     plain = crossings[(crossings["target_id"] == target.name) & (crossings["reading"] == "plain")]
     cut = plain.set_index("cut")["revenue_to_output_ratio"]
-    assumed = params.revenue_to_output_ratio
     achieved, missed = cut.get("achieved", math.nan), cut.get("missed", math.nan)
-    zh = f"结论取决于未公布的{target['ratio_zh']}（假定为{assumed:.2f}）："
-    en = f"The verdict hinges on the unpublished {target['ratio_en']} (assumed {assumed:.2f}): "
+    spread_zh, spread_en = ratio_spread_words(params)
     if is_missing(achieved) and is_missing(missed):
         low, high = HINGE_RATIOS[0], HINGE_RATIOS[-1]
-        return zh + f"在{low:.2f}—{high:.2f}之间不改变结论。", en + f"no value from {low:.2f} to {high:.2f} changes it."
+        return (f"未公布的{target['ratio_zh']}（{spread_zh}）在{low:.2f}—{high:.2f}之间不改变结论。",
+                f"The unpublished {target['ratio_en']} ({spread_en}): no value from {low:.2f} to {high:.2f} changes the "
+                "verdict.")
     bits_zh, bits_en = [], []
     if not is_missing(achieved):
         bits_zh.append(f"比值不低于{achieved:.3f}时为“{MET}”")
@@ -109,7 +135,9 @@ def hinge_words(crossings, target, params) -> tuple[str, str]:
     if not is_missing(missed):
         bits_zh.append(f"不高于{missed:.3f}时为“{NOT_MET}”")
         bits_en.append(f"not met at {missed:.3f} or less")
-    return zh + "，".join(bits_zh) + "。", en + ", ".join(bits_en) + "."
+    return (f"结论取决于未公布的{target['ratio_zh']}（{spread_zh}）：在各假设的中心值下，" + "，".join(bits_zh) + "。",
+            f"The verdict hinges on the unpublished {target['ratio_en']} ({spread_en}): at the assumptions' centres, "
+            + ", ".join(bits_en) + ".")
 
 
 def summary_states(summary) -> dict:
@@ -221,3 +249,69 @@ def summary_sentences(summary, targets, params_by_name) -> list[dict]:
             zh, en = forecast_sentence(row, target, params)
             sentences.append({"scenario": name, "target_id": target_id, "zh": zh, "en": en})
     return sentences + no_probability_sentences(summary, targets, params_by_name)
+
+
+#: The note the engine writes when the evidence thinned the paths and more were drawn (``Simulation.note``).
+_MORE_PATHS = re.compile(r"the evidence left an effective sample of ([\d,]+) of ([\d,]+) paths \(floor ([\d,]+)\); "
+                         r"([\d,]+) paths were drawn instead")
+
+
+def simulation_note_words(note) -> tuple[str, str]:
+    """The engine's note on the paths drawn, in words (zh, en); ("", "") without one."""
+    if not note:
+        return "", ""
+    found = _MORE_PATHS.fullmatch(str(note).strip())
+    if found is None:
+        return "注意：模拟过程有提示（见英文）", f"Note: {note}"
+    ess, n, floor, drawn = found.groups()
+    return (f"注意：公开数据使{n}条模拟路径的有效样本降至{ess}（低于下限{floor}），因此改为模拟{drawn}条路径",
+            f"Note: the published figures left an effective sample of {ess} of {n} simulated paths (below the floor "
+            f"of {floor}), so {drawn} paths were drawn instead")
+
+
+def scenario_words(result, targets, params) -> list[tuple[str, str]]:
+    """What one scenario's page says of its level targets (zh, en): for each past its deadline, why its verdict is
+    what it is and what it rests on (``robust_words``: the sensitivity set's range, ± as simulation error, the
+    related figures); for each ahead, its forecast; then that all are met at once, and the engine's note."""
+    from dgforecast.present.robust_sentences import robust_words
+
+    reg = registry(targets)
+    robust = getattr(result, "robust", None)
+    robust = robust.set_index("target_id") if robust is not None and len(robust) else None
+    lines = []
+    levels = [r for r in result.summary.to_dict(orient="records")
+              if r["target_id"] in reg.index and is_level(reg.loc[r["target_id"], "kind"]) and not is_missing(r["p_met"])]
+    for r in levels:
+        target = reg.loc[r["target_id"]]
+        named = len(levels) > 1
+        if deadline_passed(params, target["deadline"]):
+            said = robust_words(robust.loc[r["target_id"]].to_dict()) if robust is not None and (
+                r["target_id"] in robust.index) else []
+            lines += [(f"{target['name_zh']}：{zh}", f"{name_en(target['name_en'])}: {en}") if named else (zh, en)
+                      for zh, en in said]
+        else:
+            lines.append(forecast_sentence(r, target, params))
+    if len(levels) > 1 and not is_missing(result.joint_p_all_levels):
+        lines.append((f"全部规模目标同时实现的概率为{result.joint_p_all_levels:.1%}。",
+                      f"The probability that every level target is met at once is {result.joint_p_all_levels:.1%}."))
+    note = simulation_note_words(result.simulation.note)
+    return lines + ([note] if note[0] else [])
+
+
+def final_words(final, targets, params) -> list[tuple[str, str]]:
+    """What the final assessment's table is followed by (zh, en): each level target's why and what it rests on
+    (``robust_words``, named when there are several), the count targets' line, and the verdict rule with its
+    numbers and reasons (``rule_words``)."""
+    from dgforecast.present.robust_sentences import robust_words, rule_words
+
+    reg = registry(targets)
+    rows = [r for r in final.to_dict(orient="records") if r["target_id"] in reg.index
+            and is_level(reg.loc[r["target_id"], "kind"]) and deadline_passed(params, reg.loc[r["target_id"], "deadline"])]
+    lines = []
+    for r in rows:
+        target = reg.loc[r["target_id"]]
+        lines += [(f"{target['name_zh']}：{zh}", f"{name_en(target['name_en'])}: {en}") if len(rows) > 1 else (zh, en)
+                  for zh, en in robust_words(r)]
+    lines.append(counts_words(final))
+    counts = bool((~final["kind"].map(is_level).astype(bool)).any()) if len(final) else False
+    return [line for line in lines if line[0]] + rule_words(params, counts)

@@ -18,6 +18,7 @@ from dgforecast.present.evidence_sentences import (
     evidence_line,
     evidence_note,
     evidence_notes,
+    evidence_strength,
     evidence_words,
     no_evidence_words,
     reason_words,
@@ -37,12 +38,16 @@ from dgforecast.present.phrases import (
     verdict_words,
     vintage_text,
 )
-from dgforecast.present.robust_sentences import case_words, robust_words
+from dgforecast.present.robust_sentences import case_words, robust_words, rule_words, set_range
 from dgforecast.present.score_sentences import score_cell, score_note, score_words
 from dgforecast.present.verdict_sentences import (
     counts_words,
+    final_words,
     forecast_sentence,
     hinge_words,
+    ratio_spread_words,
+    scenario_words,
+    simulation_note_words,
     spread_lines,
     spread_words,
     summary_sentences,
@@ -56,7 +61,9 @@ __all__ = [
     "evidence_line",
     "evidence_note",
     "evidence_notes",
+    "evidence_strength",
     "evidence_words",
+    "final_words",
     "forecast_sentence",
     "goal_text",
     "goal_words",
@@ -69,6 +76,11 @@ __all__ = [
     "reason_words",
     "registry",
     "robust_words",
+    "rule_words",
+    "set_range",
+    "ratio_spread_words",
+    "scenario_words",
+    "simulation_note_words",
     "required_growth",
     "score_cell",
     "score_note",

@@ -49,7 +49,7 @@ def scenario_subject(params) -> str:
     return f"{params.label_zh} {params.label_en}"
 
 
-def scenario_job(params, root, folder, name, preamble_html="", show_code=False, source=None, subject=None,
+def scenario_job(params, root, folder, name, appendix_html="", show_code=False, source=None, subject=None,
                  home=None) -> NotebookJob:
     """The scenario notebook (03) for one resolved scenario, writing ``<name>_summary.csv`` in ``folder``.
 
@@ -63,8 +63,9 @@ def scenario_job(params, root, folder, name, preamble_html="", show_code=False, 
         Where ``<name>.ipynb``, ``<name>.html`` and ``<name>_summary.csv`` go (the kernel's folder).
     name : str
         Output stem relative to ``folder``, e.g. ``"scenarios/base"``.
-    preamble_html : str
-        Trusted HTML at the top of the page (e.g. ``index_page.parameters_table_html``).
+    appendix_html : str
+        Trusted HTML at the end of the page (e.g. ``index_page.parameters_table_html``: a scenario's page opens with
+        its result, and its parameters close it).
     show_code : bool
         Keep code cells in the HTML page.
     source : Path, optional
@@ -77,7 +78,7 @@ def scenario_job(params, root, folder, name, preamble_html="", show_code=False, 
     source = Path(source) if source is not None else Path(root) / "notebooks" / SCENARIO_NOTEBOOK
     parameters = {**notebook_parameters(params, root), "summary_csv": f"{name}_summary.csv"}
     subject = scenario_subject(params) if subject is None else subject
-    return NotebookJob(name, source, Path(folder), parameters, preamble_html, show_code, subject, home)
+    return NotebookJob(name, source, Path(folder), parameters, "", show_code, subject, home, appendix_html=appendix_html)
 
 
 def check_sources(jobs) -> None:

@@ -8,7 +8,8 @@ turns that into the report's ``NotebookJob`` list, which ``report.build_report``
 import json
 from pathlib import Path
 
-from dgforecast.core.config import ACROSS_NOTEBOOK, NUMBERED_NOTEBOOKS, SCENARIO_NOTEBOOK, SWEEP_NOTEBOOK
+from dgforecast.core.config import (ACROSS_NOTEBOOK, NUMBERED_NOTEBOOKS, SCENARIO_NOTEBOOK, SWEEP_NOTEBOOK,
+                                    TRACKING_NOTEBOOK)
 from dgforecast.core.errors import ParamsError
 from dgforecast.plan.params import headline_scenario
 from dgforecast.present.document import home_href
@@ -56,8 +57,9 @@ def report_jobs(paths, names, params, overrides, folder, show_code, sweep_file=N
     ``across_scenarios`` (04): once, with ``scenarios`` and the ``overrides``. ``on_sweep_file`` (05): on
     ``sweep_file``, when one is given. Every job gets ``interactive = False``: no one moves a slider in
     a report. Every page opens with a link back to index.html, and its title names the scenario of a
-    per-scenario page (``document``). Slowest first, so parallel workers finish together: the once and across notebooks from
-    the last number down (the later ones assess more), then the scenarios.
+    per-scenario page (``document``), and ends with the parameters it used (a page opens with its answer). Slowest
+    first, so parallel workers finish together: the once and across notebooks from the last number down (the later
+    ones assess more), then the scenarios.
 
     ``data_root`` is the folder injected as ``project_dir`` (the run's snapshot of the workbook's data;
     default the workbook itself); the notebooks are the workbook's own.
@@ -73,30 +75,29 @@ def report_jobs(paths, names, params, overrides, folder, show_code, sweep_file=N
     evidence, title = inputs["evidence"], inputs["plan"].plan.title_zh
     shared = notebook_parameters(params[first], root)
 
-    def opening_of(name):
-        return parameters_table_html(params[name], evidence_line(params[name], evidence), inputs["plan"])
-
-    opening = opening_of(first)
+    def closing_of(name, source=None):  # the tracking page itself says why figures are left out
+        here = source is not None and source.name == TRACKING_NOTEBOOK
+        return parameters_table_html(params[name], evidence_line(params[name], evidence, here), inputs["plan"])
     static = {"interactive": False}
 
-    def job(name, source, parameters, preamble_html="", subject="", appendix_html=""):
+    def job(name, source, parameters, subject="", appendix_html=""):
         # every page links back to index.html, relatively: the report folder can be moved
-        return NotebookJob(name, source, folder, {**parameters, **static}, preamble_html, show_code, subject,
+        return NotebookJob(name, source, folder, {**parameters, **static}, "", show_code, subject,
                            home_href(f"{name}.html"), title, appendix_html)
 
     def per_scenario(source, n):
         if source.name == SCENARIO_NOTEBOOK:
-            page = scenario_job(params[n], root, folder, f"scenarios/{n}", opening_of(n), show_code, source=source)
-            return job(page.name, source, page.parameters, page.preamble_html, page.subject)
-        return job(f"{source.stem}/{n}", source, notebook_parameters(params[n], root), opening_of(n),
-                   scenario_subject(params[n]))
+            page = scenario_job(params[n], root, folder, f"scenarios/{n}", closing_of(n), show_code, source=source)
+            return job(page.name, source, page.parameters, page.subject, page.appendix_html)
+        return job(f"{source.stem}/{n}", source, notebook_parameters(params[n], root), scenario_subject(params[n]),
+                   closing_of(n, source))
 
     sources = sorted(paths.notebooks.glob(NUMBERED_NOTEBOOKS), reverse=True)
     runs = {source: notebook_runs(source) for source in sources}
     jobs = []
     for source in sources:
-        if runs[source] == "once":  # a page of the plan as a whole opens with its answer: parameters at its end
-            jobs.append(job(source.stem, source, shared, appendix_html=opening))
+        if runs[source] == "once":
+            jobs.append(job(source.stem, source, shared, appendix_html=closing_of(first, source)))
         elif runs[source] == "across_scenarios":
             jobs.append(job(source.stem, source, {"project_dir": str(root), "scenarios": names,
                                                   "overrides": overrides}))

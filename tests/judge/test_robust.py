@@ -16,10 +16,9 @@ from dgforecast.judge.robust import (
     sensitivity_cases,
     without_related,
 )
-from dgforecast.plan.evidence import COLUMNS, load_evidence
 from dgforecast.plan.params import resolve_scenario
 from dgforecast.run.pipeline import load_inputs
-from tests.conftest import PLAN, SHIPPED
+from tests.conftest import SHIPPED, with_outcome
 
 TARGET = "cluster_revenue_2025"
 
@@ -80,22 +79,10 @@ def test_the_worst_case_is_the_one_farthest_from_the_centres_side():
     assert robust.worst_case((0.03, 0, NOT_MET, 0), missed_side)[0].name == "b"
 
 
-def _with_outcome(tmp_path, value):
-    """The shipped evidence plus an exact 2025 revenue of the cluster."""
-    inputs = load_inputs(SHIPPED)
-    row = {"evidence_id": "rev_2025", "measure": "cluster_revenue", "year": 2025, "period": "year", "kind": "level",
-           "value": value, "unit": "亿元", "precision": "exact", "price_basis": "", "published": "2026-03",
-           "reliability": "official", "source_url": "https://example.org/test", "source_phrase": "test", "note": "test"}
-    path = tmp_path / "evidence.csv"
-    frame = pd.concat([pd.read_csv(SHIPPED / "data" / "raw" / "evidence.csv", dtype=str), pd.DataFrame([row])])
-    frame[COLUMNS].to_csv(path, index=False)
-    return {**inputs, "evidence": load_evidence(path, PLAN, today=None)}
-
-
 @pytest.mark.slow
 @pytest.mark.parametrize("value, expected", [(5500.0, MET), (5300.0, NOT_MET)])
 def test_an_exact_outcome_decides_under_every_assumption(tmp_path, value, expected):
-    table = robust_table(_params(), _with_outcome(tmp_path, value)).set_index("target_id")
+    table = robust_table(_params(), with_outcome(tmp_path, value)).set_index("target_id")
     row = table.loc[TARGET]
     assert row["verdict"] == expected and row["why"] == "holds under every assumption of the sensitivity set"
     assert row["moved"] and row["breaking"] == ""

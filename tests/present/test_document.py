@@ -57,5 +57,5 @@ def test_sentences_are_paragraphs_on_a_page_and_plain_lines_as_text():
 
     said = Sentences("结论取决于<营收>产值比。", "", "The verdict hinges on the ratio.")
     assert said._repr_html_() == ("<p class='dgf-words'>结论取决于&lt;营收&gt;产值比。</p>"
-                                  "<p class='dgf-words'>The verdict hinges on the ratio.</p>")
+                                  "<p class='dgf-words en'>The verdict hinges on the ratio.</p>")  # its twin
     assert repr(said) == "结论取决于<营收>产值比。\nThe verdict hinges on the ratio."

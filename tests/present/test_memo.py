@@ -8,7 +8,8 @@ import pytest
 from dgforecast.judge.assess import REPORT_COLUMNS
 from dgforecast.plan.params import resolve_scenario, scenario_names
 from dgforecast.present.facts import assumption_reasons, reason_for, report_facts
-from dgforecast.present.memo import assumptions_table, value_text, write_memo
+from dgforecast.present.assumptions import assumptions_table, value_text
+from dgforecast.present.memo import write_memo
 from dgforecast.run.pipeline import load_inputs
 
 PARAMS_TEXT = """\
@@ -48,9 +49,9 @@ def test_a_scenario_reason_wins_over_the_default_and_collects_its_years():
 
 def test_values_read_with_their_units():
     assert value_text("growth", 0.06) == "6.0%/年 a year"
-    assert value_text("n_sims", 20000) == "20,000 paths" and value_text("seed", 20220101) == "20220101"
+    assert value_text("n_sims", 20000) == "20,000 条路径 paths" and value_text("seed", 20220101) == "20220101"
     assert value_text("growth_overrides", {2022: -0.05, 2023: 0.0}) == "2022: -5.0%, 2023: +0.0%"
-    assert value_text("volatility", 0.06) == "0.06 (sd of annual log growth)"
+    assert value_text("volatility", 0.06) == "0.06（年对数增速的标准差 sd of yearly log growth）"
     assert value_text("deflator", 0.02) == "2.0%/年 a year"
 
 

@@ -77,7 +77,7 @@ def test_the_index_opens_with_the_verdict_then_the_data_then_the_sentences(page)
     order = ["<h1>东莞市高端装备制造业集群行动计划目标是否实现：终期评估", "<section class='verdict'>",
              "终期评估 Final assessment", "结论 verdict", "各情景：", "<div class='vintage'>", "<h2>摘要 Summary</h2>",
              "<h2>规模目标 Level targets</h2>", "<h2>数量与里程碑目标 Count and milestone targets</h2>",
-             '<a href="memo.docx">memo.docx</a>']
+             "<a href='memo.docx'>备忘录（Word） the memo (Word)</a>"]
     assert [page.index(p) for p in order] == sorted(page.index(p) for p in order)
     assert "were its targets met? Final assessment" in page and "how likely" not in page
 
@@ -176,8 +176,8 @@ def test_reader_tables_of_the_final_assessment_evidence_and_track_carry_no_ident
 # ---------------------------------------------------------------- tables and texts
 def test_assumptions_text_names_growth_shocks_and_ratio():
     shock = resolve_scenario(SHIPPED / "params.yaml", "shock", {"revenue_to_output_ratio": 0.9})
-    assert assumptions_text(shock) == ("lognormal: growth 6.0%/yr, volatility 7.5%; 2022: -5.0%, 2023: 0.0%; "
-                                       "revenue/output 0.9")
+    assert assumptions_text(shock) == ("年均增长6.0%，波动率7.5%；2022年 -5.0%，2023年 +0.0%；营收产值比 0.9 · "
+                                       "growth 6.0%/yr, volatility 7.5%; 2022: -5.0%, 2023: +0.0%; revenue/output 0.9")
 
 
 def test_sweep_point_page_opens_with_its_escaped_grid_values_then_the_parameters():
@@ -191,7 +191,8 @@ def test_the_parameters_table_says_which_figures_after_the_baseline_it_uses():
     base = resolve_scenario(SHIPPED / "params.yaml", "base")
     page = parameters_table_html(base, "本页所用的基年后公布数据：10条")
     assert "<p>本页所用的基年后公布数据：10条</p>" in page
-    assert "实际增长率换算名义的价格涨幅（仅当 price_basis 为 real）" in page  # the scenario's deflator, named apart
+    assert "实际增长率换算名义的价格涨幅（仅当按实际增速假定时）" in page  # the scenario's deflator, named apart
+    assert "price_basis" not in page and "<th>key</th>" not in page  # labels and values in words, no key
 
 
 def test_summary_text_lists_assessed_rows_and_counts_the_others():
@@ -279,13 +280,13 @@ def test_count_targets_show_pace_and_what_is_known():
     assert "cluster_revenue_2025" not in view.index and len(view) == 13
     assert view.loc["first_sets_2025"].to_dict() == {
         "目标 target": "市级以上首台（套）重点技术装备累计认定数", "门槛 goal": "> 100 个", "期限 deadline": "2025",
-        "所需进度 pace needed": "25 个/年 a year", "已录入 entered": "—", "P(met)": "—",
+        "所需进度 pace needed": "25 个/年 a year", "已录入 entered": "—", "实现概率 P(met)": "—",
         "状态 status": "无法确认 cannot be confirmed（暂无公开数字 no public figure）"}
     assert view.loc["innovation_centre_2025", "所需进度 pace needed"] == "0.25 个/年 a year"
     summary.loc[0, ["p_met", "status"]] = [0.12, "难以实现"]
     counts = pd.DataFrame({"target_id": ["first_sets_2025"], "achieved": [30.0]})
     row = count_targets_view(summary, targets, counts).set_index("target_id").loc["first_sets_2025"]
-    assert (row["已录入 entered"], row["P(met)"], row["状态 status"]) == ("30", "12.0%", "难以实现 unlikely")
+    assert (row["已录入 entered"], row["实现概率 P(met)"], row["状态 status"]) == ("30", "12.0%", "难以实现 unlikely")
 
 
 def test_the_track_table_numbers_each_month_figures_arrived_as_the_chart_marks_it():

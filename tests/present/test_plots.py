@@ -137,7 +137,7 @@ def test_hinge_chart_draws_both_readings_and_the_verdict_band_without_missing_gl
     lines = {l.get_label(): list(l.get_ydata()) for l in ax.get_lines()}
     assert lines[plots.READING_STYLE["plain"][1]] == [0.53, 0.85, 0.98]
     assert lines[plots.READING_STYLE["round"][1]] == [0.17, 0.68, 0.95]
-    assert "情景假设 assumed 1" in lines
+    assert "情景假设的中心 assumed centre 1.00" in lines
     messages = _render(fig)
     assert not [m for m in messages if "missing from" in m or "Glyph" in m], messages
 

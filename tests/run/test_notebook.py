@@ -191,7 +191,7 @@ def test_scenario_job_injects_the_scenario_and_names_its_summary_after_the_job(s
     assert (job.output, job.html) == (tmp_path / "scenarios" / "shock.ipynb", tmp_path / "scenarios" / "shock.html")
     assert job.parameters["summary_csv"] == "scenarios/shock_summary.csv"
     assert job.parameters["project_dir"] == str(shipped) and job.parameters["growth_overrides"] == {2022: -0.05, 2023: 0.0}
-    assert (job.preamble_html, job.show_code) == ("<p>p</p>", True)
+    assert (job.appendix_html, job.preamble_html, job.show_code) == ("<p>p</p>", "", True)  # its parameters close it
     assert (job.subject, job.home) == ("需求冲击情景 Demand shock 2022-2023", None)  # the page's title names the scenario
     assert scenario_job(params, shipped, tmp_path, "x", source=tmp_path / "toy.ipynb").source == tmp_path / "toy.ipynb"
 

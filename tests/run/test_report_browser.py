@@ -225,3 +225,112 @@ def test_the_memo_names_targets_and_evidence_in_words(built):
     found = sorted({m.group(0) for m in re.finditer(IDENTIFIERS, text)})
     assert found == [], found
     assert re.search("已实现|未实现|无法确认", text)
+
+
+# ---------------------------------------------------------------- the pages an official reads (issue 26)
+#: What an official never reads: a parameter, series or target id, a package file, the benchmarks' folder.
+READER_IDENTIFIERS = r"[a-z]+_[a-z0-9_]+|DG_|\.py\b|benchmarks/"
+#: The pages an official reads, at 1280 x 900.
+READER_PAGES = ["index.html", "06_tracking_and_final_assessment.html", "scenarios/base.html"]
+#: Every paragraph, list item, heading and table cell a reader sees that has English words and no Chinese to speak
+#: of (a Chinese character or more for every ten Latin letters: a text in both languages has two to three, an
+#: English sentence naming 已实现 none to speak of), unless it is the English twin set right after its Chinese
+#: paragraph (a table cell has no twin: it says both itself).
+ENGLISH_ONLY = """
+const chinese = t => /[\\u4e00-\\u9fff]/.test(t)
+  && (t.match(/[\\u4e00-\\u9fff]/g) || []).length >= 0.1 * (t.match(/[A-Za-z]/g) || []).length;
+const found = [];
+for (const el of document.body.querySelectorAll('p, li, h1, h2, h3, h4, h5, h6, caption, figcaption, dt, dd, pre, td, th')) {
+  if (el.closest('.jp-CodeCell .jp-InputArea') || el.querySelector('p, li, pre, table, h1, h2, h3, h4, h5, h6')) continue;
+  const box = el.getBoundingClientRect(), text = el.innerText || '';
+  if (!box.width || !box.height || (text.match(/[A-Za-z]/g) || []).length < 3 || chinese(text)) continue;
+  const twin = el.previousElementSibling;
+  if (!['TD', 'TH'].includes(el.tagName) && twin && chinese(twin.innerText || '')) continue;
+  found.push(el.tagName.toLowerCase() + ': ' + text.slice(0, 80));
+}
+return found;
+"""
+
+
+def chinese(text) -> bool:
+    """A text in Chinese, or in both languages: a Chinese character or more for every ten Latin letters."""
+    import re
+
+    han = len(re.findall(r"[\u4e00-\u9fff]", text))
+    return han > 0 and han >= 0.1 * len(re.findall(r"[A-Za-z]", text))
+
+
+def english_only_paragraphs(paragraphs) -> list[str]:
+    """Of (text, is a table cell) in reading order, those with English words and no Chinese to speak of that are
+    not the English twin of the Chinese paragraph right before them (the memo's rule, as ``ENGLISH_ONLY`` is the
+    pages')."""
+    import re
+
+    found, before = [], ""
+    for text, cell in paragraphs:
+        if len(re.findall(r"[A-Za-z]", text)) >= 3 and not chinese(text) and (cell or not chinese(before)):
+            found.append(text[:80])
+        before = text
+    return found
+
+
+@pytest.mark.parametrize("page", READER_PAGES)
+def test_a_page_an_official_reads_has_no_identifier_and_no_english_only_paragraph(built, browser, page):
+    import re
+
+    _, folder = built
+    browser.set_window_size(WIDTH, 900)
+    browser.get((folder / page).as_uri())
+    text = browser.execute_script("return document.body.innerText;")
+    assert sorted({m.group(0) for m in re.finditer(READER_IDENTIFIERS, text)}) == [], page
+    assert browser.execute_script(ENGLISH_ONLY) == [], page
+
+
+def test_the_scenario_page_opens_with_its_result_and_shows_each_chart_and_table_once(built, browser):
+    _, folder = built
+    browser.set_window_size(WIDTH, 900)
+    browser.get((folder / "scenarios" / "base.html").as_uri())
+    state = browser.execute_script(
+        "const top = e => e.getBoundingClientRect().top + window.scrollY;"
+        "const h2 = Array.from(document.querySelectorAll('h2'));"
+        "const result = h2.find(h => h.innerText.startsWith('结果 The result'));"
+        "const params = document.querySelector('section.dgf-params');"
+        "const images = Array.from(document.images);"
+        "return {result: result ? top(result) : null, table: top(result.parentElement.closest('.jp-Cell')"
+        "  .nextElementSibling.querySelector('table')), params: top(params),"
+        " last_image: Math.max(...images.map(top)), headings: h2.map(h => h.innerText.replace('¶', '').trim()),"
+        " text: document.body.innerText};")
+    assert state["result"] is not None and state["table"] < 900, state  # the result and its table on the first screen
+    assert state["params"] > state["last_image"]                          # the parameters close the page
+    headings = state["headings"]
+    assert len(headings) == len(set(headings)) and "如果……会怎样 What if" not in headings  # the what-if is JupyterLab's
+    assert state["text"].count("扇形图 Fan chart") == 1 and "目标实现概率 P(target met)" not in state["text"]
+
+
+def test_the_06_page_states_the_rule_with_its_numbers_and_its_parameters_send_nowhere_else(built, browser):
+    _, folder = built
+    browser.set_window_size(WIDTH, 900)
+    browser.get((folder / "06_tracking_and_final_assessment.html").as_uri())
+    text = browser.execute_script("return document.body.innerText;")
+    assert "判定规则：实现概率减去3倍蒙特卡洛标准误后仍不低于90%" in text and "十次中至多错一次" in text
+    assert "A 已实现 or 未实现 verdict must also meet two conditions" in text
+    assert "“±”仅为模拟（蒙特卡洛）误差" in text and "官方发布或其转载及以上" in text
+    assert "(see page 06)" not in text and "见06页" not in text and "press_or_official" not in text
+
+
+def test_the_memo_has_no_identifier_and_no_english_only_paragraph(built):
+    import re
+
+    import docx
+
+    _, folder = built
+    document = docx.Document(str(folder / "memo.docx"))
+    paragraphs = [(p.text, False) for p in document.paragraphs]
+    cells = [(cell.text, True) for table in document.tables for row in table.rows for cell in row.cells]
+    text = "\n".join(t for t, _ in paragraphs + cells)
+    assert sorted({m.group(0) for m in re.finditer(READER_IDENTIFIERS, text)}) == []
+    for gone in ("DG_IVA", "condition.py", "benchmarks/results", "M3 yearly", "dgforecast progress", "TARGET_ID",
+                 "press_or_official", "min_reliability:"):
+        assert gone not in text, gone
+    assert english_only_paragraphs(paragraphs) == [] and english_only_paragraphs(cells) == []
+    assert "十次中至多错一次" in text and "终期评估门槛" in text  # the cut-offs with their reason
