@@ -127,7 +127,7 @@ def reason_words(row, target, evidence) -> tuple[str, str]:
             en += f"; and on the {target['ratio_en']} (no figure of the target's own measure was published)"
         return zh, en
     if is_missing(row["p_met"]):
-        return f"{NO_FIGURE}：该目标口径的数量从未公布（尚未录入）", \
+        return f"{NO_FIGURE}：该目标口径的数量从未公布，也未录入", \
             f"{NO_FIGURE_EN}: no count in the target's own terms was published (none entered)"
     entered = f"已录入{row['achieved']:g}（{row['years_entered']}）"
     entered_en = f"{row['achieved']:g} entered ({row['years_entered']})"

@@ -157,7 +157,7 @@ def counts_words(final, states=None) -> tuple[str, str]:
     labels = [(states or {}).get(t) or v for t, v in zip(counts["target_id"], counts["verdict"])]
     tally = pd.Series(labels).value_counts()
     no_figure = int(counts["p_met"].isna().sum())
-    why_zh, why_en = "该目标口径的数量从未公布（尚未录入）", "no count in the targets' own terms was published (none entered)"
+    why_zh, why_en = "该目标口径的数量从未公布，也未录入", "no count in the targets' own terms was published (none entered)"
     if no_figure == len(counts) and len(tally) == 1:
         label = tally.index[0]
         if label == NO_FIGURE:  # before the deadline: no public figure is the whole of it
