@@ -204,6 +204,7 @@ def test_the_fitted_engine_draws_each_paths_ratio_and_gap_with_its_own_spreads()
 
     n = 32
     params = resolve_scenario(SHIPPED / "params.yaml", "base", {"n_sims": n, "engine": "fitted",
+                                                               "revenue_to_output_ratio": 0.8,
                                                                "revenue_to_output_ratio_sd": 0.05})
     series = history_series_or_none(load_inputs(SHIPPED)["history"], params.history_series)
     target = LevelTarget("t", 700.0, ">=", 2025, 600.0, 2022, False, base_step=100.0)
@@ -229,6 +230,7 @@ def test_the_fitted_engine_draws_each_paths_ratio_and_gap_with_its_own_spreads()
     assert np.array_equal(s.values["revenue_to_output_ratio_sd"], _Spreads(replay, n, 3).values[
         "revenue_to_output_ratio_sd"])  # the spreads are drawn from the same generator, after the state's draws
     r = params.revenue_to_output_ratio
+    assert r == 0.8
     s2 = np.log1p((s.values["revenue_to_output_ratio_sd"] / r) ** 2)   # lognormal with mean r, sd the path's
     assert np.allclose(theta[:, 3], math.log(r) - s2 / 2 + np.sqrt(s2) * z[LOG_RATIO], rtol=0, atol=1e-14)
     assert np.allclose(theta[:, 4], params.evidence.city_gap + np.sqrt(s.gap_var) * z[GAP], rtol=0, atol=1e-14)
@@ -238,3 +240,44 @@ def test_the_fitted_engine_draws_each_paths_ratio_and_gap_with_its_own_spreads()
     for i in range(n):
         expected = -0.5 * (resid[i] @ np.linalg.solve(soft_R[i], resid[i]) + np.linalg.slogdet(soft_R[i])[1])
         assert log_w[i] == pytest.approx(expected, abs=1e-9)
+
+
+# ---------------------------------------------------------------- the integrated engine's per-path prior
+def _spreads(values, gap_var, statement_sd=()):
+    from dgforecast.engine.integrated import PathSpreads
+
+    n = len(gap_var)
+    return PathSpreads(values, np.zeros((n, 0, 0)), [], [], list(statement_sd), np.asarray(gap_var))
+
+
+def test_a_resample_of_the_spreads_keeps_a_statement_without_a_bound_as_none():
+    spreads = _spreads({"x": np.array([1.0, 2.0, 3.0])}, [0.1, 0.2, 0.3], [None, np.array([0.5, 0.6, 0.7])])
+    kept = spreads.take([2, 0, 2])
+    assert kept.statement_sd[0] is None and kept.statement_sd[1].tolist() == [0.7, 0.5, 0.7]
+    assert kept.gap_var.tolist() == [0.3, 0.1, 0.3] and kept.clusters.tolist() == [2, 0, 2]
+
+
+def test_the_integrated_engine_draws_each_paths_ratio_and_gap_from_its_own_spreads():
+    # no rows: each path's state is its own prior, mean + sd·z (z = 1 here)
+    from dgforecast.engine.integrated import integrated_state
+    from dgforecast.plan.params import resolve_scenario
+    from tests.conftest import SHIPPED
+
+    params = resolve_scenario(SHIPPED / "params.yaml", "base", {"revenue_to_output_ratio": 0.8,
+                                                               "revenue_to_output_ratio_sd": 0.05})
+    r, layout = params.revenue_to_output_ratio, [2023, LOG_RATIO, GAP]
+    assert r == 0.8
+    prior = (np.array([0.05, -0.1, 0.04]), np.array([0.1, 0.2, 0.3]))
+    ratio_sd, gap_var = np.array([0.02, 0.1, 0.3]), np.array([0.0001, 0.0004, 0.01])
+    theta, log_w = integrated_state(params, Measurement(), layout, prior, np.ones((3, 3)),
+                                    _spreads({"revenue_to_output_ratio_sd": ratio_sd}, gap_var))
+    s2 = np.log1p((ratio_sd / r) ** 2)                      # lognormal with mean r and the path's sd
+    assert np.allclose(theta[:, 1], math.log(r) - s2 / 2 + np.sqrt(s2), rtol=0, atol=1e-15)
+    assert np.allclose(theta[:, 2], 0.04 + np.sqrt(gap_var), rtol=0, atol=1e-15)
+    assert np.allclose(theta[:, 0], 0.15, rtol=0, atol=1e-15) and log_w.tolist() == [0.0] * 3
+    # a known ratio (no prior spread) stays known whatever the drawn sd; no drawn sd keeps the prior's
+    known, _ = integrated_state(params, Measurement(), layout, (prior[0], np.array([0.1, 0.0, 0.3])), np.ones((3, 3)),
+                                _spreads({"revenue_to_output_ratio_sd": ratio_sd}, gap_var))
+    assert known[:, 1].tolist() == [-0.1] * 3
+    undrawn, _ = integrated_state(params, Measurement(), layout, prior, np.ones((3, 3)), _spreads({}, gap_var))
+    assert np.allclose(undrawn[:, 1], -0.1 + 0.2, rtol=0, atol=1e-15)
