@@ -9,6 +9,7 @@ log-determinant, a wrong constant, a spread shared across paths or a lost path's
 """
 
 import math
+import warnings
 
 import numpy as np
 import pytest
@@ -172,6 +173,24 @@ def test_a_bound_hard_on_some_paths_keeps_a_value_on_its_edge():
     got = bound_log_likelihood(bound, [1.0, 2.0, 0.99, 1.5], np.array([0.0, 0.0, 0.0, 0.5]))
     assert got[:3].tolist() == [0.0, 0.0, -math.inf]
     assert got[3] == pytest.approx(math.log(norm.cdf(1.0) - norm.cdf(-1.0)), abs=1e-14)
+
+
+def test_a_bound_hard_on_some_paths_divides_by_no_zero_sd():
+    # the hard paths' sd is set aside before the soft ones are standardised: no 1/0 on the way
+    bound = Bound(("b",), Linear(((LOG_RATIO, 1.0),)), 1.0, 2.0, 0.1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        got = bound_log_likelihood(bound, [0.5, 1.5, 3.0, 1.5], np.array([0.0, 0.0, 0.0, 1.0]))
+    assert got[:3].tolist() == [-math.inf, 0.0, -math.inf]
+    assert got[3] == pytest.approx(math.log(norm.cdf(0.5) - norm.cdf(-0.5)), abs=1e-14)
+
+
+def test_a_bound_of_sd_one_is_soft():
+    # sd 1 on every path (a scalar): log(Φ(2 − q) − Φ(1 − q)), not the hard inside/outside
+    bound = Bound(("b",), Linear(((LOG_RATIO, 1.0),)), 1.0, 2.0, 1.0)
+    expected = [math.log(norm.cdf(2 - q) - norm.cdf(1 - q)) for q in (0.0, 1.5)]
+    assert bound_log_likelihood(bound, [0.0, 1.5]).tolist() == pytest.approx(expected, abs=1e-14)
+    assert bound_log_likelihood(bound, [0.0, 1.5], 1.0).tolist() == pytest.approx(expected, abs=1e-14)
 
 
 # ---------------------------------------------------------------- weighted stats with clusters
