@@ -300,3 +300,21 @@ def test_the_integrated_engine_draws_each_paths_ratio_and_gap_from_its_own_sprea
     assert known[:, 1].tolist() == [-0.1] * 3
     undrawn, _ = integrated_state(params, Measurement(), layout, prior, np.ones((3, 3)), _spreads({}, gap_var))
     assert np.allclose(undrawn[:, 1], -0.1 + 0.2, rtol=0, atol=1e-15)
+
+
+# ---------------------------------------------------------------- the nominal-over-real gap of a year
+def test_a_real_growth_figure_adds_its_years_own_nominal_gap():
+    from dgforecast.engine.condition import Observation, nominal_part
+    from dgforecast.plan.params import resolve_scenario
+    from tests.conftest import SHIPPED
+
+    ep = resolve_scenario(SHIPPED / "params.yaml", "base").evidence.model_copy(
+        update={"nominal_gap": 0.03, "nominal_gap_shift": {2022: 0.033, 2023: -0.029}})
+    real = Observation("g", "cluster_value_added", "linked_growth", 2023, "growth", 5.0, real=True)
+    # 0.03 + (−0.029): the centre plus 2023's own departure from it; with the centre uncertain, the departure alone
+    assert nominal_part(real, ep, False) == (pytest.approx(0.001, abs=1e-15), ())
+    assert nominal_part(real, ep, True) == (-0.029, ((NOMINAL, -1.0),))
+    other = Observation("h", "cluster_value_added", "linked_growth", 2024, "growth", 5.0, real=True)
+    assert nominal_part(other, ep, False) == (0.03, ())          # a year with no measured departure: the centre
+    nominal = Observation("n", "cluster_value_added", "linked_growth", 2023, "growth", 5.0)
+    assert nominal_part(nominal, ep, False) == (0.0, ())
