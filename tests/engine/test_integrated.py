@@ -150,6 +150,30 @@ def test_the_citys_next_round_figure_is_taken_given_its_statement_exactly(tmp_pa
     assert abs(twice - exact) > 10 * se
 
 
+def test_the_citys_next_round_figure_integrates_over_each_paths_drawn_link_sd(tmp_path):
+    # as above, with city_ratio_sd drawn per path (× exp(U), U uniform on [ln ½, ln 8]): the statement weighs
+    # each draw by Φ((c1 − m)/t_f) and the next figure is taken with the same draw's t_f, so
+    # P(26000 | 25000) = ∫ Φ((c2 − m)/t_f) dU / ∫ Φ((c1 − m)/t_f) dU
+    rows = [{"evidence_id": "rev", "measure": "city_revenue", "year": 2024, "kind": "level", "value": 27691.5,
+             "precision": "exact", "published": "2025-02"},
+            {"evidence_id": "out", "measure": "city_output", "year": 2024, "kind": "at_least", "value": 25000,
+             "precision": "round", "published": "2025-02"}]
+    params, group = _group(_evidence(tmp_path, *rows), {"city_ratio_sd": {"factor": [0.5, 8.0]}},
+                           revenue_to_output_ratio_sd=0.055)
+    m, s = condition_ratio(params)
+    rounding = 0.05 / (math.sqrt(3) * 27691.5)
+    c1, c2 = math.log(27691.5 / 25000), math.log(27691.5 / 26000)
+
+    def mass(c):
+        t = lambda u: math.hypot(s, params.evidence.city_ratio_sd * math.exp(u), rounding)  # noqa: E731
+        return integrate.quad(lambda u: ndtr((c - m) / t(u)), math.log(0.5), math.log(8.0))[0]
+
+    exact = mass(c2) / mass(c1)
+    p = group.next_milestone["out"]
+    se = math.sqrt(exact * (1 - exact) / group.ess)
+    assert abs(p - exact) < 4 * se, (p, exact, se)
+
+
 def condition_ratio(params):
     from dgforecast.engine.prior import ratio_log_moments
 
