@@ -292,6 +292,7 @@ def test_a_figure_that_contradicts_the_scenario_keeps_an_effective_sample(tmp_pa
                       growth_overrides={2025: -0.2})
     assert group.weights is None and group.ess == N
     assert len(np.unique(group.clusters)) > 1000
+    assert group.clusters.max() >= N  # picked from OVERSAMPLE × n_sims candidates, not the first n_sims alone
 
 
 def test_the_fitted_engines_state_draws_are_pinned_to_the_seed():
