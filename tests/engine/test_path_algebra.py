@@ -318,3 +318,51 @@ def test_a_real_growth_figure_adds_its_years_own_nominal_gap():
     assert nominal_part(other, ep, False) == (0.03, ())          # a year with no measured departure: the centre
     nominal = Observation("n", "cluster_value_added", "linked_growth", 2023, "growth", 5.0)
     assert nominal_part(nominal, ep, False) == (0.0, ())
+
+
+# ---------------------------------------------------------------- where a link parameter lives
+def test_link_parameters_are_read_and_set_where_they_live():
+    # the measurement's spreads, the gaps' centres and the reading live in params.evidence; the revenue ratio's
+    # sd in the scenario itself. A sensitivity set names the gap's centre and the reading too (schema.SENSITIVE).
+    from dgforecast.engine.links import link_value, with_values
+    from dgforecast.plan.params import resolve_scenario
+    from tests.conftest import SHIPPED
+
+    params = resolve_scenario(SHIPPED / "params.yaml", "base", {"revenue_to_output_ratio_sd": 0.05})
+    changed = with_values(params, {"revenue_to_output_ratio_sd": 0.2, "city_ratio_sd": 0.11, "city_gap": 0.07,
+                                   "reading": "round"})
+    assert changed.revenue_to_output_ratio_sd == 0.2 and changed.evidence.city_ratio_sd == 0.11
+    assert changed.evidence.city_gap == 0.07 and changed.evidence.reading == "round"
+    assert params.revenue_to_output_ratio_sd == 0.05 and params.evidence.city_ratio_sd == 0.05  # a copy
+    assert [link_value(changed, k) for k in ("revenue_to_output_ratio_sd", "city_ratio_sd", "city_gap")] == [
+        0.2, 0.11, 0.07]
+    assert link_value(changed, "nominal_gap") == params.evidence.nominal_gap
+
+
+def test_the_variances_split_into_a_base_and_one_unit_a_spread():
+    # v = (0.01 + φ_ratio², 4 φ_round², 0.5): base (0.01, 0, 0.5), units (1, 0, 0) and (0, 4, 0); at φ = (0.1, 0.2)
+    from dgforecast.engine.links import variance_parts
+    from dgforecast.plan.params import resolve_scenario
+    from tests.conftest import SHIPPED
+
+    params = resolve_scenario(SHIPPED / "params.yaml", "base")
+
+    def build(p):
+        return [0.01 + p.evidence.city_ratio_sd ** 2, 4 * p.evidence.round_sd ** 2, 0.5]
+
+    parts = variance_parts(build, params, ["city_ratio_sd", "round_sd"])
+    assert parts.base.tolist() == [0.01, 0.0, 0.5]
+    assert parts.units["city_ratio_sd"].tolist() == [1.0, 0.0, 0.0]
+    assert parts.units["round_sd"].tolist() == [0.0, 4.0, 0.0]
+    at = parts.at({"city_ratio_sd": np.array([0.1, 1.0]), "round_sd": np.array([0.2, 0.0])})
+    assert np.allclose(at, [[0.02, 0.16, 0.5], [1.01, 0.0, 0.5]], rtol=0, atol=1e-15)
+
+
+def test_a_builder_of_whole_numbers_still_gives_fractional_variances_at_a_drawn_spread():
+    from dgforecast.engine.links import variance_parts
+    from dgforecast.plan.params import resolve_scenario
+    from tests.conftest import SHIPPED
+
+    params = resolve_scenario(SHIPPED / "params.yaml", "base")
+    parts = variance_parts(lambda p: [1 + round(p.evidence.city_ratio_sd), 2], params, ["city_ratio_sd"])
+    assert parts.at({"city_ratio_sd": np.array([0.5])}).tolist() == [[1.25, 2.0]]
