@@ -262,16 +262,19 @@ def test_the_fitted_engine_draws_each_paths_ratio_and_gap_with_its_own_spreads()
 
 
 # ---------------------------------------------------------------- the integrated engine's per-path prior
-def _spreads(values, gap_var, statement_sd=()):
+def _spreads(values, gap_var, statement_sd=(), factors=None):
     from dgforecast.engine.integrated import PathSpreads
 
     n = len(gap_var)
-    return PathSpreads(values, np.zeros((n, 0, 0)), [], [], list(statement_sd), np.asarray(gap_var))
+    return PathSpreads(values, np.zeros((n, 0, 0)), [], [], list(statement_sd), np.asarray(gap_var),
+                       factors=factors or {})
 
 
 def test_a_resample_of_the_spreads_keeps_a_statement_without_a_bound_as_none():
-    spreads = _spreads({"x": np.array([1.0, 2.0, 3.0])}, [0.1, 0.2, 0.3], [None, np.array([0.5, 0.6, 0.7])])
+    spreads = _spreads({"x": np.array([1.0, 2.0, 3.0])}, [0.1, 0.2, 0.3], [None, np.array([0.5, 0.6, 0.7])],
+                       {"x": np.array([0.5, 1.0, 1.5])})
     kept = spreads.take([2, 0, 2])
+    assert kept.factors["x"].tolist() == [1.5, 0.5, 1.5]   # a sweep rescales the kept draws from these
     assert kept.statement_sd[0] is None and kept.statement_sd[1].tolist() == [0.7, 0.5, 0.7]
     assert kept.gap_var.tolist() == [0.3, 0.1, 0.3] and kept.clusters.tolist() == [2, 0, 2]
 
@@ -366,3 +369,45 @@ def test_a_builder_of_whole_numbers_still_gives_fractional_variances_at_a_drawn_
     params = resolve_scenario(SHIPPED / "params.yaml", "base")
     parts = variance_parts(lambda p: [1 + round(p.evidence.city_ratio_sd), 2], params, ["city_ratio_sd"])
     assert parts.at({"city_ratio_sd": np.array([0.5])}).tolist() == [[1.25, 2.0]]
+
+
+# ---------------------------------------------------------------- each path's variances, from its own measurement
+def _city_measurement():
+    from dgforecast.engine.condition import Observation
+
+    return (Observation("g", "city_value_added", "related_growth", 2023, "growth", 8.0, real=True),
+            Observation("v", "cluster_output", "level", 2023, "at_least", 5000.0, step=1000.0, path="cluster_output"),
+            Observation("rev", "city_revenue", "related_numerator", 2024, "level", 27691.5, exact=True,
+                        rounding=0.05, path="cluster_output"),
+            Observation("out", "city_output", "related_denominator", 2024, "at_least", 25000.0, step=1000.0,
+                        path="cluster_output"))
+
+
+@pytest.mark.parametrize("links", [{"revenue_to_output_ratio_sd": {"factor": [0.5, 2.0]}},
+                                   {"city_gap_sd": {"factor": [0.5, 2.0]}, "city_ratio_sd": {"df": 3},
+                                    "round_sd": {"factor": [0.8, 1.4]}}])
+def test_each_paths_variances_are_those_of_the_measurement_at_its_own_draws(links):
+    from dgforecast.engine.condition import measurement
+    from dgforecast.engine.integrated import path_spreads
+    from dgforecast.engine.links import with_values
+    from dgforecast.plan.link_schema import LinkSpec
+    from dgforecast.plan.params import resolve_scenario
+    from tests.conftest import SHIPPED
+
+    params = resolve_scenario(SHIPPED / "params.yaml", "base", {"revenue_to_output_ratio_sd": 0.05})
+    params = params.model_copy(update={"link_uncertainty": {k: LinkSpec(**v) for k, v in links.items()}})
+    obs, years, base_log = _city_measurement(), [2023, 2024, 2025], math.log(4621.25)
+    m = measurement(obs, params.evidence, years, base_log, uncertain_gap=False)
+    assert len(m.rows) == 1 and len(m.bounds) == 2 and len(m.milestones) == 2
+    spreads = path_spreads(params, m, obs, years, base_log, False, 4, np.random.default_rng(3))
+    for i in range(4):
+        own = with_values(params, {k: float(v[i]) for k, v in spreads.values.items()})
+        mi = measurement(obs, own.evidence, years, base_log)
+        assert np.allclose(spreads.R[i], error_covariance(mi.rows, mi.growth_link_sd), rtol=1e-12, atol=0)
+        assert [sd[i] for sd in spreads.bound_sd] == pytest.approx([b.sd for b in mi.bounds], rel=1e-12)
+        assert [sd[i] for sd in spreads.milestone_sd] == pytest.approx([b.sd for _, b, _ in mi.milestones], rel=1e-12)
+        assert spreads.gap_var[i] == pytest.approx(own.evidence.city_gap_sd ** 2, rel=1e-12)
+    # each milestone's statement is its own bound: the next figure of 5000 and of the city's 25000
+    assert [sd is not None for sd in spreads.statement_sd] == [True, True]
+    assert np.allclose(spreads.statement_sd[1], spreads.bound_sd[1]) and np.allclose(spreads.statement_sd[0],
+                                                                                     spreads.bound_sd[0])
