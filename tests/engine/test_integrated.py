@@ -174,6 +174,32 @@ def test_the_citys_next_round_figure_integrates_over_each_paths_drawn_link_sd(tm
     assert abs(p - exact) < 4 * se, (p, exact, se)
 
 
+def test_a_city_statement_weighs_each_path_with_its_own_drawn_link_sd(tmp_path):
+    # city revenue 27691.5 (exact), output 突破28000: ln r + u <= c, u's sd drawn per path (city_ratio_sd × exp(U),
+    # U uniform on [ln ½, ln 8]). With ln r ~ N(m, s²) and t_U = √(s² + σ_U²), a = (c − m)/t_U:
+    # E[ln r | statement] = ∫ (m Φ(a) − s²/t_U φ(a)) dU / ∫ Φ(a) dU; the centre's σ alone gives −0.037, not −0.025
+    from scipy.stats import norm as normal
+
+    rows = [{"evidence_id": "rev", "measure": "city_revenue", "year": 2024, "kind": "level", "value": 27691.5,
+             "precision": "exact", "published": "2025-02"},
+            {"evidence_id": "out", "measure": "city_output", "year": 2024, "kind": "at_least", "value": 28000,
+             "precision": "round", "published": "2025-02"}]
+    params, group = _group(_evidence(tmp_path, *rows), {"city_ratio_sd": {"factor": [0.5, 8.0]}},
+                           revenue_to_output_ratio_sd=0.055)
+    m, s = condition_ratio(params)
+    rounding = 0.05 / (math.sqrt(3) * 27691.5)
+    c = math.log(27691.5 / 28000)
+    t = lambda u: math.hypot(s, params.evidence.city_ratio_sd * math.exp(u), rounding)  # noqa: E731
+    a = lambda u: (c - m) / t(u)  # noqa: E731
+    span = (math.log(0.5), math.log(8.0))
+    exact = (integrate.quad(lambda u: m * ndtr(a(u)) - s * s / t(u) * normal.pdf(a(u)), *span)[0]
+             / integrate.quad(lambda u: ndtr(a(u)), *span)[0])
+    x, w = group.theta[:, list(group.layout).index(LOG_RATIO)], group.weights
+    mean = float(w @ x)
+    se = math.sqrt(float(np.sum(w ** 2 * (x - mean) ** 2)))
+    assert abs(mean - exact) < 4 * se, (mean, exact, se)
+
+
 def condition_ratio(params):
     from dgforecast.engine.prior import ratio_log_moments
 

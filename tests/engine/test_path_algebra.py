@@ -389,7 +389,7 @@ def _city_measurement():
 def test_each_paths_variances_are_those_of_the_measurement_at_its_own_draws(links):
     from dgforecast.engine.condition import measurement
     from dgforecast.engine.integrated import path_spreads
-    from dgforecast.engine.links import with_values
+    from dgforecast.engine.links import link_value, with_values
     from dgforecast.plan.link_schema import LinkSpec
     from dgforecast.plan.params import resolve_scenario
     from tests.conftest import SHIPPED
@@ -400,6 +400,10 @@ def test_each_paths_variances_are_those_of_the_measurement_at_its_own_draws(link
     m = measurement(obs, params.evidence, years, base_log, uncertain_gap=False)
     assert len(m.rows) == 1 and len(m.bounds) == 2 and len(m.milestones) == 2
     spreads = path_spreads(params, m, obs, years, base_log, False, 4, np.random.default_rng(3))
+    # the draws kept as multiples of their values too, which a sweep over a spread's value rescales
+    assert set(spreads.factors) == set(links) and set(spreads.values) == set(links)
+    for name, factor in spreads.factors.items():
+        assert np.allclose(spreads.values[name], link_value(params, name) * factor, rtol=1e-15, atol=0)
     for i in range(4):
         own = with_values(params, {k: float(v[i]) for k, v in spreads.values.items()})
         mi = measurement(obs, own.evidence, years, base_log)
