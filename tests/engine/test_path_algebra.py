@@ -415,3 +415,22 @@ def test_each_paths_variances_are_those_of_the_measurement_at_its_own_draws(link
     assert [sd is not None for sd in spreads.statement_sd] == [True, True]
     assert np.allclose(spreads.statement_sd[1], spreads.bound_sd[1]) and np.allclose(spreads.statement_sd[0],
                                                                                      spreads.bound_sd[0])
+
+
+def test_a_base_stated_as_a_bound_is_hard_on_every_path_when_the_spreads_are_drawn():
+    # "超过600" as the base: b >= 0 on every path, its own hard bound beside the drawn spreads (which have no
+    # bound of the evidence to soften here): the weighted base is above 600 and the weights are the bound's alone
+    from dgforecast.engine.group_paths import group_paths
+    from dgforecast.plan.link_schema import LinkSpec
+    from dgforecast.plan.params import resolve_scenario
+    from dgforecast.plan.targets import LevelTarget
+    from tests.conftest import SHIPPED
+
+    params = resolve_scenario(SHIPPED / "params.yaml", "base", {"n_sims": 400, "revenue_to_output_ratio_sd": 0.05})
+    params = params.model_copy(update={"link_uncertainty": {"revenue_to_output_ratio_sd": LinkSpec(factor=[0.5, 2.0])},
+                                       "sensitivity": {}})
+    target = LevelTarget("t", 700.0, ">=", 2025, 600.0, 2022, False, base_step=100.0)
+    group = group_paths(target, params, np.random.default_rng(5), (), None)
+    base = group.theta[:, list(group.layout).index(BASE)]
+    assert np.array_equal(group.weights > 0, base >= 0)
+    assert np.allclose(group.weights[base >= 0], 1 / np.sum(base >= 0), rtol=1e-12, atol=0)
