@@ -150,6 +150,56 @@ def test_the_citys_next_round_figure_is_taken_given_its_statement_exactly(tmp_pa
     assert abs(twice - exact) > 10 * se
 
 
+def test_the_citys_next_round_figure_integrates_over_each_paths_drawn_link_sd(tmp_path):
+    # as above, with city_ratio_sd drawn per path (× exp(U), U uniform on [ln ½, ln 8]): the statement weighs
+    # each draw by Φ((c1 − m)/t_f) and the next figure is taken with the same draw's t_f, so
+    # P(26000 | 25000) = ∫ Φ((c2 − m)/t_f) dU / ∫ Φ((c1 − m)/t_f) dU
+    rows = [{"evidence_id": "rev", "measure": "city_revenue", "year": 2024, "kind": "level", "value": 27691.5,
+             "precision": "exact", "published": "2025-02"},
+            {"evidence_id": "out", "measure": "city_output", "year": 2024, "kind": "at_least", "value": 25000,
+             "precision": "round", "published": "2025-02"}]
+    params, group = _group(_evidence(tmp_path, *rows), {"city_ratio_sd": {"factor": [0.5, 8.0]}},
+                           revenue_to_output_ratio_sd=0.055)
+    m, s = condition_ratio(params)
+    rounding = 0.05 / (math.sqrt(3) * 27691.5)
+    c1, c2 = math.log(27691.5 / 25000), math.log(27691.5 / 26000)
+
+    def mass(c):
+        t = lambda u: math.hypot(s, params.evidence.city_ratio_sd * math.exp(u), rounding)  # noqa: E731
+        return integrate.quad(lambda u: ndtr((c - m) / t(u)), math.log(0.5), math.log(8.0))[0]
+
+    exact = mass(c2) / mass(c1)
+    p = group.next_milestone["out"]
+    se = math.sqrt(exact * (1 - exact) / group.ess)
+    assert abs(p - exact) < 4 * se, (p, exact, se)
+
+
+def test_a_city_statement_weighs_each_path_with_its_own_drawn_link_sd(tmp_path):
+    # city revenue 27691.5 (exact), output 突破28000: ln r + u <= c, u's sd drawn per path (city_ratio_sd × exp(U),
+    # U uniform on [ln ½, ln 8]). With ln r ~ N(m, s²) and t_U = √(s² + σ_U²), a = (c − m)/t_U:
+    # E[ln r | statement] = ∫ (m Φ(a) − s²/t_U φ(a)) dU / ∫ Φ(a) dU; the centre's σ alone gives −0.037, not −0.025
+    from scipy.stats import norm as normal
+
+    rows = [{"evidence_id": "rev", "measure": "city_revenue", "year": 2024, "kind": "level", "value": 27691.5,
+             "precision": "exact", "published": "2025-02"},
+            {"evidence_id": "out", "measure": "city_output", "year": 2024, "kind": "at_least", "value": 28000,
+             "precision": "round", "published": "2025-02"}]
+    params, group = _group(_evidence(tmp_path, *rows), {"city_ratio_sd": {"factor": [0.5, 8.0]}},
+                           revenue_to_output_ratio_sd=0.055)
+    m, s = condition_ratio(params)
+    rounding = 0.05 / (math.sqrt(3) * 27691.5)
+    c = math.log(27691.5 / 28000)
+    t = lambda u: math.hypot(s, params.evidence.city_ratio_sd * math.exp(u), rounding)  # noqa: E731
+    a = lambda u: (c - m) / t(u)  # noqa: E731
+    span = (math.log(0.5), math.log(8.0))
+    exact = (integrate.quad(lambda u: m * ndtr(a(u)) - s * s / t(u) * normal.pdf(a(u)), *span)[0]
+             / integrate.quad(lambda u: ndtr(a(u)), *span)[0])
+    x, w = group.theta[:, list(group.layout).index(LOG_RATIO)], group.weights
+    mean = float(w @ x)
+    se = math.sqrt(float(np.sum(w ** 2 * (x - mean) ** 2)))
+    assert abs(mean - exact) < 4 * se, (mean, exact, se)
+
+
 def condition_ratio(params):
     from dgforecast.engine.prior import ratio_log_moments
 
@@ -268,6 +318,7 @@ def test_a_figure_that_contradicts_the_scenario_keeps_an_effective_sample(tmp_pa
                       growth_overrides={2025: -0.2})
     assert group.weights is None and group.ess == N
     assert len(np.unique(group.clusters)) > 1000
+    assert group.clusters.max() >= N  # picked from OVERSAMPLE × n_sims candidates, not the first n_sims alone
 
 
 def test_the_fitted_engines_state_draws_are_pinned_to_the_seed():
