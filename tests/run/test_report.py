@@ -45,7 +45,7 @@ def test_report_writes_index_summary_excel_manifest_and_points_latest(fake_workb
         "04_targets_across_scenarios", "06_tracking_and_final_assessment"}
     page = (folder / "index.html").read_text(encoding="utf-8")
     assert "href='scenarios/base.html'" in page and "60.0%" in page and "存在风险" in page
-    assert "<small>lognormal: growth 10.0%/yr, volatility 6.5%</small>" in page  # optimistic's assumptions
+    assert "<small>年均增长10.0%，波动率6.5% · growth 10.0%/yr, volatility 6.5%</small>" in page  # optimistic's
     scenario_page = (folder / "scenarios" / "base.html").read_text(encoding="utf-8")
     assert scenario_page.index("情景参数 Parameters") < scenario_page.index("<pre>base 0.06")
     # a page of the plan as a whole opens with what it shows and ends with the parameters it used
