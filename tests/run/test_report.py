@@ -1,5 +1,6 @@
 """The report: folder layout, index, summary tables, manifest, latest pointer, failures, escaping."""
 
+import html
 import io
 import json
 import os
@@ -13,6 +14,7 @@ from dgforecast.cli import main
 from dgforecast.core.config import SWEEP_NOTEBOOK
 from dgforecast.core.errors import ParamsError
 from dgforecast.judge.assess import REPORT_COLUMNS
+from dgforecast.present.document import notebook_heading
 from dgforecast.run import report, report_folders, report_jobs
 from dgforecast.run.provenance import sha256_of
 from tests.conftest import BUILT_SCENARIOS, REPO, put_report
@@ -47,7 +49,9 @@ def test_report_writes_index_summary_excel_manifest_and_points_latest(fake_workb
     assert "href='scenarios/base.html'" in page and "60.0%" in page and "存在风险" in page
     assert "<small>年均增长10.0%，波动率6.5% · growth 10.0%/yr, volatility 6.5%</small>" in page  # optimistic's
     scenario_page = (folder / "scenarios" / "base.html").read_text(encoding="utf-8")
-    assert scenario_page.index("情景参数 Parameters") < scenario_page.index("<pre>base 0.06")
+    # a scenario's page opens with its result and ends with its parameters (as the plan's pages do)
+    assert scenario_page.index("<pre>base 0.06") < scenario_page.index("情景参数 Parameters") < scenario_page.index(
+        "</main>")
     # a page of the plan as a whole opens with what it shows and ends with the parameters it used
     final_page = (folder / "06_tracking_and_final_assessment.html").read_text(encoding="utf-8")
     assert final_page.index("<b>bold output</b>") < final_page.index("情景参数 Parameters") < final_page.index("</main>")
@@ -224,7 +228,9 @@ def test_sweep_file_adds_the_heat_map_page_linked_from_the_index(built_report):
     executed = nbformat.read(folder / "05_sweep.ipynb", as_version=4)
     assert [o for c in executed.cells for o in c.get("outputs", []) if "image/png" in o.get("data", {})]
     page = (folder / "index.html").read_text(encoding="utf-8")
-    assert "参数扫描 Sweep: <a href='05_sweep.html'>" in page and "<li><a href='05_sweep.html'>05_sweep</a>" in page
+    heading = notebook_heading(executed)  # the page is listed by its first heading, not its file name
+    assert heading and "参数扫描 Sweep: <a href='05_sweep.html'>" in page
+    assert f"<li><a href='05_sweep.html'>{html.escape(heading)}</a>" in page
     record = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     assert record["sweep"] == {"file": str(results.resolve()), "sha256": sha256_of(results)}
     # one finished line per notebook: 03 for each scenario, and 01, 02, 04, 05 and 06 once
