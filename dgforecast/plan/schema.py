@@ -100,7 +100,7 @@ class EvidenceParams(BaseModel):
     bound_sd: float = Field(0.0, ge=0.0, le=0.5, json_schema_extra=_meta(
         "sd of ln level (0 = hard bound)", "上下限的软化程度", "bound softness"))
     reading: Literal["plain", "round"] = Field("plain", json_schema_extra=_meta(
-        "plain | round", "整数表述（如“突破5000”）的读法", "reading of round statements (突破5000 and the like)"))
+        "plain | round", "整数关口表述的读法", "reading of statements at a round figure"))
     city_gap: float = Field(0.04, ge=-0.5, le=0.5, json_schema_extra=_meta(
         "log growth", "集群增加值增速高于全市的差（先验均值）", "cluster-over-city value-added growth gap"))
     city_gap_sd: float = Field(0.018, ge=0.0, le=0.5, json_schema_extra=_meta(

@@ -22,6 +22,8 @@ from dgforecast.present.robust_sentences import READING_WORDS, spread_words
 #: The parameters of the ratio r of a linked pair of measures (plan.yaml ``level_times_ratio``): shown only for
 #: a plan that declares such a link, and named in its words.
 RATIO_KEYS = ("revenue_to_output_ratio", "revenue_to_output_ratio_sd")
+#: The measurement model's link of a related ratio to the pair's: like the ratio, only for a plan that links a pair.
+PAIR_LINKS = ("city_ratio_sd",)
 #: Parameters that name the scenario rather than assume anything.
 NAMING_FIELDS = ("scenario", "label_zh", "label_en")
 #: Blocks shown one row per parameter (the others, one row in words).
@@ -151,7 +153,8 @@ def shown_keys(params, plan=None, keys=None) -> list[str]:
     keys = [k for k in FIELDS if k not in NAMING_FIELDS] if keys is None else list(keys)
     unused = {"history_series"} if params.engine != "fitted" else set()
     if plan is not None and not plan.linked_pairs():
-        unused |= set(RATIO_KEYS)
+        unused |= {*RATIO_KEYS, *PAIR_LINKS, *(f"{block}.{name}" for block in (*LINK_BLOCKS, "evidence")
+                                              for name in (*RATIO_KEYS, *PAIR_LINKS))}
     shown = []
     for key in keys:
         if key in unused:
@@ -160,7 +163,7 @@ def shown_keys(params, plan=None, keys=None) -> list[str]:
             shown += [f"{key}.{name}" for name in getattr(params, key)]
         else:
             shown += [f"{key}.{name}" for name in NESTED_FIELDS[key]] if key in EXPANDED else [key]
-    return shown
+    return [key for key in shown if key not in unused]
 
 
 def value_of(values, key):

@@ -95,10 +95,10 @@ def rule_words(params, counts=False) -> list[tuple[str, str]]:
                   f"(not met) when it is at most {missed} by the same margin, 无法确认 (cannot be confirmed) otherwise. "
                   f"Why: at {met} and {missed} a verdict stated as a fact is {once_en}; the margin of {k} standard "
                   "errors keeps the simulation's own noise from deciding it.")]
-    set_zh = ("在敏感性集合的每一种假设下都成立（各链接参数取其合理范围的两端，以及“突破”的两种读法）" if params.sensitivity
+    set_zh = ("在敏感性集合的每一种假设下都成立（各链接参数取其合理范围的两端，以及整数关口表述的两种读法）" if params.sensitivity
               else "在敏感性集合的每一种假设下都成立（本工作簿未声明敏感性集合）")
     set_en = ("it holds under every assumption of the sensitivity set (each link parameter at both ends of its "
-              "plausible range, and both readings of 突破)" if params.sensitivity else
+              "plausible range, and both readings of a round statement)" if params.sensitivity else
               "it holds under every assumption of the sensitivity set (this workbook declares none)")
     sentences.append((f"“{MET}”或“{NOT_MET}”还须满足两点：一是{set_zh}；二是规划发布以来公布的数字确实改变了该目标的实现"
                       "概率（变化超过模拟误差，或显著收窄其区间），否则概率只来自情景假设。任一点不满足即为“无法确认”。",

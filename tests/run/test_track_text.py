@@ -17,4 +17,4 @@ def test_the_final_line_gives_both_readings_with_their_error_and_what_the_verdic
     text = describe_track("base", ["n_sims=2000"], shipped, as_of="2026-11")
     final = next(line for line in text.splitlines() if line.startswith("final assessment (终期评估)"))
     assert final.count("±") == 2 and "reading each round statement as below the next round figure" in final
-    assert "worst case of the sensitivity set" in text and "without the related figures" in text
+    assert "worst case of the sensitivity set" in text.lower() and "without the related figures" in text.lower()
