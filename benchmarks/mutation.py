@@ -75,7 +75,8 @@ DEFAULT_PATHS = ["dgforecast/engine/condition.py", "dgforecast/engine/posterior.
                  "dgforecast/engine/bearing.py", "dgforecast/engine/draws.py", "dgforecast/engine/prior.py",
                  "dgforecast/engine/fitted_engine.py"]
 DEFAULT_TESTS = ["tests/engine/test_condition.py", "tests/engine/test_simulate.py", "tests/engine/test_integrated.py",
-                 "tests/engine/test_calibration.py", "tests/engine/test_path_algebra.py"]
+                 "tests/engine/test_calibration.py", "tests/engine/test_path_algebra.py",
+                 "tests/engine/test_integrated_points.py", "tests/engine/test_spread_weights.py"]
 #: The functions of a default file that belong to the measurement model, when not all of it does
 #: (``module.function`` patterns as ``--functions`` takes them): the conditioning part of the simulation
 #: — the prior on the state and its layout (prior.py), the posterior draws, the bound weighting and the

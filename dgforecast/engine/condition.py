@@ -110,11 +110,6 @@ class Linear:
         return h
 
 
-def growth_of(year) -> Linear:
-    """x_t."""
-    return Linear(((year, 1.0),))
-
-
 def log_level(year, years, base_log, uncertain_base) -> Linear:
     """ln X_t = ln X_b + Σ of the simulated years' growth up to t; with ``uncertain_base`` (a base stated as a
     bound) ln X_b = base_log + b, b the state's ``BASE``."""

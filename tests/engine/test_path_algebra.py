@@ -342,6 +342,26 @@ def test_link_parameters_are_read_and_set_where_they_live():
     assert link_value(changed, "nominal_gap") == params.evidence.nominal_gap
 
 
+def test_a_link_taken_as_known_drops_its_spec_and_only_its_own():
+    # the sensitivity set holds a link at one end as known (links.fixed): its spec goes, every other stays, and
+    # nothing else of the scenario moves
+    from dgforecast.engine.links import fixed
+    from dgforecast.plan.params import resolve_scenario
+    from tests.conftest import SHIPPED
+
+    params = resolve_scenario(SHIPPED / "params.yaml", "base")
+    specs = dict(params.link_uncertainty)
+    assert {"nominal_gap", "growth_link_sd"} <= set(specs)
+    known = fixed(params, ["nominal_gap"])
+    assert set(known.link_uncertainty) == set(specs) - {"nominal_gap"}
+    assert all(known.link_uncertainty[k] == specs[k] for k in known.link_uncertainty)
+    assert known.model_dump(exclude={"link_uncertainty"}) == params.model_dump(exclude={"link_uncertainty"})
+    assert dict(params.link_uncertainty) == specs  # a copy: the scenario itself keeps every spec
+    assert set(fixed(params, ["nominal_gap", "growth_link_sd"]).link_uncertainty) == set(specs) - {
+        "nominal_gap", "growth_link_sd"}
+    assert fixed(params, []).link_uncertainty == specs
+
+
 def test_the_variances_split_into_a_base_and_one_unit_a_spread():
     # v = (0.01 + φ_ratio², 4 φ_round², 0.5): base (0.01, 0, 0.5), units (1, 0, 0) and (0, 4, 0); at φ = (0.1, 0.2)
     from dgforecast.engine.links import variance_parts
