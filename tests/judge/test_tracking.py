@@ -239,6 +239,7 @@ def test_final_assessment_has_every_target_with_both_readings_for_levels(inputs,
     assert level["decided_by"] == ""  # no exact figure of the 2025 revenue is published
 
 
+@pytest.mark.slow
 def test_one_rule_for_each_reading_changes_every_round_statement_alike(inputs):
     found = reading_statements(resolved(), inputs).set_index("evidence_id")
     assert found.index.tolist() == ["em_out_2025_at_least", "city_output_2024_at_least"]
@@ -247,7 +248,7 @@ def test_one_rule_for_each_reading_changes_every_round_statement_alike(inputs):
     assert found["p_beyond_next_plain"].between(0.01, 0.99).all()  # what the plain reading leaves open
 
 
-@pytest.mark.parametrize("value, verdict_expected", [(5300, "未实现"), (5500, "已实现")])
+@pytest.mark.parametrize("value, verdict_expected", [pytest.param(5300, "未实现", marks=pytest.mark.slow), (5500, "已实现")])
 @pytest.mark.parametrize("scenario", ["base"] + [pytest.param(name, marks=pytest.mark.slow)  # one in the fast tier
                                                   for name in ("optimistic", "pessimistic", "shock")])
 def test_an_exact_revenue_outcome_decides_the_verdict_in_every_scenario(tmp_path, scenario, value, verdict_expected):
@@ -294,6 +295,7 @@ def test_a_level_target_without_evidence_cannot_be_confirmed_even_when_likely(in
     assert row["verdict"] == "无法确认" and row["reason"] == "no public figure bears on it"
 
 
+@pytest.mark.slow
 def test_count_targets_with_progress_to_the_deadline_are_decided(inputs):
     progress = pd.DataFrame({"target_id": ["own_brands_2025"] * 4 + ["quality_firms_introduced_2025"] * 4,
                              "year": [2022, 2023, 2024, 2025] * 2, "count": [3.0] * 4 + [2.0] * 4,
