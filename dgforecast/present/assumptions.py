@@ -16,7 +16,6 @@ import pandas as pd
 from dgforecast.core.numbers import MISSING
 from dgforecast.core.vocabulary import RELIABILITY, VERDICTS
 from dgforecast.plan.schema import FIELDS, NESTED_FIELDS, labels
-from dgforecast.present.facts import reason_for
 from dgforecast.present.robust_sentences import READING_WORDS, spread_words
 
 #: The parameters of the ratio r of a linked pair of measures (plan.yaml ``level_times_ratio``): shown only for
@@ -174,6 +173,17 @@ def value_of(values, key):
             return None
         values = values[part]
     return values
+
+
+def reason_for(reasons, scenario, key) -> str:
+    """Why ``scenario`` has its value of ``key``: the scenario's own comment, else the default's ("" if none)."""
+    own = reasons.get(f"scenarios.{scenario}.{key}")
+    if own is not None or any(p.startswith(f"scenarios.{scenario}.{key}.") for p in reasons):
+        parts = [own] if own else []
+        parts += [f"{p.rsplit('.', 1)[-1]}: {r}" for p, r in reasons.items()
+                  if p.startswith(f"scenarios.{scenario}.{key}.")]
+        return "; ".join(parts)
+    return reasons.get(f"defaults.{key}", "")
 
 
 def parameters_frame(params, plan=None) -> pd.DataFrame:

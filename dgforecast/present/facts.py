@@ -138,17 +138,6 @@ def assumption_reasons(text) -> dict:
     return reasons
 
 
-def reason_for(reasons, scenario, key) -> str:
-    """Why ``scenario`` has its value of ``key``: the scenario's own comment, else the default's ("" if none)."""
-    own = reasons.get(f"scenarios.{scenario}.{key}")
-    if own is not None or any(p.startswith(f"scenarios.{scenario}.{key}.") for p in reasons):
-        parts = [own] if own else []
-        parts += [f"{p.rsplit('.', 1)[-1]}: {r}" for p, r in reasons.items()
-                  if p.startswith(f"scenarios.{scenario}.{key}.")]
-        return "; ".join(parts)
-    return reasons.get(f"defaults.{key}", "")
-
-
 # ---------------------------------------------------------------- the facts
 def fan_chart_png(result, targets, dpi=150) -> bytes:
     """The fan chart of the first level target in ``result`` as PNG bytes (b"" without one), drawn

@@ -7,8 +7,8 @@ import pytest
 
 from dgforecast.judge.assess import REPORT_COLUMNS
 from dgforecast.plan.params import resolve_scenario, scenario_names
-from dgforecast.present.facts import assumption_reasons, reason_for, report_facts
-from dgforecast.present.assumptions import assumptions_table, value_text
+from dgforecast.present.assumptions import assumptions_table, reason_for, value_text
+from dgforecast.present.facts import assumption_reasons, report_facts
 from dgforecast.present.memo import write_memo
 from dgforecast.run.pipeline import load_inputs
 
