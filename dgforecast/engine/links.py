@@ -95,11 +95,16 @@ class VarianceParts:
     units: dict
 
     def at(self, drawn) -> np.ndarray:
-        """The variances on every path: (n, size) for the spreads ``drawn`` (name -> array (n,))."""
+        """The variances on every path: (n, size) for the spreads ``drawn`` (name -> array (n,)).
+
+        Each spread adds to the entries its unit part moves and to no other (most are 0: a spread touches a
+        few rows); the sums are the full ones', term by term in the same order.
+        """
         n = len(next(iter(drawn.values())))
         out = np.broadcast_to(self.base, (n, len(self.base))).copy()
         for name, unit in self.units.items():
-            out += drawn[name][:, None] ** 2 * unit[None, :]
+            moved = np.flatnonzero(unit)
+            out[:, moved] += drawn[name][:, None] ** 2 * unit[moved][None, :]
         return out
 
 
