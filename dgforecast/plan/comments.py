@@ -12,7 +12,7 @@ from pathlib import Path
 
 import yaml
 
-from dgforecast.core.yamlfile import MAX_PARAMS_BYTES, Loader
+from dgforecast.core.yamlfile import MAX_PARAMS_BYTES, composed
 
 _NUMBER_TAGS = ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float")
 
@@ -102,7 +102,7 @@ def placeholders(path) -> dict:
         if path.stat().st_size > MAX_PARAMS_BYTES:
             return {}
         text = path.read_bytes().decode("utf-8")
-        root = yaml.compose(text, Loader=Loader)
+        root = composed(text)
     except (OSError, UnicodeDecodeError, yaml.YAMLError):
         return {}
     if not isinstance(root, yaml.MappingNode):
@@ -136,7 +136,7 @@ def missing_reasons(path) -> list[str]:
         if path.stat().st_size > MAX_PARAMS_BYTES:
             return []
         text = path.read_bytes().decode("utf-8")
-        root = yaml.compose(text, Loader=Loader)
+        root = composed(text)
     except (OSError, UnicodeDecodeError, yaml.YAMLError):
         return []
     if not isinstance(root, yaml.MappingNode):
