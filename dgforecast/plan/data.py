@@ -24,6 +24,7 @@ from dgforecast.core.csvfile import (
     check_level,
     check_rate,
     check_unit_matches_basis,
+    labelled_rows,
     line_label,
     no_duplicates,
     read_table,
@@ -88,7 +89,7 @@ def load_baselines(raw_dir) -> pd.DataFrame:
     if frame.empty:  # a plan may state no base figure: its paths then start from the latest exact one published
         log.info("%s: no baselines; level targets start from the latest exact figure of their measure", path)
     years, values = [], []
-    for i, row in frame.iterrows():
+    for i, row in labelled_rows(frame):
         cell_required(path, i, "variable", row["variable"])
         cell_required(path, i, "section", row["section"])
         cell_choice(path, i, "unit", row["unit"], UNITS)
@@ -113,7 +114,7 @@ def load_divisions(raw_dir) -> pd.DataFrame:
     if not path.exists():
         return pd.DataFrame({c: pd.Series(dtype=str) for c in DIVISION_COLUMNS})
     frame = read_table(path, DIVISION_COLUMNS)
-    for i, row in frame.iterrows():
+    for i, row in labelled_rows(frame):
         if not re.fullmatch(r"\d{2}", row["cic_code"]):
             raise DataError(path, f"{line_label(i)}, column cic_code", f"{row['cic_code']!r} is not a two-digit industry code")
         cell_required(path, i, "name_zh", row["name_zh"])
@@ -140,7 +141,7 @@ def load_targets(raw_dir) -> pd.DataFrame:
     if frame.empty:  # a new plan (dgforecast new-plan): checked, but nothing to assess until rows are added
         log.info("%s: no targets yet", path)
     thresholds, deadlines, starts = [], [], []
-    for i, row in frame.iterrows():
+    for i, row in labelled_rows(frame):
         if not ID_PATTERN.fullmatch(row["id"]):
             raise DataError(path, f"{line_label(i)}, column id", f"{row['id']!r} is not a valid id; use lower-case letters, digits and _")
         where = f"{line_label(i)} (target {row['id']})"
@@ -207,7 +208,7 @@ def check_history_rows(path, frame, reliability=RELIABILITY,
     """Check the cells of a published-figures file (``HISTORY_COLUMNS``) row by row; ``year`` and ``value``
     as numbers. ``reliability``: the flags allowed; ``once``: the columns no two rows share all of."""
     years, values = [], []
-    for i, row in frame.iterrows():
+    for i, row in labelled_rows(frame):
         cell_required(path, i, "series_id", row["series_id"])
         cell_required(path, i, "source_url", row["source_url"])
         cell_choice(path, i, "unit", row["unit"], UNITS)
@@ -286,7 +287,7 @@ def check_plan_year(path, frame, raw_dir, plan_series):
     if rows.empty or not (Path(raw_dir) / BASELINES_FILE).is_file():
         return
     baselines = load_baselines(raw_dir)
-    for i, row in rows.iterrows():
+    for i, row in labelled_rows(rows):
         figures = baselines[(baselines["variable"] == plan_series[row["series_id"]]) & (baselines["basis"] == "level")]
         plan = figures[figures["year"] == row["year"]]
         if plan.empty:

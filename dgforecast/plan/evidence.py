@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from dgforecast.core.csvfile import cell_number, read_table
+from dgforecast.core.csvfile import cell_number, labelled_rows, read_table
 from dgforecast.core.errors import DataError, ParamsError
 from dgforecast.core.numbers import precision_of, round_step, rounding
 from dgforecast.core.yamlfile import did_you_mean
@@ -176,9 +176,10 @@ def _no_duplicate(path, frame, keys, what, fix):
 def _no_contradiction(path, frame):
     """An at_least above an exact level, an at_most below it, or an at_least above an at_most."""
     ordered = {("at_least", "level"), ("level", "at_most"), ("at_least", "at_most")}   # low must not exceed high
-    for _, rows in frame.groupby(["measure", "year", "period"], sort=False):
-        for i, low in rows.iterrows():
-            for j, high in rows.iterrows():
+    row = dict(zip(frame.index, frame[["measure", "year", "period", "kind", "value", "evidence_id"]].to_dict("records")))
+    for labels in _groups(frame, ["measure", "year", "period"]):
+        for i, low in ((i, row[i]) for i in labels):
+            for j, high in ((j, row[j]) for j in labels):
                 if (low["kind"], high["kind"]) not in ordered:
                     continue
                 if low["value"] > high["value"]:
@@ -193,7 +194,7 @@ def _plausible(path, frame, baselines):
     """Refuse a level or bound of a path's measure that growth of -50 %..+50 % a year from its baseline,
     widened by a factor of 3, does not reach (50000 written for 5000). ``baselines``: path -> (level, year)."""
     rows = frame[frame["role"].isin(LEVEL_ROLES) & (frame["kind"] != "growth") & frame["path"].isin(list(baselines))]
-    for i, row in rows.iterrows():
+    for i, row in labelled_rows(rows):
         level, base_year = baselines[row["path"]]
         years = abs(int(row["year"]) - base_year)
         low = level * (1 - PLAUSIBLE_YEARLY) ** years / PLAUSIBLE_FACTOR
@@ -240,7 +241,7 @@ def load_evidence(path, plan, today=None, baselines=None) -> pd.DataFrame:
     path = Path(path)
     today = today or date.today()
     frame = read_table(path, COLUMNS)
-    checked = [_check_row(path, i, row, today, plan) for i, row in frame.iterrows()]
+    checked = [_check_row(path, i, row, today, plan) for i, row in labelled_rows(frame)]
     frame = frame.assign(year=pd.Series([c[0] for c in checked], index=frame.index, dtype=int),
                          value=pd.Series([c[1] for c in checked], index=frame.index, dtype=float),
                          precision=pd.Series([c[2] for c in checked], index=frame.index, dtype=str),
@@ -299,6 +300,15 @@ def _check_selection_args(as_of, min_reliability):
         raise ParamsError(f"unknown min_reliability {min_reliability!r}; {hint}")
 
 
+def _groups(rows, keys) -> list:
+    """``rows``' labels grouped by ``keys`` as ``groupby(keys, sort=False)`` groups them, without its cost a group."""
+    groups = {}
+    for label, values in zip(rows.index, zip(*(rows[k].tolist() for k in keys))):
+        if not any(pd.isna(v) for v in values):
+            groups.setdefault(values, []).append(label)
+    return list(groups.values())
+
+
 def _superseded(rows) -> dict:
     """Reasons for rows a newer or longer figure replaces, keyed by index; ``rows`` survived the filters.
 
@@ -307,17 +317,20 @@ def _superseded(rows) -> dict:
     January-May, and the full year contains both: counting them all would count the months twice).
     """
     reasons = {}
-    for _, same in rows.groupby(["measure", "year", "period", "kind", "price_basis"], sort=False):
-        newest = same.sort_values("published", kind="stable").iloc[-1]
-        for i in same.index.drop(newest.name):
-            reasons[i] = (f"revised by {newest['evidence_id']} (published {newest['published']})", "revised",
-                          newest["evidence_id"])
-    rest = rows.drop(index=list(reasons))
-    for _, same in rest.groupby(["measure", "year", "kind", "price_basis"], sort=False):
-        longest = same.sort_values("months", kind="stable").iloc[-1]
-        what = "the full year" if longest["period"] == "year" else "a later period of the same year"
-        for i in same.index[same["months"] < longest["months"]]:
-            reasons[i] = (f"superseded by {longest['evidence_id']} ({what})", "superseded", longest["evidence_id"])
+    row = {k: dict(zip(rows.index, rows[k].tolist())) for k in ("evidence_id", "published", "months", "period")}
+    for labels in _groups(rows, ["measure", "year", "period", "kind", "price_basis"]):
+        newest = max(reversed(labels), key=row["published"].get)  # the last of the newest, as a stable sort's
+        for i in labels:
+            if i != newest:
+                reasons[i] = (f"revised by {row['evidence_id'][newest]} (published {row['published'][newest]})",
+                              "revised", row["evidence_id"][newest])
+    for labels in _groups(rows.drop(index=list(reasons)), ["measure", "year", "kind", "price_basis"]):
+        longest = max(reversed(labels), key=row["months"].get)
+        what = "the full year" if row["period"][longest] == "year" else "a later period of the same year"
+        for i in labels:
+            if row["months"][i] < row["months"][longest]:
+                reasons[i] = (f"superseded by {row['evidence_id'][longest]} ({what})", "superseded",
+                              row["evidence_id"][longest])
     return reasons
 
 

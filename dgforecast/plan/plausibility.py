@@ -21,7 +21,7 @@ import logging
 import math
 import re
 
-from dgforecast.core.csvfile import line_label
+from dgforecast.core.csvfile import labelled_rows, line_label
 from dgforecast.core.errors import DataError
 
 log = logging.getLogger(__name__)
@@ -72,7 +72,7 @@ def check_growth_in_line(path, frame) -> None:
     """
     growth = frame[frame["kind"] == "growth"]
     for measure, rows in growth.groupby("measure", sort=False):
-        for i, row in rows.iterrows():
+        for i, row in labelled_rows(rows):
             others = rows.drop(index=i)
             if others.empty or quotes(row["source_phrase"], row["value"]):
                 continue
@@ -99,10 +99,10 @@ def check_pairs(path, frame, ratio_range) -> None:
     levels = frame[frame["kind"].isin(["level", "at_least", "at_most"])]
     for top_role, bottom_role in RATIO_PAIRS:
         tops, bottoms = levels[levels["role"] == top_role], levels[levels["role"] == bottom_role]
-        for i, top in tops.iterrows():
+        for i, top in labelled_rows(tops):
             same = bottoms[(bottoms["year"] == top["year"]) & (bottoms["period"] == top["period"])
                            & (bottoms.index.map(lambda j: _path_of(frame, j)) == _path_of(frame, i))]
-            for j, bottom in same.iterrows():
+            for j, bottom in labelled_rows(same):
                 ratio = top["value"] / bottom["value"]
                 if ratio_range[0] <= ratio <= ratio_range[1]:
                     continue
@@ -125,7 +125,7 @@ def unit_slips(frame) -> list:
     """The growth rows under 1 % in size (0.085) whose source_phrase does not quote them: a fraction written
     where a percentage is meant (0.085 for 8.5 %) reads as a growth a hundred times smaller. Indexes."""
     growth = frame[(frame["kind"] == "growth") & (frame["value"].abs() < 1) & (frame["value"] != 0)]
-    return [i for i, row in growth.iterrows() if not quotes(row["source_phrase"], row["value"])]
+    return [i for i, row in labelled_rows(growth) if not quotes(row["source_phrase"], row["value"])]
 
 
 def warn_unit_slips(path, frame) -> None:

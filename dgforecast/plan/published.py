@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from dgforecast.core.csvfile import line_label, read_table
+from dgforecast.core.csvfile import labelled_rows, line_label, read_table
 from dgforecast.core.errors import DataError
 from dgforecast.plan.data import (
     BASELINES_FILE,
@@ -42,7 +42,7 @@ def loaded_files(plan) -> set:
 
 def _check_months(path, frame, today):
     now = f"{today.year:04d}-{today.month:02d}"
-    for i, row in frame.iterrows():
+    for i, row in labelled_rows(frame):
         where, month = f"{line_label(i)}, column published", row["published"]
         if not MONTH.fullmatch(month):
             raise DataError(path, where, f"{month!r} is not a month; write the month the figure was published, "

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from dgforecast.core.csvfile import cell_number, cell_required, cell_year, line_label, no_duplicates, read_table
+from dgforecast.core.csvfile import (cell_number, cell_required, cell_year, labelled_rows, line_label, no_duplicates,
+                                     read_table)
 from dgforecast.core.errors import DataError
 from dgforecast.core.kinds import kind_of
 
@@ -55,7 +56,7 @@ def load_progress(raw_dir, targets, today=None) -> pd.DataFrame:
     frame = read_table(path, PROGRESS_COLUMNS)
     known = set(targets["id"])
     years, counts = [], []
-    for i, row in frame.iterrows():
+    for i, row in labelled_rows(frame):
         if row["target_id"] not in known:
             raise DataError(path, f"{line_label(i)}, column target_id", f"unknown target {row['target_id']!r}; see plan_targets.csv")
         cell_required(path, i, "source", row["source"])

@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from dgforecast.core.csvfile import labelled_rows
 from dgforecast.core.errors import DataError
 from dgforecast.core.kinds import is_level
 from dgforecast.plan.data import TARGETS_FILE
@@ -113,7 +114,7 @@ def targets_table(targets, baselines, revenue_to_output_ratio=1.0) -> pd.DataFra
     if not revenue_to_output_ratio > 0:
         raise ValueError(f"revenue_to_output_ratio must be positive, got {revenue_to_output_ratio}")
     table = targets.copy()
-    table["baseline"] = [baseline_of(t, baselines, revenue_to_output_ratio) for _, t in targets.iterrows()]
+    table["baseline"] = [baseline_of(t, baselines, revenue_to_output_ratio) for _, t in labelled_rows(targets)]
     level = table["kind"].map(is_level).astype(bool)
     table["baseline_year"] = table["start_year"].where(level)
     years = table["deadline"] - table["start_year"]
