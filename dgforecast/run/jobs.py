@@ -15,7 +15,7 @@ from pathlib import Path
 from dgforecast.core.config import SCENARIO_NOTEBOOK
 from dgforecast.core.errors import ParamsError
 from dgforecast.core.workers import run_pool
-from dgforecast.run.notebook import CellFailure, NotebookRun, execute_notebook
+from dgforecast.run.notebook import CellFailure, NotebookRun, execute_notebook, preload
 from dgforecast.run.parameters import notebook_parameters
 
 
@@ -203,6 +203,7 @@ def run_jobs(jobs, workers=1, progress=None, run=None) -> dict:
         progress.begin(jobs, workers)
     runs = {}
     tick = getattr(progress, "tick", None)
+    preload()
     with closing(run_pool(run or run_job, jobs, workers, tick=tick)) as finished:  # closing ends the workers at once
         for index, result in finished:
             job = jobs[index]

@@ -21,9 +21,9 @@ from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 
-# papermill, nbformat, nbconvert and jupyter_client are imported where they are used: together
-# they take about 2 s to import (python -X importtime), and the sweep and the report import this
-# module before any kernel starts.
+# papermill, nbformat, nbconvert and jupyter_client are imported where they are used (``preload`` loads
+# them for a batch): together they take about 2 s to import (python -X importtime), and the sweep and the
+# report import this module before any kernel starts.
 from dgforecast.core.fileio import temp_sibling
 from dgforecast.core.workers import SINGLE_THREAD_ENV, die_with_parent
 from dgforecast.present.notebook_html import export_html, replaced_note_html
@@ -77,6 +77,19 @@ def _kernel_manager_class():
             return await super().start_kernel(**kw)
 
     return CurrentEnvKernelManager
+
+
+def preload():
+    """Import what runs and exports a notebook (papermill, nbconvert), once, before a batch's workers fork.
+
+    Each worker inherits them instead of importing them again (1.3 s a worker). jsonschema, which nbformat
+    loads, imports the optional rfc3987_syntax when installed (jupyter-events asks for it) and builds an
+    Earley parser of RFC 3987 as it does: 0.8 s of that, for the "iri" format checks no notebook's schema
+    uses; it is left out, and jsonschema then has no "iri" checker.
+    """
+    sys.modules.setdefault("rfc3987_syntax", None)
+    import papermill  # noqa: F401
+    from nbconvert import HTMLExporter  # noqa: F401
 
 
 @dataclass(frozen=True)
