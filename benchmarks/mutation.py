@@ -2,7 +2,8 @@
 
 mutmut changes one operator, constant or argument of a mutated file at a time (a "mutant") and runs
 the fast tests against each; a mutant no test fails is a *survivor*: a change of the code the tests
-cannot see. Goal (the issue): at least 90 % of the measurement model's mutants fail a test.
+cannot see. Goal: at least 99 % of the measurement model's non-equivalent mutants fail a test (issue 24;
+it was 90 % before).
 
 Usage::
 
@@ -98,7 +99,7 @@ DEFAULT_FUNCTIONS = {
 ALWAYS_COPY = ["notebooks", "benchmarks"]
 EQUIVALENT_FILE = ROOT / "benchmarks" / "mutation_equivalent.txt"
 RESULTS = ROOT / "benchmarks" / "results"
-GOAL_PCT = 90.0
+GOAL_PCT = 99.0
 #: pytest options of every test run (mutmut adds -x -q and its own plugins' switches).
 PYTEST_ARGS = ["-p", "no:cacheprovider"]
 #: mutmut's exit codes of a tested mutant, by status (mutmut.stats.status_by_exit_code is used when
