@@ -14,8 +14,10 @@ report: $(STAMP)
 data: $(STAMP)
 	$(BIN)/dgforecast data
 
+# Every test (what CI runs), spread over every core by pytest-xdist; what several test modules or workers
+# read (the session's report, a notebook run, a memo) is built once for all of them (tests/conftest.py: built_once).
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto
 
 # The loop while editing: every test but the slow ones, those that run notebooks and the browser's
 # (markers in pyproject.toml), spread over every core (pytest-xdist); make test (what CI runs) runs them all.

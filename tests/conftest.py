@@ -18,10 +18,13 @@ user data: they are copied from the repository.
 """
 
 import datetime as dt
+import fcntl
 import io
 import os
+import pickle
 import shutil
 import sys
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -129,17 +132,42 @@ def fake_workbook(workbook):
 
 
 # ---------------------------------------------------------------- reports built once for the session
+def built_once(tmp_path_factory, worker_id, name, build):
+    """What ``build(folder)`` returns, built once for the whole run.
+
+    Without pytest-xdist (``worker_id`` "master") this process builds it. Under xdist the first worker to ask
+    builds it in the run's shared temporary folder while the others wait on a lock, then every worker reads
+    the pickle it left: a session fixture is otherwise built again by every worker, each a report's worth
+    of kernels on a machine of two cores. What it returns must pickle; its folder is read, never written.
+    """
+    if worker_id == "master":
+        return build(tmp_path_factory.mktemp(name))
+    shared = tmp_path_factory.getbasetemp().parent  # the run's; each worker's base folder is inside it
+    with open(shared / f"{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        saved = shared / f"{name}.pickle"
+        if not saved.exists():  # a worker whose build failed left no pickle: the next one tries again
+            built = build(Path(tempfile.mkdtemp(prefix=f"{name}-", dir=shared)))
+            saved.write_bytes(pickle.dumps(built))
+        return pickle.loads(saved.read_bytes())
+
+
 @pytest.fixture(scope="session")
-def fake_report(tmp_path_factory) -> Path:
+def fake_report(tmp_path_factory, worker_id) -> Path:
     """A complete report of the fake workbook's base scenario, as ``report --scenarios base -j 1`` writes it.
 
     Built once: a test that needs an earlier report in place before the run it is about copies this
     one in (``put_report``) instead of building its own (five kernels and an assessment, about ten
-    seconds on 2 cores). Read it, never write to it.
+    seconds on 2 cores), and it is built once for all the test workers (``built_once``). Read it, never
+    write to it.
     """
+    return built_once(tmp_path_factory, worker_id, "fake_report", _build_fake_report)
+
+
+def _build_fake_report(folder: Path) -> Path:
     from dgforecast.run import report
 
-    root = make_fake(copy_workbook(tmp_path_factory.mktemp("fake_report") / "workbook"))
+    root = make_fake(copy_workbook(folder / "workbook"))
     result = report.build_report(root, "base", workers=1, progress_stream=io.StringIO())
     assert result.ok, [str(result.runs[name].failure) for name in result.failures]
     return result.folder
@@ -177,7 +205,7 @@ BUILT_SCENARIOS = "base,shock"
 
 
 @pytest.fixture(scope="session")
-def built_report(tmp_path_factory) -> BuiltReport:
+def built_report(tmp_path_factory, worker_id) -> BuiltReport:
     """One real report of the shipped workbook for the session: every notebook of notebooks/, few paths.
 
     Two scenarios (``BUILT_SCENARIOS``) and a small sweep file, so every kind of page is there (index,
@@ -185,12 +213,16 @@ def built_report(tmp_path_factory) -> BuiltReport:
     the tests that read what a report's notebooks wrote read it instead of running them again
     (tests/run/test_notebooks_execute.py, the sweep page of tests/run/test_report.py). Read it, never write to it.
     """
+    return built_once(tmp_path_factory, worker_id, "built_report", _build_report)
+
+
+def _build_report(folder: Path) -> BuiltReport:
     from dgforecast.plan.params import resolve_scenario
     from dgforecast.run import report
     from dgforecast.run.pipeline import load_inputs
     from dgforecast.run.sweep import grid_points, make_setup, parse_grid, sweep, write_results
 
-    root = copy_workbook(tmp_path_factory.mktemp("built_report") / "workbook")
+    root = copy_workbook(folder / "workbook")
     grid = parse_grid(["growth=0:0.08:0.02", "revenue_to_output_ratio=0.9,1.0"])
     setup = make_setup(load_inputs(root), resolve_scenario(root / "params.yaml", "base", {"n_sims": 2000}))
     sweep_file = write_results(sweep(grid_points(grid), setup), root.parent / "sweep.csv")
@@ -199,6 +231,22 @@ def built_report(tmp_path_factory) -> BuiltReport:
                                  overrides={"n_sims": 2000}, progress_stream=stream, sweep_file=sweep_file)
     assert result.ok, [str(result.runs[name].failure) for name in result.failures]
     return BuiltReport(root, result.folder, sweep_file, stream.getvalue(), result)
+
+
+@pytest.fixture(scope="session")
+def built_portfolio(tmp_path_factory, worker_id) -> tuple:
+    """The four workbooks of tests/run/portfolio_reports.py with their reports, and the portfolio written from
+    them, once for the session (the page's and the browser's tests read it): (roots, out folder)."""
+    return built_once(tmp_path_factory, worker_id, "portfolio", _build_portfolio)
+
+
+def _build_portfolio(folder: Path) -> tuple:
+    from dgforecast.cli import main
+    from tests.run.portfolio_reports import four_workbooks
+
+    roots, out = four_workbooks(folder / "plans"), folder / "portfolio"
+    assert main(["portfolio", *map(str, roots), "--out", str(out)]) == 0
+    return roots, out
 
 
 def track_rows():

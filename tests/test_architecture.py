@@ -1,6 +1,7 @@
 """The package's shape: data flows one way, no import loops, and each idea is written once."""
 
 import ast
+import functools
 import re
 from pathlib import Path
 
@@ -16,6 +17,18 @@ FOLDERS = ("core", "plan", "models", "engine", "judge", "present", "run", "cli")
 TOP = {"__init__", "__main__"}
 
 
+@functools.lru_cache(maxsize=None)
+def syntax(path: Path) -> ast.Module:
+    """The syntax tree of a file, parsed once for all the tests here (they read it, never change it)."""
+    return ast.parse(path.read_text(encoding="utf-8"))
+
+
+@functools.lru_cache(maxsize=None)
+def nodes(path: Path) -> tuple:
+    """Every node of ``syntax(path)``, in ``ast.walk`` order."""
+    return tuple(ast.walk(syntax(path)))
+
+
 def layer_of(module: str) -> int:
     """The index of ``module``'s folder in FOLDERS; the top level comes last."""
     head = module.split(".")[0]
@@ -27,13 +40,14 @@ def _module_name(path: Path) -> str:
     return ".".join(parts[:-1]) if parts[-1] == "__init__" and len(parts) > 1 else ".".join(parts)
 
 
+@functools.lru_cache(maxsize=None)
 def import_graph() -> dict:
     """module -> set of dgforecast modules it imports anywhere (top level or inside functions)."""
     graph = {}
     for path in sorted(PACKAGE.rglob("*.py")):
         name = _module_name(path)
         found = set()
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        for node in nodes(path):
             if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("dgforecast"):
                 target = node.module.removeprefix("dgforecast").lstrip(".")
                 if target:
@@ -128,7 +142,7 @@ def test_no_module_is_over_400_lines():
 def test_no_function_is_over_60_lines():
     too_long = [f"{path.relative_to(PACKAGE)}: {node.name} {node.end_lineno - node.lineno + 1} lines"
                 for path in sorted(PACKAGE.rglob("*.py"))
-                for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+                for node in nodes(path)
                 if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
                 and node.end_lineno - node.lineno + 1 > MAX_FUNCTION_LINES]
     assert not too_long, f"break these into named steps of at most {MAX_FUNCTION_LINES} lines:\n" + "\n".join(too_long)
@@ -158,7 +172,7 @@ def private_reaches() -> list[str]:
     found = []
     for root in SCANNED:
         for path in sorted(root.rglob("*.py")):
-            tree = ast.parse(path.read_text(encoding="utf-8"))
+            tree = syntax(path)
             where = path.relative_to(REPO).as_posix()
             modules = _dgforecast_modules_bound(tree)
             for node in ast.walk(tree):
@@ -199,7 +213,7 @@ def _markers(node) -> set:
 def test_a_test_that_starts_a_cluster_kernel_or_browser_is_out_of_the_fast_tier():
     unmarked = []
     for path in sorted((REPO / "tests").rglob("test_*.py")):
-        tree = ast.parse(path.read_text(encoding="utf-8"))
+        tree = syntax(path)
         module_marks = {m for node in tree.body if isinstance(node, ast.Assign)
                         and any(isinstance(t, ast.Name) and t.id == "pytestmark" for t in node.targets)
                         for m in re.findall(r"mark\.(\w+)", ast.unparse(node.value))}
@@ -222,7 +236,7 @@ def modules_imported(test_file: Path) -> set:
     """Every dgforecast module a test file imports: ``from dgforecast.x.y import ...``, ``import dgforecast.x.y``
     and ``from dgforecast.x import y`` (y a module), at the top or inside a test."""
     found = set()
-    for node in ast.walk(ast.parse(test_file.read_text(encoding="utf-8"))):
+    for node in nodes(test_file):
         if isinstance(node, ast.Import):
             found.update(alias.name for alias in node.names if alias.name.startswith("dgforecast."))
         elif isinstance(node, ast.ImportFrom) and node.level == 0 and (node.module or "").startswith("dgforecast"):

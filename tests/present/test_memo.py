@@ -11,6 +11,7 @@ from dgforecast.present.assumptions import assumptions_table, reason_for, value_
 from dgforecast.present.facts import assumption_reasons, report_facts
 from dgforecast.present.memo import write_memo
 from dgforecast.run.pipeline import load_inputs
+from tests.conftest import built_once
 
 PARAMS_TEXT = """\
 # header: no key's reason
@@ -71,16 +72,18 @@ def test_assumptions_are_the_explained_ones_then_what_other_scenarios_change(shi
 # The tests of the memo itself share this fixture, which assesses the four scenarios again (a few
 # seconds): they are marked slow, so make test-fast leaves them out.
 @pytest.fixture(scope="module")
-def memo(shipped, tmp_path_factory):
-    """The memo of the shipped workbook's four scenarios, and the facts it was made from."""
-    path = shipped / "params.yaml"
-    params = {n: resolve_scenario(path, n, {"n_sims": 2000, "as_of": "2026-11"}) for n in scenario_names(path)}
-    facts = report_facts(params, load_inputs(shipped), path.read_text(encoding="utf-8"))
-    summary = pd.concat([facts.result.summary.assign(scenario=n, p_met_plan=0.5, ess=1000.0) for n in params],
-                        ignore_index=True)[REPORT_COLUMNS]
-    folder = tmp_path_factory.mktemp("memo")
-    write_memo(folder / "memo.docx", facts, summary, "2026-11-28 06:00")
-    return folder, facts
+def memo(shipped, tmp_path_factory, worker_id):
+    """The memo of the shipped workbook's four scenarios, and the facts it was made from (made once for all
+    the test workers: ``built_once``)."""
+    def make(folder):
+        path = shipped / "params.yaml"
+        params = {n: resolve_scenario(path, n, {"n_sims": 2000, "as_of": "2026-11"}) for n in scenario_names(path)}
+        facts = report_facts(params, load_inputs(shipped), path.read_text(encoding="utf-8"))
+        summary = pd.concat([facts.result.summary.assign(scenario=n, p_met_plan=0.5, ess=1000.0) for n in params],
+                            ignore_index=True)[REPORT_COLUMNS]
+        write_memo(folder / "memo.docx", facts, summary, "2026-11-28 06:00")
+        return folder, facts
+    return built_once(tmp_path_factory, worker_id, "memo", make)
 
 
 IDENTIFIER = re.compile(r"\b(em_|city_va|city_revenue_|city_output_)\w*|\w+_2025\b|YTD_M\d")

@@ -22,7 +22,7 @@ from dgforecast.present.tables import (
 )
 from dgforecast.present.words import evidence_words, source_words
 from dgforecast.run.notebook import CellFailure, NotebookRun
-from tests.conftest import PLAN, SHIPPED, track_rows
+from tests.conftest import PLAN, SHIPPED, built_once, track_rows
 
 #: What a reader must not see: evidence ids, target ids, period codes.
 IDENTIFIER = re.compile(r"\b(em_|city_va|city_revenue_|city_output_)\w*|\w+_2025\b|YTD_M\d")
@@ -39,13 +39,16 @@ def _targets_table():
 # The index tests share these fixtures, which assess two scenarios at 4,000 paths (a few seconds):
 # they are marked slow, so make test-fast leaves them out.
 @pytest.fixture(scope="module")
-def facts():
+def facts(tmp_path_factory, worker_id):
     from dgforecast.present.facts import report_facts
     from dgforecast.run.pipeline import load_inputs
 
-    params = {n: resolve_scenario(SHIPPED / "params.yaml", n, {"as_of": "2026-11", "n_sims": 4000})
-              for n in ("base", "shock")}
-    return report_facts(params, load_inputs(SHIPPED), (SHIPPED / "params.yaml").read_text(encoding="utf-8"), "base")
+    def make(_folder):
+        params = {n: resolve_scenario(SHIPPED / "params.yaml", n, {"as_of": "2026-11", "n_sims": 4000})
+                  for n in ("base", "shock")}
+        return report_facts(params, load_inputs(SHIPPED), (SHIPPED / "params.yaml").read_text(encoding="utf-8"),
+                            "base")
+    return built_once(tmp_path_factory, worker_id, "page_facts", make)
 
 
 def _summary(facts):

@@ -30,7 +30,7 @@ from dgforecast.run.parameters import notebook_parameters
 PLAN_NOTEBOOK = "01_plan_baselines.ipynb"
 from dgforecast.plan.params import headline_scenario, resolve_scenario, scenario_names
 from dgforecast.run.report_jobs import notebook_runs
-from tests.conftest import BUILT_SCENARIOS, REPO, SHIPPED, copy_workbook
+from tests.conftest import BUILT_SCENARIOS, REPO, SHIPPED, built_once, copy_workbook
 
 SMALL = {"n_sims": 200}
 SCENARIOS = scenario_names(SHIPPED / "params.yaml")
@@ -72,13 +72,16 @@ def _from_the_report(built) -> dict:
 
 
 @pytest.fixture(scope="module")
-def executed(tmp_path_factory, built_report):
-    """Job name (``<notebook stem>/<scenario>`` or ``/all``) -> NotebookRun, and the output folder."""
-    root = copy_workbook(tmp_path_factory.mktemp("notebooks") / "workbook")
-    out = root / "out"
-    done = _from_the_report(built_report)
-    runs = run_jobs(_jobs(root, out, done), workers=min(os.cpu_count() or 2, 4))  # 4 kernels at most: memory
-    return {**runs, **done}, out
+def executed(tmp_path_factory, worker_id, built_report):
+    """Job name (``<notebook stem>/<scenario>`` or ``/all``) -> NotebookRun, and the output folder (run once
+    for all the test workers: ``built_once``)."""
+    def run(folder):
+        root = copy_workbook(folder / "workbook")
+        out = root / "out"
+        done = _from_the_report(built_report)
+        runs = run_jobs(_jobs(root, out, done), workers=min(os.cpu_count() or 2, 4))  # 4 kernels at most: memory
+        return {**runs, **done}, out
+    return built_once(tmp_path_factory, worker_id, "notebooks_executed", run)
 
 
 def _errors(path):

@@ -6,19 +6,15 @@ import pandas as pd
 import pytest
 
 from dgforecast.cli import main
-from tests.run.portfolio_reports import WORKBOOKS, copy_plan, four_workbooks
+from tests.run.portfolio_reports import WORKBOOKS, copy_plan
 
 pytestmark = pytest.mark.slow  # four plans assessed in-process: a few seconds
 
 
 @pytest.fixture(scope="module")
-def portfolio(tmp_path_factory):
-    """The four workbooks with their reports, and the portfolio written from them: (roots, out folder, stdout)."""
-    base = tmp_path_factory.mktemp("portfolio")
-    roots = four_workbooks(base / "plans")
-    out = base / "portfolio"
-    assert main(["portfolio", *map(str, roots), "--out", str(out)]) == 0
-    return roots, out
+def portfolio(built_portfolio):
+    """The four workbooks with their reports, and the portfolio written from them: (roots, out folder)."""
+    return built_portfolio
 
 
 def test_the_spreadsheet_holds_every_target_of_every_plan_with_the_reports_numbers(portfolio):

@@ -9,9 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from dgforecast.cli import main
 from tests.run.headless import A4_PRINT_WIDTH, WIDE_ELEMENTS, WIDTH, chromium_or_skip
-from tests.run.portfolio_reports import WORKBOOKS, four_workbooks
+from tests.run.portfolio_reports import WORKBOOKS
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -25,11 +24,8 @@ return Array.from(document.querySelectorAll('table.plans tbody tr')).map(tr => {
 
 
 @pytest.fixture(scope="module")
-def page(tmp_path_factory) -> Path:
-    base = tmp_path_factory.mktemp("portfolio")
-    roots = four_workbooks(base / "plans")
-    assert main(["portfolio", *map(str, roots), "--out", str(base / "out")]) == 0
-    return base / "out" / "portfolio.html"
+def page(built_portfolio) -> Path:
+    return built_portfolio[1] / "portfolio.html"
 
 
 @pytest.fixture(scope="module")
