@@ -120,7 +120,7 @@ def make_fake(workbook: Path) -> Path:
     assert text.count(FAKE_N_SIMS[0]) == 1, "the shipped params.yaml no longer sets n_sims: update FAKE_N_SIMS"
     assert text.count(FAKE_READING_LINE) == 1, "the shipped params.yaml moved evidence.reading: update FAKE_READING_LINE"
     text = text.replace(*FAKE_N_SIMS).replace(FAKE_READING_LINE, FAKE_MIN_ESS + FAKE_READING_LINE)
-    params_file.write_text(text, encoding="utf-8")  # the same lines, the comments kept
+    params_file.write_text(text, encoding="utf-8")  # the shipped lines with their comments, and one line more
     fixtures, nb = Path(__file__).parent / "notebooks", workbook / "notebooks"
     shutil.rmtree(nb, ignore_errors=True)
     nb.mkdir()
@@ -164,10 +164,9 @@ def built_once(tmp_path_factory, worker_id, name, build):
 def fake_report(tmp_path_factory, worker_id) -> Path:
     """A complete report of the fake workbook's base scenario, as ``report --scenarios base -j 1`` writes it.
 
-    Built once: a test that needs an earlier report in place before the run it is about copies this
-    one in (``put_report``) instead of building its own (five kernels and an assessment, about ten
-    seconds on 2 cores), and it is built once for all the test workers (``built_once``). Read it, never
-    write to it.
+    Built once for all the test workers (``built_once``): a test that needs an earlier report in place before
+    the run it is about copies this one in (``put_report``) instead of building its own (five kernels and an
+    assessment, about ten seconds on 2 cores). Read it, never write to it.
     """
     return built_once(tmp_path_factory, worker_id, "fake_report", _build_fake_report)
 

@@ -7,6 +7,7 @@ model's business. Every check reports the file, line and column of the row at fa
 ``dgforecast.plan.data`` does for the other raw files.
 """
 
+import itertools
 import logging
 import re
 from dataclasses import dataclass
@@ -176,18 +177,15 @@ def _no_duplicate(path, frame, keys, what, fix):
 def _no_contradiction(path, frame):
     """An at_least above an exact level, an at_most below it, or an at_least above an at_most."""
     ordered = {("at_least", "level"), ("level", "at_most"), ("at_least", "at_most")}   # low must not exceed high
-    row = dict(zip(frame.index, frame[["measure", "year", "period", "kind", "value", "evidence_id"]].to_dict("records")))
+    row = dict(labelled_rows(frame[["measure", "year", "period", "kind", "value", "evidence_id"]]))
     for labels in _groups(frame, ["measure", "year", "period"]):
-        for i, low in ((i, row[i]) for i in labels):
-            for j, high in ((j, row[j]) for j in labels):
-                if (low["kind"], high["kind"]) not in ordered:
-                    continue
-                if low["value"] > high["value"]:
-                    later = max(i, j)
-                    raise DataError(path, _where(later, "value"),
-                                    f"{low['kind']} {low['value']:g} ({low['evidence_id']}, line {i + 2}) is above "
-                                    f"{high['kind']} {high['value']:g} ({high['evidence_id']}, line {j + 2}) for "
-                                    f"{low['measure']} {low['year']} {low['period']}; one of them is wrong")
+        for i, j in itertools.product(labels, labels):
+            low, high = row[i], row[j]
+            if (low["kind"], high["kind"]) in ordered and low["value"] > high["value"]:
+                raise DataError(path, _where(max(i, j), "value"),
+                                f"{low['kind']} {low['value']:g} ({low['evidence_id']}, line {i + 2}) is above "
+                                f"{high['kind']} {high['value']:g} ({high['evidence_id']}, line {j + 2}) for "
+                                f"{low['measure']} {low['year']} {low['period']}; one of them is wrong")
 
 
 def _plausible(path, frame, baselines):
